@@ -1,0 +1,757 @@
+// SPDX-License-Identifier: MIT
+/*
+ * policy — loading (with "extends"), compiling the matchers, and judging.
+ *
+ * Rule semantics (DESIGN.md): file rights are the union of every matching
+ * allow rule, and an explicit deny of a requested right wins over any allow.
+ * Network and exec rules only allow. Everything not allowed is denied; what
+ * happens then (log, block) is the caller's business via policy_action().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "exec_rules.h"
+#include "glob_trie.h"
+#include "policy.h"
+#include "profile.h"
+#include "syscall_table.h"
+#include "util.h"
+
+struct policy {
+	struct profile *doc;	  /* the document as read */
+	struct profile *resolved; /* the document with everything it extends */
+	enum policy_mode mode;
+	int actions[POLICY_CATEGORY_MAX]; /* -1: follow mode */
+	enum policy_on_error on_error;
+	struct glob_trie *files;
+	struct net_rules *net;
+	struct exec_rules *exec;
+	uint64_t hash;
+	char **create_roots; /* literal prefixes of rules granting 'c' */
+	size_t n_create_roots;
+};
+
+void policy_default_search_path(const char *env, char *buf, size_t size)
+{
+	size_t n = 0;
+	if (!size)
+		return;
+	buf[0] = '\0';
+	if (env && *env)
+		n += (size_t)snprintf(buf, size, "%s:", env);
+	if (n < size)
+		n += (size_t)snprintf(buf + n, size - n, "%s", FNGUARD_PROFILES_DIR);
+	if (n < size && access(FNGUARD_PROFILES_DIR, F_OK) < 0)
+		snprintf(buf + n, size - n, ":%s", FNGUARD_SOURCE_PROFILES_DIR);
+}
+
+static const char *const mode_names[] = {"record", "alert", "enforce"};
+static const char *const category_names[] = {"file", "network", "exec", "syscall"};
+
+const char *policy_mode_to_string(enum policy_mode mode)
+{
+	return (unsigned)mode < ELEMENTSOF(mode_names) ? mode_names[mode] : "invalid";
+}
+
+int policy_mode_from_string(const char *s, enum policy_mode *ret)
+{
+	for (size_t i = 0; i < ELEMENTSOF(mode_names); i++) {
+		if (strcmp(s, mode_names[i]) == 0) {
+			*ret = (enum policy_mode)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *policy_category_to_string(enum policy_category category)
+{
+	return (unsigned)category < ELEMENTSOF(category_names) ? category_names[category]
+							       : "invalid";
+}
+
+/* ---- reading files ------------------------------------------------------- */
+
+static int read_whole_file(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((uint64_t)st.st_size > PROFILE_MAX_BYTES)
+		return -EFBIG;
+	size_t cap = (size_t)st.st_size + 1, len = 0;
+	_cleanup_free_ char *buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap > PROFILE_MAX_BYTES)
+				return -EFBIG;
+			char *b = realloc(buf, cap * 2);
+			if (!b)
+				return -ENOMEM;
+			buf = b;
+			cap *= 2;
+		}
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = steal_ptr(buf);
+	*ret_len = len;
+	return 0;
+}
+
+/* ---- extends ------------------------------------------------------------- */
+
+struct load_stack {
+	const char *real[PROFILE_MAX_EXTENDS_DEPTH + 1];
+	size_t depth;
+};
+
+static bool looks_like_file(const char *name)
+{
+	size_t n = strlen(name);
+	return strchr(name, '/') || (n > 5 && strcmp(name + n - 5, ".json") == 0);
+}
+
+/* Finds the file for an extends entry. Caller frees *ret. */
+static int find_extends(const char *including, const char *name,
+			const struct policy_load_opts *opts, char **ret)
+{
+	char *path = NULL;
+	if (looks_like_file(name)) {
+		if (name[0] == '/') {
+			path = strdup(name);
+		} else {
+			const char *slash = including ? strrchr(including, '/') : NULL;
+			int dirlen = slash ? (int)(slash - including) : 1;
+			if (asprintf(&path, "%.*s/%s", dirlen, slash ? including : ".", name) < 0)
+				path = NULL;
+		}
+		if (!path)
+			return -ENOMEM;
+		if (access(path, F_OK) < 0) {
+			free(path);
+			return -ENOENT;
+		}
+		*ret = path;
+		return 0;
+	}
+	const char *sp = opts ? opts->search_path : NULL;
+	while (sp && *sp) {
+		const char *colon = strchr(sp, ':');
+		size_t dlen = colon ? (size_t)(colon - sp) : strlen(sp);
+		if (dlen) {
+			if (asprintf(&path, "%.*s/%s.json", (int)dlen, sp, name) < 0)
+				return -ENOMEM;
+			if (access(path, F_OK) == 0) {
+				*ret = path;
+				return 0;
+			}
+			free(path);
+		}
+		sp = colon ? colon + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+static void inherit_scalars(struct profile *dst, const struct profile *src)
+{
+	if (src->mode >= 0)
+		dst->mode = src->mode;
+	for (size_t i = 0; i < POLICY_CATEGORY_MAX; i++)
+		if (src->actions[i] >= 0)
+			dst->actions[i] = src->actions[i];
+	if (src->on_error >= 0)
+		dst->on_error = src->on_error;
+}
+
+static int load_tree(const char *file, const char *text, size_t len,
+		     const struct policy_load_opts *opts, struct load_stack *stack,
+		     struct diag_list *diags, struct profile **ret_doc,
+		     struct profile **ret_resolved);
+
+static int load_extended(const struct profile *doc, size_t i, const char *including,
+			 const struct policy_load_opts *opts, struct load_stack *stack,
+			 struct diag_list *diags, struct profile *resolved)
+{
+	const char *name = doc->extends.items[i];
+	const struct rule_origin *at = &doc->extends_at[i];
+	char jpath[32];
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *text = NULL;
+	char real[PATH_MAX];
+	size_t len;
+	int r;
+
+	snprintf(jpath, sizeof(jpath), "extends[%zu]", i);
+	r = find_extends(including, name, opts, &path);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		diag_add(diags, at->file, at->line, at->col, jpath,
+			 "cannot find profile '%s' (search path: %s)", name,
+			 opts && opts->search_path && *opts->search_path ? opts->search_path
+									 : "empty");
+		return -EINVAL;
+	}
+	if (!realpath(path, real))
+		snprintf(real, sizeof(real), "%s", path);
+	for (size_t k = 0; k < stack->depth; k++) {
+		if (strcmp(stack->real[k], real) == 0) {
+			diag_add(diags, at->file, at->line, at->col, jpath,
+				 "extends cycle: '%s' is already being loaded", path);
+			return -ELOOP;
+		}
+	}
+	if (stack->depth >= PROFILE_MAX_EXTENDS_DEPTH) {
+		diag_add(diags, at->file, at->line, at->col, jpath,
+			 "extends nested deeper than %d profiles", PROFILE_MAX_EXTENDS_DEPTH);
+		return -ELOOP;
+	}
+	r = read_whole_file(path, &text, &len);
+	if (r < 0) {
+		diag_add(diags, at->file, at->line, at->col, jpath, "cannot read '%s': %s", path,
+			 strerror(-r));
+		return r == -ENOMEM ? r : -EINVAL;
+	}
+	struct profile *sub_doc = NULL, *sub = NULL;
+	stack->real[stack->depth++] = real;
+	r = load_tree(path, text, len, opts, stack, diags, &sub_doc, &sub);
+	stack->depth--;
+	if (r < 0)
+		return r;
+	r = profile_union(resolved, sub);
+	if (r == 0)
+		inherit_scalars(resolved, sub);
+	profile_free(sub_doc);
+	profile_free(sub);
+	return r;
+}
+
+static int load_tree(const char *file, const char *text, size_t len,
+		     const struct policy_load_opts *opts, struct load_stack *stack,
+		     struct diag_list *diags, struct profile **ret_doc,
+		     struct profile **ret_resolved)
+{
+	struct profile *doc = NULL, *resolved = NULL;
+	int r = profile_read_json(file, text, len, opts, &doc, diags);
+	if (r < 0)
+		return r;
+	resolved = profile_new();
+	if (!resolved) {
+		profile_free(doc);
+		return -ENOMEM;
+	}
+	int first_err = 0;
+	if (!opts || !opts->no_extends) {
+		for (size_t i = 0; i < doc->extends.n; i++) {
+			r = load_extended(doc, i, file, opts, stack, diags, resolved);
+			if (r == -ENOMEM) {
+				first_err = r;
+				break;
+			}
+			if (r < 0 && !first_err)
+				first_err = r;
+		}
+	}
+	if (!first_err)
+		first_err = profile_union(resolved, doc);
+	if (first_err) {
+		profile_free(doc);
+		profile_free(resolved);
+		return first_err;
+	}
+	inherit_scalars(resolved, doc);
+	resolved->format = doc->format;
+	if (doc->name && !(resolved->name = strdup(doc->name))) {
+		profile_free(doc);
+		profile_free(resolved);
+		return -ENOMEM;
+	}
+	*ret_doc = doc;
+	*ret_resolved = resolved;
+	return 0;
+}
+
+/* ---- compiling ------------------------------------------------------------ */
+
+/* The glob's leading literal segments: "/tmp/**" -> "/tmp", "/a/b*" -> "/a". */
+static char *literal_root(const char *glob)
+{
+	size_t end = 0;
+	for (size_t i = 0; glob[i]; i++) {
+		if (glob[i] == '*' || glob[i] == '?')
+			break;
+		if (glob[i] == '/')
+			end = i;
+	}
+	size_t n = strlen(glob);
+	if (!strpbrk(glob, "*?"))
+		end = n;
+	return strndup(glob, end ? end : 1);
+}
+
+static bool under_root(const char *root, const char *path, size_t len)
+{
+	size_t rl = strlen(root);
+	if (rl == 1)
+		return true; /* "/" */
+	return len >= rl && memcmp(root, path, rl) == 0 && (len == rl || path[rl] == '/');
+}
+
+static int collect_create_roots(struct policy *pol)
+{
+	const struct profile *p = pol->resolved;
+	for (size_t i = 0; i < p->n_files; i++) {
+		if (!(p->files[i].allow & POLICY_RIGHT_CREATE))
+			continue;
+		char *root = literal_root(p->files[i].glob);
+		if (!root)
+			return -ENOMEM;
+		bool covered = false;
+		for (size_t k = 0; k < pol->n_create_roots && !covered; k++)
+			covered = under_root(pol->create_roots[k], root, strlen(root));
+		if (covered) {
+			free(root);
+			continue;
+		}
+		/* Drop roots the new one covers, then add it. */
+		size_t w = 0;
+		for (size_t k = 0; k < pol->n_create_roots; k++) {
+			const char *old = pol->create_roots[k];
+			if (under_root(root, old, strlen(old)))
+				free(pol->create_roots[k]);
+			else
+				pol->create_roots[w++] = pol->create_roots[k];
+		}
+		pol->n_create_roots = w;
+		char **roots = realloc(pol->create_roots, (w + 1) * sizeof(*roots));
+		if (!roots) {
+			free(root);
+			return -ENOMEM;
+		}
+		pol->create_roots = roots;
+		pol->create_roots[pol->n_create_roots++] = root;
+	}
+	return 0;
+}
+
+bool policy_path_may_hold_links(const struct policy *pol, const char *path, size_t len)
+{
+	for (size_t k = 0; k < pol->n_create_roots; k++)
+		if (under_root(pol->create_roots[k], path, len))
+			return true;
+	return false;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static int compile(struct policy *pol, struct diag_list *diags)
+{
+	const struct profile *p = pol->resolved;
+	int r;
+
+	r = glob_trie_new(GLOB_TRIE_PATH, &pol->files);
+	for (size_t i = 0; r == 0 && i < p->n_files; i++)
+		r = glob_trie_add(pol->files, p->files[i].glob, (uint32_t)i);
+	if (r == 0)
+		r = glob_trie_freeze(pol->files);
+	if (r < 0)
+		return r;
+
+	struct net_rule *rules = calloc(p->n_net ? p->n_net : 1, sizeof(*rules));
+	if (!rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_net; i++)
+		rules[i] = p->net[i].rule;
+	r = net_rules_build(rules, p->n_net, &pol->net);
+	free(rules);
+	if (r < 0)
+		return r;
+
+	r = exec_rules_build(p->exec, p->n_exec, &pol->exec);
+	if (r < 0)
+		return r;
+	r = collect_create_roots(pol);
+	if (r < 0)
+		return r;
+
+	pol->mode = p->mode >= 0 ? (enum policy_mode)p->mode : POLICY_MODE_ENFORCE;
+	for (size_t i = 0; i < POLICY_CATEGORY_MAX; i++)
+		pol->actions[i] = p->actions[i];
+	pol->on_error =
+		p->on_error >= 0 ? (enum policy_on_error)p->on_error : POLICY_ON_ERROR_CLOSED;
+
+	_cleanup_free_ char *canonical = NULL;
+	r = profile_write_json(p, false, &canonical);
+	if (r < 0)
+		return r;
+	pol->hash = fnv1a(canonical);
+	(void)diags;
+	return 0;
+}
+
+int policy_load_buffer(const char *name, const char *text, size_t len,
+		       const struct policy_load_opts *opts, struct policy **ret,
+		       struct diag_list *diags)
+{
+	struct load_stack stack = {0};
+	char real[PATH_MAX];
+	struct policy *pol = calloc(1, sizeof(*pol));
+	int r;
+
+	if (!pol)
+		return -ENOMEM;
+	if (name && realpath(name, real))
+		stack.real[stack.depth++] = real;
+	r = load_tree(name, text, len, opts, &stack, diags, &pol->doc, &pol->resolved);
+	if (r == 0)
+		r = compile(pol, diags);
+	if (r < 0) {
+		policy_free(pol);
+		return r;
+	}
+	*ret = pol;
+	return 0;
+}
+
+int policy_load_file(const char *path, const struct policy_load_opts *opts, struct policy **ret,
+		     struct diag_list *diags)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r = read_whole_file(path, &text, &len);
+	if (r < 0) {
+		if (r == -EFBIG)
+			diag_add(diags, path, 0, 0, NULL, "larger than the %u-byte limit",
+				 PROFILE_MAX_BYTES);
+		else
+			diag_add(diags, path, 0, 0, NULL, "cannot read: %s", strerror(-r));
+		return r;
+	}
+	return policy_load_buffer(path, text, len, opts, ret, diags);
+}
+
+void policy_free(struct policy *pol)
+{
+	if (!pol)
+		return;
+	profile_free(pol->doc);
+	profile_free(pol->resolved);
+	if (pol->files)
+		glob_trie_free(pol->files);
+	if (pol->net)
+		net_rules_free(pol->net);
+	exec_rules_free(pol->exec);
+	for (size_t i = 0; i < pol->n_create_roots; i++)
+		free(pol->create_roots[i]);
+	free(pol->create_roots);
+	free(pol);
+}
+
+/* ---- accessors ------------------------------------------------------------ */
+
+const char *policy_name(const struct policy *pol)
+{
+	return pol->resolved->name ? pol->resolved->name : "";
+}
+
+enum policy_mode policy_mode(const struct policy *pol)
+{
+	return pol->mode;
+}
+
+enum policy_mode policy_action(const struct policy *pol, enum policy_category category)
+{
+	if ((unsigned)category < POLICY_CATEGORY_MAX && pol->actions[category] >= 0)
+		return (enum policy_mode)pol->actions[category];
+	return pol->mode;
+}
+
+void policy_set_mode(struct policy *pol, enum policy_mode mode)
+{
+	pol->mode = mode;
+}
+
+enum policy_on_error policy_on_error(const struct policy *pol)
+{
+	return pol->on_error;
+}
+
+bool policy_requires(const struct policy *pol, const char *layer)
+{
+	return string_list_contains(&pol->resolved->require, layer);
+}
+
+void policy_hash(const struct policy *pol, char buf[17])
+{
+	snprintf(buf, 17, "%016llx", (unsigned long long)pol->hash);
+}
+
+size_t policy_rule_count(const struct policy *pol, enum policy_category category)
+{
+	const struct profile *p = pol->resolved;
+	switch (category) {
+	case POLICY_CAT_FILE:
+		return p->n_files;
+	case POLICY_CAT_NETWORK:
+		return p->n_net;
+	case POLICY_CAT_EXEC:
+		return p->n_exec;
+	case POLICY_CAT_SYSCALL:
+		return p->syscalls.n;
+	default:
+		return 0;
+	}
+}
+
+/* ---- judging -------------------------------------------------------------- */
+
+struct file_walk {
+	const struct file_rule *rules;
+	unsigned rights;
+	uint8_t allow, deny;
+	int32_t allow_rule, deny_rule;
+};
+
+static int file_visit(uint32_t value, void *userdata)
+{
+	struct file_walk *w = userdata;
+	const struct file_rule *rule = &w->rules[value];
+	int32_t idx = (int32_t)value;
+	w->allow |= rule->allow;
+	w->deny |= rule->deny;
+	if ((rule->deny & w->rights) && (w->deny_rule < 0 || idx < w->deny_rule))
+		w->deny_rule = idx;
+	if ((rule->allow & w->rights) && (w->allow_rule < 0 || idx < w->allow_rule))
+		w->allow_rule = idx;
+	return 0;
+}
+
+int policy_check_file(const struct policy *pol, const char *path, size_t len, unsigned rights,
+		      struct policy_verdict *ret)
+{
+	struct file_walk w = {
+		.rules = pol->resolved->files, .rights = rights, .allow_rule = -1, .deny_rule = -1};
+	int r = glob_trie_match(pol->files, path, len, file_visit, &w);
+	if (r < 0)
+		return r;
+	if (w.deny & rights) {
+		*ret = (struct policy_verdict){.allowed = false,
+					       .by_deny = true,
+					       .rule = w.deny_rule,
+					       .missing = (uint8_t)(w.deny & rights)};
+		return 0;
+	}
+	uint8_t missing = (uint8_t)(rights & ~w.allow);
+	*ret = (struct policy_verdict){
+		.allowed = missing == 0, .rule = missing ? -1 : w.allow_rule, .missing = missing};
+	return 0;
+}
+
+static int net_verdict(int r, struct policy_verdict *ret)
+{
+	if (r < 0 && r != -ENOENT)
+		return r;
+	*ret = (struct policy_verdict){.allowed = r >= 0, .rule = r >= 0 ? r : -1};
+	return 0;
+}
+
+int policy_check_host(const struct policy *pol, const char *name, size_t len, int port,
+		      enum net_proto proto, enum net_dir dir, struct policy_verdict *ret)
+{
+	return net_verdict(net_rules_match_host(pol->net, name, len, port, proto, dir), ret);
+}
+
+int policy_check_sockaddr(const struct policy *pol, const struct sockaddr *sa, socklen_t len,
+			  enum net_proto proto, enum net_dir dir, struct policy_verdict *ret)
+{
+	return net_verdict(net_rules_match_sockaddr(pol->net, sa, len, proto, dir), ret);
+}
+
+int policy_check_ip(const struct policy *pol, int family, const void *addr, int port,
+		    enum net_proto proto, enum net_dir dir, struct policy_verdict *ret)
+{
+	return net_verdict(net_rules_match_ip(pol->net, family, addr, port, proto, dir), ret);
+}
+
+int policy_check_exec(const struct policy *pol, const char *path, size_t len, char *const argv[],
+		      struct policy_verdict *ret)
+{
+	int r = exec_rules_match(pol->exec, path, len, argv);
+	return net_verdict(r, ret);
+}
+
+struct name_search {
+	const char *name;
+};
+
+static int name_equals(const char *candidate, void *userdata)
+{
+	const struct name_search *s = userdata;
+	return strcmp(candidate, s->name) == 0 ? 1 : 0;
+}
+
+static bool list_covers(const struct string_list *l, const char *name, int32_t *ret_index)
+{
+	struct name_search s = {.name = name};
+	for (size_t i = 0; i < l->n; i++) {
+		const char *item = l->items[i];
+		bool hit = item[0] == '@' ? syscall_group_expand(item, name_equals, &s) == 1
+					  : strcmp(item, name) == 0;
+		if (hit) {
+			*ret_index = (int32_t)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+int policy_check_syscall(const struct policy *pol, const char *name, struct policy_verdict *ret)
+{
+	const struct profile *p = pol->resolved;
+	struct name_search s = {.name = name};
+	int32_t idx = -1;
+
+	if (!syscall_name_known(name))
+		return -ENOENT;
+	if (syscall_group_expand("@dangerous", name_equals, &s) == 1) {
+		if (list_covers(&p->unsafe, name, &idx))
+			*ret = (struct policy_verdict){.allowed = true, .rule = -1};
+		else
+			*ret = (struct policy_verdict){
+				.allowed = false, .by_deny = true, .rule = -1};
+		return 0;
+	}
+	bool ok = list_covers(&p->syscalls, name, &idx);
+	*ret = (struct policy_verdict){.allowed = ok, .rule = ok ? idx : -1};
+	return 0;
+}
+
+/* ---- describing ------------------------------------------------------------ */
+
+static int describe_net(const struct net_rule_def *d, char *buf, size_t size)
+{
+	char ports[256] = "";
+	size_t n = 0;
+	const char *kind = d->written_as_host || d->rule.kind == NET_RULE_HOST ? "host"
+			   : d->rule.kind == NET_RULE_CIDR		       ? "cidr"
+									       : "unix";
+	for (size_t i = 0; i < d->rule.n_ports && n < sizeof(ports); i++) {
+		if (d->ports[i].lo == d->ports[i].hi)
+			n += (size_t)snprintf(ports + n, sizeof(ports) - n, "%s%u", i ? "," : "",
+					      d->ports[i].lo);
+		else
+			n += (size_t)snprintf(ports + n, sizeof(ports) - n, "%s%u-%u", i ? "," : "",
+					      d->ports[i].lo, d->ports[i].hi);
+	}
+	return snprintf(buf, size, "%s %s%s%s%s%s", kind, d->text, *ports ? " ports " : "", ports,
+			d->rule.proto == NET_PROTO_TCP	 ? " tcp"
+			: d->rule.proto == NET_PROTO_UDP ? " udp"
+							 : "",
+			d->rule.inbound ? " inbound" : "");
+}
+
+int policy_describe_rule(const struct policy *pol, enum policy_category category, int32_t rule,
+			 char *buf, size_t size)
+{
+	const struct profile *p = pol->resolved;
+	if (rule < 0)
+		return -ENOENT;
+	size_t idx = (size_t)rule;
+	switch (category) {
+	case POLICY_CAT_FILE: {
+		if (idx >= p->n_files)
+			return -ENOENT;
+		const struct file_rule *f = &p->files[idx];
+		char rights[5];
+		rights_to_string(f->allow ? f->allow : f->deny, rights);
+		return snprintf(buf, size, "%s %s %s", f->allow ? "allow" : "deny", rights,
+				f->path);
+	}
+	case POLICY_CAT_NETWORK:
+		if (idx >= p->n_net)
+			return -ENOENT;
+		return describe_net(&p->net[idx], buf, size);
+	case POLICY_CAT_SYSCALL:
+		if (idx >= p->syscalls.n)
+			return -ENOENT;
+		return snprintf(buf, size, "syscalls %s", p->syscalls.items[idx]);
+	case POLICY_CAT_EXEC: {
+		if (idx >= p->n_exec)
+			return -ENOENT;
+		const struct exec_rule *e = &p->exec[idx];
+		int n = snprintf(buf, size, "exec %s", e->path);
+		if (e->argv && n >= 0) {
+			n += snprintf(buf + ((size_t)n < size ? (size_t)n : size),
+				      (size_t)n < size ? size - (size_t)n : 0, " argv [");
+			for (size_t i = 0; i < e->argc; i++)
+				n += snprintf(buf + ((size_t)n < size ? (size_t)n : size),
+					      (size_t)n < size ? size - (size_t)n : 0, "%s%s",
+					      i ? ", " : "", e->argv[i]);
+			n += snprintf(buf + ((size_t)n < size ? (size_t)n : size),
+				      (size_t)n < size ? size - (size_t)n : 0, "]");
+		}
+		return n;
+	}
+	default:
+		return -ENOENT;
+	}
+}
+
+int policy_rule_origin(const struct policy *pol, enum policy_category category, int32_t rule,
+		       const char **ret_file, unsigned *ret_line, unsigned *ret_col)
+{
+	const struct profile *p = pol->resolved;
+	const struct rule_origin *o = NULL;
+	if (rule < 0)
+		return -ENOENT;
+	if (category == POLICY_CAT_FILE && (size_t)rule < p->n_files)
+		o = &p->files[rule].origin;
+	else if (category == POLICY_CAT_NETWORK && (size_t)rule < p->n_net)
+		o = &p->net[rule].origin;
+	else if (category == POLICY_CAT_EXEC && (size_t)rule < p->n_exec)
+		o = &p->exec[rule].origin;
+	if (!o)
+		return -ENOENT;
+	*ret_file = o->file;
+	*ret_line = o->line;
+	*ret_col = o->col;
+	return 0;
+}
+
+int policy_to_json(const struct policy *pol, bool resolved, char **ret_text)
+{
+	return profile_write_json(resolved ? pol->resolved : pol->doc, !resolved, ret_text);
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libfnguard-policy — the public face of the profile engine, used by the
+ * shim (lib/) and the CLI (tools/). A struct policy is a loaded profile with
+ * its "extends" resolved and its matchers built: immutable after loading,
+ * safe to query from any thread, in signal handlers and after fork (the
+ * check functions allocate nothing and take no locks).
+ *
+ * No cJSON and no libseccomp types cross this header.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "diag.h"
+#include "net_rules.h"
+
+enum policy_mode {
+	POLICY_MODE_RECORD = 0,
+	POLICY_MODE_ALERT = 1,
+	POLICY_MODE_ENFORCE = 2,
+};
+
+enum policy_category {
+	POLICY_CAT_FILE = 0,
+	POLICY_CAT_NETWORK = 1,
+	POLICY_CAT_EXEC = 2,
+	POLICY_CAT_SYSCALL = 3,
+	POLICY_CATEGORY_MAX,
+};
+
+enum policy_on_error {
+	POLICY_ON_ERROR_CLOSED = 0,
+	POLICY_ON_ERROR_OPEN = 1,
+};
+
+/* File rights (DESIGN.md "Rights"). */
+#define POLICY_RIGHT_READ   0x1u /* r */
+#define POLICY_RIGHT_WRITE  0x2u /* w */
+#define POLICY_RIGHT_CREATE 0x4u /* c */
+#define POLICY_RIGHT_DELETE 0x8u /* d */
+#define POLICY_RIGHTS_ALL   0xfu
+
+struct policy;
+
+struct policy_load_opts {
+	/* Colon-separated directories searched for "extends" names; NULL = none. */
+	const char *search_path;
+	/*
+	 * Looks up ${VAR} in paths (LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR).
+	 * NULL, or a NULL answer, means the documented default is used.
+	 */
+	const char *(*getvar)(const char *name, void *userdata);
+	void *userdata;
+	/* Do not resolve "extends" (merge/diff/format work on the document itself). */
+	bool no_extends;
+};
+
+/*
+ * The standard search path for "extends" names: env (the value of
+ * FNGUARD_PROFILE_PATH, may be NULL), then the installed profiles directory,
+ * then the source tree's profiles/ when the installed one does not exist
+ * (uninstalled runs). Writes a colon-separated list into buf.
+ */
+void policy_default_search_path(const char *env, char *buf, size_t size);
+
+/*
+ * Loads the profile at path (JSON), resolves "extends" and builds matchers.
+ * All or nothing: on any error *ret is untouched and every problem found is
+ * appended to diags (may be NULL) as "file:line:col: json.path: message".
+ * Returns 0, -EINVAL (invalid profile), -ENOENT/-EACCES/... (cannot read),
+ * -EFBIG (over the size limit), -ELOOP (extends cycle or too deep), -ENOMEM.
+ * Caller frees with policy_free().
+ */
+int policy_load_file(const char *path, const struct policy_load_opts *opts, struct policy **ret,
+		     struct diag_list *diags);
+
+/* Same, from memory; name is used in diagnostics and to resolve relative extends. */
+int policy_load_buffer(const char *name, const char *text, size_t len,
+		       const struct policy_load_opts *opts, struct policy **ret,
+		       struct diag_list *diags);
+
+void policy_free(struct policy *policy);
+
+/* The profile's "name" ("" if none). Borrowed until policy_free(). */
+const char *policy_name(const struct policy *policy);
+
+/* The mode ("mode", default enforce when a profile is given). */
+enum policy_mode policy_mode(const struct policy *policy);
+
+/* The effective mode of one category ("actions" override, else mode). */
+enum policy_mode policy_action(const struct policy *policy, enum policy_category category);
+
+/* Overrides the mode (FNGUARD_MODE); "actions" entries stay as they are. */
+void policy_set_mode(struct policy *policy, enum policy_mode mode);
+
+enum policy_on_error policy_on_error(const struct policy *policy);
+
+/* True if "require" names the layer ("seccomp", "landlock"). */
+bool policy_requires(const struct policy *policy, const char *layer);
+
+/* 16 hex digits identifying the resolved profile's content; buf holds 17 bytes. */
+void policy_hash(const struct policy *policy, char buf[17]);
+
+/* Number of rules in a category after "extends" (syscalls: names and groups listed). */
+size_t policy_rule_count(const struct policy *policy, enum policy_category category);
+
+struct policy_verdict {
+	bool allowed;
+	bool by_deny;	 /* decided by an explicit deny rule */
+	int32_t rule;	 /* deciding rule's index in its category, -1 if no rule matched */
+	uint8_t missing; /* files: requested rights no rule grants (or a deny covers) */
+};
+
+/*
+ * Judges access to a file. path must be absolute and normalised
+ * (path_normalize); rights is a POLICY_RIGHT_* mask. Returns 0 and fills
+ * *ret, or -EINVAL for a path that is not absolute/normalised.
+ */
+int policy_check_file(const struct policy *policy, const char *path, size_t len, unsigned rights,
+		      struct policy_verdict *ret);
+
+/* Judges a host name (resolution or connect by name). port may be NET_PORT_ANY. */
+int policy_check_host(const struct policy *policy, const char *name, size_t len, int port,
+		      enum net_proto proto, enum net_dir dir, struct policy_verdict *ret);
+
+/* Judges a socket address (AF_INET, AF_INET6, AF_UNIX). -EAFNOSUPPORT for others. */
+int policy_check_sockaddr(const struct policy *policy, const struct sockaddr *sa, socklen_t len,
+			  enum net_proto proto, enum net_dir dir, struct policy_verdict *ret);
+
+/* Judges an IP address (struct in_addr or in6_addr). */
+int policy_check_ip(const struct policy *policy, int family, const void *addr, int port,
+		    enum net_proto proto, enum net_dir dir, struct policy_verdict *ret);
+
+/*
+ * Judges running the executable at path (absolute, normalised, after PATH
+ * search) with argv (NULL-terminated; may be NULL = no arguments known).
+ */
+int policy_check_exec(const struct policy *policy, const char *path, size_t len, char *const argv[],
+		      struct policy_verdict *ret);
+
+/*
+ * True when path (absolute, normalised) is at or below a directory where
+ * some rule grants 'c': the only places the function can plant a symlink,
+ * so the only paths whose symlinks must be resolved before judging
+ * (read-only places like the task root cannot hold new links).
+ * Allocation-free.
+ */
+bool policy_path_may_hold_links(const struct policy *policy, const char *path, size_t len);
+
+/*
+ * Judges a system call by name against "syscalls" (groups expanded) and the
+ * dangerous set ("unsafe"). rule is the index in "syscalls" that allows it;
+ * a dangerous call not listed under "unsafe" is denied with by_deny set.
+ * Not for hot paths (it walks the lists): the seccomp filter is. Returns
+ * 0, or -ENOENT for a name libseccomp does not know.
+ */
+int policy_check_syscall(const struct policy *policy, const char *name, struct policy_verdict *ret);
+
+/*
+ * Writes a one-line description of a rule, e.g. "deny rwcd /etc/shadow" or
+ * "allow r /var/task/**", "host dynamodb.*.amazonaws.com ports 443",
+ * "exec /usr/bin/convert argv [convert, *, /tmp/*.png]". Returns the length
+ * it needed (like snprintf) or -ENOENT for no such rule.
+ */
+int policy_describe_rule(const struct policy *policy, enum policy_category category, int32_t rule,
+			 char *buf, size_t size);
+
+/* Where a rule was written. Returns 0 or -ENOENT. Borrowed until policy_free(). */
+int policy_rule_origin(const struct policy *policy, enum policy_category category, int32_t rule,
+		       const char **ret_file, unsigned *ret_line, unsigned *ret_col);
+
+/*
+ * Serialises the profile as stable, sorted, pretty JSON ending in '\n'.
+ * resolved=false writes the document as read (its own rules, its "extends");
+ * resolved=true writes the union with everything it extends (no "extends").
+ * Caller frees *ret_text.
+ */
+int policy_to_json(const struct policy *policy, bool resolved, char **ret_text);
+
+/* Mode names: "record", "alert", "enforce". */
+const char *policy_mode_to_string(enum policy_mode mode);
+int policy_mode_from_string(const char *s, enum policy_mode *ret);
+const char *policy_category_to_string(enum policy_category category);

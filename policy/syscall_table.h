@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * syscall_table — named groups of system calls, in the style of systemd's
+ * filter sets, and the fixed dangerous set. A data table, sorted by name,
+ * each group with help text; members are syscall names or other "@groups".
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct syscall_group {
+	const char *name;	    /* "@file-system" */
+	const char *help;	    /* one line of English */
+	const char *const *members; /* NULL-terminated: names or "@group" */
+};
+
+/* The table, sorted by name. *ret_n receives the number of groups. */
+const struct syscall_group *syscall_groups(size_t *ret_n);
+
+/* Looks a group up by name (with its '@'). NULL if unknown. */
+const struct syscall_group *syscall_group_find(const char *name);
+
+/*
+ * True if name is a system call that libseccomp resolves on at least one of
+ * the architectures fnguard compiles for (x86_64, aarch64).
+ */
+bool syscall_name_known(const char *name);
+
+/*
+ * Calls fn once per system call name in the group, nested groups expanded
+ * (a name reached twice is reported twice). Returns 0, -ENOENT for an
+ * unknown group, or the first non-zero value fn returned.
+ */
+int syscall_group_expand(const char *group, int (*fn)(const char *name, void *userdata),
+			 void *userdata);
+
+/*
+ * The system calls that are always denied unless named under "unsafe"
+ * (io_uring, ptrace, process_vm_*, bpf, perf_event_open, ...). This is the
+ * members list of the "@dangerous" group.
+ */
+const char *const *syscall_dangerous_set(void);

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include "path_norm.h"
+#include "util.h"
+
+struct norm_case {
+	const char *base;
+	const char *path;
+	const char *expect;
+};
+
+static const struct norm_case cases[] = {
+	{NULL, "/", "/"},
+	{NULL, "/etc/passwd", "/etc/passwd"},
+	{NULL, "//etc///passwd", "/etc/passwd"},
+	{NULL, "//", "/"},
+	{NULL, "/./etc/./passwd/.", "/etc/passwd"},
+	{NULL, "/a/b/../c", "/a/c"},
+	{NULL, "/a/b/../../..", "/"},
+	{NULL, "/..", "/"},
+	{NULL, "/../../etc", "/etc"},
+	{NULL, "/a/b/", "/a/b"},
+	{NULL, "/a/b//", "/a/b"},
+	{NULL, "/a/b/..", "/a"},
+	{NULL, "/a/...", "/a/..."},
+	{NULL, "/a/..b/.c", "/a/..b/.c"},
+	{"/base", "/abs", "/abs"},
+	{"/var/task", "app.py", "/var/task/app.py"},
+	{"/var/task/", "app.py", "/var/task/app.py"},
+	{"/var/task", ".", "/var/task"},
+	{"/var/task", "./", "/var/task"},
+	{"/var/task", "..", "/var"},
+	{"/var/task", "../../../x", "/x"},
+	{"/", "x", "/x"},
+	{"/", ".", "/"},
+	{"/var/./task//", "lib/../x/", "/var/task/x"},
+	{"/var/task/..", "x", "/var/x"},
+	/* Bytes other than '/' and NUL are kept as they are. */
+	{NULL, "/a b/\t\n/\xff\xfe/caf\xc3\xa9", "/a b/\t\n/\xff\xfe/caf\xc3\xa9"},
+	{NULL, "/a\\b/*?[x]", "/a\\b/*?[x]"},
+};
+
+Test(path_normalize, table)
+{
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		const struct norm_case *c = &cases[i];
+		char buf[PATH_MAX];
+		size_t len = 99999;
+		int r = path_normalize(c->base, c->path, buf, sizeof(buf), &len);
+
+		cr_expect_eq(r, 0, "%s + %s: %d", c->base ? c->base : "(null)", c->path, r);
+		if (r < 0)
+			continue;
+		cr_expect_str_eq(buf, c->expect, "%s + %s", c->base ? c->base : "(null)", c->path);
+		cr_expect_eq(len, strlen(c->expect), "%s", c->path);
+	}
+}
+
+Test(path_normalize, invalid)
+{
+	char buf[64];
+	size_t len = 42;
+
+	cr_expect_eq(path_normalize("/x", "", buf, sizeof(buf), &len), -EINVAL);
+	cr_expect_eq(path_normalize("/x", NULL, buf, sizeof(buf), &len), -EINVAL);
+	cr_expect_eq(path_normalize(NULL, "rel", buf, sizeof(buf), &len), -EINVAL);
+	cr_expect_eq(path_normalize("", "rel", buf, sizeof(buf), &len), -EINVAL);
+	cr_expect_eq(path_normalize("relative/base", "rel", buf, sizeof(buf), &len), -EINVAL);
+	cr_expect_eq(path_normalize(NULL, ".", buf, sizeof(buf), &len), -EINVAL);
+	cr_expect_eq(len, 42, "ret_len written on failure");
+}
+
+Test(path_normalize, too_long)
+{
+	char buf[8], big[PATH_MAX * 2];
+	size_t len = 42;
+
+	/* "/abcdef" plus NUL is exactly 8 bytes. */
+	cr_expect_eq(path_normalize(NULL, "/abcdef", buf, sizeof(buf), &len), 0);
+	cr_expect_str_eq(buf, "/abcdef");
+	cr_expect_eq(len, 7);
+	len = 42;
+	cr_expect_eq(path_normalize(NULL, "/abcdefg", buf, sizeof(buf), &len), -ENAMETOOLONG);
+	cr_expect_eq(path_normalize(NULL, "/abc/def", buf, sizeof(buf), &len), -ENAMETOOLONG);
+	cr_expect_eq(path_normalize("/abcd", "efg", buf, sizeof(buf), &len), -ENAMETOOLONG);
+	cr_expect_eq(path_normalize(NULL, "/", buf, 1, &len), -ENAMETOOLONG);
+	cr_expect_eq(path_normalize(NULL, "/", buf, 0, &len), -ENAMETOOLONG);
+	cr_expect_eq(len, 42);
+
+	/* Only the result counts: what "/.." removes never had to fit. */
+	cr_expect_eq(path_normalize(NULL, "/averyveryverylongname/../ab", buf, sizeof(buf), &len),
+		     0);
+	cr_expect_str_eq(buf, "/ab");
+	cr_expect_eq(
+		path_normalize(NULL, "/ab/averyveryverylongname/x/../..", buf, sizeof(buf), &len),
+		0);
+	cr_expect_str_eq(buf, "/ab");
+	/* Here the long segment is part of the result. */
+	cr_expect_eq(path_normalize(NULL, "/ab/averyveryverylongname/c/..", buf, sizeof(buf), &len),
+		     -ENAMETOOLONG);
+
+	cr_expect_eq(path_normalize(NULL, "/", buf, 2, &len), 0);
+	cr_expect_str_eq(buf, "/");
+	cr_expect_eq(len, 1);
+
+	/* A long base with a relative path, near PATH_MAX. */
+	memset(big, 'a', sizeof(big));
+	big[0] = '/';
+	big[PATH_MAX - 1] = '\0';
+	char out[PATH_MAX];
+	cr_expect_eq(path_normalize(big, ".", out, sizeof(out), &len), 0);
+	cr_expect_eq(len, PATH_MAX - 1);
+	cr_expect_eq(path_normalize(big, "x", out, sizeof(out), &len), -ENAMETOOLONG);
+	cr_expect_eq(path_normalize(big, "../x", out, sizeof(out), &len), 0);
+	cr_expect_str_eq(out, "/x");
+}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char *cli_getvar(const char *name, void *userdata)
+{
+	(void)userdata;
+	return getenv(name);
+}
+
+const char *cli_search_path(void)
+{
+	static char buf[4 * PATH_MAX];
+	if (!buf[0])
+		policy_default_search_path(getenv("FNGUARD_PROFILE_PATH"), buf, sizeof(buf));
+	return buf;
+}
+
+int cli_load_policy(const char *path, bool no_extends, struct policy **ret)
+{
+	struct diag_list diags = {0};
+	struct policy_load_opts opts = {
+		.search_path = cli_search_path(),
+		.getvar = cli_getvar,
+		.no_extends = no_extends,
+	};
+	int r = policy_load_file(path, &opts, ret, &diags);
+	for (size_t i = 0; i < diags.n; i++)
+		fprintf(stderr, "fnguard: %s\n", diags.lines[i]);
+	if (r < 0 && diags.n == 0)
+		fprintf(stderr, "fnguard: %s: %s\n", path, strerror(-r));
+	diag_list_clear(&diags);
+	return r;
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return false;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	}
+	return false;
+}

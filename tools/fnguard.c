@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+/* fnguard — the command-line tool: one dispatcher, one file per subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"check", cmd_check, "validate profiles (extends resolved), print every diagnostic"},
+	{"explain", cmd_explain, "show the decision and the deciding rule for one operation"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: fnguard COMMAND [OPTIONS] [ARGS]\n\n"
+		     "Function behaviour enforcement for serverless functions.\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nRun 'fnguard COMMAND --help' for a command's options and examples.\n"
+		     "Exit status: 0 ok, 1 check failed or denied, 2 usage or input error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("fnguard %s\n", FNGUARD_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "fnguard: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}
