@@ -39,55 +39,23 @@
  */
 #include "glob_trie.h"
 
-#include <endian.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "glob_match.h"
+#include "glob_pattern.h"
+#include "glob_trie_internal.h"
 #include "util.h"
 
-#define GT_MAGIC	 0x45495254u /* "TRIE" */
-#define GT_VERSION	 1u
 #define NIL		 UINT32_MAX
-#define MAX_ACTIVE	 512 /* 2 sets of 2 KiB on the matcher's stack */
+#define MAX_NODES	 STATE_INDEX
 #define BOUND_SATURATION (1ull << 40)
-#define HEAD_LEN	 16
 
-#define STATE_INDEX  0x0fffffffu
-#define STATE_LIT    (1u << 28)
-#define STATE_WILD   (1u << 29)
-#define STATE_STAR   (1u << 30)
-#define STATE_VALUES (1u << 31)
-#define MAX_NODES    STATE_INDEX
-
-enum edge_kind {
+	enum edge_kind {
 	EDGE_ROOT,
 	EDGE_LIT,
 	EDGE_WILD,
 	EDGE_STAR,
-};
-
-struct gt_slot {
-	uint32_t parent, child, len, str_off;
-	uint64_t head[2]; /* first bytes, little-endian words, zero-padded */
-};
-
-struct gt_node {
-	uint32_t wild_first, wild_count;
-	uint32_t value_first, value_count;
-	uint32_t star;
-};
-
-struct gt_wild {
-	uint32_t str_off, str_len, child;
-};
-
-struct gt_image {
-	uint32_t magic, version, flavor, max_active, root_state;
-	uint32_t pattern_count, node_count, slot_count, wild_count, value_count, pool_size;
-	uint32_t slot_off, node_off, wild_off, value_off, pool_off, total_size;
 };
 
 /* Construction-time node: lists are singly linked, newest first. */
@@ -107,159 +75,6 @@ struct build_wild {
 struct build_value {
 	uint32_t value, next;
 };
-
-struct glob_trie {
-	enum glob_trie_flavor flavor;
-	bool frozen;
-	uint32_t pattern_count;
-
-	/* Construction state, freed by glob_trie_freeze(). */
-	struct build_node *bnodes;
-	uint32_t n_bnodes, cap_bnodes;
-	struct build_wild *bwilds;
-	uint32_t n_bwilds, cap_bwilds;
-	struct build_value *bvalues;
-	uint32_t n_bvalues, cap_bvalues;
-	char *bpool;
-	uint32_t n_bpool, cap_bpool;
-	struct gt_slot *bslots; /* child holds a bare index until the freeze */
-	uint32_t n_bslots, bslots_used;
-
-	/* Frozen state: the image and views into it. */
-	struct gt_image *image;
-	const struct gt_slot *slots;
-	uint32_t slot_count;
-	const struct gt_node *nodes;
-	const struct gt_wild *wilds;
-	const uint32_t *values;
-	const char *pool;
-};
-
-/* ---- segment keys ---- */
-
-struct seg_key {
-	uint64_t hash;
-	uint64_t head[2];
-	size_t len;
-};
-
-static uint64_t load_le64(const char *s)
-{
-	uint64_t w;
-
-	memcpy(&w, s, sizeof(w));
-	return le64toh(w);
-}
-
-/*
- * One multiply per word: the high bits of the result depend on every input
- * bit, and slot_index() only uses high bits. Keys come from the profile, not
- * from the subject, so this needs spread, not resistance to attack: an
- * unlucky subject costs a probe, never a wrong answer.
- */
-static uint64_t hash_word(uint64_t h, uint64_t w)
-{
-	return (h ^ w) * 0xbf58476d1ce4e5b9ull;
-}
-
-/* full: number of whole 8-byte words hashed; last: the rest, zero-padded. */
-static void key_finish(struct seg_key *k, uint64_t h, uint64_t last, size_t full, size_t len)
-{
-	if (full < 2)
-		k->head[full] = last;
-	k->hash = hash_word(h ^ len, last);
-	k->len = len;
-}
-
-static void key_of(const char *s, size_t n, struct seg_key *k)
-{
-	uint64_t h = 0, last = 0;
-	size_t full = 0, i = 0;
-
-	k->head[0] = k->head[1] = 0;
-	for (; i + 8 <= n; i += 8, full++) {
-		uint64_t w = load_le64(s + i);
-
-		if (full < 2)
-			k->head[full] = w;
-		h = hash_word(h, w);
-	}
-	for (size_t j = 0; i + j < n; j++)
-		last |= (uint64_t)(unsigned char)s[i + j] << (8 * j);
-	key_finish(k, h, last, full, n);
-}
-
-/*
- * key_of() for the PATH segment starting at i, finding its end on the way
- * (eight bytes at a time: a zero byte in w ^ "////////" is a '/').
- * Returns the end.
- */
-static size_t path_key_scan(const char *s, size_t len, size_t i, struct seg_key *k)
-{
-	const uint64_t ones = 0x0101010101010101ull, slashes = ones * '/';
-	uint64_t h = 0, w, x, slash;
-	size_t full = 0, start = i, bytes = 8;
-
-	k->head[0] = k->head[1] = 0;
-	for (;; i += 8, full++) {
-		if (i + 8 <= len) {
-			w = load_le64(s + i);
-		} else if (len >= 8) {
-			/* The last bytes, moved down: the zero fill is not a '/'. */
-			bytes = len - i;
-			w = bytes ? load_le64(s + len - 8) >> (8 * (8 - bytes)) : 0;
-		} else {
-			bytes = len - i;
-			w = 0;
-			for (size_t j = 0; j < bytes; j++)
-				w |= (uint64_t)(unsigned char)s[i + j] << (8 * j);
-		}
-		x = w ^ slashes;
-		slash = (x - ones) & ~x & (ones << 7);
-		if (slash || bytes < 8)
-			break;
-		if (full < 2)
-			k->head[full] = w;
-		h = hash_word(h, w);
-	}
-	if (slash && (size_t)__builtin_ctzll(slash) / 8 < bytes)
-		bytes = (size_t)__builtin_ctzll(slash) / 8;
-	w = bytes ? w & (~0ull >> (64 - 8 * bytes)) : 0;
-	key_finish(k, h, w, full, i + bytes - start);
-	return i + bytes;
-}
-
-/* Fibonacci hashing: the top bits of the product, shift = 64 - log2(slots). */
-static uint32_t slot_index(uint64_t seg_hash, uint32_t parent, unsigned shift)
-{
-	return (uint32_t)(((seg_hash ^ parent) * 0x9e3779b97f4a7c15ull) >> shift);
-}
-
-static unsigned slot_shift(uint32_t slot_count)
-{
-	return 64 - (unsigned)__builtin_ctz(slot_count);
-}
-
-/* Returns the child's slot value, 0 if there is none. s: the segment bytes. */
-static inline __attribute__((always_inline)) uint32_t
-slot_find(const struct gt_slot *slots, uint32_t count, const char *pool, uint32_t parent,
-	  const struct seg_key *k, const char *s)
-{
-	uint32_t mask = count - 1;
-
-	/* The table is never more than half full: the probe always ends. */
-	for (uint32_t i = slot_index(k->hash, parent, slot_shift(count));; i = (i + 1) & mask) {
-		const struct gt_slot *sl = &slots[i];
-
-		if (sl->child == 0)
-			return 0;
-		if (sl->parent == parent && sl->len == k->len && sl->head[0] == k->head[0] &&
-		    sl->head[1] == k->head[1] &&
-		    (k->len <= HEAD_LEN ||
-		     memcmp(pool + sl->str_off + HEAD_LEN, s + HEAD_LEN, k->len - HEAD_LEN) == 0))
-			return sl->child;
-	}
-}
 
 /* ---- construction ---- */
 
@@ -351,7 +166,7 @@ static int slots_reserve(struct glob_trie *t)
 
 		if (sl->child == 0)
 			continue;
-		key_of(t->bpool + sl->str_off, sl->len, &k);
+		key_of(t->bpool + sl->str_off, sl->len, false, &k);
 		slot_put(slots, count, k.hash, sl);
 	}
 	free(t->bslots);
@@ -366,7 +181,7 @@ static int child_lit(struct glob_trie *t, uint32_t node, const char *s, size_t n
 	struct seg_key k;
 	int r;
 
-	key_of(s, n, &k);
+	key_of(s, n, false, &k);
 	if (t->n_bslots > 0) {
 		uint32_t child = slot_find(t->bslots, t->n_bslots, t->bpool, node, &k, s);
 
@@ -753,201 +568,4 @@ void glob_trie_free(struct glob_trie *t)
 	free_build(t);
 	free(t->image);
 	free(t);
-}
-
-/* ---- matching ---- */
-
-/* State words: loop nodes fill state[] from the front, the others from the back. */
-struct active {
-	uint32_t n_loop, n_trans;
-	uint32_t state[MAX_ACTIVE];
-};
-
-static inline __attribute__((always_inline)) int active_add_loop(struct active *set, uint32_t state)
-{
-	for (uint32_t i = 0; i < set->n_loop; i++)
-		if (set->state[i] == state)
-			return 0;
-	/* Unreachable while the freeze-time bound holds; fail closed anyway. */
-	if (unlikely(set->n_loop + set->n_trans >= MAX_ACTIVE))
-		return -E2BIG;
-	set->state[set->n_loop++] = state;
-	return 0;
-}
-
-/* Makes a node active; in PATH its '**' child comes too (zero segments). */
-static inline __attribute__((always_inline)) int active_enter(const struct glob_trie *t,
-							      struct active *set, uint32_t state)
-{
-	if (unlikely(set->n_loop + set->n_trans >= MAX_ACTIVE))
-		return -E2BIG;
-	set->state[MAX_ACTIVE - ++set->n_trans] = state;
-	if (t->flavor == GLOB_TRIE_PATH && (state & STATE_STAR))
-		return active_add_loop(set, t->nodes[state & STATE_INDEX].star);
-	return 0;
-}
-
-static inline __attribute__((always_inline)) int step_from(const struct glob_trie *t,
-							   uint32_t state, const struct seg_key *k,
-							   const char *s, struct active *next)
-{
-	uint32_t node = state & STATE_INDEX;
-	int r;
-
-	if (state & STATE_LIT) {
-		uint32_t child = slot_find(t->slots, t->slot_count, t->pool, node, k, s);
-
-		if (child) {
-			r = active_enter(t, next, child);
-			if (r < 0)
-				return r;
-		}
-	}
-	if (state & STATE_WILD) {
-		const struct gt_node *nd = &t->nodes[node];
-
-		for (uint32_t i = nd->wild_first; i < nd->wild_first + nd->wild_count; i++) {
-			const struct gt_wild *w = &t->wilds[i];
-
-			if (!glob_seg_match(t->pool + w->str_off, w->str_len, s, k->len, false))
-				continue;
-			r = active_enter(t, next, w->child);
-			if (r < 0)
-				return r;
-		}
-	}
-	/* HOST "*." wants at least one label: it becomes active after one. */
-	if (t->flavor == GLOB_TRIE_HOST && (state & STATE_STAR))
-		return active_add_loop(next, t->nodes[node].star);
-	return 0;
-}
-
-/* Moves the active set over one segment: *cur and *next swap. */
-static int step(const struct glob_trie *t, struct active **cur, struct active **next,
-		const struct seg_key *k, const char *s)
-{
-	const struct active *c = *cur;
-	struct active *nx = *next;
-	int r;
-
-	nx->n_trans = 0;
-	nx->n_loop = c->n_loop;
-	for (uint32_t i = 0; i < c->n_loop; i++)
-		nx->state[i] = c->state[i];
-	for (uint32_t i = 0; i < c->n_loop; i++) {
-		r = step_from(t, c->state[i], k, s, nx);
-		if (r < 0)
-			return r;
-	}
-	for (uint32_t i = MAX_ACTIVE - c->n_trans; i < MAX_ACTIVE; i++) {
-		r = step_from(t, c->state[i], k, s, nx);
-		if (r < 0)
-			return r;
-	}
-	*next = *cur;
-	*cur = nx;
-	return 0;
-}
-
-static bool active_empty(const struct active *set)
-{
-	return set->n_loop == 0 && set->n_trans == 0;
-}
-
-/* A normalised absolute path has no empty, "." or ".." segment. */
-static bool path_seg_ok(const char *s, size_t n)
-{
-	return n > 0 && !(n == 1 && s[0] == '.') && !(n == 2 && s[0] == '.' && s[1] == '.');
-}
-
-static int match_path(const struct glob_trie *t, const char *s, size_t len, struct active **cur,
-		      struct active **next)
-{
-	struct seg_key k;
-	size_t i, end;
-	int r;
-
-	if (len == 0 || len > GLOB_MAX_LEN || s[0] != '/')
-		return -EINVAL;
-	r = active_enter(t, *cur, t->image->root_state);
-	for (i = 1; r >= 0 && i < len; i = end + 1) {
-		if (active_empty(*cur)) {
-			/* Nothing can match any more: only the subject's form is left to check. */
-			end = glob_seg_end(s, len, i);
-			if (!path_seg_ok(s + i, end - i) || end + 1 == len)
-				return -EINVAL;
-			continue;
-		}
-		end = path_key_scan(s, len, i, &k);
-		if (!path_seg_ok(s + i, end - i) || end + 1 == len)
-			return -EINVAL;
-		r = step(t, cur, next, &k, s + i);
-	}
-	return r;
-}
-
-static int match_host(const struct glob_trie *t, const char *s, size_t len, struct active **cur,
-		      struct active **next)
-{
-	char lower[GLOB_HOST_MAX_LEN];
-	struct seg_key k;
-	size_t end, start;
-	int r;
-
-	r = glob_host_prepare(s, len, lower, &len);
-	if (r < 0)
-		return r;
-	r = active_enter(t, *cur, t->image->root_state);
-	for (end = len; r >= 0 && end > 0 && !active_empty(*cur); end = start ? start - 1 : 0) {
-		start = glob_label_start(lower, end);
-		key_of(lower + start, end - start, &k);
-		r = step(t, cur, next, &k, lower + start);
-	}
-	return r;
-}
-
-static int report_state(const struct glob_trie *t, uint32_t state, glob_trie_visit_fn visit,
-			void *userdata)
-{
-	const struct gt_node *nd = &t->nodes[state & STATE_INDEX];
-
-	if (!(state & STATE_VALUES))
-		return 0;
-	for (uint32_t i = 0; i < nd->value_count; i++) {
-		int r = visit(t->values[nd->value_first + i], userdata);
-
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
-static int report(const struct glob_trie *t, const struct active *set, glob_trie_visit_fn visit,
-		  void *userdata)
-{
-	int r = 0;
-
-	for (uint32_t i = 0; i < set->n_loop && !r; i++)
-		r = report_state(t, set->state[i], visit, userdata);
-	for (uint32_t i = MAX_ACTIVE - set->n_trans; i < MAX_ACTIVE && !r; i++)
-		r = report_state(t, set->state[i], visit, userdata);
-	return r;
-}
-
-int glob_trie_match(const struct glob_trie *t, const char *subject, size_t len,
-		    glob_trie_visit_fn visit, void *userdata)
-{
-	struct active sets[2], *cur = &sets[0], *next = &sets[1];
-	int r;
-
-	if (!t->frozen)
-		return -EBUSY;
-	cur->n_loop = cur->n_trans = 0;
-	if (t->flavor == GLOB_TRIE_PATH)
-		r = match_path(t, subject, len, &cur, &next);
-	else
-		r = match_host(t, subject, len, &cur, &next);
-	if (r < 0)
-		return r;
-	return report(t, cur, visit, userdata);
 }

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,11 +31,20 @@ static int collect(uint32_t value, void *userdata)
 	return value == s->stop_at ? 7 : 0;
 }
 
+/* The subject goes in a heap block of its exact size, no NUL: ASan sees overreads. */
 static int match(const struct glob_trie *t, const char *subject, struct seen *s)
 {
+	size_t len = strlen(subject);
+	char *copy = malloc(len ? len : 1);
+	int r;
+
+	cr_assert(copy);
+	memcpy(copy, subject, len);
 	memset(s, 0, sizeof(*s));
 	s->stop_at = UINT32_MAX;
-	return glob_trie_match(t, subject, strlen(subject), collect, s);
+	r = glob_trie_match(t, copy, len, collect, s);
+	free(copy);
+	return r;
 }
 
 static struct glob_trie *build(enum glob_trie_flavor flavor, const char *const *patterns, size_t n)
@@ -298,6 +308,55 @@ Test(glob_trie_path, subject_not_nul_terminated)
 	glob_trie_free(t);
 }
 
+/*
+ * Literal segments are compared eight bytes at a time and by their first 16
+ * bytes in the hash table: every length around those boundaries, at the end
+ * of the subject and in the middle, against near misses.
+ */
+Test(glob_trie_path, literal_lengths)
+{
+	static const char *const shapes[] = {"/%s", "/%s/y", "/x/%s", "/x/%s/yyyyyyyyyyyy"};
+	char name[48], pattern[80], subject[80];
+	struct seen s;
+
+	for (size_t n = 1; n < 40; n++) {
+		for (size_t i = 0; i < n; i++)
+			name[i] = (char)('a' + (i * 7 + n) % 26);
+		name[n] = '\0';
+		for (size_t shape = 0; shape < ELEMENTSOF(shapes); shape++) {
+			struct glob_trie *t = NULL;
+
+			snprintf(pattern, sizeof(pattern), shapes[shape], name);
+			cr_assert_eq(glob_trie_new(GLOB_TRIE_PATH, &t), 0);
+			cr_assert_eq(glob_trie_add(t, pattern, 1), 0);
+			cr_assert_eq(glob_trie_freeze(t), 0);
+			cr_expect_eq(match(t, pattern, &s), 0);
+			cr_expect_eq(s.total, 1, "%s", pattern);
+
+			/* One byte changed at each position, one byte more, one less. */
+			for (size_t at = 0; at <= n + 1; at++) {
+				char other[48];
+
+				memcpy(other, name, n + 1);
+				if (at < n) {
+					other[at] = 'A';
+				} else if (at == n) {
+					other[n] = 'z';
+					other[n + 1] = '\0';
+				} else if (n > 1) {
+					other[n - 1] = '\0';
+				} else {
+					continue;
+				}
+				snprintf(subject, sizeof(subject), shapes[shape], other);
+				cr_expect_eq(match(t, subject, &s), 0);
+				cr_expect_eq(s.total, 0, "%s matched %s", subject, pattern);
+			}
+			glob_trie_free(t);
+		}
+	}
+}
+
 /* ---- HOST matching ---- */
 
 Test(glob_trie_host, semantics)
@@ -333,6 +392,41 @@ Test(glob_trie_host, semantics)
 	};
 
 	check_cases(GLOB_TRIE_HOST, patterns, ELEMENTSOF(patterns), cases, ELEMENTSOF(cases));
+}
+
+Test(glob_trie_host, label_lengths)
+{
+	char label[64], pattern[160], subject[160];
+	struct seen s;
+
+	for (size_t n = 1; n <= 63; n++) {
+		struct glob_trie *t = NULL;
+
+		for (size_t i = 0; i < n; i++)
+			label[i] = (char)('a' + (i * 5 + n) % 26);
+		label[n] = '\0';
+		snprintf(pattern, sizeof(pattern), "%s.%s.com", label, label);
+		cr_assert_eq(glob_trie_new(GLOB_TRIE_HOST, &t), 0);
+		cr_assert_eq(glob_trie_add(t, pattern, 1), 0);
+		cr_assert_eq(glob_trie_freeze(t), 0);
+		for (size_t i = 0; i < strlen(pattern); i++)
+			subject[i] = (char)(i % 2 ? pattern[i] : (pattern[i] & ~0x20));
+		subject[strlen(pattern)] = '\0';
+		for (size_t i = 0; subject[i]; i++)
+			if (subject[i] == ('.' & ~0x20))
+				subject[i] = '.';
+		cr_expect_eq(match(t, subject, &s), 0);
+		cr_expect_eq(s.total, 1, "%s against %s", subject, pattern);
+		/* One byte longer: a 64-byte label is not a DNS name at all. */
+		snprintf(subject, sizeof(subject), "%s.%sx.com", label, label);
+		cr_expect_eq(match(t, subject, &s), n < 63 ? 0 : -EINVAL);
+		cr_expect_eq(s.total, 0, "%s", subject);
+		label[n - 1] = label[n - 1] == 'q' ? 'r' : 'q';
+		snprintf(subject, sizeof(subject), "%s.%s.com", label, label);
+		cr_expect_eq(match(t, subject, &s), 0);
+		cr_expect_eq(s.total, 0, "%s", subject);
+		glob_trie_free(t);
+	}
 }
 
 Test(glob_trie_host, bad_subjects)

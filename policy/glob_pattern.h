@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * glob_match — the one-pattern side of glob_trie.h: syntax checks, the
+ * glob_pattern — the one-pattern side of glob_trie.h: syntax checks, the
  * segment matcher and subject checks that the trie and glob_match_one()
  * share, so that both give the same answers by construction. Internal to
  * the policy library; other modules use glob_trie.h.

@@ -1,11 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-#include "glob_match.h"
+#include "glob_pattern.h"
 
 #include <errno.h>
 #include <stdint.h>
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x)  STRINGIFY_(x)
+
+enum {
+	HOST_BAD,
+	HOST_KEEP,  /* digit, lowercase letter, '-', '_' */
+	HOST_UPPER, /* uppercase letter */
+	HOST_DOT,
+};
+
+static const unsigned char host_class[256] = {
+	['0' ... '9'] = HOST_KEEP, ['a' ... 'z'] = HOST_KEEP,  ['-'] = HOST_KEEP,
+	['_'] = HOST_KEEP,	   ['A' ... 'Z'] = HOST_UPPER, ['.'] = HOST_DOT,
+};
 
 /* Index after the code point at i; a stray or truncated byte counts as one. */
 static size_t utf8_next(const char *s, size_t len, size_t i)
@@ -124,8 +136,9 @@ static int validate_path(const char *p, const char **ret_msg, size_t *ret_offset
 
 static bool host_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == '_';
+	unsigned cls = host_class[(unsigned char)c];
+
+	return cls == HOST_KEEP || cls == HOST_UPPER;
 }
 
 static int validate_host(const char *p, const char **ret_msg, size_t *ret_offset)
@@ -191,18 +204,20 @@ int glob_host_prepare(const char *s, size_t len, char *buf, size_t *ret_len)
 		len--;
 	if (len == 0 || len > GLOB_HOST_MAX_LEN)
 		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '.') {
-			if (i == label_start)
+	for (size_t i = 0; i <= len; i++) {
+		unsigned char c = i < len ? (unsigned char)s[i] : '.';
+		unsigned cls = host_class[c];
+
+		if (cls == HOST_DOT) {
+			if (i == label_start || i - label_start > GLOB_LABEL_MAX_LEN)
 				return -EINVAL;
 			label_start = i + 1;
-		} else if (!host_char(s[i]) || i - label_start >= GLOB_LABEL_MAX_LEN) {
+		} else if (cls == HOST_BAD) {
 			return -EINVAL;
 		}
-		buf[i] = glob_ascii_lower(s[i]);
+		if (i < len)
+			buf[i] = (char)(c | (cls == HOST_UPPER ? 0x20 : 0));
 	}
-	if (label_start == len)
-		return -EINVAL;
 	*ret_len = len;
 	return 0;
 }

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock_fmt.h"
+#include "config.h"
+#include "event.h"
+#include "rate_limit.h"
+#include "shim.h"
+
+extern char **environ;
+
+static struct rate_limit limiter;
+static bool limiter_ready;
+
+void event_init(void)
+{
+	uint8_t seed[16] = {0};
+	const void *random = (const void *)getauxval(AT_RANDOM);
+	if (random)
+		memcpy(seed, random, sizeof(seed));
+	limiter_ready = rate_limit_init(&limiter, RATE_LIMIT_DEFAULT_WINDOW_NS,
+					RATE_LIMIT_DEFAULT_BURST, seed) == 0;
+}
+
+void event_after_fork_child(void)
+{
+	if (limiter_ready)
+		rate_limit_reset_after_fork(&limiter);
+}
+
+/* Reads an environment variable without locks (getenv is not signal-safe). */
+static const char *env_lookup(const char *name)
+{
+	size_t n = strlen(name);
+	for (char **e = environ; e && *e; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+static void write_line(const char *buf, size_t len)
+{
+	int fd = atomic_load_explicit(&shim.log_fd, memory_order_relaxed);
+	if (fd < 0) {
+		atomic_fetch_add(&shim.dropped, 1);
+		return;
+	}
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* EPIPE, EBADF, full disk, non-blocking pipe: count it and move on. */
+			atomic_fetch_add(&shim.dropped, 1);
+			return;
+		}
+		done += (size_t)n;
+	}
+}
+
+static const char *level_for(const char *type)
+{
+	if (strcmp(type, "error") == 0)
+		return "ERROR";
+	if (strcmp(type, "learn") == 0 || strcmp(type, "start") == 0)
+		return "INFO";
+	return "WARN";
+}
+
+/* timestamp, level, logger, type — the head every line starts with. */
+static void head(struct json_line *jl, const char *type, const char *level)
+{
+	struct timespec ts;
+	char stamp[CLOCK_FMT_RFC3339_LEN + 1];
+	size_t len = 0;
+
+	json_line_begin(jl, 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (clock_fmt_rfc3339(&ts, stamp, sizeof(stamp), &len) == 0)
+		json_line_str(jl, "timestamp", stamp, len);
+	json_line_strz(jl, "level", level ? level : level_for(type));
+	json_line_strz(jl, "logger", "fnguard");
+	json_line_strz(jl, "type", type);
+}
+
+/* function, version, traceId, pid, tid, exe, seq — the tail every line ends with. */
+static void tail(struct json_line *jl)
+{
+	const char *trace = env_lookup("_X_AMZN_TRACE_ID");
+	json_line_reserve(jl, 0);
+	if (shim.function[0])
+		json_line_strz(jl, "function", shim.function);
+	if (shim.version[0])
+		json_line_strz(jl, "version", shim.version);
+	if (trace)
+		json_line_str_capped(jl, "traceId", trace, strlen(trace), 256);
+	json_line_i64(jl, "pid", (int64_t)syscall(SYS_getpid));
+	json_line_i64(jl, "tid", (int64_t)syscall(SYS_gettid));
+	if (shim.exe[0])
+		json_line_str_capped(jl, "exe", shim.exe, strlen(shim.exe), 512);
+	json_line_u64(jl, "seq", atomic_fetch_add(&shim.seq, 1) + 1);
+}
+
+static void finish(struct json_line *jl)
+{
+	size_t len;
+	if (json_line_finish(jl, &len) == 0)
+		write_line(jl->buf, len);
+	else
+		atomic_fetch_add(&shim.dropped, 1);
+}
+
+static const char *action_name(enum event_action a)
+{
+	switch (a) {
+	case EVENT_ACTION_BLOCKED:
+		return "blocked";
+	case EVENT_ACTION_LOGGED:
+		return "logged";
+	case EVENT_ACTION_LEARNED:
+		return "learned";
+	default:
+		return NULL;
+	}
+}
+
+static void emit_summary(const struct rate_limit_summary *s)
+{
+	struct json_line jl;
+	head(&jl, "suppressed", NULL);
+	json_line_strz(&jl, "category", s->category);
+	json_line_strz(&jl, "op", s->op);
+	json_line_reserve(&jl, 320);
+	json_line_str(&jl, "target", s->target, s->target_copy_len);
+	json_line_u64(&jl, "suppressed", s->suppressed);
+	json_line_u64(&jl, "windowSeconds", limiter.window_ns / 1000000000ull);
+	tail(&jl);
+	finish(&jl);
+}
+
+void event_tip_file(struct json_line *jl, const struct shim_event *ev)
+{
+	json_line_arr_begin(jl, "files");
+	json_line_obj_begin(jl, NULL);
+	json_line_str(jl, "path", ev->target, ev->target_len);
+	json_line_strz(jl, "allow", ev->access ? ev->access : "r");
+	json_line_obj_end(jl);
+	json_line_arr_end(jl);
+}
+
+void event_emit(const struct shim_event *ev)
+{
+	const char *category = policy_category_to_string(ev->category);
+	struct rate_limit_summary summary;
+	struct json_line jl;
+
+	if (limiter_ready) {
+		int r = rate_limit_check(&limiter, category, ev->op, ev->target, ev->target_len,
+					 shim_now_mono(), &summary);
+		if (r & RATE_LIMIT_SUMMARY)
+			emit_summary(&summary);
+		if (r & RATE_LIMIT_SUPPRESS)
+			return;
+	}
+
+	head(&jl, ev->type, NULL);
+	json_line_strz(&jl, "category", category);
+	json_line_strz(&jl, "op", ev->op);
+	/* Keep room for the fields after a long target. */
+	json_line_reserve(&jl, 900);
+	json_line_str(&jl, "target", ev->target, ev->target_len);
+	if (ev->access)
+		json_line_strz(&jl, "access", ev->access);
+	if (ev->argv) {
+		json_line_arr_begin(&jl, "argv");
+		for (size_t i = 0; ev->argv[i] && i < 64; i++)
+			json_line_str_capped(&jl, NULL, ev->argv[i], strlen(ev->argv[i]), 256);
+		json_line_arr_end(&jl);
+	}
+	json_line_strz(&jl, "mode", policy_mode_to_string(shim.action[ev->category]));
+	if (action_name(ev->action))
+		json_line_strz(&jl, "action", action_name(ev->action));
+	if (ev->rule)
+		json_line_str_capped(&jl, "rule", ev->rule, strlen(ev->rule), 300);
+	if (ev->detail)
+		json_line_strz(&jl, "detail", ev->detail);
+	if (ev->tip) {
+		json_line_obj_begin(&jl, "tip");
+		ev->tip(&jl, ev);
+		json_line_obj_end(&jl);
+	}
+	tail(&jl);
+	finish(&jl);
+}
+
+void event_error(const char *what, const char *detail, int error)
+{
+	struct json_line jl;
+	head(&jl, "error", NULL);
+	json_line_strz(&jl, "message", what);
+	if (detail)
+		json_line_str_capped(&jl, "detail", detail, strlen(detail), 2048);
+	if (error)
+		json_line_i64(&jl, "errno", error);
+	if (shim.profile_path[0])
+		json_line_strz(&jl, "profile", shim.profile_path);
+	tail(&jl);
+	finish(&jl);
+}
+
+void event_start(void)
+{
+	struct json_line jl;
+	bool degraded = !shim.have_profile;
+	head(&jl, "start", degraded ? "WARN" : NULL);
+	json_line_strz(&jl, "fnguardVersion", FNGUARD_VERSION);
+	json_line_strz(&jl, "mode", policy_mode_to_string(shim.mode));
+	json_line_obj_begin(&jl, "actions");
+	for (int c = 0; c < POLICY_CATEGORY_MAX; c++)
+		json_line_strz(&jl, policy_category_to_string((enum policy_category)c),
+			       policy_mode_to_string(shim.action[c]));
+	json_line_obj_end(&jl);
+	if (shim.have_profile) {
+		json_line_obj_begin(&jl, "profile");
+		json_line_strz(&jl, "path", shim.profile_path);
+		json_line_strz(&jl, "name", shim.profile_name);
+		json_line_strz(&jl, "hash", shim.profile_hash);
+		json_line_obj_end(&jl);
+	} else {
+		json_line_null(&jl, "profile");
+		json_line_strz(&jl, "message",
+			       "no profile given (FNGUARD_PROFILE unset): "
+			       "recording everything, blocking nothing");
+	}
+	json_line_obj_begin(&jl, "layers");
+	json_line_obj_begin(&jl, "libc");
+	json_line_strz(&jl, "status", "active");
+	json_line_obj_end(&jl);
+	json_line_obj_begin(&jl, "seccomp");
+	json_line_strz(&jl, "status", "unavailable");
+	json_line_strz(&jl, "reason", "not built into this version");
+	json_line_obj_end(&jl);
+	json_line_obj_end(&jl);
+	json_line_bool(&jl, "coldStart", true);
+	json_line_u64(&jl, "initMicros", shim.init_ns / 1000);
+	tail(&jl);
+	finish(&jl);
+}
+
+void event_flush_suppressed(void)
+{
+	struct rate_limit_summary s;
+	size_t cursor = 0;
+	int r;
+	if (!limiter_ready)
+		return;
+	while ((r = rate_limit_drain_next(&limiter, &cursor, shim_now_mono(), RATE_LIMIT_DRAIN_ALL,
+					  &s)) != 0) {
+		if (r == 1)
+			emit_summary(&s);
+	}
+}

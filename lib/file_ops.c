@@ -1,0 +1,780 @@
+// SPDX-License-Identifier: MIT
+/*
+ * File interposers. Each one judges its path operand(s) with the rights the
+ * operation needs (DESIGN.md "Rights") and then calls libc, or fails with
+ * EACCES in enforce mode:
+ *   r  open for reading, stat family, access, readlink, opendir, getxattr
+ *   w  open for writing, truncate, chmod, chown, utimes, setxattr
+ *   c  O_CREAT of a new file, mkdir, mknod, symlink/link name, rename target
+ *   d  unlink, rmdir, rename source
+ * glibc calls its own internals without the PLT (fopen does not go through
+ * open), which is why the stdio and dirent entry points are wrapped too.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "judge.h"
+#include "path_resolve.h"
+#include "real.h"
+#include "shim.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* glibc entry points that its headers do not declare. */
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+int __xstat(int ver, const char *path, struct stat *st);
+int __xstat64(int ver, const char *path, struct stat64 *st);
+int __lxstat(int ver, const char *path, struct stat *st);
+int __lxstat64(int ver, const char *path, struct stat64 *st);
+int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags);
+int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags);
+
+#define R POLICY_RIGHT_READ
+#define W POLICY_RIGHT_WRITE
+#define C POLICY_RIGHT_CREATE
+#define D POLICY_RIGHT_DELETE
+
+enum {
+	FOLLOW = 1,	  /* judge where a final symlink leads */
+	MAYBE_CREATE = 2, /* 'c' is needed only if the file does not exist yet */
+};
+
+static void rights_text(unsigned rights, char buf[5])
+{
+	size_t n = 0;
+	for (unsigned i = 0; i < 4; i++)
+		if (rights & (1u << i))
+			buf[n++] = "rwcd"[i];
+	buf[n] = '\0';
+}
+
+static bool exists(int dirfd, const char *path, bool follow)
+{
+	struct stat st;
+	return real.fstatat(dirfd, path, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static void check_one(const char *path, size_t len, unsigned rights, struct policy_verdict *v)
+{
+	if (!shim.policy) {
+		*v = (struct policy_verdict){.allowed = true, .rule = -1};
+		return;
+	}
+	if (policy_check_file(shim.policy, path, len, rights, v) < 0)
+		*v = (struct policy_verdict){
+			.allowed = false, .rule = -1, .missing = (uint8_t)rights};
+}
+
+/* Judges and acts on one resolved path; returns true to block. */
+static bool act_on(const char *op, const char *target, size_t len, unsigned rights,
+		   const struct policy_verdict *v, const char *detail)
+{
+	char access[5];
+	struct judgement j = {0};
+	rights_text(rights, access);
+	j.ev.category = POLICY_CAT_FILE;
+	j.ev.op = op;
+	j.ev.target = target;
+	j.ev.target_len = len;
+	j.ev.access = access;
+	j.ev.detail = detail;
+	j.ev.tip = event_tip_file;
+	j.verdict = *v;
+	j.learn.kind = LEARN_FILE;
+	j.learn.name = target;
+	j.learn.rights = rights;
+	return judge_act(&j);
+}
+
+/*
+ * The common path: returns 0 to let the call run, -1 when it is blocked
+ * (errno = EACCES). errno is preserved otherwise.
+ */
+static int guard_path_verify(const char *op, int dirfd, const char *path, unsigned rights,
+			     int flags, bool *ret_verify)
+{
+	struct resolved_path rp;
+	struct policy_verdict v;
+	int saved = errno;
+	bool block = false;
+
+	if (!shim_enter())
+		return 0;
+	int r = path_resolve(dirfd, path, flags & FOLLOW, &rp);
+	if (r < 0) {
+		/* Cannot say what it names: the call fails by itself or, in enforce, is refused. */
+		if (shim.action[POLICY_CAT_FILE] == POLICY_MODE_ENFORCE && r != -EINVAL &&
+		    r != -EBADF) {
+			struct policy_verdict none = {.allowed = false, .rule = -1};
+			block = act_on(op, path, strlen(path), rights, &none,
+				       "the path could not be resolved");
+		}
+		goto out;
+	}
+	if ((flags & MAYBE_CREATE) && (rights & C)) {
+		check_one(rp.name, rp.name_len, rights, &v);
+		/* Opening an existing file with O_CREAT creates nothing: no 'c' needed. */
+		if ((shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD ||
+		     (!v.allowed && !v.by_deny && v.missing == C)) &&
+		    exists(dirfd, path, flags & FOLLOW))
+			rights &= ~C;
+	}
+	check_one(rp.name, rp.name_len, rights, &v);
+	block = act_on(op, rp.name, rp.name_len, rights, &v, NULL);
+	if (ret_verify && shim.policy && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD)
+		*ret_verify = rp.has_real ||
+			      policy_path_may_hold_links(shim.policy, rp.name, rp.name_len);
+	if (!block && rp.has_real) {
+		/* A symlink is judged on where it leads as well as on its name. */
+		check_one(rp.real, rp.real_len, rights, &v);
+		block = act_on(op, rp.real, rp.real_len, rights, &v, "reached through a symlink");
+	}
+out:
+	shim_leave();
+	if (block) {
+		errno = EACCES;
+		return -1;
+	}
+	errno = saved;
+	return 0;
+}
+
+static int guard_path(const char *op, int dirfd, const char *path, unsigned rights, int flags)
+{
+	return guard_path_verify(op, dirfd, path, rights, flags, NULL);
+}
+
+/*
+ * After an open in a place where links can be planted, the descriptor is
+ * judged again on what it really is: a symlink flipped between the check
+ * and the open is caught here. Returns fd, or -1 (closed, EACCES).
+ */
+static int verify_fd(const char *op, int fd, unsigned rights)
+{
+	char path[PATH_MAX];
+	size_t len;
+	struct policy_verdict v;
+	bool block = false;
+
+	if (fd < 0 || !shim.policy || !shim_enter())
+		return fd;
+	int saved = errno;
+	if (path_of_fd(fd, path, sizeof(path), &len) == 0) {
+		check_one(path, len, rights & ~C, &v);
+		block = act_on(op, path, len, rights & ~C, &v, "the opened file is elsewhere");
+	}
+	shim_leave();
+	if (block) {
+		real.close(fd);
+		errno = EACCES;
+		return -1;
+	}
+	errno = saved;
+	return fd;
+}
+
+static unsigned open_rights(int flags, int *ret_guard_flags)
+{
+	unsigned rights;
+	int g = (flags & O_NOFOLLOW) ? 0 : FOLLOW;
+	switch (flags & O_ACCMODE) {
+	case O_RDONLY:
+		rights = R;
+		break;
+	case O_WRONLY:
+		rights = W;
+		break;
+	default:
+		rights = R | W;
+		break;
+	}
+	if (flags & O_PATH)
+		rights = R;
+	if (flags & O_TRUNC)
+		rights |= W;
+	if ((flags & O_TMPFILE) == O_TMPFILE)
+		rights = C | W; /* an unnamed file in the directory */
+	else if (flags & O_CREAT) {
+		rights |= C;
+		if (!(flags & O_EXCL))
+			g |= MAYBE_CREATE;
+		else
+			g &= ~FOLLOW; /* O_EXCL never follows a final symlink */
+	}
+	*ret_guard_flags = g;
+	return rights;
+}
+
+static int open_common(const char *op, int dirfd, const char *path, int flags, mode_t mode,
+		       int (*call)(int, const char *, int, mode_t))
+{
+	int g;
+	bool verify = false;
+	unsigned rights = open_rights(flags, &g);
+	if (guard_path_verify(op, dirfd, path, rights, g, &verify) < 0)
+		return -1;
+	int fd = call(dirfd, path, flags, mode);
+	return verify ? verify_fd(op, fd, rights) : fd;
+}
+
+static int call_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	return real.openat(dirfd, path, flags, mode);
+}
+
+static int call_open(int dirfd, const char *path, int flags, mode_t mode)
+{
+	(void)dirfd;
+	return real.open(path, flags, mode);
+}
+
+static mode_t mode_arg(int flags, va_list ap)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
+}
+
+EXPORT int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = mode_arg(flags, ap);
+	va_end(ap);
+	return open_common("open", AT_FDCWD, path, flags, mode, call_open);
+}
+
+EXPORT int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = mode_arg(flags, ap);
+	va_end(ap);
+	return open_common("open64", AT_FDCWD, path, flags | O_LARGEFILE, mode, call_open);
+}
+
+EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = mode_arg(flags, ap);
+	va_end(ap);
+	return open_common("openat", dirfd, path, flags, mode, call_openat);
+}
+
+EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = mode_arg(flags, ap);
+	va_end(ap);
+	return open_common("openat64", dirfd, path, flags | O_LARGEFILE, mode, call_openat);
+}
+
+/* The _FORTIFY_SOURCE entry points: flags without O_CREAT, so no mode. */
+EXPORT int __open_2(const char *path, int flags)
+{
+	return open_common("__open_2", AT_FDCWD, path, flags, 0, call_open);
+}
+
+EXPORT int __open64_2(const char *path, int flags)
+{
+	return open_common("__open64_2", AT_FDCWD, path, flags | O_LARGEFILE, 0, call_open);
+}
+
+EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	return open_common("__openat_2", dirfd, path, flags, 0, call_openat);
+}
+
+EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	return open_common("__openat64_2", dirfd, path, flags | O_LARGEFILE, 0, call_openat);
+}
+
+EXPORT int creat(const char *path, mode_t mode)
+{
+	return open_common("creat", AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode, call_open);
+}
+
+EXPORT int creat64(const char *path, mode_t mode)
+{
+	return open_common("creat64", AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC | O_LARGEFILE,
+			   mode, call_open);
+}
+
+/* fopen's mode string as open(2) flags: "r", "w", "a", with '+', 'x'. */
+static int fopen_flags(const char *mode)
+{
+	int flags;
+	bool plus = false, excl = false;
+	if (!mode)
+		return O_RDONLY;
+	for (const char *m = mode + 1; *m && *m != ','; m++) {
+		if (*m == '+')
+			plus = true;
+		else if (*m == 'x')
+			excl = true;
+	}
+	switch (mode[0]) {
+	case 'w':
+		flags = O_CREAT | O_TRUNC | (plus ? O_RDWR : O_WRONLY);
+		break;
+	case 'a':
+		flags = O_CREAT | O_APPEND | (plus ? O_RDWR : O_WRONLY);
+		break;
+	default:
+		flags = plus ? O_RDWR : O_RDONLY;
+		break;
+	}
+	if (excl && (flags & O_CREAT))
+		flags |= O_EXCL;
+	return flags;
+}
+
+static FILE *fopen_common(const char *op, const char *path, const char *mode, FILE *stream,
+			  FILE *(*call)(const char *, const char *, FILE *))
+{
+	int g;
+	unsigned rights = open_rights(fopen_flags(mode), &g);
+	if (!path) {
+		/* freopen(NULL, mode, f): same file, new mode; judge what the stream is. */
+		char buf[PATH_MAX];
+		size_t len;
+		if (stream && path_of_fd(fileno(stream), buf, sizeof(buf), &len) == 0 &&
+		    guard_path(op, AT_FDCWD, buf, rights & ~C, FOLLOW) < 0)
+			return NULL;
+		return call(path, mode, stream);
+	}
+	bool verify = false;
+	if (guard_path_verify(op, AT_FDCWD, path, rights, g, &verify) < 0)
+		return NULL;
+	FILE *f = call(path, mode, stream);
+	if (f && verify) {
+		int fd = dup(fileno(f));
+		if (fd >= 0 && verify_fd(op, fd, rights) < 0) {
+			int saved = errno;
+			fclose(f);
+			errno = saved;
+			return NULL;
+		}
+		if (fd >= 0)
+			real.close(fd);
+	}
+	return f;
+}
+
+static FILE *call_fopen(const char *path, const char *mode, FILE *stream)
+{
+	(void)stream;
+	return real.fopen(path, mode);
+}
+
+static FILE *call_fopen64(const char *path, const char *mode, FILE *stream)
+{
+	(void)stream;
+	return real.fopen64(path, mode);
+}
+
+EXPORT FILE *fopen(const char *path, const char *mode)
+{
+	return fopen_common("fopen", path, mode, NULL, call_fopen);
+}
+
+EXPORT FILE *fopen64(const char *path, const char *mode)
+{
+	return fopen_common("fopen64", path, mode, NULL, call_fopen64);
+}
+
+EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
+{
+	return fopen_common("freopen", path, mode, stream, real.freopen);
+}
+
+EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
+{
+	return fopen_common("freopen64", path, mode, stream, real.freopen64);
+}
+
+EXPORT DIR *opendir(const char *path)
+{
+	if (guard_path("opendir", AT_FDCWD, path, R, FOLLOW) < 0)
+		return NULL;
+	return real.opendir(path);
+}
+
+/* ---- metadata: r ---------------------------------------------------------- */
+
+#define AT_FOLLOW(flags) (((flags)&AT_SYMLINK_NOFOLLOW) ? 0 : FOLLOW)
+/* An empty path with AT_EMPTY_PATH acts on the descriptor itself: nothing to judge. */
+#define ON_FD_ONLY(path, flags) (((flags)&AT_EMPTY_PATH) && (path) && !*(path))
+
+EXPORT int stat(const char *path, struct stat *st)
+{
+	return guard_path("stat", AT_FDCWD, path, R, FOLLOW) < 0 ? -1 : real.stat(path, st);
+}
+
+EXPORT int stat64(const char *path, struct stat64 *st)
+{
+	return guard_path("stat64", AT_FDCWD, path, R, FOLLOW) < 0 ? -1 : real.stat64(path, st);
+}
+
+EXPORT int lstat(const char *path, struct stat *st)
+{
+	return guard_path("lstat", AT_FDCWD, path, R, 0) < 0 ? -1 : real.lstat(path, st);
+}
+
+EXPORT int lstat64(const char *path, struct stat64 *st)
+{
+	return guard_path("lstat64", AT_FDCWD, path, R, 0) < 0 ? -1 : real.lstat64(path, st);
+}
+
+EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	if (!ON_FD_ONLY(path, flags) && guard_path("fstatat", dirfd, path, R, AT_FOLLOW(flags)) < 0)
+		return -1;
+	return real.fstatat(dirfd, path, st, flags);
+}
+
+EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
+{
+	if (!ON_FD_ONLY(path, flags) &&
+	    guard_path("fstatat64", dirfd, path, R, AT_FOLLOW(flags)) < 0)
+		return -1;
+	return real.fstatat64(dirfd, path, st, flags);
+}
+
+EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *stx)
+{
+	if (!real.statx) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (!ON_FD_ONLY(path, flags) && guard_path("statx", dirfd, path, R, AT_FOLLOW(flags)) < 0)
+		return -1;
+	return real.statx(dirfd, path, flags, mask, stx);
+}
+
+/* The pre-2.33 glibc stat ABI, still called by programs built against it. */
+EXPORT int __xstat(int ver, const char *path, struct stat *st)
+{
+	return guard_path("__xstat", AT_FDCWD, path, R, FOLLOW) < 0 ? -1
+								    : real.__xstat(ver, path, st);
+}
+
+EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
+{
+	return guard_path("__xstat64", AT_FDCWD, path, R, FOLLOW) < 0
+		       ? -1
+		       : real.__xstat64(ver, path, st);
+}
+
+EXPORT int __lxstat(int ver, const char *path, struct stat *st)
+{
+	return guard_path("__lxstat", AT_FDCWD, path, R, 0) < 0 ? -1 : real.__lxstat(ver, path, st);
+}
+
+EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
+{
+	return guard_path("__lxstat64", AT_FDCWD, path, R, 0) < 0 ? -1
+								  : real.__lxstat64(ver, path, st);
+}
+
+EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
+{
+	if (!ON_FD_ONLY(path, flags) &&
+	    guard_path("__fxstatat", dirfd, path, R, AT_FOLLOW(flags)) < 0)
+		return -1;
+	return real.__fxstatat(ver, dirfd, path, st, flags);
+}
+
+EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags)
+{
+	if (!ON_FD_ONLY(path, flags) &&
+	    guard_path("__fxstatat64", dirfd, path, R, AT_FOLLOW(flags)) < 0)
+		return -1;
+	return real.__fxstatat64(ver, dirfd, path, st, flags);
+}
+
+EXPORT int access(const char *path, int mode)
+{
+	return guard_path("access", AT_FDCWD, path, R, FOLLOW) < 0 ? -1 : real.access(path, mode);
+}
+
+EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	if (guard_path("faccessat", dirfd, path, R, AT_FOLLOW(flags)) < 0)
+		return -1;
+	return real.faccessat(dirfd, path, mode, flags);
+}
+
+EXPORT int eaccess(const char *path, int mode)
+{
+	return guard_path("eaccess", AT_FDCWD, path, R, FOLLOW) < 0 ? -1 : real.eaccess(path, mode);
+}
+
+EXPORT int euidaccess(const char *path, int mode)
+{
+	return guard_path("euidaccess", AT_FDCWD, path, R, FOLLOW) < 0
+		       ? -1
+		       : real.euidaccess(path, mode);
+}
+
+EXPORT ssize_t readlink(const char *path, char *buf, size_t size)
+{
+	return guard_path("readlink", AT_FDCWD, path, R, 0) < 0 ? -1
+								: real.readlink(path, buf, size);
+}
+
+EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
+{
+	return guard_path("readlinkat", dirfd, path, R, 0) < 0
+		       ? -1
+		       : real.readlinkat(dirfd, path, buf, size);
+}
+
+EXPORT ssize_t getxattr(const char *path, const char *name, void *value, size_t size)
+{
+	return guard_path("getxattr", AT_FDCWD, path, R, FOLLOW) < 0
+		       ? -1
+		       : real.getxattr(path, name, value, size);
+}
+
+EXPORT ssize_t lgetxattr(const char *path, const char *name, void *value, size_t size)
+{
+	return guard_path("lgetxattr", AT_FDCWD, path, R, 0) < 0
+		       ? -1
+		       : real.lgetxattr(path, name, value, size);
+}
+
+EXPORT ssize_t listxattr(const char *path, char *list, size_t size)
+{
+	return guard_path("listxattr", AT_FDCWD, path, R, FOLLOW) < 0
+		       ? -1
+		       : real.listxattr(path, list, size);
+}
+
+EXPORT ssize_t llistxattr(const char *path, char *list, size_t size)
+{
+	return guard_path("llistxattr", AT_FDCWD, path, R, 0) < 0
+		       ? -1
+		       : real.llistxattr(path, list, size);
+}
+
+/* ---- modification: w -------------------------------------------------------- */
+
+EXPORT int truncate(const char *path, off_t length)
+{
+	return guard_path("truncate", AT_FDCWD, path, W, FOLLOW) < 0 ? -1
+								     : real.truncate(path, length);
+}
+
+EXPORT int truncate64(const char *path, off64_t length)
+{
+	return guard_path("truncate64", AT_FDCWD, path, W, FOLLOW) < 0
+		       ? -1
+		       : real.truncate64(path, length);
+}
+
+EXPORT int chmod(const char *path, mode_t mode)
+{
+	return guard_path("chmod", AT_FDCWD, path, W, FOLLOW) < 0 ? -1 : real.chmod(path, mode);
+}
+
+EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+{
+	if (guard_path("fchmodat", dirfd, path, W, AT_FOLLOW(flags)) < 0)
+		return -1;
+	return real.fchmodat(dirfd, path, mode, flags);
+}
+
+EXPORT int chown(const char *path, uid_t uid, gid_t gid)
+{
+	return guard_path("chown", AT_FDCWD, path, W, FOLLOW) < 0 ? -1 : real.chown(path, uid, gid);
+}
+
+EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
+{
+	return guard_path("lchown", AT_FDCWD, path, W, 0) < 0 ? -1 : real.lchown(path, uid, gid);
+}
+
+EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	if (!ON_FD_ONLY(path, flags) &&
+	    guard_path("fchownat", dirfd, path, W, AT_FOLLOW(flags)) < 0)
+		return -1;
+	return real.fchownat(dirfd, path, uid, gid, flags);
+}
+
+EXPORT int utimensat(int dirfd, const char *path, const struct timespec times[2], int flags)
+{
+	/* A NULL path acts on dirfd itself (futimens). */
+	if (path && guard_path("utimensat", dirfd, path, W, AT_FOLLOW(flags)) < 0)
+		return -1;
+	return real.utimensat(dirfd, path, times, flags);
+}
+
+EXPORT int utimes(const char *path, const struct timeval times[2])
+{
+	return guard_path("utimes", AT_FDCWD, path, W, FOLLOW) < 0 ? -1 : real.utimes(path, times);
+}
+
+EXPORT int lutimes(const char *path, const struct timeval times[2])
+{
+	return guard_path("lutimes", AT_FDCWD, path, W, 0) < 0 ? -1 : real.lutimes(path, times);
+}
+
+EXPORT int utime(const char *path, const struct utimbuf *times)
+{
+	return guard_path("utime", AT_FDCWD, path, W, FOLLOW) < 0 ? -1 : real.utime(path, times);
+}
+
+EXPORT int setxattr(const char *path, const char *name, const void *value, size_t size, int flags)
+{
+	return guard_path("setxattr", AT_FDCWD, path, W, FOLLOW) < 0
+		       ? -1
+		       : real.setxattr(path, name, value, size, flags);
+}
+
+EXPORT int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)
+{
+	return guard_path("lsetxattr", AT_FDCWD, path, W, 0) < 0
+		       ? -1
+		       : real.lsetxattr(path, name, value, size, flags);
+}
+
+EXPORT int removexattr(const char *path, const char *name)
+{
+	return guard_path("removexattr", AT_FDCWD, path, W, FOLLOW) < 0
+		       ? -1
+		       : real.removexattr(path, name);
+}
+
+EXPORT int lremovexattr(const char *path, const char *name)
+{
+	return guard_path("lremovexattr", AT_FDCWD, path, W, 0) < 0 ? -1
+								    : real.lremovexattr(path, name);
+}
+
+/* ---- creation and deletion: c, d --------------------------------------------- */
+
+EXPORT int mkdir(const char *path, mode_t mode)
+{
+	return guard_path("mkdir", AT_FDCWD, path, C, 0) < 0 ? -1 : real.mkdir(path, mode);
+}
+
+EXPORT int mkdirat(int dirfd, const char *path, mode_t mode)
+{
+	return guard_path("mkdirat", dirfd, path, C, 0) < 0 ? -1 : real.mkdirat(dirfd, path, mode);
+}
+
+EXPORT int mknod(const char *path, mode_t mode, dev_t dev)
+{
+	return guard_path("mknod", AT_FDCWD, path, C, 0) < 0 ? -1 : real.mknod(path, mode, dev);
+}
+
+EXPORT int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
+{
+	return guard_path("mknodat", dirfd, path, C, 0) < 0 ? -1
+							    : real.mknodat(dirfd, path, mode, dev);
+}
+
+EXPORT int rmdir(const char *path)
+{
+	return guard_path("rmdir", AT_FDCWD, path, D, 0) < 0 ? -1 : real.rmdir(path);
+}
+
+EXPORT int unlink(const char *path)
+{
+	return guard_path("unlink", AT_FDCWD, path, D, 0) < 0 ? -1 : real.unlink(path);
+}
+
+EXPORT int unlinkat(int dirfd, const char *path, int flags)
+{
+	return guard_path("unlinkat", dirfd, path, D, 0) < 0 ? -1
+							     : real.unlinkat(dirfd, path, flags);
+}
+
+/* rename: the source is deleted from its name, the target created (or replaced). */
+static int guard_rename(const char *op, int olddirfd, const char *oldpath, int newdirfd,
+			const char *newpath, unsigned flags)
+{
+	unsigned target = C;
+	if (flags & RENAME_EXCHANGE)
+		target = C | D; /* both names are replaced */
+	if (guard_path(op, olddirfd, oldpath, (flags & RENAME_EXCHANGE) ? C | D : D, 0) < 0)
+		return -1;
+	if (!(flags & RENAME_NOREPLACE) && exists(newdirfd, newpath, false))
+		target |= D; /* the existing target is destroyed */
+	return guard_path(op, newdirfd, newpath, target, 0);
+}
+
+EXPORT int rename(const char *oldpath, const char *newpath)
+{
+	return guard_rename("rename", AT_FDCWD, oldpath, AT_FDCWD, newpath, 0) < 0
+		       ? -1
+		       : real.rename(oldpath, newpath);
+}
+
+EXPORT int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+{
+	return guard_rename("renameat", olddirfd, oldpath, newdirfd, newpath, 0) < 0
+		       ? -1
+		       : real.renameat(olddirfd, oldpath, newdirfd, newpath);
+}
+
+EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+		     unsigned int flags)
+{
+	if (!real.renameat2) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return guard_rename("renameat2", olddirfd, oldpath, newdirfd, newpath, flags) < 0
+		       ? -1
+		       : real.renameat2(olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
+/*
+ * A hard link is a second name for the same file: the source must be
+ * readable by the profile (or the link would launder access to it) and the
+ * new name creatable.
+ */
+EXPORT int link(const char *oldpath, const char *newpath)
+{
+	if (guard_path("link", AT_FDCWD, oldpath, R | W, 0) < 0 ||
+	    guard_path("link", AT_FDCWD, newpath, C, 0) < 0)
+		return -1;
+	return real.link(oldpath, newpath);
+}
+
+EXPORT int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
+{
+	int follow = (flags & AT_SYMLINK_FOLLOW) ? FOLLOW : 0;
+	if ((!ON_FD_ONLY(oldpath, flags) &&
+	     guard_path("linkat", olddirfd, oldpath, R | W, follow) < 0) ||
+	    guard_path("linkat", newdirfd, newpath, C, 0) < 0)
+		return -1;
+	return real.linkat(olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
+EXPORT int symlink(const char *target, const char *linkpath)
+{
+	return guard_path("symlink", AT_FDCWD, linkpath, C, 0) < 0 ? -1
+								   : real.symlink(target, linkpath);
+}
+
+EXPORT int symlinkat(const char *target, int newdirfd, const char *linkpath)
+{
+	return guard_path("symlinkat", newdirfd, linkpath, C, 0) < 0
+		       ? -1
+		       : real.symlinkat(target, newdirfd, linkpath);
+}

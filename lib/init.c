@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Shim start-up: configuration from the environment, the log destination,
+ * the profile, and the start event. Runs once per process, from the
+ * constructor or from the first interposed call, whichever comes first.
+ *
+ * Fail-safe rules (docs/security.md):
+ *  - uid != euid (or gid != egid): the shim stays inert (secure_getenv).
+ *  - no profile: record mode, said in the start event; asking for enforce
+ *    without a profile is an error like an unloadable profile.
+ *  - a profile that does not load: in enforce mode the process exits 126
+ *    before main with an `error` event (fail closed) unless
+ *    FNGUARD_ON_ERROR=open; in alert/record mode the error is logged and the
+ *    process goes on recording.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "real.h"
+#include "record.h"
+#include "shim.h"
+
+struct shim_state shim = {.log_fd = -1};
+atomic_bool shim_ready;
+__thread int shim_busy __attribute__((tls_model("initial-exec")));
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+uint64_t shim_now_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void copy_env(char *dst, size_t size, const char *name)
+{
+	const char *v = secure_getenv(name);
+	snprintf(dst, size, "%s", v ? v : "");
+}
+
+/* The lowest fd number the log is moved to, out of the way of the program's own. */
+static int log_fd_floor(void)
+{
+	struct rlimit rl;
+	int floor = 1000;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < 1024)
+		floor = (int)rl.rlim_cur * 3 / 4;
+	return floor;
+}
+
+static bool same_file(int fd, const char *id)
+{
+	struct stat st;
+	char buf[64];
+	if (fstat(fd, &st) < 0)
+		return false;
+	snprintf(buf, sizeof(buf), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	return strcmp(buf, id) == 0;
+}
+
+/*
+ * The first process fixes the destination (a high, inheritable duplicate of
+ * its stdout, stderr or fd:N) and exports it; descendants find it by number
+ * and check it is still the same file, so a child whose own stdout is a
+ * pipe its parent reads never writes events there.
+ */
+static void setup_log(void)
+{
+	const char *inherited = secure_getenv("FNGUARD_LOG_FD");
+	const char *id = secure_getenv("FNGUARD_LOG_ID");
+	const char *dest = secure_getenv("FNGUARD_LOG");
+	char *end;
+	int fd = -1;
+
+	if (inherited && id) {
+		long n = strtol(inherited, &end, 10);
+		shim.root = false;
+		if (*inherited && !*end && n >= 0 && n < 1 << 20 && same_file((int)n, id))
+			atomic_store(&shim.log_fd, (int)n);
+		/* else: events of this process are counted as dropped, never redirected */
+		return;
+	}
+	shim.root = true;
+	if (!dest || !*dest || strcmp(dest, "stdout") == 0)
+		fd = STDOUT_FILENO;
+	else if (strcmp(dest, "stderr") == 0)
+		fd = STDERR_FILENO;
+	else if (strncmp(dest, "fd:", 3) == 0) {
+		long n = strtol(dest + 3, &end, 10);
+		if (dest[3] && !*end && n >= 0 && n < 1 << 20)
+			fd = (int)n;
+	}
+	int moved = fd >= 0 ? fcntl(fd, F_DUPFD, log_fd_floor()) : -1;
+	if (moved < 0)
+		return;
+	struct stat st;
+	char num[16], idbuf[64];
+	if (fstat(moved, &st) < 0) {
+		close(moved);
+		return;
+	}
+	atomic_store(&shim.log_fd, moved);
+	snprintf(num, sizeof(num), "%d", moved);
+	snprintf(idbuf, sizeof(idbuf), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	setenv("FNGUARD_LOG_FD", num, 1);
+	setenv("FNGUARD_LOG_ID", idbuf, 1);
+}
+
+static const char *shim_getvar(const char *name, void *userdata)
+{
+	(void)userdata;
+	return secure_getenv(name);
+}
+
+/* Fails closed: an error event, then exit 126 before main. */
+__attribute__((noreturn)) static void refuse_to_start(const char *what, const char *detail,
+						      int error)
+{
+	event_error(what, detail, error);
+	_exit(126);
+}
+
+static void load_profile(void)
+{
+	const char *mode_env = secure_getenv("FNGUARD_MODE");
+	const char *on_error = secure_getenv("FNGUARD_ON_ERROR");
+	bool open_on_error = on_error && strcmp(on_error, "open") == 0;
+	enum policy_mode forced;
+	bool have_forced = false;
+	char search[4 * PATH_MAX];
+
+	if (mode_env && *mode_env) {
+		if (policy_mode_from_string(mode_env, &forced) < 0) {
+			if (!open_on_error)
+				refuse_to_start("FNGUARD_MODE is not record, alert or enforce",
+						mode_env, EINVAL);
+			event_error("FNGUARD_MODE is not record, alert or enforce; recording",
+				    mode_env, EINVAL);
+			forced = POLICY_MODE_RECORD;
+		}
+		have_forced = true;
+	}
+	copy_env(shim.profile_path, sizeof(shim.profile_path), "FNGUARD_PROFILE");
+	if (!shim.profile_path[0]) {
+		if (have_forced && forced == POLICY_MODE_ENFORCE && !open_on_error)
+			refuse_to_start("enforce mode needs a profile (FNGUARD_PROFILE is unset)",
+					NULL, ENOENT);
+		shim.mode =
+			have_forced && forced != POLICY_MODE_ENFORCE ? forced : POLICY_MODE_RECORD;
+		for (int c = 0; c < POLICY_CATEGORY_MAX; c++)
+			shim.action[c] = shim.mode;
+		return;
+	}
+
+	struct diag_list diags = {0};
+	struct policy_load_opts opts = {.search_path = search, .getvar = shim_getvar};
+	policy_default_search_path(secure_getenv("FNGUARD_PROFILE_PATH"), search, sizeof(search));
+	int r = policy_load_file(shim.profile_path, &opts, &shim.policy, &diags);
+	if (r < 0) {
+		char detail[2048] = "";
+		size_t n = 0;
+		for (size_t i = 0; i < diags.n && n < sizeof(detail); i++)
+			n += (size_t)snprintf(detail + n, sizeof(detail) - n, "%s%s", i ? "; " : "",
+					      diags.lines[i]);
+		diag_list_clear(&diags);
+		/* Without a readable profile its mode is unknown: only FNGUARD_MODE can relax. */
+		bool enforce = !have_forced || forced == POLICY_MODE_ENFORCE;
+		if (enforce && !open_on_error)
+			refuse_to_start("the profile could not be loaded: refusing to start",
+					detail, -r);
+		event_error("the profile could not be loaded: recording, blocking nothing", detail,
+			    -r);
+		shim.policy = NULL;
+		shim.mode = POLICY_MODE_RECORD;
+		for (int c = 0; c < POLICY_CATEGORY_MAX; c++)
+			shim.action[c] = POLICY_MODE_RECORD;
+		return;
+	}
+	diag_list_clear(&diags);
+	if (have_forced)
+		policy_set_mode(shim.policy, forced);
+	shim.have_profile = true;
+	shim.mode = policy_mode(shim.policy);
+	for (int c = 0; c < POLICY_CATEGORY_MAX; c++)
+		shim.action[c] = policy_action(shim.policy, (enum policy_category)c);
+	snprintf(shim.profile_name, sizeof(shim.profile_name), "%s", policy_name(shim.policy));
+	policy_hash(shim.policy, shim.profile_hash);
+	if (!open_on_error && policy_on_error(shim.policy) == POLICY_ON_ERROR_OPEN)
+		setenv("FNGUARD_ON_ERROR", "open", 0);
+}
+
+static void atfork_child(void)
+{
+	event_after_fork_child();
+	record_after_fork_child();
+}
+
+static void shim_init(void)
+{
+	uint64_t t0 = shim_now_mono();
+	shim_busy++;
+	real_resolve();
+	shim.start_ns = t0;
+	if (getuid() != geteuid() || getgid() != getegid()) {
+		/* setuid/setgid: secure_getenv sees nothing, and nothing is done. */
+		shim.active = false;
+		goto done;
+	}
+	event_init();
+	setup_log();
+	copy_env(shim.function, sizeof(shim.function), "AWS_LAMBDA_FUNCTION_NAME");
+	copy_env(shim.version, sizeof(shim.version), "AWS_LAMBDA_FUNCTION_VERSION");
+	copy_env(shim.record_out, sizeof(shim.record_out), "FNGUARD_RECORD_OUT");
+	ssize_t n = readlink("/proc/self/exe", shim.exe, sizeof(shim.exe) - 1);
+	shim.exe[n > 0 ? n : 0] = '\0';
+	load_profile();
+	record_init();
+	pthread_atfork(NULL, NULL, atfork_child);
+	shim.active = true;
+	shim.init_ns = shim_now_mono() - t0;
+	if (shim.root)
+		event_start();
+done:
+	shim_busy--;
+	atomic_store_explicit(&shim_ready, true, memory_order_release);
+}
+
+void shim_init_once(void)
+{
+	/*
+	 * A call from inside init (the loader, cJSON, our own reads) must not
+	 * wait for init: it passes through untouched.
+	 */
+	if (shim_busy)
+		return;
+	pthread_once(&init_once, shim_init);
+}
+
+__attribute__((constructor)) static void shim_constructor(void)
+{
+	shim_init_once();
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * path_resolve — what a (dirfd, path) names, for judging.
+ *
+ * Every path is made absolute (against the cwd or the dirfd's directory)
+ * and normalised lexically. That alone is what the kernel does unless a
+ * symlink (or a /proc magic link) is on the way, and symlinks can only be
+ * planted where the function may create files: the profile's 'c' areas
+ * (policy_path_may_hold_links). So the kernel-faithful resolution (each
+ * link followed, ".." applied after the link) is done only for paths that
+ * reach into a 'c' area, that contain "..", or that start with /proc/ or
+ * /dev/fd/; elsewhere the lexical form is exact. /proc/<own pid> is written
+ * back as /proc/self so rules can name it.
+ */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct resolved_path {
+	char name[PATH_MAX]; /* lexical: absolute, normalised */
+	size_t name_len;
+	char real[PATH_MAX]; /* symlinks followed; valid when has_real */
+	size_t real_len;
+	bool has_real; /* real differs from name and must be judged too */
+};
+
+/*
+ * Fills *out. follow_last=false leaves a final symlink unresolved (lstat,
+ * O_NOFOLLOW, unlink, rename source...). Returns 0, or a negative errno when
+ * the path cannot be judged (EBADF dirfd, EINVAL empty path, ENAMETOOLONG):
+ * the caller then lets the real call fail on its own, or blocks in enforce.
+ */
+int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_path *out);
+
+/*
+ * The path an open file descriptor refers to (readlink of /proc/self/fd/N,
+ * /proc/<pid> mapped to /proc/self). Returns 0 and writes buf, -ENOENT for
+ * descriptors that are not files on a path (pipes, sockets, anonymous).
+ */
+int path_of_fd(int fd, char *buf, size_t size, size_t *ret_len);

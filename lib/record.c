@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "judge.h"
+#include "learn.h"
+#include "record.h"
+#include "shim.h"
+
+/* Keys of behaviours already learned in this process (0 = empty slot). */
+#define SEEN_SLOTS 16384
+#define SEEN_PROBE 32
+static atomic_uint_least64_t seen[SEEN_SLOTS];
+
+static pthread_mutex_t learner_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct learner *learner;
+static atomic_bool dirty;
+
+static uint64_t mix(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static uint64_t behaviour_key(const struct judgement *j)
+{
+	const struct judge_learn *l = &j->learn;
+	uint64_t h = 0xcbf29ce484222325ull;
+	int cat = j->ev.category;
+	h = mix(h, &cat, sizeof(cat));
+	h = mix(h, &l->kind, sizeof(l->kind));
+	h = mix(h, j->ev.target, j->ev.target_len);
+	h = mix(h, &l->rights, sizeof(l->rights));
+	h = mix(h, &l->port, sizeof(l->port));
+	h = mix(h, &l->proto, sizeof(l->proto));
+	h = mix(h, &l->inbound, sizeof(l->inbound));
+	for (size_t i = 0; l->argv && l->argv[i] && i < 256; i++)
+		h = mix(h, l->argv[i], strlen(l->argv[i]) + 1);
+	return h ? h : 1;
+}
+
+bool record_first_time(const struct judgement *j)
+{
+	uint64_t key = behaviour_key(j);
+	for (size_t i = 0; i < SEEN_PROBE; i++) {
+		atomic_uint_least64_t *slot = &seen[(key + i) & (SEEN_SLOTS - 1)];
+		uint64_t cur = atomic_load_explicit(slot, memory_order_relaxed);
+		if (cur == key)
+			return false;
+		if (cur == 0) {
+			uint64_t expected = 0;
+			if (atomic_compare_exchange_strong(slot, &expected, key))
+				return true;
+			if (expected == key)
+				return false;
+		}
+	}
+	/* Table full around this key: report it again rather than lose it. */
+	return true;
+}
+
+void record_keep(const struct judgement *j)
+{
+	const struct judge_learn *l = &j->learn;
+	if (!shim.record_out[0] || l->kind == LEARN_NONE)
+		return;
+	pthread_mutex_lock(&learner_lock);
+	if (!learner && learner_new(&learner) < 0)
+		learner = NULL;
+	if (learner) {
+		switch (l->kind) {
+		case LEARN_FILE:
+			learner_add_file(learner, l->name, l->rights);
+			break;
+		case LEARN_HOST:
+			learner_add_host(learner, l->name, l->port, (enum net_proto)l->proto,
+					 l->inbound);
+			break;
+		case LEARN_IP:
+			learner_add_ip(learner, l->family, l->addr, l->port,
+				       (enum net_proto)l->proto, l->inbound);
+			break;
+		case LEARN_UNIX:
+			learner_add_unix(learner, l->name, l->inbound);
+			break;
+		case LEARN_EXEC:
+			learner_add_exec(learner, l->name, l->argv);
+			break;
+		default:
+			break;
+		}
+		atomic_store(&dirty, true);
+	}
+	pthread_mutex_unlock(&learner_lock);
+}
+
+/* Merges with what is already at the output (other processes) and replaces it atomically. */
+static int write_merged(void)
+{
+	char lock_path[PATH_MAX + 8], tmp_path[PATH_MAX + 32];
+	struct diag_list diags = {0};
+	char *text = NULL;
+	int r;
+
+	snprintf(lock_path, sizeof(lock_path), "%s.lock", shim.record_out);
+	snprintf(tmp_path, sizeof(tmp_path), "%s.%ld.tmp", shim.record_out, (long)getpid());
+	int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock < 0)
+		return -errno;
+	if (flock(lock, LOCK_EX) < 0) {
+		r = -errno;
+		close(lock);
+		return r;
+	}
+	r = learner_merge_file(learner, shim.record_out, &diags);
+	diag_list_clear(&diags);
+	if (r == -ENOENT)
+		r = 0;
+	if (r == 0)
+		r = learner_to_json(learner, shim.function[0] ? shim.function : "recorded", &text);
+	if (r == 0) {
+		int fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		size_t len = strlen(text), done = 0;
+		r = fd < 0 ? -errno : 0;
+		while (r == 0 && done < len) {
+			ssize_t n = write(fd, text + done, len - done);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				r = n < 0 ? -errno : -EIO;
+			else
+				done += (size_t)n;
+		}
+		if (fd >= 0 && close(fd) < 0 && r == 0)
+			r = -errno;
+		if (r == 0 && rename(tmp_path, shim.record_out) < 0)
+			r = -errno;
+		if (r < 0)
+			unlink(tmp_path);
+	}
+	free(text);
+	close(lock);
+	return r;
+}
+
+void record_write(void)
+{
+	if (!shim.record_out[0] || !atomic_exchange(&dirty, false))
+		return;
+	shim_busy++;
+	if (pthread_mutex_trylock(&learner_lock) == 0) {
+		int r = learner ? write_merged() : 0;
+		pthread_mutex_unlock(&learner_lock);
+		if (r < 0)
+			event_error("could not write the recorded profile", shim.record_out, -r);
+	}
+	shim_busy--;
+}
+
+static void on_exit_record(void)
+{
+	record_write();
+	event_flush_suppressed();
+}
+
+static void on_sigterm(int sig)
+{
+	/*
+	 * Best effort: Lambda sends SIGTERM (with extensions) before SIGKILL.
+	 * The learn events are already on the log; this also writes the file,
+	 * then dies of the signal as it would have.
+	 */
+	record_write();
+	event_flush_suppressed();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void record_init(void)
+{
+	atexit(on_exit_record);
+	if (!shim.record_out[0])
+		return;
+	struct sigaction old;
+	if (sigaction(SIGTERM, NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
+	    !(old.sa_flags & SA_SIGINFO)) {
+		struct sigaction sa = {.sa_handler = on_sigterm};
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+}
+
+void record_after_fork_child(void)
+{
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+	memcpy(&learner_lock, &fresh, sizeof(fresh));
+	/* What the parent learned is the parent's to write. */
+	atomic_store(&dirty, false);
+	if (learner) {
+		learner_free(learner);
+		learner = NULL;
+	}
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * record — record mode's memory: each distinct behaviour produces one
+ * `learn` event as it happens (Lambda may freeze and kill the process with
+ * no exit hook), and, when FNGUARD_RECORD_OUT is set, is kept for the
+ * learned profile written at exit (merged with what other processes of the
+ * same run wrote there, under a lock).
+ */
+#pragma once
+
+#include <stdbool.h>
+
+struct judgement;
+
+/* Returns true the first time this behaviour is seen in this process. */
+bool record_first_time(const struct judgement *j);
+
+/* Keeps the behaviour for the profile (no-op unless FNGUARD_RECORD_OUT is set). */
+void record_keep(const struct judgement *j);
+
+/* Writes the learned profile to FNGUARD_RECORD_OUT (atexit, SIGTERM). Idempotent per state. */
+void record_write(void);
+
+/* Prepares recording (shim init) and re-arms it in a fork child. */
+void record_init(void);
+void record_after_fork_child(void);

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shim — the preload library's process-wide state and the guard every
+ * interposer goes through.
+ *
+ * Everything here is set once by shim_init() (under pthread_once, on the
+ * first interposed call or from the constructor, whichever comes first) and
+ * is read-only afterwards, except the log fd (moved if the program dup2()s
+ * over it) and counters. The shim's own I/O runs with the per-thread
+ * shim_busy flag set, so its calls pass straight through to libc.
+ */
+#pragma once
+
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy.h"
+
+#define SHIM_ENV_MAX 4096
+
+/* Why a kernel layer is or is not active, for the start event. */
+struct shim_layer {
+	const char *name;
+	bool active;
+	int error;	    /* errno when not active, 0 if not attempted */
+	const char *reason; /* static text, or NULL */
+};
+
+struct shim_state {
+	bool active; /* false: every call passes through untouched */
+	bool root;   /* first fnguard process of the tree: owns the log, writes start */
+	bool have_profile;
+	struct policy *policy; /* NULL when no profile was given or it failed open */
+	enum policy_mode mode; /* effective global mode */
+	enum policy_mode action[POLICY_CATEGORY_MAX];
+	atomic_int log_fd; /* -1: events are dropped (and counted) */
+	char profile_path[PATH_MAX];
+	char profile_name[129];
+	char profile_hash[17];
+	char function[128];
+	char version[64];
+	char exe[PATH_MAX];
+	char record_out[PATH_MAX];
+	uint64_t start_ns; /* CLOCK_MONOTONIC at init start */
+	uint64_t init_ns;  /* how long init took */
+	atomic_uint_fast64_t seq;
+	atomic_uint_fast64_t dropped; /* events that could not be written */
+	atomic_uint_fast64_t blocked;
+	atomic_uint_fast64_t violations;
+	/*
+	 * "NAME=value" strings put back into a child's environment when a
+	 * caller drops or changes them (permissions only narrow). NULL-terminated.
+	 */
+	const char *child_env[16];
+	char child_env_buf[SHIM_ENV_MAX];
+};
+
+extern struct shim_state shim;
+extern atomic_bool shim_ready;
+extern __thread int shim_busy __attribute__((tls_model("initial-exec")));
+
+/* Runs shim_init() once; safe to call from any interposer at any time. */
+void shim_init_once(void);
+
+/*
+ * The guard: returns true when the caller should judge this call (shim is
+ * active and this thread is not inside the shim already). Pair every true
+ * with shim_leave().
+ */
+static inline bool shim_enter(void)
+{
+	if (__builtin_expect(!atomic_load_explicit(&shim_ready, memory_order_acquire), 0))
+		shim_init_once();
+	if (!shim.active || shim_busy)
+		return false;
+	shim_busy++;
+	return true;
+}
+
+static inline void shim_leave(void)
+{
+	shim_busy--;
+}
+
+/* Monotonic and wall clocks in ns (vDSO, async-signal-safe). */
+uint64_t shim_now_mono(void);
