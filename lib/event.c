@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -44,13 +46,27 @@ static const char *env_lookup(const char *name)
 	return NULL;
 }
 
+/*
+ * One write(2) per line. A reader that went away must not kill the function
+ * with SIGPIPE: the signal is blocked around the write and, if the write
+ * raised it, consumed (unless the program already had one pending).
+ */
 static void write_line(const char *buf, size_t len)
 {
 	int fd = atomic_load_explicit(&shim.log_fd, memory_order_relaxed);
+	sigset_t pipe_set, old_mask, pending;
+	bool was_pending;
+	int saved = errno;
+
 	if (fd < 0) {
 		atomic_fetch_add(&shim.dropped, 1);
 		return;
 	}
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE);
 	size_t done = 0;
 	while (done < len) {
 		ssize_t n = write(fd, buf + done, len - done);
@@ -58,11 +74,17 @@ static void write_line(const char *buf, size_t len)
 			continue;
 		if (n <= 0) {
 			/* EPIPE, EBADF, full disk, non-blocking pipe: count it and move on. */
+			if (n < 0 && errno == EPIPE && !was_pending) {
+				struct timespec zero = {0};
+				sigtimedwait(&pipe_set, NULL, &zero);
+			}
 			atomic_fetch_add(&shim.dropped, 1);
-			return;
+			break;
 		}
 		done += (size_t)n;
 	}
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	errno = saved;
 }
 
 static const char *level_for(const char *type)

@@ -125,7 +125,7 @@ static int guard_path_verify(const char *op, int dirfd, const char *path, unsign
 		check_one(rp.name, rp.name_len, rights, &v);
 		/* Opening an existing file with O_CREAT creates nothing: no 'c' needed. */
 		if ((shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD ||
-		     (!v.allowed && !v.by_deny && v.missing == C)) &&
+		     (!v.allowed && !v.by_deny && (v.missing & C))) &&
 		    exists(dirfd, path, flags & FOLLOW))
 			rights &= ~C;
 	}

@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: MIT
+"""Shared helpers for the integration tests: TAP output, running a program
+under the preload library with a profile, and reading its events.
+
+Events go to a separate log file (FNGUARD_LOG=fd:N) so that the program's own
+stdout and stderr stay what they are."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+BUILD = os.environ.get("FNGUARD_BUILD_ROOT", "/work/main/build")
+SOURCE = os.environ.get("FNGUARD_SOURCE_ROOT", "/work/main")
+LIB = os.path.join(BUILD, "lib", "libfnguard.so")
+HELPERS = os.path.join(BUILD, "tests", "integration")
+PYTHON = sys.executable
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        if cond:
+            print(f"ok {self.n} - {name}", flush=True)
+        else:
+            self.failed += 1
+            print(f"not ok {self.n} - {name}", flush=True)
+            if diag:
+                for line in str(diag).splitlines()[:40]:
+                    print(f"# {line}", flush=True)
+        return cond
+
+    def done(self):
+        print(f"1..{self.n}", flush=True)
+        return 0
+
+
+def workdir(prefix="fnguard-it-"):
+    """A scratch directory outside /tmp (lambda-base allows all of /tmp)."""
+    base = os.path.join(BUILD, "tests", "work")
+    os.makedirs(base, exist_ok=True)
+    return tempfile.mkdtemp(prefix=prefix, dir=base)
+
+
+def write_profile(directory, profile, name="profile.json"):
+    path = os.path.join(directory, name)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(profile, f, indent=1)
+    return path
+
+
+class Run:
+    def __init__(self, rc, stdout, stderr, events, log):
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.events = events
+        self.log = log
+
+    def find(self, **want):
+        """Events whose fields equal every given value."""
+        out = []
+        for e in self.events:
+            if all(e.get(k) == v for k, v in want.items()):
+                out.append(e)
+        return out
+
+    def diag(self):
+        return (f"rc={self.rc}\nstdout={self.stdout[-400:]!r}\nstderr={self.stderr[-800:]!r}\n"
+                f"log=\n{self.log[-3000:]}")
+
+
+def run(argv, profile=None, mode=None, env=None, cwd=None, timeout=60, stdin=None,
+        preload=True):
+    """Runs argv under the shim with events on a separate file."""
+    e = {k: v for k, v in os.environ.items()
+         if not k.startswith("FNGUARD_") and k != "LD_PRELOAD"}
+    if preload:
+        e["LD_PRELOAD"] = LIB
+    if profile:
+        e["FNGUARD_PROFILE"] = profile
+    if mode:
+        e["FNGUARD_MODE"] = mode
+    e["FNGUARD_PROFILE_PATH"] = os.path.join(SOURCE, "profiles")
+    if env:
+        e.update(env)
+    with tempfile.TemporaryFile() as log:
+        fd = log.fileno()
+        os.set_inheritable(fd, True)
+        # The child sees the log as fd 3 via pass_fds' numbering of the same fd.
+        e["FNGUARD_LOG"] = f"fd:{fd}"
+        p = subprocess.run(argv, env=e, cwd=cwd, capture_output=True, timeout=timeout,
+                           pass_fds=(fd,), stdin=stdin)
+        log.seek(0)
+        text = log.read().decode("utf-8", "replace")
+    events = []
+    for line in text.splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            events.append({"unparsable": line})
+    return Run(p.returncode, p.stdout.decode("utf-8", "replace"),
+               p.stderr.decode("utf-8", "replace"), events, text)

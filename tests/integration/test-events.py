@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""TAP: the event stream — integrity under threads, escaping of hostile
+targets, where events go (never into a child's captured output), the start
+record, and the fail-safe start-up rules."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnguard_test import HELPERS, LIB, SOURCE, Tap, run, workdir, write_profile  # noqa: E402
+
+tap = Tap()
+W = workdir("events-")
+FLOOD = os.path.join(HELPERS, "event-flood")
+OPS = os.path.join(HELPERS, "file-ops")
+PROFILE = write_profile(W, {
+    "fnguard": 1,
+    "extends": ["lambda-base"],
+    "files": [{"path": HELPERS + "/**", "allow": "r"},
+              {"path": sys.base_prefix + "/**", "allow": "r"}],
+})
+
+# ---- 8 threads x 10 000 violations -------------------------------------------
+deny_dir = os.path.join(W, "denied")
+os.makedirs(deny_dir)
+r = run([FLOOD, "8", "10000", deny_dir], profile=PROFILE, mode="enforce", timeout=300)
+lines = r.log.splitlines()
+bad = [l for l in lines if not l.startswith("{") or "unparsable" in json.loads(l if l.startswith("{") else "{}")]
+parsed = [e for e in r.events if "unparsable" not in e]
+tap.ok(r.rc == 0 and len(parsed) == len(lines) and not bad,
+       f"flood: all {len(lines)} lines are JSON objects", r.diag())
+tap.ok(all(len(l.encode()) + 1 <= 4096 for l in lines), "flood: every line fits in 4 KiB")
+logged = len(r.find(type="violation", op="open"))
+suppressed = sum(e.get("suppressed", 0) for e in r.find(type="suppressed"))
+tap.ok(logged + suppressed == 80000,
+       f"flood: logged + suppressed = produced ({logged} + {suppressed} = 80000)", r.diag())
+per_target = {}
+for e in r.find(type="violation", op="open"):
+    per_target[e["target"]] = per_target.get(e["target"], 0) + 1
+tap.ok(len(per_target) == 400 and max(per_target.values()) <= 10 * 2,
+       f"flood: rate limited per target ({len(per_target)} targets, at most "
+       f"{max(per_target.values()) if per_target else 0} lines each)")
+seqs = [e["seq"] for e in parsed]
+tap.ok(len(set(seqs)) == len(seqs), "flood: sequence numbers are unique")
+
+# ---- hostile targets ------------------------------------------------------------
+hostile = {
+    "quote": b'q"uote\\back',
+    "newline": b"new\nline\r\tand\x01\x1f\x7f",
+    "utf8-bad": b"bad\xff\xfe\xc0\xafutf8",
+    "utf8-good": "h\u00e9llo-\u6f22\u5b57-\U0001f600".encode(),
+    "long": b"L" * 10000,
+}
+for name, raw in hostile.items():
+    path = os.fsencode(W) + b"/no/" + raw
+    r = run([os.fsencode(OPS), b"open-r", path], profile=PROFILE, mode="enforce")
+    lines = r.log.splitlines()
+    ev = r.find(type="violation", op="open")
+    ok = r.rc == 1 and len(ev) == 1 and all(len(l.encode()) < 4096 for l in lines)
+    if ok and name in ("quote", "newline", "utf8-good"):
+        ok = ev[0]["target"].encode() == path
+    if ok and name == "utf8-bad":
+        ok = ev[0]["target"].startswith(W + "/no/bad") and "\ufffd" in ev[0]["target"]
+    if ok and name == "long":
+        ok = ev[0].get("truncated") is True and ev[0].get("seq") and ev[0].get("pid")
+    tap.ok(ok, f"hostile target ({name}) makes one valid line", r.diag())
+
+# ---- where events go ----------------------------------------------------------------
+py = sys.executable
+script = ("import subprocess, sys\n"
+          "a = subprocess.check_output(['/bin/echo', 'child-output'])\n"
+          "b = subprocess.check_output(['/bin/echo', 'child-output'], close_fds=False)\n"
+          "c = subprocess.check_output(['/bin/sh', '-c', 'x=$(cat /etc/hostname); echo \"[$x]\"'])\n"
+          "sys.stderr.write(repr((a, b, c)))\n")
+bare = subprocess.run([py, "-c", script], capture_output=True)
+r = run([py, "-c", script], mode="record")
+tap.ok(r.rc == 0 and r.stderr == bare.stderr.decode(),
+       "a child's captured stdout is byte-for-byte what it is without fnguard", r.diag())
+tap.ok(len(r.find(type="start")) == 1, "one start event per process tree", r.diag())
+tap.ok(any(e.get("exe", "").endswith("/cat") and e.get("target") == "/etc/hostname"
+           for e in r.find(type="learn")), "children's events reach the first process's log",
+       r.diag())
+
+# The log goes to the first process's stdout by default, never a child's.
+env = {k: v for k, v in os.environ.items() if not k.startswith("FNGUARD_")}
+env.update({"LD_PRELOAD": LIB, "FNGUARD_MODE": "record",
+            "FNGUARD_PROFILE_PATH": os.path.join(SOURCE, "profiles")})
+p = subprocess.run([py, "-c", script], env=env, capture_output=True)
+out_lines = p.stdout.decode().splitlines()
+tap.ok(p.returncode == 0 and out_lines and all(json.loads(l).get("logger") == "fnguard"
+                                               for l in out_lines)
+       and p.stderr == bare.stderr, "default destination: the first process's stdout only",
+       p.stdout[-500:])
+
+# ---- Lambda context ------------------------------------------------------------------
+r = run([OPS, "open-r", os.path.join(W, "nope")], profile=PROFILE, mode="enforce",
+        env={"AWS_LAMBDA_FUNCTION_NAME": "orders-api", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+             "_X_AMZN_TRACE_ID": "Root=1-5e1b4151-5ac6c58f5b5dbd6a0a3d1234;Sampled=1"})
+ev = r.find(type="violation")
+tap.ok(ev and ev[0].get("function") == "orders-api" and ev[0].get("version") == "$LATEST"
+       and ev[0].get("traceId", "").startswith("Root=1-5e1b4151"),
+       "events carry function, version and traceId", r.diag())
+e = ev[0] if ev else {}
+tap.ok(e.get("level") == "WARN" and e.get("logger") == "fnguard" and
+       e.get("timestamp", "").endswith("Z") and len(e.get("timestamp", "")) == 24,
+       "events carry level, logger and an RFC 3339 timestamp with milliseconds", r.diag())
+
+# ---- a broken log never breaks the function or turns a deny into an allow -----------
+env = {k: v for k, v in os.environ.items() if not k.startswith("FNGUARD_")}
+env.update({"LD_PRELOAD": LIB, "FNGUARD_PROFILE": PROFILE, "FNGUARD_MODE": "enforce",
+            "FNGUARD_PROFILE_PATH": os.path.join(SOURCE, "profiles")})
+p = subprocess.run(f"exec {OPS} open-r {W}/nope >&-", shell=True, env=env, capture_output=True)
+tap.ok(p.returncode == 1 and b"errno=EACCES" in p.stderr,
+       "stdout closed: the deny still holds and the program runs on", p.stderr)
+rd, wr = os.pipe()
+os.close(rd)
+p = subprocess.run([OPS, "open-r", f"{W}/nope"], env=env, stdout=wr, stderr=subprocess.PIPE)
+os.close(wr)
+tap.ok(p.returncode == 1 and b"errno=EACCES" in p.stderr,
+       "stdout a broken pipe: the deny still holds, no SIGPIPE death", p.stderr)
+
+# ---- start-up rules ------------------------------------------------------------------
+r = run([OPS, "open-r", "/etc/hostname"])
+st = r.find(type="start")
+tap.ok(r.rc == 0 and st and st[0].get("profile") is None and st[0].get("mode") == "record"
+       and "no profile" in st[0].get("message", ""),
+       "no profile: record mode, and the start event says so", r.diag())
+tap.ok(st and st[0]["layers"]["libc"]["status"] == "active" and
+       st[0]["layers"]["seccomp"]["status"] == "unavailable" and "reason" in st[0]["layers"]["seccomp"],
+       "the start event lists each layer and why one is not active", r.diag())
+
+broken = write_profile(W, {"fnguard": 1, "files": [{"path": "relative", "allow": "r"}]},
+                       "broken.json")
+r = run([OPS, "open-r", "/etc/hostname"], profile=broken)
+err = r.find(type="error")
+tap.ok(r.rc == 126 and err and "relative" in err[0].get("detail", ""),
+       "a broken profile in enforce mode: exit 126 before main, with an error event", r.diag())
+r = run([OPS, "open-r", "/etc/hostname"], profile=broken, env={"FNGUARD_ON_ERROR": "open"})
+tap.ok(r.rc == 0 and r.find(type="error"), "FNGUARD_ON_ERROR=open: logs the error and runs",
+       r.diag())
+r = run([OPS, "open-r", "/etc/hostname"], profile=broken, mode="alert")
+tap.ok(r.rc == 0 and r.find(type="error"), "a broken profile in alert mode: logged, runs",
+       r.diag())
+r = run([OPS, "open-r", "/etc/hostname"], profile=os.path.join(W, "missing.json"))
+tap.ok(r.rc == 126 and r.find(type="error"), "a missing profile in enforce mode: exit 126",
+       r.diag())
+r = run([OPS, "open-r", "/etc/hostname"], mode="enforce")
+tap.ok(r.rc == 126 and r.find(type="error"), "enforce without a profile: exit 126", r.diag())
+r = run([OPS, "open-r", "/etc/hostname"], profile=PROFILE, mode="bogus")
+tap.ok(r.rc == 126 and r.find(type="error"), "an unknown FNGUARD_MODE: exit 126", r.diag())
+
+shutil.rmtree(W, ignore_errors=True)
+sys.exit(tap.done())

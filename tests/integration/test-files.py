@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""TAP: every file interposer, one by one, in every mode.
+
+For each libc entry point: the allowed call works; the denied call fails
+with EACCES in enforce mode, leaves no effect (checked from outside) and logs
+a violation naming the entry point; in alert mode it runs and is logged; in
+record mode it runs and is learned. Then the path tricks: symlinks planted in
+a writable place, "..", relative paths after chdir, dirfds, /proc/self/root.
+"""
+import os
+import shutil
+import stat
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnguard_test import HELPERS, Tap, run, workdir, write_profile  # noqa: E402
+
+OPS = os.path.join(HELPERS, "file-ops")
+tap = Tap()
+W = workdir("files-")
+
+
+def fresh():
+    """ro/ (read-only rule), rw/ (rwcd, with an explicit deny), no/ (no rule)."""
+    for d in ("ro", "rw", "no"):
+        shutil.rmtree(os.path.join(W, d), ignore_errors=True)
+    for d in ("ro", "ro/sub", "ro/empty", "rw", "rw/sub", "rw/empty", "no", "no/d", "no/empty"):
+        os.makedirs(os.path.join(W, d), exist_ok=True)
+    for f in ("ro/f", "rw/f", "rw/a", "no/f", "rw/secret"):
+        with open(os.path.join(W, f), "w") as fh:
+            fh.write("content\n")
+    os.symlink(os.path.join(W, "ro/f"), os.path.join(W, "ro/link"))
+    os.symlink(os.path.join(W, "no/f"), os.path.join(W, "no/link"))
+
+
+PROFILE = write_profile(W, {
+    "fnguard": 1,
+    "extends": ["lambda-base"],
+    "files": [
+        {"path": W + "/ro/**", "allow": "r"},
+        {"path": W + "/rw/**", "allow": "rwcd"},
+        {"path": W + "/rw/secret", "deny": "rwcd"},
+        {"path": HELPERS + "/**", "allow": "r"},
+        {"path": sys.base_prefix + "/**", "allow": "r"},
+    ],
+})
+
+
+def p(rel):
+    return os.path.join(W, rel)
+
+
+def snapshot(rel):
+    """What a call could have changed: existence, content, mode, mtime."""
+    path = p(rel)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    content = None
+    if stat.S_ISREG(st.st_mode):
+        with open(path, "rb") as f:
+            content = f.read()
+    return (stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), st.st_mtime_ns, content)
+
+
+# (test op, event op, allowed args, denied args, access the denial names)
+CASES = [
+    ("open-r", "open", ["ro/f"], ["no/f"], "r"),
+    ("open-w", "open", ["rw/f"], ["ro/f"], "w"),
+    ("open-creat", "open", ["rw/new"], ["ro/new"], "wc"),
+    ("open-excl", "open", ["rw/new"], ["ro/new"], "wc"),
+    ("open-trunc", "open", ["rw/f"], ["ro/f"], "w"),
+    ("open64-r", "open64", ["ro/f"], ["no/f"], "r"),
+    ("openat-r", "openat", ["ro/f"], ["no/f"], "r"),
+    ("openat64-r", "openat64", ["ro/f"], ["no/f"], "r"),
+    ("__open_2", "__open_2", ["ro/f"], ["no/f"], "r"),
+    ("__openat_2", "__openat_2", ["ro/f"], ["no/f"], "r"),
+    ("creat", "creat", ["rw/new"], ["ro/new"], "wc"),
+    ("fopen-r", "fopen", ["ro/f"], ["no/f"], "r"),
+    ("fopen-w", "fopen", ["rw/new"], ["ro/new"], "wc"),
+    ("fopen-a", "fopen", ["rw/f"], ["ro/f"], "w"),
+    ("fopen64-r", "fopen64", ["ro/f"], ["no/f"], "r"),
+    ("freopen-r", "freopen", ["ro/f"], ["no/f"], "r"),
+    ("opendir", "opendir", ["ro/sub"], ["no/d"], "r"),
+    ("stat", "stat", ["ro/f"], ["no/f"], "r"),
+    ("lstat", "lstat", ["ro/f"], ["no/f"], "r"),
+    ("fstatat", "fstatat", ["ro/f"], ["no/f"], "r"),
+    ("statx", "statx", ["ro/f"], ["no/f"], "r"),
+    ("__xstat", "__xstat", ["ro/f"], ["no/f"], "r"),
+    ("__lxstat", "__lxstat", ["ro/f"], ["no/f"], "r"),
+    ("access", "access", ["ro/f"], ["no/f"], "r"),
+    ("faccessat", "faccessat", ["ro/f"], ["no/f"], "r"),
+    ("eaccess", "eaccess", ["ro/f"], ["no/f"], "r"),
+    ("readlink", "readlink", ["ro/link"], ["no/link"], "r"),
+    ("readlinkat", "readlinkat", ["ro/link"], ["no/link"], "r"),
+    ("getxattr", "getxattr", ["ro/f"], ["no/f"], "r"),
+    ("truncate", "truncate", ["rw/f"], ["ro/f"], "w"),
+    ("chmod", "chmod", ["rw/f"], ["ro/f"], "w"),
+    ("fchmodat", "fchmodat", ["rw/f"], ["ro/f"], "w"),
+    ("chown", "chown", ["rw/f"], ["ro/f"], "w"),
+    ("lchown", "lchown", ["rw/f"], ["ro/f"], "w"),
+    ("fchownat", "fchownat", ["rw/f"], ["ro/f"], "w"),
+    ("utimensat", "utimensat", ["rw/f"], ["ro/f"], "w"),
+    ("utimes", "utimes", ["rw/f"], ["ro/f"], "w"),
+    ("utime", "utime", ["rw/f"], ["ro/f"], "w"),
+    ("setxattr", "setxattr", ["rw/f"], ["ro/f"], "w"),
+    ("removexattr", "removexattr", ["rw/f"], ["ro/f"], "w"),
+    ("mkdir", "mkdir", ["rw/newdir"], ["ro/newdir"], "c"),
+    ("mkdirat", "mkdirat", ["rw/newdir"], ["ro/newdir"], "c"),
+    ("mknod", "mknod", ["rw/fifo"], ["ro/fifo"], "c"),
+    ("rmdir", "rmdir", ["rw/empty"], ["ro/empty"], "d"),
+    ("unlink", "unlink", ["rw/f"], ["ro/f"], "d"),
+    ("unlinkat", "unlinkat", ["rw/f"], ["ro/f"], "d"),
+    ("rename", "rename", ["rw/a", "rw/b"], ["ro/f", "rw/moved"], "d"),
+    ("renameat", "renameat", ["rw/a", "rw/b"], ["ro/f", "rw/moved"], "d"),
+    ("renameat2", "renameat2", ["rw/a", "rw/b"], ["ro/f", "rw/moved"], "d"),
+    ("link", "link", ["rw/f", "rw/hard"], ["ro/f", "rw/hard"], "rw"),
+    ("linkat", "linkat", ["rw/f", "rw/hard"], ["ro/f", "rw/hard"], "rw"),
+    ("symlink", "symlink", ["/etc/hostname", "rw/sym"], ["/etc/hostname", "ro/sym"], "c"),
+    ("symlinkat", "symlinkat", ["/etc/hostname", "rw/sym"], ["/etc/hostname", "ro/sym"], "c"),
+    ("chdir-open-r", "open", ["ro", "f"], ["no", "f"], "r"),
+    ("dirfd-open-r", "openat", ["ro", "f"], ["no", "f"], "r"),
+]
+
+
+def args_of(op, rel_args):
+    out = []
+    for i, a in enumerate(rel_args):
+        if a.startswith("/") or (op in ("chdir-open-r", "dirfd-open-r") and i == 1):
+            out.append(a)
+        elif op.startswith("symlink") and i == 0:
+            out.append(a)
+        else:
+            out.append(p(a))
+    return out
+
+
+def touched(rel_args, op):
+    """The paths whose state the denied call must not change."""
+    rels = [a for a in rel_args if not a.startswith("/")]
+    if op in ("chdir-open-r", "dirfd-open-r"):
+        rels = [rel_args[0] + "/" + rel_args[1]]
+    return rels
+
+
+for op, ev_op, good, bad, access in CASES:
+    fresh()
+    r = run([OPS, op] + args_of(op, good), profile=PROFILE, mode="enforce")
+    tap.ok(r.rc == 0 and not r.find(type="violation"), f"{op}: allowed in enforce", r.diag())
+
+    fresh()
+    before = {rel: snapshot(rel) for rel in touched(bad, op)}
+    r = run([OPS, op] + args_of(op, bad), profile=PROFILE, mode="enforce")
+    after = {rel: snapshot(rel) for rel in touched(bad, op)}
+    ev = r.find(type="violation", op=ev_op, category="file", action="blocked")
+    tap.ok(r.rc == 1 and "errno=EACCES" in r.stderr, f"{op}: denied with EACCES in enforce",
+           r.diag())
+    tap.ok(before == after, f"{op}: denied call left no effect", f"{before}\n{after}")
+    tap.ok(len(ev) >= 1 and ev[0].get("access") == access and ev[0].get("mode") == "enforce"
+           and ev[0]["target"].startswith(W), f"{op}: violation logged", r.diag())
+
+    fresh()
+    r = run([OPS, op] + args_of(op, bad), profile=PROFILE, mode="alert")
+    ev = r.find(type="violation", op=ev_op, action="logged")
+    tap.ok(r.rc == 0 and len(ev) >= 1, f"{op}: runs and is logged in alert", r.diag())
+
+    fresh()
+    r = run([OPS, op] + args_of(op, bad), profile=PROFILE, mode="record")
+    ev = r.find(type="learn", op=ev_op, category="file")
+    tap.ok(r.rc == 0 and len(ev) >= 1 and not r.find(type="violation"),
+           f"{op}: runs and is learned in record", r.diag())
+
+# ---- path tricks (enforce) ---------------------------------------------------
+fresh()
+os.symlink(p("no/f"), p("rw/evil"))
+r = run([OPS, "open-r", p("rw/evil")], profile=PROFILE, mode="enforce")
+ev = r.find(type="violation", op="open", target=p("no/f"))
+tap.ok(r.rc == 1 and ev and ev[0].get("detail") == "reached through a symlink",
+       "a symlink planted in a writable place is judged on where it leads", r.diag())
+
+fresh()
+os.symlink(p("rw/secret"), p("rw/alias"))
+r = run([OPS, "open-r", p("rw/alias")], profile=PROFILE, mode="enforce")
+ev = r.find(type="violation", target=p("rw/secret"))
+tap.ok(r.rc == 1 and ev and ev[0].get("rule", "").startswith("deny rwcd"),
+       "a symlink to an explicitly denied file is denied by the deny rule", r.diag())
+
+fresh()
+os.symlink(p("no"), p("rw/dirlink"))
+r = run([OPS, "open-r", p("rw/dirlink/f")], profile=PROFILE, mode="enforce")
+tap.ok(r.rc == 1 and r.find(type="violation", target=p("no/f")),
+       "a symlinked directory in a writable place is followed", r.diag())
+
+fresh()
+os.symlink(p("no"), p("rw/up"))
+r = run([OPS, "open-r", p("rw/up/../no/f")], profile=PROFILE, mode="enforce")
+tap.ok(r.rc == 1 and r.find(type="violation"), "'..' after a symlink is applied where the kernel "
+       "applies it", r.diag())
+
+fresh()
+r = run([OPS, "open-r", p("ro/sub/../../no/f")], profile=PROFILE, mode="enforce")
+tap.ok(r.rc == 1 and r.find(type="violation", target=p("no/f")), "'..' cannot climb out of an "
+       "allowed directory", r.diag())
+
+fresh()
+r = run([OPS, "open-r", "/proc/self/root" + p("no/f")], profile=PROFILE, mode="enforce")
+tap.ok(r.rc == 1 and r.find(type="violation", target=p("no/f")),
+       "/proc/self/root/... is judged on where it leads", r.diag())
+
+fresh()
+r = run([OPS, "open-r", p("ro//./f")], profile=PROFILE, mode="enforce")
+tap.ok(r.rc == 0, "'//' and '/./' are normalised before matching", r.diag())
+
+fresh()
+r = run([OPS, "open-r", p("rw/secret")], profile=PROFILE, mode="enforce")
+ev = r.find(type="violation", target=p("rw/secret"))
+tap.ok(r.rc == 1 and ev and "tip" not in ev[0] and ev[0]["rule"] == f"deny rwcd {W}/rw/secret",
+       "an explicit deny wins over an allow, names its rule and gives no tip", r.diag())
+
+fresh()
+r = run([OPS, "open-r", p("no/f")], profile=PROFILE, mode="enforce")
+ev = r.find(type="violation", target=p("no/f"))
+tap.ok(ev and ev[0].get("tip") == {"files": [{"path": p("no/f"), "allow": "r"}]},
+       "a violation carries the profile fragment that would allow it", r.diag())
+
+# O_CREAT of an existing file needs no 'c'.
+prof2 = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"],
+                          "files": [{"path": W + "/rw/**", "allow": "rw"},
+                                    {"path": HELPERS + "/**", "allow": "r"}]}, "nocreate.json")
+fresh()
+r = run([OPS, "open-creat", p("rw/f")], profile=prof2, mode="enforce")
+tap.ok(r.rc == 0, "O_CREAT of an existing file needs only 'w'", r.diag())
+r = run([OPS, "open-creat", p("rw/brand-new")], profile=prof2, mode="enforce")
+tap.ok(r.rc == 1 and not os.path.exists(p("rw/brand-new")), "O_CREAT of a new file needs 'c'",
+       r.diag())
+
+# Python, the real interpreter, end to end.
+fresh()
+script = (f"open({p('ro/f')!r}).read()\n"
+          f"open({p('rw/out')!r}, 'w').write('x')\n"
+          f"try:\n    open({p('no/f')!r}).read()\n    print('READ')\n"
+          f"except PermissionError:\n    print('DENIED')\n")
+r = run([sys.executable, "-c", script], profile=PROFILE, mode="enforce")
+tap.ok(r.stdout.strip() == "DENIED" and os.path.exists(p("rw/out")),
+       "python: allowed reads and writes work, a denied read raises PermissionError", r.diag())
+
+shutil.rmtree(W, ignore_errors=True)
+sys.exit(tap.done())
