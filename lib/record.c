@@ -129,7 +129,8 @@ static int write_merged(void)
 	if (r == -ENOENT)
 		r = 0;
 	if (r == 0)
-		r = learner_to_json(learner, shim.function[0] ? shim.function : "recorded", &text);
+		r = learner_to_json(learner, shim.function[0] ? shim.function : "recorded", NULL,
+				    &text);
 	if (r == 0) {
 		int fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		size_t len = strlen(text), done = 0;

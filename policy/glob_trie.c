@@ -51,7 +51,7 @@
 #define MAX_NODES	 STATE_INDEX
 #define BOUND_SATURATION (1ull << 40)
 
-	enum edge_kind {
+enum edge_kind {
 	EDGE_ROOT,
 	EDGE_LIT,
 	EDGE_WILD,

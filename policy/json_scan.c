@@ -114,13 +114,18 @@ static size_t utf8_seq_len(const unsigned char *p, size_t avail)
 static int scan_string(struct scanner *s)
 {
 	/* s->pos is at the opening quote */
-	s->pos++;
+	size_t open = s->pos++;
 	while (s->pos < s->len) {
 		unsigned char c = (unsigned char)s->text[s->pos];
 		if (c == '"') {
 			s->pos++;
 			return 0;
 		}
+		if (c == '\n' || c == '\r')
+			return fail(s, open,
+				    "string not closed before the end of the line "
+				    "(write a line break in a string as \\n)",
+				    -EINVAL);
 		if (c < 0x20)
 			return fail(s, s->pos, "control character in string (escape it)", -EINVAL);
 		if (c == '\\') {
@@ -164,7 +169,7 @@ static int scan_string(struct scanner *s)
 			return fail(s, s->pos, "invalid UTF-8 in string", -EINVAL);
 		s->pos += n;
 	}
-	return fail(s, s->len, "unterminated string", -EINVAL);
+	return fail(s, open, "unterminated string", -EINVAL);
 }
 
 static bool is_digit(char c)
@@ -250,10 +255,10 @@ static int scan_container(struct scanner *s, bool object)
 			return r;
 		skip_ws(s);
 		if (s->pos < s->len && s->text[s->pos] == ',') {
-			s->pos++;
+			size_t comma = s->pos++;
 			skip_ws(s);
 			if (s->pos < s->len && s->text[s->pos] == close)
-				return fail(s, s->pos, "trailing comma", -EINVAL);
+				return fail(s, comma, "trailing comma", -EINVAL);
 			continue;
 		}
 		if (s->pos < s->len && s->text[s->pos] == close) {

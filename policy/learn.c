@@ -82,6 +82,8 @@ static int index_get(struct learner *l, const char *key, size_t pos, size_t *ret
 	return 0;
 }
 
+static void reindex(struct learner *l);
+
 int learner_new(struct learner **ret)
 {
 	struct learner *l = calloc(1, sizeof(*l));
@@ -409,12 +411,137 @@ int learner_merge_file(struct learner *l, const char *path, struct diag_list *di
 	return r;
 }
 
-int learner_to_json(const struct learner *l, const char *name, char **ret_text)
+static bool file_covered(const struct policy *base, const struct file_rule *f)
 {
-	char *old = l->p->name;
+	struct policy_verdict v;
+	/* Only literal paths can be checked as queries; globs stay. */
+	if (strpbrk(f->path, "*?"))
+		return false;
+	return policy_check_file(base, f->path, strlen(f->path), f->allow, &v) == 0 && v.allowed;
+}
+
+static bool net_covered(const struct policy *base, const struct net_rule_def *d)
+{
+	struct policy_verdict v;
+	int port = d->rule.n_ports == 1 && d->ports[0].lo == d->ports[0].hi ? d->ports[0].lo
+									    : NET_PORT_ANY;
+	enum net_dir dir = d->rule.inbound ? NET_DIR_IN : NET_DIR_OUT;
 	int r;
-	l->p->name = (char *)name;
-	r = profile_write_json(l->p, false, ret_text);
-	l->p->name = old;
+	if (d->rule.n_ports > 1)
+		return false;
+	switch (d->rule.kind) {
+	case NET_RULE_HOST:
+		if (strchr(d->text, '*'))
+			return false;
+		r = policy_check_host(base, d->text, strlen(d->text), port, d->rule.proto, dir, &v);
+		break;
+	case NET_RULE_CIDR:
+		if (d->rule.cidr.prefix_len != (d->rule.cidr.family == AF_INET ? 32 : 128))
+			return false;
+		r = policy_check_ip(base, d->rule.cidr.family, d->rule.cidr.addr, port,
+				    d->rule.proto, dir, &v);
+		break;
+	default:
+		return false;
+	}
+	return r == 0 && v.allowed;
+}
+
+static bool exec_covered(const struct policy *base, const struct exec_rule *e)
+{
+	struct policy_verdict v;
+	if (strpbrk(e->path, "*?"))
+		return false;
+	for (size_t i = 0; i < e->argc; i++)
+		if (strpbrk(e->argv[i], "*?"))
+			return false;
+	return policy_check_exec(base, e->path, strlen(e->path), e->argv, &v) == 0 && v.allowed;
+}
+
+size_t learner_drop_covered(struct learner *l, const struct policy *base)
+{
+	struct profile *p = l->p;
+	size_t dropped = 0, w = 0;
+
+	for (size_t i = 0; i < p->n_files; i++) {
+		if (file_covered(base, &p->files[i])) {
+			free(p->files[i].path);
+			free(p->files[i].glob);
+			dropped++;
+		} else {
+			p->files[w++] = p->files[i];
+		}
+	}
+	p->n_files = w;
+	w = 0;
+	for (size_t i = 0; i < p->n_net; i++) {
+		if (net_covered(base, &p->net[i])) {
+			free(p->net[i].text);
+			free(p->net[i].glob);
+			free(p->net[i].ports);
+			dropped++;
+		} else {
+			p->net[w++] = p->net[i];
+		}
+	}
+	p->n_net = w;
+	w = 0;
+	for (size_t i = 0; i < p->n_exec; i++) {
+		struct exec_rule *e = &p->exec[i];
+		if (exec_covered(base, e)) {
+			free(e->path);
+			free(e->glob);
+			for (size_t k = 0; k < e->argc; k++)
+				free(e->argv[k]);
+			free(e->argv);
+			dropped++;
+		} else {
+			p->exec[w++] = *e;
+		}
+	}
+	p->n_exec = w;
+	/* Positions moved: rebuild the index from what is left. */
+	for (size_t i = 0; i < l->index_cap; i++) {
+		free(l->index[i].key);
+		l->index[i].key = NULL;
+	}
+	l->index_n = 0;
+	reindex(l);
+	return dropped;
+}
+
+int learner_to_json(const struct learner *l, const char *name, const char *const *extends,
+		    char **ret_text)
+{
+	struct profile *p = l->p;
+	char *old = p->name;
+	struct string_list saved = p->extends;
+	int r = 0;
+
+	memset(&p->extends, 0, sizeof(p->extends));
+	for (size_t i = 0; extends && extends[i] && r == 0; i++)
+		r = string_list_add(&p->extends, extends[i]);
+	p->name = (char *)name;
+	if (r == 0)
+		r = profile_write_json(p, true, ret_text);
+	p->name = old;
+	string_list_clear(&p->extends);
+	p->extends = saved;
 	return r;
+}
+
+/* Re-creates the identity index after rules were removed (best effort: a
+ * failed insert only costs a duplicate later). */
+static void reindex(struct learner *l)
+{
+	struct profile *p = l->p;
+	char *key;
+	size_t pos;
+	bool fresh;
+	for (size_t i = 0; i < p->n_files; i++) {
+		if (asprintf(&key, "f\x1f%s", p->files[i].path) >= 0) {
+			index_get(l, key, i, &pos, &fresh);
+			free(key);
+		}
+	}
 }

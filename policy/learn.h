@@ -45,5 +45,16 @@ int learner_merge_file(struct learner *learner, const char *path, struct diag_li
 /* Number of distinct rules learned so far. */
 size_t learner_size(const struct learner *learner);
 
-/* Writes the profile as JSON (name may be NULL). Caller frees *ret_text. */
-int learner_to_json(const struct learner *learner, const char *name, char **ret_text);
+/*
+ * Drops every learned rule that base already allows (the profile the
+ * result will extend), so the output only says what is new. Returns the
+ * number of rules dropped.
+ */
+size_t learner_drop_covered(struct learner *learner, const struct policy *base);
+
+/*
+ * Writes the profile as JSON. name may be NULL; extends (NULL-terminated,
+ * may be NULL) becomes the profile's "extends". Caller frees *ret_text.
+ */
+int learner_to_json(const struct learner *learner, const char *name, const char *const *extends,
+		    char **ret_text);

@@ -210,6 +210,13 @@ static int load_extended(const struct profile *doc, size_t i, const char *includ
 	r = find_extends(including, name, opts, &path);
 	if (r == -ENOMEM)
 		return r;
+	if (r < 0 && looks_like_file(name)) {
+		diag_add(diags, at->file, at->line, at->col, jpath,
+			 "cannot find '%s' (a file name in extends is relative to the profile "
+			 "that names it)",
+			 name);
+		return -EINVAL;
+	}
 	if (r < 0) {
 		diag_add(diags, at->file, at->line, at->col, jpath,
 			 "cannot find profile '%s' (search path: %s)", name,
@@ -387,6 +394,13 @@ static int compile(struct policy *pol, struct diag_list *diags)
 		r = glob_trie_add(pol->files, p->files[i].glob, (uint32_t)i);
 	if (r == 0)
 		r = glob_trie_freeze(pol->files);
+	if (r == -E2BIG) {
+		diag_add(diags, p->sources.n ? p->sources.items[0] : NULL, 0, 0, "files",
+			 "too many wildcard rules could match one path at once (over %d): "
+			 "merge them under a common '**'",
+			 512);
+		return -EINVAL;
+	}
 	if (r < 0)
 		return r;
 
@@ -397,10 +411,20 @@ static int compile(struct policy *pol, struct diag_list *diags)
 		rules[i] = p->net[i].rule;
 	r = net_rules_build(rules, p->n_net, &pol->net);
 	free(rules);
+	if (r == -E2BIG || r == -EINVAL) {
+		diag_add(diags, p->sources.n ? p->sources.items[0] : NULL, 0, 0, "network",
+			 "the network rules could not be compiled (%s)", strerror(-r));
+		return -EINVAL;
+	}
 	if (r < 0)
 		return r;
 
 	r = exec_rules_build(p->exec, p->n_exec, &pol->exec);
+	if (r == -E2BIG) {
+		diag_add(diags, p->sources.n ? p->sources.items[0] : NULL, 0, 0, "exec",
+			 "too many wildcard rules could match one program at once");
+		return -EINVAL;
+	}
 	if (r < 0)
 		return r;
 	r = collect_create_roots(pol);
@@ -418,7 +442,6 @@ static int compile(struct policy *pol, struct diag_list *diags)
 	if (r < 0)
 		return r;
 	pol->hash = fnv1a(canonical);
-	(void)diags;
 	return 0;
 }
 

@@ -79,8 +79,11 @@ static const struct json_scan_value *node_value(const struct reader *r, const cJ
 	return hit ? &r->scan.values[hit->index] : NULL;
 }
 
-/* Offset of a node's value (at_key: of its member name), plus extra bytes. */
-static size_t node_offset(const struct reader *r, const cJSON *node, bool at_key, size_t extra)
+/*
+ * Offset of a node's value (at_key: of its member name); in_string >= 0 points
+ * at that byte of a string value's text instead.
+ */
+static size_t node_offset(const struct reader *r, const cJSON *node, bool at_key, long in_string)
 {
 	const struct json_scan_value *v = node ? node_value(r, node) : NULL;
 	if (!v)
@@ -88,16 +91,16 @@ static size_t node_offset(const struct reader *r, const cJSON *node, bool at_key
 	if (at_key && v->key_offset != UINT32_MAX)
 		return v->key_offset;
 	/* Point inside a string only where no escape sequence shifts the offsets. */
-	if (extra && cJSON_IsString(node)) {
+	if (in_string >= 0 && cJSON_IsString(node)) {
 		const char *raw = r->text + v->offset + 1;
 		if (!memchr(raw, '\\', v->length > 1 ? v->length - 1 : 0))
-			return v->offset + 1 + extra;
+			return v->offset + 1 + (size_t)in_string;
 	}
 	return v->offset;
 }
 
 __attribute__((format(printf, 6, 7))) static void error_at(struct reader *r, const cJSON *node,
-							   bool at_key, size_t extra,
+							   bool at_key, long in_string,
 							   const char *jpath, const char *fmt, ...)
 {
 	char msg[768];
@@ -108,7 +111,7 @@ __attribute__((format(printf, 6, 7))) static void error_at(struct reader *r, con
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (node) {
-		size_t off = node_offset(r, node, at_key, extra);
+		size_t off = node_offset(r, node, at_key, in_string);
 		json_offset_to_line_col(r->text, r->len, off, &line, &col);
 	}
 	diag_add(r->diags, r->file, line, col, jpath, "%s", msg);
@@ -201,21 +204,21 @@ static bool check_keys(struct reader *r, const cJSON *obj, const char *jpath,
 			join_choices(list, sizeof(list), allowed);
 			if (ci)
 				error_at(
-					r, c, true, 0, sub,
+					r, c, true, -1, sub,
 					"unknown key '%s' (keys are case-sensitive: did you mean '%s'?)",
 					c->string, ci);
 			else if (near)
-				error_at(r, c, true, 0, sub,
+				error_at(r, c, true, -1, sub,
 					 "unknown key '%s' (did you mean '%s'?)", c->string, near);
 			else
-				error_at(r, c, true, 0, sub,
+				error_at(r, c, true, -1, sub,
 					 "unknown key '%s' (expected one of: %s)", c->string, list);
 			ok = false;
 			continue;
 		}
 		for (const cJSON *d = obj->child; d != c; d = d->next) {
 			if (strcmp(d->string, c->string) == 0) {
-				error_at(r, c, true, 0, sub, "duplicate key '%s'", c->string);
+				error_at(r, c, true, -1, sub, "duplicate key '%s'", c->string);
 				ok = false;
 				break;
 			}
@@ -253,7 +256,7 @@ static bool expect_string(struct reader *r, const cJSON *node, const char *jpath
 {
 	if (cJSON_IsString(node))
 		return true;
-	error_at(r, node, false, 0, jpath, "expected a string, got %s", type_name(node));
+	error_at(r, node, false, -1, jpath, "expected a string, got %s", type_name(node));
 	return false;
 }
 
@@ -261,7 +264,7 @@ static bool expect_array(struct reader *r, const cJSON *node, const char *jpath)
 {
 	if (cJSON_IsArray(node))
 		return true;
-	error_at(r, node, false, 0, jpath, "expected an array, got %s", type_name(node));
+	error_at(r, node, false, -1, jpath, "expected an array, got %s", type_name(node));
 	return false;
 }
 
@@ -269,7 +272,7 @@ static bool expect_object(struct reader *r, const cJSON *node, const char *jpath
 {
 	if (cJSON_IsObject(node))
 		return true;
-	error_at(r, node, false, 0, jpath, "expected an object, got %s", type_name(node));
+	error_at(r, node, false, -1, jpath, "expected an object, got %s", type_name(node));
 	return false;
 }
 
@@ -281,7 +284,7 @@ static bool read_uint(struct reader *r, const cJSON *node, const char *jpath, ui
 		      uint64_t *ret)
 {
 	if (!cJSON_IsNumber(node)) {
-		error_at(r, node, false, 0, jpath, "expected a number, got %s", type_name(node));
+		error_at(r, node, false, -1, jpath, "expected a number, got %s", type_name(node));
 		return false;
 	}
 	const struct json_scan_value *v = node_value(r, node);
@@ -290,13 +293,20 @@ static bool read_uint(struct reader *r, const cJSON *node, const char *jpath, ui
 	const char *s = r->text + v->offset;
 	uint64_t value = 0;
 	for (size_t i = 0; i < v->length; i++) {
+		if ((s[i] == 'e' || s[i] == 'E') && i > 0 && s[0] != '-') {
+			error_at(
+				r, node, false, -1, jpath,
+				"write the number in plain digits, without an exponent (0 to %llu)",
+				(unsigned long long)max);
+			return false;
+		}
 		if (s[i] < '0' || s[i] > '9') {
-			error_at(r, node, false, 0, jpath, "expected a whole number from 0 to %llu",
-				 (unsigned long long)max);
+			error_at(r, node, false, -1, jpath,
+				 "expected a whole number from 0 to %llu", (unsigned long long)max);
 			return false;
 		}
 		if (value > (max - (uint64_t)(s[i] - '0')) / 10) {
-			error_at(r, node, false, 0, jpath, "number out of range (0 to %llu)",
+			error_at(r, node, false, -1, jpath, "number out of range (0 to %llu)",
 				 (unsigned long long)max);
 			return false;
 		}
@@ -329,7 +339,7 @@ static char *expand_vars(struct reader *r, const cJSON *node, const char *jpath,
 		return strdup(text);
 	const char *end = strchr(text, '}');
 	if (!end) {
-		error_at(r, node, false, 0, jpath, "unterminated '${' in path");
+		error_at(r, node, false, -1, jpath, "unterminated '${' in path");
 		return NULL;
 	}
 	size_t nlen = (size_t)(end - text - 2);
@@ -342,7 +352,7 @@ static char *expand_vars(struct reader *r, const cJSON *node, const char *jpath,
 		if (!value || !*value)
 			value = var_defaults[i];
 		if (value[0] != '/') {
-			error_at(r, node, false, 0, jpath,
+			error_at(r, node, false, -1, jpath,
 				 "${%s} is '%s', which is not an absolute path", known_vars[i],
 				 value);
 			return NULL;
@@ -351,13 +361,13 @@ static char *expand_vars(struct reader *r, const cJSON *node, const char *jpath,
 		while (vlen > 1 && value[vlen - 1] == '/')
 			vlen--;
 		if (end[1] != '\0' && end[1] != '/') {
-			error_at(r, node, false, 0, jpath, "'${%s}' must be followed by '/'",
+			error_at(r, node, false, -1, jpath, "'${%s}' must be followed by '/'",
 				 known_vars[i]);
 			return NULL;
 		}
 		char *out = NULL;
 		if (asprintf(&out, "%.*s%s", (int)vlen, value, end + 1) < 0) {
-			error_at(r, node, false, 0, jpath, "out of memory");
+			error_at(r, node, false, -1, jpath, "out of memory");
 			return NULL;
 		}
 		return out;
@@ -377,9 +387,15 @@ static bool check_glob(struct reader *r, const cJSON *node, const char *jpath, c
 	size_t off = 0;
 	if (glob_validate(flavor, glob, &msg, &off) == 0)
 		return true;
-	/* Offsets are in the expanded text; map back only when nothing was expanded. */
-	size_t extra = strcmp(written, glob) == 0 ? off : 0;
-	error_at(r, node, false, extra, jpath, "bad %s pattern '%s': %s",
+	/*
+	 * Offsets are in the expanded text: map back only when nothing was
+	 * expanded. An empty or relative path is wrong as a whole: the value.
+	 */
+	long at = strcmp(written, glob) == 0 && glob[0] &&
+				  (flavor == GLOB_TRIE_HOST || glob[0] == '/')
+			  ? (long)off
+			  : -1;
+	error_at(r, node, false, at, jpath, "bad %s pattern '%s': %s",
 		 flavor == GLOB_TRIE_HOST ? "host" : "path", written, msg ? msg : "invalid");
 	return false;
 }
@@ -409,7 +425,7 @@ static bool read_meta(struct reader *r, const cJSON *obj, const char *jpath, str
 		else if (strcmp(phase->valuestring, "invoke") == 0)
 			meta->phase = PHASE_INVOKE;
 		else {
-			error_at(r, phase, false, 0, sub,
+			error_at(r, phase, false, -1, sub,
 				 "unknown phase '%s' (expected init or invoke)",
 				 phase->valuestring);
 			ok = false;
@@ -421,7 +437,7 @@ static bool read_meta(struct reader *r, const cJSON *obj, const char *jpath, str
 static int set_origin(struct reader *r, const cJSON *node, struct rule_origin *o)
 {
 	unsigned line, col;
-	json_offset_to_line_col(r->text, r->len, node_offset(r, node, false, 0), &line, &col);
+	json_offset_to_line_col(r->text, r->len, node_offset(r, node, false, -1), &line, &col);
 	o->file = r->source;
 	o->line = line;
 	o->col = col;
@@ -455,13 +471,13 @@ static bool read_rights(struct reader *r, const cJSON *node, const char *jpath, 
 	if (rights_parse(node->valuestring, ret, &bad, &msg) == 0)
 		return true;
 	if (!node->valuestring[0])
-		error_at(r, node, false, 0, jpath, "%s", msg);
+		error_at(r, node, false, -1, jpath, "%s", msg);
 	else if (strcmp(msg, "duplicate right") == 0)
-		error_at(r, node, false, bad, jpath, "duplicate right '%c'",
+		error_at(r, node, false, (long)bad, jpath, "duplicate right '%c'",
 			 node->valuestring[bad]);
 	else
-		error_at(r, node, false, bad, jpath, "unknown right '%c' (expected any of r,w,c,d)",
-			 node->valuestring[bad]);
+		error_at(r, node, false, (long)bad, jpath,
+			 "unknown right '%c' (expected any of r,w,c,d)", node->valuestring[bad]);
 	return false;
 }
 
@@ -478,7 +494,7 @@ static int read_file_rule(struct reader *r, const cJSON *obj, const char *jpath)
 	const cJSON *allow = member(obj, "allow");
 	const cJSON *deny = member(obj, "deny");
 	if (!path) {
-		error_at(r, obj, false, 0, jpath, "missing key 'path'");
+		error_at(r, obj, false, -1, jpath, "missing key 'path'");
 		ok = false;
 	} else {
 		path_join(sub, sizeof(sub), jpath, "path", -1);
@@ -492,11 +508,11 @@ static int read_file_rule(struct reader *r, const cJSON *obj, const char *jpath)
 		}
 	}
 	if (allow && deny) {
-		error_at(r, deny, true, 0, jpath,
+		error_at(r, deny, true, -1, jpath,
 			 "a rule has either 'allow' or 'deny', not both (write two rules)");
 		ok = false;
 	} else if (!allow && !deny) {
-		error_at(r, obj, false, 0, jpath, "missing key 'allow' or 'deny'");
+		error_at(r, obj, false, -1, jpath, "missing key 'allow' or 'deny'");
 		ok = false;
 	} else {
 		const cJSON *rights = allow ? allow : deny;
@@ -538,18 +554,18 @@ static bool read_ports(struct reader *r, const cJSON *node, const char *jpath,
 		return false;
 	int count = cJSON_GetArraySize(node);
 	if (count == 0) {
-		error_at(r, node, false, 0, jpath,
+		error_at(r, node, false, -1, jpath,
 			 "empty ports list (leave 'ports' out to allow any port)");
 		return false;
 	}
 	if (count > 1024) {
-		error_at(r, node, false, 0, jpath, "too many port entries (%d; the limit is 1024)",
+		error_at(r, node, false, -1, jpath, "too many port entries (%d; the limit is 1024)",
 			 count);
 		return false;
 	}
 	def->ports = calloc((size_t)count, sizeof(*def->ports));
 	if (!def->ports) {
-		error_at(r, node, false, 0, jpath, "out of memory");
+		error_at(r, node, false, -1, jpath, "out of memory");
 		return false;
 	}
 	long i = 0;
@@ -566,14 +582,14 @@ static bool read_ports(struct reader *r, const cJSON *node, const char *jpath,
 		} else if (cJSON_IsString(c)) {
 			const char *msg = NULL;
 			if (net_port_range_parse(c->valuestring, &def->ports[n], &msg) < 0) {
-				error_at(r, c, false, 0, sub, "bad port '%s': %s", c->valuestring,
+				error_at(r, c, false, -1, sub, "bad port '%s': %s", c->valuestring,
 					 msg ? msg : "invalid");
 				ok = false;
 				continue;
 			}
 			n++;
 		} else {
-			error_at(r, c, false, 0, sub,
+			error_at(r, c, false, -1, sub,
 				 "expected a port number or a \"lo-hi\" range, got %s",
 				 type_name(c));
 			ok = false;
@@ -611,7 +627,7 @@ static bool read_net_target(struct reader *r, const cJSON *obj, const char *jpat
 	int kinds = !!host + !!cidr + !!unixp;
 
 	if (kinds != 1) {
-		error_at(r, obj, false, 0, jpath,
+		error_at(r, obj, false, -1, jpath,
 			 kinds ? "a network rule has exactly one of 'host', 'cidr', 'unix'"
 			       : "missing key 'host', 'cidr' or 'unix'");
 		return false;
@@ -625,7 +641,7 @@ static bool read_net_target(struct reader *r, const cJSON *obj, const char *jpat
 		if (inet_pton(AF_INET, h, &probe) == 1 || inet_pton(AF_INET6, h, &probe) == 1) {
 			const char *msg = NULL;
 			if (net_cidr_parse(h, &def->rule.cidr, &msg) < 0) {
-				error_at(r, host, false, 0, sub, "bad address '%s': %s", h,
+				error_at(r, host, false, -1, sub, "bad address '%s': %s", h,
 					 msg ? msg : "invalid");
 				return false;
 			}
@@ -635,7 +651,7 @@ static bool read_net_target(struct reader *r, const cJSON *obj, const char *jpat
 			if (!check_glob(r, host, sub, h, h, GLOB_TRIE_HOST))
 				return false;
 			if (numeric_last_label(h)) {
-				error_at(r, host, false, 0, sub,
+				error_at(r, host, false, -1, sub,
 					 "'%s' is not a host name (write addresses as \"cidr\")",
 					 h);
 				return false;
@@ -654,7 +670,9 @@ static bool read_net_target(struct reader *r, const cJSON *obj, const char *jpat
 		if (!expect_string(r, cidr, sub))
 			return false;
 		if (net_cidr_parse(cidr->valuestring, &def->rule.cidr, &msg) < 0) {
-			error_at(r, cidr, false, 0, sub, "bad CIDR '%s': %s", cidr->valuestring,
+			if (!strpbrk(cidr->valuestring, ".:"))
+				msg = "not an IPv4 or IPv6 address (a name goes under \"host\")";
+			error_at(r, cidr, false, -1, sub, "bad CIDR '%s': %s", cidr->valuestring,
 				 msg ? msg : "invalid");
 			return false;
 		}
@@ -669,7 +687,19 @@ static bool read_net_target(struct reader *r, const cJSON *obj, const char *jpat
 	def->rule.kind = NET_RULE_UNIX;
 	if (u[0] == '@') {
 		if (!u[1] || has_control(u)) {
-			error_at(r, unixp, false, 0, sub, "bad abstract socket name '%s'", u);
+			error_at(r, unixp, false, -1, sub, "bad abstract socket name '%s'", u);
+			return false;
+		}
+		/* Checked as if rooted, like net_rules does: '@x' as '/x', '@/x' as '/x'. */
+		const char *msg = NULL;
+		size_t off = 0;
+		_cleanup_free_ char *rooted = NULL;
+		bool slash = u[1] == '/';
+		if (asprintf(&rooted, "%s%s", slash ? "" : "/", u + 1) < 0)
+			return false;
+		if (glob_validate(GLOB_TRIE_PATH, rooted, &msg, &off) < 0) {
+			error_at(r, unixp, false, (long)(off + slash), sub,
+				 "bad abstract socket pattern '%s': %s", u, msg ? msg : "invalid");
 			return false;
 		}
 		def->glob = strdup(u);
@@ -702,7 +732,7 @@ static int read_net_rule(struct reader *r, const cJSON *obj, const char *jpath)
 	if (ports) {
 		path_join(sub, sizeof(sub), jpath, "ports", -1);
 		if (is_unix) {
-			error_at(r, ports, true, 0, sub, "'ports' does not apply to unix sockets");
+			error_at(r, ports, true, -1, sub, "'ports' does not apply to unix sockets");
 			ok = false;
 		} else if (!read_ports(r, ports, sub, &def)) {
 			ok = false;
@@ -712,7 +742,7 @@ static int read_net_rule(struct reader *r, const cJSON *obj, const char *jpath)
 	if (proto) {
 		path_join(sub, sizeof(sub), jpath, "proto", -1);
 		if (is_unix) {
-			error_at(r, proto, true, 0, sub, "'proto' does not apply to unix sockets");
+			error_at(r, proto, true, -1, sub, "'proto' does not apply to unix sockets");
 			ok = false;
 		} else if (expect_string(r, proto, sub)) {
 			const char *v = proto->valuestring;
@@ -721,7 +751,7 @@ static int read_net_rule(struct reader *r, const cJSON *obj, const char *jpath)
 			else if (strcmp(v, "udp") == 0)
 				def.rule.proto = NET_PROTO_UDP;
 			else if (strcmp(v, "any") != 0) {
-				error_at(r, proto, false, 0, sub,
+				error_at(r, proto, false, -1, sub,
 					 "unknown proto '%s' (expected tcp, udp or any)", v);
 				ok = false;
 			}
@@ -734,7 +764,7 @@ static int read_net_rule(struct reader *r, const cJSON *obj, const char *jpath)
 		if (cJSON_IsBool(inbound))
 			def.rule.inbound = cJSON_IsTrue(inbound);
 		else {
-			error_at(r, inbound, false, 0, sub, "expected true or false, got %s",
+			error_at(r, inbound, false, -1, sub, "expected true or false, got %s",
 				 type_name(inbound));
 			ok = false;
 		}
@@ -767,7 +797,7 @@ static bool read_argv(struct reader *r, const cJSON *node, const char *jpath,
 		return false;
 	int count = cJSON_GetArraySize(node);
 	if ((unsigned)count > PROFILE_MAX_ARGV) {
-		error_at(r, node, false, 0, jpath, "too many argv patterns (%d; the limit is %u)",
+		error_at(r, node, false, -1, jpath, "too many argv patterns (%d; the limit is %u)",
 			 count, PROFILE_MAX_ARGV);
 		return false;
 	}
@@ -782,7 +812,7 @@ static bool read_argv(struct reader *r, const cJSON *node, const char *jpath,
 			continue;
 		}
 		if (strcmp(c->valuestring, "**") == 0 && c->next) {
-			error_at(r, c, false, 0, sub,
+			error_at(r, c, false, -1, sub,
 				 "'**' in argv matches the rest, so it must be the last element");
 			ok = false;
 			continue;
@@ -807,7 +837,7 @@ static int read_exec_rule(struct reader *r, const cJSON *obj, const char *jpath)
 	const cJSON *path = member(obj, "path");
 	const cJSON *argv = member(obj, "argv");
 	if (!path) {
-		error_at(r, obj, false, 0, jpath, "missing key 'path'");
+		error_at(r, obj, false, -1, jpath, "missing key 'path'");
 		ok = false;
 	} else {
 		path_join(sub, sizeof(sub), jpath, "path", -1);
@@ -886,31 +916,36 @@ static bool check_list_item(struct reader *r, const cJSON *c, const char *sub, e
 	case LIST_SYSCALLS:
 	case LIST_UNSAFE:
 		if (s[0] == '@') {
+			if (kind == LIST_SYSCALLS && strcmp(s, "@dangerous") == 0) {
+				error_at(r, c, false, -1, sub,
+					 "'@dangerous' is only allowed under \"unsafe\"");
+				return false;
+			}
 			if (syscall_group_find(s))
 				return true;
 			const char *near = group_suggestion(s);
 			if (near)
-				error_at(r, c, false, 0, sub,
+				error_at(r, c, false, -1, sub,
 					 "unknown syscall group '%s' (did you mean '%s'?)", s,
 					 near);
 			else
-				error_at(r, c, false, 0, sub,
+				error_at(r, c, false, -1, sub,
 					 "unknown syscall group '%s' (see docs/syscall-groups.md)",
 					 s);
 			return false;
 		}
 		if (!syscall_name_known(s)) {
-			error_at(r, c, false, 0, sub, "unknown syscall '%s'", s);
+			error_at(r, c, false, -1, sub, "unknown syscall '%s'", s);
 			return false;
 		}
 		if (kind == LIST_UNSAFE && !in_dangerous_set(s)) {
-			error_at(r, c, false, 0, sub,
+			error_at(r, c, false, -1, sub,
 				 "'%s' is not in the dangerous set; list it under \"syscalls\"", s);
 			return false;
 		}
 		if (kind == LIST_SYSCALLS && in_dangerous_set(s)) {
 			error_at(
-				r, c, false, 0, sub,
+				r, c, false, -1, sub,
 				"'%s' is in the dangerous set: it is only allowed under \"unsafe\"",
 				s);
 			return false;
@@ -920,12 +955,12 @@ static bool check_list_item(struct reader *r, const cJSON *c, const char *sub, e
 		for (size_t i = 0; require_choices[i]; i++)
 			if (strcmp(s, require_choices[i]) == 0)
 				return true;
-		error_at(r, c, false, 0, sub, "unknown layer '%s' (expected seccomp or landlock)",
+		error_at(r, c, false, -1, sub, "unknown layer '%s' (expected seccomp or landlock)",
 			 s);
 		return false;
 	case LIST_EXTENDS:
 		if (!*s || has_control(s)) {
-			error_at(r, c, false, 0, sub, "bad profile name in extends");
+			error_at(r, c, false, -1, sub, "bad profile name in extends");
 			return false;
 		}
 		return true;
@@ -946,13 +981,13 @@ static int read_string_list(struct reader *r, const cJSON *node, const char *jpa
 			continue;
 		if (kind == LIST_UNSAFE && c->valuestring[0] == '@' &&
 		    strcmp(c->valuestring, "@dangerous") != 0) {
-			error_at(r, c, false, 0, sub,
+			error_at(r, c, false, -1, sub,
 				 "only '@dangerous' or its members may be "
 				 "listed under \"unsafe\"");
 			continue;
 		}
 		if (string_list_contains(out, c->valuestring)) {
-			error_at(r, c, false, 0, sub, "'%s' is listed twice", c->valuestring);
+			error_at(r, c, false, -1, sub, "'%s' is listed twice", c->valuestring);
 			continue;
 		}
 		if (string_list_add(out, c->valuestring) < 0)
@@ -988,11 +1023,11 @@ static bool read_mode(struct reader *r, const cJSON *node, const char *jpath, in
 	}
 	const char *near = suggest(node->valuestring, mode_choices);
 	if (near)
-		error_at(r, node, false, 0, jpath,
+		error_at(r, node, false, -1, jpath,
 			 "unknown mode '%s' (did you mean '%s'? expected record, alert or enforce)",
 			 node->valuestring, near);
 	else
-		error_at(r, node, false, 0, jpath,
+		error_at(r, node, false, -1, jpath,
 			 "unknown mode '%s' (expected record, alert or enforce)",
 			 node->valuestring);
 	return false;
@@ -1008,7 +1043,7 @@ static int read_rules(struct reader *r, const cJSON *root, const char *key, rule
 		return 0;
 	int count = cJSON_GetArraySize(arr);
 	if ((unsigned)count > PROFILE_MAX_RULES) {
-		error_at(r, arr, false, 0, key, "too many rules (%d; the limit is %u)", count,
+		error_at(r, arr, false, -1, key, "too many rules (%d; the limit is %u)", count,
 			 PROFILE_MAX_RULES);
 		return 0;
 	}
@@ -1028,7 +1063,7 @@ static int read_root(struct reader *r, const cJSON *root)
 	int ret;
 
 	if (!cJSON_IsObject(root)) {
-		error_at(r, root, false, 0, NULL, "a profile is a JSON object, not %s",
+		error_at(r, root, false, -1, NULL, "a profile is a JSON object, not %s",
 			 type_name(root));
 		return 0;
 	}
@@ -1036,18 +1071,23 @@ static int read_root(struct reader *r, const cJSON *root)
 
 	const cJSON *version = member(root, "fnguard");
 	if (!version) {
-		error_at(r, root, false, 0, NULL,
+		error_at(r, root, false, -1, NULL,
 			 "missing key 'fnguard' (the format version: \"fnguard\": 1)");
 	} else {
 		uint64_t v;
-		if (read_uint(r, version, "fnguard", 1u << 30, &v)) {
+		const struct json_scan_value *sv = node_value(r, version);
+		if (cJSON_IsNumber(version) && sv &&
+		    strspn(r->text + sv->offset, "0123456789") != sv->length)
+			error_at(r, version, false, -1, "fnguard",
+				 "the format version is a whole number (\"fnguard\": 1)");
+		else if (read_uint(r, version, "fnguard", 1u << 30, &v)) {
 			if (v > PROFILE_FORMAT_VERSION)
-				error_at(r, version, false, 0, "fnguard",
+				error_at(r, version, false, -1, "fnguard",
 					 "profile format version %llu is newer than this fnguard "
 					 "(which reads version %d)",
 					 (unsigned long long)v, PROFILE_FORMAT_VERSION);
 			else if (v < 1)
-				error_at(r, version, false, 0, "fnguard",
+				error_at(r, version, false, -1, "fnguard",
 					 "profile format version must be 1");
 			else
 				p->format = (unsigned)v;
@@ -1056,9 +1096,11 @@ static int read_root(struct reader *r, const cJSON *root)
 
 	const cJSON *name = member(root, "name");
 	if (name && expect_string(r, name, "name")) {
-		size_t len = strlen(name->valuestring);
+		size_t len = 0;
+		for (const char *q = name->valuestring; *q; q++)
+			len += ((unsigned char)*q & 0xc0) != 0x80;
 		if (len == 0 || len > 128 || has_control(name->valuestring))
-			error_at(r, name, false, 0, "name",
+			error_at(r, name, false, -1, "name",
 				 "a name is 1 to 128 characters without control characters");
 		else if (!(p->name = strdup(name->valuestring)))
 			return -ENOMEM;
@@ -1087,7 +1129,7 @@ static int read_root(struct reader *r, const cJSON *root)
 		else if (strcmp(on_error->valuestring, "open") == 0)
 			p->on_error = POLICY_ON_ERROR_OPEN;
 		else
-			error_at(r, on_error, false, 0, "on_error",
+			error_at(r, on_error, false, -1, "on_error",
 				 "unknown on_error '%s' (expected closed or open)",
 				 on_error->valuestring);
 	}

@@ -15,6 +15,8 @@ struct command {
 static const struct command commands[] = {
 	{"check", cmd_check, "validate profiles (extends resolved), print every diagnostic"},
 	{"explain", cmd_explain, "show the decision and the deciding rule for one operation"},
+	{"run", cmd_run, "run a command under fnguard (record, alert or enforce)"},
+	{"record", cmd_record, "run a command in record mode and write the learned profile"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* Running a command under the shim: locating libfnguard.so and the environment. */
+#pragma once
+
+#include <stddef.h>
+
+/*
+ * Finds libfnguard.so: $FNGUARD_LIB, then next to this executable in a
+ * build tree (../lib/libfnguard.so), then the installed library directory.
+ * Returns 0 and writes buf, or -ENOENT.
+ */
+int launch_find_lib(char *buf, size_t size);
+
+/*
+ * Prepares this process's environment for CMD: LD_PRELOAD (ours first),
+ * FNGUARD_PROFILE (made absolute) and FNGUARD_MODE when given, and removes
+ * inherited FNGUARD_LOG_FD/FNGUARD_LOG_ID so CMD becomes the first process
+ * of a new tree. Returns 0 or a negative errno (reported on stderr).
+ */
+int launch_setup_env(const char *profile, const char *mode);
+
+/*
+ * Runs argv (PATH search) as a child, waits, and returns an exit status in
+ * the shell's convention (128+N for a signal). SIGINT/SIGTERM/SIGHUP are
+ * forwarded. Returns -errno if it could not start (reported on stderr).
+ */
+int launch_run(char **argv);
