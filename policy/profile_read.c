@@ -36,6 +36,8 @@ struct node_pos {
 };
 
 struct reader {
+	uint32_t *line_starts; /* offset of each line's first byte */
+	size_t n_lines;
 	const char *file;
 	const char *text;
 	size_t len;
@@ -50,6 +52,42 @@ struct reader {
 };
 
 /* ---- positions ---------------------------------------------------------- */
+
+static int index_lines(struct reader *r)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < r->len; i++)
+		n += r->text[i] == '\n';
+	r->line_starts = malloc(n * sizeof(*r->line_starts));
+	if (!r->line_starts)
+		return -ENOMEM;
+	r->line_starts[0] = 0;
+	r->n_lines = 1;
+	for (size_t i = 0; i < r->len; i++)
+		if (r->text[i] == '\n')
+			r->line_starts[r->n_lines++] = (uint32_t)(i + 1);
+	return 0;
+}
+
+/* Line and column (code points) of an offset: a binary search, then a short count. */
+static void line_col(const struct reader *r, size_t offset, unsigned *ret_line, unsigned *ret_col)
+{
+	size_t lo = 0, hi = r->n_lines;
+	if (offset > r->len)
+		offset = r->len;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (r->line_starts[mid] <= offset)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	unsigned col = 1;
+	for (size_t i = r->line_starts[lo]; i < offset; i++)
+		col += ((unsigned char)r->text[i] & 0xc0) != 0x80;
+	*ret_line = (unsigned)lo + 1;
+	*ret_col = col;
+}
 
 static int collect_nodes(const cJSON *node, struct node_pos *out, size_t *n, size_t max)
 {
@@ -112,7 +150,7 @@ __attribute__((format(printf, 6, 7))) static void error_at(struct reader *r, con
 	va_end(ap);
 	if (node) {
 		size_t off = node_offset(r, node, at_key, in_string);
-		json_offset_to_line_col(r->text, r->len, off, &line, &col);
+		line_col(r, off, &line, &col);
 	}
 	diag_add(r->diags, r->file, line, col, jpath, "%s", msg);
 	r->errors++;
@@ -120,14 +158,37 @@ __attribute__((format(printf, 6, 7))) static void error_at(struct reader *r, con
 
 /* ---- small helpers ------------------------------------------------------- */
 
+/*
+ * "parent.key" or "parent[index]", built for every value whether or not it
+ * has an error, so plain copies rather than snprintf (this is on the shim's
+ * start-up path). Cut at the buffer's end.
+ */
 static void path_join(char *buf, size_t size, const char *parent, const char *key, long index)
 {
-	if (index >= 0)
-		snprintf(buf, size, "%.400s[%ld]", parent, index);
-	else if (*parent)
-		snprintf(buf, size, "%.400s.%.100s", parent, key);
-	else
-		snprintf(buf, size, "%.500s", key);
+	size_t n = 0;
+	char digits[24];
+	size_t nd = 0;
+
+	for (; *parent && n + 1 < size && n < 400; parent++)
+		buf[n++] = *parent;
+	if (index >= 0) {
+		unsigned long v = (unsigned long)index;
+		do
+			digits[nd++] = (char)('0' + v % 10);
+		while ((v /= 10) && nd < sizeof(digits));
+		if (n + nd + 3 <= size) {
+			buf[n++] = '[';
+			while (nd)
+				buf[n++] = digits[--nd];
+			buf[n++] = ']';
+		}
+	} else {
+		if (n && n + 1 < size)
+			buf[n++] = '.';
+		for (; key && *key && n + 1 < size; key++)
+			buf[n++] = *key;
+	}
+	buf[n] = '\0';
 }
 
 static size_t edit_distance(const char *a, const char *b)
@@ -437,7 +498,7 @@ static bool read_meta(struct reader *r, const cJSON *obj, const char *jpath, str
 static int set_origin(struct reader *r, const cJSON *node, struct rule_origin *o)
 {
 	unsigned line, col;
-	json_offset_to_line_col(r->text, r->len, node_offset(r, node, false, -1), &line, &col);
+	line_col(r, node_offset(r, node, false, -1), &line, &col);
 	o->file = r->source;
 	o->line = line;
 	o->col = col;
@@ -1195,7 +1256,9 @@ int profile_read_json(const char *file, const char *text, size_t len,
 		return -ENOMEM;
 	}
 	r.pos = calloc(r.scan.n_values, sizeof(*r.pos));
-	if (!r.pos) {
+	if (!r.pos || index_lines(&r) < 0) {
+		free(r.pos);
+		free(r.line_starts);
 		json_scan_done(&r.scan);
 		return -ENOMEM;
 	}
@@ -1204,6 +1267,7 @@ int profile_read_json(const char *file, const char *text, size_t len,
 		/* cJSON and the scanner disagree on the document: refuse, never guess. */
 		diag_add(diags, r.file, 0, 0, NULL, "internal error: JSON structure mismatch");
 		free(r.pos);
+		free(r.line_starts);
 		json_scan_done(&r.scan);
 		return -EINVAL;
 	}
@@ -1212,12 +1276,14 @@ int profile_read_json(const char *file, const char *text, size_t len,
 	r.p = profile_new();
 	if (!r.p) {
 		free(r.pos);
+		free(r.line_starts);
 		json_scan_done(&r.scan);
 		return -ENOMEM;
 	}
 	r.source = profile_intern_source(r.p, r.file);
 	err = r.source ? read_root(&r, root) : -ENOMEM;
 	free(r.pos);
+	free(r.line_starts);
 	json_scan_done(&r.scan);
 	if (err == 0 && (r.errors || (diags && diags->oom)))
 		err = -EINVAL;
