@@ -130,14 +130,18 @@ static int guard_path_verify(const char *op, int dirfd, const char *path, unsign
 			rights &= ~C;
 	}
 	check_one(rp.name, rp.name_len, rights, &v);
-	block = act_on(op, rp.name, rp.name_len, rights, &v, NULL);
+	/* The common case costs nothing more: allowed, and not recording. */
+	if (!v.allowed || shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD)
+		block = act_on(op, rp.name, rp.name_len, rights, &v, NULL);
 	if (ret_verify && shim.policy && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD)
 		*ret_verify = rp.has_real ||
 			      policy_path_may_hold_links(shim.policy, rp.name, rp.name_len);
 	if (!block && rp.has_real) {
 		/* A symlink is judged on where it leads as well as on its name. */
 		check_one(rp.real, rp.real_len, rights, &v);
-		block = act_on(op, rp.real, rp.real_len, rights, &v, "reached through a symlink");
+		if (!v.allowed || shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD)
+			block = act_on(op, rp.real, rp.real_len, rights, &v,
+				       "reached through a symlink");
 	}
 out:
 	shim_leave();

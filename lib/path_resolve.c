@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cwd.h"
 #include "path_norm.h"
 #include "path_resolve.h"
 #include "shim.h"
@@ -15,6 +16,8 @@
 static size_t proc_self_alias(char *buf, size_t len)
 {
 	char pid[24];
+	if (len < 7 || memcmp(buf, "/proc/", 6) != 0 || buf[6] < '1' || buf[6] > '9')
+		return len;
 	int n = snprintf(pid, sizeof(pid), "/proc/%ld", (long)syscall(SYS_getpid));
 	if (n <= 0 || len < (size_t)n || memcmp(buf, pid, (size_t)n) != 0 ||
 	    (buf[n] != '/' && buf[n] != '\0'))
@@ -105,9 +108,9 @@ int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_
 		return -EINVAL;
 	if (path[0] != '/') {
 		if (dirfd == AT_FDCWD) {
-			if (!getcwd(base, sizeof(base)))
-				return -errno;
-			blen = strlen(base);
+			r = cwd_get(base, sizeof(base), &blen);
+			if (r < 0)
+				return r;
 		} else {
 			r = path_of_fd(dirfd, base, sizeof(base), &blen);
 			if (r < 0)
