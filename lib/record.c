@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "judge.h"
@@ -168,6 +169,14 @@ void record_write(void)
 			event_error("could not write the recorded profile", shim.record_out, -r);
 	}
 	shim_busy--;
+}
+
+void record_before_exec(void)
+{
+	if (!shim.record_out[0] || (pid_t)syscall(SYS_getpid) != shim.pid)
+		return;
+	record_write();
+	event_flush_suppressed();
 }
 
 static void on_exit_record(void)
