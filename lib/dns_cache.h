@@ -43,8 +43,8 @@
 int dns_cache_insert(int family, const void *addr, const char *name, size_t len, uint64_t now_ns);
 
 /*
- * Walks the names bound to addr that are live at now_ns, most recently
- * bound first is not guaranteed. Start with *cursor = 0; each call copies
+ * Walks the names bound to addr that are live at now_ns, in no particular
+ * order. Start with *cursor = 0; each call copies
  * the next name (NUL-terminated, at most DNS_CACHE_NAME_MAX bytes) into
  * buf and its length into *ret_len, advances *cursor and returns 0; -ENOENT
  * when there are no more, -ENOBUFS when size is under DNS_CACHE_NAME_MAX.

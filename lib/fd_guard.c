@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
+#include "child_env.h"
 #include "real.h"
 #include "shim.h"
 
@@ -69,7 +70,12 @@ EXPORT void closefrom(int lowfd)
 static void move_log_away(int wanted)
 {
 	int log = log_fd_now();
-	if (log < 0 || wanted != log)
+	/*
+	 * A vfork child has its own descriptors but the parent's memory: moving
+	 * the number there would point the parent at the wrong fd. That child
+	 * loses its log instead (it is about to exec anyway).
+	 */
+	if (log < 0 || wanted != log || child_env_in_vfork_child())
 		return;
 	int moved = fcntl(log, F_DUPFD, log + 1);
 	if (moved < 0)

@@ -205,7 +205,6 @@ static void load_profile(void)
 
 static void atfork_child(void)
 {
-	shim.pid = getpid();
 	event_after_fork_child();
 	record_after_fork_child();
 }
@@ -216,7 +215,6 @@ static void shim_init(void)
 	shim_busy++;
 	real_resolve();
 	shim.start_ns = t0;
-	shim.pid = getpid();
 	if (getuid() != geteuid() || getgid() != getegid()) {
 		/* setuid/setgid: secure_getenv sees nothing, and nothing is done. */
 		shim.active = false;

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "child_env.h"
 #include "judge.h"
 #include "learn.h"
 #include "record.h"
@@ -159,7 +159,11 @@ static int write_merged(void)
 
 void record_write(void)
 {
-	if (!shim.record_out[0] || !atomic_exchange(&dirty, false))
+	if (!shim.record_out[0])
+		return;
+	/* What vfork children learned is parked lock-free; take it first. */
+	child_env_drain_learned();
+	if (!atomic_exchange(&dirty, false))
 		return;
 	shim_busy++;
 	if (pthread_mutex_trylock(&learner_lock) == 0) {
@@ -169,14 +173,6 @@ void record_write(void)
 			event_error("could not write the recorded profile", shim.record_out, -r);
 	}
 	shim_busy--;
-}
-
-void record_before_exec(void)
-{
-	if (!shim.record_out[0] || (pid_t)syscall(SYS_getpid) != shim.pid)
-		return;
-	record_write();
-	event_flush_suppressed();
 }
 
 static void on_exit_record(void)

@@ -21,13 +21,6 @@ void record_keep(const struct judgement *j);
 /* Writes the learned profile to FNGUARD_RECORD_OUT (atexit, SIGTERM). Idempotent per state. */
 void record_write(void);
 
-/*
- * Called just before this process image is replaced by exec: what it
- * learned would otherwise be lost (no atexit runs). Does nothing in a vfork
- * child (it shares the parent's memory; the parent writes at its own exit).
- */
-void record_before_exec(void);
-
 /* Prepares recording (shim init) and re-arms it in a fork child. */
 void record_init(void);
 void record_after_fork_child(void);

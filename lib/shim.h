@@ -19,8 +19,6 @@
 
 #include "policy.h"
 
-#define SHIM_ENV_MAX 4096
-
 /* Why a kernel layer is or is not active, for the start event. */
 struct shim_layer {
 	const char *name;
@@ -51,12 +49,6 @@ struct shim_state {
 	atomic_uint_fast64_t dropped; /* events that could not be written */
 	atomic_uint_fast64_t blocked;
 	atomic_uint_fast64_t violations;
-	/*
-	 * "NAME=value" strings put back into a child's environment when a
-	 * caller drops or changes them (permissions only narrow). NULL-terminated.
-	 */
-	const char *child_env[16];
-	char child_env_buf[SHIM_ENV_MAX];
 };
 
 extern struct shim_state shim;

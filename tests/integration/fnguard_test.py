@@ -87,6 +87,11 @@ def run(argv, profile=None, mode=None, env=None, cwd=None, timeout=60, stdin=Non
     e["FNGUARD_PROFILE_PATH"] = os.path.join(SOURCE, "profiles")
     if env:
         e.update(env)
+    # Children start in /tmp (lambda-base allows it): shells stat their cwd at
+    # start, and the tree the tests run from is not in the test profiles.
+    if cwd is None:
+        cwd = "/tmp"
+    e["PWD"] = cwd
     with tempfile.TemporaryFile() as log:
         fd = log.fileno()
         os.set_inheritable(fd, True)

@@ -21,6 +21,7 @@ PROFILE = write_profile(W, {
     "extends": ["lambda-base"],
     "files": [{"path": HELPERS + "/**", "allow": "r"},
               {"path": sys.base_prefix + "/**", "allow": "r"}],
+    "exec": [{"path": OPS}],
 })
 
 # ---- 8 threads x 10 000 violations -------------------------------------------

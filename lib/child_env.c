@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The environment children get, and learned execs handed back from vfork
+ * children. See child_env.h for the rules.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "child_env.h"
+#include "judge.h"
+#include "record.h"
+#include "shim.h"
+
+extern char **environ;
+
+#define PRELOAD	    "LD_PRELOAD"
+#define PREFIX	    "FNGUARD_"
+#define LOG_FD_NAME "FNGUARD_LOG_FD"
+#define LOG_ID_NAME "FNGUARD_LOG_ID"
+
+/* The managed variables as "NAME=value", FNGUARD_LOG_FD excluded (it is live). */
+#define CAPTURE_VARS  64
+#define CAPTURE_BYTES (64 * 1024)
+
+static pthread_once_t capture_once = PTHREAD_ONCE_INIT;
+static atomic_bool captured;  /* capture ran with the shim active */
+static bool capture_overflow; /* some value did not fit: children cannot be restored */
+static char capture_buf[CAPTURE_BYTES];
+static char *capture[CAPTURE_VARS + 1];
+static size_t n_capture;
+static const char *preload_value; /* this process's LD_PRELOAD value, or NULL */
+static size_t preload_len;
+
+/* The pid whose memory this is: updated by fork's child handler, not by vfork. */
+static atomic_int image_pid;
+
+static bool is_managed_name(const char *entry)
+{
+	if (strncmp(entry, PREFIX, sizeof(PREFIX) - 1) == 0)
+		return true;
+	return preload_value && strncmp(entry, PRELOAD "=", sizeof(PRELOAD)) == 0;
+}
+
+static size_t name_len(const char *entry)
+{
+	const char *eq = strchr(entry, '=');
+	return eq ? (size_t)(eq - entry) : strlen(entry);
+}
+
+static bool same_name(const char *a, const char *b)
+{
+	size_t n = name_len(a);
+	return n == name_len(b) && memcmp(a, b, n) == 0;
+}
+
+static bool has_name(const char *entry, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(entry, name, n) == 0 && entry[n] == '=';
+}
+
+static bool keep(const char *entry)
+{
+	size_t len = strlen(entry) + 1;
+	if (n_capture >= CAPTURE_VARS)
+		return false;
+	size_t used = 0;
+	for (size_t i = 0; i < n_capture; i++)
+		used += strlen(capture[i]) + 1;
+	if (used + len > sizeof(capture_buf))
+		return false;
+	memcpy(capture_buf + used, entry, len);
+	capture[n_capture++] = capture_buf + used;
+	return true;
+}
+
+static void after_fork_child(void)
+{
+	atomic_store(&image_pid, (int)syscall(SYS_getpid));
+}
+
+static void do_capture(void)
+{
+	bool have_log_id = false;
+
+	atomic_store(&image_pid, (int)syscall(SYS_getpid));
+	/* Captured even when the shim turns out inactive: users check shim.active first. */
+	for (char **e = environ; e && *e; e++) {
+		bool dup = false;
+		if (strncmp(*e, PREFIX, sizeof(PREFIX) - 1) != 0 &&
+		    strncmp(*e, PRELOAD "=", sizeof(PRELOAD)) != 0)
+			continue;
+		if (has_name(*e, LOG_FD_NAME))
+			continue;
+		/* The first of duplicates is the one getenv (and the shim) saw. */
+		for (size_t i = 0; i < n_capture && !dup; i++)
+			dup = same_name(capture[i], *e);
+		if (dup)
+			continue;
+		if (!keep(*e)) {
+			capture_overflow = true;
+			continue;
+		}
+		if (has_name(*e, LOG_ID_NAME))
+			have_log_id = true;
+		if (has_name(*e, PRELOAD)) {
+			preload_value = capture[n_capture - 1] + sizeof(PRELOAD);
+			preload_len = strlen(preload_value);
+		}
+	}
+	/*
+	 * No log id (the first process could not set its log up): children must
+	 * drop their events, not become a second first process writing to their
+	 * own stdout, which may be a pipe their parent reads.
+	 */
+	if (!have_log_id && !keep(LOG_ID_NAME "=none"))
+		capture_overflow = true;
+	capture[n_capture] = NULL;
+	pthread_atfork(NULL, NULL, after_fork_child);
+	atomic_store(&captured, true);
+}
+
+void child_env_capture(void)
+{
+	shim_init_once();
+	pthread_once(&capture_once, do_capture);
+}
+
+__attribute__((constructor)) static void child_env_constructor(void)
+{
+	child_env_capture();
+}
+
+bool child_env_in_vfork_child(void)
+{
+	return (int)syscall(SYS_getpid) != atomic_load(&image_pid);
+}
+
+size_t child_env_count(char *const envp[])
+{
+	size_t n = 0;
+	while (envp && envp[n])
+		n++;
+	return n;
+}
+
+/* "FNGUARD_LOG_FD=<n>" without stdio. */
+static void format_log_fd(char buf[CHILD_ENV_LOGFD_LEN])
+{
+	int fd = atomic_load_explicit(&shim.log_fd, memory_order_relaxed);
+	char digits[12];
+	size_t n = 0, len = sizeof(LOG_FD_NAME);
+	unsigned v = fd < 0 ? 1u : (unsigned)fd;
+
+	memcpy(buf, LOG_FD_NAME "=", len);
+	if (fd < 0)
+		buf[len++] = '-';
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		buf[len++] = digits[--n];
+	buf[len] = '\0';
+}
+
+/* A caller's LD_PRELOAD that keeps ours first is kept as it is. */
+static bool preload_acceptable(const char *entry)
+{
+	const char *v = entry + sizeof(PRELOAD);
+	if (!preload_value || strncmp(v, preload_value, preload_len) != 0)
+		return false;
+	char next = v[preload_len];
+	return next == '\0' || next == ':' || next == ' ';
+}
+
+/* Index of entry in the capture, or -1; LD_PRELOAD counts when acceptable. */
+static int capture_index(const char *entry)
+{
+	for (size_t i = 0; i < n_capture; i++) {
+		if (!same_name(capture[i], entry))
+			continue;
+		if (strcmp(capture[i], entry) == 0 ||
+		    (has_name(entry, PRELOAD) && preload_acceptable(entry)))
+			return (int)i;
+		return -1;
+	}
+	return -1;
+}
+
+bool child_env_intact(char *const envp[])
+{
+	char logfd[CHILD_ENV_LOGFD_LEN];
+	uint64_t seen = 0;
+	bool logfd_seen = false;
+
+	if (!atomic_load(&captured))
+		return true;
+	if (capture_overflow)
+		return false;
+	format_log_fd(logfd);
+	for (size_t i = 0; envp && envp[i]; i++) {
+		if (!is_managed_name(envp[i]))
+			continue;
+		if (has_name(envp[i], LOG_FD_NAME)) {
+			if (logfd_seen || strcmp(envp[i], logfd) != 0)
+				return false;
+			logfd_seen = true;
+			continue;
+		}
+		int k = capture_index(envp[i]);
+		if (k < 0 || (seen & (1ull << k)))
+			return false;
+		seen |= 1ull << k;
+	}
+	return logfd_seen && seen == (n_capture == 64 ? ~0ull : (1ull << n_capture) - 1);
+}
+
+int child_env_build(char *const envp[], char *out[], size_t size,
+		    char logfd_buf[CHILD_ENV_LOGFD_LEN])
+{
+	const char *caller_preload = NULL;
+	size_t n = 0;
+
+	if (!atomic_load(&captured)) {
+		if (child_env_count(envp) + 1 > size)
+			return -E2BIG;
+		for (size_t i = 0; envp && envp[i]; i++)
+			out[n++] = envp[i];
+		out[n] = NULL;
+		return 0;
+	}
+	if (capture_overflow || child_env_count(envp) + n_capture + 2 > size)
+		return -E2BIG;
+	for (size_t i = 0; envp && envp[i]; i++) {
+		if (!is_managed_name(envp[i])) {
+			out[n++] = envp[i];
+			continue;
+		}
+		if (!caller_preload && has_name(envp[i], PRELOAD) && preload_acceptable(envp[i]))
+			caller_preload = envp[i];
+	}
+	for (size_t i = 0; i < n_capture; i++)
+		out[n++] = caller_preload && has_name(capture[i], PRELOAD) ? (char *)caller_preload
+									   : capture[i];
+	format_log_fd(logfd_buf);
+	out[n++] = logfd_buf;
+	out[n] = NULL;
+	return 0;
+}
+
+int child_env_repair_environ(void)
+{
+	char logfd[CHILD_ENV_LOGFD_LEN];
+	char name[256];
+
+	if (!atomic_load(&captured) || child_env_intact(environ))
+		return 0;
+	if (capture_overflow)
+		return -E2BIG;
+	/* Drop every managed entry that is not one of ours (all copies of a name). */
+	for (;;) {
+		const char *bad = NULL;
+		for (char **e = environ; e && *e && !bad; e++) {
+			if (!is_managed_name(*e) || has_name(*e, LOG_FD_NAME))
+				continue;
+			if (capture_index(*e) < 0)
+				bad = *e;
+		}
+		if (!bad)
+			break;
+		size_t n = name_len(bad);
+		if (n >= sizeof(name))
+			return -ENAMETOOLONG;
+		memcpy(name, bad, n);
+		name[n] = '\0';
+		if (unsetenv(name) < 0)
+			return -errno;
+	}
+	for (size_t i = 0; i < n_capture; i++) {
+		size_t n = name_len(capture[i]);
+		if (n >= sizeof(name))
+			return -ENAMETOOLONG;
+		memcpy(name, capture[i], n);
+		name[n] = '\0';
+		/* What is left of a managed name after the loop above is ours (or a kept preload). */
+		const char *cur = getenv(name);
+		if (cur && (has_name(capture[i], PRELOAD) || strcmp(cur, capture[i] + n + 1) == 0))
+			continue;
+		if (setenv(name, capture[i] + n + 1, 1) < 0)
+			return -errno;
+	}
+	format_log_fd(logfd);
+	if (setenv(LOG_FD_NAME, logfd + sizeof(LOG_FD_NAME), 1) < 0)
+		return -errno;
+	return 0;
+}
+
+/* ---- learned execs handed back by vfork children ------------------------ */
+
+#define PENDING_SLOTS 16
+#define PENDING_BYTES 4096
+#define PENDING_ARGS  256
+
+enum {
+	SLOT_FREE,
+	SLOT_WRITING,
+	SLOT_READY,
+	SLOT_DRAINING
+};
+
+struct pending_exec {
+	atomic_int state;
+	bool has_argv;
+	size_t len;
+	char buf[PENDING_BYTES]; /* path, then each argument, NUL-separated */
+};
+
+static struct pending_exec pending[PENDING_SLOTS];
+static atomic_int pending_ready;
+
+static bool append(struct pending_exec *p, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	if (p->len + n > sizeof(p->buf))
+		return false;
+	memcpy(p->buf + p->len, s, n);
+	p->len += n;
+	return true;
+}
+
+void child_env_learn_exec(const char *path, char *const argv[])
+{
+	for (size_t i = 0; i < PENDING_SLOTS; i++) {
+		struct pending_exec *p = &pending[i];
+		int expected = SLOT_FREE;
+		if (!atomic_compare_exchange_strong(&p->state, &expected, SLOT_WRITING))
+			continue;
+		p->len = 0;
+		p->has_argv = false;
+		if (!append(p, path)) {
+			atomic_store(&p->state, SLOT_FREE);
+			return;
+		}
+		size_t path_end = p->len, k = 0;
+		bool fits = true;
+		for (; argv && argv[k] && fits; k++)
+			fits = k < PENDING_ARGS - 1 && append(p, argv[k]);
+		if (fits && argv)
+			p->has_argv = true;
+		else
+			p->len = path_end;
+		atomic_store(&p->state, SLOT_READY);
+		atomic_fetch_add(&pending_ready, 1);
+		return;
+	}
+}
+
+void child_env_drain_learned(void)
+{
+	char *argv[PENDING_ARGS];
+
+	if (atomic_load(&pending_ready) == 0 || child_env_in_vfork_child())
+		return;
+	for (size_t i = 0; i < PENDING_SLOTS; i++) {
+		struct pending_exec *p = &pending[i];
+		int expected = SLOT_READY;
+		if (!atomic_compare_exchange_strong(&p->state, &expected, SLOT_DRAINING))
+			continue;
+		atomic_fetch_sub(&pending_ready, 1);
+		size_t path_len = strlen(p->buf) + 1, k = 0;
+		for (size_t off = path_len; off < p->len && k < PENDING_ARGS - 1;
+		     off += strlen(p->buf + off) + 1)
+			argv[k++] = p->buf + off;
+		argv[k] = NULL;
+		struct judgement j = {0};
+		j.ev.category = POLICY_CAT_EXEC;
+		j.learn.kind = LEARN_EXEC;
+		j.learn.name = p->buf;
+		j.learn.argv = p->has_argv ? argv : NULL;
+		record_keep(&j);
+		atomic_store(&p->state, SLOT_FREE);
+	}
+}

@@ -1,0 +1,912 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Exec interposers: the exec family, fexecve, execveat, posix_spawn(p),
+ * system and popen. Each judges the program that will actually run, by its
+ * absolute, normalised path (after the PATH search, done here the way glibc
+ * does it) and its argv, with policy_check_exec; a denied program fails
+ * with EACCES in enforce mode and never starts. system() and popen() are an
+ * exec of /bin/sh with argv ["sh", "-c", cmd] and are judged as exactly that.
+ *
+ * glibc's exec functions call __execve internally, not through the PLT, so
+ * execv, execvp, execvpe and execl* are implemented here on top of the real
+ * execve instead of being forwarded.
+ *
+ * Where it runs: exec is called after fork and in vfork children (Python's
+ * subprocess, posix_spawn), where the parent's memory is shared and its
+ * other threads may hold any lock. The whole path is allocation-free and
+ * lock-free: stack buffers, raw fd operations, the lock-free event writer,
+ * atomic counters. Record mode's learner (which locks and allocates) is
+ * reached only outside vfork children (see child_env.h).
+ *
+ * Files that are not there or not executable are not judged (no event): the
+ * call fails by itself. In enforce mode such a path that the profile denies
+ * is refused with the error the kernel would give, without calling exec, so
+ * that creating the file between the check and the exec does not help.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child_env.h"
+#include "event.h"
+#include "judge.h"
+#include "path_norm.h"
+#include "path_resolve.h"
+#include "real.h"
+#include "record.h"
+#include "shim.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+#define SHELL_PATH "/bin/sh"
+/* glibc's fallback when PATH is unset (_CS_PATH). */
+#define DEFAULT_PATH "/bin:/usr/bin"
+/* Arguments the execl family collects on the stack (the NULL included). */
+#define EXEC_ARGS_MAX 4096
+/* Arguments a tip spells out before ending in "**". */
+#define TIP_ARGS    32
+#define TIP_ARG_LEN 200
+
+#define STATIC_DETAIL "static binary: the preload layer does not apply inside it"
+
+extern char **environ;
+
+/* What an exec runs, as the kernel will find it. */
+struct exec_target {
+	int dirfd;	  /* AT_FDCWD or execveat's dirfd */
+	const char *path; /* as given; "/proc/self/fd/N" for a descriptor */
+	int at_flags;	  /* AT_SYMLINK_NOFOLLOW */
+	int fd;		  /* fexecve / AT_EMPTY_PATH: the descriptor, else -1 */
+};
+
+/* Reads an environment variable without locks (getenv is not async-signal-safe). */
+static const char *env_lookup(const char *name)
+{
+	size_t n = strlen(name);
+	for (char **e = environ; e && *e; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+static bool shim_on(void)
+{
+	if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
+		shim_init_once();
+	return atomic_load_explicit(&shim_ready, memory_order_acquire) && shim.active;
+}
+
+static void fd_path(int fd, char buf[32])
+{
+	snprintf(buf, 32, "/proc/self/fd/%d", fd);
+}
+
+/* ---- what is run ------------------------------------------------------ */
+
+/* The absolute, normalised name of what t names (before symlinks). */
+static int target_name(const struct exec_target *t, char *name, size_t size, size_t *ret_len)
+{
+	char base[PATH_MAX];
+	size_t blen;
+	int r;
+
+	if (t->fd >= 0) {
+		r = path_of_fd(t->fd, name, size, ret_len);
+		if (r == -ENOENT) {
+			/* A pipe or socket has no name: it is judged as the descriptor. */
+			fd_path(t->fd, name);
+			*ret_len = strlen(name);
+			r = 0;
+		}
+		return r;
+	}
+	if (!t->path[0])
+		return -ENOENT;
+	if (t->path[0] == '/')
+		return path_normalize(NULL, t->path, name, size, ret_len);
+	if (t->dirfd == AT_FDCWD) {
+		if (!getcwd(base, sizeof(base)))
+			return -errno;
+	} else {
+		r = path_of_fd(t->dirfd, base, sizeof(base), &blen);
+		if (r < 0)
+			return r == -ENOENT ? -ENOTDIR : r;
+	}
+	return path_normalize(base, t->path, name, size, ret_len);
+}
+
+static int stat_at(int dirfd, const char *path, struct stat *st, int flags)
+{
+#ifdef SYS_newfstatat
+	return (int)syscall(SYS_newfstatat, dirfd, path, st, flags);
+#else
+	return fstatat(dirfd, path, st, flags); /* 32-bit: the kernel's struct differs */
+#endif
+}
+
+/* 0 when the kernel would start executing t, else the errno exec would fail with. */
+static int runnable(const struct exec_target *t)
+{
+	struct stat st;
+
+	/*
+	 * Raw system calls: no symbol versions newer than the oldest glibc
+	 * (fstatat appeared in 2.33), nothing interposed. The shim is inert
+	 * when uid != euid, so the plain access check is the effective one.
+	 */
+	if (t->fd >= 0 && syscall(SYS_fstat, t->fd, &st) < 0)
+		return errno;
+	if (stat_at(t->dirfd, t->path, &st, t->at_flags & AT_SYMLINK_NOFOLLOW) < 0)
+		return errno;
+	if (S_ISLNK(st.st_mode))
+		return ELOOP;
+	if (!S_ISREG(st.st_mode))
+		return EACCES;
+	if (syscall(SYS_faccessat, t->dirfd, t->path, X_OK) < 0)
+		return errno;
+	return 0;
+}
+
+static bool has_dotdot(const char *p)
+{
+	for (const char *s = p; (s = strstr(s, "..")); s += 2)
+		if ((s == p || s[-1] == '/') && (s[2] == '/' || s[2] == '\0'))
+			return true;
+	return false;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * Where t leads when symlinks are followed, if that can differ from its
+ * name in a way that matters: links can only be planted where the profile
+ * grants 'c' (so /bin/sh -> dash is judged as /bin/sh), and "..", /proc and
+ * /dev/fd are resolved by the kernel, not lexically. Returns true and fills
+ * real when it must be judged too.
+ */
+static bool target_real(const struct exec_target *t, const char *name, size_t len, char *real_buf,
+			size_t size, size_t *ret_len)
+{
+	if (t->fd >= 0)
+		return false; /* path_of_fd already is where it leads */
+	if (!has_dotdot(t->path) && !starts_with(name, "/proc/") &&
+	    !starts_with(name, "/dev/fd/") &&
+	    !(shim.policy && policy_path_may_hold_links(shim.policy, name, len)))
+		return false;
+	int flags = O_PATH | O_CLOEXEC | (t->at_flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0);
+	int fd = (int)syscall(SYS_openat, t->dirfd, t->path, flags);
+	if (fd < 0)
+		return false;
+	int r = path_of_fd(fd, real_buf, size, ret_len);
+	syscall(SYS_close, fd);
+	return r == 0 && (*ret_len != len || memcmp(real_buf, name, len) != 0);
+}
+
+enum exe_kind {
+	EXE_UNKNOWN, /* unreadable, not ELF */
+	EXE_SCRIPT,  /* #!: the interpreter runs, with the same environment */
+	EXE_DYNAMIC, /* has an interpreter (ld.so), which loads LD_PRELOAD */
+	EXE_LOADER,  /* a shared object run directly (ld.so itself): honours LD_PRELOAD */
+	EXE_STATIC,  /* nothing in it will load the shim */
+};
+
+/* One ELF class's view of the header, program headers and dynamic section. */
+#define DEFINE_ELF_KIND(bits)                                                                  \
+	static enum exe_kind elf##bits##_kind(int fd, const unsigned char *head)               \
+	{                                                                                      \
+		Elf##bits##_Ehdr ehdr, *eh = &ehdr;                                            \
+		Elf##bits##_Phdr ph[64];                                                       \
+		Elf##bits##_Dyn dyn[256];                                                      \
+		bool dynamic = false;                                                          \
+		size_t dyn_off = 0, dyn_size = 0;                                              \
+		memcpy(&ehdr, head, sizeof(ehdr));                                             \
+		if (eh->e_phentsize != sizeof(ph[0]) || eh->e_phnum == 0 ||                    \
+		    eh->e_phnum == PN_XNUM)                                                    \
+			return EXE_UNKNOWN;                                                    \
+		size_t n = eh->e_phnum < 64 ? eh->e_phnum : 64;                                \
+		if (pread(fd, ph, n * sizeof(ph[0]), (off_t)eh->e_phoff) !=                    \
+		    (ssize_t)(n * sizeof(ph[0])))                                              \
+			return EXE_UNKNOWN;                                                    \
+		for (size_t i = 0; i < n; i++) {                                               \
+			if (ph[i].p_type == PT_INTERP)                                         \
+				return EXE_DYNAMIC;                                            \
+			if (ph[i].p_type == PT_DYNAMIC) {                                      \
+				dynamic = true;                                                \
+				dyn_off = (size_t)ph[i].p_offset;                              \
+				dyn_size = (size_t)ph[i].p_filesz;                             \
+			}                                                                      \
+		}                                                                              \
+		if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)                             \
+			return EXE_UNKNOWN;                                                    \
+		if (eh->e_type == ET_DYN && dynamic) {                                         \
+			/* A static-pie has no DT_SONAME; ld.so (run as a program) has one. */ \
+			if (dyn_size > sizeof(dyn))                                            \
+				dyn_size = sizeof(dyn);                                        \
+			ssize_t got = pread(fd, dyn, dyn_size, (off_t)dyn_off);                \
+			for (size_t i = 0; got > 0 && i < (size_t)got / sizeof(dyn[0]); i++) { \
+				if (dyn[i].d_tag == DT_NULL)                                   \
+					break;                                                 \
+				if (dyn[i].d_tag == DT_SONAME)                                 \
+					return EXE_LOADER;                                     \
+			}                                                                      \
+		}                                                                              \
+		return EXE_STATIC;                                                             \
+	}
+
+DEFINE_ELF_KIND(32)
+DEFINE_ELF_KIND(64)
+
+/* What kind of program t is, from its first bytes (open + pread, no allocation). */
+static enum exe_kind exe_kind_of(const struct exec_target *t)
+{
+	unsigned char head[sizeof(Elf64_Ehdr)];
+	enum exe_kind kind = EXE_UNKNOWN;
+	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+		    (t->at_flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0);
+	int fd = (int)syscall(SYS_openat, t->dirfd, t->path, flags);
+	if (fd < 0)
+		return EXE_UNKNOWN;
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+	if (n >= 2 && head[0] == '#' && head[1] == '!')
+		kind = EXE_SCRIPT;
+	else if (n >= (ssize_t)sizeof(Elf32_Ehdr) && memcmp(head, ELFMAG, SELFMAG) == 0) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		bool native = head[EI_DATA] == ELFDATA2LSB;
+#else
+		bool native = head[EI_DATA] == ELFDATA2MSB;
+#endif
+		if (native && head[EI_CLASS] == ELFCLASS32)
+			kind = elf32_kind(fd, head);
+		else if (native && head[EI_CLASS] == ELFCLASS64 && n == (ssize_t)sizeof(head))
+			kind = elf64_kind(fd, head);
+	}
+	syscall(SYS_close, fd);
+	return kind;
+}
+
+/* ---- judging ------------------------------------------------------------ */
+
+/* The profile fragment that would allow this exec. */
+static void exec_tip(struct json_line *jl, const struct shim_event *ev)
+{
+	json_line_arr_begin(jl, "exec");
+	json_line_obj_begin(jl, NULL);
+	json_line_str(jl, "path", ev->target, ev->target_len);
+	json_line_arr_begin(jl, "argv");
+	for (size_t i = 0; ev->argv && ev->argv[i]; i++) {
+		size_t n = strlen(ev->argv[i]);
+		if (i == TIP_ARGS || n > TIP_ARG_LEN) {
+			/* Too much to spell out: a broader rule, never a wrong one. */
+			json_line_strz(jl, NULL, "**");
+			break;
+		}
+		json_line_str(jl, NULL, ev->argv[i], n);
+	}
+	json_line_arr_end(jl);
+	json_line_obj_end(jl);
+	json_line_arr_end(jl);
+}
+
+static void check_exec(const char *path, size_t len, char *const argv[], struct policy_verdict *v)
+{
+	if (!shim.policy) {
+		*v = (struct policy_verdict){.allowed = true, .rule = -1};
+		return;
+	}
+	if (policy_check_exec(shim.policy, path, len, argv, v) < 0)
+		*v = (struct policy_verdict){.allowed = false, .rule = -1};
+}
+
+/* Judges one name of the program and acts on it; returns true to block. */
+static bool act_on(const char *op, const char *target, size_t len, char *const argv[],
+		   const struct policy_verdict *v, const char *detail)
+{
+	struct judgement j = {0};
+	bool vfork_child = child_env_in_vfork_child();
+
+	j.ev.category = POLICY_CAT_EXEC;
+	j.ev.op = op;
+	j.ev.target = target;
+	j.ev.target_len = len;
+	j.ev.detail = detail;
+	j.ev.argv = argv;
+	j.ev.tip = exec_tip;
+	j.verdict = *v;
+	/* A vfork child must not reach the learner (locks, malloc): it hands the exec back. */
+	j.learn.kind = vfork_child ? LEARN_NONE : LEARN_EXEC;
+	j.learn.name = target;
+	j.learn.argv = argv;
+	bool block = judge_act(&j);
+	if (vfork_child && j.ev.action == EVENT_ACTION_LEARNED && shim.record_out[0])
+		child_env_learn_exec(target, argv);
+	return block;
+}
+
+static void report_static(const char *op, const char *name, size_t len, char *const argv[])
+{
+	struct shim_event ev = {
+		.type = "coverage",
+		.category = POLICY_CAT_EXEC,
+		.op = op,
+		.target = name,
+		.target_len = len,
+		.detail = STATIC_DETAIL,
+		.argv = argv,
+	};
+	event_emit(&ev);
+}
+
+/*
+ * Judges running t with argv. Returns 0 to let the exec go ahead, or -1
+ * with errno set: EACCES when blocked, or the error the exec itself would
+ * fail with (enforce mode, denied, not runnable). errno is kept otherwise.
+ */
+static int guard_exec(const char *op, const struct exec_target *t, char *const argv[])
+{
+	char name[PATH_MAX], real_name[PATH_MAX];
+	size_t len, real_len;
+	struct policy_verdict v;
+	int saved = errno, err = 0;
+
+	if (t->fd < 0 && !t->path)
+		return 0; /* EFAULT from the kernel */
+	if (!shim_enter())
+		return 0;
+	bool enforce = shim.action[POLICY_CAT_EXEC] == POLICY_MODE_ENFORCE;
+	int cannot = runnable(t);
+	if (target_name(t, name, sizeof(name), &len) < 0) {
+		/* Runnable but cannot be named (cwd gone, too long): refused in enforce. */
+		if (cannot) {
+			err = enforce ? cannot : 0;
+		} else if (shim.action[POLICY_CAT_EXEC] != POLICY_MODE_RECORD) {
+			struct policy_verdict none = {.allowed = false, .rule = -1};
+			const char *raw = t->path;
+			if (act_on(op, raw, strlen(raw), argv, &none,
+				   "the path could not be resolved"))
+				err = EACCES;
+		}
+		goto out;
+	}
+	check_exec(name, len, argv, &v);
+	if (cannot) {
+		/* Nothing will run: no event. Denied ones never reach exec in enforce. */
+		if (enforce && !v.allowed)
+			err = cannot;
+		goto out;
+	}
+	if (act_on(op, name, len, argv, &v, NULL)) {
+		err = EACCES;
+		goto out;
+	}
+	if (target_real(t, name, len, real_name, sizeof(real_name), &real_len)) {
+		check_exec(real_name, real_len, argv, &v);
+		if (act_on(op, real_name, real_len, argv, &v, "reached through a symlink")) {
+			err = EACCES;
+			goto out;
+		}
+	}
+	if (exe_kind_of(t) == EXE_STATIC)
+		report_static(op, name, len, argv);
+out:
+	shim_leave();
+	errno = err ? err : saved;
+	return err ? -1 : 0;
+}
+
+/* ---- running it --------------------------------------------------------- */
+
+/* Pointers a rebuilt environment may use: bigger environments fail with E2BIG. */
+#define ENV_SLOTS (CHILD_ENV_MAX_ENTRIES + CHILD_ENV_EXTRA)
+
+/* True when envp can be passed on as it is (or the shim is off). */
+static bool env_intact(char *const envp[])
+{
+	if (!shim_on())
+		return true;
+	child_env_capture();
+	return child_env_intact(envp);
+}
+
+/*
+ * This image is about to be replaced: what it learned and the counts it
+ * held back would be lost with it. Not in a vfork child, whose memory is
+ * the parent's (the parent reports them).
+ */
+static void before_exec_image(void)
+{
+	if (!shim_on() || child_env_in_vfork_child())
+		return;
+	child_env_drain_learned();
+	record_write();
+	shim_busy++;
+	event_flush_suppressed();
+	shim_busy--;
+}
+
+enum exec_call {
+	CALL_EXECVE,
+	CALL_EXECVEAT,
+	CALL_FEXECVE,
+};
+
+static int call_exec(enum exec_call call, int dirfd, const char *path, char *const argv[],
+		     char *const env[], int flags)
+{
+	before_exec_image();
+	switch (call) {
+	case CALL_EXECVE:
+		if (real.execve)
+			return real.execve(path, argv, env);
+		break;
+	case CALL_EXECVEAT:
+		if (real.execveat)
+			return real.execveat(dirfd, path, argv, env, flags);
+		break;
+	case CALL_FEXECVE:
+		if (real.fexecve)
+			return real.fexecve(dirfd, argv, env);
+		break;
+	}
+	errno = ENOSYS;
+	return -1;
+}
+
+/* Kept out of run_exec so that the common case (nothing to put back) uses no stack for it. */
+__attribute__((noinline)) static int call_exec_rebuilt(enum exec_call call, int dirfd,
+						       const char *path, char *const argv[],
+						       char *const envp[], int flags)
+{
+	char logfd[CHILD_ENV_LOGFD_LEN];
+	char *fixed[ENV_SLOTS];
+	if (child_env_build(envp, fixed, ENV_SLOTS, logfd) < 0) {
+		errno = E2BIG;
+		return -1;
+	}
+	return call_exec(call, dirfd, path, argv, fixed, flags);
+}
+
+/* The real exec with the child's environment. Returns only on failure (-1, errno). */
+static int run_exec(enum exec_call call, int dirfd, const char *path, char *const argv[],
+		    char *const envp[], int flags)
+{
+	if (env_intact(envp))
+		return call_exec(call, dirfd, path, argv, envp, flags);
+	return call_exec_rebuilt(call, dirfd, path, argv, envp, flags);
+}
+
+static int exec_path(const char *op, const char *path, char *const argv[], char *const envp[])
+{
+	struct exec_target t = {.dirfd = AT_FDCWD, .path = path, .fd = -1};
+	if (guard_exec(op, &t, argv) < 0)
+		return -1;
+	return run_exec(CALL_EXECVE, AT_FDCWD, path, argv, envp, 0);
+}
+
+/*
+ * execvp's answer to ENOEXEC (a file without "#!"): /bin/sh reads it. The
+ * file was judged as the program, as the kernel's #! would have it.
+ */
+__attribute__((noinline)) static int exec_script(const char *file, char *const argv[],
+						 char *const envp[])
+{
+	char *sh_argv[EXEC_ARGS_MAX];
+	size_t argc = 0;
+	while (argv && argv[argc])
+		argc++;
+	if (argc + 2 > EXEC_ARGS_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
+	size_t n = 0;
+	sh_argv[n++] = (char *)SHELL_PATH;
+	sh_argv[n++] = (char *)file;
+	for (size_t i = 1; i < argc; i++)
+		sh_argv[n++] = argv[i];
+	sh_argv[n] = NULL;
+	return run_exec(CALL_EXECVE, AT_FDCWD, SHELL_PATH, sh_argv, envp, 0);
+}
+
+/* The errors after which execvp goes on to the next PATH entry (glibc's list). */
+static bool search_goes_on(int err, bool *eacces)
+{
+	switch (err) {
+	case EACCES:
+		*eacces = true;
+		return true;
+	case ENOENT:
+	case ESTALE:
+	case ENOTDIR:
+	case ENODEV:
+	case ETIMEDOUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* One PATH candidate: the result of the attempt, or "go on". */
+typedef bool (*try_fn)(const char *candidate, void *ctx, bool *eacces);
+
+/*
+ * The PATH search as glibc's execvp does it: PATH from this process's
+ * environment (not the one passed on), "/bin:/usr/bin" when unset, an empty
+ * entry meaning the current directory, the first candidate the kernel would
+ * run. try() is called for each runnable candidate and returns true when the
+ * search is over. Returns -1 (errno) when it ran out of candidates.
+ */
+static int path_search(const char *file, try_fn try, void *ctx)
+{
+	char candidate[PATH_MAX];
+	bool eacces = false;
+	const char *path = env_lookup("PATH");
+	size_t flen = strnlen(file, NAME_MAX + 1);
+
+	if (flen > NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (!path)
+		path = DEFAULT_PATH;
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		size_t dlen = (size_t)(end - p);
+		if (dlen + 1 + flen < sizeof(candidate)) {
+			memcpy(candidate, p, dlen);
+			if (dlen)
+				candidate[dlen++] = '/';
+			memcpy(candidate + dlen, file, flen + 1);
+			struct exec_target t = {.dirfd = AT_FDCWD, .path = candidate, .fd = -1};
+			int cannot = runnable(&t);
+			if (!cannot) {
+				if (try(candidate, ctx, &eacces))
+					return -1;
+			} else if (!search_goes_on(cannot, &eacces)) {
+				errno = cannot;
+				return -1;
+			}
+		}
+		if (!*end)
+			break;
+		p = end;
+	}
+	errno = eacces ? EACCES : ENOENT;
+	return -1;
+}
+
+struct exec_search {
+	const char *op;
+	char *const *argv;
+	char *const *envp;
+};
+
+static bool try_exec(const char *candidate, void *ctx, bool *eacces)
+{
+	const struct exec_search *s = ctx;
+	struct exec_target t = {.dirfd = AT_FDCWD, .path = candidate, .fd = -1};
+	if (guard_exec(s->op, &t, s->argv) < 0)
+		return true;
+	run_exec(CALL_EXECVE, AT_FDCWD, candidate, s->argv, s->envp, 0);
+	int err = errno;
+	if (err == ENOEXEC) {
+		exec_script(candidate, s->argv, s->envp);
+		return true;
+	}
+	errno = err;
+	return !search_goes_on(err, eacces);
+}
+
+static int exec_search(const char *op, const char *file, char *const argv[], char *const envp[])
+{
+	if (!file) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (!*file) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (strchr(file, '/')) {
+		exec_path(op, file, argv, envp);
+		if (errno == ENOEXEC)
+			exec_script(file, argv, envp);
+		return -1;
+	}
+	struct exec_search s = {.op = op, .argv = argv, .envp = envp};
+	return path_search(file, try_exec, &s);
+}
+
+EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	return exec_path("execve", path, argv, envp);
+}
+
+EXPORT int execv(const char *path, char *const argv[])
+{
+	return exec_path("execv", path, argv, environ);
+}
+
+EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	return exec_search("execvpe", file, argv, envp);
+}
+
+EXPORT int execvp(const char *file, char *const argv[])
+{
+	return exec_search("execvp", file, argv, environ);
+}
+
+/*
+ * Collects execl's arguments (arg0 ... NULL) into argv[max]. Returns 0, or
+ * -E2BIG when there are more than fit.
+ */
+static int collect_args(const char *arg0, va_list *ap, char **argv, size_t max)
+{
+	size_t n = 0;
+	argv[n++] = (char *)arg0;
+	while (argv[n - 1]) {
+		if (n == max)
+			return -E2BIG;
+		argv[n++] = va_arg(*ap, char *);
+	}
+	return 0;
+}
+
+EXPORT int execl(const char *path, const char *arg, ...)
+{
+	char *argv[EXEC_ARGS_MAX];
+	va_list ap;
+	va_start(ap, arg);
+	int r = collect_args(arg, &ap, argv, EXEC_ARGS_MAX);
+	va_end(ap);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return exec_path("execl", path, argv, environ);
+}
+
+EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	char *argv[EXEC_ARGS_MAX];
+	va_list ap;
+	va_start(ap, arg);
+	int r = collect_args(arg, &ap, argv, EXEC_ARGS_MAX);
+	va_end(ap);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return exec_search("execlp", file, argv, environ);
+}
+
+EXPORT int execle(const char *path, const char *arg, ...)
+{
+	char *argv[EXEC_ARGS_MAX];
+	va_list ap;
+	va_start(ap, arg);
+	int r = collect_args(arg, &ap, argv, EXEC_ARGS_MAX);
+	char *const *envp = r == 0 ? va_arg(ap, char *const *) : NULL;
+	va_end(ap);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return exec_path("execle", path, argv, envp);
+}
+
+EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	char proc[32];
+	fd_path(fd, proc);
+	struct exec_target t = {.dirfd = AT_FDCWD, .path = proc, .fd = fd};
+	if (fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	if (guard_exec("fexecve", &t, argv) < 0)
+		return -1;
+	return run_exec(CALL_FEXECVE, fd, NULL, argv, envp, 0);
+}
+
+EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
+{
+	char proc[32];
+	struct exec_target t = {.dirfd = dirfd, .path = path, .fd = -1};
+	if (path && !path[0] && (flags & AT_EMPTY_PATH)) {
+		if (dirfd == AT_FDCWD) {
+			t.path = "."; /* the working directory itself: exec refuses it */
+		} else {
+			fd_path(dirfd, proc);
+			t = (struct exec_target){.dirfd = AT_FDCWD, .path = proc, .fd = dirfd};
+		}
+	} else {
+		t.at_flags = flags & AT_SYMLINK_NOFOLLOW;
+	}
+	if (guard_exec("execveat", &t, argv) < 0)
+		return -1;
+	return run_exec(CALL_EXECVEAT, dirfd, path, argv, envp, flags);
+}
+
+/* ---- spawning ------------------------------------------------------------ */
+
+/* real.posix_spawn with the child's environment; returns its error number. */
+__attribute__((noinline)) static int spawn_rebuilt(pid_t *pid, const char *path,
+						   const posix_spawn_file_actions_t *fa,
+						   const posix_spawnattr_t *attr,
+						   char *const argv[], char *const envp[])
+{
+	char logfd[CHILD_ENV_LOGFD_LEN];
+	char *fixed[ENV_SLOTS];
+	if (child_env_build(envp, fixed, ENV_SLOTS, logfd) < 0)
+		return E2BIG;
+	return real.posix_spawn(pid, path, fa, attr, argv, fixed);
+}
+
+static int spawn_with_env(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+			  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	if (!real.posix_spawn)
+		return ENOSYS;
+	if (env_intact(envp))
+		return real.posix_spawn(pid, path, fa, attr, argv, envp);
+	return spawn_rebuilt(pid, path, fa, attr, argv, envp);
+}
+
+/* Learned execs left by vfork children go to the learner (parent, normal context). */
+static void drain_children(void)
+{
+	if (shim_on())
+		child_env_drain_learned();
+}
+
+EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+		       const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	struct exec_target t = {.dirfd = AT_FDCWD, .path = path, .fd = -1};
+	int saved = errno;
+	drain_children();
+	if (guard_exec("posix_spawn", &t, argv) < 0) {
+		int err = errno;
+		errno = saved;
+		return err;
+	}
+	return spawn_with_env(pid, path, fa, attr, argv, envp);
+}
+
+struct spawn_search {
+	pid_t *pid;
+	const posix_spawn_file_actions_t *fa;
+	const posix_spawnattr_t *attr;
+	char *const *argv;
+	char *const *envp;
+	int result;
+	bool done; /* a candidate settled it: result is the answer */
+};
+
+static bool try_spawn(const char *candidate, void *ctx, bool *eacces)
+{
+	struct spawn_search *s = ctx;
+	struct exec_target t = {.dirfd = AT_FDCWD, .path = candidate, .fd = -1};
+	if (guard_exec("posix_spawnp", &t, s->argv) < 0) {
+		s->result = errno;
+		s->done = true;
+		return true;
+	}
+	s->result = spawn_with_env(s->pid, candidate, s->fa, s->attr, s->argv, s->envp);
+	s->done = s->result == 0 || !search_goes_on(s->result, eacces);
+	return s->done;
+}
+
+EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	struct spawn_search s = {pid, fa, attr, argv, envp, 0, false};
+	int saved = errno;
+
+	drain_children();
+	if (!file || !*file)
+		return file ? ENOENT : EFAULT;
+	if (strchr(file, '/')) {
+		struct exec_target t = {.dirfd = AT_FDCWD, .path = file, .fd = -1};
+		if (guard_exec("posix_spawnp", &t, argv) < 0) {
+			int err = errno;
+			errno = saved;
+			return err;
+		}
+		return spawn_with_env(pid, file, fa, attr, argv, envp);
+	}
+	path_search(file, try_spawn, &s);
+	int err = s.done ? s.result : errno;
+	errno = saved;
+	return err;
+}
+
+/* The shell glibc's system() and popen() run: judged, and its environment put back. */
+static int guard_shell(const char *op, const char *cmd)
+{
+	char *argv[] = {(char *)"sh", (char *)"-c", (char *)cmd, NULL};
+	struct exec_target t = {.dirfd = AT_FDCWD, .path = SHELL_PATH, .fd = -1};
+
+	drain_children();
+	if (guard_exec(op, &t, argv) < 0)
+		return -1;
+	if (!shim_on())
+		return 0;
+	int saved = errno;
+	child_env_capture();
+	shim_busy++;
+	int r = child_env_repair_environ();
+	shim_busy--;
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	errno = saved;
+	return 0;
+}
+
+/*
+ * A blocked system() reports what glibc reports when the shell cannot be
+ * started: the status of a shell that exited with 127, errno set (EACCES).
+ * system(NULL) asks whether a shell is available: glibc answers by running
+ * "exit 0", judged as such; blocked means "no".
+ */
+EXPORT int system(const char *cmd)
+{
+	if (!real.system) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (guard_shell("system", cmd ? cmd : "exit 0") < 0)
+		return cmd ? W_EXITCODE(127, 0) : 0;
+	return real.system(cmd);
+}
+
+/* glibc's popen modes: one of r and w, optionally e. */
+static bool popen_mode_valid(const char *mode)
+{
+	bool r = false, w = false;
+	for (const char *m = mode; m && *m; m++) {
+		if (*m == 'r')
+			r = true;
+		else if (*m == 'w')
+			w = true;
+		else if (*m != 'e')
+			return false;
+	}
+	return r != w;
+}
+
+EXPORT FILE *popen(const char *cmd, const char *mode)
+{
+	if (!real.popen) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	/* An invalid mode runs nothing: glibc says EINVAL. */
+	if (popen_mode_valid(mode) && guard_shell("popen", cmd) < 0)
+		return NULL;
+	return real.popen(cmd, mode);
+}
+
+/* At exit: what vfork children learned goes into the recorded profile too. */
+__attribute__((destructor)) static void exec_ops_fini(void)
+{
+	if (!atomic_load(&shim_ready) || !shim.active || child_env_in_vfork_child())
+		return;
+	child_env_drain_learned();
+	record_write();
+}

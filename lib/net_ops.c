@@ -1,0 +1,886 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Network interposers (DESIGN.md "Network").
+ *
+ * What is judged, and how it fails in enforce mode:
+ *   connect, sendto, sendmsg, sendmmsg  the destination (outbound); a blocked
+ *       call fails with ECONNREFUSED, what a client already handles for a
+ *       peer that is not there. sendto with MSG_FASTOPEN connects without
+ *       connect() and is judged the same way. sendmmsg sends the messages
+ *       before the first blocked one and returns their count, so the caller
+ *       meets the refusal on its next call, as with a partial send.
+ *   bind, listen  the local address (inbound, needs "inbound": true); EACCES,
+ *       what the kernel says for a port one may not bind. bind judges the
+ *       address as asked: bind to port 0 is judged as port 0 (a rule without
+ *       "ports", or with a range that holds 0, allows it), and listen then
+ *       judges the port actually taken (getsockname).
+ *   accept, accept4  the listening socket's own address (getsockname), after
+ *       the connection is taken: a blocked one is closed and the call fails
+ *       with ECONNABORTED, which servers treat as "try the next one" instead
+ *       of spinning on a backlog that never drains.
+ *   getaddrinfo, gethostbyname*  the name, with the service's port when it is
+ *       numeric and the protocol from hints, else any port/protocol. A name
+ *       outside the profile is not resolved at all (no query leaves the
+ *       process through libc): getaddrinfo returns EAI_FAIL, gethostbyname
+ *       and gethostbyname2 NULL with h_errno NO_RECOVERY, the _r variants
+ *       EACCES with *result NULL and *h_errnop NO_RECOVERY. Numeric hosts
+ *       (what inet_aton accepts with nothing after it, like "127.1" or
+ *       "0x7f000001", and IPv6 literals with an optional %scope) are not
+ *       names: they are resolved and judged at connect as addresses.
+ *
+ * Names and addresses: every address a resolution returns is bound to the
+ * name asked for (dns_cache, DNS_CACHE_TTL_NS), and an outbound call to an
+ * address is allowed when a cidr rule allows the address or a host rule
+ * allows one of the names it was resolved from, for that port and protocol.
+ * The resolver's own work (reading /etc/hosts, talking to nscd or the name
+ * server) runs inside the shim guard and is not judged: the name was.
+ *
+ * Protocol: SO_TYPE, SOCK_STREAM is tcp, SOCK_DGRAM is udp, anything else is
+ * judged as "any". Only AF_INET, AF_INET6 (IPv4-mapped judged as IPv4) and
+ * AF_UNIX addresses are judged, and only on sockets of those domains;
+ * AF_NETLINK, AF_PACKET and the rest are the seccomp layer's. Unix sockets
+ * are judged by path (made absolute against the cwd, and judged again where
+ * a symlink planted in a writable place leads, as files are) or, abstract
+ * ones, by "@name"; an unnamed (autobind) unix address is not judged.
+ *
+ * Events: "target" is "1.2.3.4:443", "[2001:db8::1]:443", "name:443" (a
+ * resolution; just "name" when the port is unknown), "name:443 (1.2.3.4)"
+ * (an address resolved from that name), a unix path or "@abstract";
+ * "access" is the protocol ("tcp", "udp"; absent when any); the op says
+ * the direction. The tip is a "network" rule: "host" when the address came
+ * from a name, "cidr" (the bare address) otherwise, "unix" for unix sockets,
+ * with "ports", "proto": "udp" and "inbound": true where they apply.
+ *
+ * Record mode learns at connect time: the name with its port and protocol
+ * when the address came from a resolved name, the address otherwise. A
+ * resolution is learned only when its service gives a numeric port (the
+ * rule the following connect learns anyway); one without a port learns
+ * nothing (a rule for the name on any port would be wider than what the
+ * program does).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "dns_cache.h"
+#include "judge.h"
+#include "path_resolve.h"
+#include "real.h"
+#include "shim.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* glibc declares the address arguments as transparent unions under _GNU_SOURCE. */
+#ifdef __SOCKADDR_ALLTYPES
+#define CONST_SA(a) ((a).__sockaddr__)
+#define SA(a)	    ((a).__sockaddr__)
+#else
+#define CONST_SA(a) (a)
+#define SA(a)	    (a)
+#endif
+
+/* The kernel never looks at more messages than this in one sendmmsg. */
+#define SENDMMSG_MAX 1024
+
+/* "name:65535 (ffff:...:255.255.255.255)" */
+#define TARGET_MAX (DNS_CACHE_NAME_MAX + 8 + INET6_ADDRSTRLEN + 4)
+
+struct inet_peer {
+	int family;	  /* AF_INET (IPv4-mapped IPv6 included) or AF_INET6 */
+	uint8_t addr[16]; /* IPv4 in the first 4 bytes */
+	int port;
+};
+
+/* What a violation's tip proposes. */
+struct net_tip {
+	const char *host;
+	const char *cidr;
+	const char *unix_path;
+	size_t unix_len;
+	int port; /* NET_PORT_ANY: no "ports" */
+	enum net_proto proto;
+	bool inbound;
+};
+
+static void tip_network(struct json_line *jl, const struct shim_event *ev)
+{
+	const struct net_tip *t = ev->tip_data;
+
+	json_line_arr_begin(jl, "network");
+	json_line_obj_begin(jl, NULL);
+	if (t->host)
+		json_line_strz(jl, "host", t->host);
+	else if (t->cidr)
+		json_line_strz(jl, "cidr", t->cidr);
+	else
+		json_line_str(jl, "unix", t->unix_path, t->unix_len);
+	if (t->port != NET_PORT_ANY) {
+		json_line_arr_begin(jl, "ports");
+		json_line_i64(jl, NULL, t->port);
+		json_line_arr_end(jl);
+	}
+	if (t->proto == NET_PROTO_UDP)
+		json_line_strz(jl, "proto", "udp");
+	if (t->inbound)
+		json_line_bool(jl, "inbound", true);
+	json_line_obj_end(jl);
+	json_line_arr_end(jl);
+}
+
+static const char *proto_name(enum net_proto proto)
+{
+	switch (proto) {
+	case NET_PROTO_TCP:
+		return "tcp";
+	case NET_PROTO_UDP:
+		return "udp";
+	default:
+		return NULL;
+	}
+}
+
+static enum policy_mode net_mode(void)
+{
+	return shim.action[POLICY_CAT_NETWORK];
+}
+
+static const struct policy_verdict allowed_verdict = {.allowed = true, .rule = -1};
+static const struct policy_verdict denied_verdict = {.allowed = false, .rule = -1};
+
+/* Protocol of a socket, or -1 when fd is not a socket (the real call will say so). */
+static int socket_proto(int fd)
+{
+	int type;
+	socklen_t len = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return -1;
+	switch (type) {
+	case SOCK_STREAM:
+		return NET_PROTO_TCP;
+	case SOCK_DGRAM:
+		return NET_PROTO_UDP;
+	default:
+		return NET_PROTO_ANY;
+	}
+}
+
+/*
+ * Only sockets of the families judged here are ever blocked or logged. An
+ * address of one family on a socket of another fails in the kernel anyway;
+ * asked only when a call is about to be acted on, so allowed calls pay
+ * nothing for it.
+ */
+static bool judged_domain(int fd)
+{
+	int domain;
+	socklen_t len = sizeof(domain);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+		return false;
+	return domain == AF_INET || domain == AF_INET6 || domain == AF_UNIX;
+}
+
+static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+/* False for an address too short for its family (the kernel refuses it). */
+static bool inet_peer_of(const struct sockaddr *sa, socklen_t len, struct inet_peer *ret)
+{
+	sa_family_t family;
+	memcpy(&family, (const char *)sa + offsetof(struct sockaddr, sa_family), sizeof(family));
+	memset(ret, 0, sizeof(*ret));
+	if (family == AF_INET) {
+		struct sockaddr_in sin;
+		if (len < sizeof(sin))
+			return false;
+		memcpy(&sin, sa, sizeof(sin));
+		ret->family = AF_INET;
+		memcpy(ret->addr, &sin.sin_addr, 4);
+		ret->port = ntohs(sin.sin_port);
+		return true;
+	}
+	/* The kernel accepts the RFC 2133 size, without sin6_scope_id. */
+	struct sockaddr_in6 sin6 = {0};
+	if (family != AF_INET6 || len < offsetof(struct sockaddr_in6, sin6_scope_id))
+		return false;
+	memcpy(&sin6, sa, offsetof(struct sockaddr_in6, sin6_scope_id));
+	ret->port = ntohs(sin6.sin6_port);
+	if (memcmp(&sin6.sin6_addr, v4_mapped_prefix, sizeof(v4_mapped_prefix)) == 0) {
+		ret->family = AF_INET;
+		memcpy(ret->addr, (const uint8_t *)&sin6.sin6_addr + 12, 4);
+	} else {
+		ret->family = AF_INET6;
+		memcpy(ret->addr, &sin6.sin6_addr, 16);
+	}
+	return true;
+}
+
+static void ip_text(const struct inet_peer *p, char buf[INET6_ADDRSTRLEN])
+{
+	if (!inet_ntop(p->family, p->addr, buf, INET6_ADDRSTRLEN))
+		snprintf(buf, INET6_ADDRSTRLEN, "?");
+}
+
+/*
+ * Finds the name p was resolved from. When *v does not allow the call, a
+ * name that a host rule allows for this port and protocol does, and it is
+ * the one reported; otherwise the first name found is.
+ */
+static bool resolved_name(const struct inet_peer *p, enum net_proto proto, struct policy_verdict *v,
+			  char name[DNS_CACHE_NAME_MAX])
+{
+	char buf[DNS_CACHE_NAME_MAX];
+	unsigned cursor = 0;
+	uint64_t now = shim_now_mono();
+	size_t len;
+	bool found = false;
+
+	while (dns_cache_next(p->family, p->addr, now, &cursor, buf, sizeof(buf), &len) == 0) {
+		struct policy_verdict hv;
+		if (!found) {
+			memcpy(name, buf, len + 1);
+			found = true;
+		}
+		if (v->allowed || !shim.policy)
+			break;
+		if (policy_check_host(shim.policy, buf, len, p->port, proto, NET_DIR_OUT, &hv) ==
+			    0 &&
+		    hv.allowed) {
+			*v = hv;
+			memcpy(name, buf, len + 1);
+			break;
+		}
+	}
+	return found;
+}
+
+/* Judges an IP endpoint; returns true to block. */
+static bool judge_inet(const char *op, int fd, const struct inet_peer *p, enum net_proto proto,
+		       enum net_dir dir)
+{
+	enum policy_mode mode = net_mode();
+	struct policy_verdict v = allowed_verdict;
+	char name[DNS_CACHE_NAME_MAX], ip[INET6_ADDRSTRLEN], target[TARGET_MAX];
+	bool named = false;
+	int n;
+
+	if (shim.policy &&
+	    policy_check_ip(shim.policy, p->family, p->addr, p->port, proto, dir, &v) < 0)
+		v = denied_verdict;
+	if (dir == NET_DIR_OUT && (mode == POLICY_MODE_RECORD || !v.allowed))
+		named = resolved_name(p, proto, &v, name);
+	if (v.allowed && mode != POLICY_MODE_RECORD)
+		return false;
+	if (!judged_domain(fd))
+		return false;
+
+	ip_text(p, ip);
+	if (named)
+		n = snprintf(target, sizeof(target), "%s:%d (%s)", name, p->port, ip);
+	else if (p->family == AF_INET6)
+		n = snprintf(target, sizeof(target), "[%s]:%d", ip, p->port);
+	else
+		n = snprintf(target, sizeof(target), "%s:%d", ip, p->port);
+	if (n < 0)
+		n = 0;
+
+	struct net_tip tip = {
+		.host = named ? name : NULL,
+		.cidr = named ? NULL : ip,
+		.port = p->port,
+		.proto = proto,
+		.inbound = dir == NET_DIR_IN,
+	};
+	struct judgement j = {0};
+	j.ev.category = POLICY_CAT_NETWORK;
+	j.ev.op = op;
+	j.ev.target = target;
+	j.ev.target_len = (size_t)n < sizeof(target) ? (size_t)n : sizeof(target) - 1;
+	j.ev.access = proto_name(proto);
+	j.ev.tip = tip_network;
+	j.ev.tip_data = &tip;
+	j.verdict = v;
+	j.learn.kind = named ? LEARN_HOST : LEARN_IP;
+	j.learn.name = named ? name : NULL;
+	j.learn.family = p->family;
+	memcpy(j.learn.addr, p->addr, sizeof(j.learn.addr));
+	j.learn.port = p->port;
+	j.learn.proto = proto;
+	j.learn.inbound = dir == NET_DIR_IN;
+	return judge_act(&j);
+}
+
+/* Judges a unix socket path (absolute, normalised) or "@abstract" name. */
+static void check_unix(const char *path, size_t len, enum net_dir dir, struct policy_verdict *v,
+		       const char **ret_detail)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+
+	*v = allowed_verdict;
+	if (!shim.policy)
+		return;
+	if (len > sizeof(sun.sun_path)) {
+		/* Only a relative path made long by a deep cwd gets here. */
+		*v = denied_verdict;
+		*ret_detail = "the socket path is too long to judge";
+		return;
+	}
+	memcpy(sun.sun_path, path, len);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';
+	socklen_t salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+	if (policy_check_sockaddr(shim.policy, (const struct sockaddr *)&sun, salen, NET_PROTO_ANY,
+				  dir, v) < 0)
+		*v = denied_verdict;
+}
+
+static bool act_unix(const char *op, int fd, const char *path, size_t len, enum net_dir dir,
+		     const char *detail)
+{
+	struct policy_verdict v;
+	const char *why = NULL;
+
+	check_unix(path, len, dir, &v, &why);
+	if (v.allowed && net_mode() != POLICY_MODE_RECORD)
+		return false;
+	if (!judged_domain(fd))
+		return false;
+
+	struct net_tip tip = {
+		.unix_path = path,
+		.unix_len = len,
+		.port = NET_PORT_ANY,
+		.inbound = dir == NET_DIR_IN,
+	};
+	struct judgement j = {0};
+	j.ev.category = POLICY_CAT_NETWORK;
+	j.ev.op = op;
+	j.ev.target = path;
+	j.ev.target_len = len;
+	j.ev.detail = why ? why : detail;
+	j.ev.tip = tip_network;
+	j.ev.tip_data = &tip;
+	j.verdict = v;
+	j.learn.kind = LEARN_UNIX;
+	j.learn.name = path;
+	j.learn.port = NET_PORT_ANY;
+	j.learn.inbound = dir == NET_DIR_IN;
+	return judge_act(&j);
+}
+
+/*
+ * Judges the address of a unix socket. follow: the kernel follows a final
+ * symlink (connect, sendto) or creates the name (bind, judged as named).
+ */
+static bool judge_unix(const char *op, int fd, const struct sockaddr *sa, socklen_t len,
+		       enum net_dir dir, bool follow)
+{
+	const size_t off = offsetof(struct sockaddr_un, sun_path);
+	char name[sizeof(((struct sockaddr_un *)NULL)->sun_path) + 1];
+	struct resolved_path rp;
+	size_t n;
+
+	/* Unnamed (autobind) or malformed: nothing to judge, or the kernel refuses it. */
+	if (len <= off || len > sizeof(struct sockaddr_un))
+		return false;
+	n = len - off;
+	const char *sun_path = (const char *)sa + off;
+	if (sun_path[0] == '\0') {
+		name[0] = '@';
+		memcpy(name + 1, sun_path + 1, n - 1);
+		name[n] = '\0';
+		return act_unix(op, fd, name, n, dir, NULL);
+	}
+	n = strnlen(sun_path, n);
+	memcpy(name, sun_path, n);
+	name[n] = '\0';
+	if (path_resolve(AT_FDCWD, name, follow, &rp) < 0) {
+		/* No cwd to anchor a relative name: judged as it is spelled. */
+		return act_unix(op, fd, name, n, dir, "the socket path could not be resolved");
+	}
+	if (act_unix(op, fd, rp.name, rp.name_len, dir, NULL))
+		return true;
+	return rp.has_real &&
+	       act_unix(op, fd, rp.real, rp.real_len, dir, "reached through a symlink");
+}
+
+/*
+ * The common case without the SO_TYPE system call: an address that cidr
+ * rules allow for tcp and for udp alike is allowed whatever the socket is
+ * (record mode still needs the protocol, for what it learns).
+ */
+static bool allowed_any_proto(const struct inet_peer *p, enum net_dir dir)
+{
+	struct policy_verdict v;
+
+	if (net_mode() == POLICY_MODE_RECORD || !shim.policy)
+		return false;
+	return policy_check_ip(shim.policy, p->family, p->addr, p->port, NET_PROTO_TCP, dir, &v) ==
+		       0 &&
+	       v.allowed &&
+	       policy_check_ip(shim.policy, p->family, p->addr, p->port, NET_PROTO_UDP, dir, &v) ==
+		       0 &&
+	       v.allowed;
+}
+
+/* Judges one socket address; true to block. */
+static bool judge_sockaddr(const char *op, int fd, const struct sockaddr *sa, socklen_t len,
+			   enum net_dir dir, bool follow)
+{
+	sa_family_t family;
+	struct inet_peer peer;
+
+	if (!sa || len < sizeof(sa_family_t))
+		return false;
+	memcpy(&family, (const char *)sa + offsetof(struct sockaddr, sa_family), sizeof(family));
+	if (family == AF_UNIX)
+		return judge_unix(op, fd, sa, len, dir, follow);
+	if ((family != AF_INET && family != AF_INET6) || !inet_peer_of(sa, len, &peer))
+		return false;
+	if (allowed_any_proto(&peer, dir))
+		return false;
+	int proto = socket_proto(fd);
+	if (proto < 0)
+		return false;
+	return judge_inet(op, fd, &peer, (enum net_proto)proto, dir);
+}
+
+static bool judged_family(const struct sockaddr *sa, socklen_t len)
+{
+	sa_family_t family;
+	if (!sa || len < sizeof(sa_family_t))
+		return false;
+	memcpy(&family, (const char *)sa + offsetof(struct sockaddr, sa_family), sizeof(family));
+	return family == AF_INET || family == AF_INET6 || family == AF_UNIX;
+}
+
+/*
+ * The common path: 0 to let the call run, -1 when it is blocked (errno =
+ * err). errno is preserved otherwise.
+ */
+static int guard_sockaddr(const char *op, int fd, const struct sockaddr *sa, socklen_t len,
+			  enum net_dir dir, int err)
+{
+	int saved = errno;
+	bool block;
+
+	if (!judged_family(sa, len) || !shim_enter())
+		return 0;
+	block = judge_sockaddr(op, fd, sa, len, dir, dir == NET_DIR_OUT);
+	shim_leave();
+	if (block) {
+		errno = err;
+		return -1;
+	}
+	errno = saved;
+	return 0;
+}
+
+/* Judges the socket's own address (listen, accept); true to block. */
+static bool judge_local(const char *op, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 || len > sizeof(ss))
+		return false;
+	return judge_sockaddr(op, fd, (const struct sockaddr *)&ss, len, NET_DIR_IN, false);
+}
+
+EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
+{
+	const struct sockaddr *sa = CONST_SA(addr);
+	if (!real.connect) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (guard_sockaddr("connect", fd, sa, len, NET_DIR_OUT, ECONNREFUSED) < 0)
+		return -1;
+	return real.connect(fd, sa, len);
+}
+
+EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, __CONST_SOCKADDR_ARG addr,
+		      socklen_t len)
+{
+	const struct sockaddr *sa = CONST_SA(addr);
+	if (!real.sendto) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (sa && len && guard_sockaddr("sendto", fd, sa, len, NET_DIR_OUT, ECONNREFUSED) < 0)
+		return -1;
+	return real.sendto(fd, buf, n, flags, sa, len);
+}
+
+EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	if (!real.sendmsg) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (msg && msg->msg_name && msg->msg_namelen &&
+	    guard_sockaddr("sendmsg", fd, msg->msg_name, msg->msg_namelen, NET_DIR_OUT,
+			   ECONNREFUSED) < 0)
+		return -1;
+	return real.sendmsg(fd, msg, flags);
+}
+
+static bool same_dest(const struct msghdr *a, const struct msghdr *b)
+{
+	return a->msg_namelen == b->msg_namelen &&
+	       (a->msg_name == b->msg_name ||
+		memcmp(a->msg_name, b->msg_name, a->msg_namelen) == 0);
+}
+
+EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+	unsigned int count = vlen;
+	int saved = errno;
+
+	if (!real.sendmmsg) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (vec && vlen && shim_enter()) {
+		const struct msghdr *judged = NULL;
+		unsigned int limit = vlen < SENDMMSG_MAX ? vlen : SENDMMSG_MAX;
+		for (unsigned int i = 0; i < limit; i++) {
+			const struct msghdr *m = &vec[i].msg_hdr;
+			if (!m->msg_name || !judged_family(m->msg_name, m->msg_namelen))
+				continue;
+			/* A burst to one destination is judged once. */
+			if (judged && same_dest(judged, m))
+				continue;
+			if (judge_sockaddr("sendmmsg", fd, m->msg_name, m->msg_namelen, NET_DIR_OUT,
+					   true)) {
+				count = i;
+				break;
+			}
+			judged = m;
+		}
+		shim_leave();
+		if (count == 0) {
+			errno = ECONNREFUSED;
+			return -1;
+		}
+		errno = saved;
+	}
+	return real.sendmmsg(fd, vec, count, flags);
+}
+
+EXPORT int bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
+{
+	const struct sockaddr *sa = CONST_SA(addr);
+	if (!real.bind) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (guard_sockaddr("bind", fd, sa, len, NET_DIR_IN, EACCES) < 0)
+		return -1;
+	return real.bind(fd, sa, len);
+}
+
+EXPORT int listen(int fd, int backlog)
+{
+	int saved = errno;
+	bool block = false;
+
+	if (!real.listen) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (shim_enter()) {
+		block = judge_local("listen", fd);
+		shim_leave();
+	}
+	if (block) {
+		errno = EACCES;
+		return -1;
+	}
+	errno = saved;
+	return real.listen(fd, backlog);
+}
+
+/* Judges a connection just accepted on listener; closes it when blocked. */
+static int after_accept(const char *op, int listener, int fd)
+{
+	int saved = errno;
+	bool block = false;
+
+	if (fd < 0 || !shim_enter())
+		return fd;
+	block = judge_local(op, listener);
+	shim_leave();
+	if (block) {
+		real.close(fd);
+		errno = ECONNABORTED;
+		return -1;
+	}
+	errno = saved;
+	return fd;
+}
+
+EXPORT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *len)
+{
+	if (!real.accept) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return after_accept("accept", fd, real.accept(fd, SA(addr), len));
+}
+
+EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *len, int flags)
+{
+	if (!real.accept4) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return after_accept("accept4", fd, real.accept4(fd, SA(addr), len, flags));
+}
+
+/* ---- name resolution ---------------------------------------------------- */
+
+/*
+ * True for what the resolver takes as an address and never sends to a name
+ * server. inet_aton alone is not enough: it stops at white space, and glibc
+ * resolves "127.0.0.1 x" as a name.
+ */
+static bool numeric_host(const char *node)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	char buf[INET6_ADDRSTRLEN + 1];
+	size_t len = strcspn(node, "%");
+
+	if (node[strcspn(node, " \t\n\v\f\r")] == '\0' && inet_aton(node, &a4))
+		return true;
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, node, len);
+	buf[len] = '\0';
+	return inet_pton(AF_INET6, buf, &a6) == 1;
+}
+
+/*
+ * Whether a name could be written as a host rule: a tip proposing
+ * "127.0.0.1 x" or a name with control characters would only mislead.
+ */
+static bool rule_worthy_name(const char *name)
+{
+	for (const char *s = name; *s; s++) {
+		char ch = *s;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* A numeric service ("443"); NET_PORT_ANY for none or a service name. */
+static int service_port(const char *service)
+{
+	int port = 0;
+	if (!service || !*service)
+		return NET_PORT_ANY;
+	for (const char *s = service; *s; s++) {
+		if (*s < '0' || *s > '9' || s - service >= 5)
+			return NET_PORT_ANY;
+		port = port * 10 + (*s - '0');
+	}
+	return port <= 65535 ? port : NET_PORT_ANY;
+}
+
+static enum net_proto hints_proto(const struct addrinfo *hints)
+{
+	if (!hints)
+		return NET_PROTO_ANY;
+	if (hints->ai_socktype == SOCK_STREAM || hints->ai_protocol == IPPROTO_TCP)
+		return NET_PROTO_TCP;
+	if (hints->ai_socktype == SOCK_DGRAM || hints->ai_protocol == IPPROTO_UDP)
+		return NET_PROTO_UDP;
+	return NET_PROTO_ANY;
+}
+
+enum name_guard {
+	NAME_PASS,    /* not judged: call libc, nothing more */
+	NAME_RESOLVE, /* judged and let through: the guard is held, bind the results */
+	NAME_BLOCKED, /* not to be resolved */
+};
+
+/*
+ * Judges resolving name. On NAME_RESOLVE the caller resolves inside the
+ * guard and then calls shim_leave().
+ */
+static enum name_guard guard_name(const char *op, const char *name, int port, enum net_proto proto)
+{
+	struct policy_verdict v = allowed_verdict;
+	char target[DNS_CACHE_NAME_MAX + 8];
+	int saved = errno;
+	size_t len;
+
+	if (!name || !*name || numeric_host(name) || !shim_enter())
+		return NAME_PASS;
+	len = strlen(name);
+	if (shim.policy &&
+	    policy_check_host(shim.policy, name, len, port, proto, NET_DIR_OUT, &v) < 0)
+		v = denied_verdict;
+	/* Record mode learns a name with its port; without one, the connect will. */
+	bool act = net_mode() == POLICY_MODE_RECORD ? port != NET_PORT_ANY : !v.allowed;
+	if (act) {
+		int n = port == NET_PORT_ANY
+				? snprintf(target, sizeof(target), "%.*s", DNS_CACHE_NAME_MAX, name)
+				: snprintf(target, sizeof(target), "%.*s:%d", DNS_CACHE_NAME_MAX,
+					   name, port);
+		struct net_tip tip = {.host = name, .port = port, .proto = proto};
+		struct judgement j = {0};
+		j.ev.category = POLICY_CAT_NETWORK;
+		j.ev.op = op;
+		j.ev.target = target;
+		j.ev.target_len = n > 0 && (size_t)n < sizeof(target) ? (size_t)n : 0;
+		j.ev.access = proto_name(proto);
+		j.ev.tip = rule_worthy_name(name) ? tip_network : NULL;
+		j.ev.tip_data = &tip;
+		j.verdict = v;
+		j.learn.kind = LEARN_HOST;
+		j.learn.name = name;
+		j.learn.port = port;
+		j.learn.proto = proto;
+		if (judge_act(&j)) {
+			shim_leave();
+			errno = saved;
+			return NAME_BLOCKED;
+		}
+	}
+	errno = saved;
+	return NAME_RESOLVE;
+}
+
+static void bind_address(const char *name, int family, const void *addr)
+{
+	dns_cache_insert(family, addr, name, strlen(name), shim_now_mono());
+}
+
+EXPORT int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+		       struct addrinfo **res)
+{
+	if (!real.getaddrinfo) {
+		errno = ENOSYS;
+		return EAI_SYSTEM;
+	}
+	if (hints && (hints->ai_flags & AI_NUMERICHOST))
+		return real.getaddrinfo(node, service, hints, res);
+	enum name_guard g =
+		guard_name("getaddrinfo", node, service_port(service), hints_proto(hints));
+	if (g == NAME_BLOCKED)
+		return EAI_FAIL;
+	int r = real.getaddrinfo(node, service, hints, res);
+	if (g == NAME_RESOLVE) {
+		int saved = errno;
+		for (const struct addrinfo *ai = r == 0 ? *res : NULL; ai; ai = ai->ai_next) {
+			if (!ai->ai_addr)
+				continue;
+			if (ai->ai_family == AF_INET &&
+			    ai->ai_addrlen >= sizeof(struct sockaddr_in))
+				bind_address(node, AF_INET,
+					     &((const struct sockaddr_in *)ai->ai_addr)->sin_addr);
+			else if (ai->ai_family == AF_INET6 &&
+				 ai->ai_addrlen >= sizeof(struct sockaddr_in6))
+				bind_address(
+					node, AF_INET6,
+					&((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr);
+		}
+		shim_leave();
+		errno = saved;
+	}
+	return r;
+}
+
+static void bind_hostent(const char *name, const struct hostent *h)
+{
+	int saved = errno;
+	if (h && h->h_addr_list &&
+	    ((h->h_addrtype == AF_INET && h->h_length == 4) ||
+	     (h->h_addrtype == AF_INET6 && h->h_length == 16)))
+		for (char **a = h->h_addr_list; *a; a++)
+			bind_address(name, h->h_addrtype, *a);
+	shim_leave();
+	errno = saved;
+}
+
+EXPORT struct hostent *gethostbyname(const char *name)
+{
+	if (!real.gethostbyname) {
+		h_errno = NO_RECOVERY;
+		return NULL;
+	}
+	enum name_guard g = guard_name("gethostbyname", name, NET_PORT_ANY, NET_PROTO_ANY);
+	if (g == NAME_BLOCKED) {
+		h_errno = NO_RECOVERY;
+		return NULL;
+	}
+	struct hostent *h = real.gethostbyname(name);
+	if (g == NAME_RESOLVE)
+		bind_hostent(name, h);
+	return h;
+}
+
+EXPORT struct hostent *gethostbyname2(const char *name, int af)
+{
+	if (!real.gethostbyname2) {
+		h_errno = NO_RECOVERY;
+		return NULL;
+	}
+	enum name_guard g = guard_name("gethostbyname2", name, NET_PORT_ANY, NET_PROTO_ANY);
+	if (g == NAME_BLOCKED) {
+		h_errno = NO_RECOVERY;
+		return NULL;
+	}
+	struct hostent *h = real.gethostbyname2(name, af);
+	if (g == NAME_RESOLVE)
+		bind_hostent(name, h);
+	return h;
+}
+
+static int blocked_r(struct hostent **result, int *h_errnop)
+{
+	if (result)
+		*result = NULL;
+	if (h_errnop)
+		*h_errnop = NO_RECOVERY;
+	errno = EACCES;
+	return EACCES;
+}
+
+EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen,
+			   struct hostent **result, int *h_errnop)
+{
+	if (!real.gethostbyname_r)
+		return ENOSYS;
+	enum name_guard g = guard_name("gethostbyname_r", name, NET_PORT_ANY, NET_PROTO_ANY);
+	if (g == NAME_BLOCKED)
+		return blocked_r(result, h_errnop);
+	int r = real.gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
+	if (g == NAME_RESOLVE)
+		bind_hostent(name, r == 0 && result ? *result : NULL);
+	return r;
+}
+
+EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
+			    struct hostent **result, int *h_errnop)
+{
+	if (!real.gethostbyname2_r)
+		return ENOSYS;
+	enum name_guard g = guard_name("gethostbyname2_r", name, NET_PORT_ANY, NET_PROTO_ANY);
+	if (g == NAME_BLOCKED)
+		return blocked_r(result, h_errnop);
+	int r = real.gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
+	if (g == NAME_RESOLVE)
+		bind_hostent(name, r == 0 && result ? *result : NULL);
+	return r;
+}

