@@ -200,6 +200,8 @@ void event_emit(const struct shim_event *ev)
 	json_line_str(&jl, "target", ev->target, ev->target_len);
 	if (ev->access)
 		json_line_strz(&jl, "access", ev->access);
+	if (ev->proto)
+		json_line_strz(&jl, "proto", ev->proto);
 	if (ev->argv) {
 		json_line_arr_begin(&jl, "argv");
 		for (size_t i = 0; ev->argv[i] && i < 64; i++)

@@ -30,6 +30,7 @@ struct shim_event {
 	const char *target; /* path, host:port, program ... (any bytes) */
 	size_t target_len;
 	const char *access; /* file rights wanted ("rw"), or NULL */
+	const char *proto; /* network: "tcp" or "udp", or NULL */
 	const char *rule;   /* the deciding rule, or NULL */
 	const char *detail; /* extra English, or NULL */
 	enum event_action action;

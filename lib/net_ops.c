@@ -46,7 +46,7 @@
  * Events: "target" is "1.2.3.4:443", "[2001:db8::1]:443", "name:443" (a
  * resolution; just "name" when the port is unknown), "name:443 (1.2.3.4)"
  * (an address resolved from that name), a unix path or "@abstract";
- * "access" is the protocol ("tcp", "udp"; absent when any); the op says
+ * "proto" is the protocol ("tcp", "udp"; absent when any); the op says
  * the direction. The tip is a "network" rule: "host" when the address came
  * from a name, "cidr" (the bare address) otherwise, "unix" for unix sockets,
  * with "ports", "proto": "udp" and "inbound": true where they apply.
@@ -302,7 +302,7 @@ static bool judge_inet(const char *op, int fd, const struct inet_peer *p, enum n
 	j.ev.op = op;
 	j.ev.target = target;
 	j.ev.target_len = (size_t)n < sizeof(target) ? (size_t)n : sizeof(target) - 1;
-	j.ev.access = proto_name(proto);
+	j.ev.proto = proto_name(proto);
 	j.ev.tip = tip_network;
 	j.ev.tip_data = &tip;
 	j.verdict = v;
@@ -743,7 +743,7 @@ static enum name_guard guard_name(const char *op, const char *name, int port, en
 		j.ev.op = op;
 		j.ev.target = target;
 		j.ev.target_len = n > 0 && (size_t)n < sizeof(target) ? (size_t)n : 0;
-		j.ev.access = proto_name(proto);
+		j.ev.proto = proto_name(proto);
 		j.ev.tip = rule_worthy_name(name) ? tip_network : NULL;
 		j.ev.tip_data = &tip;
 		j.verdict = v;

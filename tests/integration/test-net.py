@@ -272,7 +272,7 @@ ev = net_events(r, type="violation", op="connect", target=f"127.0.0.1:{TCP4B.por
 tap.ok(r.stdout == f"errno={ECONNREFUSED}\n", "enforce: a denied connect fails with "
        "ECONNREFUSED", r.diag())
 tap.ok(TCP4B.count() == 0, "enforce: the server got no connection")
-tap.ok(ev and ev[0].get("access") == "tcp" and ev[0].get("mode") == "enforce" and
+tap.ok(ev and ev[0].get("proto") == "tcp" and ev[0].get("mode") == "enforce" and
        ev[0].get("rule") == "no rule allows it" and
        ev[0].get("tip") == {"network": [{"cidr": "127.0.0.1", "ports": [TCP4B.port]}]},
        "enforce: the violation names op, target, protocol and a tip", r.diag())
@@ -362,7 +362,7 @@ r = run(py(PY_CONNECT, 4, "127.0.0.1", UDP4B.port, "udp", "sendto"), profile=P_U
 ev = net_events(r, type="violation", op="sendto", target=f"127.0.0.1:{UDP4B.port}",
                 action="blocked")
 tap.ok(r.stdout == f"errno={ECONNREFUSED}\n" and UDP4B.count() == 0 and ev and
-       ev[0].get("access") == "udp" and
+       ev[0].get("proto") == "udp" and
        ev[0].get("tip") == {"network": [{"cidr": "127.0.0.1", "ports": [UDP4B.port],
                                          "proto": "udp"}]},
        "enforce: UDP sendto to a tcp-only rule is denied, no datagram, tip says udp", r.diag())
@@ -395,7 +395,7 @@ reset()
 r = run([NETOPS, "connect", "127.0.0.1", UDP4B.port, "udp"], profile=P_UDP, mode="enforce")
 ev = net_events(r, type="violation", op="connect", target=f"127.0.0.1:{UDP4B.port}")
 tap.ok(r.rc == 1 and "errno=ECONNREFUSED" in r.stderr and UDP4B.count() == 0 and ev and
-       ev[0].get("access") == "udp", "enforce: connect of a UDP socket is judged as udp",
+       ev[0].get("proto") == "udp", "enforce: connect of a UDP socket is judged as udp",
        r.diag())
 
 reset()
@@ -409,7 +409,7 @@ reset()
 r = run(py(PY_CONNECT, 4, "127.0.0.1", UDP4B.port, "udp", "sendto"), profile=P_UDP,
         mode="record")
 ev = net_events(r, type="learn", op="sendto", target=f"127.0.0.1:{UDP4B.port}")
-tap.ok(r.stdout == "ok\n" and UDP4B.count(1) == 1 and ev and ev[0].get("access") == "udp",
+tap.ok(r.stdout == "ok\n" and UDP4B.count(1) == 1 and ev and ev[0].get("proto") == "udp",
        "record: the datagram is sent and learned as udp", r.diag())
 
 reset()
@@ -674,7 +674,7 @@ for op in ("accept", "accept4"):
            "is closed (ECONNABORTED); allowed by an inbound rule", r.diag() + r2.diag())
 
 r = run([NETOPS, "bind", "127.0.0.1", "0", "udp"], profile=P_OUT, mode="alert")
-tap.ok(r.rc == 0 and net_events(r, type="violation", op="bind", access="udp", action="logged"),
+tap.ok(r.rc == 0 and net_events(r, type="violation", op="bind", proto="udp", action="logged"),
        "alert: a UDP bind is logged and runs", r.diag())
 
 r = run([NETOPS, "unix-bind", os.path.join(SOCKDIR, "new.sock")], profile=P_UNIX,
