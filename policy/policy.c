@@ -682,6 +682,13 @@ int policy_check_syscall(const struct policy *pol, const char *name, struct poli
 	return 0;
 }
 
+size_t policy_syscall_list(const struct policy *pol, bool unsafe, const char *const **ret)
+{
+	const struct string_list *l = unsafe ? &pol->resolved->unsafe : &pol->resolved->syscalls;
+	*ret = (const char *const *)l->items;
+	return l->n;
+}
+
 /* ---- describing ------------------------------------------------------------ */
 
 static int describe_net(const struct net_rule_def *d, char *buf, size_t size)

@@ -161,6 +161,14 @@ bool policy_path_may_hold_links(const struct policy *policy, const char *path, s
 int policy_check_syscall(const struct policy *policy, const char *name, struct policy_verdict *ret);
 
 /*
+ * The resolved profile's "syscalls" (unsafe=false) or "unsafe" (unsafe=true)
+ * entries as written: system call names and "@group" names, in order, with
+ * everything it extends. For the seccomp compiler, which expands them per
+ * architecture. Returns the count; *ret is borrowed until policy_free().
+ */
+size_t policy_syscall_list(const struct policy *policy, bool unsafe, const char *const **ret);
+
+/*
  * Writes a one-line description of a rule, e.g. "deny rwcd /etc/shadow" or
  * "allow r /var/task/**", "host dynamodb.*.amazonaws.com ports 443",
  * "exec /usr/bin/convert argv [convert, *, /tmp/*.png]". Returns the length

@@ -34,6 +34,7 @@ bool cli_wants_help(int argc, char **argv);
 
 /* Subcommands: each takes argv starting at the subcommand name. */
 int cmd_check(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_record(int argc, char **argv);

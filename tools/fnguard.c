@@ -15,6 +15,7 @@ struct command {
 static const struct command commands[] = {
 	{"check", cmd_check, "validate profiles (extends resolved), print every diagnostic"},
 	{"explain", cmd_explain, "show the decision and the deciding rule for one operation"},
+	{"compile", cmd_compile, "write the profile's seccomp filter as BPF, PFC or OCI JSON"},
 	{"run", cmd_run, "run a command under fnguard (record, alert or enforce)"},
 	{"record", cmd_record, "run a command in record mode and write the learned profile"},
 };
