@@ -28,6 +28,7 @@
 #include "event.h"
 #include "real.h"
 #include "record.h"
+#include "seccomp_layer.h"
 #include "shim.h"
 
 struct shim_state shim = {.log_fd = -1};
@@ -169,7 +170,8 @@ static void load_profile(void)
 	struct diag_list diags = {0};
 	struct policy_load_opts opts = {.search_path = search, .getvar = shim_getvar};
 	policy_default_search_path(secure_getenv("FNGUARD_PROFILE_PATH"), search, sizeof(search));
-	int r = policy_load_file(shim.profile_path, &opts, &shim.policy, &diags);
+	int r = bundle_load_policy(shim.profile_path, &opts, &shim.policy, &shim.bundle,
+				   &shim.bundle_view, &diags);
 	if (r < 0) {
 		char detail[2048] = "";
 		size_t n = 0;
@@ -228,6 +230,11 @@ static void shim_init(void)
 	ssize_t n = readlink("/proc/self/exe", shim.exe, sizeof(shim.exe) - 1);
 	shim.exe[n > 0 ? n : 0] = '\0';
 	load_profile();
+	seccomp_layer_start();
+	if (shim.policy && policy_requires(shim.policy, "seccomp") &&
+	    seccomp_state.status != LAYER_ACTIVE)
+		refuse_to_start("the profile requires the seccomp layer, which is unavailable",
+				seccomp_state.reason, seccomp_state.error);
 	record_init();
 	pthread_atfork(NULL, NULL, atfork_child);
 	shim.active = true;

@@ -128,6 +128,14 @@ int rate_limit_init(struct rate_limit *rl, uint64_t window_ns, uint32_t burst,
 	if (window_ns == 0 || burst == 0)
 		return -EINVAL;
 	memset(rl, 0, sizeof(*rl));
+	return rate_limit_init_zeroed(rl, window_ns, burst, seed);
+}
+
+int rate_limit_init_zeroed(struct rate_limit *rl, uint64_t window_ns, uint32_t burst,
+			   const uint8_t seed[16])
+{
+	if (window_ns == 0 || burst == 0)
+		return -EINVAL;
 	rl->window_ns = window_ns;
 	rl->burst = burst;
 	rl->seed[0] = load_le64(seed);

@@ -127,6 +127,14 @@ enum {
  * (secret and random: getauxval(AT_RANDOM) is a fine source). Returns 0 or
  * -EINVAL (burst or window_ns 0). Not thread-safe: call before any check.
  */
+/*
+ * Same as rate_limit_init() for memory known to be all zero already (static
+ * storage in a fresh process): touches no page of the table, so a process
+ * that never logs never pays for it.
+ */
+int rate_limit_init_zeroed(struct rate_limit *rl, uint64_t window_ns, uint32_t burst,
+			   const uint8_t seed[16]);
+
 int rate_limit_init(struct rate_limit *rl, uint64_t window_ns, uint32_t burst,
 		    const uint8_t seed[16]);
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bundle.h"
 #include "policy.h"
 
 /* Why a kernel layer is or is not active, for the start event. */
@@ -32,6 +33,8 @@ struct shim_state {
 	bool root;   /* first fnguard process of the tree: owns the log, writes start */
 	bool have_profile;
 	struct policy *policy; /* NULL when no profile was given or it failed open */
+	void *bundle; /* the compiled bundle's bytes when FNGUARD_PROFILE is one, or NULL */
+	struct bundle_view bundle_view;
 	enum policy_mode mode; /* effective global mode */
 	enum policy_mode action[POLICY_CATEGORY_MAX];
 	atomic_int log_fd; /* -1: events are dropped (and counted) */

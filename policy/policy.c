@@ -79,7 +79,7 @@ const char *policy_category_to_string(enum policy_category category)
 
 /* ---- reading files ------------------------------------------------------- */
 
-static int read_whole_file(const char *path, char **ret, size_t *ret_len)
+int policy_read_file(const char *path, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	struct stat st;
@@ -238,7 +238,7 @@ static int load_extended(const struct profile *doc, size_t i, const char *includ
 			 "extends nested deeper than %d profiles", PROFILE_MAX_EXTENDS_DEPTH);
 		return -ELOOP;
 	}
-	r = read_whole_file(path, &text, &len);
+	r = policy_read_file(path, &text, &len);
 	if (r < 0) {
 		diag_add(diags, at->file, at->line, at->col, jpath, "cannot read '%s': %s", path,
 			 strerror(-r));
@@ -474,7 +474,7 @@ int policy_load_file(const char *path, const struct policy_load_opts *opts, stru
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len;
-	int r = read_whole_file(path, &text, &len);
+	int r = policy_read_file(path, &text, &len);
 	if (r < 0) {
 		if (r == -EFBIG)
 			diag_add(diags, path, 0, 0, NULL, "larger than the %u-byte limit",

@@ -78,6 +78,13 @@ void policy_default_search_path(const char *env, char *buf, size_t size);
 int policy_load_file(const char *path, const struct policy_load_opts *opts, struct policy **ret,
 		     struct diag_list *diags);
 
+/*
+ * Reads a whole regular file of at most the profile size limit, NUL
+ * terminated. Caller frees *ret. Returns 0, -EFBIG, -EISDIR, -EINVAL (not a
+ * regular file) or -errno.
+ */
+int policy_read_file(const char *path, char **ret, size_t *ret_len);
+
 /* Same, from memory; name is used in diagnostics and to resolve relative extends. */
 int policy_load_buffer(const char *name, const char *text, size_t len,
 		       const struct policy_load_opts *opts, struct policy **ret,

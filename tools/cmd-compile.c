@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "cli.h"
 #include "seccomp_filter.h"
 #include "util.h"
@@ -18,6 +19,7 @@ enum compile_format {
 	FORMAT_BPF,
 	FORMAT_PFC,
 	FORMAT_OCI,
+	FORMAT_BUNDLE,
 };
 
 static void compile_usage(FILE *out)
@@ -31,6 +33,10 @@ static void compile_usage(FILE *out)
 		"  -f, --format FMT   pfc: libseccomp's readable pseudo code (default)\n"
 		"                     bpf: raw struct sock_filter array, 8 bytes per instruction\n"
 		"                     oci: OCI runtime-spec / Docker seccomp JSON\n"
+		"                     bundle: the resolved profile and its precompiled\n"
+		"                     filters in one file, for FNGUARD_PROFILE (the shim then\n"
+		"                     starts without compiling: --mode/--errno-only/--lockdown\n"
+		"                     do not apply, every variant is included)\n"
 		"  -m, --mode MODE    record, alert or enforce (default: the profile's mode\n"
 		"                     for the syscall category)\n"
 		"  -a, --arch ARCH    x86_64 or aarch64 (default: this machine's)\n"
@@ -47,6 +53,7 @@ static void compile_usage(FILE *out)
 		"  fnguard compile fnguard.json\n"
 		"  fnguard compile --format bpf --arch aarch64 -o filter.bpf fnguard.json\n"
 		"  fnguard compile --format oci --errno-only -o seccomp.json fnguard.json\n"
+		"  fnguard compile --format bundle -o fnguard.fgb fnguard.json\n"
 		"  docker run --security-opt seccomp=seccomp.json IMAGE\n\n"
 		"Exit status: 0 written, 1 the filter cannot be built or written,\n"
 		"2 usage or input error.\n");
@@ -100,7 +107,7 @@ static int write_stdout(const void *data, size_t len)
 
 static int parse_format(const char *s, enum compile_format *ret)
 {
-	static const char *const names[] = {"bpf", "pfc", "oci"};
+	static const char *const names[] = {"bpf", "pfc", "oci", "bundle"};
 	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
 		if (strcmp(s, names[i]) == 0) {
 			*ret = (enum compile_format)i;
@@ -163,7 +170,7 @@ int cmd_compile(int argc, char **argv)
 		case 'f':
 			if (parse_format(optarg, &format) < 0) {
 				fprintf(stderr,
-					"fnguard compile: unknown format '%s' (bpf, pfc, oci)\n",
+					"fnguard compile: unknown format '%s' (bpf, pfc, oci, bundle)\n",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -203,7 +210,7 @@ int cmd_compile(int argc, char **argv)
 		compile_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (format == FORMAT_BPF && !output && isatty(STDOUT_FILENO)) {
+	if ((format == FORMAT_BPF || format == FORMAT_BUNDLE) && !output && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "fnguard compile: not writing raw BPF to a terminal; use -o OUT "
 				"or redirect stdout\n");
 		return EXIT_USAGE;
@@ -229,6 +236,30 @@ int cmd_compile(int argc, char **argv)
 	o.arch = arch;
 	o.errno_only = errno_only;
 	o.after_install_lockdown = lockdown;
+
+	if (format == FORMAT_BUNDLE) {
+		struct diag_list bdiags = {0};
+		void *bundle = NULL;
+		size_t blen = 0;
+		int br = bundle_build(pol, arch, &bundle, &blen, &bdiags);
+		for (size_t i = 0; i < bdiags.n; i++)
+			fprintf(stderr, "fnguard: %s\n", bdiags.lines[i]);
+		diag_list_clear(&bdiags);
+		policy_free(pol);
+		if (br < 0) {
+			fprintf(stderr, "fnguard compile: cannot build the bundle: %s\n",
+				strerror(-br));
+			return EXIT_VIOLATION;
+		}
+		br = output ? write_atomically(output, bundle, blen) : write_stdout(bundle, blen);
+		free(bundle);
+		if (br < 0) {
+			fprintf(stderr, "fnguard compile: cannot write %s: %s\n",
+				output ? output : "stdout", strerror(-br));
+			return EXIT_VIOLATION;
+		}
+		return EXIT_OK;
+	}
 
 	struct diag_list diags = {0};
 	struct seccomp_filter *f = NULL;

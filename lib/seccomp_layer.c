@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The seccomp layer in the shim: probe what the kernel allows, compile the
+ * profile's filter, install it on every thread (TSYNC) with a SIGSYS
+ * handler that logs each trapped call and makes it fail with EPERM.
+ *
+ * Only the first process of a tree installs: a filter is inherited across
+ * fork and exec, so descendants are covered already (FNGUARD_SECCOMP carries
+ * the profile hash of the installed filter to them; a child with another
+ * profile hash stacks its own, which can only narrow).
+ *
+ * Where the kernel refuses (managed Lambda reportedly refuses seccomp and
+ * PR_SET_NO_NEW_PRIVS), the shim goes on with the libc layer and the start
+ * event says why; "require": ["seccomp"] turns that into a refusal to start.
+ */
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "real.h"
+#include "seccomp_filter.h"
+#include "seccomp_layer.h"
+#include "shim.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+#ifndef SECCOMP_FILTER_FLAG_TSYNC
+#define SECCOMP_FILTER_FLAG_TSYNC 1
+#endif
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP 1 /* si_code of a seccomp trap */
+#endif
+#ifndef SECCOMP_GET_NOTIF_SIZES
+#define SECCOMP_GET_NOTIF_SIZES 3
+#endif
+
+struct layer_state seccomp_state = {.status = LAYER_NOT_TRIED};
+struct layer_state notify_state = {.status = LAYER_NOT_TRIED};
+
+/* Names of the native syscalls, filled before the filter goes in (the handler reads them). */
+#define MAX_NR 512
+static const char *syscall_names[MAX_NR];
+static atomic_bool handler_installed;
+/* A call the handler itself makes may trap too: then it only fails, unlogged. */
+static __thread int in_handler __attribute__((tls_model("initial-exec")));
+
+static void note(struct layer_state *s, enum layer_status status, int error, const char *reason)
+{
+	s->status = status;
+	s->error = error;
+	s->reason = reason;
+}
+
+/* Writes the decimal or hex form of v into buf; returns the length. */
+static size_t put_hex(char *buf, unsigned long v)
+{
+	char tmp[20];
+	size_t n = 0, len = 0;
+	do {
+		tmp[n++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v && n < sizeof(tmp));
+	buf[len++] = '0';
+	buf[len++] = 'x';
+	while (n)
+		buf[len++] = tmp[--n];
+	return len;
+}
+
+/*
+ * The trap: runs on the thread that made the call, in signal context. It
+ * formats "name(arg0, ...)" by hand (no snprintf), writes the event through
+ * the allocation-free writer and sets the call's return value to -EPERM.
+ */
+static void on_sigsys(int sig, siginfo_t *info, void *context)
+{
+	ucontext_t *uc = context;
+	int saved = errno;
+	char target[256];
+	size_t n = 0;
+	unsigned long args[6];
+	int nr = info->si_syscall;
+	const char *name = nr >= 0 && nr < MAX_NR ? syscall_names[nr] : NULL;
+	char fallback[24];
+
+	(void)sig;
+	if (info->si_code != SYS_SECCOMP) {
+		errno = saved;
+		return;
+	}
+	if (in_handler) {
+#if defined(__x86_64__)
+		uc->uc_mcontext.gregs[REG_RAX] = -EPERM;
+#elif defined(__aarch64__)
+		uc->uc_mcontext.regs[0] = (unsigned long)-EPERM;
+#endif
+		return;
+	}
+	in_handler++;
+#if defined(__x86_64__)
+	greg_t *g = uc->uc_mcontext.gregs;
+	args[0] = (unsigned long)g[REG_RDI];
+	args[1] = (unsigned long)g[REG_RSI];
+	args[2] = (unsigned long)g[REG_RDX];
+	args[3] = (unsigned long)g[REG_R10];
+	args[4] = (unsigned long)g[REG_R8];
+	args[5] = (unsigned long)g[REG_R9];
+#elif defined(__aarch64__)
+	for (int i = 0; i < 6; i++)
+		args[i] = (unsigned long)uc->uc_mcontext.regs[i];
+#else
+	memset(args, 0, sizeof(args));
+#endif
+	if (!name) {
+		memcpy(fallback, "syscall_", 8);
+		size_t k = 8;
+		char digits[12];
+		size_t d = 0;
+		unsigned v = (unsigned)nr;
+		do
+			digits[d++] = (char)('0' + v % 10);
+		while ((v /= 10) && d < sizeof(digits));
+		while (d)
+			fallback[k++] = digits[--d];
+		fallback[k] = '\0';
+		name = fallback;
+	}
+	size_t nl = strlen(name);
+	memcpy(target, name, nl);
+	n = nl;
+	target[n++] = '(';
+	for (int i = 0; i < 6 && n + 24 < sizeof(target); i++) {
+		if (i)
+			target[n++] = ',';
+		n += put_hex(target + n, args[i]);
+	}
+	target[n++] = ')';
+
+	struct shim_event ev = {
+		.type = "violation",
+		.category = POLICY_CAT_SYSCALL,
+		.op = name,
+		.target = target,
+		.target_len = n,
+		.rule = "not in the profile's syscalls",
+		.action = EVENT_ACTION_BLOCKED,
+		.detail = "trapped by the seccomp filter",
+	};
+	atomic_fetch_add(&shim.violations, 1);
+	atomic_fetch_add(&shim.blocked, 1);
+	shim_busy++;
+	event_emit(&ev);
+	shim_busy--;
+#if defined(__x86_64__)
+	g[REG_RAX] = -EPERM;
+#elif defined(__aarch64__)
+	uc->uc_mcontext.regs[0] = (unsigned long)-EPERM;
+#endif
+	in_handler--;
+	errno = saved;
+}
+
+static uint32_t native_arch(void)
+{
+#if defined(__aarch64__)
+	return AUDIT_ARCH_AARCH64;
+#else
+	return AUDIT_ARCH_X86_64;
+#endif
+}
+
+/* Names from the bundle ('\n'-separated by number), copied once and NUL-terminated. */
+static void names_from_bundle(const struct bundle_view *b)
+{
+	static char *copy;
+	if (!b->names || copy)
+		return;
+	copy = malloc(b->names_len + 1);
+	if (!copy)
+		return;
+	memcpy(copy, b->names, b->names_len);
+	copy[b->names_len] = '\0';
+	char *p = copy;
+	for (int nr = 0; nr < MAX_NR && *p; nr++) {
+		char *nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		syscall_names[nr] = *p ? p : NULL;
+		p = nl + 1;
+	}
+}
+
+static void fill_names(uint32_t arch)
+{
+	for (int nr = 0; nr < MAX_NR; nr++)
+		syscall_names[nr] = seccomp_filter_syscall_name(arch, nr);
+}
+
+/* The queries that cost nothing and change nothing. */
+static void probe_notify(void)
+{
+	struct {
+		unsigned short a, b, c;
+	} sizes;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0)
+		note(&notify_state, LAYER_ACTIVE, 0, "available to fnguard exec");
+	else
+		note(&notify_state, LAYER_UNAVAILABLE, errno, "SECCOMP_GET_NOTIF_SIZES refused");
+}
+
+static bool inherited(void)
+{
+	const char *mark = secure_getenv("FNGUARD_SECCOMP");
+	return mark && strcmp(mark, shim.profile_hash) == 0 &&
+	       prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2;
+}
+
+int seccomp_layer_start(void)
+{
+	struct seccomp_options o;
+	struct seccomp_filter *f = NULL;
+	bool from_bundle = false;
+	int r;
+
+	probe_notify();
+	if (!shim.policy) {
+		note(&seccomp_state, LAYER_UNAVAILABLE, 0, "no profile");
+		return 0;
+	}
+	if (policy_rule_count(shim.policy, POLICY_CAT_SYSCALL) == 0) {
+		/* A profile that says nothing about syscalls does not get "deny them all". */
+		note(&seccomp_state, LAYER_UNAVAILABLE, 0, "the profile lists no syscalls");
+		return 0;
+	}
+	if (shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_RECORD) {
+		note(&seccomp_state, LAYER_UNAVAILABLE, 0, "record mode: nothing is filtered");
+		return 0;
+	}
+	if (inherited()) {
+		note(&seccomp_state, LAYER_ACTIVE, 0, "inherited from the first process");
+		return 0;
+	}
+	if (secure_getenv("FNGUARD_NO_SECCOMP")) {
+		note(&seccomp_state, LAYER_UNAVAILABLE, 0, "turned off by FNGUARD_NO_SECCOMP");
+		return 0;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		note(&seccomp_state, LAYER_UNAVAILABLE, errno, "PR_SET_NO_NEW_PRIVS refused");
+		return 0;
+	}
+	seccomp_options_init(&o, shim.policy);
+	o.after_install_lockdown = true;
+	o.log_fd = atomic_load(&shim.log_fd);
+	o.errno_only = secure_getenv("FNGUARD_SECCOMP_ERRNO") != NULL;
+
+	/* A bundle carries the program precompiled: no libseccomp at start. */
+	size_t len = 0;
+	bool uses_trap = false;
+	const struct sock_filter *prog = NULL;
+	if (shim.bundle)
+		prog = bundle_program(&shim.bundle_view, o.mode, o.errno_only, native_arch(), &len,
+				      &uses_trap);
+	if (prog) {
+		from_bundle = true;
+	} else {
+		r = seccomp_filter_build(shim.policy, &o, &f, NULL);
+		if (r < 0) {
+			note(&seccomp_state, LAYER_UNAVAILABLE, -r,
+			     "the filter could not be compiled");
+			return 0;
+		}
+		prog = seccomp_filter_program(f, &len);
+		uses_trap = seccomp_filter_uses_trap(f);
+	}
+	struct sock_fprog fprog = {.len = (unsigned short)len,
+				   .filter = (struct sock_filter *)prog};
+	if (uses_trap) {
+		struct sigaction sa = {.sa_sigaction = on_sigsys,
+				       .sa_flags = SA_SIGINFO | SA_NODEFER};
+		sigemptyset(&sa.sa_mask);
+		if (from_bundle)
+			names_from_bundle(&shim.bundle_view);
+		else
+			fill_names(native_arch());
+		if (sigaction(SIGSYS, &sa, NULL) < 0) {
+			note(&seccomp_state, LAYER_UNAVAILABLE, errno,
+			     "the SIGSYS handler could not be set");
+			seccomp_filter_free(f);
+			return 0;
+		}
+		atomic_store(&handler_installed, true);
+	}
+	long ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog);
+	int err = errno;
+	seccomp_filter_free(f);
+	if (ret != 0) {
+		/* ret > 0: the id of a thread that could not be synchronised. */
+		note(&seccomp_state, LAYER_UNAVAILABLE, ret > 0 ? EBUSY : err,
+		     ret > 0 ? "a thread could not be synchronised (TSYNC)"
+			     : "seccomp(SECCOMP_SET_MODE_FILTER) refused");
+		return 0;
+	}
+	setenv("FNGUARD_SECCOMP", shim.profile_hash, 1);
+	if (from_bundle)
+		note(&seccomp_state, LAYER_ACTIVE, 0,
+		     o.errno_only ? "precompiled, installed on every thread; denials return EPERM"
+				  : "precompiled, installed on every thread; denials trap, are "
+				    "logged and return EPERM");
+	else
+		note(&seccomp_state, LAYER_ACTIVE, 0,
+		     o.errno_only
+			     ? "compiled at start, installed on every thread; denials return "
+			       "EPERM"
+			     : "compiled at start, installed on every thread; denials trap, are "
+			       "logged and return EPERM");
+	return 0;
+}
+
+bool seccomp_layer_guards_sigsys(void)
+{
+	return atomic_load(&handler_installed);
+}
+
+/* ---- the handler cannot be replaced ------------------------------------------ */
+
+static bool refuse_sigsys(const char *op)
+{
+	struct shim_event ev = {
+		.type = "violation",
+		.category = POLICY_CAT_SYSCALL,
+		.op = op,
+		.target = "SIGSYS",
+		.target_len = 6,
+		.rule = "fnguard's SIGSYS handler cannot be replaced",
+		.action = EVENT_ACTION_BLOCKED,
+	};
+	if (!seccomp_layer_guards_sigsys())
+		return false;
+	atomic_fetch_add(&shim.blocked, 1);
+	shim_busy++;
+	event_emit(&ev);
+	shim_busy--;
+	return true;
+}
+
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (sig == SIGSYS && act && !shim_busy && refuse_sigsys("sigaction")) {
+		errno = EPERM;
+		return -1;
+	}
+	return real.sigaction(sig, act, old);
+}
+
+EXPORT sighandler_t signal(int sig, sighandler_t handler)
+{
+	if (sig == SIGSYS && !shim_busy && refuse_sigsys("signal")) {
+		errno = EPERM;
+		return SIG_ERR;
+	}
+	return real.signal(sig, handler);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * seccomp_layer — the kernel layer of the shim: probe, compile, install with
+ * TSYNC, trap and log. See seccomp_layer.c for the rules.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+enum layer_status {
+	LAYER_NOT_TRIED = 0,
+	LAYER_ACTIVE,
+	LAYER_UNAVAILABLE,
+};
+
+/* What the start event reports for a layer. */
+struct layer_state {
+	enum layer_status status;
+	int error;	    /* errno when unavailable, 0 if none */
+	const char *reason; /* static English */
+};
+
+extern struct layer_state seccomp_state;
+extern struct layer_state notify_state;
+
+/*
+ * Installs the profile's filter (root process of a tree) or notes that it
+ * is inherited. Never fails the process: the outcome is in seccomp_state,
+ * and the caller decides what "require": ["seccomp"] makes of it. Returns 0.
+ */
+int seccomp_layer_start(void);
+
+/* True once fnguard's SIGSYS handler is in place (then it is protected). */
+bool seccomp_layer_guards_sigsys(void);

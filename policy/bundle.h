@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bundle — a compiled profile in one file, for start-up without libseccomp.
+ *
+ * `fnguard compile --format bundle` writes the resolved profile (canonical
+ * JSON, extends already merged) and the seccomp programs the shim may need
+ * (enforce, enforce with errno-only denials, alert) for one architecture.
+ * The shim recognises a bundle by its magic, checks version and checksum,
+ * and installs the precompiled program instead of compiling one (2+ ms of
+ * libseccomp per cold start). The profile's matchers are still built from
+ * the embedded JSON at load (about 0.1 ms for a typical profile).
+ *
+ * Layout (little-endian): header { magic "FNGBNDL\0", u32 version (1),
+ * u32 section count, u64 total size, u64 checksum }, then sections
+ * { u32 kind, u32 flags, u64 offset, u64 size }, then their data. The
+ * checksum is FNV-1a 64 over every byte after the header's checksum field:
+ * it catches damage and truncation, not tampering (whoever can replace the
+ * file can replace the profile).
+ */
+#pragma once
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+#define BUNDLE_MAGIC   "FNGBNDL"
+#define BUNDLE_VERSION 1u
+/* Syscall numbers whose names a bundle carries. */
+#define BUNDLE_MAX_NR 512
+
+enum bundle_section_kind {
+	BUNDLE_PROFILE_JSON = 1,
+	BUNDLE_BPF = 2,
+	BUNDLE_SYSCALL_NAMES = 3, /* the arch's names by number, '\n'-separated */
+};
+
+/* flags of a BUNDLE_BPF section: which program it is. */
+enum {
+	BUNDLE_BPF_MODE_MASK = 0x3, /* enum policy_mode */
+	BUNDLE_BPF_ERRNO_ONLY = 0x4,
+	BUNDLE_BPF_USES_TRAP = 0x8,
+	BUNDLE_BPF_ARCH_AARCH64 = 0x10, /* else x86_64 */
+};
+
+/* True if the first bytes of data look like a bundle (cheap sniff). */
+bool bundle_sniff(const void *data, size_t len);
+
+/*
+ * Builds a bundle for policy: its resolved JSON and the programs for arch
+ * (AUDIT_ARCH_*, 0 = native). Caller frees *ret. Returns 0 or -errno;
+ * problems go to diags.
+ */
+int bundle_build(const struct policy *policy, uint32_t arch, void **ret, size_t *ret_len,
+		 struct diag_list *diags);
+
+/* A parsed bundle: pointers into the caller's buffer (borrowed). */
+struct bundle_view {
+	const char *json;
+	size_t json_len;
+	struct {
+		uint32_t flags;
+		const struct sock_filter *prog;
+		size_t len; /* instructions */
+	} bpf[8];
+	size_t n_bpf;
+	const char *names; /* BUNDLE_SYSCALL_NAMES, or NULL */
+	size_t names_len;
+};
+
+/*
+ * Checks magic, version, sizes, section bounds and checksum. Returns 0,
+ * -EINVAL (not a bundle, or damaged: *ret_msg says how), -EPROTONOSUPPORT
+ * (a newer version than this fnguard reads).
+ */
+int bundle_parse(const void *data, size_t len, struct bundle_view *ret, const char **ret_msg);
+
+/*
+ * Loads a profile that may be JSON or a bundle. For a bundle, *ret_bundle
+ * receives the file's bytes (caller frees; the programs point into them)
+ * and *ret_view their parsed form; for JSON *ret_bundle is NULL. Errors go
+ * to diags like policy_load_file's.
+ */
+int bundle_load_policy(const char *path, const struct policy_load_opts *opts, struct policy **ret,
+		       void **ret_bundle, struct bundle_view *ret_view, struct diag_list *diags);
+
+/* The program for (mode, errno_only, arch) in a parsed bundle, or NULL. */
+const struct sock_filter *bundle_program(const struct bundle_view *b, enum policy_mode mode,
+					 bool errno_only, uint32_t arch, size_t *ret_len,
+					 bool *ret_uses_trap);
