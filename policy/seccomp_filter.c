@@ -778,8 +778,20 @@ int seccomp_filter_build(const struct policy *policy, const struct seccomp_optio
 	f->default_action = default_action(o);
 	p.f = f;
 	p.def = f->default_action;
-	/* Recording must not break the function: what would be denied is only logged. */
-	p.hard = o->mode == POLICY_MODE_RECORD ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(EPERM);
+	/*
+	 * Recording must not break the function: what would be denied is only
+	 * logged. In enforce mode the hard denials trap, so that the shim's
+	 * handler logs each attempt (io_uring, ptrace, a netlink socket ...)
+	 * before it fails with EPERM. Alert mode and errno-only filters fail
+	 * them without an event (alert mode installs no SIGSYS handler: its
+	 * unlisted calls go to the kernel's audit log).
+	 */
+	if (o->mode == POLICY_MODE_RECORD)
+		p.hard = SCMP_ACT_LOG;
+	else if (o->mode == POLICY_MODE_ENFORCE && !o->errno_only)
+		p.hard = SCMP_ACT_TRAP;
+	else
+		p.hard = SCMP_ACT_ERRNO(EPERM);
 
 	r = make_plan(&p, policy, o);
 	if (r >= 0)

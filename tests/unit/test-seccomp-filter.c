@@ -54,7 +54,8 @@ struct mode_case {
 };
 
 static const struct mode_case modes[] = {
-	{POLICY_MODE_ENFORCE, false, TRAP, EPERM_RET, "enforce"},
+	/* Enforce: hard denials trap so the shim logs each attempt (its handler returns EPERM). */
+	{POLICY_MODE_ENFORCE, false, TRAP, TRAP, "enforce"},
 	{POLICY_MODE_ENFORCE, true, EPERM_RET, EPERM_RET, "enforce errno-only"},
 	{POLICY_MODE_ALERT, false, LOG, EPERM_RET, "alert"},
 	{POLICY_MODE_RECORD, false, ALLOW, LOG, "record"},
@@ -285,13 +286,13 @@ Test(seccomp_filter, integer_arguments_compared_on_low_32_bits)
 								     .lockdown = true});
 		EXPECT_ACTION(f, "enforce", ALLOW, "socket", 0x100000002ull, SOCK_STREAM);
 		EXPECT_ACTION(f, "enforce", ALLOW, "socket", 0xffffffff0000000aull, SOCK_DGRAM);
-		EXPECT_ACTION(f, "enforce", EPERM_RET, "socket", 0x100000010ull, SOCK_RAW);
-		EXPECT_ACTION(f, "enforce", EPERM_RET, "socket", 0x8000000000000011ull, SOCK_RAW);
-		EXPECT_ACTION(f, "enforce", EPERM_RET, "prctl", 0x100000000ull | PR_SET_SECCOMP);
+		EXPECT_ACTION(f, "enforce", TRAP, "socket", 0x100000010ull, SOCK_RAW);
+		EXPECT_ACTION(f, "enforce", TRAP, "socket", 0x8000000000000011ull, SOCK_RAW);
+		EXPECT_ACTION(f, "enforce", TRAP, "prctl", 0x100000000ull | PR_SET_SECCOMP);
 		EXPECT_ACTION(f, "enforce", ALLOW, "prctl", 0x100000000ull | PR_SET_NAME);
 		EXPECT_ACTION(f, "enforce", TRAP, "rt_sigaction", 0x100000000ull | SIGSYS, 0x7000);
 		EXPECT_ACTION(f, "enforce", ALLOW, "rt_sigaction", 0x100000000ull | SIGINT, 0x7000);
-		EXPECT_ACTION(f, "enforce", EPERM_RET, "clone",
+		EXPECT_ACTION(f, "enforce", TRAP, "clone",
 			      0x100000000ull | CLONE_NEWUSER | SIGCHLD);
 		EXPECT_ACTION(f, "enforce", ALLOW, "clone", 0xffffffff00000000ull | SIGCHLD);
 		seccomp_filter_free(f);
@@ -402,9 +403,9 @@ Test(seccomp_filter, argument_complements_are_exact)
 		uint64_t v = i < 4096 ? i : next_random(&state);
 		uint32_t low = (uint32_t)v;
 		bool inet = low == AF_UNIX || low == AF_INET || low == AF_INET6;
-		cr_expect_eq(JUDGE(f, "socket", v), inet ? ALLOW : EPERM_RET, "socket(%#llx)",
+		cr_expect_eq(JUDGE(f, "socket", v), inet ? ALLOW : TRAP, "socket(%#llx)",
 			     (unsigned long long)v);
-		cr_expect_eq(JUDGE(f, "prctl", v), low == PR_SET_SECCOMP ? EPERM_RET : ALLOW,
+		cr_expect_eq(JUDGE(f, "prctl", v), low == PR_SET_SECCOMP ? TRAP : ALLOW,
 			     "prctl(%#llx)", (unsigned long long)v);
 		cr_expect_eq(JUDGE(f, "rt_sigaction", v, 1), low == SIGSYS ? TRAP : ALLOW,
 			     "rt_sigaction(%#llx, act)", (unsigned long long)v);
@@ -518,11 +519,11 @@ Test(seccomp_filter, lambda_runtime_profile)
 		for (size_t i = 0; i < ELEMENTSOF(observed); i++)
 			EXPECT_ACTION(f, "enforce", ALLOW, observed[i], 3);
 		EXPECT_ACTION(f, "enforce", ALLOW, "socket", AF_INET6, SOCK_STREAM);
-		EXPECT_ACTION(f, "enforce", EPERM_RET, "socket", AF_NETLINK, SOCK_RAW);
+		EXPECT_ACTION(f, "enforce", TRAP, "socket", AF_NETLINK, SOCK_RAW);
 		EXPECT_ACTION(f, "enforce", ALLOW, "sendto", 3, 0x7000, 10, MSG_FASTOPEN, 0x7100);
 		EXPECT_ACTION(f, "enforce", TRAP, "execveat", 3);
 		EXPECT_ACTION(f, "enforce", TRAP, "memfd_create", 0x7000, 0);
-		EXPECT_ACTION(f, "enforce", EPERM_RET, "io_uring_setup", 8, 0x7000);
+		EXPECT_ACTION(f, "enforce", TRAP, "io_uring_setup", 8, 0x7000);
 		EXPECT_ACTION(f, "enforce", ENOSYS_RET, "clone3", 0x7000, 88);
 		seccomp_filter_free(f);
 	}
