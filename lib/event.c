@@ -13,6 +13,7 @@
 #include "config.h"
 #include "event.h"
 #include "rate_limit.h"
+#include "seccomp_layer.h"
 #include "shim.h"
 
 extern char **environ;
@@ -26,13 +27,18 @@ void event_init(void)
 	const void *random = (const void *)getauxval(AT_RANDOM);
 	if (random)
 		memcpy(seed, random, sizeof(seed));
-	limiter_ready = rate_limit_init(&limiter, RATE_LIMIT_DEFAULT_WINDOW_NS,
-					RATE_LIMIT_DEFAULT_BURST, seed) == 0;
+	/* The limiter is static, hence zero: only its parameters need setting. */
+	limiter_ready = rate_limit_init_zeroed(&limiter, RATE_LIMIT_DEFAULT_WINDOW_NS,
+					       RATE_LIMIT_DEFAULT_BURST, seed) == 0;
 }
+
+/* Set once the table has been written to: until then a fork child has nothing to reset. */
+static atomic_bool limiter_used;
 
 void event_after_fork_child(void)
 {
-	if (limiter_ready)
+	/* Resetting touches (and so copies) all 320 KiB: only when there is something. */
+	if (limiter_ready && atomic_load(&limiter_used))
 		rate_limit_reset_after_fork(&limiter);
 }
 
@@ -184,6 +190,7 @@ void event_emit(const struct shim_event *ev)
 	struct json_line jl;
 
 	if (limiter_ready) {
+		atomic_store_explicit(&limiter_used, true, memory_order_relaxed);
 		int r = rate_limit_check(&limiter, category, ev->op, ev->target, ev->target_len,
 					 shim_now_mono(), &summary);
 		if (r & RATE_LIMIT_SUMMARY)
@@ -239,10 +246,50 @@ void event_error(const char *what, const char *detail, int error)
 	finish(&jl);
 }
 
+/* The symbolic names the start event may need (strerrorname_np is glibc 2.32+). */
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case EPERM:
+		return "EPERM";
+	case EACCES:
+		return "EACCES";
+	case EINVAL:
+		return "EINVAL";
+	case ENOSYS:
+		return "ENOSYS";
+	case EBUSY:
+		return "EBUSY";
+	case EFAULT:
+		return "EFAULT";
+	case ENOMEM:
+		return "ENOMEM";
+	case E2BIG:
+		return "E2BIG";
+	default:
+		return NULL;
+	}
+}
+
+static void layer_json(struct json_line *jl, const char *name, const struct layer_state *s)
+{
+	json_line_obj_begin(jl, name);
+	json_line_strz(jl, "status", s->status == LAYER_ACTIVE ? "active" : "unavailable");
+	if (s->error)
+		json_line_i64(jl, "errno", s->error);
+	if (s->error && errno_name(s->error))
+		json_line_strz(jl, "error", errno_name(s->error));
+	if (s->reason)
+		json_line_strz(jl, "reason", s->reason);
+	json_line_obj_end(jl);
+}
+
 void event_start(void)
 {
 	struct json_line jl;
-	bool degraded = !shim.have_profile;
+	bool degraded =
+		!shim.have_profile || (shim.action[POLICY_CAT_SYSCALL] != POLICY_MODE_RECORD &&
+				       seccomp_state.status != LAYER_ACTIVE);
 	head(&jl, "start", degraded ? "WARN" : NULL);
 	json_line_strz(&jl, "fnguardVersion", FNGUARD_VERSION);
 	json_line_strz(&jl, "mode", policy_mode_to_string(shim.mode));
@@ -267,9 +314,11 @@ void event_start(void)
 	json_line_obj_begin(&jl, "libc");
 	json_line_strz(&jl, "status", "active");
 	json_line_obj_end(&jl);
-	json_line_obj_begin(&jl, "seccomp");
+	layer_json(&jl, "seccomp", &seccomp_state);
+	layer_json(&jl, "userNotification", &notify_state);
+	json_line_obj_begin(&jl, "landlock");
 	json_line_strz(&jl, "status", "unavailable");
-	json_line_strz(&jl, "reason", "not built into this version");
+	json_line_strz(&jl, "reason", "not implemented in this version");
 	json_line_obj_end(&jl);
 	json_line_obj_end(&jl);
 	json_line_bool(&jl, "coldStart", true);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <signal.h>
 #include <netdb.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -124,7 +125,9 @@ struct mmsghdr;
 	  (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *, \
 	   char *const[], char *const[]))                                                        \
 	X(int, system, (const char *))                                                           \
-	X(FILE *, popen, (const char *, const char *))
+	X(FILE *, popen, (const char *, const char *))                                           \
+	X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                   \
+	X(sighandler_t, signal, (int, sighandler_t))
 
 #define REAL_MEMBER(ret, name, params) ret(*name) params;
 struct real_symbols {

@@ -220,6 +220,26 @@ static void probe_notify(void)
 		note(&notify_state, LAYER_UNAVAILABLE, errno, "SECCOMP_GET_NOTIF_SIZES refused");
 }
 
+/* Names first (the handler cannot look them up), then the handler. */
+static int install_handler(bool bundle_names)
+{
+	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO | SA_NODEFER};
+	sigemptyset(&sa.sa_mask);
+	if (bundle_names)
+		names_from_bundle(&shim.bundle_view);
+	else
+		fill_names(native_arch());
+	if (real.sigaction(SIGSYS, &sa, NULL) < 0)
+		return -1;
+	atomic_store(&handler_installed, true);
+	return 0;
+}
+
+static bool from_bundle_names(void)
+{
+	return shim.bundle && shim.bundle_view.names;
+}
+
 static bool inherited(void)
 {
 	const char *mark = secure_getenv("FNGUARD_SECCOMP");
@@ -234,7 +254,6 @@ int seccomp_layer_start(void)
 	bool from_bundle = false;
 	int r;
 
-	probe_notify();
 	if (!shim.policy) {
 		note(&seccomp_state, LAYER_UNAVAILABLE, 0, "no profile");
 		return 0;
@@ -249,9 +268,20 @@ int seccomp_layer_start(void)
 		return 0;
 	}
 	if (inherited()) {
-		note(&seccomp_state, LAYER_ACTIVE, 0, "inherited from the first process");
+		/*
+		 * The filter came with the exec: its traps need this image's
+		 * handler (handlers do not survive exec), and its lockdown would
+		 * trap a probe, so none is made.
+		 */
+		if (install_handler(from_bundle_names()) == 0)
+			note(&seccomp_state, LAYER_ACTIVE, 0, "inherited from the first process");
+		else
+			note(&seccomp_state, LAYER_ACTIVE, errno,
+			     "inherited, but the SIGSYS handler could not be set: traps kill");
+		note(&notify_state, LAYER_NOT_TRIED, 0, "not probed under an inherited filter");
 		return 0;
 	}
+	probe_notify();
 	if (secure_getenv("FNGUARD_NO_SECCOMP")) {
 		note(&seccomp_state, LAYER_UNAVAILABLE, 0, "turned off by FNGUARD_NO_SECCOMP");
 		return 0;
@@ -286,21 +316,10 @@ int seccomp_layer_start(void)
 	}
 	struct sock_fprog fprog = {.len = (unsigned short)len,
 				   .filter = (struct sock_filter *)prog};
-	if (uses_trap) {
-		struct sigaction sa = {.sa_sigaction = on_sigsys,
-				       .sa_flags = SA_SIGINFO | SA_NODEFER};
-		sigemptyset(&sa.sa_mask);
-		if (from_bundle)
-			names_from_bundle(&shim.bundle_view);
-		else
-			fill_names(native_arch());
-		if (sigaction(SIGSYS, &sa, NULL) < 0) {
-			note(&seccomp_state, LAYER_UNAVAILABLE, errno,
-			     "the SIGSYS handler could not be set");
-			seccomp_filter_free(f);
-			return 0;
-		}
-		atomic_store(&handler_installed, true);
+	if (uses_trap && install_handler(from_bundle) < 0) {
+		note(&seccomp_state, LAYER_UNAVAILABLE, errno, "the SIGSYS handler could not be set");
+		seccomp_filter_free(f);
+		return 0;
 	}
 	long ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog);
 	int err = errno;
@@ -355,9 +374,21 @@ static bool refuse_sigsys(const char *op)
 	return true;
 }
 
+/*
+ * Resetting SIGSYS to its default is what a child does before exec (Python's
+ * subprocess resets every handler): the reset is answered "done" without
+ * touching fnguard's handler (exec replaces it anyway) and without an event.
+ * Any other handler, or SIG_IGN (which would make a trap kill), is tampering.
+ */
 EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	if (sig == SIGSYS && act && !shim_busy && refuse_sigsys("sigaction")) {
+	if (sig == SIGSYS && act && !shim_busy && seccomp_layer_guards_sigsys()) {
+		if (!(act->sa_flags & SA_SIGINFO) && act->sa_handler == SIG_DFL) {
+			if (old)
+				real.sigaction(sig, NULL, old);
+			return 0;
+		}
+		refuse_sigsys("sigaction");
 		errno = EPERM;
 		return -1;
 	}
@@ -366,7 +397,10 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 
 EXPORT sighandler_t signal(int sig, sighandler_t handler)
 {
-	if (sig == SIGSYS && !shim_busy && refuse_sigsys("signal")) {
+	if (sig == SIGSYS && !shim_busy && seccomp_layer_guards_sigsys()) {
+		if (handler == SIG_DFL)
+			return SIG_DFL;
+		refuse_sigsys("signal");
 		errno = EPERM;
 		return SIG_ERR;
 	}

@@ -53,6 +53,7 @@ struct plan {
 	struct seccomp_filter *f;
 	uint32_t def;  /* unlisted calls */
 	uint32_t hard; /* the dangerous set and narrowed arguments */
+	bool protect_sigsys; /* trap rt_sigaction(SIGSYS, act) */
 	struct nr_set listed, unsafe, claimed;
 };
 
@@ -429,7 +430,15 @@ static int plan_sigaction(struct plan *p)
 {
 	static const uint32_t sigsys[] = {SIGSYS};
 
-	if (p->def != SCMP_ACT_TRAP)
+	/*
+	 * Not in filters the shim installs: signal handlers do not survive
+	 * exec, so every program a filtered process runs must install its own
+	 * SIGSYS handler under the inherited filter, and a trapped
+	 * rt_sigaction(SIGSYS) would kill it on its first trap. The shim
+	 * refuses sigaction()/signal() on SIGSYS in libc instead; a raw
+	 * rt_sigaction can only silence the log (a trapped call never runs).
+	 */
+	if (!p->protect_sigsys || p->def != SCMP_ACT_TRAP)
 		return 0;
 	int nr = claim(p, "rt_sigaction");
 	if (nr < 0)
@@ -778,6 +787,7 @@ int seccomp_filter_build(const struct policy *policy, const struct seccomp_optio
 	f->default_action = default_action(o);
 	p.f = f;
 	p.def = f->default_action;
+	p.protect_sigsys = o->protect_sigsys;
 	/*
 	 * Recording must not break the function: what would be denied is only
 	 * logged. In enforce mode the hard denials trap, so that the shim's

@@ -37,6 +37,12 @@ struct seccomp_options {
 	bool after_install_lockdown;
 	/* >= 0: write(log_fd) is always allowed (the SIGSYS logger's). -1: none. */
 	int log_fd;
+	/*
+	 * Trap rt_sigaction(SIGSYS, act) so a handler cannot be replaced. Only
+	 * for a filter that no exec'd program inherits: a new program image
+	 * must install its own handler under the filter (default false).
+	 */
+	bool protect_sigsys;
 };
 
 /*

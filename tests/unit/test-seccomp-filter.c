@@ -80,6 +80,7 @@ struct build_opts {
 	uint32_t arch;
 	bool lockdown;
 	int log_fd;
+	bool no_sigsys_protection;
 };
 
 static struct seccomp_filter *build_with(const char *json, struct build_opts b)
@@ -95,6 +96,7 @@ static struct seccomp_filter *build_with(const char *json, struct build_opts b)
 	o.arch = b.arch;
 	o.after_install_lockdown = b.lockdown;
 	o.log_fd = b.log_fd ? b.log_fd : -1;
+	o.protect_sigsys = !b.no_sigsys_protection;
 	int r = seccomp_filter_build(pol, &o, &f, &diags);
 	for (size_t i = 0; i < diags.n; i++)
 		cr_log_error("%s", diags.lines[i]);
@@ -295,6 +297,19 @@ Test(seccomp_filter, integer_arguments_compared_on_low_32_bits)
 		EXPECT_ACTION(f, "enforce", TRAP, "clone",
 			      0x100000000ull | CLONE_NEWUSER | SIGCHLD);
 		EXPECT_ACTION(f, "enforce", ALLOW, "clone", 0xffffffff00000000ull | SIGCHLD);
+		seccomp_filter_free(f);
+	}
+}
+
+/* The shim's filters leave rt_sigaction(SIGSYS) alone: exec'd programs must set their handler. */
+Test(seccomp_filter, sigaction_on_sigsys_left_to_listing_by_default)
+{
+	for (size_t a = 0; a < ELEMENTSOF(arches); a++) {
+		struct seccomp_filter *f = build_with(
+			profile_main, (struct build_opts){.mode = POLICY_MODE_ENFORCE, .arch = arches[a],
+							  .lockdown = true,
+							  .no_sigsys_protection = true});
+		EXPECT_ACTION(f, "enforce", ALLOW, "rt_sigaction", SIGSYS, 0x7000, 0, 8);
 		seccomp_filter_free(f);
 	}
 }

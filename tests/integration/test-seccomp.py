@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""TAP: the seccomp layer in the kernel. Under enforce with a profile that
+lists @lambda-runtime, attempts to step around the libc layer or to tamper
+with fnguard fail, and each one that the filter traps leaves an event. Then
+the degraded start (seccomp refused, as on managed Lambda), and bundles."""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnguard_test import BUILD, HELPERS, LIB, Tap, run, workdir, write_profile  # noqa: E402
+
+tap = Tap()
+W = workdir("seccomp-")
+OPS = os.path.join(HELPERS, "sys-ops")
+LAUNCH = os.path.join(HELPERS, "no-seccomp-launcher")
+FNGUARD = os.path.join(BUILD, "tools", "fnguard")
+PROFILE = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"], "syscalls": ["@lambda-runtime"],
+    "files": [{"path": HELPERS + "/**", "allow": "r"}],
+})
+REQUIRE = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"], "syscalls": ["@lambda-runtime"],
+    "require": ["seccomp"], "files": [{"path": HELPERS + "/**", "allow": "r"}],
+}, "require.json")
+
+
+def seccomp_layer(r):
+    st = r.find(type="start")
+    return st[0]["layers"]["seccomp"] if st else {}
+
+
+r = run([OPS, "listed"], profile=PROFILE, mode="enforce")
+tap.ok(r.rc == 0 and seccomp_layer(r).get("status") == "active",
+       "enforce: the filter is installed and a listed call works", r.diag())
+
+# (op, expected errno, event op or None, what it tries)
+CASES = [
+    ("raw-unlisted", "EPERM", "msgget", "raw syscall() of an unlisted call"),
+    ("inline-unlisted", "EPERM", "msgget", "an inline syscall instruction"),
+    ("io_uring", "EPERM", "io_uring_setup", "io_uring_setup"),
+    ("ptrace", "EPERM", "ptrace", "ptrace(PTRACE_TRACEME)"),
+    ("netlink", "EPERM", "socket", "socket(AF_NETLINK)"),
+    ("vsock", "EPERM", "socket", "socket(AF_VSOCK)"),
+    ("second-filter", "EPERM", "seccomp", "a second seccomp filter (to blind the logger)"),
+    ("prctl-seccomp", "EPERM", "prctl", "prctl(PR_SET_SECCOMP)"),
+    ("signal-sigsys", "EPERM", "signal", "signal(SIGSYS) through libc"),
+    ("personality", "EPERM", "personality", "personality(READ_IMPLIES_EXEC)"),
+    ("clone3", "ENOSYS", None, "clone3 (ENOSYS, so libc falls back to clone)"),
+    ("openat2", "ENOSYS", None, "openat2 (ENOSYS, so libc falls back to openat)"),
+]
+for op, err, ev_op, what in CASES:
+    r = run([OPS, op], profile=PROFILE, mode="enforce")
+    failed = r.rc == 1 and f"errno={err}" in r.stderr
+    if ev_op:
+        ev = [e for e in r.find(type="violation") if e.get("op") == ev_op and
+              e.get("category") in ("syscall",)]
+        tap.ok(failed and ev and ev[0].get("action") == "blocked",
+               f"{what}: fails with {err} and is logged", r.diag())
+    else:
+        tap.ok(failed, f"{what}: fails with {err}", r.diag())
+
+# A raw rt_sigaction(SIGSYS) cannot be refused by the filter (exec'd programs must install
+# their own handler under it): it silences the log, but trapped calls still never run.
+r = run([OPS, "raw-sigaction-sigsys"], profile=PROFILE, mode="enforce")
+tap.ok(r.rc != 0 and "result=OK" not in r.stderr,
+       "a raw rt_sigaction(SIGSYS) replaces the logger, but trapped calls still do not run",
+       r.diag())
+
+for op, what in (("x32", "an x32 syscall number"), ("int80", "a 32-bit int 0x80 syscall")):
+    r = run([OPS, op], profile=PROFILE, mode="enforce")
+    tap.ok(r.rc == -31, f"{what}: the process is killed (SIGSYS)", r.diag())
+
+r = run([OPS, "early-thread"], profile=PROFILE, mode="enforce",
+        env={"SYS_OPS_EARLY_THREAD": "1"})
+tap.ok("thread result=ERR errno=EPERM" in r.stderr and r.find(type="violation", op="msgget"),
+       "a thread started before the filter is covered (TSYNC)", r.diag())
+
+r = run([OPS, "raw-unlisted"], profile=PROFILE, mode="alert")
+tap.ok(r.rc == 0 and seccomp_layer(r).get("status") == "active",
+       "alert: an unlisted call runs (the kernel logs it)", r.diag())
+r = run([OPS, "raw-unlisted"], profile=PROFILE, mode="enforce",
+        env={"FNGUARD_SECCOMP_ERRNO": "1"})
+tap.ok(r.rc == 1 and "errno=EPERM" in r.stderr and not r.find(type="violation"),
+       "errno-only filters (for programs with their own SIGSYS handler) deny silently", r.diag())
+
+# Children inherit the filter instead of stacking another.
+script = ("import subprocess; subprocess.run([%r, 'raw-unlisted'])" % OPS)
+r = run([sys.executable, "-c", script], profile=write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"], "syscalls": ["@lambda-runtime"],
+    "files": [{"path": HELPERS + "/**", "allow": "r"}, {"path": sys.base_prefix + "/**", "allow": "r"}],
+    "exec": [{"path": OPS}]}, "py.json"), mode="enforce")
+tap.ok(len(r.find(type="start")) == 1 and "errno=EPERM" in r.stderr and
+       r.find(type="violation", op="msgget"),
+       "a child inherits the filter (one start event) and its trapped call is logged", r.diag())
+
+# ---- degraded start: seccomp refused ----
+# The launcher (the "platform") runs without the shim and installs its filter first.
+UNSHIMMED = {"preload": False, "env": {"LAUNCH_PRELOAD": LIB}}
+r = run([LAUNCH, OPS, "raw-unlisted"], profile=PROFILE, mode="enforce", **UNSHIMMED)
+layer = seccomp_layer(r)
+tap.ok(r.rc == 0 and layer.get("status") == "unavailable" and layer.get("error") == "EPERM",
+       "seccomp refused: the function runs and the start event says unavailable (EPERM)",
+       r.diag())
+deny = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"], "syscalls": ["@lambda-runtime"],
+                         "files": [{"path": HELPERS + "/**", "allow": "r"}]}, "deny.json")
+fops = os.path.join(HELPERS, "file-ops")
+r = run([LAUNCH, fops, "open-r", os.path.join(W, "py.json")], profile=deny, mode="enforce",
+        **UNSHIMMED)
+tap.ok(r.rc == 1 and "errno=EACCES" in r.stderr and r.find(type="violation", category="file"),
+       "seccomp refused: the libc layer's rules still hold", r.diag())
+r = run([LAUNCH, OPS, "listed"], profile=REQUIRE, mode="enforce", **UNSHIMMED)
+tap.ok(r.rc == 126 and r.find(type="error"),
+       "seccomp refused with require: [seccomp]: the process refuses to start (126)", r.diag())
+
+# ---- bundles ----
+bundle = os.path.join(W, "p.fgb")
+p = subprocess.run([FNGUARD, "compile", "--format", "bundle", "-o", bundle, PROFILE],
+                   capture_output=True, text=True,
+                   env=dict(os.environ, FNGUARD_PROFILE_PATH=os.path.join(os.path.dirname(BUILD), "profiles")))
+tap.ok(p.returncode == 0 and os.path.getsize(bundle) > 1000, "fnguard compile --format bundle",
+       p.stderr)
+r = run([OPS, "raw-unlisted"], profile=bundle, mode="enforce")
+tap.ok(r.rc == 1 and "precompiled" in seccomp_layer(r).get("reason", "") and
+       r.find(type="violation", op="msgget"),
+       "a bundle installs its precompiled filter and traps like a compiled one", r.diag())
+st = r.find(type="start")
+r2 = run([OPS, "listed"], profile=PROFILE, mode="enforce")
+st2 = r2.find(type="start")
+tap.ok(st and st2 and st[0]["profile"]["hash"] == st2[0]["profile"]["hash"],
+       "a bundle carries the same profile (same hash) as its JSON", r.diag())
+with open(bundle, "r+b") as f:
+    f.seek(200)
+    b = f.read(1)
+    f.seek(200)
+    f.write(bytes([b[0] ^ 0xff]))
+r = run([OPS, "listed"], profile=bundle, mode="enforce")
+err = r.find(type="error")
+tap.ok(r.rc == 126 and err and "checksum" in err[0].get("detail", ""),
+       "a damaged bundle is refused (checksum), fail closed", r.diag())
+
+sys.exit(tap.done())
