@@ -100,7 +100,8 @@ def main():
         json.dump({"fnguard": 1, "extends": ["lambda-base"],
                    "files": [{"path": work + "/data/**", "allow": "r"},
                              {"path": ROOT + "/build/**", "allow": "r"}]
-                   + [{"path": f"/srv/app{i}/**", "allow": "r"} for i in range(200)]}, f)
+                   + [{"path": f"/srv/app{i}/**", "allow": "r"} for i in range(200)],
+                   "exec": [{"path": os.path.join(BUILD, "tests", "bench", "bench-calls")}]}, f)
     calls = os.path.join(BUILD, "tests", "bench", "bench-calls")
     out.append("## Added cost of an allowed call (libc layer, enforce mode)\n")
     out.append("`bench-calls OP PATH` loops 200 000 calls; the profile is lambda-base plus "
@@ -118,6 +119,17 @@ def main():
             ma, mb = statistics.median(a), statistics.median(b)
             out.append(f"| {op} | {kind} | {ma:.0f} | {mb:.0f} | {mb - ma:.0f} | "
                        f"{mb / ma:.2f} |")
+    # The seccomp layer: an unconditionally allowed syscall under the filter.
+    scprofile = os.path.join(work, "seccomp.json")
+    with open(scprofile, "w") as f:
+        json.dump({"fnguard": 1, "extends": ["lambda-base"], "syscalls": ["@lambda-runtime"],
+                   "files": [{"path": work + "/data/**", "allow": "r"},
+                             {"path": ROOT + "/build/**", "allow": "r"}]}, f)
+    for op, path, what in (("getpid", target, "syscall(SYS_getpid), seccomp filter"),
+                           ("stat", target, "stat, libc layer + seccomp filter")):
+        a, b = interleave([calls, op, path], env_bare(), env_shim(scprofile), parse=parse)
+        ma, mb = statistics.median(a), statistics.median(b)
+        out.append(f"| {what} | absolute | {ma:.0f} | {mb:.0f} | {mb - ma:.0f} | {mb / ma:.2f} |")
     a, b = interleave([calls, "stat", target], env_bare(), env_bare(), parse=parse)
     out.append(f"| stat (control: bare vs bare) | absolute | {statistics.median(a):.0f} | "
                f"{statistics.median(b):.0f} | {statistics.median(b) - statistics.median(a):.0f}"
@@ -132,15 +144,25 @@ def main():
     python = sys.executable
     pyprofile = os.path.join(work, "python.json")
     with open(pyprofile, "w") as f:
-        json.dump({"fnguard": 1, "extends": ["lambda-base"],
+        json.dump({"fnguard": 1, "extends": ["lambda-base"], "syscalls": ["@lambda-runtime"],
                    "files": [{"path": sys.base_prefix + "/**", "allow": "r"},
                              {"path": "/usr/**", "allow": "r"}]}, f)
+    pybundle = os.path.join(work, "python.fgb")
+    subprocess.run([os.path.join(BUILD, "tools", "fnguard"), "compile", "--format", "bundle",
+                    "-o", pybundle, pyprofile], check=True,
+                   env=dict(os.environ, FNGUARD_PROFILE_PATH=os.path.join(ROOT, "profiles")))
+    node = subprocess.run(["sh", "-c", "command -v node"], capture_output=True,
+                          text=True).stdout.strip()
     out.append("| command | bare CPU ms | fnguard CPU ms | CPU ratio | bare wall ms | "
                "fnguard wall ms | wall ratio |")
     out.append("|---|---:|---:|---:|---:|---:|---:|")
-    rows = [("python3 -c pass", [python, "-c", "pass"], env_shim(pyprofile)),
+    rows = [("python3 -c pass, JSON profile (filter compiled at start)", [python, "-c", "pass"],
+             env_shim(pyprofile)),
+            ("python3 -c pass, bundle", [python, "-c", "pass"], env_shim(pybundle)),
             ("python3 -c pass (control: bare vs bare)", [python, "-c", "pass"], env_bare()),
-            ("/bin/true", ["/bin/true"], env_shim(pyprofile))]
+            ("/bin/true, bundle", ["/bin/true"], env_shim(pybundle))]
+    if node:
+        rows.append(("node -e 0, bundle", [node, "-e", "0"], env_shim(pybundle)))
     for name, argv, env_b in rows:
         a, b = interleave(argv, env_bare(), env_b, pairs=max(PAIRS, 20))
         wa = statistics.median(x[0] for x in a) * 1e3
