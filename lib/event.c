@@ -12,6 +12,7 @@
 #include "clock_fmt.h"
 #include "config.h"
 #include "event.h"
+#include "lambda_ctx.h"
 #include "rate_limit.h"
 #include "seccomp_layer.h"
 #include "shim.h"
@@ -118,7 +119,16 @@ static void head(struct json_line *jl, const char *type, const char *level)
 	json_line_strz(jl, "type", type);
 }
 
-/* function, version, traceId, pid, tid, exe, seq — the tail every line ends with. */
+/* The invocation this thread works for (lambda_ctx.c), when there is one. */
+static void request_id_field(struct json_line *jl)
+{
+	char id[LAMBDA_CTX_REQUEST_ID_MAX];
+	size_t len = lambda_ctx_request_id(id, sizeof(id));
+	if (len)
+		json_line_str(jl, "requestId", id, len);
+}
+
+/* function, version, requestId, traceId, pid, tid, exe, seq — the tail every line ends with. */
 static void tail(struct json_line *jl)
 {
 	const char *trace = env_lookup("_X_AMZN_TRACE_ID");
@@ -127,6 +137,7 @@ static void tail(struct json_line *jl)
 		json_line_strz(jl, "function", shim.function);
 	if (shim.version[0])
 		json_line_strz(jl, "version", shim.version);
+	request_id_field(jl);
 	if (trace)
 		json_line_str_capped(jl, "traceId", trace, strlen(trace), 256);
 	json_line_i64(jl, "pid", (int64_t)syscall(SYS_getpid));

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "judge.h"
+#include "lambda_ctx.h"
 #include "record.h"
 #include "shim.h"
 
@@ -27,6 +28,8 @@ bool judge_act(struct judgement *j)
 		return false;
 
 	atomic_fetch_add(&shim.violations, 1);
+	/* Per-category counts for the Lambda metrics line; alert is the only mode that lets it run. */
+	lambda_ctx_note_violation(cat, mode != POLICY_MODE_ALERT);
 	j->ev.type = "violation";
 	if (j->verdict.rule >= 0 && shim.policy &&
 	    policy_describe_rule(shim.policy, cat, j->verdict.rule, rule, sizeof(rule)) > 0)

@@ -72,6 +72,7 @@
 
 #include "dns_cache.h"
 #include "judge.h"
+#include "lambda_ctx.h"
 #include "path_resolve.h"
 #include "real.h"
 #include "shim.h"
@@ -502,6 +503,8 @@ EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 	}
 	if (guard_sockaddr("connect", fd, sa, len, NET_DIR_OUT, ECONNREFUSED) < 0)
 		return -1;
+	/* Lambda: follow Runtime API connections for the request id (lambda_ctx.c). */
+	lambda_ctx_on_connect(fd, sa, len);
 	return real.connect(fd, sa, len);
 }
 

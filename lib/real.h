@@ -127,7 +127,15 @@ struct mmsghdr;
 	X(int, system, (const char *))                                                           \
 	X(FILE *, popen, (const char *, const char *))                                           \
 	X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                   \
-	X(sighandler_t, signal, (int, sighandler_t))
+	X(sighandler_t, signal, (int, sighandler_t))                                             \
+	X(ssize_t, read, (int, void *, size_t))                                                  \
+	X(ssize_t, __read_chk, (int, void *, size_t, size_t))                                    \
+	X(ssize_t, recv, (int, void *, size_t, int))                                             \
+	X(ssize_t, __recv_chk, (int, void *, size_t, size_t, int))                               \
+	X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *))         \
+	X(ssize_t, __recvfrom_chk,                                                               \
+	  (int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *))                    \
+	X(ssize_t, recvmsg, (int, struct msghdr *, int))
 
 #define REAL_MEMBER(ret, name, params) ret(*name) params;
 struct real_symbols {

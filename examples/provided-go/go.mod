@@ -1,0 +1,3 @@
+module example.com/fnguard-provided-go
+
+go 1.22
