@@ -1,8 +1,21 @@
 // SPDX-License-Identifier: MIT
-/* fnguard record — learn a profile from a real run. */
+/*
+ * fnguard record — learn a profile from a real run.
+ *
+ * Two sources, one profile: the learn events (read from a pipe the shim
+ * writes them to, and passed on to where they would have gone), which say
+ * when each behaviour was first seen and how often; and the profile the
+ * shim itself writes at exit, which holds what events can lose (the rate
+ * limiter summarises bursts, lines are cut at 4 KiB). The events are the
+ * same lines `fnguard learn` reads from CloudWatch, so both commands build
+ * the same profile from the same run.
+ */
 #include <errno.h>
-#include <getopt.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,164 +23,260 @@
 
 #include "cli.h"
 #include "launch.h"
-#include "learn.h"
+#include "learn-cli.h"
+#include "learn_log.h"
 
 static void record_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: fnguard record -o OUT.json [--extends NAME]... [--name NAME] -- CMD [ARG...]\n\n"
-		"Runs CMD (and everything it starts) in record mode and writes the profile\n"
-		"it learned to OUT.json (replacing it). Rules already allowed by the\n"
-		"profiles named with --extends are left out, and those profiles become the\n"
-		"result's \"extends\". Learn events are printed as JSON lines as they happen.\n\n"
-		"Options:\n"
-		"  -o, --output OUT    where to write the profile (required)\n"
-		"  -e, --extends NAME  a profile the result extends (repeatable)\n"
-		"  -n, --name NAME     the profile's name\n"
-		"  -h, --help          show this help\n\n"
+		"Usage: fnguard record -o OUT.json [OPTIONS] -- CMD [ARG...]\n\n"
+		"Runs CMD (and everything it starts) under fnguard in record mode and writes\n"
+		"the profile it learned to OUT.json. Rules already allowed by the --extends\n"
+		"profiles are left out and those profiles become the result's \"extends\".\n"
+		"What varies from run to run is generalised (random names under /tmp,\n"
+		"ephemeral ports, $LAMBDA_TASK_ROOT, directories read wholesale, arguments);\n"
+		"see docs/learning.md. The learn events are printed as JSON lines as they\n"
+		"happen (to stdout, or --log).\n\n"
+		"Options:\n" LEARN_CLI_OPTIONS_HELP
+		"  -l, --log DEST         where the events go: stdout (default), stderr or fd:N\n\n"
 		"Examples:\n"
 		"  fnguard record -o fnguard.json --extends lambda-base -- python3 handler.py\n"
-		"  fnguard record -o p.json -- sh -c 'cat /etc/hostname'\n\n"
+		"  fnguard record -o p.json --threshold 4 -- sh -c 'cat /etc/hostname | wc -c'\n"
+		"  fnguard record -o p.json --generalize-aws --name orders -- node index.js\n\n"
 		"Exit status: CMD's; 2 on a usage error or if the profile cannot be written.\n");
 }
 
-static int write_text(const char *path, const char *text)
+struct reader {
+	int fd;	     /* the events pipe */
+	int echo_fd; /* where the events are passed on */
+	struct learner *learner;
+	struct learn_log_stats stats;
+	atomic_bool stop; /* the command is done: drain what is there, then stop */
+	int error;
+};
+
+static void echo(int fd, const char *buf, size_t len)
 {
-	char tmp[PATH_MAX + 8];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	fputs(text, f);
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		int r = -errno;
-		unlink(tmp);
-		return r;
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
 	}
-	return 0;
 }
 
-/* A profile that only extends the given names, to judge what they already allow. */
-static int load_base(const char *const *extends, size_t n, struct policy **ret)
+static int observe(const struct learn_obs *obs, const struct learn_log_event *ev, void *userdata)
 {
-	size_t cap = 64;
-	for (size_t i = 0; i < n; i++)
-		cap += strlen(extends[i]) * 2 + 8;
-	char *text = malloc(cap);
-	if (!text)
-		return -ENOMEM;
-	size_t len = (size_t)snprintf(text, cap, "{\"fnguard\": 1, \"extends\": [");
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(text + len, cap - len, "%s\"%s\"", i ? ", " : "",
-					extends[i]);
-	snprintf(text + len, cap - len, "]}");
-	struct diag_list diags = {0};
-	struct policy_load_opts opts = {.search_path = cli_search_path()};
-	int r = policy_load_buffer("--extends", text, strlen(text), &opts, ret, &diags);
-	for (size_t i = 0; i < diags.n; i++)
-		fprintf(stderr, "fnguard: %s\n", diags.lines[i]);
-	diag_list_clear(&diags);
-	free(text);
-	return r;
+	struct reader *rd = userdata;
+	if (ev->explicit_deny)
+		return 0;
+	return learner_add(rd->learner, obs);
+}
+
+static void take_line(struct reader *rd, const char *line, size_t len)
+{
+	int r = learn_log_parse_line(line, len, observe, rd, &rd->stats);
+	if (r < 0 && !rd->error)
+		rd->error = r;
+}
+
+static void *read_events(void *arg)
+{
+	struct reader *rd = arg;
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+
+	if (!buf) {
+		rd->error = -ENOMEM;
+		return NULL;
+	}
+	for (;;) {
+		struct pollfd pfd = {.fd = rd->fd, .events = POLLIN};
+		int ready = poll(&pfd, 1, 100);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready == 0) {
+			/* A daemon the command left behind may hold the pipe open forever. */
+			if (atomic_load(&rd->stop))
+				break;
+			continue;
+		}
+		if (len + 4096 > cap) {
+			char *m = realloc(buf, cap * 2);
+			if (!m) {
+				rd->error = -ENOMEM;
+				break;
+			}
+			buf = m;
+			cap *= 2;
+		}
+		ssize_t n = read(rd->fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		char *start = buf, *nl;
+		while ((nl = memchr(start, '\n', len - (size_t)(start - buf)))) {
+			echo(rd->echo_fd, start, (size_t)(nl - start) + 1);
+			take_line(rd, start, (size_t)(nl - start));
+			start = nl + 1;
+		}
+		len -= (size_t)(start - buf);
+		memmove(buf, start, len);
+	}
+	if (len) {
+		echo(rd->echo_fd, buf, len);
+		take_line(rd, buf, len);
+	}
+	free(buf);
+	return NULL;
+}
+
+static int echo_destination(const char *dest)
+{
+	char *end;
+	if (!dest || strcmp(dest, "stdout") == 0)
+		return STDOUT_FILENO;
+	if (strcmp(dest, "stderr") == 0)
+		return STDERR_FILENO;
+	if (strncmp(dest, "fd:", 3) == 0) {
+		long n = strtol(dest + 3, &end, 10);
+		if (dest[3] && !*end && n >= 0 && n < INT_MAX && fcntl((int)n, F_GETFD) >= 0)
+			return (int)n;
+	}
+	return -1;
+}
+
+/* Removes the shim's record file and its lock. */
+static void remove_record(const char *path)
+{
+	char lock[PATH_MAX + 48];
+	unlink(path);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	unlink(lock);
 }
 
 int cmd_record(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"extends", required_argument, NULL, 'e'},
-		{"name", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
+		LEARN_CLI_LONG_OPTIONS,
+		{"log", required_argument, NULL, 'l'},
 		{0},
 	};
-	const char *out = NULL, *name = NULL;
-	const char *extends[17] = {0};
-	size_t n_extends = 0;
-	char abs_out[PATH_MAX];
-	int c;
+	struct learn_cli cli;
+	const char *log_dest = getenv("FNGUARD_LOG");
+	char abs_out[PATH_MAX], raw[PATH_MAX + 32], num[16];
+	int c, pipefd[2];
 
+	learn_cli_init(&cli, "record");
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:e:n:h", options, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 'e':
-			if (n_extends == 16) {
-				fprintf(stderr, "fnguard record: at most 16 --extends\n");
-				return EXIT_USAGE;
-			}
-			extends[n_extends++] = optarg;
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		case 'h':
+	while ((c = getopt_long(argc, argv, "+" LEARN_CLI_SHORT_OPTIONS "l:", options, NULL)) !=
+	       -1) {
+		int r = learn_cli_option(&cli, c, optarg);
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r > 0)
+			continue;
+		if (c == 'l') {
+			log_dest = optarg;
+		} else if (c == 'h') {
 			record_usage(stdout);
 			return EXIT_OK;
-		default:
+		} else {
 			record_usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
-	if (!out || optind >= argc) {
+	if (!cli.out || optind >= argc) {
 		fprintf(stderr, "fnguard record: %s\n",
-			!out ? "-o OUT.json is required" : "no command given");
+			!cli.out ? "-o OUT.json is required" : "no command given");
 		record_usage(stderr);
 		return EXIT_USAGE;
 	}
-	struct policy *base = NULL;
-	if (n_extends && load_base(extends, n_extends, &base) < 0)
-		return EXIT_USAGE;
-
-	/* The file must exist for realpath; the shim replaces it at exit. */
-	FILE *f = fopen(out, "w");
-	if (!f || !realpath(out, abs_out)) {
-		fprintf(stderr, "fnguard record: %s: %s\n", out, strerror(errno));
-		policy_free(base);
+	int echo_fd = echo_destination(log_dest);
+	if (echo_fd < 0) {
+		fprintf(stderr,
+			"fnguard record: --log: '%s' is not stdout, stderr or an open fd:N\n",
+			log_dest);
 		return EXIT_USAGE;
 	}
-	fclose(f);
-	unlink(abs_out);
-	setenv("FNGUARD_RECORD_OUT", abs_out, 1);
+
+	/* The output must be writable before CMD runs, not after. */
+	int probe = open(cli.out, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (probe < 0 || !realpath(cli.out, abs_out)) {
+		fprintf(stderr, "fnguard record: %s: %s\n", cli.out, strerror(errno));
+		if (probe >= 0)
+			close(probe);
+		return EXIT_USAGE;
+	}
+	close(probe);
+	snprintf(raw, sizeof(raw), "%s.recording", abs_out);
+	remove_record(raw);
+
+	struct reader rd = {0};
+	if (learner_new(&rd.learner) < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
+		fprintf(stderr, "fnguard record: %s\n", strerror(errno ? errno : ENOMEM));
+		learner_free(rd.learner);
+		return EXIT_USAGE;
+	}
+	/* The write end is CMD's log (inherited); the read end stays ours. */
+	fcntl(pipefd[1], F_SETFD, 0);
+	snprintf(num, sizeof(num), "fd:%d", pipefd[1]);
+	setenv("FNGUARD_LOG", num, 1);
+	setenv("FNGUARD_RECORD_OUT", raw, 1);
 	unsetenv("FNGUARD_PROFILE");
 	if (launch_setup_env(NULL, "record") < 0) {
-		policy_free(base);
+		learner_free(rd.learner);
+		return EXIT_USAGE;
+	}
+	rd.fd = pipefd[0];
+	rd.echo_fd = echo_fd;
+	pthread_t thread;
+	if (pthread_create(&thread, NULL, read_events, &rd) != 0) {
+		fprintf(stderr, "fnguard record: cannot start the event reader\n");
+		learner_free(rd.learner);
 		return EXIT_USAGE;
 	}
 	int status = launch_run(argv + optind);
+	close(pipefd[1]);
+	atomic_store(&rd.stop, true);
+	pthread_join(thread, NULL);
+	close(pipefd[0]);
 	if (status < 0) {
-		policy_free(base);
+		remove_record(raw);
+		learner_free(rd.learner);
 		return 127;
 	}
 
-	struct learner *l = NULL;
+	int r = rd.error;
 	struct diag_list diags = {0};
-	char *text = NULL;
-	size_t dropped = 0;
-	int r = learner_new(&l);
 	if (r == 0) {
-		r = learner_merge_file(l, abs_out, &diags);
+		r = learner_fill_from_file(rd.learner, raw, &diags);
 		if (r == -ENOENT)
-			r = 0; /* nothing was recorded */
+			r = 0; /* nothing was recorded, or the command was killed */
 	}
 	for (size_t i = 0; i < diags.n; i++)
 		fprintf(stderr, "fnguard: %s\n", diags.lines[i]);
 	diag_list_clear(&diags);
-	if (r == 0 && base)
-		dropped = learner_drop_covered(l, base);
-	if (r == 0)
-		r = learner_to_json(l, name, n_extends ? extends : NULL, &text);
-	if (r == 0)
-		r = write_text(abs_out, text);
-	if (r < 0)
-		fprintf(stderr, "fnguard record: cannot write %s: %s\n", out, strerror(-r));
-	else
-		fprintf(stderr, "fnguard: recorded %zu rules into %s (%zu already allowed by %s)\n",
-			learner_size(l), out, dropped, n_extends ? "--extends" : "nothing");
-	unlink(abs_out[0] ? strcat(abs_out, ".lock") : abs_out);
-	free(text);
-	learner_free(l);
-	policy_free(base);
+	remove_record(raw);
+	if (r < 0) {
+		fprintf(stderr, "fnguard record: %s\n", strerror(-r));
+		learner_free(rd.learner);
+		return EXIT_USAGE;
+	}
+	/* Rules only the shim's record holds: the run's phase is the best guess. */
+	learner_set_unknown_phase(rd.learner,
+				  rd.stats.invoke ? LEARNER_PHASE_INVOKE : LEARNER_PHASE_INIT);
+	if (rd.stats.suppressed)
+		fprintf(stderr,
+			"fnguard record: %zu events were rate-limited; the shim's own record "
+			"filled in what they would have said\n",
+			rd.stats.suppressed);
+	r = learn_cli_finish(&cli, rd.learner, rd.stats.function);
+	learner_free(rd.learner);
 	return r < 0 ? EXIT_USAGE : status;
 }

@@ -18,6 +18,12 @@ static const struct command commands[] = {
 	{"compile", cmd_compile, "write the profile's seccomp filter as BPF, PFC or OCI JSON"},
 	{"run", cmd_run, "run a command under fnguard (record, alert or enforce)"},
 	{"record", cmd_record, "run a command in record mode and write the learned profile"},
+	{"learn", cmd_learn, "build a profile from logged events (e.g. a CloudWatch export)"},
+	{"merge", cmd_merge, "write the union of profiles"},
+	{"diff", cmd_diff, "compare two profiles, or a profile with a recording (drift)"},
+#ifdef FNGUARD_HAVE_TRACE
+	{"trace", cmd_trace, "record a command's process tree at the kernel (eBPF, root)"},
+#endif
 };
 
 static void usage(FILE *out)
