@@ -8,7 +8,7 @@
 
 #include "cli.h"
 
-static const char *cli_getvar(const char *name, void *userdata)
+const char *cli_getvar(const char *name, void *userdata)
 {
 	(void)userdata;
 	return getenv(name);

@@ -23,6 +23,9 @@ enum {
  */
 const char *cli_search_path(void);
 
+/* ${VAR} in profiles comes from the environment (policy_load_opts.getvar). */
+const char *cli_getvar(const char *name, void *userdata);
+
 /*
  * Loads a profile and prints every diagnostic to stderr prefixed "fnguard: ".
  * Returns 0 or a negative errno (already reported).

@@ -144,12 +144,6 @@ int learn_cli_read_file(const char *path, char **ret_text, size_t *ret_len)
 	return 0;
 }
 
-static const char *cli_getvar(const char *name, void *userdata)
-{
-	(void)userdata;
-	return getenv(name);
-}
-
 /* A profile that only extends the given names, to judge what they already allow. */
 static int load_base(const struct learn_cli *cli, struct policy **ret)
 {
