@@ -23,6 +23,7 @@
  * is refused with the error the kernel would give, without calling exec, so
  * that creating the file between the check and the exec does not help.
  */
+#include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -335,7 +337,8 @@ static bool act_on(const char *op, const char *target, size_t len, char *const a
 	return block;
 }
 
-static void report_static(const char *op, const char *name, size_t len, char *const argv[])
+static void report_static_why(const char *op, const char *name, size_t len, char *const argv[],
+			      const char *detail)
 {
 	struct shim_event ev = {
 		.type = "coverage",
@@ -343,10 +346,97 @@ static void report_static(const char *op, const char *name, size_t len, char *co
 		.op = op,
 		.target = name,
 		.target_len = len,
-		.detail = STATIC_DETAIL,
+		.detail = detail,
 		.argv = argv,
 	};
 	event_emit(&ev);
+}
+
+static void report_static(const char *op, const char *name, size_t len, char *const argv[])
+{
+	report_static_why(op, name, len, argv, STATIC_DETAIL);
+}
+
+/*
+ * ---- handover of static programs to `fnguard exec` (issue 6) ---------------
+ *
+ * A static program the profile allows (Go, Rust) is not run directly: the
+ * exec runs `fnguard exec --profile $FNGUARD_PROFILE --argv0 ARGV0 --
+ * PROGRAM ARGS...` instead, whose seccomp supervisor judges the program's
+ * file, network and exec calls and logs to the same place. Only for execve
+ * and the exec*() family built on it; posix_spawn, fexecve and execveat
+ * keep today's behaviour (a coverage event).
+ *
+ * The CLI: $FNGUARD_CLI, else next to this library (../tools/fnguard in a
+ * build tree, ../bin/fnguard or ../../bin/fnguard when installed), found at
+ * load time. Without it, or when this process already has a seccomp filter
+ * from the shim (its lockdown refuses seccomp(2), so no supervisor could
+ * attach), the static program runs as before, with a coverage event saying
+ * it runs unsupervised. fnguard itself is started without LD_PRELOAD (the
+ * shim would judge the supervisor's own work); it puts the value back for
+ * the program's children (FNGUARD_EXEC_PRELOAD).
+ */
+#define HANDOVER_PRELOAD "FNGUARD_EXEC_PRELOAD="
+
+static char fnguard_cli[PATH_MAX];
+static __thread bool handover_armed;
+
+static bool executable_file(const char *path)
+{
+	return syscall(SYS_faccessat, AT_FDCWD, path, X_OK) == 0;
+}
+
+__attribute__((constructor)) static void handover_find_cli(void)
+{
+	static const char *const next_to_lib[] = {"../tools/fnguard", "../bin/fnguard",
+						  "../../bin/fnguard"};
+	const char *env = getenv("FNGUARD_CLI");
+	Dl_info info;
+
+	if (env && *env) {
+		if (strlen(env) < sizeof(fnguard_cli) && executable_file(env))
+			strcpy(fnguard_cli, env);
+		return;
+	}
+	if (!dladdr((void *)handover_find_cli, &info) || !info.dli_fname)
+		return;
+	const char *slash = strrchr(info.dli_fname, '/');
+	if (!slash)
+		return;
+	for (size_t i = 0; i < sizeof(next_to_lib) / sizeof(next_to_lib[0]); i++) {
+		int n = snprintf(fnguard_cli, sizeof(fnguard_cli), "%.*s/%s",
+				 (int)(slash - info.dli_fname), info.dli_fname, next_to_lib[i]);
+		if (n > 0 && (size_t)n < sizeof(fnguard_cli) && executable_file(fnguard_cli))
+			return;
+	}
+	fnguard_cli[0] = '\0';
+}
+
+/*
+ * At the static program's judgement (allowed): arms the handover, or says
+ * why there is none. Returns true when no coverage event is needed.
+ */
+static bool handover_arm(const char *op, const char *name, size_t len, char *const argv[])
+{
+	const char *why = NULL;
+	if (strncmp(op, "exec", 4) != 0 || strcmp(op, "execveat") == 0)
+		return false;
+	if (!fnguard_cli[0])
+		why = STATIC_DETAIL "; fnguard exec was not found (set FNGUARD_CLI): it runs "
+				    "unsupervised";
+	else if (!env_lookup("FNGUARD_PROFILE"))
+		why = STATIC_DETAIL "; no profile to hand to fnguard exec: it runs unsupervised";
+	else if (syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0) == 2 &&
+		 env_lookup("FNGUARD_SECCOMP"))
+		why = STATIC_DETAIL
+			"; the shim's seccomp filter refuses seccomp(2), so fnguard "
+			"exec cannot attach: it runs unsupervised (syscall filter only)";
+	if (why) {
+		report_static_why(op, name, len, argv, why);
+		return true;
+	}
+	handover_armed = true;
+	return true;
 }
 
 /*
@@ -398,7 +488,7 @@ static int guard_exec(const char *op, const struct exec_target *t, char *const a
 			goto out;
 		}
 	}
-	if (exe_kind_of(t) == EXE_STATIC)
+	if (exe_kind_of(t) == EXE_STATIC && !handover_arm(op, name, len, argv))
 		report_static(op, name, len, argv);
 out:
 	shim_leave();
@@ -487,11 +577,62 @@ static int run_exec(enum exec_call call, int dirfd, const char *path, char *cons
 	return call_exec_rebuilt(call, dirfd, path, argv, envp, flags);
 }
 
+/*
+ * Runs path under `fnguard exec` (see handover_arm). Returns only when that
+ * exec failed: the caller then runs path itself, reported as unsupervised.
+ */
+__attribute__((noinline)) static void exec_supervised(const char *op, const char *path,
+						      char *const argv[], char *const envp[])
+{
+	char *sv_argv[EXEC_ARGS_MAX];
+	char logfd[CHILD_ENV_LOGFD_LEN];
+	char *fixed[ENV_SLOTS], *out[ENV_SLOTS + 1];
+	char preload[PATH_MAX * 2];
+	size_t argc = 0, n = 0, k = 0;
+
+	handover_armed = false;
+	while (argv && argv[argc])
+		argc++;
+	if (argc + 9 > EXEC_ARGS_MAX || child_env_build(envp, fixed, ENV_SLOTS, logfd) < 0)
+		goto fail;
+	sv_argv[n++] = fnguard_cli;
+	sv_argv[n++] = (char *)"exec";
+	sv_argv[n++] = (char *)"--profile";
+	sv_argv[n++] = (char *)env_lookup("FNGUARD_PROFILE");
+	sv_argv[n++] = (char *)"--argv0";
+	sv_argv[n++] = argc ? argv[0] : (char *)path;
+	sv_argv[n++] = (char *)"--";
+	sv_argv[n++] = (char *)path;
+	for (size_t i = 1; i < argc; i++)
+		sv_argv[n++] = argv[i];
+	sv_argv[n] = NULL;
+	for (size_t i = 0; fixed[i]; i++) {
+		if (strncmp(fixed[i], "LD_PRELOAD=", 11) != 0) {
+			out[k++] = fixed[i];
+			continue;
+		}
+		size_t len = strlen(fixed[i] + 11);
+		if (len + sizeof(HANDOVER_PRELOAD) > sizeof(preload))
+			goto fail;
+		memcpy(preload, HANDOVER_PRELOAD, sizeof(HANDOVER_PRELOAD) - 1);
+		memcpy(preload + sizeof(HANDOVER_PRELOAD) - 1, fixed[i] + 11, len + 1);
+		out[k++] = preload;
+	}
+	out[k] = NULL;
+	call_exec(CALL_EXECVE, AT_FDCWD, fnguard_cli, sv_argv, out, 0);
+fail:
+	report_static_why(op, path, strlen(path), argv,
+			  STATIC_DETAIL
+			  "; fnguard exec could not be started: it runs unsupervised");
+}
+
 static int exec_path(const char *op, const char *path, char *const argv[], char *const envp[])
 {
 	struct exec_target t = {.dirfd = AT_FDCWD, .path = path, .fd = -1};
 	if (guard_exec(op, &t, argv) < 0)
 		return -1;
+	if (handover_armed)
+		exec_supervised(op, path, argv, envp);
 	return run_exec(CALL_EXECVE, AT_FDCWD, path, argv, envp, 0);
 }
 
@@ -598,6 +739,8 @@ static bool try_exec(const char *candidate, void *ctx, bool *eacces)
 	struct exec_target t = {.dirfd = AT_FDCWD, .path = candidate, .fd = -1};
 	if (guard_exec(s->op, &t, s->argv) < 0)
 		return true;
+	if (handover_armed)
+		exec_supervised(s->op, candidate, s->argv, s->envp);
 	run_exec(CALL_EXECVE, AT_FDCWD, candidate, s->argv, s->envp, 0);
 	int err = errno;
 	if (err == ENOEXEC) {

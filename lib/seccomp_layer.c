@@ -254,20 +254,7 @@ int seccomp_layer_start(void)
 	bool from_bundle = false;
 	int r;
 
-	if (!shim.policy) {
-		note(&seccomp_state, LAYER_UNAVAILABLE, 0, "no profile");
-		return 0;
-	}
-	if (policy_rule_count(shim.policy, POLICY_CAT_SYSCALL) == 0) {
-		/* A profile that says nothing about syscalls does not get "deny them all". */
-		note(&seccomp_state, LAYER_UNAVAILABLE, 0, "the profile lists no syscalls");
-		return 0;
-	}
-	if (shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_RECORD) {
-		note(&seccomp_state, LAYER_UNAVAILABLE, 0, "record mode: nothing is filtered");
-		return 0;
-	}
-	if (inherited()) {
+	if (shim.policy && inherited()) {
 		/*
 		 * The filter came with the exec: its traps need this image's
 		 * handler (handlers do not survive exec), and its lockdown would
@@ -282,6 +269,19 @@ int seccomp_layer_start(void)
 		return 0;
 	}
 	probe_notify();
+	if (!shim.policy) {
+		note(&seccomp_state, LAYER_UNAVAILABLE, 0, "no profile");
+		return 0;
+	}
+	if (policy_rule_count(shim.policy, POLICY_CAT_SYSCALL) == 0) {
+		/* A profile that says nothing about syscalls does not get "deny them all". */
+		note(&seccomp_state, LAYER_UNAVAILABLE, 0, "the profile lists no syscalls");
+		return 0;
+	}
+	if (shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_RECORD) {
+		note(&seccomp_state, LAYER_UNAVAILABLE, 0, "record mode: nothing is filtered");
+		return 0;
+	}
 	if (secure_getenv("FNGUARD_NO_SECCOMP")) {
 		note(&seccomp_state, LAYER_UNAVAILABLE, 0, "turned off by FNGUARD_NO_SECCOMP");
 		return 0;

@@ -6,6 +6,7 @@ set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc libc6-dev python3
       libseccomp-dev libcjson-dev libcriterion-dev libbpf-dev
       nodejs   # the lambda suite runs a Node.js function
+      golang-go   # the supervisor suite builds a static Go program
       clang bpftool)  # fnguard trace: the eBPF program and its skeleton
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(hyperfine)

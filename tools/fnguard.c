@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{"learn", cmd_learn, "build a profile from logged events (e.g. a CloudWatch export)"},
 	{"merge", cmd_merge, "write the union of profiles"},
 	{"diff", cmd_diff, "compare two profiles, or a profile with a recording (drift)"},
+	{"exec", cmd_exec, "run a static binary under the seccomp supervisor (Go, Rust)"},
 #ifdef FNGUARD_HAVE_TRACE
 	{"trace", cmd_trace, "record a command's process tree at the kernel (eBPF, root)"},
 #endif

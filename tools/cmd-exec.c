@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fnguard exec — run a program under the seccomp user-notification
+ * supervisor (tools/supervisor/, docs/supervisor.md): the way static
+ * binaries (Go, Rust), which LD_PRELOAD never enters, get the same policy,
+ * events and modes as the shim gives dynamic programs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "cli.h"
+#include "seccomp_filter.h"
+#include "supervisor/sv.h"
+
+#define LOG_FD_FLOOR 1000
+
+static void exec_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: fnguard exec [--profile P] [--mode M] [-o OUT.json] [--log DEST] -- PROGRAM [ARG...]\n\n"
+		"Runs PROGRAM (and everything it starts) under a seccomp supervisor: its\n"
+		"file, network and exec system calls are judged against the profile by\n"
+		"this process, which performs the allowed ones itself, and events are\n"
+		"written as JSON lines (default: this process's stdout). For static\n"
+		"binaries (Go, Rust), which the preload library cannot enter.\n\n"
+		"Options:\n"
+		"  -p, --profile P   the profile (default: $FNGUARD_PROFILE; none = record)\n"
+		"  -m, --mode M      record, alert or enforce (overrides the profile's mode)\n"
+		"  -o, --output OUT  record mode: write the learned profile to OUT (it\n"
+		"                    extends P, without what P already allows)\n"
+		"  -l, --log DEST    stdout, stderr or fd:N\n"
+		"  -a, --argv0 NAME  run PROGRAM with NAME as its argv[0]\n"
+		"  -h, --help        show this help\n\n"
+		"Examples:\n"
+		"  fnguard exec --profile fnguard.json -- ./bootstrap\n"
+		"  fnguard exec --profile base.json --mode record -o learned.json -- ./server\n"
+		"  fnguard exec --profile learned.json --mode alert -- ./server --port 8080\n\n"
+		"Exit status: PROGRAM's (128+N if killed by signal N); 126/127 if it cannot\n"
+		"be run, 2 on a usage or profile error.\n");
+}
+
+/* PROGRAM as execvp would find it. */
+static int find_program(const char *name, char *buf, size_t size)
+{
+	if (strchr(name, '/')) {
+		snprintf(buf, size, "%s", name);
+		return 0;
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/bin:/usr/bin";
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		struct stat st;
+		int n = snprintf(buf, size, "%.*s%s%s", (int)(end - p), p, end > p ? "/" : "",
+				 name);
+		if (n > 0 && (size_t)n < size && stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(buf, X_OK) == 0)
+			return 0;
+		if (!*end)
+			break;
+		p = end;
+	}
+	return -ENOENT;
+}
+
+static bool same_file(int fd, const char *id)
+{
+	struct stat st;
+	char buf[64];
+	if (fstat(fd, &st) < 0)
+		return false;
+	snprintf(buf, sizeof(buf), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	return strcmp(buf, id) == 0;
+}
+
+/*
+ * Where events go, as the shim decides it (lib/init.c): a log inherited
+ * from a process under fnguard (FNGUARD_LOG_FD, checked by FNGUARD_LOG_ID)
+ * makes this supervisor a descendant that writes there and no `start`;
+ * otherwise --log / FNGUARD_LOG / stdout, and this is the first process.
+ */
+static int setup_log(const char *dest)
+{
+	const char *inherited = getenv("FNGUARD_LOG_FD");
+	const char *id = getenv("FNGUARD_LOG_ID");
+	char *end;
+	int fd = -1;
+
+	if (!dest && inherited && id) {
+		long n = strtol(inherited, &end, 10);
+		sv.root = false;
+		if (*inherited && !*end && n >= 0 && n < 1 << 20 && same_file((int)n, id))
+			sv.log_fd = fcntl((int)n, F_DUPFD_CLOEXEC, LOG_FD_FLOOR);
+		return 0;
+	}
+	sv.root = true;
+	if (!dest)
+		dest = getenv("FNGUARD_LOG");
+	if (!dest || !*dest || strcmp(dest, "stdout") == 0)
+		fd = STDOUT_FILENO;
+	else if (strcmp(dest, "stderr") == 0)
+		fd = STDERR_FILENO;
+	else if (strncmp(dest, "fd:", 3) == 0) {
+		long n = strtol(dest + 3, &end, 10);
+		if (dest[3] && !*end && n >= 0 && n < 1 << 20)
+			fd = (int)n;
+	}
+	if (fd < 0) {
+		fprintf(stderr, "fnguard exec: --log: '%s' is not stdout, stderr or fd:N\n", dest);
+		return -EINVAL;
+	}
+	/* A descriptor of our own, closed in the program (it has its stdout already). */
+	sv.log_fd = fcntl(fd, F_DUPFD_CLOEXEC, LOG_FD_FLOOR);
+	if (sv.log_fd < 0) {
+		fprintf(stderr, "fnguard exec: log descriptor %d: %s\n", fd, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void copy_env(char *dst, size_t size, const char *name)
+{
+	const char *v = getenv(name);
+	snprintf(dst, size, "%s", v ? v : "");
+}
+
+static void probe_kernel(void)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS};
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+	sv.openat2 = fd >= 0;
+	if (fd >= 0)
+		close(fd);
+	char v = '0';
+	fd = open("/proc/sys/fs/protected_symlinks", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, &v, 1) != 1)
+			v = '1';
+		close(fd);
+	}
+	sv.protected_symlinks = v != '0';
+	atomic_store(&sv.addfd_send, true);
+}
+
+/* Can this process get a listener at all? (The child's install is the real test.) */
+static int probe_notify(void)
+{
+	struct seccomp_notif_sizes sizes;
+	if (getenv("FNGUARD_NO_USER_NOTIF")) {
+		sv.notify_layer =
+			(struct sv_layer){false, 0, "turned off by FNGUARD_NO_USER_NOTIF"};
+		return -1;
+	}
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0) {
+		sv.notify_layer =
+			(struct sv_layer){false, errno, "SECCOMP_GET_NOTIF_SIZES refused"};
+		return -1;
+	}
+	return 0;
+}
+
+/* A compiled profile (fnguard compile --format bundle) carries its filters. */
+static void *bundle_bytes;
+static struct bundle_view bundle;
+
+static const char *exec_getvar(const char *name, void *userdata)
+{
+	(void)userdata;
+	return getenv(name);
+}
+
+static int load_profile(const char *profile, const char *mode)
+{
+	struct diag_list diags = {0};
+	struct policy_load_opts opts = {.search_path = cli_search_path(), .getvar = exec_getvar};
+	enum policy_mode m = POLICY_MODE_RECORD;
+	bool forced = mode != NULL;
+
+	if (mode && policy_mode_from_string(mode, &m) < 0) {
+		fprintf(stderr, "fnguard exec: unknown mode '%s' (record, alert or enforce)\n",
+			mode);
+		return -EINVAL;
+	}
+	if (!profile) {
+		if (forced && m != POLICY_MODE_RECORD) {
+			fprintf(stderr, "fnguard exec: %s mode needs a profile (--profile)\n",
+				mode);
+			return -EINVAL;
+		}
+		sv.mode = POLICY_MODE_RECORD;
+		for (int c = 0; c < POLICY_CATEGORY_MAX; c++)
+			sv.action[c] = POLICY_MODE_RECORD;
+		return 0;
+	}
+	if (!realpath(profile, sv.profile_path)) {
+		fprintf(stderr, "fnguard exec: %s: %s\n", profile, strerror(errno));
+		return -errno;
+	}
+	int r = bundle_load_policy(sv.profile_path, &opts, &sv.policy, &bundle_bytes, &bundle,
+				   &diags);
+	for (size_t i = 0; i < diags.n; i++)
+		fprintf(stderr, "fnguard: %s\n", diags.lines[i]);
+	if (r < 0 && diags.n == 0)
+		fprintf(stderr, "fnguard: %s: %s\n", sv.profile_path, strerror(-r));
+	diag_list_clear(&diags);
+	if (r < 0)
+		return r;
+	if (forced)
+		policy_set_mode(sv.policy, m);
+	sv.have_profile = true;
+	sv.mode = policy_mode(sv.policy);
+	for (int c = 0; c < POLICY_CATEGORY_MAX; c++)
+		sv.action[c] = policy_action(sv.policy, (enum policy_category)c);
+	snprintf(sv.profile_name, sizeof(sv.profile_name), "%s", policy_name(sv.policy));
+	policy_hash(sv.policy, sv.profile_hash);
+	return 0;
+}
+
+/* The profile's own filter, errno-only (Go dies on SIGSYS). NULL in record mode. */
+static struct seccomp_filter *profile_filter(struct sock_fprog *prog, bool *have)
+{
+	struct seccomp_options o;
+	struct seccomp_filter *f = NULL;
+	struct diag_list diags = {0};
+
+	if (!sv.policy) {
+		sv.seccomp_layer = (struct sv_layer){false, 0, "no profile"};
+		return NULL;
+	}
+	if (policy_rule_count(sv.policy, POLICY_CAT_SYSCALL) == 0) {
+		/* As the shim: a profile that says nothing about syscalls does not deny them all. */
+		sv.seccomp_layer = (struct sv_layer){false, 0, "the profile lists no syscalls"};
+		return NULL;
+	}
+	if (sv.action[POLICY_CAT_SYSCALL] == POLICY_MODE_RECORD) {
+		sv.seccomp_layer = (struct sv_layer){false, 0, "record mode: nothing is filtered"};
+		return NULL;
+	}
+	if (bundle_bytes) {
+		size_t len;
+		bool trap;
+		const struct sock_filter *insns =
+			bundle_program(&bundle, sv.action[POLICY_CAT_SYSCALL], true,
+				       sv_native_arch(), &len, &trap);
+		if (insns && !trap) {
+			/* Precompiled: no libseccomp at start. Nothing to free. */
+			prog->filter = (struct sock_filter *)insns;
+			prog->len = (unsigned short)len;
+			*have = true;
+			return NULL;
+		}
+	}
+	seccomp_options_init(&o, sv.policy);
+	o.errno_only = true;
+	int r = seccomp_filter_build(sv.policy, &o, &f, &diags);
+	for (size_t i = 0; i < diags.n; i++)
+		fprintf(stderr, "fnguard exec: %s\n", diags.lines[i]);
+	diag_list_clear(&diags);
+	if (r < 0) {
+		sv.seccomp_layer = (struct sv_layer){false, -r, "the filter could not be compiled"};
+		return NULL;
+	}
+	size_t len;
+	prog->filter = (struct sock_filter *)seccomp_filter_program(f, &len);
+	prog->len = (unsigned short)len;
+	*have = true;
+	return f;
+}
+
+static void note_child(const struct sv_child *c, bool have_main, bool tried_notify)
+{
+	if (have_main)
+		sv.seccomp_layer =
+			c->main_err == 0
+				? (struct sv_layer){true, 0,
+						    "installed; denials return EPERM (errno-only)"}
+				: (struct sv_layer){false, c->main_err,
+						    "seccomp(SECCOMP_SET_MODE_FILTER) refused"};
+	if (!tried_notify)
+		return;
+	if (c->notify_err == 0)
+		sv.notify_layer = (struct sv_layer){
+			true, 0,
+			c->killable ? "supervising file, network and exec calls"
+				    : "supervising file, network and exec calls; without "
+				      "WAIT_KILLABLE_RECV (kernel < 5.19) a signal can make a "
+				      "performed call run twice"};
+	else
+		sv.notify_layer = (struct sv_layer){
+			false, c->notify_err,
+			"seccomp(SECCOMP_FILTER_FLAG_NEW_LISTENER) refused: only the syscall "
+			"filter applies, file, network and exec calls are not judged"};
+}
+
+int cmd_exec(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"profile", required_argument, NULL, 'p'},
+		{"mode", required_argument, NULL, 'm'},
+		{"output", required_argument, NULL, 'o'},
+		{"log", required_argument, NULL, 'l'},
+		{"argv0", required_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *profile = getenv("FNGUARD_PROFILE"), *mode = NULL, *out = NULL, *log = NULL;
+	const char *argv0 = NULL;
+	char program[PATH_MAX], out_abs[PATH_MAX];
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+p:m:o:l:a:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			argv0 = optarg;
+			break;
+		case 'p':
+			profile = optarg;
+			break;
+		case 'm':
+			mode = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'l':
+			log = optarg;
+			break;
+		case 'h':
+			exec_usage(stdout);
+			return EXIT_OK;
+		default:
+			exec_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "fnguard exec: no program given\n");
+		exec_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (profile && !*profile)
+		profile = NULL;
+	if (!mode)
+		mode = getenv("FNGUARD_MODE") && *getenv("FNGUARD_MODE") ? getenv("FNGUARD_MODE")
+									 : NULL;
+	sv.start_ns = sv_now_mono();
+	sv.self = getpid();
+	sv.listener = -1;
+	sv.log_fd = -1;
+	if (load_profile(profile, mode) < 0)
+		return EXIT_USAGE;
+	if (out) {
+		if (sv.mode != POLICY_MODE_RECORD) {
+			fprintf(stderr, "fnguard exec: -o is for record mode (--mode record)\n");
+			return EXIT_USAGE;
+		}
+		/* The file must be creatable now, not only at the end of the run. */
+		int fd = open(out, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0 || !realpath(out, out_abs)) {
+			fprintf(stderr, "fnguard exec: %s: %s\n", out, strerror(errno));
+			return EXIT_USAGE;
+		}
+		close(fd);
+	}
+	if (setup_log(log) < 0)
+		return EXIT_USAGE;
+	if (find_program(argv[optind], program, sizeof(program)) < 0) {
+		fprintf(stderr, "fnguard exec: %s: command not found\n", argv[optind]);
+		return 127;
+	}
+	/*
+	 * Started by the shim's handover (lib/exec_ops.c) without LD_PRELOAD:
+	 * the program's own children get it back.
+	 */
+	const char *preload = getenv("FNGUARD_EXEC_PRELOAD");
+	if (preload) {
+		setenv("LD_PRELOAD", preload, 1);
+		unsetenv("FNGUARD_EXEC_PRELOAD");
+	}
+	if (argv0)
+		argv[optind] = (char *)argv0;
+	copy_env(sv.function, sizeof(sv.function), "AWS_LAMBDA_FUNCTION_NAME");
+	copy_env(sv.version, sizeof(sv.version), "AWS_LAMBDA_FUNCTION_VERSION");
+	if (sv_event_init() < 0 || sv_table_init() < 0) {
+		fprintf(stderr, "fnguard exec: cannot set up the supervisor\n");
+		return EXIT_USAGE;
+	}
+	probe_kernel();
+	sv.arch = sv_native_arch();
+
+	struct sock_fprog main_prog = {0}, notify_prog = {0};
+	bool have_main = false;
+	struct seccomp_filter *main_filter = profile_filter(&main_prog, &have_main);
+	struct sock_filter *notify_insns = NULL;
+	size_t notify_len = 0;
+	bool try_notify = probe_notify() == 0 && sv_filter_build(&notify_insns, &notify_len) == 0;
+	if (try_notify) {
+		notify_prog.filter = notify_insns;
+		notify_prog.len = (unsigned short)notify_len;
+	}
+
+	struct sv_child child;
+	signal(SIGPIPE, SIG_IGN);
+	int r = sv_launch_child(program, argv + optind, have_main ? &main_prog : NULL,
+				try_notify ? &notify_prog : NULL, &child);
+	seccomp_filter_free(main_filter);
+	free(notify_insns);
+	if (r == -ECHILD) {
+		/* Its filters refused what the child does before exec (write, read). */
+		fprintf(stderr,
+			"fnguard exec: %s could not start under the profile's filter "
+			"(does \"syscalls\" list write, read and execve?)\n",
+			program);
+		return 126;
+	}
+	if (r < 0) {
+		fprintf(stderr, "fnguard exec: cannot start %s: %s\n", program, strerror(-r));
+		return 126;
+	}
+	note_child(&child, have_main, try_notify);
+	sv.child = child.pid;
+	sv.listener = child.listener;
+	atomic_store(&sv.initial_exec, true);
+
+	if (sv.policy && policy_requires(sv.policy, "seccomp") && !sv.seccomp_layer.active) {
+		sv_event_error("the profile requires the seccomp layer, which is unavailable",
+			       sv.seccomp_layer.reason, sv.seccomp_layer.error);
+		sv_launch_release(&child, false);
+		sv_launch_wait(&child);
+		return 126;
+	}
+	if (sv.root)
+		sv_event_start(program);
+	else if (!sv.notify_layer.active)
+		sv_event_emit(NULL, &(struct sv_event){
+					    .type = "coverage",
+					    .category = POLICY_CAT_EXEC,
+					    .op = "fnguard exec",
+					    .target = program,
+					    .target_len = strlen(program),
+					    .detail = sv.notify_layer.reason,
+				    });
+	if (sv.listener >= 0 && (r = sv_loop_start()) < 0) {
+		sv_event_error("the supervisor could not start its workers", NULL, -r);
+		sv_launch_release(&child, false);
+		sv_launch_wait(&child);
+		return 126;
+	}
+	sv_launch_release(&child, true);
+	int status = sv_launch_wait(&child);
+
+	sv_event_flush();
+	const char *record_out = getenv("FNGUARD_RECORD_OUT");
+	if (!out && record_out && *record_out && sv.mode == POLICY_MODE_RECORD) {
+		/* Under `fnguard record`: merged with what the other processes learned. */
+		int n = sv_record_merge(record_out);
+		if (n < 0)
+			sv_event_error("could not write the recorded profile", record_out, -n);
+	}
+	if (out) {
+		int n = sv_record_write(out_abs, sv.have_profile ? sv.profile_path : NULL);
+		if (n < 0) {
+			fprintf(stderr, "fnguard exec: cannot write %s: %s\n", out, strerror(-n));
+			return EXIT_USAGE;
+		}
+		fprintf(stderr, "fnguard exec: recorded %d rules into %s\n", n, out);
+	}
+	return status;
+}

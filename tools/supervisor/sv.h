@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sv — the inside of `fnguard exec`, the seccomp user-notification
+ * supervisor (DESIGN.md "Layers: supervisor", docs/supervisor.md).
+ *
+ * One process-wide state (struct sv_state, set up before the first
+ * notification and read-only afterwards, except counters and the learner),
+ * a pool of worker threads that each receive a notification, read its
+ * arguments from the target's memory, judge them with the policy_check_*
+ * functions and answer. Nothing here ever answers CONTINUE after judging a
+ * pointer argument: files are opened and changed by the supervisor itself,
+ * sockets are driven through a duplicate (pidfd_getfd). execve is the one
+ * exception (an exec cannot be done on someone else's behalf): sv_exec.c
+ * says what is done about it.
+ *
+ * The supervisor issues its own system calls raw (syscall(2)): they are
+ * exactly the kernel's semantics, and a preload library that might be
+ * loaded into the supervisor never sees them.
+ */
+#pragma once
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "json_line.h"
+#include "policy.h"
+
+/* Syscall numbers the table and the filter know about (both architectures stay below). */
+#define SV_MAX_NR 1024
+
+/*
+ * The first number of the calls added after the table was written
+ * (setxattrat, getxattrat, listxattrat, removexattrat, open_tree_attr,
+ * file_getattr, file_setattr, ...). Several take paths the supervisor would
+ * not see: they fail with ENOSYS and programs fall back to the calls it
+ * judges. Numbers from 424 on are shared by x86_64 and aarch64.
+ */
+#define SV_FIRST_UNKNOWN 463
+
+struct learner;
+struct sv_req;
+
+/* What the start event says about one layer. */
+struct sv_layer {
+	bool active;
+	int error;	    /* errno when not active, 0 if none */
+	const char *reason; /* static English */
+};
+
+struct sv_state {
+	struct policy *policy; /* NULL: no profile, record everything */
+	bool have_profile;
+	enum policy_mode mode;
+	enum policy_mode action[POLICY_CATEGORY_MAX];
+	char profile_path[PATH_MAX];
+	char profile_name[129];
+	char profile_hash[17];
+	char function[128];
+	char version[64];
+
+	int log_fd;		  /* events go here; -1: dropped and counted */
+	bool root;		  /* first fnguard process of the tree: writes `start` */
+	int listener;		  /* the seccomp notification fd; -1 when unavailable */
+	pid_t self;		  /* the supervisor's pid */
+	pid_t child;		  /* the target's first process */
+	uint32_t arch;		  /* AUDIT_ARCH_* of the notifications served */
+	atomic_bool initial_exec; /* the child's own execve of the target is still to come */
+
+	/* What the kernel can do, probed once. */
+	atomic_bool addfd_send; /* SECCOMP_ADDFD_FLAG_SEND (5.14) */
+	bool openat2;		/* openat2(2) with RESOLVE_NO_MAGICLINKS (5.6) */
+	bool protected_symlinks;
+
+	struct sv_layer seccomp_layer, notify_layer;
+	uint64_t start_ns;
+
+	/* record mode */
+	pthread_mutex_t learn_lock;
+	struct learner *learner;
+
+	atomic_uint_fast64_t seq;
+	atomic_uint_fast64_t dropped;
+	atomic_uint_fast64_t violations;
+	atomic_uint_fast64_t blocked;
+	atomic_uint_fast64_t served;
+};
+
+extern struct sv_state sv;
+
+/* A handler's answer: >= 0 the call's return value, < 0 an errno, or SV_REPLIED. */
+#define SV_REPLIED INT64_MIN
+
+typedef int64_t (*sv_handler_fn)(struct sv_req *req);
+
+/* One supervised system call. */
+struct sv_call {
+	const char *name;
+	sv_handler_fn fn;
+};
+
+/* Per-notification scratch: owned by one worker, reused for each request. */
+struct sv_req {
+	struct seccomp_notif *n;
+	const struct sv_call *call;
+	pid_t tid;  /* the calling thread, as the notification names it */
+	pid_t tgid; /* its process; 0 until sv_req_tgid() */
+	char exe[PATH_MAX];
+	bool have_exe;
+	char buf[4][PATH_MAX]; /* paths as read, and their lexical names */
+	char out[2][PATH_MAX]; /* canonical names */
+	void *big;	       /* a growable buffer (argv, message data) */
+	size_t big_size;
+};
+
+/* The result of a raw system call as 0/value or -errno. */
+static inline long sv_raw(long r)
+{
+	return r < 0 ? -errno : r;
+}
+
+/* ---- sv_table.c ---------------------------------------------------------- */
+
+/* Resolves every supervised call for the native architecture. Returns 0 or -errno. */
+int sv_table_init(void);
+
+/* The call with number nr, or NULL. */
+const struct sv_call *sv_table_lookup(int nr);
+
+/* How the notify filter treats a number: its action (SECCOMP_RET_*), see sv_filter.c. */
+enum sv_route {
+	SV_ROUTE_ALLOW = 0,   /* left to the profile's own filter */
+	SV_ROUTE_NOTIFY,      /* always to the supervisor */
+	SV_ROUTE_NOTIFY_DEST, /* sendto: only with a destination or MSG_FASTOPEN */
+	SV_ROUTE_EPERM,	      /* the credentials are pinned */
+	SV_ROUTE_ENOSYS,      /* a path-bearing call the supervisor does not serve */
+};
+
+/* The route of number nr on the native architecture. */
+enum sv_route sv_table_route(int nr);
+
+/* ---- sv_filter.c ----------------------------------------------------------- */
+
+/*
+ * Builds the notify filter for the native architecture. Caller frees
+ * *ret_prog. Returns 0 or -ENOMEM.
+ */
+int sv_filter_build(struct sock_filter **ret_prog, size_t *ret_len);
+
+/* AUDIT_ARCH_* of this build (the only architecture supervised). */
+uint32_t sv_native_arch(void);
+
+/* ---- sv_mem.c ---------------------------------------------------------------- */
+
+/* True while the notification is pending (the thread still waits in its call). */
+bool sv_req_valid(const struct sv_req *req);
+
+/* Copies len bytes at the target's addr. Returns 0, -EFAULT or -ESRCH. */
+int sv_mem_read(const struct sv_req *req, uint64_t addr, void *buf, size_t len);
+
+/*
+ * Copies the NUL-terminated string at addr into buf (size bytes). Returns
+ * its length, -EFAULT, or -ENAMETOOLONG when no NUL is found in size bytes.
+ */
+ssize_t sv_mem_read_str(const struct sv_req *req, uint64_t addr, char *buf, size_t size);
+
+/* Writes len bytes to the target's addr (a result buffer). Returns 0, -EFAULT or -ESRCH. */
+int sv_mem_write(const struct sv_req *req, uint64_t addr, const void *buf, size_t len);
+
+/* req->big with room for size bytes. Returns it, or NULL (ENOMEM). */
+void *sv_req_big(struct sv_req *req, size_t size);
+
+/* The calling thread's process (Tgid in /proc/TID/status). Returns > 0 or -errno. */
+pid_t sv_req_tgid(struct sv_req *req);
+
+/* The target's umask (Umask in /proc/TID/status), or -errno. */
+int sv_req_umask(const struct sv_req *req);
+
+/* The target's executable (for events). Borrowed until the request ends. */
+const char *sv_req_exe(struct sv_req *req);
+
+/* ---- sv_loop.c ----------------------------------------------------------------- */
+
+/* Starts the worker pool on sv.listener. Returns 0 or -errno. */
+int sv_loop_start(void);
+
+/*
+ * Injects fd into the target as the call's return value, atomically where
+ * the kernel can (ADDFD with SEND). Takes ownership of fd. Returns
+ * SV_REPLIED, or a negative errno to answer with instead.
+ */
+int64_t sv_reply_fd(struct sv_req *req, int fd, bool cloexec);
+
+/*
+ * Before something that may block for long: makes sure another worker
+ * receives the next notifications (see sv_loop.c). Cheap when repeated.
+ */
+void sv_handoff(void);
+
+/* Lets the call run in the kernel (execve only: see sv_exec.c). Returns SV_REPLIED. */
+int64_t sv_reply_continue(struct sv_req *req);
+
+/* ---- handlers ------------------------------------------------------------------- */
+
+/* The calls each module serves, ending with a NULL name. */
+extern const struct sv_call sv_file_calls[];
+extern const struct sv_call sv_attr_calls[];
+extern const struct sv_call sv_net_calls[];
+extern const struct sv_call sv_exec_calls[];
+
+/* ---- small helpers ------------------------------------------------------------- */
+
+uint64_t sv_now_mono(void);
+
+/* "/proc/self/fd/N" for one of the supervisor's own descriptors. */
+void sv_fd_path(int fd, char buf[32]);
+
+/* ---- sv_event.c: events in the shim's format (docs/events.md) -------------------- */
+
+enum sv_action {
+	SV_ACTION_NONE = 0,
+	SV_ACTION_BLOCKED, /* enforce: the call failed */
+	SV_ACTION_LOGGED,  /* alert: the call ran */
+	SV_ACTION_LEARNED, /* record: the call ran and was learned */
+};
+
+struct sv_event;
+/* Writes the "tip" object's members (the profile fragment that would allow it). */
+typedef void (*sv_tip_fn)(struct json_line *jl, const struct sv_event *ev);
+
+struct sv_event {
+	const char *type; /* "violation", "learn", "coverage" */
+	enum policy_category category;
+	const char *op;	    /* the system call */
+	const char *target; /* path, address, program (any bytes) */
+	size_t target_len;
+	const char *access; /* file rights wanted ("rw"), or NULL */
+	const char *proto;  /* network: "tcp" or "udp", or NULL */
+	const char *rule;   /* the deciding rule, or NULL */
+	const char *detail; /* extra English, or NULL */
+	enum sv_action action;
+	sv_tip_fn tip;
+	const void *tip_data;
+	char *const *argv; /* exec: the argument vector, or NULL */
+};
+
+/* What record mode learns from a call (see policy/learn.h). */
+struct sv_learn {
+	enum {
+		SV_LEARN_NONE,
+		SV_LEARN_FILE,
+		SV_LEARN_IP,
+		SV_LEARN_UNIX,
+		SV_LEARN_EXEC,
+	} kind;
+	unsigned rights;
+	const char *name; /* FILE/UNIX/EXEC path */
+	int family;
+	unsigned char addr[16];
+	int port;
+	int proto; /* enum net_proto */
+	bool inbound;
+	char *const *argv;
+};
+
+struct sv_judgement {
+	struct sv_event ev;
+	struct policy_verdict verdict;
+	struct sv_learn learn;
+};
+
+/* Prepares the rate limiter and the record-mode state. Returns 0 or -errno. */
+int sv_event_init(void);
+
+/*
+ * Acts on j (verdict filled): emits the learn or violation event and
+ * returns true when the call must fail (enforce mode, denied). Record and
+ * alert mode never block. The rule's description is filled in here.
+ */
+bool sv_judge(struct sv_req *req, struct sv_judgement *j);
+
+/* Writes an event about the target thread of req (NULL: no target). Rate-limited. */
+void sv_event_emit(struct sv_req *req, const struct sv_event *ev);
+
+/* The cold-start record for program (root supervisor only). */
+void sv_event_start(const char *program);
+
+/* An `error` event: what went wrong (static text), a detail (or NULL), an errno. */
+void sv_event_error(const char *what, const char *detail, int error);
+
+/* Writes every pending `suppressed` summary (exit). */
+void sv_event_flush(void);
+
+/* The tip writers: file (target, access), exec (target, argv). */
+void sv_tip_file(struct json_line *jl, const struct sv_event *ev);
+void sv_tip_exec(struct json_line *jl, const struct sv_event *ev);
+
+/*
+ * Writes what record mode learned to out (replaced atomically), extending
+ * extends (an absolute profile path, or NULL) and leaving out what the
+ * loaded profile already allows. Returns the number of rules or -errno.
+ */
+int sv_record_write(const char *out, const char *extends);
+
+/*
+ * Merges what record mode learned into out (FNGUARD_RECORD_OUT of `fnguard
+ * record`), under the same lock the shim takes (out.lock). Returns the
+ * number of rules or -errno.
+ */
+int sv_record_merge(const char *out);
+
+/* ---- sv_path.c: what a path argument names and leads to --------------------- */
+
+/* A path argument, read from the target and named. */
+struct sv_path {
+	const char *raw; /* as the target gave it */
+	int base;   /* our O_PATH fd of the directory a relative raw starts from, or AT_FDCWD */
+	char *name; /* lexical: absolute, normalised, /proc/<tgid> written /proc/self */
+	size_t name_len;
+	int name_err;	/* 0 when name is valid */
+	bool need_real; /* where it leads must be judged too (links may be planted there) */
+};
+
+/* What a path leads to: an object (fd) or a directory entry (parent, last). */
+struct sv_obj {
+	int fd;	    /* O_PATH: the object; -1 when it does not exist (or entry mode) */
+	int parent; /* O_PATH: the directory holding the entry; -1 in object mode */
+	char last[NAME_MAX + 2];
+	char *canon; /* where it leads (caller's buffer), /proc/<tgid> as /proc/self */
+	size_t canon_len;
+	bool have_canon;
+};
+
+enum {
+	SV_PATH_FOLLOW = 1,   /* a final symlink is followed */
+	SV_PATH_EMPTY_OK = 2, /* "" names the dirfd itself (AT_EMPTY_PATH) */
+};
+
+/*
+ * Reads the path at addr (relative to the target's dirfd, or its cwd for
+ * AT_FDCWD) into raw_buf and names it into name_buf (both PATH_MAX).
+ * Returns 0, or the errno the call itself would fail with (-EFAULT,
+ * -ENAMETOOLONG, -ENOENT for "", -EBADF for a bad dirfd). A path that
+ * cannot be named (deleted cwd, too long once joined) returns 0 with
+ * p->name_err set.
+ */
+int sv_path_read(struct sv_req *req, int dirfd, uint64_t addr, char *raw_buf, char *name_buf,
+		 struct sv_path *p);
+
+/*
+ * Names raw_buf (a path the supervisor already holds, e.g. a unix socket's)
+ * as sv_path_read() does. Returns 0 or -errno.
+ */
+int sv_path_set(struct sv_req *req, int dirfd, char *raw_buf, char *name_buf, struct sv_path *p);
+
+/*
+ * The object p leads to, as an O_PATH descriptor (flags: SV_PATH_FOLLOW).
+ * o->canon (canon_buf, PATH_MAX) is filled when p->need_real. Returns 0 or
+ * the errno the kernel's own lookup would give.
+ */
+int sv_path_object(struct sv_req *req, const struct sv_path *p, unsigned flags, char *canon_buf,
+		   struct sv_obj *o);
+
+/* sv_path_open_direct()'s "take the careful way": outside the errno range. */
+#define SV_CAREFUL (-5000)
+
+/*
+ * Opens p with flags (no O_CREAT) in one step, where nothing needs judging
+ * beyond the lexical name: no links can be planted on the way and no /proc
+ * is involved. Returns the fd, the open's -errno, or SV_CAREFUL when the
+ * careful way (sv_path_object, then a reopen) must be taken.
+ */
+int sv_path_open_direct(const struct sv_path *p, int flags);
+
+/*
+ * The directory entry p names: its parent directory (symlinks on the way
+ * followed) and last component, which is not looked at. Returns 0 or -errno.
+ */
+int sv_path_entry(struct sv_req *req, const struct sv_path *p, char *canon_buf, struct sv_obj *o);
+
+/*
+ * Where a creating call (O_CREAT without O_EXCL) acts: the existing object
+ * (o->fd >= 0), or else the entry it would create, after a dangling final
+ * symlink when follow (o->fd == -1, o->parent set). Returns 0 or -errno.
+ */
+int sv_path_create(struct sv_req *req, const struct sv_path *p, unsigned flags, char *canon_buf,
+		   struct sv_obj *o);
+
+/* Closes what p and o hold. */
+void sv_path_close(struct sv_path *p);
+void sv_obj_close(struct sv_obj *o);
+
+/* Writes /proc/<tgid>... as /proc/self... in place (rules name /proc/self). */
+size_t sv_proc_self_alias(struct sv_req *req, char *buf, size_t len);
+
+/* ---- sv_launch.c: the target's first process ---------------------------------- */
+
+struct sv_child {
+	pid_t pid;
+	int listener;	/* the notification fd (ours), -1 when unavailable */
+	int main_err;	/* installing the profile's filter: 0 done, errno, -1 not tried */
+	int notify_err; /* installing the notify filter: 0 done, errno, -1 not tried */
+	bool killable;	/* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV was accepted */
+	int report_fd, go_fd;
+	sigset_t saved_mask;
+};
+
+/*
+ * Starts the child that will run path with argv: it sets no_new_privs,
+ * installs main (the profile's filter; NULL: none) and notify (NULL: none)
+ * and reports back, then waits for sv_launch_go(). The child shares the
+ * supervisor's descriptor table until it execs (CLONE_FILES), which is how
+ * the listener reaches the supervisor without a call the filter would
+ * hold. SIGINT, SIGTERM, SIGHUP and SIGCHLD stay blocked in the supervisor
+ * (sv_launch_wait() takes them). Returns 0 or -errno.
+ */
+int sv_launch_child(const char *path, char **argv, const struct sock_fprog *main,
+		    const struct sock_fprog *notify, struct sv_child *ret);
+
+/* Lets the child exec (go) or makes it exit 127 (!go). Returns 0 or -errno. */
+int sv_launch_release(struct sv_child *c, bool go);
+
+/*
+ * Waits for the child, forwarding SIGINT, SIGTERM and SIGHUP to it, and
+ * returns its status in the shell's convention (128+N for a signal).
+ */
+int sv_launch_wait(struct sv_child *c);

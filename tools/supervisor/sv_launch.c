@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The target's first process. It is created with CLONE_FILES: until it
+ * execs, it shares the supervisor's descriptor table, so the listener it
+ * gets from seccomp(SECCOMP_FILTER_FLAG_NEW_LISTENER) is already in the
+ * supervisor's table. Sending it over a socket would need sendmsg, which
+ * the new filter holds for a supervisor that does not have the listener
+ * yet. After installing the filters the child only write()s its report,
+ * read()s the go-ahead and execs (neither read nor write is notified);
+ * exec gives it a table of its own, where the listener (O_CLOEXEC) is
+ * closed.
+ *
+ * Order of installation: the notify filter, then the profile's filter,
+ * which usually denies seccomp(2) itself (precedence between them is by
+ * action, not order: docs/supervisor.md).
+ * The notify filter is installed with WAIT_KILLABLE_RECV where the kernel
+ * has it (5.19): once the supervisor has received a call, only a fatal
+ * signal interrupts it, so a call the supervisor has performed is never
+ * restarted and performed twice (Go preempts threads with SIGURG).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sv.h"
+
+extern char **environ;
+
+struct report {
+	int main_err;
+	int notify_err;
+	int listener;
+	int killable;
+};
+
+static ssize_t full_write(int fd, const void *buf, size_t len)
+{
+	ssize_t n;
+	do
+		n = write(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+static ssize_t full_read(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+static long install(const struct sock_fprog *prog, unsigned long flags)
+{
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
+}
+
+/* The child, between clone and exec: raw calls only, nothing that allocates or locks. */
+__attribute__((noreturn)) static void child_main(const char *path, char **argv,
+						 const struct sock_fprog *main,
+						 const struct sock_fprog *notify, int report_fd,
+						 int go_fd, const sigset_t *mask, pid_t parent)
+{
+	struct report rep = {.main_err = -1, .notify_err = -1, .listener = -1};
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	char go = 0;
+
+	/* The program starts with the signal state the supervisor was started with. */
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGPIPE, &dfl, NULL);
+	/*
+	 * Without its supervisor every notified call would fail with ENOSYS:
+	 * the program goes with it rather than limp on.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+		_exit(127);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		rep.main_err = rep.notify_err = errno;
+		goto report;
+	}
+	if (notify) {
+		long fd = install(notify, SECCOMP_FILTER_FLAG_NEW_LISTENER |
+						  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
+		rep.killable = fd >= 0;
+		if (fd < 0 && errno == EINVAL)
+			fd = install(notify, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+		rep.notify_err = fd < 0 ? errno : 0;
+		rep.listener = fd < 0 ? -1 : (int)fd;
+	}
+	/* Second: the profile's filter usually denies seccomp(2) itself. */
+	if (main)
+		rep.main_err = install(main, 0) < 0 ? errno : 0;
+report:
+	if (full_write(report_fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep) ||
+	    full_read(go_fd, &go, 1) != 1 || !go)
+		_exit(127);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	execve(path, argv, environ);
+	int err = errno;
+	dprintf(STDERR_FILENO, "fnguard exec: %s: %s%s\n", path, strerror(err),
+		err == EPERM ? " (is execve in the profile's \"syscalls\"?)" : "");
+	_exit(err == ENOENT ? 127 : 126);
+}
+
+/*
+ * Reads the child's report. The write end stays open in the shared table,
+ * so a child that dies first (its filter refused the write) is no EOF: its
+ * death is watched for too (pidfd, or waitpid every 50 ms before 5.3).
+ * Returns 0, or -ECHILD when the child died without reporting.
+ */
+static int wait_report(struct sv_child *c, struct report *rep)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+	int status, r = -EIO;
+
+	for (;;) {
+		struct pollfd pfd[2] = {{c->report_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+		int n = poll(pfd, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? -1 : 50);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0 && (pfd[0].revents & POLLIN)) {
+			r = full_read(c->report_fd, rep, sizeof(*rep)) == (ssize_t)sizeof(*rep)
+				    ? 0
+				    : -EIO;
+			break;
+		}
+		if ((n > 0 && (pfd[1].revents & POLLIN)) ||
+		    (pidfd < 0 && waitpid(c->pid, &status, WNOHANG | __WNOTHREAD) == c->pid)) {
+			r = -ECHILD;
+			break;
+		}
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return r;
+}
+
+int sv_launch_child(const char *path, char **argv, const struct sock_fprog *main,
+		    const struct sock_fprog *notify, struct sv_child *ret)
+{
+	int report[2], go[2];
+	sigset_t block;
+	struct report rep;
+
+	*ret = (struct sv_child){.pid = -1, .listener = -1, .report_fd = -1, .go_fd = -1};
+	if (pipe2(report, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		int r = -errno;
+		close(report[0]);
+		close(report[1]);
+		return r;
+	}
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &ret->saved_mask);
+
+	/* fork() with a shared descriptor table; the child has its own copy of memory. */
+	pid_t parent = getpid();
+	long pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, NULL, NULL, 0);
+	if (pid < 0) {
+		int r = -errno;
+		close(report[0]);
+		close(report[1]);
+		close(go[0]);
+		close(go[1]);
+		return r;
+	}
+	if (pid == 0)
+		child_main(path, argv, main, notify, report[1], go[0], &ret->saved_mask, parent);
+
+	ret->pid = (pid_t)pid;
+	ret->report_fd = report[0];
+	ret->go_fd = go[1];
+	int r = wait_report(ret, &rep);
+	if (r < 0) {
+		sv_launch_release(ret, false);
+		return r;
+	}
+	ret->main_err = rep.main_err;
+	ret->notify_err = rep.notify_err;
+	ret->listener = rep.listener;
+	ret->killable = rep.killable;
+	/*
+	 * report[1] and go[0] stay open: closing them here would close them in
+	 * the child too, which still has to read the go-ahead. They are
+	 * O_CLOEXEC, so the program never sees them.
+	 */
+	return 0;
+}
+
+int sv_launch_release(struct sv_child *c, bool go)
+{
+	char byte = go ? 1 : 0;
+	int r = full_write(c->go_fd, &byte, 1) == 1 ? 0 : -EIO;
+	close(c->go_fd);
+	close(c->report_fd);
+	c->go_fd = c->report_fd = -1;
+	return r;
+}
+
+int sv_launch_wait(struct sv_child *c)
+{
+	sigset_t set;
+	siginfo_t si;
+	int status;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	for (;;) {
+		pid_t w = waitpid(c->pid, &status, WNOHANG);
+		if (w == c->pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return 127;
+		if (sigwaitinfo(&set, &si) < 0)
+			continue;
+		if (si.si_signo != SIGCHLD)
+			kill(c->pid, si.si_signo);
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
