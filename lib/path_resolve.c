@@ -117,13 +117,24 @@ int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_
 				return r == -ENOENT ? -EBADF : r;
 		}
 	}
-	r = path_normalize(blen ? base : NULL, path, out->name, sizeof(out->name), &out->name_len);
-	if (r < 0)
-		return r;
+	size_t plen = blen ? 0 : strlen(path);
+	bool dotdot;
+	if (!blen && plen < sizeof(out->name) && path_is_normal(path, plen)) {
+		/* The common case: an absolute path that is already normal. */
+		memcpy(out->name, path, plen + 1);
+		out->name_len = plen;
+		dotdot = false;
+	} else {
+		r = path_normalize(blen ? base : NULL, path, out->name, sizeof(out->name),
+				   &out->name_len);
+		if (r < 0)
+			return r;
+		dotdot = has_dotdot(path);
+	}
 	out->name_len = proc_self_alias(out->name, out->name_len);
 
 	bool links =
-		has_dotdot(path) || starts_with(out->name, out->name_len, "/proc/") ||
+		dotdot || starts_with(out->name, out->name_len, "/proc/") ||
 		starts_with(out->name, out->name_len, "/dev/fd/") ||
 		(shim.policy && policy_path_may_hold_links(shim.policy, out->name, out->name_len));
 	if (!links)

@@ -77,3 +77,27 @@ int path_normalize(const char *base, const char *path, char *buf, size_t size, s
 	*ret_len = o.len;
 	return 0;
 }
+
+_Bool path_is_normal(const char *path, size_t len)
+{
+	if (len == 0 || path[0] != '/')
+		return 0;
+	if (len == 1)
+		return 1;
+	if (path[len - 1] == '/')
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (path[i] != '/')
+			continue;
+		/* A segment starts at i + 1: empty, "." or ".." is not normal. */
+		const char *s = path + i + 1;
+		size_t rest = len - i - 1;
+		if (rest == 0 || s[0] == '/')
+			return 0;
+		if (s[0] == '.' && (rest == 1 || s[1] == '/'))
+			return 0;
+		if (s[0] == '.' && s[1] == '.' && (rest == 2 || s[2] == '/'))
+			return 0;
+	}
+	return 1;
+}

@@ -21,3 +21,10 @@
  * No allocation, async-signal-safe.
  */
 int path_normalize(const char *base, const char *path, char *buf, size_t size, size_t *ret_len);
+
+/*
+ * True when path (len bytes) is absolute and already normal: no empty, "."
+ * or ".." segment and no trailing '/' ("/" itself is normal). One pass, no
+ * allocation: lets callers skip path_normalize() for the common case.
+ */
+_Bool path_is_normal(const char *path, size_t len);

@@ -118,3 +118,23 @@ Test(path_normalize, too_long)
 	cr_expect_eq(path_normalize(big, "../x", out, sizeof(out), &len), 0);
 	cr_expect_str_eq(out, "/x");
 }
+
+Test(path_norm, is_normal_agrees_with_normalize)
+{
+	static const char *const paths[] = {
+		"/",	  "/a",	    "/a/b",	"/a/b/",    "//a",	"/a//b",
+		"/./a",	  "/a/.",   "/a/..",	"/a/../b",  "/..",	"/.hidden",
+		"/a/.b",  "/a/..b", "/a/b..",	"/a/...",   "relative", "",
+		"/a/./b", "/.",	    "/a/b/c.d", "/x/.../y", "/..a/b",	"/a/b//",
+	};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		const char *p = paths[i];
+		char buf[64];
+		size_t len = 0;
+		int r = path_normalize(NULL, p, buf, sizeof(buf), &len);
+		bool same = r == 0 && len == strlen(p) && memcmp(buf, p, len) == 0;
+		cr_assert_eq(path_is_normal(p, strlen(p)), same,
+			     "'%s': is_normal=%d, normalize gives '%s'", p,
+			     path_is_normal(p, strlen(p)), r == 0 ? buf : "(error)");
+	}
+}
