@@ -58,7 +58,7 @@ static const char *env_lookup(const char *name)
  * with SIGPIPE: the signal is blocked around the write and, if the write
  * raised it, consumed (unless the program already had one pending).
  */
-static void write_line(const char *buf, size_t len)
+void event_write_line(const char *buf, size_t len)
 {
 	int fd = atomic_load_explicit(&shim.log_fd, memory_order_relaxed);
 	sigset_t pipe_set, old_mask, pending;
@@ -151,7 +151,7 @@ static void finish(struct json_line *jl)
 {
 	size_t len;
 	if (json_line_finish(jl, &len) == 0)
-		write_line(jl->buf, len);
+		event_write_line(jl->buf, len);
 	else
 		atomic_fetch_add(&shim.dropped, 1);
 }

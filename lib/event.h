@@ -30,7 +30,7 @@ struct shim_event {
 	const char *target; /* path, host:port, program ... (any bytes) */
 	size_t target_len;
 	const char *access; /* file rights wanted ("rw"), or NULL */
-	const char *proto; /* network: "tcp" or "udp", or NULL */
+	const char *proto;  /* network: "tcp" or "udp", or NULL */
 	const char *rule;   /* the deciding rule, or NULL */
 	const char *detail; /* extra English, or NULL */
 	enum event_action action;
@@ -54,6 +54,12 @@ void event_error(const char *what, const char *detail, int error);
 
 /* Writes every pending `suppressed` summary (exit, SIGTERM). */
 void event_flush_suppressed(void);
+
+/*
+ * Writes one finished line to the log fd: one write(2), SIGPIPE blocked and
+ * consumed around it, failures counted in shim.dropped. Async-signal-safe.
+ */
+void event_write_line(const char *buf, size_t len);
 
 /* Prepares the rate limiter (called from shim init and in a fork child). */
 void event_init(void);

@@ -438,39 +438,6 @@ void lambda_ctx_note_violation(enum policy_category category, bool blocked)
 		atomic_fetch_add_explicit(&counters->blocked[category], 1, memory_order_relaxed);
 }
 
-/* One write(2), SIGPIPE-proof, as the event writer does (event.c write_line). */
-static void write_log(const char *buf, size_t len)
-{
-	int fd = atomic_load_explicit(&shim.log_fd, memory_order_relaxed);
-	sigset_t pipe_set, old_mask, pending;
-
-	if (fd < 0) {
-		atomic_fetch_add(&shim.dropped, 1);
-		return;
-	}
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
-	sigpending(&pending);
-	bool was_pending = sigismember(&pending, SIGPIPE);
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = write(fd, buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0 && errno == EPIPE && !was_pending) {
-				struct timespec zero = {0};
-				sigtimedwait(&pipe_set, NULL, &zero);
-			}
-			atomic_fetch_add(&shim.dropped, 1);
-			break;
-		}
-		done += (size_t)n;
-	}
-	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
-}
-
 /*
  * One EMF line: the counts of one category (dimension sets
  * [FunctionName, Category] and [FunctionName], so that an alarm on the
@@ -533,7 +500,7 @@ static void emf_line(const char *category, uint64_t violations, uint64_t blocked
 		json_line_str(&jl, "requestId", request_id, request_id_len);
 	json_line_i64(&jl, "pid", (int64_t)syscall(SYS_getpid));
 	if (json_line_finish(&jl, &len) == 0)
-		write_log(jl.buf, len);
+		event_write_line(jl.buf, len);
 }
 
 /*
