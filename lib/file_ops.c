@@ -45,8 +45,8 @@ int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int fl
 #define D POLICY_RIGHT_DELETE
 
 enum {
-	FOLLOW = 1,	  /* judge where a final symlink leads */
-	MAYBE_CREATE = 2, /* 'c' is needed only if the file does not exist yet */
+	FOLLOW = POLICY_OPEN_FOLLOW,		 /* judge where a final symlink leads */
+	MAYBE_CREATE = POLICY_OPEN_MAYBE_CREATE, /* 'c' only if the file does not exist yet */
 };
 
 static void rights_text(unsigned rights, char buf[5])
@@ -187,44 +187,12 @@ static int verify_fd(const char *op, int fd, unsigned rights)
 	return fd;
 }
 
-static unsigned open_rights(int flags, int *ret_guard_flags)
-{
-	unsigned rights;
-	int g = (flags & O_NOFOLLOW) ? 0 : FOLLOW;
-	switch (flags & O_ACCMODE) {
-	case O_RDONLY:
-		rights = R;
-		break;
-	case O_WRONLY:
-		rights = W;
-		break;
-	default:
-		rights = R | W;
-		break;
-	}
-	if (flags & O_PATH)
-		rights = R;
-	if (flags & O_TRUNC)
-		rights |= W;
-	if ((flags & O_TMPFILE) == O_TMPFILE)
-		rights = C | W; /* an unnamed file in the directory */
-	else if (flags & O_CREAT) {
-		rights |= C;
-		if (!(flags & O_EXCL))
-			g |= MAYBE_CREATE;
-		else
-			g &= ~FOLLOW; /* O_EXCL never follows a final symlink */
-	}
-	*ret_guard_flags = g;
-	return rights;
-}
-
 static int open_common(const char *op, int dirfd, const char *path, int flags, mode_t mode,
 		       int (*call)(int, const char *, int, mode_t))
 {
 	int g;
 	bool verify = false;
-	unsigned rights = open_rights(flags, &g);
+	unsigned rights = policy_open_rights(flags, &g);
 	if (guard_path_verify(op, dirfd, path, rights, g, &verify) < 0)
 		return -1;
 	int fd = call(dirfd, path, flags, mode);
@@ -348,7 +316,7 @@ static FILE *fopen_common(const char *op, const char *path, const char *mode, FI
 			  FILE *(*call)(const char *, const char *, FILE *))
 {
 	int g;
-	unsigned rights = open_rights(fopen_flags(mode), &g);
+	unsigned rights = policy_open_rights(fopen_flags(mode), &g);
 	if (!path) {
 		/* freopen(NULL, mode, f): same file, new mode; judge what the stream is. */
 		char buf[PATH_MAX];

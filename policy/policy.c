@@ -561,6 +561,38 @@ size_t policy_rule_count(const struct policy *pol, enum policy_category category
 
 /* ---- judging -------------------------------------------------------------- */
 
+unsigned policy_open_rights(int flags, int *ret_how)
+{
+	unsigned rights;
+	int how = (flags & O_NOFOLLOW) ? 0 : POLICY_OPEN_FOLLOW;
+	switch (flags & O_ACCMODE) {
+	case O_RDONLY:
+		rights = POLICY_RIGHT_READ;
+		break;
+	case O_WRONLY:
+		rights = POLICY_RIGHT_WRITE;
+		break;
+	default:
+		rights = POLICY_RIGHT_READ | POLICY_RIGHT_WRITE;
+		break;
+	}
+	if (flags & O_PATH)
+		rights = POLICY_RIGHT_READ;
+	if (flags & O_TRUNC)
+		rights |= POLICY_RIGHT_WRITE;
+	if ((flags & O_TMPFILE) == O_TMPFILE) {
+		rights = POLICY_RIGHT_CREATE | POLICY_RIGHT_WRITE; /* unnamed, in the directory */
+	} else if (flags & O_CREAT) {
+		rights |= POLICY_RIGHT_CREATE;
+		if (!(flags & O_EXCL))
+			how |= POLICY_OPEN_MAYBE_CREATE;
+		else
+			how &= ~POLICY_OPEN_FOLLOW; /* O_EXCL never follows a final symlink */
+	}
+	*ret_how = how;
+	return rights;
+}
+
 struct file_walk {
 	const struct file_rule *rules;
 	unsigned rights;

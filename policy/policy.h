@@ -46,6 +46,18 @@ enum policy_on_error {
 
 struct policy;
 
+/* How an open should be judged (policy_open_rights). */
+#define POLICY_OPEN_FOLLOW	 0x1 /* judge where a final symlink leads */
+#define POLICY_OPEN_MAYBE_CREATE 0x2 /* 'c' is needed only if the file does not exist yet */
+
+/*
+ * The rights open(2) flags ask for (DESIGN.md "Rights"): O_RDONLY r,
+ * O_WRONLY w, O_RDWR rw, O_PATH r, O_TRUNC +w, O_CREAT +c (only for a new
+ * file unless O_EXCL), O_TMPFILE cw. *ret_how receives POLICY_OPEN_* bits.
+ * The one definition the shim and the supervisor share.
+ */
+unsigned policy_open_rights(int flags, int *ret_how);
+
 struct policy_load_opts {
 	/* Colon-separated directories searched for "extends" names; NULL = none. */
 	const char *search_path;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,4 +301,23 @@ Test(policy, hash_is_stable_and_content_based)
 	policy_free(a);
 	policy_free(b);
 	policy_free(c);
+}
+
+Test(policy, open_rights)
+{
+	int how;
+	cr_assert_eq(policy_open_rights(O_RDONLY, &how), POLICY_RIGHT_READ);
+	cr_assert_eq(how, POLICY_OPEN_FOLLOW);
+	cr_assert_eq(policy_open_rights(O_RDWR | O_NOFOLLOW, &how),
+		     POLICY_RIGHT_READ | POLICY_RIGHT_WRITE);
+	cr_assert_eq(how, 0);
+	cr_assert_eq(policy_open_rights(O_WRONLY | O_CREAT | O_TRUNC, &how),
+		     POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE);
+	cr_assert_eq(how, POLICY_OPEN_FOLLOW | POLICY_OPEN_MAYBE_CREATE);
+	cr_assert_eq(policy_open_rights(O_WRONLY | O_CREAT | O_EXCL, &how),
+		     POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE);
+	cr_assert_eq(how, 0, "O_EXCL never follows a final symlink");
+	cr_assert_eq(policy_open_rights(O_PATH | O_WRONLY, &how), POLICY_RIGHT_READ);
+	cr_assert_eq(policy_open_rights(O_TMPFILE | O_RDWR, &how),
+		     POLICY_RIGHT_CREATE | POLICY_RIGHT_WRITE);
 }

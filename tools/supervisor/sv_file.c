@@ -179,42 +179,9 @@ int sv_file_entry_path(const struct sv_obj *o, char *buf, size_t size)
 /* ---- open ------------------------------------------------------------------- */
 
 enum {
-	FOLLOW = 1,	  /* a final symlink is followed */
-	MAYBE_CREATE = 2, /* 'c' is needed only if the file does not exist yet */
+	FOLLOW = POLICY_OPEN_FOLLOW,		 /* a final symlink is followed */
+	MAYBE_CREATE = POLICY_OPEN_MAYBE_CREATE, /* 'c' only if the file does not exist yet */
 };
-
-/* The rights an open needs (lib/file_ops.c open_rights). */
-static unsigned open_rights(int flags, int *ret_guard)
-{
-	unsigned rights;
-	int g = (flags & O_NOFOLLOW) ? 0 : FOLLOW;
-	switch (flags & O_ACCMODE) {
-	case O_RDONLY:
-		rights = R;
-		break;
-	case O_WRONLY:
-		rights = W;
-		break;
-	default:
-		rights = R | W;
-		break;
-	}
-	if (flags & O_PATH)
-		rights = R;
-	if (flags & O_TRUNC)
-		rights |= W;
-	if ((flags & O_TMPFILE) == O_TMPFILE)
-		rights = C | W;
-	else if (flags & O_CREAT) {
-		rights |= C;
-		if (!(flags & O_EXCL))
-			g |= MAYBE_CREATE;
-		else
-			g &= ~FOLLOW;
-	}
-	*ret_guard = g;
-	return rights;
-}
 
 /* One open: through openat2 on the path p names (p != NULL), or openat(dirfd, path). */
 static int open_once(const struct sv_path *p, int dirfd, const char *path, int flags, mode_t mode)
@@ -266,7 +233,7 @@ static int64_t do_open(struct sv_req *req, int dirfd, uint64_t addr, int flags, 
 {
 	struct sv_file_arg a;
 	int guard, r, fd;
-	unsigned rights = open_rights(flags, &guard);
+	unsigned rights = policy_open_rights(flags, &guard);
 	bool tmpfile = (flags & O_TMPFILE) == O_TMPFILE;
 
 	arg_init(&a);
