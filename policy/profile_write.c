@@ -12,80 +12,35 @@
 #include <string.h>
 
 #include "profile.h"
+#include "strbuf.h"
 #include "util.h"
 
-struct out {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-};
-
-static void put_mem(struct out *o, const char *s, size_t n)
-{
-	if (o->oom)
-		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 1024;
-		while (o->len + n + 1 > cap)
-			cap *= 2;
-		char *b = realloc(o->buf, cap);
-		if (!b) {
-			o->oom = true;
-			return;
-		}
-		o->buf = b;
-		o->cap = cap;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
-}
-
-static void put(struct out *o, const char *s)
-{
-	put_mem(o, s, strlen(s));
-}
-
-__attribute__((format(printf, 2, 3))) static void putf(struct out *o, const char *fmt, ...)
-{
-	char tmp[256];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		o->oom = true;
-		return;
-	}
-	put_mem(o, tmp, (size_t)n);
-}
-
 /* Strings in a profile are valid UTF-8 without NUL (the reader checked). */
-static void put_string(struct out *o, const char *s)
+static void put_string(struct strbuf *o, const char *s)
 {
-	put(o, "\"");
+	strbuf_put(o, "\"");
 	for (const char *p = s; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c == '"')
-			put(o, "\\\"");
+			strbuf_put(o, "\\\"");
 		else if (c == '\\')
-			put(o, "\\\\");
+			strbuf_put(o, "\\\\");
 		else if (c < 0x20 || c == 0x7f)
-			putf(o, "\\u%04x", c);
+			strbuf_putf(o, "\\u%04x", c);
 		else
-			put_mem(o, p, 1);
+			strbuf_put_mem(o, p, 1);
 	}
-	put(o, "\"");
+	strbuf_put(o, "\"");
 }
 
-static void put_meta(struct out *o, const struct rule_meta *m)
+static void put_meta(struct strbuf *o, const struct rule_meta *m)
 {
 	if (m->seen)
-		putf(o, ", \"seen\": %llu", (unsigned long long)m->seen);
+		strbuf_putf(o, ", \"seen\": %llu", (unsigned long long)m->seen);
 	if (m->phase == PHASE_INIT)
-		put(o, ", \"phase\": \"init\"");
+		strbuf_put(o, ", \"phase\": \"init\"");
 	else if (m->phase == PHASE_INVOKE)
-		put(o, ", \"phase\": \"invoke\"");
+		strbuf_put(o, ", \"phase\": \"invoke\"");
 }
 
 /* ---- sorting ------------------------------------------------------------- */
@@ -176,7 +131,7 @@ static const void **sorted_view(const void *items, size_t n, size_t elem,
 
 /* ---- sections ------------------------------------------------------------ */
 
-static void put_list(struct out *o, const char *key, const struct string_list *l, bool sort,
+static void put_list(struct strbuf *o, const char *key, const struct string_list *l, bool sort,
 		     bool *first)
 {
 	if (!l->n)
@@ -189,17 +144,17 @@ static void put_list(struct out *o, const char *key, const struct string_list *l
 	memcpy(items, l->items, l->n * sizeof(*items));
 	if (sort)
 		qsort(items, l->n, sizeof(*items), cmp_str);
-	putf(o, "%s\n  \"%s\": [", *first ? "" : ",", key);
+	strbuf_putf(o, "%s\n  \"%s\": [", *first ? "" : ",", key);
 	for (size_t i = 0; i < l->n; i++) {
-		put(o, i ? ", " : "");
+		strbuf_put(o, i ? ", " : "");
 		put_string(o, items[i]);
 	}
-	put(o, "]");
+	strbuf_put(o, "]");
 	*first = false;
 	free(items);
 }
 
-static void put_files(struct out *o, const struct profile *p, bool *first)
+static void put_files(struct strbuf *o, const struct profile *p, bool *first)
 {
 	if (!p->n_files)
 		return;
@@ -208,23 +163,23 @@ static void put_files(struct out *o, const struct profile *p, bool *first)
 		o->oom = true;
 		return;
 	}
-	putf(o, "%s\n  \"files\": [", *first ? "" : ",");
+	strbuf_putf(o, "%s\n  \"files\": [", *first ? "" : ",");
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct file_rule *r = v[i];
 		char rights[5];
-		put(o, i ? ",\n    { \"path\": " : "\n    { \"path\": ");
+		strbuf_put(o, i ? ",\n    { \"path\": " : "\n    { \"path\": ");
 		put_string(o, r->path);
 		rights_to_string(r->allow ? r->allow : r->deny, rights);
-		putf(o, ", \"%s\": \"%s\"", r->allow ? "allow" : "deny", rights);
+		strbuf_putf(o, ", \"%s\": \"%s\"", r->allow ? "allow" : "deny", rights);
 		put_meta(o, &r->meta);
-		put(o, " }");
+		strbuf_put(o, " }");
 	}
-	put(o, "\n  ]");
+	strbuf_put(o, "\n  ]");
 	*first = false;
 	free(v);
 }
 
-static void put_net(struct out *o, const struct profile *p, bool *first)
+static void put_net(struct strbuf *o, const struct profile *p, bool *first)
 {
 	if (!p->n_net)
 		return;
@@ -233,40 +188,40 @@ static void put_net(struct out *o, const struct profile *p, bool *first)
 		o->oom = true;
 		return;
 	}
-	putf(o, "%s\n  \"network\": [", *first ? "" : ",");
+	strbuf_putf(o, "%s\n  \"network\": [", *first ? "" : ",");
 	for (size_t i = 0; i < p->n_net; i++) {
 		const struct net_rule_def *d = v[i];
 		const char *kind = d->written_as_host || d->rule.kind == NET_RULE_HOST ? "host"
 				   : d->rule.kind == NET_RULE_CIDR		       ? "cidr"
 										       : "unix";
-		putf(o, "%s{ \"%s\": ", i ? ",\n    " : "\n    ", kind);
+		strbuf_putf(o, "%s{ \"%s\": ", i ? ",\n    " : "\n    ", kind);
 		put_string(o, d->text);
 		if (d->rule.n_ports) {
-			put(o, ", \"ports\": [");
+			strbuf_put(o, ", \"ports\": [");
 			for (size_t k = 0; k < d->rule.n_ports; k++) {
-				put(o, k ? ", " : "");
+				strbuf_put(o, k ? ", " : "");
 				if (d->ports[k].lo == d->ports[k].hi)
-					putf(o, "%u", d->ports[k].lo);
+					strbuf_putf(o, "%u", d->ports[k].lo);
 				else
-					putf(o, "\"%u-%u\"", d->ports[k].lo, d->ports[k].hi);
+					strbuf_putf(o, "\"%u-%u\"", d->ports[k].lo, d->ports[k].hi);
 			}
-			put(o, "]");
+			strbuf_put(o, "]");
 		}
 		if (d->rule.proto == NET_PROTO_TCP)
-			put(o, ", \"proto\": \"tcp\"");
+			strbuf_put(o, ", \"proto\": \"tcp\"");
 		else if (d->rule.proto == NET_PROTO_UDP)
-			put(o, ", \"proto\": \"udp\"");
+			strbuf_put(o, ", \"proto\": \"udp\"");
 		if (d->rule.inbound)
-			put(o, ", \"inbound\": true");
+			strbuf_put(o, ", \"inbound\": true");
 		put_meta(o, &d->meta);
-		put(o, " }");
+		strbuf_put(o, " }");
 	}
-	put(o, "\n  ]");
+	strbuf_put(o, "\n  ]");
 	*first = false;
 	free(v);
 }
 
-static void put_exec(struct out *o, const struct profile *p, bool *first)
+static void put_exec(struct strbuf *o, const struct profile *p, bool *first)
 {
 	if (!p->n_exec)
 		return;
@@ -275,23 +230,23 @@ static void put_exec(struct out *o, const struct profile *p, bool *first)
 		o->oom = true;
 		return;
 	}
-	putf(o, "%s\n  \"exec\": [", *first ? "" : ",");
+	strbuf_putf(o, "%s\n  \"exec\": [", *first ? "" : ",");
 	for (size_t i = 0; i < p->n_exec; i++) {
 		const struct exec_rule *r = v[i];
-		put(o, i ? ",\n    { \"path\": " : "\n    { \"path\": ");
+		strbuf_put(o, i ? ",\n    { \"path\": " : "\n    { \"path\": ");
 		put_string(o, r->path);
 		if (r->argv) {
-			put(o, ", \"argv\": [");
+			strbuf_put(o, ", \"argv\": [");
 			for (size_t k = 0; k < r->argc; k++) {
-				put(o, k ? ", " : "");
+				strbuf_put(o, k ? ", " : "");
 				put_string(o, r->argv[k]);
 			}
-			put(o, "]");
+			strbuf_put(o, "]");
 		}
 		put_meta(o, &r->meta);
-		put(o, " }");
+		strbuf_put(o, " }");
 	}
-	put(o, "\n  ]");
+	strbuf_put(o, "\n  ]");
 	*first = false;
 	free(v);
 }
@@ -300,43 +255,44 @@ static const char *const action_names[POLICY_CATEGORY_MAX] = {"file", "network",
 
 int profile_write_json(const struct profile *p, bool with_extends, char **ret_text)
 {
-	struct out o = {0};
+	struct strbuf o = {0};
 	bool first = false;
 
-	putf(&o, "{\n  \"fnguard\": %u", p->format ? p->format : PROFILE_FORMAT_VERSION);
+	strbuf_putf(&o, "{\n  \"fnguard\": %u", p->format ? p->format : PROFILE_FORMAT_VERSION);
 	if (p->name) {
-		put(&o, ",\n  \"name\": ");
+		strbuf_put(&o, ",\n  \"name\": ");
 		put_string(&o, p->name);
 	}
 	if (with_extends)
 		put_list(&o, "extends", &p->extends, false, &first);
 	if (p->mode >= 0)
-		putf(&o, ",\n  \"mode\": \"%s\"", policy_mode_to_string((enum policy_mode)p->mode));
+		strbuf_putf(&o, ",\n  \"mode\": \"%s\"",
+			    policy_mode_to_string((enum policy_mode)p->mode));
 	bool any_action = false;
 	for (size_t i = 0; i < POLICY_CATEGORY_MAX; i++)
 		any_action |= p->actions[i] >= 0;
 	if (any_action) {
 		bool afirst = true;
-		put(&o, ",\n  \"actions\": { ");
+		strbuf_put(&o, ",\n  \"actions\": { ");
 		for (size_t i = 0; i < POLICY_CATEGORY_MAX; i++) {
 			if (p->actions[i] < 0)
 				continue;
-			putf(&o, "%s\"%s\": \"%s\"", afirst ? "" : ", ", action_names[i],
-			     policy_mode_to_string((enum policy_mode)p->actions[i]));
+			strbuf_putf(&o, "%s\"%s\": \"%s\"", afirst ? "" : ", ", action_names[i],
+				    policy_mode_to_string((enum policy_mode)p->actions[i]));
 			afirst = false;
 		}
-		put(&o, " }");
+		strbuf_put(&o, " }");
 	}
 	if (p->on_error >= 0)
-		putf(&o, ",\n  \"on_error\": \"%s\"",
-		     p->on_error == POLICY_ON_ERROR_OPEN ? "open" : "closed");
+		strbuf_putf(&o, ",\n  \"on_error\": \"%s\"",
+			    p->on_error == POLICY_ON_ERROR_OPEN ? "open" : "closed");
 	put_files(&o, p, &first);
 	put_net(&o, p, &first);
 	put_exec(&o, p, &first);
 	put_list(&o, "syscalls", &p->syscalls, true, &first);
 	put_list(&o, "unsafe", &p->unsafe, true, &first);
 	put_list(&o, "require", &p->require, true, &first);
-	put(&o, "\n}\n");
+	strbuf_put(&o, "\n}\n");
 	if (o.oom) {
 		free(o.buf);
 		return -ENOMEM;

@@ -15,50 +15,10 @@
 
 #include "seccomp_filter.h"
 #include "seccomp_filter_internal.h"
+#include "strbuf.h"
 #include "util.h"
 
-struct out {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-};
-
-static void put(struct out *o, const char *s)
-{
-	size_t n = strlen(s);
-	if (o->oom)
-		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 4096;
-		while (o->len + n + 1 > cap)
-			cap *= 2;
-		char *b = realloc(o->buf, cap);
-		if (!b) {
-			o->oom = true;
-			return;
-		}
-		o->buf = b;
-		o->cap = cap;
-	}
-	memcpy(o->buf + o->len, s, n + 1);
-	o->len += n;
-}
-
-__attribute__((format(printf, 2, 3))) static void putf(struct out *o, const char *fmt, ...)
-{
-	char tmp[256];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		o->oom = true;
-		return;
-	}
-	put(o, tmp);
-}
-
-static void put_action(struct out *o, uint32_t action, const char *key, const char *errno_key,
+static void put_action(struct strbuf *o, uint32_t action, const char *key, const char *errno_key,
 		       const char *indent)
 {
 	const char *name;
@@ -79,9 +39,9 @@ static void put_action(struct out *o, uint32_t action, const char *key, const ch
 		name = "SCMP_ACT_ERRNO";
 		break;
 	}
-	putf(o, "\"%s\": \"%s\"", key, name);
+	strbuf_putf(o, "\"%s\": \"%s\"", key, name);
 	if ((action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO)
-		putf(o, ",\n%s\"%s\": %u", indent, errno_key, action & SECCOMP_RET_DATA);
+		strbuf_putf(o, ",\n%s\"%s\": %u", indent, errno_key, action & SECCOMP_RET_DATA);
 }
 
 struct named_rule {
@@ -105,29 +65,30 @@ static int named_rule_compare(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static void put_conditions(struct out *o, const struct filter_rule *rule)
+static void put_conditions(struct strbuf *o, const struct filter_rule *rule)
 {
-	put(o, ",\n\t\t\t\"args\": [\n");
+	strbuf_put(o, ",\n\t\t\t\"args\": [\n");
 	for (unsigned c = 0; c < rule->n_conds; c++) {
 		const struct filter_cond *fc = &rule->conds[c];
 		if (fc->kind == COND_MASKED32)
-			putf(o,
-			     "\t\t\t\t{ \"index\": %u, \"value\": %llu, \"valueTwo\": %llu, "
-			     "\"op\": \"SCMP_CMP_MASKED_EQ\" }",
-			     fc->arg, (unsigned long long)fc->mask, (unsigned long long)fc->value);
+			strbuf_putf(o,
+				    "\t\t\t\t{ \"index\": %u, \"value\": %llu, \"valueTwo\": %llu, "
+				    "\"op\": \"SCMP_CMP_MASKED_EQ\" }",
+				    fc->arg, (unsigned long long)fc->mask,
+				    (unsigned long long)fc->value);
 		else
-			putf(o,
-			     "\t\t\t\t{ \"index\": %u, \"value\": %llu, \"valueTwo\": 0, "
-			     "\"op\": \"SCMP_CMP_EQ\" }",
-			     fc->arg, (unsigned long long)fc->value);
-		put(o, c + 1 < rule->n_conds ? ",\n" : "\n");
+			strbuf_putf(o,
+				    "\t\t\t\t{ \"index\": %u, \"value\": %llu, \"valueTwo\": 0, "
+				    "\"op\": \"SCMP_CMP_EQ\" }",
+				    fc->arg, (unsigned long long)fc->value);
+		strbuf_put(o, c + 1 < rule->n_conds ? ",\n" : "\n");
 	}
-	put(o, "\t\t\t]");
+	strbuf_put(o, "\t\t\t]");
 }
 
-static void put_entries(struct out *o, const struct named_rule *rules, size_t n)
+static void put_entries(struct strbuf *o, const struct named_rule *rules, size_t n)
 {
-	put(o, "\t\"syscalls\": [");
+	strbuf_put(o, "\t\"syscalls\": [");
 	for (size_t i = 0; i < n;) {
 		const struct filter_rule *rule = rules[i].rule;
 		size_t end = i + 1;
@@ -137,22 +98,22 @@ static void put_entries(struct out *o, const struct named_rule *rules, size_t n)
 			while (end < n && rules[end].rule->n_conds == 0 &&
 			       rules[end].rule->action == rule->action)
 				end++;
-		put(o, i ? ",\n\t\t{\n\t\t\t\"names\": [" : "\n\t\t{\n\t\t\t\"names\": [");
+		strbuf_put(o, i ? ",\n\t\t{\n\t\t\t\"names\": [" : "\n\t\t{\n\t\t\t\"names\": [");
 		for (size_t k = i; k < end; k++)
-			putf(o, "%s\n\t\t\t\t\"%s\"", k > i ? "," : "", rules[k].name);
-		put(o, "\n\t\t\t],\n\t\t\t");
+			strbuf_putf(o, "%s\n\t\t\t\t\"%s\"", k > i ? "," : "", rules[k].name);
+		strbuf_put(o, "\n\t\t\t],\n\t\t\t");
 		put_action(o, rule->action, "action", "errnoRet", "\t\t\t");
 		if (rule->n_conds)
 			put_conditions(o, rule);
-		put(o, "\n\t\t}");
+		strbuf_put(o, "\n\t\t}");
 		i = end;
 	}
-	put(o, n ? "\n\t]\n" : "]\n");
+	strbuf_put(o, n ? "\n\t]\n" : "]\n");
 }
 
 int seccomp_filter_oci_json(const struct seccomp_filter *f, char **ret_text)
 {
-	struct out o = {0};
+	struct strbuf o = {0};
 	struct named_rule *rules = calloc(f->n_rules ? f->n_rules : 1, sizeof(*rules));
 	int r = 0;
 
@@ -168,12 +129,12 @@ int seccomp_filter_oci_json(const struct seccomp_filter *f, char **ret_text)
 	}
 	qsort(rules, f->n_rules, sizeof(*rules), named_rule_compare);
 
-	put(&o, "{\n\t");
+	strbuf_put(&o, "{\n\t");
 	put_action(&o, f->default_action, "defaultAction", "defaultErrnoRet", "\t");
-	putf(&o, ",\n\t\"architectures\": [\"%s\"],\n",
-	     f->arch == AUDIT_ARCH_AARCH64 ? "SCMP_ARCH_AARCH64" : "SCMP_ARCH_X86_64");
+	strbuf_putf(&o, ",\n\t\"architectures\": [\"%s\"],\n",
+		    f->arch == AUDIT_ARCH_AARCH64 ? "SCMP_ARCH_AARCH64" : "SCMP_ARCH_X86_64");
 	put_entries(&o, rules, f->n_rules);
-	put(&o, "}\n");
+	strbuf_put(&o, "}\n");
 	if (o.oom) {
 		r = -ENOMEM;
 		goto out;
