@@ -20,14 +20,6 @@
 #include "bundle.h"
 #include "policy.h"
 
-/* Why a kernel layer is or is not active, for the start event. */
-struct shim_layer {
-	const char *name;
-	bool active;
-	int error;	    /* errno when not active, 0 if not attempted */
-	const char *reason; /* static text, or NULL */
-};
-
 struct shim_state {
 	bool active; /* false: every call passes through untouched */
 	bool root;   /* first fnguard process of the tree: owns the log, writes start */
