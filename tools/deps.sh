@@ -7,9 +7,12 @@ pkgs=(meson ninja-build pkg-config gcc libc6-dev python3
       libseccomp-dev libcjson-dev libcriterion-dev libbpf-dev
       nodejs   # the lambda suite runs a Node.js function
       golang-go   # the supervisor suite builds a static Go program
-      clang bpftool)  # fnguard trace: the eBPF program and its skeleton
+      clang bpftool   # fnguard trace: the eBPF program and its skeleton
+      libclang-rt-14-dev   # libFuzzer for tests/fuzz
+      valgrind clang-tidy)  # the analysis steps of tools/test.sh
 if [ "${1:-}" = "--bench" ]; then
-	pkgs+=(hyperfine)
+	# peers measured side by side and the plot of docs/bench.png
+	pkgs+=(hyperfine strace firejail bubblewrap python3-matplotlib)
 fi
 
 missing=()
