@@ -38,6 +38,10 @@ struct node_pos {
 struct reader {
 	uint32_t *line_starts; /* offset of each line's first byte */
 	size_t n_lines;
+	/* The last position computed: rules come in text order, so columns on a
+	 * long (minified) line are counted on from here, not from the line's start. */
+	size_t lc_offset;
+	unsigned lc_line, lc_col;
 	const char *file;
 	const char *text;
 	size_t len;
@@ -70,11 +74,22 @@ static int index_lines(struct reader *r)
 }
 
 /* Line and column (code points) of an offset: a binary search, then a short count. */
-static void line_col(const struct reader *r, size_t offset, unsigned *ret_line, unsigned *ret_col)
+static void line_col(struct reader *r, size_t offset, unsigned *ret_line, unsigned *ret_col)
 {
 	size_t lo = 0, hi = r->n_lines;
 	if (offset > r->len)
 		offset = r->len;
+	if (r->lc_line && offset >= r->lc_offset &&
+	    (r->lc_line == r->n_lines || offset < r->line_starts[r->lc_line])) {
+		unsigned col = r->lc_col;
+		for (size_t i = r->lc_offset; i < offset; i++)
+			col += ((unsigned char)r->text[i] & 0xc0) != 0x80;
+		r->lc_offset = offset;
+		r->lc_col = col;
+		*ret_line = r->lc_line;
+		*ret_col = col;
+		return;
+	}
 	while (hi - lo > 1) {
 		size_t mid = (lo + hi) / 2;
 		if (r->line_starts[mid] <= offset)
@@ -85,6 +100,9 @@ static void line_col(const struct reader *r, size_t offset, unsigned *ret_line, 
 	unsigned col = 1;
 	for (size_t i = r->line_starts[lo]; i < offset; i++)
 		col += ((unsigned char)r->text[i] & 0xc0) != 0x80;
+	r->lc_offset = offset;
+	r->lc_line = (unsigned)lo + 1;
+	r->lc_col = col;
 	*ret_line = (unsigned)lo + 1;
 	*ret_col = col;
 }
