@@ -25,6 +25,11 @@ void cwd_invalidate(void)
 	atomic_store(&generation, 0);
 }
 
+uint64_t cwd_epoch(void)
+{
+	return atomic_load_explicit(&epoch, memory_order_acquire);
+}
+
 int cwd_get(char *buf, size_t size, size_t *ret_len)
 {
 	uint64_t g1 = atomic_load_explicit(&generation, memory_order_acquire);

@@ -12,12 +12,19 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Copies the current directory into buf. Returns 0, or a negative errno
  * from getcwd (ENOENT when it was deleted, ERANGE). Async-signal-safe.
  */
 int cwd_get(char *buf, size_t size, size_t *ret_len);
+
+/*
+ * A number that changes whenever the program changes directory through libc:
+ * an answer about a relative path is valid while it stays the same.
+ */
+uint64_t cwd_epoch(void);
 
 /* Forgets the cached value (after chdir/fchdir, in a fork child). */
 void cwd_invalidate(void);

@@ -20,10 +20,12 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "cwd.h"
 #include "judge.h"
 #include "path_resolve.h"
 #include "real.h"
 #include "shim.h"
+#include "verdict_cache.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -100,6 +102,25 @@ static bool act_on(const char *op, const char *target, size_t len, unsigned righ
  * The common path: returns 0 to let the call run, -1 when it is blocked
  * (errno = EACCES). errno is preserved otherwise.
  */
+static __thread struct verdict_cache vcache __attribute__((tls_model("initial-exec")));
+
+/* No empty, "." or ".." segment and no trailing '/': joined to the cwd it is normal. */
+static bool plain_relative(const char *p, size_t len)
+{
+	size_t seg = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && p[i] != '/')
+			continue;
+		size_t n = i - seg;
+		if (n == 0 || (n == 1 && p[seg] == '.') ||
+		    (n == 2 && p[seg] == '.' && p[seg + 1] == '.'))
+			return false;
+		seg = i + 1;
+	}
+	return true;
+}
+
 static int guard_path_verify(const char *op, int dirfd, const char *path, unsigned rights,
 			     int flags, bool *ret_verify)
 {
@@ -107,9 +128,28 @@ static int guard_path_verify(const char *op, int dirfd, const char *path, unsign
 	struct policy_verdict v;
 	int saved = errno;
 	bool block = false;
+	bool cacheable = false;
+	size_t len = 0;
+	uint64_t base = 0, hash = 0;
+	const unsigned asked = rights;
 
 	if (!shim_enter())
 		return 0;
+	/* Allowed before, allowed now: the profile is fixed (verdict_cache.h). */
+	if (shim.policy && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD && path && *path &&
+	    (path[0] == '/' || dirfd == AT_FDCWD)) {
+		cacheable = true;
+		len = strlen(path);
+		base = path[0] == '/' ? 0 : cwd_epoch();
+		hash = verdict_cache_hash(path, len, base, rights);
+		if (verdict_cache_lookup(&vcache, hash, path, len, base, rights)) {
+			if (ret_verify)
+				*ret_verify = false;
+			shim_leave();
+			errno = saved;
+			return 0;
+		}
+	}
 	int r = path_resolve(dirfd, path, flags & FOLLOW, &rp);
 	if (r < 0) {
 		/* Cannot say what it names: the call fails by itself or, in enforce, is refused. */
@@ -133,6 +173,10 @@ static int guard_path_verify(const char *op, int dirfd, const char *path, unsign
 	/* The common case costs nothing more: allowed, and not recording. */
 	if (!v.allowed || shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD)
 		block = act_on(op, rp.name, rp.name_len, rights, &v, NULL);
+	else if (cacheable && rp.lexical && rights == asked &&
+		 (base ? plain_relative(path, len) && cwd_epoch() == base
+		       : rp.name_len == len && memcmp(rp.name, path, len) == 0))
+		verdict_cache_store(&vcache, hash, path, len, base, rights);
 	if (ret_verify && shim.policy && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD)
 		*ret_verify = rp.has_real ||
 			      policy_path_may_hold_links(shim.policy, rp.name, rp.name_len);

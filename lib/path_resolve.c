@@ -104,6 +104,7 @@ int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_
 	int r;
 
 	out->has_real = false;
+	out->lexical = false;
 	if (!path || !*path)
 		return -EINVAL;
 	if (path[0] != '/') {
@@ -137,8 +138,10 @@ int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_
 		dotdot || starts_with(out->name, out->name_len, "/proc/") ||
 		starts_with(out->name, out->name_len, "/dev/fd/") ||
 		(shim.policy && policy_path_may_hold_links(shim.policy, out->name, out->name_len));
-	if (!links)
+	if (!links) {
+		out->lexical = true;
 		return 0;
+	}
 	if (blen) {
 		int n = snprintf(joined, sizeof(joined), "%s/%s", base, path);
 		if (n < 0 || (size_t)n >= sizeof(joined))

@@ -24,6 +24,7 @@ struct resolved_path {
 	char real[PATH_MAX]; /* symlinks followed; valid when has_real */
 	size_t real_len;
 	bool has_real; /* real differs from name and must be judged too */
+	bool lexical;  /* no link could be on the way: name is exactly what the kernel opens */
 };
 
 /*

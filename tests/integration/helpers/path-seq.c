@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/*
+ * path-seq OP:PATH...: runs file calls in order in one process and prints
+ * "OP PATH -> 0" or "OP PATH -> errno" per call, so a test can check that an
+ * answer the shim remembered (lib/verdict_cache.h) never outlives what it
+ * was about: a chdir, other rights, another thread. OPs: stat, access,
+ * openr, openw, chdir, fchdir, thread-stat (stat from a new thread),
+ * ln (PATH is TARGET=LINK: LINK is replaced by a symlink to TARGET).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int result(int r)
+{
+	return r < 0 ? errno : 0;
+}
+
+static int open_close(const char *path, int flags)
+{
+	int fd = open(path, flags);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static void *thread_stat(void *arg)
+{
+	struct stat st;
+	return (void *)(long)result(stat(arg, &st));
+}
+
+static int one(const char *op, const char *path)
+{
+	struct stat st;
+
+	if (!strcmp(op, "stat"))
+		return result(stat(path, &st));
+	if (!strcmp(op, "access"))
+		return result(access(path, R_OK));
+	if (!strcmp(op, "openr"))
+		return open_close(path, O_RDONLY);
+	if (!strcmp(op, "openw"))
+		return open_close(path, O_WRONLY);
+	if (!strcmp(op, "chdir"))
+		return result(chdir(path));
+	if (!strcmp(op, "fchdir")) {
+		int fd = open(path, O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			return errno;
+		int r = result(fchdir(fd));
+		close(fd);
+		return r;
+	}
+	if (!strcmp(op, "ln")) {
+		char target[4096];
+		const char *eq = strchr(path, '=');
+		if (!eq || (size_t)(eq - path) >= sizeof(target))
+			return -1;
+		memcpy(target, path, (size_t)(eq - path));
+		target[eq - path] = '\0';
+		unlink(eq + 1);
+		return result(symlink(target, eq + 1));
+	}
+	if (!strcmp(op, "thread-stat")) {
+		pthread_t t;
+		void *ret;
+		if (pthread_create(&t, NULL, thread_stat, (void *)path) != 0)
+			return EAGAIN;
+		pthread_join(t, &ret);
+		return (int)(long)ret;
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		char *colon = strchr(argv[i], ':');
+		if (!colon)
+			return 2;
+		*colon = '\0';
+		int r = one(argv[i], colon + 1);
+		if (r < 0)
+			return 2;
+		printf("%s %s -> %s\n", argv[i], colon + 1, r ? strerrorname_np(r) : "0");
+	}
+	return 0;
+}
