@@ -15,6 +15,7 @@
 #include "judge.h"
 #include "record.h"
 #include "shim.h"
+#include "syscall_ops.h"
 
 extern char **environ;
 
@@ -81,14 +82,14 @@ static bool keep(const char *entry)
 
 static void after_fork_child(void)
 {
-	atomic_store(&image_pid, (int)syscall(SYS_getpid));
+	atomic_store(&image_pid, (int)shim_syscall(SYS_getpid));
 }
 
 static void do_capture(void)
 {
 	bool have_log_id = false;
 
-	atomic_store(&image_pid, (int)syscall(SYS_getpid));
+	atomic_store(&image_pid, (int)shim_syscall(SYS_getpid));
 	/* Captured even when the shim turns out inactive: users check shim.active first. */
 	for (char **e = environ; e && *e; e++) {
 		bool dup = false;
@@ -138,7 +139,7 @@ __attribute__((constructor)) static void child_env_constructor(void)
 
 bool child_env_in_vfork_child(void)
 {
-	return (int)syscall(SYS_getpid) != atomic_load(&image_pid);
+	return (int)shim_syscall(SYS_getpid) != atomic_load(&image_pid);
 }
 
 size_t child_env_count(char *const envp[])

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dns_cache.h"
+#include "syscall_ops.h"
 
 #define DNS_CACHE_SLOTS	 512
 #define DNS_CACHE_WINDOW 16
@@ -200,7 +201,7 @@ int dns_cache_insert(int family, const void *addr, const char *name, size_t len,
 	}
 
 	size_t home = home_slot(key);
-	me = (uint32_t)syscall(SYS_getpid);
+	me = (uint32_t)shim_syscall(SYS_getpid);
 	for (unsigned attempt = 0; attempt < INSERT_ATTEMPTS; attempt++) {
 		struct candidate c = scan_window(home, key, words, len, now_ns);
 		int pick = c.same >= 0 ? c.same : c.unused >= 0 ? c.unused : c.oldest;

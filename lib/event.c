@@ -16,6 +16,7 @@
 #include "rate_limit.h"
 #include "seccomp_layer.h"
 #include "shim.h"
+#include "syscall_ops.h"
 
 extern char **environ;
 
@@ -140,8 +141,8 @@ static void tail(struct json_line *jl)
 	request_id_field(jl);
 	if (trace)
 		json_line_str_capped(jl, "traceId", trace, strlen(trace), 256);
-	json_line_i64(jl, "pid", (int64_t)syscall(SYS_getpid));
-	json_line_i64(jl, "tid", (int64_t)syscall(SYS_gettid));
+	json_line_i64(jl, "pid", (int64_t)shim_syscall(SYS_getpid));
+	json_line_i64(jl, "tid", (int64_t)shim_syscall(SYS_gettid));
 	if (shim.exe[0])
 		json_line_str_capped(jl, "exe", shim.exe, strlen(shim.exe), 512);
 	json_line_u64(jl, "seq", atomic_fetch_add(&shim.seq, 1) + 1);

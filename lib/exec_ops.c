@@ -47,6 +47,7 @@
 #include "real.h"
 #include "record.h"
 #include "shim.h"
+#include "syscall_ops.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -130,7 +131,7 @@ static int target_name(const struct exec_target *t, char *name, size_t size, siz
 static int stat_at(int dirfd, const char *path, struct stat *st, int flags)
 {
 #ifdef SYS_newfstatat
-	return (int)syscall(SYS_newfstatat, dirfd, path, st, flags);
+	return (int)shim_syscall(SYS_newfstatat, dirfd, path, st, flags);
 #else
 	return fstatat(dirfd, path, st, flags); /* 32-bit: the kernel's struct differs */
 #endif
@@ -146,7 +147,7 @@ static int runnable(const struct exec_target *t)
 	 * (fstatat appeared in 2.33), nothing interposed. The shim is inert
 	 * when uid != euid, so the plain access check is the effective one.
 	 */
-	if (t->fd >= 0 && syscall(SYS_fstat, t->fd, &st) < 0)
+	if (t->fd >= 0 && shim_syscall(SYS_fstat, t->fd, &st) < 0)
 		return errno;
 	if (stat_at(t->dirfd, t->path, &st, t->at_flags & AT_SYMLINK_NOFOLLOW) < 0)
 		return errno;
@@ -154,7 +155,7 @@ static int runnable(const struct exec_target *t)
 		return ELOOP;
 	if (!S_ISREG(st.st_mode))
 		return EACCES;
-	if (syscall(SYS_faccessat, t->dirfd, t->path, X_OK) < 0)
+	if (shim_syscall(SYS_faccessat, t->dirfd, t->path, X_OK) < 0)
 		return errno;
 	return 0;
 }
@@ -189,11 +190,11 @@ static bool target_real(const struct exec_target *t, const char *name, size_t le
 	    !(shim.policy && policy_path_may_hold_links(shim.policy, name, len)))
 		return false;
 	int flags = O_PATH | O_CLOEXEC | (t->at_flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0);
-	int fd = (int)syscall(SYS_openat, t->dirfd, t->path, flags);
+	int fd = (int)shim_syscall(SYS_openat, t->dirfd, t->path, flags);
 	if (fd < 0)
 		return false;
 	int r = path_of_fd(fd, real_buf, size, ret_len);
-	syscall(SYS_close, fd);
+	shim_syscall(SYS_close, fd);
 	return r == 0 && (*ret_len != len || memcmp(real_buf, name, len) != 0);
 }
 
@@ -258,7 +259,7 @@ static enum exe_kind exe_kind_of(const struct exec_target *t)
 	enum exe_kind kind = EXE_UNKNOWN;
 	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
 		    (t->at_flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0);
-	int fd = (int)syscall(SYS_openat, t->dirfd, t->path, flags);
+	int fd = (int)shim_syscall(SYS_openat, t->dirfd, t->path, flags);
 	if (fd < 0)
 		return EXE_UNKNOWN;
 	ssize_t n = pread(fd, head, sizeof(head), 0);
@@ -275,7 +276,7 @@ static enum exe_kind exe_kind_of(const struct exec_target *t)
 		else if (native && head[EI_CLASS] == ELFCLASS64 && n == (ssize_t)sizeof(head))
 			kind = elf64_kind(fd, head);
 	}
-	syscall(SYS_close, fd);
+	shim_syscall(SYS_close, fd);
 	return kind;
 }
 
@@ -383,7 +384,7 @@ static __thread bool handover_armed;
 
 static bool executable_file(const char *path)
 {
-	return syscall(SYS_faccessat, AT_FDCWD, path, X_OK) == 0;
+	return shim_syscall(SYS_faccessat, AT_FDCWD, path, X_OK) == 0;
 }
 
 __attribute__((constructor)) static void handover_find_cli(void)
@@ -426,7 +427,7 @@ static bool handover_arm(const char *op, const char *name, size_t len, char *con
 				    "unsupervised";
 	else if (!env_lookup("FNGUARD_PROFILE"))
 		why = STATIC_DETAIL "; no profile to hand to fnguard exec: it runs unsupervised";
-	else if (syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0) == 2 &&
+	else if (shim_syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0) == 2 &&
 		 env_lookup("FNGUARD_SECCOMP"))
 		why = STATIC_DETAIL
 			"; the shim's seccomp filter refuses seccomp(2), so fnguard "

@@ -38,6 +38,7 @@
 #include "lambda_http.h"
 #include "real.h"
 #include "shim.h"
+#include "syscall_ops.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -188,7 +189,7 @@ static void ctx_init(void)
 				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		if (page != MAP_FAILED)
 			counters = page;
-		metrics_owner = (pid_t)syscall(SYS_getpid);
+		metrics_owner = (pid_t)shim_syscall(SYS_getpid);
 		metrics_on = true;
 		atexit(flush_at_exit);
 	}
@@ -498,7 +499,7 @@ static void emf_line(const char *category, uint64_t violations, uint64_t blocked
 	json_line_u64(&jl, "Blocked", blocked);
 	if (request_id_len)
 		json_line_str(&jl, "requestId", request_id, request_id_len);
-	json_line_i64(&jl, "pid", (int64_t)syscall(SYS_getpid));
+	json_line_i64(&jl, "pid", (int64_t)shim_syscall(SYS_getpid));
 	if (json_line_finish(&jl, &len) == 0)
 		event_write_line(jl.buf, len);
 }
@@ -514,7 +515,7 @@ static void metrics_flush(void)
 	char id[LAMBDA_CTX_REQUEST_ID_MAX];
 	bool any = false;
 
-	if (!metrics_on || (pid_t)syscall(SYS_getpid) != metrics_owner)
+	if (!metrics_on || (pid_t)shim_syscall(SYS_getpid) != metrics_owner)
 		return; /* a forked child shares the counters: its parent writes them */
 	for (int c = 0; c < POLICY_CATEGORY_MAX; c++) {
 		v[c] = atomic_exchange(&counters->violations[c], 0);
@@ -630,7 +631,7 @@ static void on_skipped(int fd)
  */
 __attribute__((noinline)) static ssize_t read_tracked(int fd, void *buf, size_t count)
 {
-	ssize_t n = real.read ? real.read(fd, buf, count) : syscall(SYS_read, fd, buf, count);
+	ssize_t n = real.read ? real.read(fd, buf, count) : shim_syscall(SYS_read, fd, buf, count);
 	if (n > 0 && fd_tracked(fd))
 		on_data(fd, buf, (size_t)n);
 	return n;
@@ -647,7 +648,7 @@ __attribute__((noinline)) static ssize_t read_chk_tracked(int fd, void *buf, siz
 							  size_t buflen)
 {
 	ssize_t n = real.__read_chk ? real.__read_chk(fd, buf, count, buflen)
-				    : syscall(SYS_read, fd, buf, count);
+				    : shim_syscall(SYS_read, fd, buf, count);
 	if (n > 0 && fd_tracked(fd))
 		on_data(fd, buf, (size_t)n);
 	return n;
@@ -675,7 +676,7 @@ __attribute__((noinline)) static ssize_t recvfrom_tracked(int fd, void *buf, siz
 							  socklen_t *addr_len)
 {
 	ssize_t n = real.recvfrom ? real.recvfrom(fd, buf, len, flags, addr, addr_len)
-				  : syscall(SYS_recvfrom, fd, buf, len, flags, addr, addr_len);
+				  : shim_syscall(SYS_recvfrom, fd, buf, len, flags, addr, addr_len);
 	after_recv(fd, buf, n, flags);
 	return n;
 }
@@ -717,7 +718,7 @@ EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int 
 __attribute__((noinline)) static ssize_t recvmsg_tracked(int fd, struct msghdr *msg, int flags)
 {
 	ssize_t n =
-		real.recvmsg ? real.recvmsg(fd, msg, flags) : syscall(SYS_recvmsg, fd, msg, flags);
+		real.recvmsg ? real.recvmsg(fd, msg, flags) : shim_syscall(SYS_recvmsg, fd, msg, flags);
 	if (n > 0 && !(flags & MSG_PEEK) && fd_tracked(fd)) {
 		if (flags & MSG_TRUNC)
 			on_skipped(fd);

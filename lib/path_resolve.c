@@ -11,6 +11,7 @@
 #include "path_norm.h"
 #include "path_resolve.h"
 #include "shim.h"
+#include "syscall_ops.h"
 
 /* Rewrites a leading /proc/<our pid> as /proc/self, in place. */
 static size_t proc_self_alias(char *buf, size_t len)
@@ -18,7 +19,7 @@ static size_t proc_self_alias(char *buf, size_t len)
 	char pid[24];
 	if (len < 7 || memcmp(buf, "/proc/", 6) != 0 || buf[6] < '1' || buf[6] > '9')
 		return len;
-	int n = snprintf(pid, sizeof(pid), "/proc/%ld", (long)syscall(SYS_getpid));
+	int n = snprintf(pid, sizeof(pid), "/proc/%ld", (long)shim_syscall(SYS_getpid));
 	if (n <= 0 || len < (size_t)n || memcmp(buf, pid, (size_t)n) != 0 ||
 	    (buf[n] != '/' && buf[n] != '\0'))
 		return len;

@@ -135,7 +135,8 @@ struct mmsghdr;
 	X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *))         \
 	X(ssize_t, __recvfrom_chk,                                                               \
 	  (int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *))                    \
-	X(ssize_t, recvmsg, (int, struct msghdr *, int))
+	X(ssize_t, recvmsg, (int, struct msghdr *, int))                                         \
+	X(long, syscall, (long, ...))
 
 #define REAL_MEMBER(ret, name, params) ret(*name) params;
 struct real_symbols {

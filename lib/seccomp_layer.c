@@ -32,6 +32,7 @@
 #include "seccomp_filter.h"
 #include "seccomp_layer.h"
 #include "shim.h"
+#include "syscall_ops.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -214,7 +215,7 @@ static void probe_notify(void)
 	struct {
 		unsigned short a, b, c;
 	} sizes;
-	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0)
+	if (shim_syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0)
 		note(&notify_state, LAYER_ACTIVE, 0, "available to fnguard exec");
 	else
 		note(&notify_state, LAYER_UNAVAILABLE, errno, "SECCOMP_GET_NOTIF_SIZES refused");
@@ -317,11 +318,13 @@ int seccomp_layer_start(void)
 	struct sock_fprog fprog = {.len = (unsigned short)len,
 				   .filter = (struct sock_filter *)prog};
 	if (uses_trap && install_handler(from_bundle) < 0) {
-		note(&seccomp_state, LAYER_UNAVAILABLE, errno, "the SIGSYS handler could not be set");
+		note(&seccomp_state, LAYER_UNAVAILABLE, errno,
+		     "the SIGSYS handler could not be set");
 		seccomp_filter_free(f);
 		return 0;
 	}
-	long ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog);
+	long ret = shim_syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
+				&fprog);
 	int err = errno;
 	seccomp_filter_free(f);
 	if (ret != 0) {
@@ -354,7 +357,7 @@ bool seccomp_layer_guards_sigsys(void)
 
 /* ---- the handler cannot be replaced ------------------------------------------ */
 
-static bool refuse_sigsys(const char *op)
+bool seccomp_layer_refuse_sigsys(const char *op)
 {
 	struct shim_event ev = {
 		.type = "violation",
@@ -388,7 +391,7 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 				real.sigaction(sig, NULL, old);
 			return 0;
 		}
-		refuse_sigsys("sigaction");
+		seccomp_layer_refuse_sigsys("sigaction");
 		errno = EPERM;
 		return -1;
 	}
@@ -400,7 +403,7 @@ EXPORT sighandler_t signal(int sig, sighandler_t handler)
 	if (sig == SIGSYS && !shim_busy && seccomp_layer_guards_sigsys()) {
 		if (handler == SIG_DFL)
 			return SIG_DFL;
-		refuse_sigsys("signal");
+		seccomp_layer_refuse_sigsys("signal");
 		errno = EPERM;
 		return SIG_ERR;
 	}

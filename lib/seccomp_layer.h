@@ -32,3 +32,9 @@ int seccomp_layer_start(void);
 
 /* True once fnguard's SIGSYS handler is in place (then it is protected). */
 bool seccomp_layer_guards_sigsys(void);
+
+/*
+ * Logs an attempt (by op) to replace or ignore fnguard's SIGSYS handler.
+ * Returns false (and logs nothing) when no handler is guarded.
+ */
+bool seccomp_layer_refuse_sigsys(const char *op);

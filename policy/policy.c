@@ -36,6 +36,8 @@ struct policy {
 	uint64_t hash;
 	char **create_roots; /* literal prefixes of rules granting 'c' */
 	size_t n_create_roots;
+	char **allow_roots; /* literal prefixes of rules granting anything */
+	size_t n_allow_roots;
 };
 
 void policy_default_search_path(const char *env, char *buf, size_t size)
@@ -366,6 +368,40 @@ static int collect_create_roots(struct policy *pol)
 	return 0;
 }
 
+static int collect_allow_roots(struct policy *pol)
+{
+	const struct profile *p = pol->resolved;
+	if (!p->n_files)
+		return 0;
+	pol->allow_roots = calloc(p->n_files, sizeof(*pol->allow_roots));
+	if (!pol->allow_roots)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_files; i++) {
+		if (!p->files[i].allow)
+			continue;
+		char *root = literal_root(p->files[i].glob);
+		if (!root)
+			return -ENOMEM;
+		pol->allow_roots[pol->n_allow_roots++] = root;
+	}
+	return 0;
+}
+
+bool policy_path_is_ancestor(const struct policy *pol, const char *path, size_t len)
+{
+	if (len == 0 || path[0] != '/')
+		return false;
+	for (size_t k = 0; k < pol->n_allow_roots; k++) {
+		const char *root = pol->allow_roots[k];
+		size_t rl = strlen(root);
+		/* "/" is every rooted rule's ancestor; otherwise path + '/' begins the root. */
+		if (len == 1 ? rl > 1
+			     : rl > len && memcmp(root, path, len) == 0 && root[len] == '/')
+			return true;
+	}
+	return false;
+}
+
 bool policy_path_may_hold_links(const struct policy *pol, const char *path, size_t len)
 {
 	for (size_t k = 0; k < pol->n_create_roots; k++)
@@ -428,6 +464,9 @@ static int compile(struct policy *pol, struct diag_list *diags)
 	if (r < 0)
 		return r;
 	r = collect_create_roots(pol);
+	if (r < 0)
+		return r;
+	r = collect_allow_roots(pol);
 	if (r < 0)
 		return r;
 
@@ -500,6 +539,9 @@ void policy_free(struct policy *pol)
 	for (size_t i = 0; i < pol->n_create_roots; i++)
 		free(pol->create_roots[i]);
 	free(pol->create_roots);
+	for (size_t i = 0; i < pol->n_allow_roots; i++)
+		free(pol->allow_roots[i]);
+	free(pol->allow_roots);
 	free(pol);
 }
 

@@ -171,6 +171,16 @@ int policy_check_exec(const struct policy *policy, const char *path, size_t len,
 bool policy_path_may_hold_links(const struct policy *policy, const char *path, size_t len);
 
 /*
+ * True when path (absolute, normalised) is a directory above the literal
+ * part of some allow rule: "/var" and "/var/task" for "/var/task/**". A
+ * program reaches an allowed file through these (realpath() lstat()s each
+ * one, Node.js resolves every module that way), so looking at them (the stat
+ * family, access) is allowed unless a deny rule names them; reading them
+ * (open, opendir) is not. Allocation-free.
+ */
+bool policy_path_is_ancestor(const struct policy *policy, const char *path, size_t len);
+
+/*
  * Judges a system call by name against "syscalls" (groups expanded) and the
  * dangerous set ("unsafe"). rule is the index in "syscalls" that allows it;
  * a dangerous call not listed under "unsafe" is denied with by_deny set.

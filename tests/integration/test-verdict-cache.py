@@ -98,6 +98,24 @@ tap.ok(results(r) == ["0", "0", "0", "EACCES", "EACCES"] and len(denied(r, p("b/
        "a file in a 'c' area replaced by a symlink to a denied file is denied after being allowed",
        r.diag())
 
+# A directory above an allowed path may be looked at (stat), not read: the look is not remembered.
+r = seq("stat:" + W, "stat:" + W, "openr:" + W, "access:" + W, "openr:" + W)
+ev = [e for e in r.events if e.get("type") == "violation" and e.get("target") == W]
+tap.ok(results(r) == ["0", "0", "EACCES", "0", "EACCES"] and len(ev) == 2 and
+       all(e.get("op") == "open" for e in ev),
+       "an ancestor directory: stat and access allowed, open refused each time", r.diag())
+
+# Calls made through libc's syscall() are judged as the function of the same name.
+r = seq("sys-statx:" + p("a/cfg"), "sys-statx:" + p("b/cfg"), "sys-openat:" + p("a/cfg"),
+        "sys-openat:" + p("b/cfg"), "sys-openat2-w:" + p("a/cfg"), "sys-unlink:" + p("a/cfg"))
+ev = denied(r, p("b/cfg"))
+evw = denied(r, p("a/cfg"))
+tap.ok(results(r) == ["0", "EACCES", "0", "EACCES", "EACCES", "EACCES"] and
+       [e.get("op") for e in ev] == ["statx", "openat"] and
+       [e.get("op") for e in evw] == ["openat2", "unlinkat"] and os.path.exists(p("a/cfg")),
+       "syscall(SYS_statx/openat/openat2/unlinkat): judged, denied ones refused and logged",
+       r.diag())
+
 # Alert mode: allowed calls stay quiet, each denied one is logged and runs.
 r = seq("stat:" + p("a/cfg"), "stat:" + p("a/cfg"), "stat:" + p("b/cfg"), "stat:" + p("b/cfg"),
         mode="alert")

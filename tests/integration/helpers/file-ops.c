@@ -15,6 +15,8 @@
 #include <sys/time.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+
+#include "raw_syscall.h"
 #include <utime.h>
 
 int __xstat(int ver, const char *path, struct stat *st);
@@ -41,7 +43,7 @@ static int file_result(FILE *f)
 /* A directory fd obtained behind the shim's back (inherited, or opened before it loaded). */
 static int raw_open_dir(const char *dir)
 {
-	return (int)syscall(SYS_openat, AT_FDCWD, dir, O_RDONLY | O_DIRECTORY);
+	return (int)raw_syscall(SYS_openat, AT_FDCWD, dir, O_RDONLY | O_DIRECTORY);
 }
 
 static int dirfd_of_parent(const char *path, const char **ret_base)

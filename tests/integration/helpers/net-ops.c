@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "raw_syscall.h"
+
 #ifndef MSG_FASTOPEN
 #define MSG_FASTOPEN 0x20000000
 #endif
@@ -159,10 +161,10 @@ static int print_hostent(const struct hostent *h)
 static int raw_listener(const char *addr, struct sockaddr_storage *ss, socklen_t *len)
 {
 	*len = inet_addr_of(addr, "0", ss);
-	int fd = (int)syscall(SYS_socket, ss->ss_family, SOCK_STREAM, 0);
-	if (fd < 0 || syscall(SYS_bind, fd, ss, *len) < 0 || syscall(SYS_listen, fd, 8) < 0)
+	int fd = (int)raw_syscall(SYS_socket, ss->ss_family, SOCK_STREAM, 0);
+	if (fd < 0 || raw_syscall(SYS_bind, fd, ss, *len) < 0 || raw_syscall(SYS_listen, fd, 8) < 0)
 		exit(fail("raw listener"));
-	if (syscall(SYS_getsockname, fd, ss, len) < 0)
+	if (raw_syscall(SYS_getsockname, fd, ss, len) < 0)
 		exit(fail("getsockname"));
 	return fd;
 }
@@ -178,9 +180,9 @@ static void *drain(void *arg)
 {
 	int fd = *(int *)arg;
 	for (;;) {
-		int c = (int)syscall(SYS_accept4, fd, NULL, NULL, 0);
+		int c = (int)raw_syscall(SYS_accept4, fd, NULL, NULL, 0);
 		if (c >= 0)
-			syscall(SYS_close, c);
+			raw_syscall(SYS_close, c);
 	}
 	return NULL;
 }
@@ -219,14 +221,14 @@ static int bench(const char *kind, const char *host, const char *port, int n)
 	for (int run = 0; run < 7; run++) {
 		long long total = 0;
 		for (int i = 0; i < n; i++) {
-			int fd = (int)syscall(SYS_socket, ss.ss_family,
-					      tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+			int fd = (int)raw_syscall(SYS_socket, ss.ss_family,
+						  tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
 			long long t0 = now_ns();
 			int r = connect(fd, (struct sockaddr *)&ss, len);
 			total += now_ns() - t0;
 			if (r < 0)
 				return fail("connect");
-			syscall(SYS_close, fd);
+			raw_syscall(SYS_close, fd);
 		}
 		runs[run] = total / n;
 	}
@@ -340,8 +342,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(op, "listen") == 0 && argc == 4) {
 		len = inet_addr_of(argv[2], argv[3], &ss);
-		fd = (int)syscall(SYS_socket, ss.ss_family, SOCK_STREAM, 0);
-		if (syscall(SYS_bind, fd, &ss, len) < 0)
+		fd = (int)raw_syscall(SYS_socket, ss.ss_family, SOCK_STREAM, 0);
+		if (raw_syscall(SYS_bind, fd, &ss, len) < 0)
 			return fail("raw bind");
 		if (listen(fd, 8) < 0)
 			return fail("listen");
@@ -350,8 +352,8 @@ int main(int argc, char **argv)
 	if (strcmp(op, "accept") == 0 || strcmp(op, "accept4") == 0) {
 		char buf[1];
 		int lfd = raw_listener(argv[2], &ss, &len);
-		int c = (int)syscall(SYS_socket, ss.ss_family, SOCK_STREAM, 0);
-		if (syscall(SYS_connect, c, &ss, len) < 0)
+		int c = (int)raw_syscall(SYS_socket, ss.ss_family, SOCK_STREAM, 0);
+		if (raw_syscall(SYS_connect, c, &ss, len) < 0)
 			return fail("raw connect");
 		fd = op[6] == '4' ? accept4(lfd, NULL, NULL, SOCK_CLOEXEC)
 				  : accept(lfd, NULL, NULL);
@@ -426,7 +428,7 @@ int main(int argc, char **argv)
 			struct in6_addr probe;
 			bool v6 = inet_pton(AF_INET6, argv[3], &probe) == 1;
 			lfd = raw_listener(v6 ? "::1" : "127.0.0.1", &ss, &len);
-			syscall(SYS_listen, lfd, 4096);
+			raw_syscall(SYS_listen, lfd, 4096);
 			snprintf(port, sizeof(port), "%d",
 				 ntohs(((struct sockaddr_in *)&ss)->sin_port));
 			argv[4] = port;

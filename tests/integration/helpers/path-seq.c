@@ -5,14 +5,17 @@
  * answer the shim remembered (lib/verdict_cache.h) never outlives what it
  * was about: a chdir, other rights, another thread. OPs: stat, access,
  * openr, openw, chdir, fchdir, thread-stat (stat from a new thread),
- * ln (PATH is TARGET=LINK: LINK is replaced by a symlink to TARGET).
+ * ln (PATH is TARGET=LINK: LINK is replaced by a symlink to TARGET), and
+ * through libc's syscall(): sys-statx, sys-openat, sys-openat2-w, sys-unlink.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int result(int r)
@@ -57,6 +60,27 @@ static int one(const char *op, const char *path)
 		close(fd);
 		return r;
 	}
+	if (!strcmp(op, "sys-statx")) {
+		struct statx stx;
+		return result((int)syscall(SYS_statx, AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx));
+	}
+	if (!strcmp(op, "sys-openat")) {
+		long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY);
+		if (fd < 0)
+			return errno;
+		close((int)fd);
+		return 0;
+	}
+	if (!strcmp(op, "sys-openat2-w")) {
+		struct open_how how = {.flags = O_WRONLY};
+		long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+		if (fd < 0)
+			return errno;
+		close((int)fd);
+		return 0;
+	}
+	if (!strcmp(op, "sys-unlink"))
+		return result((int)syscall(SYS_unlinkat, AT_FDCWD, path, 0));
 	if (!strcmp(op, "ln")) {
 		char target[4096];
 		const char *eq = strchr(path, '=');

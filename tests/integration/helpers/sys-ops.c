@@ -21,6 +21,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "raw_syscall.h"
+
 #ifndef AF_VSOCK
 #define AF_VSOCK 40
 #endif
@@ -46,7 +48,7 @@ static void *late_thread(void *arg)
 {
 	(void)arg;
 	usleep(100000);
-	long r = syscall(SYS_msgget, IPC_PRIVATE, 0600);
+	long r = raw_syscall(SYS_msgget, IPC_PRIVATE, 0600);
 	fprintf(stderr, "thread result=%s errno=%s\n", r < 0 ? "ERR" : "OK",
 		r < 0 ? strerrorname_np(errno) : "0");
 	return NULL;
@@ -66,12 +68,12 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return 2;
 	const char *op = argv[1];
-	struct sock_filter allow[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
-	struct sock_fprog prog = { .len = 1, .filter = allow };
-	unsigned char params[120] = { 0 };
+	struct sock_filter allow[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+	struct sock_fprog prog = {.len = 1, .filter = allow};
+	unsigned char params[120] = {0};
 
 	if (!strcmp(op, "raw-unlisted"))
-		r = syscall(SYS_msgget, IPC_PRIVATE, 0600);
+		r = raw_syscall(SYS_msgget, IPC_PRIVATE, 0600);
 	else if (!strcmp(op, "inline-unlisted")) {
 		r = inline_syscall2(SYS_msgget, IPC_PRIVATE, 0600);
 		if (r < 0) {
@@ -79,7 +81,7 @@ int main(int argc, char **argv)
 			r = -1;
 		}
 	} else if (!strcmp(op, "io_uring"))
-		r = syscall(SYS_io_uring_setup, 8, params);
+		r = raw_syscall(SYS_io_uring_setup, 8, params);
 	else if (!strcmp(op, "ptrace"))
 		r = ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 	else if (!strcmp(op, "netlink"))
@@ -87,7 +89,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(op, "vsock"))
 		r = socket(AF_VSOCK, SOCK_STREAM, 0);
 	else if (!strcmp(op, "second-filter"))
-		r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+		r = raw_syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
 	else if (!strcmp(op, "prctl-seccomp"))
 		r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
 	else if (!strcmp(op, "signal-sigsys"))
@@ -98,23 +100,23 @@ int main(int argc, char **argv)
 			unsigned long flags;
 			void *restorer;
 			unsigned long mask;
-		} act = { .handler = (void *)on_sigsys };
-		r = syscall(SYS_rt_sigaction, SIGSYS, &act, NULL, 8);
+		} act = {.handler = (void *)on_sigsys};
+		r = raw_syscall(SYS_rt_sigaction, SIGSYS, &act, NULL, 8);
 		/* Then a trapped call: it must still not run (only the log is lost). */
 		if (r == 0)
-			r = syscall(SYS_msgget, IPC_PRIVATE, 0600);
+			r = raw_syscall(SYS_msgget, IPC_PRIVATE, 0600);
 	} else if (!strcmp(op, "personality"))
 		r = personality(READ_IMPLIES_EXEC);
 	else if (!strcmp(op, "clone3"))
-		r = syscall(SYS_clone3, params, 88);
+		r = raw_syscall(SYS_clone3, params, 88);
 	else if (!strcmp(op, "openat2"))
-		r = syscall(SYS_openat2, AT_FDCWD, "/etc/hostname", params, 24);
+		r = raw_syscall(SYS_openat2, AT_FDCWD, "/etc/hostname", params, 24);
 	else if (!strcmp(op, "x32"))
-		r = syscall(SYS_getpid | 0x40000000);
+		r = raw_syscall(SYS_getpid | 0x40000000);
 	else if (!strcmp(op, "int80")) {
 		__asm__ volatile("int $0x80" : "=a"(r) : "a"(20) : "memory");
 	} else if (!strcmp(op, "listed"))
-		r = syscall(SYS_getpid);
+		r = raw_syscall(SYS_getpid);
 	else if (!strcmp(op, "early-thread")) {
 		r = 0;
 		if (early)
