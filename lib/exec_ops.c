@@ -1019,6 +1019,10 @@ EXPORT int system(const char *cmd)
 	return real.system(cmd);
 }
 
+/* libc's (GLIBC_PRIVATE) other name for system. */
+int __libc_system(const char *cmd);
+EXPORT extern __typeof(system) __libc_system __attribute__((alias("system")));
+
 /* glibc's popen modes: one of r and w, optionally e. */
 static bool popen_mode_valid(const char *mode)
 {

@@ -32,6 +32,9 @@ EXPORT int close(int fd)
 	return real.close ? real.close(fd) : (errno = ENOSYS, -1);
 }
 
+/* libc's public alias of close. */
+EXPORT extern __typeof(close) __close __attribute__((alias("close")));
+
 static int close_range_split(unsigned int first, unsigned int last, int flags)
 {
 	int log = log_fd_now();

@@ -320,6 +320,12 @@ EXPORT int open64(const char *path, int flags, ...)
 	return open_common("open64", AT_FDCWD, path, flags | O_LARGEFILE, mode, call_open);
 }
 
+/* libc's other names for open (public weak aliases, and the GLIBC_PRIVATE no-cancel ones). */
+EXPORT extern __typeof(open) __open __attribute__((alias("open")));
+EXPORT extern __typeof(open64) __open64 __attribute__((alias("open64")));
+EXPORT extern __typeof(open) __open_nocancel __attribute__((alias("open")));
+EXPORT extern __typeof(open64) __open64_nocancel __attribute__((alias("open64")));
+
 EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
 	va_list ap;

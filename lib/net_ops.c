@@ -508,6 +508,9 @@ EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 	return real.connect(fd, sa, len);
 }
 
+/* libc's public alias of connect. */
+EXPORT extern __typeof(connect) __connect __attribute__((alias("connect")));
+
 EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, __CONST_SOCKADDR_ARG addr,
 		      socklen_t len)
 {

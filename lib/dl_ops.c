@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <link.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "dl_ops.h"
+#include "real.h"
+
+#define HIDDEN __attribute__((visibility("hidden")))
+
+/* Read by the trampolines below: hidden, so they are reached PC-relative. */
+HIDDEN void *(*dl_ops_libc_dlsym)(void *, const char *);
+HIDDEN void *(*dl_ops_libc_dlvsym)(void *, const char *, const char *);
+
+/* ---- libc's own dlsym, from its dynamic symbol table --------------------- */
+
+struct elf_view {
+	ElfW(Addr) base;
+	const ElfW(Sym) * symtab;
+	const char *strtab;
+	const uint32_t *gnu_hash;
+	const ElfW(Half) * versym;
+};
+
+static uintptr_t dyn_ptr(const struct elf_view *v, ElfW(Addr) p)
+{
+	/* ld.so relocates these in place on most architectures, not on all. */
+	return p < v->base ? v->base + p : p;
+}
+
+static uint32_t gnu_hash(const char *s)
+{
+	uint32_t h = 5381;
+	for (; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
+}
+
+/* The default-version definition of name (the one a plain reference binds). */
+static void *elf_lookup(const struct elf_view *v, const char *name)
+{
+	const uint32_t *gh = v->gnu_hash;
+	uint32_t nbuckets = gh[0], symoffset = gh[1], bloom_size = gh[2];
+	const ElfW(Addr) *bloom = (const ElfW(Addr) *)(gh + 4);
+	const uint32_t *buckets = (const uint32_t *)(bloom + bloom_size);
+	const uint32_t *chain = buckets + nbuckets;
+	uint32_t h = gnu_hash(name);
+
+	if (!nbuckets)
+		return NULL;
+	for (uint32_t i = buckets[h % nbuckets]; i >= symoffset; i++) {
+		uint32_t ch = chain[i - symoffset];
+		const ElfW(Sym) *sym = &v->symtab[i];
+		if ((ch | 1) == (h | 1) && strcmp(v->strtab + sym->st_name, name) == 0 &&
+		    sym->st_shndx != SHN_UNDEF && (!v->versym || !(v->versym[i] & 0x8000)))
+			return (void *)(v->base + sym->st_value);
+		if (ch & 1)
+			break;
+	}
+	return NULL;
+}
+
+static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct elf_view *v = data;
+	const char *slash = strrchr(info->dlpi_name, '/');
+	const char *base = slash ? slash + 1 : info->dlpi_name;
+
+	if (strncmp(base, "libc.so.", 8) != 0)
+		return 0;
+	v->base = info->dlpi_addr;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		if (info->dlpi_phdr[i].p_type != PT_DYNAMIC)
+			continue;
+		const ElfW(Dyn) *d =
+			(const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+		for (; d->d_tag != DT_NULL; d++) {
+			if (d->d_tag == DT_SYMTAB)
+				v->symtab = (const ElfW(Sym) *)dyn_ptr(v, d->d_un.d_ptr);
+			else if (d->d_tag == DT_STRTAB)
+				v->strtab = (const char *)dyn_ptr(v, d->d_un.d_ptr);
+			else if (d->d_tag == DT_GNU_HASH)
+				v->gnu_hash = (const uint32_t *)dyn_ptr(v, d->d_un.d_ptr);
+			else if (d->d_tag == DT_VERSYM)
+				v->versym = (const ElfW(Half) *)dyn_ptr(v, d->d_un.d_ptr);
+		}
+	}
+	return 1;
+}
+
+int dl_ops_resolve(void)
+{
+	struct elf_view v = {0};
+
+	if (dl_iterate_phdr(find_libc, &v) != 1 || !v.symtab || !v.strtab || !v.gnu_hash)
+		return -ENOENT;
+	dl_ops_libc_dlsym = (void *(*)(void *, const char *))elf_lookup(&v, "dlsym");
+	dl_ops_libc_dlvsym =
+		(void *(*)(void *, const char *, const char *))elf_lookup(&v, "dlvsym");
+	return dl_ops_libc_dlsym && dl_ops_libc_dlvsym ? 0 : -ENOENT;
+}
+
+void *dl_ops_next(const char *name)
+{
+	return dl_ops_libc_dlsym ? dl_ops_libc_dlsym(RTLD_NEXT, name) : NULL;
+}
+
+/* ---- the answer a lookup gets ---------------------------------------------- */
+
+/* libc's other names for functions the shim wraps (public weak aliases and GLIBC_PRIVATE). */
+static const struct {
+	const char *alias, *wrapper;
+} aliases[] = {
+	{"__open", "open"},
+	{"__open64", "open64"},
+	{"__libc_open", "open"},
+	{"__libc_open64", "open64"},
+	{"__open_nocancel", "open"},
+	{"__open64_nocancel", "open64"},
+	{"__openat_nocancel", "openat"},
+	{"__openat64_nocancel", "openat64"},
+	{"__connect", "connect"},
+	{"__libc_connect", "connect"},
+	{"__close", "close"},
+	{"__close_nocancel", "close"},
+	{"__libc_system", "system"},
+	{"__execve", "execve"},
+	{"__sendto", "sendto"},
+	{"__sendmsg", "sendmsg"},
+	{"__bind", "bind"},
+	{"__fopen", "fopen"},
+	{"_IO_fopen", "fopen"},
+	{"__opendir", "opendir"},
+	{"__stat", "stat"},
+	{"__lstat", "lstat"},
+	{"__fstatat", "fstatat"},
+	{"__access", "access"},
+	{"__unlink", "unlink"},
+	{"__rename", "rename"},
+	{"__mkdir", "mkdir"},
+	{"__rmdir", "rmdir"},
+	{"__readlink", "readlink"},
+	{"__symlink", "symlink"},
+	{"__link", "link"},
+	{"__chmod", "chmod"},
+	{"__chown", "chown"},
+	{"__chdir", "chdir"},
+	{"__fchdir", "fchdir"},
+	{"__dup2", "dup2"},
+	{"__sigaction", "sigaction"},
+	{"__libc_sigaction", "sigaction"},
+	{"__sysv_signal", "signal"},
+	{"sysv_signal", "signal"},
+	{"bsd_signal", "signal"},
+};
+
+/*
+ * The shim's wrappers, by name: each bound by its symbol (the exported
+ * definition, first in the lookup scope) without restating libc's prototype.
+ */
+#define WRAPPER_DECL(ret, name, params) extern void dl_ops_w_##name(void) __asm__(#name);
+REAL_SYMBOLS(WRAPPER_DECL)
+#undef WRAPPER_DECL
+#define WRAPPER_ENTRY(ret, name, params) {#name, (void *)&dl_ops_w_##name},
+static const struct {
+	const char *name;
+	void *fn;
+} wrappers[] = {REAL_SYMBOLS(WRAPPER_ENTRY)};
+#undef WRAPPER_ENTRY
+
+static void *wrapper_named(const char *name)
+{
+	for (size_t i = 0; i < sizeof(wrappers) / sizeof(wrappers[0]); i++)
+		if (strcmp(wrappers[i].name, name) == 0)
+			return wrappers[i].fn;
+	return NULL;
+}
+
+/* The real entry for a wrapped name, to tell libc's definition from another library's. */
+#define REAL_ENTRY(ret, name, params) \
+	if (strcmp(#name, n) == 0)    \
+		return (void *)real.name;
+static void *real_named(const char *n)
+{
+	REAL_SYMBOLS(REAL_ENTRY)
+	return NULL;
+}
+#undef REAL_ENTRY
+
+static void *answer(const char *name, void *found)
+{
+	if (!found || !name)
+		return found;
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcmp(aliases[i].alias, name) == 0) {
+			void *w = wrapper_named(aliases[i].wrapper);
+			return w ? w : found;
+		}
+	/* Only libc's definition is replaced: another library's own "open" is its business. */
+	if (found == real_named(name)) {
+		void *w = wrapper_named(name);
+		return w ? w : found;
+	}
+	return found;
+}
+
+HIDDEN void *dl_ops_dlsym_handle(void *handle, const char *name);
+HIDDEN void *dl_ops_dlvsym_handle(void *handle, const char *name, const char *version);
+
+void *dl_ops_dlsym_handle(void *handle, const char *name)
+{
+	if (!dl_ops_libc_dlsym && dl_ops_resolve() < 0)
+		return NULL;
+	return answer(name, dl_ops_libc_dlsym(handle, name));
+}
+
+void *dl_ops_dlvsym_handle(void *handle, const char *name, const char *version)
+{
+	if (!dl_ops_libc_dlvsym && dl_ops_resolve() < 0)
+		return NULL;
+	return answer(name, dl_ops_libc_dlvsym(handle, name, version));
+}
+
+/*
+ * The exported entry points. RTLD_NEXT ((void *)-1) jumps to libc's function
+ * with the caller's return address still on the stack: glibc finds "next"
+ * from it. Anything else is answered by the functions above.
+ */
+#if defined(__x86_64__)
+/* Before the shim's constructor (another library's constructor may look up
+ * symbols first) libc's functions are found on the way; rsp stays 16-aligned. */
+__asm__(".text\n"
+	".globl dlsym\n"
+	".type dlsym, @function\n"
+	"dlsym:\n"
+	"	cmpq $-1, %rdi\n"
+	"	jne dl_ops_dlsym_handle\n"
+	"	cmpq $0, dl_ops_libc_dlsym(%rip)\n"
+	"	jne 1f\n"
+	"	pushq %rdi\n"
+	"	pushq %rsi\n"
+	"	subq $8, %rsp\n"
+	"	call dl_ops_resolve\n"
+	"	addq $8, %rsp\n"
+	"	popq %rsi\n"
+	"	popq %rdi\n"
+	"1:	jmp *dl_ops_libc_dlsym(%rip)\n"
+	".size dlsym, .-dlsym\n"
+	".globl dlvsym\n"
+	".type dlvsym, @function\n"
+	"dlvsym:\n"
+	"	cmpq $-1, %rdi\n"
+	"	jne dl_ops_dlvsym_handle\n"
+	"	cmpq $0, dl_ops_libc_dlvsym(%rip)\n"
+	"	jne 1f\n"
+	"	pushq %rdi\n"
+	"	pushq %rsi\n"
+	"	pushq %rdx\n"
+	"	call dl_ops_resolve\n"
+	"	popq %rdx\n"
+	"	popq %rsi\n"
+	"	popq %rdi\n"
+	"1:	jmp *dl_ops_libc_dlvsym(%rip)\n"
+	".size dlvsym, .-dlvsym\n");
+#elif defined(__aarch64__)
+__asm__(".text\n"
+	".globl dlsym\n"
+	".type dlsym, %function\n"
+	"dlsym:\n"
+	"	cmn x0, #1\n"
+	"	b.ne dl_ops_dlsym_handle\n"
+	"	adrp x16, dl_ops_libc_dlsym\n"
+	"	ldr x16, [x16, :lo12:dl_ops_libc_dlsym]\n"
+	"	cbnz x16, 1f\n"
+	"	stp x29, x30, [sp, #-32]!\n"
+	"	stp x0, x1, [sp, #16]\n"
+	"	bl dl_ops_resolve\n"
+	"	ldp x0, x1, [sp, #16]\n"
+	"	ldp x29, x30, [sp], #32\n"
+	"	adrp x16, dl_ops_libc_dlsym\n"
+	"	ldr x16, [x16, :lo12:dl_ops_libc_dlsym]\n"
+	"1:	br x16\n"
+	".size dlsym, .-dlsym\n"
+	".globl dlvsym\n"
+	".type dlvsym, %function\n"
+	"dlvsym:\n"
+	"	cmn x0, #1\n"
+	"	b.ne dl_ops_dlvsym_handle\n"
+	"	adrp x16, dl_ops_libc_dlvsym\n"
+	"	ldr x16, [x16, :lo12:dl_ops_libc_dlvsym]\n"
+	"	cbnz x16, 1f\n"
+	"	stp x29, x30, [sp, #-32]!\n"
+	"	stp x0, x1, [sp, #16]\n"
+	"	str x2, [sp, #-16]!\n"
+	"	bl dl_ops_resolve\n"
+	"	ldr x2, [sp], #16\n"
+	"	ldp x0, x1, [sp, #16]\n"
+	"	ldp x29, x30, [sp], #32\n"
+	"	adrp x16, dl_ops_libc_dlvsym\n"
+	"	ldr x16, [x16, :lo12:dl_ops_libc_dlvsym]\n"
+	"1:	br x16\n"
+	".size dlvsym, .-dlvsym\n");
+#else
+#error "dl_ops: add this architecture's trampolines"
+#endif

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dl_ops — dlsym() and dlvsym(), wrapped.
+ *
+ * A handle on libc itself (dlopen("libc.so.6"), Python's
+ * ctypes.CDLL("libc.so.6")) makes dlsym return libc's own open, past every
+ * wrapper. So a lookup that lands on a libc function the shim wraps, or on
+ * one of libc's public or private aliases of them (__open, __open64_nocancel,
+ * __connect, __libc_system ...), answers with the wrapper instead. Lookups
+ * with RTLD_NEXT go straight to libc's dlsym with the caller's own return
+ * address (a tail jump): "next" must stay relative to the caller.
+ *
+ * The shim's own lookups (real.h) need libc's dlsym itself: it is found in
+ * libc's dynamic symbol table at start, since dlsym(RTLD_NEXT, "dlsym") would
+ * ask the function being replaced.
+ */
+#pragma once
+
+/* Finds libc's dlsym and dlvsym. Returns 0, or -ENOENT (no wrapper then). */
+int dl_ops_resolve(void);
+
+/* libc's dlsym(RTLD_NEXT, name), asked from inside the shim. */
+void *dl_ops_next(const char *name);
