@@ -13,6 +13,7 @@
 #include "config.h"
 #include "event.h"
 #include "lambda_ctx.h"
+#include "landlock_layer.h"
 #include "rate_limit.h"
 #include "seccomp_layer.h"
 #include "shim.h"
@@ -328,10 +329,7 @@ void event_start(void)
 	json_line_obj_end(&jl);
 	layer_json(&jl, "seccomp", &seccomp_state);
 	layer_json(&jl, "userNotification", &notify_state);
-	json_line_obj_begin(&jl, "landlock");
-	json_line_strz(&jl, "status", "unavailable");
-	json_line_strz(&jl, "reason", "not implemented in this version");
-	json_line_obj_end(&jl);
+	landlock_layer_json(&jl, "landlock");
 	json_line_obj_end(&jl);
 	json_line_bool(&jl, "coldStart", true);
 	json_line_u64(&jl, "initMicros", shim.init_ns / 1000);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "landlock_layer.h"
 #include "real.h"
 #include "record.h"
 #include "seccomp_layer.h"
@@ -230,6 +231,11 @@ static void shim_init(void)
 	ssize_t n = readlink("/proc/self/exe", shim.exe, sizeof(shim.exe) - 1);
 	shim.exe[n > 0 ? n : 0] = '\0';
 	load_profile();
+	/* Before the seccomp filter, which does not let the landlock calls through. */
+	landlock_layer_start();
+	if (landlock_layer_required_but_missing())
+		refuse_to_start("the profile requires the Landlock layer, which is unavailable",
+				landlock_state.reason, landlock_state.error);
 	seccomp_layer_start();
 	if (shim.policy && policy_requires(shim.policy, "seccomp") &&
 	    seccomp_state.status != LAYER_ACTIVE)
