@@ -230,69 +230,172 @@ static int load_profile(const char *profile, const char *mode)
 	return 0;
 }
 
-/* The profile's own filter, errno-only (Go dies on SIGSYS). NULL in record mode. */
-static struct seccomp_filter *profile_filter(struct sock_fprog *prog, bool *have)
+/*
+ * What the child installs, and what the start event says about it. The
+ * profile's program (docs/seccomp.md) is merged into the notify filter
+ * (tools/supervisor/sv_sys.c): enforce takes the program that traps what
+ * it refuses, alert and record the one that LOGs what is not listed, and
+ * both become notifications the supervisor logs. Without a listener the
+ * plain errno-only program is installed instead: Go dies on SIGSYS.
+ */
+struct exec_filters {
+	struct seccomp_filter *compiled;     /* the profile's program, when compiled here */
+	struct sock_filter *notify, *merged; /* owned */
+	struct sock_filter *errno_only;	     /* owned */
+	const struct sock_filter *sys;	     /* the profile's program (borrowed) */
+	size_t sys_len;
+	struct sock_fprog notify_prog, main_prog;
+	struct sv_filters f;
+	bool merged_ok; /* the syscall layer rides on the notify filter */
+	bool too_big;	/* it could not: installed on its own, errno-only */
+};
+
+static void exec_filters_free(struct exec_filters *x)
 {
-	struct seccomp_options o;
-	struct seccomp_filter *f = NULL;
+	seccomp_filter_free(x->compiled);
+	free(x->notify);
+	free(x->merged);
+	free(x->errno_only);
+	x->compiled = NULL;
+	x->notify = x->merged = x->errno_only = NULL;
+}
+
+/*
+ * The profile's program for the syscall layer into x->sys. Returns 1 with
+ * it, 0 when there is no syscall layer (sv.seccomp_layer says why), or
+ * -errno.
+ */
+static int syscall_program(struct exec_filters *x)
+{
+	enum policy_mode mode = sv.action[POLICY_CAT_SYSCALL];
+	const struct policy *pol = sv.policy;
+	bool listed = pol && policy_rule_count(pol, POLICY_CAT_SYSCALL) > 0;
 	struct diag_list diags = {0};
 
-	if (!sv.policy) {
+	if (!pol) {
 		sv.seccomp_layer = (struct sv_layer){false, 0, "no profile"};
-		return NULL;
+		return 0;
 	}
-	if (policy_rule_count(sv.policy, POLICY_CAT_SYSCALL) == 0) {
-		/* As the shim: a profile that says nothing about syscalls does not deny them all. */
-		sv.seccomp_layer = (struct sv_layer){false, 0, "the profile lists no syscalls"};
-		return NULL;
+	if (!listed) {
+		/*
+		 * As the shim: a profile that says nothing about syscalls does
+		 * not deny them all, and record mode does not start a list from
+		 * one run (a Go runtime makes some calls only now and then:
+		 * epoll_pwait from its monitor thread, tgkill to preempt).
+		 */
+		sv.seccomp_layer = (struct sv_layer){
+			false, 0,
+			mode == POLICY_MODE_RECORD
+				? "record mode and a profile that lists no syscalls: none are "
+				  "learned (list some to learn the others)"
+				: "the profile lists no syscalls"};
+		return 0;
 	}
-	if (sv.action[POLICY_CAT_SYSCALL] == POLICY_MODE_RECORD) {
-		sv.seccomp_layer = (struct sv_layer){false, 0, "record mode: nothing is filtered"};
-		return NULL;
-	}
+	/* Enforce refuses (TRAP); alert and record are told what is not listed (LOG). */
+	enum policy_mode build =
+		mode == POLICY_MODE_ENFORCE ? POLICY_MODE_ENFORCE : POLICY_MODE_ALERT;
 	if (bundle_bytes) {
-		size_t len;
 		bool trap;
-		const struct sock_filter *insns =
-			bundle_program(&bundle, sv.action[POLICY_CAT_SYSCALL], true,
-				       sv_native_arch(), &len, &trap);
-		if (insns && !trap) {
-			/* Precompiled: no libseccomp at start. Nothing to free. */
-			prog->filter = (struct sock_filter *)insns;
-			prog->len = (unsigned short)len;
-			*have = true;
-			return NULL;
-		}
+		x->sys =
+			bundle_program(&bundle, build, false, sv_native_arch(), &x->sys_len, &trap);
+		if (x->sys)
+			return sv_sys_init(x->sys, x->sys_len, pol) < 0 ? -EINVAL : 1;
 	}
-	seccomp_options_init(&o, sv.policy);
-	o.errno_only = true;
-	int r = seccomp_filter_build(sv.policy, &o, &f, &diags);
+	struct seccomp_options o;
+	seccomp_options_init(&o, pol);
+	o.mode = build;
+	int r = seccomp_filter_build(pol, &o, &x->compiled, &diags);
 	for (size_t i = 0; i < diags.n; i++)
 		fprintf(stderr, "fnguard exec: %s\n", diags.lines[i]);
 	diag_list_clear(&diags);
 	if (r < 0) {
 		sv.seccomp_layer = (struct sv_layer){false, -r, "the filter could not be compiled"};
-		return NULL;
+		return 0;
 	}
-	size_t len;
-	prog->filter = (struct sock_filter *)seccomp_filter_program(f, &len);
-	prog->len = (unsigned short)len;
-	*have = true;
-	return f;
+	x->sys = seccomp_filter_program(x->compiled, &x->sys_len);
+	r = sv_sys_init(x->sys, x->sys_len, pol);
+	return r < 0 ? r : 1;
 }
 
-static void note_child(const struct sv_child *c, bool have_main, bool tried_notify)
+/* Fills x->f. Returns 0 or -errno. */
+static int build_filters(struct exec_filters *x)
 {
-	if (have_main)
+	enum policy_mode mode = sv.action[POLICY_CAT_SYSCALL];
+	size_t notify_len = 0;
+	int r = syscall_program(x);
+	if (r < 0)
+		return r;
+	bool have_sys = r > 0;
+	if (have_sys && mode == POLICY_MODE_ENFORCE) {
+		size_t len;
+		r = sv_sys_errno_only(&x->errno_only, &len);
+		if (r < 0)
+			return r;
+		x->main_prog =
+			(struct sock_fprog){.len = (unsigned short)len, .filter = x->errno_only};
+	} else if (have_sys && mode == POLICY_MODE_ALERT) {
+		x->main_prog = (struct sock_fprog){.len = (unsigned short)x->sys_len,
+						   .filter = (struct sock_filter *)x->sys};
+	}
+	/* Record mode without a supervisor filters nothing, as before. */
+	if (x->main_prog.filter)
+		x->f.main = &x->main_prog;
+
+	if (probe_notify() < 0 || sv_filter_build(&x->notify, &notify_len) < 0)
+		return 0;
+	x->notify_prog =
+		(struct sock_fprog){.len = (unsigned short)notify_len, .filter = x->notify};
+	x->f.notify = &x->notify_prog;
+	if (!have_sys)
+		return 0;
+	size_t len;
+	r = sv_sys_merge(x->notify, notify_len, &x->merged, &len);
+	if (r == -E2BIG) {
+		/* Two filters then, and the profile's refuses without a word. */
+		x->too_big = true;
+		x->f.main_with_notify = x->f.main != NULL;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	x->notify_prog = (struct sock_fprog){.len = (unsigned short)len, .filter = x->merged};
+	x->merged_ok = true;
+	return 0;
+}
+
+static void note_child(const struct sv_child *c, const struct exec_filters *x)
+{
+	static const char *const merged_reason[] = {
+		[POLICY_MODE_RECORD] = "installed; calls the profile does not list are learned by "
+				       "the supervisor (the dangerous set is refused)",
+		[POLICY_MODE_ALERT] =
+			"installed; calls the profile does not list are logged by the "
+			"supervisor and run (the dangerous set is refused)",
+		[POLICY_MODE_ENFORCE] =
+			"installed; calls the profile does not list fail with EPERM "
+			"and are logged by the supervisor",
+	};
+	bool notify_ok = c->notify_err == 0 && c->listener >= 0;
+
+	if (x->merged_ok && notify_ok)
 		sv.seccomp_layer =
-			c->main_err == 0
-				? (struct sv_layer){true, 0,
-						    "installed; denials return EPERM (errno-only)"}
-				: (struct sv_layer){false, c->main_err,
-						    "seccomp(SECCOMP_SET_MODE_FILTER) refused"};
-	if (!tried_notify)
+			(struct sv_layer){true, 0, merged_reason[sv.action[POLICY_CAT_SYSCALL]]};
+	else if (x->f.main && c->main_err == 0)
+		sv.seccomp_layer = (struct sv_layer){
+			true, 0,
+			x->too_big ? "installed on its own, too large to merge with the notify "
+				     "filter: denials return EPERM without an event"
+				   : "installed without a supervisor: denials return EPERM without "
+				     "an event (errno-only)"};
+	else if (x->f.main && c->main_err > 0)
+		sv.seccomp_layer = (struct sv_layer){false, c->main_err,
+						     "seccomp(SECCOMP_SET_MODE_FILTER) refused"};
+	else if (x->sys)
+		sv.seccomp_layer = (struct sv_layer){
+			false, 0, "record mode without a supervisor: nothing is filtered"};
+	if (!x->f.notify)
 		return;
-	if (c->notify_err == 0)
+	if (notify_ok)
 		sv.notify_layer = (struct sv_layer){
 			true, 0,
 			c->killable ? "supervising file, network and exec calls"
@@ -403,23 +506,18 @@ int cmd_exec(int argc, char **argv)
 	probe_kernel();
 	sv.arch = sv_native_arch();
 
-	struct sock_fprog main_prog = {0}, notify_prog = {0};
-	bool have_main = false;
-	struct seccomp_filter *main_filter = profile_filter(&main_prog, &have_main);
-	struct sock_filter *notify_insns = NULL;
-	size_t notify_len = 0;
-	bool try_notify = probe_notify() == 0 && sv_filter_build(&notify_insns, &notify_len) == 0;
-	if (try_notify) {
-		notify_prog.filter = notify_insns;
-		notify_prog.len = (unsigned short)notify_len;
+	struct exec_filters filters = {0};
+	if (sv_dns_init(sv.policy) < 0 || build_filters(&filters) < 0) {
+		fprintf(stderr, "fnguard exec: cannot set up the supervisor's filter\n");
+		exec_filters_free(&filters);
+		return EXIT_USAGE;
 	}
 
 	struct sv_child child;
 	signal(SIGPIPE, SIG_IGN);
-	int r = sv_launch_child(program, argv + optind, have_main ? &main_prog : NULL,
-				try_notify ? &notify_prog : NULL, &child);
-	seccomp_filter_free(main_filter);
-	free(notify_insns);
+	int r = sv_launch_child(program, argv + optind, &filters.f, &child);
+	if (r < 0)
+		exec_filters_free(&filters);
 	if (r == -ECHILD) {
 		/* Its filters refused what the child does before exec (write, read). */
 		fprintf(stderr,
@@ -432,10 +530,13 @@ int cmd_exec(int argc, char **argv)
 		fprintf(stderr, "fnguard exec: cannot start %s: %s\n", program, strerror(-r));
 		return 126;
 	}
-	note_child(&child, have_main, try_notify);
+	note_child(&child, &filters);
+	exec_filters_free(&filters);
 	sv.child = child.pid;
 	sv.listener = child.listener;
 	atomic_store(&sv.initial_exec, true);
+	if (filters.merged_ok && sv.listener >= 0)
+		sv_sys_activate();
 
 	if (sv.policy && policy_requires(sv.policy, "seccomp") && !sv.seccomp_layer.active) {
 		sv_event_error("the profile requires the seccomp layer, which is unavailable",

@@ -36,6 +36,10 @@
  *   sendmsg IP PORT      UDP sendmsg with a destination (msg_name)
  *   unix PATH            connect to the unix stream socket at PATH
  *   personality          set a personality (refused by the profile's filter)
+ *   robust-list N        N raw get_robust_list(0, ...) calls (harmless, and
+ *                        outside @lambda-runtime): "ok" or the first error
+ *   perf                 perf_event_open(NULL, ...), of the dangerous set: the
+ *                        kernel's own answer is EFAULT, a filter's EPERM
  *   sleep SECONDS | exit CODE | kill SIG
  */
 #ifndef _GNU_SOURCE
@@ -56,6 +60,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,6 +86,8 @@ static const char *errname(int e)
 		return "ELOOP";
 	case ENOTDIR:
 		return "ENOTDIR";
+	case EFAULT:
+		return "EFAULT";
 	default:
 		return "OTHER";
 	}
@@ -455,6 +462,20 @@ int main(int argc, char **argv)
 		} else if (strcmp(cmd, "personality") == 0) {
 			int r = personality(PER_LINUX);
 			result(cmd, "PER_LINUX", r < 0 ? errno : 0, NULL);
+		} else if (strcmp(cmd, "robust-list") == 0) {
+			long n = atol(a);
+			for (long k = 0; k < n && !err; k++) {
+				void *head = NULL;
+				size_t len = 0;
+				err = syscall(SYS_get_robust_list, 0, &head, &len) < 0 ? errno : 0;
+			}
+			result(cmd, a, err, NULL);
+			i++;
+		} else if (strcmp(cmd, "perf") == 0) {
+			long r = syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0);
+			if (r >= 0)
+				close((int)r);
+			result(cmd, "NULL", r < 0 ? errno : 0, NULL);
 		} else if (strcmp(cmd, "sleep") == 0) {
 			printf("sleeping\n");
 			fflush(stdout);

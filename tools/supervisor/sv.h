@@ -246,6 +246,9 @@ struct sv_event {
 	const char *proto;  /* network: "tcp" or "udp", or NULL */
 	const char *rule;   /* the deciding rule, or NULL */
 	const char *detail; /* extra English, or NULL */
+	/* What the rate limiter counts the event under, when not the target (or NULL). */
+	const char *limit_key;
+	size_t limit_len;
 	enum sv_action action;
 	sv_tip_fn tip;
 	const void *tip_data;
@@ -260,9 +263,11 @@ struct sv_learn {
 		SV_LEARN_IP,
 		SV_LEARN_UNIX,
 		SV_LEARN_EXEC,
+		SV_LEARN_HOST,	  /* an address confirmed as one of a host name's */
+		SV_LEARN_SYSCALL, /* a system call the profile does not list */
 	} kind;
 	unsigned rights;
-	const char *name; /* FILE/UNIX/EXEC path */
+	const char *name; /* FILE/UNIX/EXEC path, HOST name, SYSCALL name */
 	int family;
 	unsigned char addr[16];
 	int port;
@@ -316,6 +321,84 @@ int sv_record_write(const char *out, const char *extends);
  * number of rules or -errno.
  */
 int sv_record_merge(const char *out);
+
+/* ---- sv_sys.c: the profile's "syscalls", refusals notified ------------------------ */
+
+/*
+ * Takes the profile's compiled program for the syscall category: the
+ * enforce program (TRAP for what it refuses) or the alert one (LOG for
+ * what is not listed, ERRNO for the dangerous set), as
+ * policy/seccomp_filter.c builds them; names are judged against policy
+ * (borrowed until exit). Copies prog. Returns 0, -EINVAL for a program
+ * that cannot be merged (the kernel would refuse it, or it returns A),
+ * or -ENOMEM.
+ */
+int sv_sys_init(const struct sock_filter *prog, size_t len, const struct policy *policy);
+
+/*
+ * The one program the child installs with the listener: the profile's,
+ * where TRAP and LOG become SECCOMP_RET_USER_NOTIF and ALLOW goes on to
+ * notify (the notify filter's program). Caller frees *ret. Returns 0,
+ * -E2BIG (more than the kernel takes) or -ENOMEM.
+ */
+int sv_sys_merge(const struct sock_filter *notify, size_t notify_len, struct sock_filter **ret,
+		 size_t *ret_len);
+
+/*
+ * The profile's program as it runs without a supervisor: TRAP answered
+ * with EPERM (what `fnguard compile --errno-only` gives). Caller frees
+ * *ret. Returns 0 or -ENOMEM.
+ */
+int sv_sys_errno_only(struct sock_filter **ret, size_t *ret_len);
+
+/* The merged program is in place: notifications may come from the profile's part. */
+void sv_sys_activate(void);
+
+/* sv_sys_serve(): not the profile's refusal, the call goes to its handler. */
+#define SV_SYS_PASS (INT64_MIN + 1)
+
+/*
+ * Acts on a notification the profile's part may have raised: judges and
+ * logs (enforce: answers EPERM; alert: logs; record: learns the name) and
+ * then answers what the notify filter alone would have (CONTINUE where it
+ * lets the call run). Returns SV_SYS_PASS when the call is for its
+ * handler, else the answer (a value, -errno or SV_REPLIED).
+ */
+int64_t sv_sys_serve(struct sv_req *req);
+
+/* ---- sv_dns.c: host rules for programs that resolve names themselves ------------ */
+
+/* Longest host name kept, NUL included. */
+#define SV_DNS_NAME_MAX 256
+/* How long an address a name resolved to vouches for the name. */
+#define SV_DNS_TTL_NS (60ull * 1000000000ull)
+/* The least time between two resolutions of one name (a flood of denied connects). */
+#define SV_DNS_RETRY_NS (2ull * 1000000000ull)
+
+/*
+ * Collects the literal host names of policy's rules (no wildcard, not an
+ * address); nothing is resolved yet. Returns 0 or -ENOMEM.
+ */
+int sv_dns_init(const struct policy *policy);
+
+/*
+ * Looks for a literal host name of the profile among whose current
+ * addresses (as the supervisor resolves it, lazily, cached for
+ * SV_DNS_TTL_NS and at most once per SV_DNS_RETRY_NS per name) addr is.
+ * A name whose host rule allows port and proto outbound upgrades *v to
+ * that rule's verdict. Returns true with the name (allowing one first)
+ * in name, false when addr is none of them. May block on the resolver
+ * (it hands the receiving role over first). Thread-safe.
+ */
+bool sv_dns_confirm(int family, const uint8_t addr[16], int port, enum net_proto proto,
+		    struct policy_verdict *v, char name[SV_DNS_NAME_MAX]);
+
+/*
+ * English for a denied outbound address: why no host rule could allow it
+ * (wildcard patterns cannot be matched to an address here). NULL when the
+ * profile has no host rules. Static.
+ */
+const char *sv_dns_note(void);
 
 /* ---- sv_path.c: what a path argument names and leads to --------------------- */
 
@@ -403,6 +486,17 @@ size_t sv_proc_self_alias(struct sv_req *req, char *buf, size_t len);
 
 /* ---- sv_launch.c: the target's first process ---------------------------------- */
 
+/* What the child installs. */
+struct sv_filters {
+	const struct sock_fprog *notify; /* with the listener; NULL: none */
+	const struct sock_fprog *main;	 /* the profile's own filter; NULL: none */
+	/*
+	 * main goes on top of notify as well (it was not merged into it);
+	 * otherwise main is the fallback for when notify cannot be installed.
+	 */
+	bool main_with_notify;
+};
+
 struct sv_child {
 	pid_t pid;
 	int listener;	/* the notification fd (ours), -1 when unavailable */
@@ -410,22 +504,29 @@ struct sv_child {
 	int notify_err; /* installing the notify filter: 0 done, errno, -1 not tried */
 	bool killable;	/* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV was accepted */
 	int report_fd, go_fd;
+	void *shared; /* the page the child reports in */
 	sigset_t saved_mask;
 };
 
 /*
  * Starts the child that will run path with argv: it sets no_new_privs,
- * installs main (the profile's filter; NULL: none) and notify (NULL: none)
- * and reports back, then waits for sv_launch_go(). The child shares the
- * supervisor's descriptor table until it execs (CLONE_FILES), which is how
- * the listener reaches the supervisor without a call the filter would
- * hold. SIGINT, SIGTERM, SIGHUP and SIGCHLD stay blocked in the supervisor
- * (sv_launch_wait() takes them). Returns 0 or -errno.
+ * installs f's filters and reports back, then waits for
+ * sv_launch_release(). The child shares the supervisor's descriptor table
+ * until it execs (CLONE_FILES), which is how the listener reaches the
+ * supervisor without a call the filter would hold; its report is read
+ * from a shared page, since the write that announces it may itself be
+ * held for a supervisor that is not serving yet. Whatever the child does
+ * until its exec must be answered CONTINUE (sv_loop.c). SIGINT, SIGTERM,
+ * SIGHUP and SIGCHLD stay blocked in the supervisor (sv_launch_wait()
+ * takes them). Returns 0 or -errno.
  */
-int sv_launch_child(const char *path, char **argv, const struct sock_fprog *main,
-		    const struct sock_fprog *notify, struct sv_child *ret);
+int sv_launch_child(const char *path, char **argv, const struct sv_filters *f,
+		    struct sv_child *ret);
 
-/* Lets the child exec (go) or makes it exit 127 (!go). Returns 0 or -errno. */
+/*
+ * Lets the child exec (go) or kills it (!go: it may be waiting for a
+ * supervisor that will not serve). Returns 0 or -errno.
+ */
 int sv_launch_release(struct sv_child *c, bool go);
 
 /*

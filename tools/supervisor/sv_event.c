@@ -200,8 +200,10 @@ void sv_event_emit(struct sv_req *req, const struct sv_event *ev)
 	struct json_line jl;
 
 	if (limiter_ready) {
-		int r = rate_limit_check(&limiter, category, ev->op, ev->target, ev->target_len,
-					 sv_now_mono(), &summary);
+		const char *key = ev->limit_key ? ev->limit_key : ev->target;
+		size_t key_len = ev->limit_key ? ev->limit_len : ev->target_len;
+		int r = rate_limit_check(&limiter, category, ev->op, key, key_len, sv_now_mono(),
+					 &summary);
 		if (r & RATE_LIMIT_SUMMARY)
 			emit_summary(&summary);
 		if (r & RATE_LIMIT_SUPPRESS)
@@ -326,8 +328,16 @@ void sv_event_start(const char *program)
 	layer_json(&jl, "seccomp", &sv.seccomp_layer);
 	layer_json(&jl, "userNotification", &sv.notify_layer);
 	json_line_obj_begin(&jl, "landlock");
-	json_line_strz(&jl, "status", "unavailable");
-	json_line_strz(&jl, "reason", "not implemented in this version");
+	if (secure_getenv("FNGUARD_LANDLOCK")) {
+		/* The shim's domain is inherited across exec: it holds for the program too. */
+		json_line_strz(&jl, "status", "inherited");
+		json_line_strz(&jl, "reason",
+			       "the shim's Landlock domain applies; fnguard exec "
+			       "installs none of its own");
+	} else {
+		json_line_strz(&jl, "status", "unavailable");
+		json_line_strz(&jl, "reason", "not installed by fnguard exec");
+	}
 	json_line_obj_end(&jl);
 	json_line_obj_end(&jl);
 	json_line_bool(&jl, "coldStart", true);
@@ -430,6 +440,14 @@ static void keep(const struct sv_learn *l)
 	case SV_LEARN_EXEC:
 		learner_add_exec(sv.learner, l->name, l->argv);
 		break;
+	case SV_LEARN_HOST:
+		learner_add_host(sv.learner, l->name, l->port, (enum net_proto)l->proto,
+				 l->inbound);
+		break;
+	case SV_LEARN_SYSCALL:
+		learner_add(sv.learner,
+			    &(struct learn_obs){.kind = LEARN_OBS_SYSCALL, .name = l->name});
+		break;
 	default:
 		break;
 	}
@@ -453,6 +471,15 @@ bool sv_judge(struct sv_req *req, struct sv_judgement *j)
 			j->ev.action = SV_ACTION_LEARNED;
 			j->ev.rule = NULL;
 			j->ev.tip = NULL;
+			/*
+			 * An address the supervisor confirmed as one of a host
+			 * name's: the event says which host rule vouched for it.
+			 */
+			if (j->learn.kind == SV_LEARN_HOST && j->verdict.allowed &&
+			    j->verdict.rule >= 0 && sv.policy &&
+			    policy_describe_rule(sv.policy, cat, j->verdict.rule, rule,
+						 sizeof(rule)) > 0)
+				j->ev.rule = rule;
 			sv_event_emit(req, &j->ev);
 		}
 		return false;

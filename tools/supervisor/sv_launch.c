@@ -5,14 +5,23 @@
  * gets from seccomp(SECCOMP_FILTER_FLAG_NEW_LISTENER) is already in the
  * supervisor's table. Sending it over a socket would need sendmsg, which
  * the new filter holds for a supervisor that does not have the listener
- * yet. After installing the filters the child only write()s its report,
- * read()s the go-ahead and execs (neither read nor write is notified);
- * exec gives it a table of its own, where the listener (O_CLOEXEC) is
- * closed.
+ * yet. After installing the filters the child only reports, reads the
+ * go-ahead and execs; exec gives it a table of its own, where the listener
+ * (O_CLOEXEC) is closed.
  *
- * Order of installation: the notify filter, then the profile's filter,
- * which usually denies seccomp(2) itself (precedence between them is by
- * action, not order: docs/supervisor.md).
+ * The report is written to a shared page before the write() that rings
+ * the bell: with the profile's "syscalls" merged into the notify filter
+ * (sv_sys.c), that write, the read of the go-ahead and the exec may be
+ * notified (record mode notifies every call not listed), and nobody
+ * serves them until the supervisor has the listener. So the supervisor
+ * looks at the page whenever the bell is late, and its workers answer the
+ * child's calls with CONTINUE until the exec (sv_loop.c).
+ *
+ * Normally one filter is installed: the notify filter, with the profile's
+ * merged into it. The profile's own filter is installed on its own where
+ * no listener can be had (user notification unavailable: the plain
+ * errno-only filter), or on top when it could not be merged (it usually
+ * denies seccomp(2) itself, so it goes second).
  * The notify filter is installed with WAIT_KILLABLE_RECV where the kernel
  * has it (5.19): once the supervisor has received a call, only a fatal
  * signal interrupts it, so a call the supervisor has performed is never
@@ -27,6 +36,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -37,6 +47,7 @@
 extern char **environ;
 
 struct report {
+	atomic_int done; /* the fields below are written */
 	int main_err;
 	int notify_err;
 	int listener;
@@ -68,17 +79,15 @@ static long install(const struct sock_fprog *prog, unsigned long flags)
 
 /* The child, between clone and exec: raw calls only, nothing that allocates or locks. */
 __attribute__((noreturn)) static void child_main(const char *path, char **argv,
-						 const struct sock_fprog *main,
-						 const struct sock_fprog *notify, int report_fd,
-						 int go_fd, const sigset_t *mask, pid_t parent)
+						 const struct sv_filters *f, struct report *shared,
+						 int report_fd, int go_fd, const sigset_t *mask,
+						 pid_t parent)
 {
 	struct report rep = {.main_err = -1, .notify_err = -1, .listener = -1};
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	const struct sock_fprog *notify = f->notify, *main = f->main;
 	char go = 0;
 
-	/* The program starts with the signal state the supervisor was started with. */
-	sigemptyset(&dfl.sa_mask);
-	sigaction(SIGPIPE, &dfl, NULL);
 	/*
 	 * Without its supervisor every notified call would fail with ENOSYS:
 	 * the program goes with it rather than limp on.
@@ -99,12 +108,25 @@ __attribute__((noreturn)) static void child_main(const char *path, char **argv,
 		rep.listener = fd < 0 ? -1 : (int)fd;
 	}
 	/* Second: the profile's filter usually denies seccomp(2) itself. */
-	if (main)
+	if (main && (!notify || rep.notify_err != 0 || f->main_with_notify))
 		rep.main_err = install(main, 0) < 0 ? errno : 0;
 report:
-	if (full_write(report_fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep) ||
-	    full_read(go_fd, &go, 1) != 1 || !go)
+	shared->main_err = rep.main_err;
+	shared->notify_err = rep.notify_err;
+	shared->listener = rep.listener;
+	shared->killable = rep.killable;
+	atomic_store_explicit(&shared->done, 1, memory_order_release);
+	/*
+	 * The bell is a courtesy: when its write is held until the supervisor
+	 * serves, the supervisor has the page already and may have closed the
+	 * pipe (EPIPE; SIGPIPE is still ignored, as in the supervisor).
+	 */
+	(void)!full_write(report_fd, "r", 1);
+	if (full_read(go_fd, &go, 1) != 1 || !go)
 		_exit(127);
+	/* The program starts with the signal state the supervisor was started with. */
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGPIPE, &dfl, NULL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	execve(path, argv, environ);
 	int err = errno;
@@ -114,27 +136,40 @@ report:
 }
 
 /*
- * Reads the child's report. The write end stays open in the shared table,
- * so a child that dies first (its filter refused the write) is no EOF: its
- * death is watched for too (pidfd, or waitpid every 50 ms before 5.3).
- * Returns 0, or -ECHILD when the child died without reporting.
+ * Waits for the child's report. The bell's write end stays open in the
+ * shared table, so a child that dies first (its filter refused something)
+ * is no EOF: its death is watched for too (pidfd, or waitpid before 5.3).
+ * The bell may be held for a supervisor that is not serving yet, so the
+ * page is looked at every millisecond as well. Returns 0, or -ECHILD when
+ * the child died without reporting.
  */
 static int wait_report(struct sv_child *c, struct report *rep)
 {
+	const struct report *shared = c->shared;
 	int pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
 	int status, r = -EIO;
 
 	for (;;) {
+		if (atomic_load_explicit(&shared->done, memory_order_acquire)) {
+			rep->main_err = shared->main_err;
+			rep->notify_err = shared->notify_err;
+			rep->listener = shared->listener;
+			rep->killable = shared->killable;
+			r = 0;
+			break;
+		}
 		struct pollfd pfd[2] = {{c->report_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
-		int n = poll(pfd, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? -1 : 50);
+		int n = poll(pfd, pidfd >= 0 ? 2 : 1, 1);
 		if (n < 0 && errno != EINTR)
 			break;
 		if (n > 0 && (pfd[0].revents & POLLIN)) {
-			r = full_read(c->report_fd, rep, sizeof(*rep)) == (ssize_t)sizeof(*rep)
-				    ? 0
-				    : -EIO;
-			break;
+			char bell;
+			if (full_read(c->report_fd, &bell, 1) != 1)
+				break;
+			continue;
 		}
+		if (atomic_load_explicit(&shared->done, memory_order_acquire))
+			continue;
 		if ((n > 0 && (pfd[1].revents & POLLIN)) ||
 		    (pidfd < 0 && waitpid(c->pid, &status, WNOHANG | __WNOTHREAD) == c->pid)) {
 			r = -ECHILD;
@@ -146,20 +181,31 @@ static int wait_report(struct sv_child *c, struct report *rep)
 	return r;
 }
 
-int sv_launch_child(const char *path, char **argv, const struct sock_fprog *main,
-		    const struct sock_fprog *notify, struct sv_child *ret)
+int sv_launch_child(const char *path, char **argv, const struct sv_filters *f, struct sv_child *ret)
 {
 	int report[2], go[2];
 	sigset_t block;
 	struct report rep;
 
 	*ret = (struct sv_child){.pid = -1, .listener = -1, .report_fd = -1, .go_fd = -1};
-	if (pipe2(report, O_CLOEXEC) < 0)
+	/* Shared with the child across its fork (MAP_SHARED), not copied. */
+	struct report *shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
 		return -errno;
+	ret->shared = shared;
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		int r = -errno;
+		munmap(shared, sizeof(*shared));
+		ret->shared = NULL;
+		return r;
+	}
 	if (pipe2(go, O_CLOEXEC) < 0) {
 		int r = -errno;
 		close(report[0]);
 		close(report[1]);
+		munmap(shared, sizeof(*shared));
+		ret->shared = NULL;
 		return r;
 	}
 	sigemptyset(&block);
@@ -178,10 +224,12 @@ int sv_launch_child(const char *path, char **argv, const struct sock_fprog *main
 		close(report[1]);
 		close(go[0]);
 		close(go[1]);
+		munmap(shared, sizeof(*shared));
+		ret->shared = NULL;
 		return r;
 	}
 	if (pid == 0)
-		child_main(path, argv, main, notify, report[1], go[0], &ret->saved_mask, parent);
+		child_main(path, argv, f, shared, report[1], go[0], &ret->saved_mask, parent);
 
 	ret->pid = (pid_t)pid;
 	ret->report_fd = report[0];
@@ -207,9 +255,15 @@ int sv_launch_release(struct sv_child *c, bool go)
 {
 	char byte = go ? 1 : 0;
 	int r = full_write(c->go_fd, &byte, 1) == 1 ? 0 : -EIO;
+	/* Its read of the go-ahead may be notified, and no worker will answer it. */
+	if (!go && c->pid > 0)
+		kill(c->pid, SIGKILL);
 	close(c->go_fd);
 	close(c->report_fd);
 	c->go_fd = c->report_fd = -1;
+	if (c->shared)
+		munmap(c->shared, sizeof(struct report));
+	c->shared = NULL;
 	return r;
 }
 

@@ -94,21 +94,28 @@ static void serve(struct sv_req *req)
 	req->have_exe = false;
 	req->call = sv_table_lookup(n->data.nr);
 	atomic_fetch_add_explicit(&sv.served, 1, memory_order_relaxed);
-	if (!req->call || n->data.arch != sv.arch) {
+	if (n->data.arch != sv.arch) {
 		reply(req, 0, -ENOSYS, 0);
 		return;
 	}
 	/*
-	 * The child's own exec of the target: the supervisor chose the path
-	 * and the child runs nothing else, so there is nothing to judge.
+	 * The child between its filter and its exec of the target (the report,
+	 * the go-ahead, the exec itself): the supervisor's own code, on a path
+	 * the supervisor chose, so there is nothing to judge or learn. Its pid
+	 * cannot name anyone else: the child is not reaped before it execs.
 	 */
-	if ((pid_t)n->pid == sv.child && atomic_load(&sv.initial_exec) &&
-	    (strcmp(req->call->name, "execve") == 0 || strcmp(req->call->name, "execveat") == 0) &&
-	    atomic_exchange(&sv.initial_exec, false)) {
+	if ((pid_t)n->pid == sv.child && atomic_load(&sv.initial_exec)) {
+		if (req->call && (strcmp(req->call->name, "execve") == 0 ||
+				  strcmp(req->call->name, "execveat") == 0))
+			atomic_store(&sv.initial_exec, false);
 		sv_reply_continue(req);
 		return;
 	}
-	r = req->call->fn(req);
+	r = sv_sys_serve(req);
+	if (r == SV_SYS_PASS && !req->call)
+		r = -ENOSYS;
+	else if (r == SV_SYS_PASS)
+		r = req->call->fn(req);
 	if (r == SV_REPLIED)
 		return;
 	if (r < 0)

@@ -12,9 +12,11 @@
  * passed with SCM_RIGHTS are fetched from the target the same way.
  *
  * Blocked: connect and sends fail with ECONNREFUSED, bind and listen with
- * EACCES. What fnguard exec cannot see: host names. A static program
- * resolves names itself, so host rules ("dynamodb.*.amazonaws.com") never
- * match here; addresses are judged by "cidr" rules only (docs/supervisor.md).
+ * EACCES. What fnguard exec cannot see: the name a static program resolved
+ * (it resolves names itself). An address is allowed by a "cidr" rule, or
+ * by a host rule with a literal name among whose addresses, as the
+ * supervisor resolves them, it is (sv_dns.c); wildcard host rules
+ * ("dynamodb.*.amazonaws.com") cannot match (docs/supervisor.md).
  *
  * Unix sockets are judged by path, made absolute against the target's cwd
  * and judged again where a planted symlink leads; the supervisor connects
@@ -122,6 +124,7 @@ static const char *proto_name(enum net_proto proto)
 
 /* What a violation's tip proposes (as the shim's). */
 struct net_tip {
+	const char *host;
 	const char *cidr;
 	const char *unix_path;
 	size_t unix_len;
@@ -136,7 +139,9 @@ static void tip_network(struct json_line *jl, const struct sv_event *ev)
 
 	json_line_arr_begin(jl, "network");
 	json_line_obj_begin(jl, NULL);
-	if (t->cidr)
+	if (t->host)
+		json_line_strz(jl, "host", t->host);
+	else if (t->cidr)
 		json_line_strz(jl, "cidr", t->cidr);
 	else
 		json_line_str(jl, "unix", t->unix_path, t->unix_len);
@@ -193,19 +198,33 @@ static bool judge_inet(struct sv_req *req, const struct inet_peer *p, enum net_p
 		       enum net_dir dir)
 {
 	struct policy_verdict v = {.allowed = true, .rule = -1};
-	char ip[INET6_ADDRSTRLEN], target[INET6_ADDRSTRLEN + 16];
+	char ip[INET6_ADDRSTRLEN], name[SV_DNS_NAME_MAX];
+	char target[SV_DNS_NAME_MAX + INET6_ADDRSTRLEN + 16];
+	bool record = sv.action[POLICY_CAT_NETWORK] == POLICY_MODE_RECORD;
+	bool named = false;
+	int n;
 
 	if (sv.policy &&
 	    policy_check_ip(sv.policy, p->family, p->addr, p->port, proto, dir, &v) < 0)
 		v = (struct policy_verdict){.allowed = false, .rule = -1};
-	if (v.allowed && sv.action[POLICY_CAT_NETWORK] != POLICY_MODE_RECORD)
+	/* As the shim: host rules judge outbound calls, by the name the address is one of. */
+	if (dir == NET_DIR_OUT && (!v.allowed || record))
+		named = sv_dns_confirm(p->family, p->addr, p->port, proto, &v, name);
+	if (v.allowed && !record)
 		return false;
 	if (!inet_ntop(p->family, p->addr, ip, sizeof(ip)))
 		snprintf(ip, sizeof(ip), "?");
-	int n = p->family == AF_INET6 ? snprintf(target, sizeof(target), "[%s]:%d", ip, p->port)
-				      : snprintf(target, sizeof(target), "%s:%d", ip, p->port);
-	struct net_tip tip = {
-		.cidr = ip, .port = p->port, .proto = proto, .inbound = dir == NET_DIR_IN};
+	if (named)
+		n = snprintf(target, sizeof(target), "%s:%d (%s)", name, p->port, ip);
+	else if (p->family == AF_INET6)
+		n = snprintf(target, sizeof(target), "[%s]:%d", ip, p->port);
+	else
+		n = snprintf(target, sizeof(target), "%s:%d", ip, p->port);
+	struct net_tip tip = {.host = named ? name : NULL,
+			      .cidr = ip,
+			      .port = p->port,
+			      .proto = proto,
+			      .inbound = dir == NET_DIR_IN};
 	struct sv_judgement j = {
 		.ev =
 			{
@@ -214,13 +233,16 @@ static bool judge_inet(struct sv_req *req, const struct inet_peer *p, enum net_p
 				.target = target,
 				.target_len = n > 0 ? (size_t)n : 0,
 				.proto = proto_name(proto),
+				.detail = dir == NET_DIR_OUT && !named && !record ? sv_dns_note()
+										  : NULL,
 				.tip = tip_network,
 				.tip_data = &tip,
 			},
 		.verdict = v,
 		.learn =
 			{
-				.kind = SV_LEARN_IP,
+				.kind = named ? SV_LEARN_HOST : SV_LEARN_IP,
+				.name = named ? name : NULL,
 				.family = p->family,
 				.port = p->port,
 				.proto = proto,

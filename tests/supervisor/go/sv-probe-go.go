@@ -9,7 +9,9 @@
 // Commands: open PATH, write PATH, stat PATH, connect IP PORT, sendto IP PORT,
 // exec PATH ARGS (ARGS split at spaces), threads PATH N (goroutines on locked OS threads),
 // race LINK ALLOWED DENIED N, loop PATH N, files DIR N (create, write, read,
-// stat and remove N files: the file-heavy loop), sleep SECONDS, exit CODE.
+// stat and remove N files: the file-heavy loop), robust-list N (N raw
+// get_robust_list calls, outside @lambda-runtime), sleep SECONDS, exit CODE.
+// connect takes a host name too (Go's own resolver).
 package main
 
 import (
@@ -25,6 +27,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 func errname(err error) string {
@@ -233,6 +236,19 @@ func main() {
 			err := files(arg(0), n)
 			result(cmd, arg(0), err, strconv.FormatInt(time.Since(t0).Microseconds(), 10))
 			args = args[3:]
+		case "robust-list":
+			n, _ := strconv.Atoi(arg(0))
+			var err error
+			for i := 0; i < n && err == nil; i++ {
+				var head, size uintptr
+				_, _, e := syscall.RawSyscall(syscall.SYS_GET_ROBUST_LIST, 0,
+					uintptr(unsafe.Pointer(&head)), uintptr(unsafe.Pointer(&size)))
+				if e != 0 {
+					err = e
+				}
+			}
+			result(cmd, arg(0), err, "")
+			args = args[2:]
 		case "sleep":
 			s, _ := strconv.Atoi(arg(0))
 			fmt.Println("sleeping")
