@@ -8,12 +8,14 @@
 
 #include "dl_ops.h"
 #include "real.h"
+#include "syscall_ops.h"
 
 #define HIDDEN __attribute__((visibility("hidden")))
 
 /* Read by the trampolines below: hidden, so they are reached PC-relative. */
 HIDDEN void *(*dl_ops_libc_dlsym)(void *, const char *);
 HIDDEN void *(*dl_ops_libc_dlvsym)(void *, const char *, const char *);
+HIDDEN void *(*dl_ops_libc_dlopen)(const char *, int);
 
 /* ---- libc's own dlsym, from its dynamic symbol table --------------------- */
 
@@ -100,7 +102,8 @@ int dl_ops_resolve(void)
 	dl_ops_libc_dlsym = (void *(*)(void *, const char *))elf_lookup(&v, "dlsym");
 	dl_ops_libc_dlvsym =
 		(void *(*)(void *, const char *, const char *))elf_lookup(&v, "dlvsym");
-	return dl_ops_libc_dlsym && dl_ops_libc_dlvsym ? 0 : -ENOENT;
+	dl_ops_libc_dlopen = (void *(*)(const char *, int))elf_lookup(&v, "dlopen");
+	return dl_ops_libc_dlsym && dl_ops_libc_dlvsym && dl_ops_libc_dlopen ? 0 : -ENOENT;
 }
 
 void *dl_ops_next(const char *name)
@@ -207,6 +210,23 @@ static void *answer(const char *name, void *found)
 	return found;
 }
 
+HIDDEN int dl_ops_judge_dlopen(const char *path, int flags);
+
+/*
+ * dlopen of a path runs the library's constructors: it is judged as reading
+ * and executing that file (a bare name is found by the loader in the system
+ * directories and the caller's run path, which the profile cannot name).
+ * Returns 0 to go on, -1 to fail the dlopen.
+ */
+int dl_ops_judge_dlopen(const char *path, int flags)
+{
+	if (!dl_ops_libc_dlopen && dl_ops_resolve() < 0)
+		return -1;
+	if (!path || !strchr(path, '/') || (flags & RTLD_NOLOAD))
+		return 0;
+	return file_ops_guard_library("dlopen", path);
+}
+
 HIDDEN void *dl_ops_dlsym_handle(void *handle, const char *name);
 HIDDEN void *dl_ops_dlvsym_handle(void *handle, const char *name, const char *version);
 
@@ -227,7 +247,9 @@ void *dl_ops_dlvsym_handle(void *handle, const char *name, const char *version)
 /*
  * The exported entry points. RTLD_NEXT ((void *)-1) jumps to libc's function
  * with the caller's return address still on the stack: glibc finds "next"
- * from it. Anything else is answered by the functions above.
+ * from it. Anything else is answered by the functions above. dlopen is
+ * judged, then jumps to libc's with the caller's return address too: the
+ * loader searches the CALLER's run path for a bare name.
  */
 #if defined(__x86_64__)
 /* Before the shim's constructor (another library's constructor may look up
@@ -249,6 +271,22 @@ __asm__(".text\n"
 	"	popq %rdi\n"
 	"1:	jmp *dl_ops_libc_dlsym(%rip)\n"
 	".size dlsym, .-dlsym\n"
+	".globl dlopen\n"
+	".type dlopen, @function\n"
+	"dlopen:\n"
+	"	pushq %rdi\n"
+	"	pushq %rsi\n"
+	"	subq $8, %rsp\n"
+	"	call dl_ops_judge_dlopen\n"
+	"	addq $8, %rsp\n"
+	"	popq %rsi\n"
+	"	popq %rdi\n"
+	"	testl %eax, %eax\n"
+	"	jne 2f\n"
+	"	jmp *dl_ops_libc_dlopen(%rip)\n"
+	"2:	xorl %eax, %eax\n"
+	"	ret\n"
+	".size dlopen, .-dlopen\n"
 	".globl dlvsym\n"
 	".type dlvsym, @function\n"
 	"dlvsym:\n"
@@ -284,6 +322,22 @@ __asm__(".text\n"
 	"	ldr x16, [x16, :lo12:dl_ops_libc_dlsym]\n"
 	"1:	br x16\n"
 	".size dlsym, .-dlsym\n"
+	".globl dlopen\n"
+	".type dlopen, %function\n"
+	"dlopen:\n"
+	"	stp x29, x30, [sp, #-32]!\n"
+	"	stp x0, x1, [sp, #16]\n"
+	"	bl dl_ops_judge_dlopen\n"
+	"	mov w9, w0\n"
+	"	ldp x0, x1, [sp, #16]\n"
+	"	ldp x29, x30, [sp], #32\n"
+	"	cbnz w9, 2f\n"
+	"	adrp x16, dl_ops_libc_dlopen\n"
+	"	ldr x16, [x16, :lo12:dl_ops_libc_dlopen]\n"
+	"	br x16\n"
+	"2:	mov x0, #0\n"
+	"	ret\n"
+	".size dlopen, .-dlopen\n"
 	".globl dlvsym\n"
 	".type dlvsym, %function\n"
 	"dlvsym:\n"

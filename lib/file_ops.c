@@ -12,7 +12,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <glob.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/openat2.h>
@@ -255,6 +258,11 @@ static int open_common(const char *op, int dirfd, const char *path, int flags, m
 	return verify ? verify_fd(op, fd, rights) : fd;
 }
 
+int file_ops_guard_library(const char *op, const char *path)
+{
+	return guard_path(op, AT_FDCWD, path, R, FOLLOW);
+}
+
 /*
  * openat2 reached through syscall(): judged on a private copy of the open_how
  * (a second thread cannot widen the flags after the check) and run with it.
@@ -474,6 +482,149 @@ EXPORT DIR *opendir(const char *path)
 	if (guard_path("opendir", AT_FDCWD, path, R, FOLLOW) < 0)
 		return NULL;
 	return real.opendir(path);
+}
+
+/*
+ * Functions that list or walk directories with glibc's internal opendir,
+ * past the wrapper above: the directory they start from is judged. What a
+ * walk (nftw, ftw) then descends into is not judged one by one: a deny rule
+ * below an allowed start is left to Landlock and the seccomp layer.
+ */
+EXPORT int scandir(const char *dir, struct dirent ***list, int (*sel)(const struct dirent *),
+		   int (*cmp)(const struct dirent **, const struct dirent **))
+{
+	if (guard_path("scandir", AT_FDCWD, dir, R, FOLLOW) < 0)
+		return -1;
+	return real.scandir(dir, list, sel, cmp);
+}
+
+EXPORT int scandir64(const char *dir, struct dirent64 ***list, int (*sel)(const struct dirent64 *),
+		     int (*cmp)(const struct dirent64 **, const struct dirent64 **))
+{
+	if (guard_path("scandir64", AT_FDCWD, dir, R, FOLLOW) < 0)
+		return -1;
+	return real.scandir64(dir, list, sel, cmp);
+}
+
+EXPORT int scandirat(int dirfd, const char *dir, struct dirent ***list,
+		     int (*sel)(const struct dirent *),
+		     int (*cmp)(const struct dirent **, const struct dirent **))
+{
+	if (guard_path("scandirat", dirfd, dir, R, FOLLOW) < 0)
+		return -1;
+	return real.scandirat(dirfd, dir, list, sel, cmp);
+}
+
+EXPORT int nftw(const char *dir, __nftw_func_t fn, int fds, int flags)
+{
+	if (guard_path("nftw", AT_FDCWD, dir, R, (flags & FTW_PHYS) ? 0 : FOLLOW) < 0)
+		return -1;
+	return real.nftw(dir, fn, fds, flags);
+}
+
+EXPORT int nftw64(const char *dir, __nftw64_func_t fn, int fds, int flags)
+{
+	if (guard_path("nftw64", AT_FDCWD, dir, R, (flags & FTW_PHYS) ? 0 : FOLLOW) < 0)
+		return -1;
+	return real.nftw64(dir, fn, fds, flags);
+}
+
+EXPORT int ftw(const char *dir, __ftw_func_t fn, int fds)
+{
+	if (guard_path("ftw", AT_FDCWD, dir, R, FOLLOW) < 0)
+		return -1;
+	return real.ftw(dir, fn, fds);
+}
+
+EXPORT int ftw64(const char *dir, __ftw64_func_t fn, int fds)
+{
+	if (guard_path("ftw64", AT_FDCWD, dir, R, FOLLOW) < 0)
+		return -1;
+	return real.ftw64(dir, fn, fds);
+}
+
+/* The directory a glob pattern lists first: its segments before the first wildcard. */
+static int guard_glob(const char *op, const char *pattern)
+{
+	char dir[PATH_MAX];
+	size_t end = 0;
+
+	if (!pattern || !*pattern)
+		return 0;
+	for (size_t i = 0; pattern[i] && !strchr("*?[\\{", pattern[i]); i++)
+		if (pattern[i] == '/')
+			end = i;
+	size_t n = strlen(pattern);
+	if (!strpbrk(pattern, "*?[\\{"))
+		end = n; /* no wildcard: glob only stats the name itself */
+	if (end == 0)
+		end = pattern[0] == '/' ? 1 : 0;
+	if (end >= sizeof(dir))
+		return 0;
+	memcpy(dir, end ? pattern : ".", end ? end : 1);
+	dir[end ? end : 1] = '\0';
+	return guard_path(op, AT_FDCWD, dir, R, FOLLOW | LOOK);
+}
+
+EXPORT int glob(const char *pattern, int flags, int (*errfn)(const char *, int), glob_t *g)
+{
+	if (guard_glob("glob", pattern) < 0)
+		return GLOB_ABORTED;
+	return real.glob(pattern, flags, errfn, g);
+}
+
+EXPORT int glob64(const char *pattern, int flags, int (*errfn)(const char *, int), glob64_t *g)
+{
+	if (guard_glob("glob64", pattern) < 0)
+		return GLOB_ABORTED;
+	return real.glob64(pattern, flags, errfn, g);
+}
+
+/*
+ * Temporary files made from a template: glibc opens them internally. The
+ * template names the directory and the file (its XXXXXX are only random
+ * letters), so it is judged as the creation of that name.
+ */
+EXPORT int mkstemp(char *tmpl)
+{
+	if (guard_path("mkstemp", AT_FDCWD, tmpl, R | W | C, 0) < 0)
+		return -1;
+	return real.mkstemp(tmpl);
+}
+
+EXPORT int mkstemp64(char *tmpl)
+{
+	if (guard_path("mkstemp64", AT_FDCWD, tmpl, R | W | C, 0) < 0)
+		return -1;
+	return real.mkstemp64(tmpl);
+}
+
+EXPORT int mkostemp(char *tmpl, int flags)
+{
+	if (guard_path("mkostemp", AT_FDCWD, tmpl, R | W | C, 0) < 0)
+		return -1;
+	return real.mkostemp(tmpl, flags);
+}
+
+EXPORT int mkstemps(char *tmpl, int suffixlen)
+{
+	if (guard_path("mkstemps", AT_FDCWD, tmpl, R | W | C, 0) < 0)
+		return -1;
+	return real.mkstemps(tmpl, suffixlen);
+}
+
+EXPORT int mkostemps(char *tmpl, int suffixlen, int flags)
+{
+	if (guard_path("mkostemps", AT_FDCWD, tmpl, R | W | C, 0) < 0)
+		return -1;
+	return real.mkostemps(tmpl, suffixlen, flags);
+}
+
+EXPORT char *mkdtemp(char *tmpl)
+{
+	if (guard_path("mkdtemp", AT_FDCWD, tmpl, C, 0) < 0)
+		return NULL;
+	return real.mkdtemp(tmpl);
 }
 
 /* ---- metadata: r ---------------------------------------------------------- */

@@ -62,6 +62,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <resolv.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -818,6 +819,93 @@ static void bind_hostent(const char *name, const struct hostent *h)
 	shim_leave();
 	errno = saved;
 }
+
+/*
+ * The resolver's raw query functions: a name outside the profile is not
+ * asked about at all (DNS exfiltration through libresolv), as for
+ * getaddrinfo. The answer is DNS wire format: nothing is bound to the name.
+ */
+static int guard_query(const char *op, const char *name, const char *domain)
+{
+	char full[DNS_CACHE_NAME_MAX + 1];
+
+	if (domain && *domain && name) {
+		int n = snprintf(full, sizeof(full), "%s.%s", name, domain);
+		if (n < 0 || (size_t)n >= sizeof(full)) {
+			h_errno = NO_RECOVERY;
+			return -1;
+		}
+		name = full;
+	}
+	enum name_guard g = guard_name(op, name, NET_PORT_ANY, NET_PROTO_ANY);
+	if (g == NAME_BLOCKED) {
+		h_errno = NO_RECOVERY;
+		errno = EACCES;
+		return -1;
+	}
+	if (g == NAME_RESOLVE)
+		shim_leave();
+	return 0;
+}
+
+EXPORT int res_query(const char *name, int class, int type, unsigned char *answer, int len)
+{
+	if (!real.res_query || guard_query("res_query", name, NULL) < 0)
+		return -1;
+	return real.res_query(name, class, type, answer, len);
+}
+
+EXPORT int res_search(const char *name, int class, int type, unsigned char *answer, int len)
+{
+	if (!real.res_search || guard_query("res_search", name, NULL) < 0)
+		return -1;
+	return real.res_search(name, class, type, answer, len);
+}
+
+EXPORT int res_querydomain(const char *name, const char *domain, int class, int type,
+			   unsigned char *answer, int len)
+{
+	if (!real.res_querydomain || guard_query("res_querydomain", name, domain) < 0)
+		return -1;
+	return real.res_querydomain(name, domain, class, type, answer, len);
+}
+
+EXPORT int res_nquery(res_state st, const char *name, int class, int type, unsigned char *answer,
+		      int len)
+{
+	if (!real.res_nquery || guard_query("res_nquery", name, NULL) < 0)
+		return -1;
+	return real.res_nquery(st, name, class, type, answer, len);
+}
+
+EXPORT int res_nsearch(res_state st, const char *name, int class, int type, unsigned char *answer,
+		       int len)
+{
+	if (!real.res_nsearch || guard_query("res_nsearch", name, NULL) < 0)
+		return -1;
+	return real.res_nsearch(st, name, class, type, answer, len);
+}
+
+EXPORT int res_nquerydomain(res_state st, const char *name, const char *domain, int class, int type,
+			    unsigned char *answer, int len)
+{
+	if (!real.res_nquerydomain || guard_query("res_nquerydomain", name, domain) < 0)
+		return -1;
+	return real.res_nquerydomain(st, name, domain, class, type, answer, len);
+}
+
+/* The names programs built against glibc < 2.34 reference (libresolv's). */
+EXPORT extern __typeof(res_query) __res_query __attribute__((alias("res_query"), copy(res_query)));
+EXPORT extern __typeof(res_search) __res_search
+	__attribute__((alias("res_search"), copy(res_search)));
+EXPORT extern __typeof(res_querydomain) __res_querydomain
+	__attribute__((alias("res_querydomain"), copy(res_querydomain)));
+EXPORT extern __typeof(res_nquery) __res_nquery
+	__attribute__((alias("res_nquery"), copy(res_nquery)));
+EXPORT extern __typeof(res_nsearch) __res_nsearch
+	__attribute__((alias("res_nsearch"), copy(res_nsearch)));
+EXPORT extern __typeof(res_nquerydomain) __res_nquerydomain
+	__attribute__((alias("res_nquerydomain"), copy(res_nquerydomain)));
 
 EXPORT struct hostent *gethostbyname(const char *name)
 {
