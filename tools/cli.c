@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "cli.h"
 
 const char *cli_getvar(const char *name, void *userdata)
@@ -30,7 +31,11 @@ int cli_load_policy(const char *path, bool no_extends, struct policy **ret)
 		.getvar = cli_getvar,
 		.no_extends = no_extends,
 	};
-	int r = policy_load_file(path, &opts, ret, &diags);
+	/* A compiled bundle is a profile too (fnguard run, check and the layer's wrapper take it). */
+	void *bundle = NULL;
+	struct bundle_view view;
+	int r = bundle_load_policy(path, &opts, ret, &bundle, &view, &diags);
+	free(bundle);
 	for (size_t i = 0; i < diags.n; i++)
 		fprintf(stderr, "fnguard: %s\n", diags.lines[i]);
 	if (r < 0 && diags.n == 0)

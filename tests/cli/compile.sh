@@ -4,7 +4,8 @@
 # the kernel accepts it; options, exit codes and atomic output.
 set -u
 shopt -s nullglob
-fnguard="$FNGUARD_BUILD_ROOT/tools/fnguard"
+# FNGUARD_TEST_FNGUARD: a wrapper to run instead (meson test --setup valgrind).
+fnguard="${FNGUARD_TEST_FNGUARD:-$FNGUARD_BUILD_ROOT/tools/fnguard}"
 data="$FNGUARD_SOURCE_ROOT/tests/data/good"
 export FNGUARD_PROFILE_PATH="$data:$FNGUARD_SOURCE_ROOT/profiles"
 tmp=$(mktemp -d /var/tmp/fnguard-compile.XXXXXX)
@@ -127,7 +128,7 @@ printf '{"fnguard": 1, "name": "lambda", "extends": ["lambda-base"], "syscalls":
 	>"$tmp/lambda.json"
 profiles+=("$tmp/lambda.json")
 
-echo "1..$((${#profiles[@]} * 6 + 17))"
+echo "1..$((${#profiles[@]} * 6 + 19))"
 
 for f in "${profiles[@]}"; do
 	name=$(basename "$f")
@@ -231,6 +232,23 @@ else
 	not_ok "bpf to a terminal"
 fi
 
+# A bundle is accepted wherever a profile is: check reports the same rules, and
+# run (the layer's wrapper) starts the program under it.
+if "$fnguard" compile -f bundle -o "$tmp/l.bundle" "$tmp/lambda.json" 2>"$tmp/err" &&
+   "$fnguard" check "$tmp/lambda.json" >"$tmp/cj" 2>>"$tmp/err" &&
+   "$fnguard" check "$tmp/l.bundle" >"$tmp/cb" 2>>"$tmp/err" &&
+   [ "$(sed 's/^[^:]*://' "$tmp/cj")" = "$(sed 's/^[^:]*://' "$tmp/cb")" ]; then
+	ok "check accepts a bundle and reports the JSON profile's rules"
+else
+	not_ok "check accepts a bundle"
+fi
+if "$fnguard" run --profile "$tmp/l.bundle" --mode alert --log stderr -- /bin/true 2>"$tmp/err" &&
+   grep -q '"type":"start"' "$tmp/err"; then
+	ok "run accepts a bundle"
+else
+	not_ok "run accepts a bundle"
+fi
+
 # -o: replaced atomically, umask respected, no temporary left behind.
 mkdir "$tmp/o"
 echo old >"$tmp/o/f.json"
@@ -249,5 +267,5 @@ else
 	not_ok "-o into a missing directory"
 fi
 
-[ "$n" -eq "$((${#profiles[@]} * 6 + 17))" ] || echo "# plan mismatch: ran $n"
+[ "$n" -eq "$((${#profiles[@]} * 6 + 19))" ] || echo "# plan mismatch: ran $n"
 exit 0
