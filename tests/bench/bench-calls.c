@@ -1,52 +1,255 @@
 // SPDX-License-Identifier: MIT
 /*
- * bench-calls OP PATH [N]: the cost of one libc call, N times in a loop
- * (default 200000), printed as nanoseconds per call. Run it bare and under
- * the shim, side by side (tools/bench.sh): the difference is what fnguard
- * adds to an allowed call. OP: open-close, stat, access, getpid.
+ * bench-calls OP TARGET [N]: the cost of one call, N times in a loop, printed
+ * as "<cpu ns per call> <wall ns per call>". Run it bare and under the shim,
+ * side by side (tools/bench.sh): the difference is what fnguard adds to an
+ * allowed call. CPU time is the process's own plus that of the children it
+ * reaped (execve), so that work moved into a child is not lost.
+ *
+ *   open-close PATH     open(PATH, O_RDONLY) + close
+ *   stat PATH           stat(PATH)
+ *   access PATH         access(PATH, R_OK)
+ *   connect IP:PORT     connect() of one UDP socket to an IPv4 address, again
+ *                       and again (no packet is sent, no listener needed)
+ *   getaddrinfo NAME    getaddrinfo(NAME, "443") + freeaddrinfo
+ *   execve PATH         fork, execve(PATH) in the child, waitpid
+ *   getpid -            syscall(SYS_getpid): libc never caches it, the shim
+ *                       never sees it; only the seccomp filter does
+ *   personality -       syscall(SYS_personality, 0xffffffff): the query, which
+ *                       the filter allows by its argument (not cacheable)
+ *
+ * A warm-up of N/10 calls runs first, untimed. Exit status 1 when a call
+ * fails (the benchmark measured something else than an allowed call).
+ *
+ * --allow-all-filter installs a one-instruction seccomp filter that allows
+ * everything before the loop: what any filter costs on this kernel (the
+ * syscall slow path), the floor under fnguard's filter.
  */
+#include <arpa/inet.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-static double now_ns(void)
+extern char **environ;
+
+enum op {
+	OP_OPEN_CLOSE,
+	OP_STAT,
+	OP_ACCESS,
+	OP_CONNECT,
+	OP_GETADDRINFO,
+	OP_EXECVE,
+	OP_GETPID,
+	OP_PERSONALITY,
+	OP_COUNT,
+};
+
+static const char *const op_names[OP_COUNT] = {
+	[OP_OPEN_CLOSE] = "open-close",	  [OP_STAT] = "stat",
+	[OP_ACCESS] = "access",		  [OP_CONNECT] = "connect",
+	[OP_GETADDRINFO] = "getaddrinfo", [OP_EXECVE] = "execve",
+	[OP_GETPID] = "getpid",		  [OP_PERSONALITY] = "personality",
+};
+
+struct bench {
+	enum op op;
+	const char *name;
+	const char *target;
+	int udp_fd;
+	struct sockaddr_in addr;
+};
+
+static double clock_ns(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static double children_cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e9 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
+}
+
+static double cpu_ns(void)
+{
+	return clock_ns(CLOCK_PROCESS_CPUTIME_ID) + children_cpu_ns();
+}
+
+static int fail(const struct bench *b, const char *what, int err)
+{
+	fprintf(stderr, "bench-calls: %s %s: %s: %s\n", b->name, b->target, what, strerror(err));
+	return -1;
+}
+
+static int run_execve(const struct bench *b)
+{
+	char *argv[] = {(char *)b->target, NULL};
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return fail(b, "fork", errno);
+	if (pid == 0) {
+		execve(b->target, argv, environ);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return fail(b, "waitpid", errno);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return fail(b, "the child failed", WIFEXITED(status) ? EACCES : EINTR);
+	return 0;
+}
+
+static int run_getaddrinfo(const struct bench *b)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res;
+	int r = getaddrinfo(b->target, "443", &hints, &res);
+
+	if (r != 0) {
+		fprintf(stderr, "bench-calls: getaddrinfo %s: %s\n", b->target, gai_strerror(r));
+		return -1;
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* One call of the benchmark's operation; 0 or -1 (reported). */
+static int run_once(const struct bench *b)
+{
+	struct stat st;
+	int fd;
+
+	switch (b->op) {
+	case OP_OPEN_CLOSE:
+		fd = open(b->target, O_RDONLY);
+		if (fd < 0)
+			return fail(b, "open", errno);
+		close(fd);
+		return 0;
+	case OP_STAT:
+		return stat(b->target, &st) < 0 ? fail(b, "stat", errno) : 0;
+	case OP_ACCESS:
+		return access(b->target, R_OK) < 0 ? fail(b, "access", errno) : 0;
+	case OP_CONNECT:
+		if (connect(b->udp_fd, (const struct sockaddr *)&b->addr, sizeof(b->addr)) < 0)
+			return fail(b, "connect", errno);
+		return 0;
+	case OP_GETADDRINFO:
+		return run_getaddrinfo(b);
+	case OP_EXECVE:
+		return run_execve(b);
+	case OP_GETPID:
+		syscall(SYS_getpid);
+		return 0;
+	case OP_PERSONALITY:
+		return syscall(SYS_personality, 0xffffffffUL) < 0 ? fail(b, "personality", errno)
+								  : 0;
+	case OP_COUNT:
+		break;
+	}
+	return -1;
+}
+
+static int setup(struct bench *b)
+{
+	char ip[64];
+	const char *colon;
+	int i;
+
+	for (i = 0; i < OP_COUNT; i++)
+		if (!strcmp(b->name, op_names[i]))
+			break;
+	if (i == OP_COUNT) {
+		fprintf(stderr, "bench-calls: unknown operation '%s'\n", b->name);
+		return -1;
+	}
+	b->op = (enum op)i;
+	if (b->op != OP_CONNECT)
+		return 0;
+	colon = strrchr(b->target, ':');
+	if (!colon || (size_t)(colon - b->target) >= sizeof(ip)) {
+		fprintf(stderr, "bench-calls: connect wants IP:PORT, not '%s'\n", b->target);
+		return -1;
+	}
+	memcpy(ip, b->target, (size_t)(colon - b->target));
+	ip[colon - b->target] = '\0';
+	b->addr.sin_family = AF_INET;
+	b->addr.sin_port = htons((uint16_t)atoi(colon + 1));
+	if (inet_pton(AF_INET, ip, &b->addr.sin_addr) != 1) {
+		fprintf(stderr, "bench-calls: connect: '%s' is not an IPv4 address\n", ip);
+		return -1;
+	}
+	b->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (b->udp_fd < 0)
+		return fail(b, "socket", errno);
+	return 0;
+}
+
+static int allow_all_filter(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = {.len = 1, .filter = &allow};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
+		fprintf(stderr, "bench-calls: seccomp: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 3)
-		return 2;
-	const char *op = argv[1], *path = argv[2];
-	long n = argc > 3 ? atol(argv[3]) : 200000;
-	struct stat st;
-	double t0 = now_ns();
-	for (long i = 0; i < n; i++) {
-		if (!strcmp(op, "open-close")) {
-			int fd = open(path, O_RDONLY);
-			if (fd < 0)
-				return 1;
-			close(fd);
-		} else if (!strcmp(op, "stat")) {
-			if (stat(path, &st) < 0)
-				return 1;
-		} else if (!strcmp(op, "access")) {
-			if (access(path, R_OK) < 0)
-				return 1;
-		} else if (!strcmp(op, "getpid")) {
-			syscall(SYS_getpid);
-		} else {
-			return 2;
-		}
+	struct bench b = {.udp_fd = -1};
+	double cpu0, wall0, cpu, wall;
+	long n, i;
+
+	if (argc > 1 && !strcmp(argv[1], "--allow-all-filter")) {
+		if (allow_all_filter() < 0)
+			return 1;
+		argv++;
+		argc--;
 	}
-	printf("%.1f\n", (now_ns() - t0) / (double)n);
+	if (argc < 3 || argc > 4) {
+		fprintf(stderr, "usage: bench-calls [--allow-all-filter] OP TARGET [N]\n");
+		return 2;
+	}
+	b.name = argv[1];
+	b.target = argv[2];
+	n = argc > 3 ? atol(argv[3]) : 200000;
+	if (n <= 0 || setup(&b) < 0)
+		return 2;
+	for (i = 0; i < n / 10 + 1; i++)
+		if (run_once(&b) < 0)
+			return 1;
+	cpu0 = cpu_ns();
+	wall0 = clock_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < n; i++)
+		if (run_once(&b) < 0)
+			return 1;
+	wall = clock_ns(CLOCK_MONOTONIC) - wall0;
+	cpu = cpu_ns() - cpu0;
+	printf("%.2f %.2f\n", cpu / (double)n, wall / (double)n);
 	return 0;
 }
