@@ -14,6 +14,7 @@
 
 #include "child_env.h"
 #include "real.h"
+#include "record.h"
 #include "shim.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -25,25 +26,57 @@ static int log_fd_now(void)
 	return atomic_load_explicit(&shim.log_fd, memory_order_relaxed);
 }
 
+/*
+ * The descriptors that are the shim's, not the program's: the log and the
+ * record-mode table of learned behaviours. Ascending; returns how many.
+ */
+static int guarded(int out[2])
+{
+	int n = 0, log = log_fd_now();
+	int learn =
+		atomic_load_explicit(&shim_ready, memory_order_acquire) ? record_shared_fd() : -1;
+
+	if (log >= 0)
+		out[n++] = log;
+	if (learn >= 0 && learn != log)
+		out[n++] = learn;
+	if (n == 2 && out[0] > out[1]) {
+		int t = out[0];
+		out[0] = out[1];
+		out[1] = t;
+	}
+	return n;
+}
+
 EXPORT int close(int fd)
 {
-	if (fd >= 0 && fd == log_fd_now())
-		return 0; /* the shim's, not the program's: pretend, as if it were already gone */
+	int g[2], n = guarded(g);
+	for (int i = 0; i < n; i++)
+		if (fd == g[i])
+			return 0; /* the shim's, not the program's: pretend, as if it were already gone */
 	return real.close ? real.close(fd) : (errno = ENOSYS, -1);
 }
 
 /* libc's public alias of close. */
 EXPORT extern __typeof(close) __close __attribute__((alias("close")));
 
+/* close_range over [first, last] minus the guarded descriptors. */
 static int close_range_split(unsigned int first, unsigned int last, int flags)
 {
-	int log = log_fd_now();
-	if (log < 0 || (unsigned)log < first || (unsigned)log > last)
-		return real.close_range(first, last, flags);
-	int r = 0;
-	if ((unsigned)log > first && real.close_range(first, (unsigned)log - 1, flags) < 0)
-		r = -1;
-	if ((unsigned)log < last && real.close_range((unsigned)log + 1, last, flags) < 0)
+	int g[2], n = guarded(g), r = 0;
+	unsigned int cur = first;
+
+	for (int i = 0; i < n; i++) {
+		unsigned int fd = (unsigned)g[i];
+		if (fd < cur || fd > last)
+			continue;
+		if (fd > cur && real.close_range(cur, fd - 1, flags) < 0)
+			r = -1;
+		if (fd == last)
+			return r;
+		cur = fd + 1;
+	}
+	if (real.close_range(cur, last, flags) < 0)
 		r = -1;
 	return r;
 }
@@ -59,14 +92,14 @@ EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 
 EXPORT void closefrom(int lowfd)
 {
-	int log = log_fd_now();
-	if (log < 0 || log < lowfd || !real.close_range) {
+	int g[2], n = guarded(g);
+	if (lowfd < 0)
+		lowfd = 0;
+	if (n == 0 || g[n - 1] < lowfd || !real.close_range) {
 		real.closefrom(lowfd);
 		return;
 	}
-	if (log > lowfd)
-		real.close_range((unsigned)lowfd, (unsigned)log - 1, 0);
-	real.closefrom(log + 1);
+	close_range_split((unsigned)lowfd, ~0u, 0);
 }
 
 /* Moves the log fd when the program wants its number. Returns false if it could not. */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "child_env.h"
@@ -16,10 +18,22 @@
 #include "record.h"
 #include "shim.h"
 
-/* Keys of behaviours already learned in this process (0 = empty slot). */
-#define SEEN_SLOTS 16384
-#define SEEN_PROBE 32
-static atomic_uint_least64_t seen[SEEN_SLOTS];
+/*
+ * Keys of behaviours already learned (0 = empty slot). The first recording
+ * process puts the table in a memfd that its descendants map too (its number
+ * in FNGUARD_LEARN_FD, kept open across exec and guarded like the log fd):
+ * a behaviour is learned once per process tree, not once per process (a
+ * handler that starts /bin/sh per event would repeat the shell's every look
+ * per event). Without it (the descriptor lost, no memfd) each process keeps
+ * its own table.
+ */
+#define SEEN_SLOTS   16384
+#define SEEN_PROBE   32
+#define SEEN_BYTES   (SEEN_SLOTS * sizeof(atomic_uint_least64_t))
+#define LEARN_FD_MIN 1000
+static atomic_uint_least64_t seen_private[SEEN_SLOTS];
+static atomic_uint_least64_t *seen = seen_private;
+static atomic_int shared_fd = -1;
 
 static pthread_mutex_t learner_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct learner *learner;
@@ -194,8 +208,76 @@ static void on_sigterm(int sig)
 	raise(sig);
 }
 
+/* A descriptor from FNGUARD_LEARN_FD is used only if it is our memfd, whole. */
+static void *map_inherited(int fd)
+{
+	struct stat st;
+	char link[40], target[64];
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != SEEN_BYTES)
+		return NULL;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return NULL;
+	target[n] = '\0';
+	if (strncmp(target, "/memfd:fnguard-learn", 20) != 0)
+		return NULL;
+	void *m = mmap(NULL, SEEN_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return m == MAP_FAILED ? NULL : m;
+}
+
+static void share_seen(void)
+{
+	const char *env = secure_getenv("FNGUARD_LEARN_FD");
+	char num[16];
+	void *m;
+
+	if (env && *env) {
+		char *end;
+		long fd = strtol(env, &end, 10);
+		if (*end == '\0' && fd >= 0 && fd < 1 << 20 && (m = map_inherited((int)fd))) {
+			seen = m;
+			atomic_store(&shared_fd, (int)fd);
+			return;
+		}
+	}
+	/* None to join: this process starts one for its descendants. */
+	int mfd = memfd_create("fnguard-learn", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		return;
+	int fd = -1;
+	if (ftruncate(mfd, (off_t)SEEN_BYTES) == 0 &&
+	    fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0)
+		fd = fcntl(mfd, F_DUPFD, LEARN_FD_MIN); /* not close-on-exec: children map it */
+	close(mfd);
+	if (fd < 0)
+		return;
+	m = mmap(NULL, SEEN_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		close(fd);
+		return;
+	}
+	/* What this process learned before now (nothing: init runs first) stays valid. */
+	memcpy(m, seen_private, SEEN_BYTES);
+	seen = m;
+	atomic_store(&shared_fd, fd);
+	snprintf(num, sizeof(num), "%d", fd);
+	setenv("FNGUARD_LEARN_FD", num, 1);
+}
+
+int record_shared_fd(void)
+{
+	return atomic_load_explicit(&shared_fd, memory_order_relaxed);
+}
+
 void record_init(void)
 {
+	bool recording = false;
+	for (size_t c = 0; c < POLICY_CATEGORY_MAX; c++)
+		recording |= shim.action[c] == POLICY_MODE_RECORD;
+	if (recording)
+		share_seen();
 	atexit(on_exit_record);
 	if (!shim.record_out[0])
 		return;

@@ -12,7 +12,10 @@
 
 struct judgement;
 
-/* Returns true the first time this behaviour is seen in this process. */
+/*
+ * Returns true the first time this behaviour is seen in this process tree
+ * (in this process when the tree's shared table is not reachable).
+ */
 bool record_first_time(const struct judgement *j);
 
 /* Keeps the behaviour for the profile (no-op unless FNGUARD_RECORD_OUT is set). */
@@ -20,6 +23,9 @@ void record_keep(const struct judgement *j);
 
 /* Writes the learned profile to FNGUARD_RECORD_OUT (atexit, SIGTERM). Idempotent per state. */
 void record_write(void);
+
+/* The descriptor of the tree's shared table of learned behaviours, or -1 (fd_guard.c keeps it). */
+int record_shared_fd(void);
 
 /* Prepares recording (shim init) and re-arms it in a fork child. */
 void record_init(void);

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""TAP: record mode learns a behaviour once per process tree.
+
+A handler that starts a shell per event repeats the shell's every look per
+event; the tree shares one table of what was learned (a memfd named by
+FNGUARD_LEARN_FD, guarded like the log descriptor), so each behaviour is one
+`learn` line however many processes show it. Where the table cannot be
+joined a process learns on its own: nothing is lost.
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnguard_test import PYTHON, Tap, run, workdir  # noqa: E402
+
+tap = Tap()
+W = workdir("rectree-")
+DATA = os.path.join(W, "data.txt")
+with open(DATA, "w") as f:
+    f.write("x\n")
+LOOP = f'for i in 1 2 3 4 5 6; do /bin/sh -c "cat {DATA} >/dev/null"; done'
+
+
+def learned(r, target):
+    return [e for e in r.events if e.get("type") == "learn" and e.get("target") == target]
+
+
+def dupes(r):
+    seen, dup = set(), []
+    for e in r.events:
+        if e.get("type") != "learn":
+            continue
+        key = (e.get("category"), e.get("op"), e.get("target"), json.dumps(e.get("argv")),
+               e.get("access"))
+        if key in seen:
+            dup.append(key)
+        seen.add(key)
+    return dup
+
+
+r = run(["/bin/sh", "-c", LOOP], mode="record")
+tap.ok(r.rc == 0 and len(learned(r, DATA)) == 1 and not dupes(r),
+       "six shells reading the same file: one learn line for it, no behaviour twice",
+       r.diag() + f"\n# dupes={dupes(r)[:5]}")
+
+code = ("import subprocess\n"
+        "for i in range(5):\n"
+        f"    subprocess.run(['/bin/sh', '-c', 'cat {DATA} >/dev/null'], close_fds=True)\n")
+r = run([PYTHON, "-c", code], mode="record")
+tap.ok(r.rc == 0 and len(learned(r, DATA)) == 1 and not dupes(r),
+       "Python subprocess with close_fds=True: the table survives close_range, one learn line",
+       r.diag() + f"\n# dupes={dupes(r)[:5]}")
+
+# A number that is not the shared table: the process learns on its own.
+r = run(["/bin/sh", "-c", f"cat {DATA} >/dev/null"], mode="record",
+        env={"FNGUARD_LEARN_FD": "0"})
+tap.ok(r.rc == 0 and len(learned(r, DATA)) == 1,
+       "FNGUARD_LEARN_FD naming another descriptor is not used; learning goes on", r.diag())
+
+# The learned profile (FNGUARD_RECORD_OUT) still holds what children learned.
+out = os.path.join(W, "learned.json")
+r = run(["/bin/sh", "-c", LOOP], mode="record", env={"FNGUARD_RECORD_OUT": out})
+try:
+    prof = json.load(open(out))
+except (OSError, ValueError) as e:
+    prof = {"error": str(e)}
+paths = {f.get("path") for f in prof.get("files", [])}
+tap.ok(r.rc == 0 and DATA in paths, "the learned profile written at exit holds the children's file",
+       r.diag() + f"\n# profile={json.dumps(prof)[:600]}")
+
+tap.done()
