@@ -12,47 +12,13 @@
 #include <unistd.h>
 #include <utime.h>
 
+#include "raw_syscall.h"
 #include "real.h"
 #include "seccomp_layer.h"
 #include "shim.h"
 #include "syscall_ops.h"
 
 #define EXPORT __attribute__((visibility("default")))
-
-/* Before real.syscall is resolved (the shim's own constructors run first). */
-static long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f)
-{
-#if defined(__x86_64__)
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-#elif defined(__aarch64__)
-	register long x8 __asm__("x8") = nr;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-	__asm__ volatile("svc 0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-			 : "memory");
-	long ret = x0;
-#else
-#error "syscall_ops: add this architecture's syscall instruction"
-#endif
-	if (ret < 0 && ret > -4096) {
-		errno = (int)-ret;
-		return -1;
-	}
-	return ret;
-}
 
 static long pass(long nr, long a, long b, long c, long d, long e, long f)
 {

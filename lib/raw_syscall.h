@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * raw_syscall — a system call made with the instruction itself, not through
- * libc's syscall(3) (which the shim wraps and judges). Helpers use it to act
- * behind the shim's back (set up a listener it must not see) and to test
- * what only the seccomp layer can stop. Returns like syscall(3).
+ * libc's syscall(3) (which the shim wraps and judges). The shim uses it
+ * before libc's syscall() is resolved; the integration tests' helpers use it
+ * to act behind the shim's back (set up a listener it must not see) and to
+ * test what only the seccomp layer can stop. Returns like syscall(3).
  */
 #pragma once
 
