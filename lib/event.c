@@ -146,6 +146,10 @@ static void tail(struct json_line *jl)
 	json_line_i64(jl, "tid", (int64_t)shim_syscall(SYS_gettid));
 	if (shim.exe[0])
 		json_line_str_capped(jl, "exe", shim.exe, strlen(shim.exe), 512);
+	/* Lines lost so far (a full or closed log): the next line that gets through says so. */
+	uint64_t lost = atomic_load_explicit(&shim.dropped, memory_order_relaxed);
+	if (lost)
+		json_line_u64(jl, "eventsDropped", lost);
 	json_line_u64(jl, "seq", atomic_fetch_add(&shim.seq, 1) + 1);
 }
 
@@ -320,8 +324,11 @@ void event_start(void)
 	} else {
 		json_line_null(&jl, "profile");
 		json_line_strz(&jl, "message",
-			       "no profile given (FNGUARD_PROFILE unset): "
-			       "recording everything, blocking nothing");
+			       shim.profile_path[0]
+				       ? "the profile could not be loaded (see the error event): "
+					 "recording everything, blocking nothing"
+				       : "no profile given (FNGUARD_PROFILE unset): "
+					 "recording everything, blocking nothing");
 	}
 	json_line_obj_begin(&jl, "layers");
 	json_line_obj_begin(&jl, "libc");

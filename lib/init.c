@@ -171,8 +171,16 @@ static void load_profile(void)
 	struct diag_list diags = {0};
 	struct policy_load_opts opts = {.search_path = search, .getvar = shim_getvar};
 	policy_default_search_path(secure_getenv("FNGUARD_PROFILE_PATH"), search, sizeof(search));
-	int r = bundle_load_policy(shim.profile_path, &opts, &shim.policy, &shim.bundle,
-				   &shim.bundle_view, &diags);
+	/* Opening a FIFO would hang the function before main, in every mode: regular files only. */
+	struct stat st;
+	int r;
+	if (stat(shim.profile_path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		diag_add(&diags, shim.profile_path, 0, 0, NULL, "cannot read: not a regular file");
+		r = -EINVAL;
+	} else {
+		r = bundle_load_policy(shim.profile_path, &opts, &shim.policy, &shim.bundle,
+				       &shim.bundle_view, &diags);
+	}
 	if (r < 0) {
 		char detail[2048] = "";
 		size_t n = 0;
@@ -206,6 +214,31 @@ static void load_profile(void)
 		setenv("FNGUARD_ON_ERROR", "open", 0);
 }
 
+/*
+ * In enforce mode a filter lost to our own failure (out of memory) would turn
+ * the profile's syscall denies into allows: refuse. A kernel that refuses
+ * seccomp is the documented degraded start, unless the profile requires the
+ * layer. Alert and record never stop the function over it.
+ */
+static void check_seccomp_layer(void)
+{
+	bool enforce = shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_ENFORCE;
+	bool required = shim.policy && policy_requires(shim.policy, "seccomp");
+
+	if (!shim.policy || seccomp_state.status == LAYER_ACTIVE)
+		return;
+	if (enforce && seccomp_state.error == ENOMEM)
+		refuse_to_start("out of memory while setting up the seccomp layer",
+				seccomp_state.reason, ENOMEM);
+	if (required && enforce)
+		refuse_to_start("the profile requires the seccomp layer, which is unavailable",
+				seccomp_state.reason, seccomp_state.error);
+	if (required && shim.root && shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_ALERT)
+		event_error("the profile requires the seccomp layer, which is unavailable: "
+			    "alert mode goes on without it",
+			    seccomp_state.reason, seccomp_state.error);
+}
+
 static void atfork_child(void)
 {
 	event_after_fork_child();
@@ -237,10 +270,7 @@ static void shim_init(void)
 		refuse_to_start("the profile requires the Landlock layer, which is unavailable",
 				landlock_state.reason, landlock_state.error);
 	seccomp_layer_start();
-	if (shim.policy && policy_requires(shim.policy, "seccomp") &&
-	    seccomp_state.status != LAYER_ACTIVE)
-		refuse_to_start("the profile requires the seccomp layer, which is unavailable",
-				seccomp_state.reason, seccomp_state.error);
+	check_seccomp_layer();
 	record_init();
 	pthread_atfork(NULL, NULL, atfork_child);
 	shim.active = true;

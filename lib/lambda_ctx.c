@@ -223,11 +223,14 @@ static bool is_runtime_addr(const struct sockaddr *sa, socklen_t len)
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 		family = AF_INET;
 		addr = (const uint8_t *)&in->sin_addr;
+		/* The analyzer misses getpeername()'s write through glibc's __SOCKADDR_ARG. */
+		// NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage)
 		port = ntohs(in->sin_port);
 	} else if (f == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
 		family = AF_INET6;
 		addr = in6->sin6_addr.s6_addr;
+		// NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): as above
 		port = ntohs(in6->sin6_port);
 		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
 			family = AF_INET;

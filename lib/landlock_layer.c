@@ -745,7 +745,11 @@ static int thread_count(void)
 	char *p = strrchr(buf, ')');
 	for (int field = 2; p && field < 20; field++)
 		p = strchr(p + 1, ' ');
-	return p ? atoi(p + 1) : -1;
+	if (!p)
+		return -1;
+	char *end;
+	long threads = strtol(p + 1, &end, 10);
+	return end != p + 1 && threads > 0 && threads <= INT_MAX ? (int)threads : -1;
 }
 
 static const char *shim_getvar(const char *name, void *userdata)
@@ -798,8 +802,13 @@ static void install(int abi)
 	struct stat root;
 	int r;
 
-	if (budget_env && *budget_env)
-		b.budget = atoi(budget_env);
+	if (budget_env && *budget_env) {
+		/* Not a number: the default, rather than a budget of 0. */
+		char *end;
+		long v = strtol(budget_env, &end, 10);
+		if (!*end && v >= 0 && v <= INT_MAX)
+			b.budget = (int)v;
+	}
 	if (stat("/", &root) == 0) {
 		b.root_dev = root.st_dev;
 		b.root_ino = root.st_ino;

@@ -393,7 +393,8 @@ static bool judge_unix(const char *op, int fd, const struct sockaddr *sa, sockle
 		return false;
 	n = len - off;
 	const char *sun_path = (const char *)sa + off;
-	if (sun_path[0] == '\0') {
+	/* The analyzer misses getsockname()'s write through glibc's __SOCKADDR_ARG. */
+	if (sun_path[0] == '\0') { // NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult)
 		name[0] = '@';
 		memcpy(name + 1, sun_path + 1, n - 1);
 		name[n] = '\0';

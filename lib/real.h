@@ -169,6 +169,8 @@ struct mmsghdr;
 	X(ssize_t, recvmsg, (int, struct msghdr *, int))                                          \
 	X(long, syscall, (long, ...))
 
+/* ret and params are a type and a parameter list: parentheses would break them. */
+// NOLINTNEXTLINE(bugprone-macro-parentheses)
 #define REAL_MEMBER(ret, name, params) ret(*name) params;
 struct real_symbols {
 	REAL_SYMBOLS(REAL_MEMBER)

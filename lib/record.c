@@ -294,10 +294,12 @@ void record_after_fork_child(void)
 {
 	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
 	memcpy(&learner_lock, &fresh, sizeof(fresh));
-	/* What the parent learned is the parent's to write. */
+	/*
+	 * What the parent learned is the parent's to write. The copy is
+	 * forgotten, not freed: another thread may have been half-way through
+	 * changing it at the fork (freeing it then crashed children), and
+	 * freeing would touch, so copy, every page of it in a child about to exec.
+	 */
 	atomic_store(&dirty, false);
-	if (learner) {
-		learner_free(learner);
-		learner = NULL;
-	}
+	learner = NULL;
 }

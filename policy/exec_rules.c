@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "exec_rules.h"
+#include "glob_pattern.h"
 #include "glob_trie.h"
 
 struct exec_rules {
@@ -60,11 +61,9 @@ bool exec_argv_element_match(const char *pattern, const char *arg)
 			continue;
 		}
 		if (*p && *p != '/' && (*p == '?' ? *s != '/' : *p == *s)) {
-			if (*p == '?' && ((unsigned char)*s & 0xc0) == 0xc0)
-				while (((unsigned char)s[1] & 0xc0) == 0x80)
-					s++;
+			/* One character as paths count them (a NUL ends any sequence). */
+			s += *p == '?' ? glob_char_len(s, strnlen(s, 4)) : 1;
 			p++;
-			s++;
 			continue;
 		}
 		if (*p == '/' && *s == '/') {

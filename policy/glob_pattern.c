@@ -19,15 +19,38 @@ static const unsigned char host_class[256] = {
 	['_'] = HOST_KEEP,	   ['A' ... 'Z'] = HOST_UPPER, ['.'] = HOST_DOT,
 };
 
-/* Index after the code point at i; a stray or truncated byte counts as one. */
+size_t glob_char_len(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (u[0] < 0xc2 || u[0] > 0xf4)
+		return 1;
+	n = u[0] < 0xe0 ? 2 : u[0] < 0xf0 ? 3 : 4;
+	if (u[0] == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (u[0] == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (u[0] == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (u[0] == 0xf4)
+		hi = 0x8f; /* above U+10FFFF */
+	if (len < n)
+		return 1;
+	for (size_t k = 1; k < n; k++) {
+		if (u[k] < lo || u[k] > hi)
+			return 1;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return n;
+}
+
+/* Index after the character at i. */
 static size_t utf8_next(const char *s, size_t len, size_t i)
 {
-	unsigned char lead = (unsigned char)s[i++];
-
-	if (lead >= 0xc0)
-		for (int k = 0; k < 3 && i < len && ((unsigned char)s[i] & 0xc0) == 0x80; k++)
-			i++;
-	return i;
+	return i + glob_char_len(s + i, len - i);
 }
 
 /*

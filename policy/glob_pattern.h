@@ -17,6 +17,15 @@
 #define GLOB_LABEL_MAX_LEN 63
 
 /*
+ * Bytes of the character at s (len > 0 bytes available): a well-formed
+ * UTF-8 sequence (no overlong form, surrogate or code point above
+ * U+10FFFF), else 1 (a stray continuation byte, an invalid or cut-short
+ * sequence's first byte). What '?' matches and '*' gives back, here and in
+ * exec argv patterns; the learner writes one '?' per byte it cannot keep.
+ */
+size_t glob_char_len(const char *s, size_t len);
+
+/*
  * Matches one segment (or DNS label) against one segment glob: '*' is any
  * run, '?' one UTF-8 code point; fold compares ASCII letters without case.
  * No allocation, async-signal-safe, O(plen * slen) at worst.

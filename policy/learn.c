@@ -243,14 +243,34 @@ void learner_set_unknown_phase(struct learner *l, enum learner_phase phase)
 
 /* ---- names as patterns ------------------------------------------------------ */
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
+/*
+ * Length of the well-formed UTF-8 sequence at s, or 0: no overlong forms,
+ * surrogates or code points above U+10FFFF, which the profile reader
+ * refuses (a name kept with them would make a profile that does not load).
+ */
 static size_t utf8_len(const unsigned char *s)
 {
-	unsigned char c = s[0];
-	size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		lo = c == 0xe0 ? 0xa0 : 0x80;
+		hi = c == 0xed ? 0x9f : 0xbf;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		lo = c == 0xf0 ? 0x90 : 0x80;
+		hi = c == 0xf4 ? 0x8f : 0xbf;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if (s[i] < lo || s[i] > hi)
 			return 0;
+		lo = 0x80;
+		hi = 0xbf;
+	}
 	return n;
 }
 
@@ -258,7 +278,7 @@ static size_t utf8_len(const unsigned char *s)
  * A name as a glob: bytes that globs cannot express literally (the
  * unsupported '[' ']' '{' '}' '\', control characters, invalid UTF-8) become
  * '?', which matches them: the rule covers the name and a few look-alikes,
- * never less. Caller frees.
+ * never less ('?' matches one invalid byte: glob_char_len()). Caller frees.
  */
 static char *name_to_glob(const char *name)
 {
@@ -800,6 +820,8 @@ int learner_fill_from_file(struct learner *l, const char *path, struct diag_list
 		r = profile_read_json(path, text, len, &opts, &src, diags);
 	if (r < 0)
 		return r;
+	if (!src)
+		return -EIO; /* read_file returns 0 or -errno: not reached */
 	/* Only the rules: the settings and lists of a record file are not the run's. */
 	string_list_clear(&src->syscalls);
 	string_list_clear(&src->unsafe);

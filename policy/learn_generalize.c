@@ -26,16 +26,19 @@ void learn_options_init(struct learn_options *o)
 int learn_read_port_range(const char *path, uint16_t *ret_lo, uint16_t *ret_hi)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char buf[64];
-	unsigned lo, hi;
-	char extra;
+	char buf[64], *end, *hi_at;
 	if (fd < 0)
 		return -errno;
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return -errno;
 	buf[n] = '\0';
-	if (sscanf(buf, "%u %u %c", &lo, &hi, &extra) != 2 || lo > hi || hi > 65535 || lo == 0)
+	/* strtoul, not sscanf: an out-of-range number must be an error, not a wrapped value. */
+	errno = 0;
+	unsigned long lo = strtoul(buf, &hi_at, 10);
+	unsigned long hi = strtoul(hi_at, &end, 10);
+	end += strspn(end, " \t\n");
+	if (errno || hi_at == buf || end == hi_at || *end || lo > hi || hi > 65535 || lo == 0)
 		return -EINVAL;
 	*ret_lo = (uint16_t)lo;
 	*ret_hi = (uint16_t)hi;
@@ -536,6 +539,8 @@ static bool ephemeral(const struct file_rule *f)
 static size_t ephemeral_dir_len(const struct profile *p, const char *glob)
 {
 	size_t best = 0;
+	if (!glob)
+		return 0;
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct file_rule *f = &p->files[i];
 		size_t n;
@@ -560,8 +565,10 @@ static int generalize_files(struct profile *p, const struct learn_options *o)
 	for (size_t i = 0; i < p->n_files; i++) {
 		struct file_rule *f = &p->files[i];
 		struct entry *e = &es.v[i];
-		if (!f->allow || f->deny || strstr(f->path, "${"))
+		if (!f->allow || f->deny || strstr(f->path, "${")) {
+			e->dead = true; /* kept as it is, below */
 			continue;
+		}
 		e->glob = temp_name(f->glob, o, ephemeral_dir_len(p, f->glob), ephemeral(f));
 		e->rights = f->allow;
 		e->meta = f->meta;
@@ -571,9 +578,8 @@ static int generalize_files(struct profile *p, const struct learn_options *o)
 	/* Only now: the rewrite looked at every rule's original path. */
 	for (size_t i = 0; i < p->n_files; i++) {
 		struct file_rule *f = &p->files[i];
-		if (!f->allow || f->deny || strstr(f->path, "${")) {
+		if (es.v[i].dead) {
 			p->files[keep++] = *f;
-			es.v[i].dead = true;
 			continue;
 		}
 		free(f->path);
@@ -952,7 +958,7 @@ static int exec_rewrite(struct exec_rule *e, const struct learn_options *o)
 		e->glob = g;
 	}
 	ssize_t code = e->argv ? code_arg(e->glob, e->argv, e->argc) : -1;
-	for (size_t i = 0; i < e->argc; i++) {
+	for (size_t i = 0; e->argv && i < e->argc; i++) {
 		if ((ssize_t)i == code)
 			continue;
 		char *a = learn_generalize_temp_name(e->argv[i], o);

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,7 +282,8 @@ static int learn_from_tip(struct parse_ctx *c, const cJSON *tip, const cJSON *ev
 		const cJSON *port = cJSON_IsArray(ports) ? ports->child : NULL;
 		struct in6_addr a;
 		o.port = NET_PORT_ANY;
-		if (cJSON_IsNumber(port) && port->valuedouble >= 0 && port->valuedouble <= 65535)
+		if (port && cJSON_IsNumber(port) && port->valuedouble >= 0 &&
+		    port->valuedouble <= 65535)
 			o.port = (int)port->valuedouble;
 		/* The tip leaves tcp out (it allows any protocol); the event says which it was. */
 		o.proto = proto_of(str_member(rule, "proto"));
@@ -339,6 +341,17 @@ static int learn_from_tip(struct parse_ctx *c, const cJSON *tip, const cJSON *ev
 	return 0;
 }
 
+/*
+ * The name becomes the learned profile's name: only what Lambda allows in
+ * one (letters, digits, '-', '_'; 64 at most), so that any bytes a log
+ * line carries there cannot make a profile that does not read back.
+ */
+static bool lambda_function_name(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_");
+	return n > 0 && n <= 64 && s[n] == '\0';
+}
+
 static int handle_event(struct parse_ctx *c, const cJSON *ev)
 {
 	const char *type = str_member(ev, "type");
@@ -349,14 +362,19 @@ static int handle_event(struct parse_ctx *c, const cJSON *ev)
 	struct learn_log_event info = {.type = type, .op = str_member(ev, "op")};
 
 	c->stats->events++;
-	if (function && !c->stats->function[0])
+	if (function && !c->stats->function[0] && lambda_function_name(function))
 		snprintf(c->stats->function, sizeof(c->stats->function), "%s", function);
 	if (!type)
 		return 0;
 	if (strcmp(type, "suppressed") == 0) {
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(ev, "suppressed");
-		if (cJSON_IsNumber(n) && n->valuedouble > 0)
-			c->stats->suppressed += (size_t)n->valuedouble;
+		/* Any number can stand there (1e300): saturate, a cast would overflow. */
+		if (cJSON_IsNumber(n) && n->valuedouble > 0) {
+			size_t add = n->valuedouble < 1e18 ? (size_t)n->valuedouble : SIZE_MAX;
+			c->stats->suppressed = add < SIZE_MAX - c->stats->suppressed
+						       ? c->stats->suppressed + add
+						       : SIZE_MAX;
+		}
 		return 0;
 	}
 	bool violation = strcmp(type, "violation") == 0;

@@ -205,7 +205,7 @@ static int load_extended(const struct profile *doc, size_t i, const char *includ
 	_cleanup_free_ char *path = NULL;
 	_cleanup_free_ char *text = NULL;
 	char real[PATH_MAX];
-	size_t len;
+	size_t len = 0;
 	int r;
 
 	snprintf(jpath, sizeof(jpath), "extends[%zu]", i);
@@ -249,7 +249,7 @@ static int load_extended(const struct profile *doc, size_t i, const char *includ
 	struct profile *sub_doc = NULL, *sub = NULL;
 	stack->real[stack->depth++] = real;
 	r = load_tree(path, text, len, opts, stack, diags, &sub_doc, &sub);
-	stack->depth--;
+	stack->real[--stack->depth] = NULL; /* `real` dies with this frame */
 	if (r < 0)
 		return r;
 	r = profile_union(resolved, sub);
@@ -288,7 +288,7 @@ static int load_tree(const char *file, const char *text, size_t len,
 	}
 	if (!first_err)
 		first_err = profile_union(resolved, doc);
-	if (first_err) {
+	if (first_err < 0) {
 		profile_free(doc);
 		profile_free(resolved);
 		return first_err;
@@ -512,7 +512,7 @@ int policy_load_file(const char *path, const struct policy_load_opts *opts, stru
 		     struct diag_list *diags)
 {
 	_cleanup_free_ char *text = NULL;
-	size_t len;
+	size_t len = 0;
 	int r = policy_read_file(path, &text, &len);
 	if (r < 0) {
 		if (r == -EFBIG)

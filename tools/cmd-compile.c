@@ -87,7 +87,8 @@ static int write_atomically(const char *path, const void *data, size_t len)
 		r = -errno;
 	if (r == 0) {
 		int owned = fd;
-		fd = -1;
+		/* Read by _cleanup_close_, which the analyzer does not see. */
+		fd = -1; // NOLINT(clang-analyzer-deadcode.DeadStores)
 		if (close(owned) < 0)
 			r = -errno;
 	}
@@ -128,11 +129,11 @@ static int render(const struct seccomp_filter *f, enum compile_format format, ch
 	case FORMAT_BPF: {
 		size_t n;
 		const struct sock_filter *prog = seccomp_filter_program(f, &n);
-		char *copy = malloc(n * sizeof(*prog));
+		struct sock_filter *copy = malloc(n * sizeof(*prog));
 		if (!copy)
 			return -ENOMEM;
 		memcpy(copy, prog, n * sizeof(*prog));
-		*ret_data = copy;
+		*ret_data = (char *)copy;
 		*ret_len = n * sizeof(*prog);
 		return 0;
 	}

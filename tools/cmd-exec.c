@@ -458,9 +458,10 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (profile && !*profile)
 		profile = NULL;
-	if (!mode)
-		mode = getenv("FNGUARD_MODE") && *getenv("FNGUARD_MODE") ? getenv("FNGUARD_MODE")
-									 : NULL;
+	if (!mode) {
+		const char *env = getenv("FNGUARD_MODE");
+		mode = env && *env ? env : NULL;
+	}
 	sv.start_ns = sv_now_mono();
 	sv.self = getpid();
 	sv.listener = -1;

@@ -4,7 +4,8 @@
 # under tests/data/good must be accepted with exit 0 and nothing on stderr.
 set -u
 shopt -s nullglob
-fnguard="$FNGUARD_BUILD_ROOT/tools/fnguard"
+# FNGUARD_TEST_FNGUARD: a wrapper to run instead (meson test --setup valgrind).
+fnguard="${FNGUARD_TEST_FNGUARD:-$FNGUARD_BUILD_ROOT/tools/fnguard}"
 data="$FNGUARD_SOURCE_ROOT/tests/data"
 export FNGUARD_PROFILE_PATH="$data/good"
 

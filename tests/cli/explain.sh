@@ -2,7 +2,8 @@
 # TAP: `fnguard explain` decisions for every rule kind, exit codes and the
 # deciding rule with its position.
 set -u
-fnguard="$FNGUARD_BUILD_ROOT/tools/fnguard"
+# FNGUARD_TEST_FNGUARD: a wrapper to run instead (meson test --setup valgrind).
+fnguard="${FNGUARD_TEST_FNGUARD:-$FNGUARD_BUILD_ROOT/tools/fnguard}"
 p="$FNGUARD_SOURCE_ROOT/tests/data/good/explain.json"
 n=0
 fails=0

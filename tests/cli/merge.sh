@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # TAP: fnguard merge, the union of profiles.
 set -u
-fnguard="$FNGUARD_BUILD_ROOT/tools/fnguard"
+# FNGUARD_TEST_FNGUARD: a wrapper to run instead (meson test --setup valgrind).
+fnguard="${FNGUARD_TEST_FNGUARD:-$FNGUARD_BUILD_ROOT/tools/fnguard}"
 export FNGUARD_PROFILE_PATH="$FNGUARD_SOURCE_ROOT/profiles"
 tmp=$(mktemp -d /var/tmp/fnguard-cli-merge-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # TAP: `fnguard check --print` of every good profile reads back to itself.
 set -u
-fnguard="$FNGUARD_BUILD_ROOT/tools/fnguard"
+# FNGUARD_TEST_FNGUARD: a wrapper to run instead (meson test --setup valgrind).
+fnguard="${FNGUARD_TEST_FNGUARD:-$FNGUARD_BUILD_ROOT/tools/fnguard}"
 data="$FNGUARD_SOURCE_ROOT/tests/data/good"
 export FNGUARD_PROFILE_PATH="$data"
 tmp=$(mktemp -d)

@@ -130,7 +130,8 @@ void sv_file_arg_close(struct sv_file_arg *a)
 static int resolve(struct sv_req *req, int slot, int dirfd, uint64_t addr, unsigned how,
 		   struct sv_file_arg *a)
 {
-	int r = sv_path_read(req, dirfd, addr, req->buf[2 * slot], req->buf[2 * slot + 1], &a->p);
+	size_t b = 2 * (size_t)slot;
+	int r = sv_path_read(req, dirfd, addr, req->buf[b], req->buf[b + 1], &a->p);
 	if (r < 0)
 		return r;
 	if (!a->p.raw[0]) {

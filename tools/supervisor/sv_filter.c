@@ -35,7 +35,7 @@
 #endif
 
 /* Low and high halves of a 64-bit argument in struct seccomp_data (little-endian). */
-#define ARG_LO(i) ((uint32_t)(offsetof(struct seccomp_data, args) + 8 * (i)))
+#define ARG_LO(i) ((uint32_t)(offsetof(struct seccomp_data, args) + 8 * (size_t)(i)))
 #define ARG_HI(i) (ARG_LO(i) + 4)
 
 struct prog {

@@ -145,7 +145,7 @@ static long status_field(pid_t tid, const char *name, int base, long *ret)
 
 pid_t sv_req_tgid(struct sv_req *req)
 {
-	long v;
+	long v = 0;
 	if (req->tgid > 0)
 		return req->tgid;
 	int r = (int)status_field(req->tid, "Tgid", 10, &v);

@@ -273,7 +273,9 @@ static bool is_supervisor(const char *comp)
 		return false;
 	text[n] = '\0';
 	const char *t = strstr(text, "\nTgid:");
-	return t && atoi(t + 6) == (int)sv.self;
+	char *end;
+	long tgid = t ? strtol(t + 6, &end, 10) : -1;
+	return t && end != t + 6 && tgid == (long)sv.self;
 }
 
 /* fs.protected_symlinks: a link in a sticky world-writable directory is followed only by its owner. */

@@ -73,7 +73,7 @@ static atomic_bool learned_connect;
 
 int sv_sys_init(const struct sock_filter *prog, size_t len, const struct policy *policy)
 {
-	if (bpf_sim_validate(prog, len) < 0)
+	if (len == 0 || bpf_sim_validate(prog, len) < 0)
 		return -EINVAL;
 	for (size_t i = 0; i < len; i++)
 		if (BPF_CLASS(prog[i].code) == BPF_RET && BPF_RVAL(prog[i].code) != BPF_K)

@@ -596,8 +596,8 @@ int cmd_trace(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	libbpf_set_print(libbpf_quiet);
-	t.verbose =
-		getenv("FNGUARD_TRACE_DEBUG") && strcmp(getenv("FNGUARD_TRACE_DEBUG"), "2") == 0;
+	const char *debug = getenv("FNGUARD_TRACE_DEBUG");
+	t.verbose = debug && strcmp(debug, "2") == 0;
 	skel = trace_bpf__open_and_load();
 	if (!skel) {
 		fprintf(stderr,
@@ -622,9 +622,8 @@ int cmd_trace(int argc, char **argv)
 		t.root = key;
 		unsigned char one = 1;
 		char cwd[PATH_MAX];
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.traced), &key, &one, BPF_ANY) < 0)
-			r = -errno;
-		else if (trace_bpf__attach(skel) < 0)
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.traced), &key, &one, BPF_ANY) < 0 ||
+		    trace_bpf__attach(skel) < 0)
 			r = -errno;
 		if (getcwd(cwd, sizeof(cwd)))
 			set_cwd(&t, (unsigned)pid, cwd);

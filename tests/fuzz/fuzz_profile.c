@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The profile reader on arbitrary bytes.
+ *
+ *  - All or nothing: a failed load leaves *ret untouched, allocates nothing
+ *    that outlives the call (LeakSanitizer) and, when the profile is
+ *    invalid, says why in at least one diagnostic naming the file. A
+ *    successful load reports nothing.
+ *  - Diagnostics are printable: no raw control characters reach a terminal,
+ *    and a line:col position lies inside the document.
+ *  - read -> write -> read is the identity: what the writer makes of a
+ *    loaded profile loads again, and writing that gives the same text and
+ *    the same hash. The resolved form ("extends" merged in) loads too.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_util.h"
+#include "policy.h"
+
+#define NAME "fuzz.json"
+
+static void check_diags(const struct diag_list *diags, const char *text, size_t len)
+{
+	size_t lines = 1;
+	for (size_t i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	for (size_t i = 0; i < diags->n; i++) {
+		const char *d = diags->lines[i];
+		unsigned line, col;
+		FUZZ_CHECK(strncmp(d, NAME ":", sizeof(NAME)) == 0, "diagnostic without file: %s",
+			   d);
+		for (const char *c = d; *c; c++)
+			FUZZ_CHECK((unsigned char)*c >= 0x20 && *c != 0x7f,
+				   "control character 0x%02x in diagnostic: %s", (unsigned char)*c,
+				   d);
+		if (sscanf(d, NAME ":%u:%u:", &line, &col) == 2)
+			FUZZ_CHECK(line >= 1 && line <= lines && col >= 1 && col <= len + 1,
+				   "position %u:%u outside the %zu-line document: %s", line, col,
+				   lines, d);
+	}
+}
+
+/* Loads text that the writer produced: it must load cleanly. */
+static struct policy *reload(const char *text, const char *what)
+{
+	struct policy_load_opts opts = {.no_extends = true};
+	struct diag_list diags = {0};
+	struct policy *pol = NULL;
+	int r = policy_load_buffer(NAME, text, strlen(text), &opts, &pol, &diags);
+	if (r < 0)
+		fuzz_fail("%s does not load again (%d, %s):\n%s", what, r,
+			  diags.n ? diags.lines[0] : "no diagnostic", text);
+	FUZZ_CHECK(diags.n == 0, "%s loads with a diagnostic: %s", what, diags.lines[0]);
+	diag_list_clear(&diags);
+	return pol;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char marker;
+	struct policy *const untouched = (struct policy *)&marker;
+	struct policy_load_opts opts = {.no_extends = true};
+	struct diag_list diags = {0};
+	struct policy *pol = untouched;
+	const char *text = (const char *)data;
+	int r;
+
+	r = policy_load_buffer(NAME, text, size, &opts, &pol, &diags);
+	check_diags(&diags, text, size);
+	if (r < 0) {
+		FUZZ_CHECK(pol == untouched, "a failed load (%d) wrote *ret", r);
+		FUZZ_CHECK(r == -EINVAL || r == -ENOMEM, "unexpected error %d", r);
+		FUZZ_CHECK(r != -EINVAL || diags.n > 0, "rejected without a diagnostic");
+		diag_list_clear(&diags);
+		return 0;
+	}
+	FUZZ_CHECK(pol != untouched && pol != NULL, "success without a policy");
+	FUZZ_CHECK(diags.n == 0, "accepted with a diagnostic: %s", diags.lines[0]);
+	diag_list_clear(&diags);
+
+	char *first = NULL, *second = NULL, *resolved = NULL;
+	FUZZ_CHECK(policy_to_json(pol, false, &first) == 0, "writer failed");
+	FUZZ_CHECK(policy_to_json(pol, true, &resolved) == 0, "resolved writer failed");
+	struct policy *again = reload(first, "the written profile");
+	FUZZ_CHECK(policy_to_json(again, false, &second) == 0, "second write failed");
+	if (strcmp(first, second) != 0)
+		fuzz_fail("read -> write -> read is not the identity:\n--- first\n%s--- second\n%s",
+			  first, second);
+	char h1[17], h2[17];
+	policy_hash(pol, h1);
+	policy_hash(again, h2);
+	FUZZ_CHECK(strcmp(h1, h2) == 0, "hash changed over a round trip: %s %s", h1, h2);
+	for (int c = 0; c < POLICY_CATEGORY_MAX; c++) {
+		enum policy_category cat = (enum policy_category)c;
+		FUZZ_CHECK(policy_rule_count(pol, cat) == policy_rule_count(again, cat),
+			   "rule count of %s changed", policy_category_to_string(cat));
+		FUZZ_CHECK(policy_action(pol, cat) == policy_action(again, cat),
+			   "action of %s changed", policy_category_to_string(cat));
+	}
+	FUZZ_CHECK(policy_mode(pol) == policy_mode(again), "mode changed");
+	FUZZ_CHECK(policy_on_error(pol) == policy_on_error(again), "on_error changed");
+	FUZZ_CHECK(strcmp(policy_name(pol), policy_name(again)) == 0, "name changed");
+	policy_free(reload(resolved, "the resolved profile"));
+
+	policy_free(again);
+	policy_free(pol);
+	free(first);
+	free(second);
+	free(resolved);
+	return 0;
+}
