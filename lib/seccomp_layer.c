@@ -14,6 +14,7 @@
  * event says why; "require": ["seccomp"] turns that into a refusal to start.
  */
 #include <errno.h>
+#include <link.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -241,6 +242,48 @@ static bool from_bundle_names(void)
 	return shim.bundle && shim.bundle_view.names;
 }
 
+/*
+ * Go's runtime (a cgo program, which LD_PRELOAD does reach) installs its own
+ * SIGSYS handler, fails hard when that is refused, and dies on a trap it did
+ * not expect. Its build-id note ("Go", type 4) in the program's PT_NOTE
+ * segments (its name "Go" padded to 4) tells it apart: such a process gets an errno-only filter, and its
+ * runtime keeps SIGSYS.
+ */
+static int find_go_note(struct dl_phdr_info *info, size_t size, void *data)
+{
+	bool *found = data;
+
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr);
+		const char *end = p + ph->p_memsz;
+		while ((size_t)(end - p) >= sizeof(ElfW(Nhdr))) {
+			const ElfW(Nhdr) *n = (const void *)p;
+			size_t name_len = (n->n_namesz + 3) & ~3u,
+			       desc_len = (n->n_descsz + 3) & ~3u;
+			if ((size_t)(end - p) < sizeof(*n) + name_len + desc_len)
+				break;
+			/* Go writes the name "Go" with namesz 4 (padded), the ELF way is 3. */
+			if ((n->n_namesz == 3 || n->n_namesz == 4) && n->n_type == 4 &&
+			    memcmp(p + sizeof(*n), "Go", 3) == 0) {
+				*found = true;
+				return 1;
+			}
+			p += sizeof(*n) + name_len + desc_len;
+		}
+	}
+	return 1; /* the first object is the program itself: no further */
+}
+
+static bool go_runtime;
+
+bool seccomp_layer_go_runtime(void)
+{
+	return go_runtime;
+}
+
 static bool inherited(void)
 {
 	const char *mark = secure_getenv("FNGUARD_SECCOMP");
@@ -255,12 +298,22 @@ int seccomp_layer_start(void)
 	bool from_bundle = false;
 	int r;
 
+	dl_iterate_phdr(find_go_note, &go_runtime);
 	if (shim.policy && inherited()) {
 		/*
 		 * The filter came with the exec: its traps need this image's
 		 * handler (handlers do not survive exec), and its lockdown would
 		 * trap a probe, so none is made.
 		 */
+		if (go_runtime) {
+			/* An inherited filter traps: Go's handler takes it and the program ends. */
+			note(&seccomp_state, LAYER_ACTIVE, 0,
+			     "inherited; a Go runtime handles SIGSYS itself: a denied call ends "
+			     "the program, without an event");
+			note(&notify_state, LAYER_NOT_TRIED, 0,
+			     "not probed under an inherited filter");
+			return 0;
+		}
 		if (install_handler(from_bundle_names()) == 0)
 			note(&seccomp_state, LAYER_ACTIVE, 0, "inherited from the first process");
 		else
@@ -294,7 +347,7 @@ int seccomp_layer_start(void)
 	seccomp_options_init(&o, shim.policy);
 	o.after_install_lockdown = true;
 	o.log_fd = atomic_load(&shim.log_fd);
-	o.errno_only = secure_getenv("FNGUARD_SECCOMP_ERRNO") != NULL;
+	o.errno_only = secure_getenv("FNGUARD_SECCOMP_ERRNO") != NULL || go_runtime;
 
 	/* A bundle carries the program precompiled: no libseccomp at start. */
 	size_t len = 0;
@@ -335,7 +388,11 @@ int seccomp_layer_start(void)
 		return 0;
 	}
 	setenv("FNGUARD_SECCOMP", shim.profile_hash, 1);
-	if (from_bundle)
+	if (go_runtime)
+		note(&seccomp_state, LAYER_ACTIVE, 0,
+		     "installed on every thread; a Go runtime was found (it handles SIGSYS "
+		     "itself): denials return EPERM, without an event");
+	else if (from_bundle)
 		note(&seccomp_state, LAYER_ACTIVE, 0,
 		     o.errno_only ? "precompiled, installed on every thread; denials return EPERM"
 				  : "precompiled, installed on every thread; denials trap, are "
@@ -352,7 +409,7 @@ int seccomp_layer_start(void)
 
 bool seccomp_layer_guards_sigsys(void)
 {
-	return atomic_load(&handler_installed);
+	return atomic_load(&handler_installed) && !go_runtime;
 }
 
 /* ---- the handler cannot be replaced ------------------------------------------ */

@@ -30,6 +30,9 @@ extern struct layer_state notify_state;
  */
 int seccomp_layer_start(void);
 
+/* True when the program is Go (cgo): its runtime keeps SIGSYS, the filter is errno-only. */
+bool seccomp_layer_go_runtime(void);
+
 /* True once fnguard's SIGSYS handler is in place (then it is protected). */
 bool seccomp_layer_guards_sigsys(void);
 
