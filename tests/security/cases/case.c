@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "case.h"
+#include "raw_syscall.h"
 
 const char *case_env(const char *name)
 {
@@ -110,36 +111,7 @@ socklen_t case_addr4(struct sockaddr_storage *ss, const char *port_var)
 
 long case_raw6(long nr, long a, long b, long c, long d, long e, long f)
 {
-	long ret;
-#if defined(__x86_64__)
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-#elif defined(__aarch64__)
-	register long x8 __asm__("x8") = nr;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-	__asm__ volatile("svc 0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-			 : "memory");
-	ret = x0;
-#else
-#error "case_raw6: no inline system call for this architecture"
-#endif
-	if (ret < 0 && ret > -4096) {
-		errno = (int)-ret;
-		return -1;
-	}
-	return ret;
+	return raw_syscall6(nr, a, b, c, d, e, f);
 }
 
 long case_send_tag(int fd)
