@@ -7,6 +7,8 @@
 
 #include "bundle.h"
 #include "seccomp_filter.h"
+#include "strbuf.h"
+#include "util.h"
 
 struct header {
 	char magic[8];
@@ -35,9 +37,89 @@ static uint64_t fnv1a64(const unsigned char *p, size_t len)
 	return h;
 }
 
+/*
+ * Version 2's checksum: FNV-1a's step over 8-byte words (then the tail
+ * bytes), an eighth of the work at every cold start. Damage still flips
+ * the result; it was never meant to resist tampering.
+ */
+static uint64_t checksum(uint32_t version, const unsigned char *p, size_t len)
+{
+	if (version < 2)
+		return fnv1a64(p, len);
+	uint64_t h = 0xcbf29ce484222325ull, w;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		h ^= w;
+		h *= 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	for (; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
 bool bundle_sniff(const void *data, size_t len)
 {
 	return len >= sizeof(struct header) && memcmp(data, BUNDLE_MAGIC, 8) == 0;
+}
+
+/* The sections of a bundle being built: data borrowed until written. */
+struct build {
+	struct section s[MAX_SECTIONS];
+	const void *data[MAX_SECTIONS];
+	size_t n;
+};
+
+static void add_section(struct build *b, uint32_t kind, uint32_t flags, const void *data,
+			size_t size)
+{
+	b->s[b->n] = (struct section){.kind = kind, .flags = flags, .size = size};
+	b->data[b->n++] = data;
+}
+
+static size_t align8(size_t off)
+{
+	return (off + 7) & ~(size_t)7;
+}
+
+/* Lays the sections out (each 8-byte aligned) and checksums the result. */
+static int write_bundle(struct build *b, void **ret, size_t *ret_len)
+{
+	size_t off = sizeof(struct header) + b->n * sizeof(struct section);
+	for (size_t i = 0; i < b->n; i++) {
+		off = align8(off);
+		b->s[i].offset = off;
+		off += b->s[i].size;
+	}
+	unsigned char *buf = calloc(1, off);
+	if (!buf)
+		return -ENOMEM;
+	struct header *h = (struct header *)buf;
+	memcpy(h->magic, BUNDLE_MAGIC, 8);
+	h->version = BUNDLE_VERSION;
+	h->n_sections = (uint32_t)b->n;
+	h->total_size = off;
+	memcpy(buf + sizeof(*h), b->s, b->n * sizeof(struct section));
+	for (size_t i = 0; i < b->n; i++)
+		memcpy(buf + b->s[i].offset, b->data[i], b->s[i].size);
+	h->checksum = checksum(BUNDLE_VERSION, buf + sizeof(*h), off - sizeof(*h));
+	*ret = buf;
+	*ret_len = off;
+	return 0;
+}
+
+/* The arch's syscall names by number, for the SIGSYS handler (it cannot ask libseccomp). */
+static int syscall_names(uint32_t arch, struct strbuf *out)
+{
+	for (int nr = 0; nr < BUNDLE_MAX_NR; nr++) {
+		const char *name = seccomp_filter_syscall_name(arch, nr);
+		strbuf_put(out, name ? name : "");
+		strbuf_put_mem(out, "\n", 1);
+	}
+	return out->oom ? -ENOMEM : 0;
 }
 
 int bundle_build(const struct policy *policy, uint32_t arch, void **ret, size_t *ret_len,
@@ -51,8 +133,10 @@ int bundle_build(const struct policy *policy, uint32_t arch, void **ret, size_t 
 		{POLICY_MODE_ENFORCE, true},
 		{POLICY_MODE_ALERT, false},
 	};
-	struct seccomp_filter *filters[3] = {0};
-	char *json = NULL;
+	struct seccomp_filter *filters[ELEMENTSOF(variants)] = {0};
+	struct strbuf names = {0}, image = {0};
+	struct build b = {0};
+	_cleanup_free_ char *json = NULL;
 	int r;
 
 	if (!arch)
@@ -66,35 +150,14 @@ int bundle_build(const struct policy *policy, uint32_t arch, void **ret, size_t 
 	r = policy_to_json(policy, true, &json);
 	if (r < 0)
 		return r;
-	size_t n = sizeof(variants) / sizeof(variants[0]);
-	/* Names for the SIGSYS handler, which cannot ask libseccomp. */
-	char *names = NULL;
-	size_t names_len = 0, names_cap = 8192;
-	names = malloc(names_cap);
-	if (!names) {
-		free(json);
-		return -ENOMEM;
-	}
-	for (int nr = 0; nr < BUNDLE_MAX_NR; nr++) {
-		const char *name = seccomp_filter_syscall_name(arch, nr);
-		size_t l = name ? strlen(name) : 0;
-		if (names_len + l + 1 > names_cap) {
-			char *g = realloc(names, names_cap * 2);
-			if (!g) {
-				free(names);
-				free(json);
-				return -ENOMEM;
-			}
-			names = g;
-			names_cap *= 2;
-		}
-		memcpy(names + names_len, name ? name : "", l);
-		names_len += l;
-		names[names_len++] = '\n';
-	}
-	size_t total =
-		sizeof(struct header) + (2 + n) * sizeof(struct section) + strlen(json) + names_len;
-	for (size_t i = 0; i < n; i++) {
+	policy_image_write(policy, &image);
+	r = image.oom ? -ENOMEM : syscall_names(arch, &names);
+	if (r < 0)
+		goto out;
+	add_section(&b, BUNDLE_PROFILE_JSON, 0, json, strlen(json));
+	add_section(&b, BUNDLE_PROFILE_IMAGE, 0, image.buf, image.len);
+	add_section(&b, BUNDLE_SYSCALL_NAMES, 0, names.buf, names.len);
+	for (size_t i = 0; i < ELEMENTSOF(variants); i++) {
 		struct seccomp_options o;
 		size_t len;
 		seccomp_options_init(&o, policy);
@@ -106,55 +169,21 @@ int bundle_build(const struct policy *policy, uint32_t arch, void **ret, size_t 
 		r = seccomp_filter_build(policy, &o, &filters[i], diags);
 		if (r < 0)
 			goto out;
-		seccomp_filter_program(filters[i], &len);
-		total += (total & 7) ? 8 - (total & 7) : 0;
-		total += len * sizeof(struct sock_filter);
-	}
-	unsigned char *buf = calloc(1, total + 8);
-	if (!buf) {
-		r = -ENOMEM;
-		goto out;
-	}
-	(void)0;
-	struct header *h = (struct header *)buf;
-	struct section *s = (struct section *)(buf + sizeof(*h));
-	size_t off = sizeof(*h) + (2 + n) * sizeof(*s);
-	memcpy(h->magic, BUNDLE_MAGIC, 8);
-	h->version = BUNDLE_VERSION;
-	h->n_sections = (uint32_t)(2 + n);
-	s[0] = (struct section){.kind = BUNDLE_PROFILE_JSON, .offset = off, .size = strlen(json)};
-	memcpy(buf + off, json, strlen(json));
-	off += strlen(json);
-	s[1] = (struct section){.kind = BUNDLE_SYSCALL_NAMES, .offset = off, .size = names_len};
-	memcpy(buf + off, names, names_len);
-	off += names_len;
-	s++;
-	for (size_t i = 0; i < n; i++) {
-		size_t len;
 		const struct sock_filter *prog = seccomp_filter_program(filters[i], &len);
-		off += (off & 7) ? 8 - (off & 7) : 0;
-		s[1 + i] = (struct section){
-			.kind = BUNDLE_BPF,
-			.flags = (uint32_t)variants[i].mode |
-				 (variants[i].errno_only ? BUNDLE_BPF_ERRNO_ONLY : 0) |
-				 (seccomp_filter_uses_trap(filters[i]) ? BUNDLE_BPF_USES_TRAP : 0) |
-				 (arch == AUDIT_ARCH_AARCH64 ? BUNDLE_BPF_ARCH_AARCH64 : 0),
-			.offset = off,
-			.size = len * sizeof(*prog),
-		};
-		memcpy(buf + off, prog, len * sizeof(*prog));
-		off += len * sizeof(*prog);
+		add_section(
+			&b, BUNDLE_BPF,
+			(uint32_t)variants[i].mode |
+				(variants[i].errno_only ? BUNDLE_BPF_ERRNO_ONLY : 0) |
+				(seccomp_filter_uses_trap(filters[i]) ? BUNDLE_BPF_USES_TRAP : 0) |
+				(arch == AUDIT_ARCH_AARCH64 ? BUNDLE_BPF_ARCH_AARCH64 : 0),
+			prog, len * sizeof(*prog));
 	}
-	h->total_size = off;
-	h->checksum = fnv1a64(buf + sizeof(*h), off - sizeof(*h));
-	*ret = buf;
-	*ret_len = off;
-	r = 0;
+	r = write_bundle(&b, ret, ret_len);
 out:
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < ELEMENTSOF(variants); i++)
 		seccomp_filter_free(filters[i]);
-	free(names);
-	free(json);
+	free(names.buf);
+	free(image.buf);
 	return r;
 }
 
@@ -173,13 +202,13 @@ int bundle_parse(const void *data, size_t len, struct bundle_view *ret, const ch
 		*ret_msg = "bundle format newer than this fnguard";
 		return -EPROTONOSUPPORT;
 	}
-	if (h.version != BUNDLE_VERSION || h.total_size != len || h.n_sections == 0 ||
+	if (h.version < BUNDLE_VERSION_OLDEST || h.total_size != len || h.n_sections == 0 ||
 	    h.n_sections > MAX_SECTIONS ||
 	    sizeof(h) + (size_t)h.n_sections * sizeof(struct section) > len) {
 		*ret_msg = "bundle header damaged or truncated";
 		return -EINVAL;
 	}
-	if (fnv1a64(buf + sizeof(h), len - sizeof(h)) != h.checksum) {
+	if (checksum(h.version, buf + sizeof(h), len - sizeof(h)) != h.checksum) {
 		*ret_msg = "bundle checksum mismatch";
 		return -EINVAL;
 	}
@@ -193,6 +222,9 @@ int bundle_parse(const void *data, size_t len, struct bundle_view *ret, const ch
 		if (s.kind == BUNDLE_PROFILE_JSON) {
 			v.json = (const char *)buf + s.offset;
 			v.json_len = s.size;
+		} else if (s.kind == BUNDLE_PROFILE_IMAGE) {
+			v.image = buf + s.offset;
+			v.image_len = s.size;
 		} else if (s.kind == BUNDLE_SYSCALL_NAMES) {
 			v.names = (const char *)buf + s.offset;
 			v.names_len = s.size;
@@ -256,10 +288,16 @@ int bundle_load_policy(const char *path, const struct policy_load_opts *opts, st
 		free(data);
 		return r;
 	}
-	/* The embedded profile is resolved already: nothing to extend. */
+	/*
+	 * The image needs no JSON parse. A version 1 bundle has only the
+	 * JSON, resolved already: nothing to extend.
+	 */
 	struct policy_load_opts o = opts ? *opts : (struct policy_load_opts){0};
 	o.no_extends = true;
-	r = policy_load_buffer(path, ret_view->json, ret_view->json_len, &o, ret, diags);
+	if (ret_view->image)
+		r = policy_load_image(path, ret_view->image, ret_view->image_len, &o, ret, diags);
+	else
+		r = policy_load_buffer(path, ret_view->json, ret_view->json_len, &o, ret, diags);
 	if (r < 0) {
 		free(data);
 		return r;

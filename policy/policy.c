@@ -21,6 +21,7 @@
 #include "glob_trie.h"
 #include "policy.h"
 #include "profile.h"
+#include "profile_image.h"
 #include "syscall_table.h"
 #include "util.h"
 
@@ -420,7 +421,8 @@ static uint64_t fnv1a(const char *s)
 	return h;
 }
 
-static int compile(struct policy *pol, struct diag_list *diags)
+/* Builds the matchers of pol->resolved; its hash is computed unless known (a bundle's). */
+static int compile(struct policy *pol, const uint64_t *known_hash, struct diag_list *diags)
 {
 	const struct profile *p = pol->resolved;
 	int r;
@@ -476,6 +478,10 @@ static int compile(struct policy *pol, struct diag_list *diags)
 	pol->on_error =
 		p->on_error >= 0 ? (enum policy_on_error)p->on_error : POLICY_ON_ERROR_CLOSED;
 
+	if (known_hash) {
+		pol->hash = *known_hash;
+		return 0;
+	}
 	_cleanup_free_ char *canonical = NULL;
 	r = profile_write_json(p, false, &canonical);
 	if (r < 0)
@@ -499,13 +505,43 @@ int policy_load_buffer(const char *name, const char *text, size_t len,
 		stack.real[stack.depth++] = real;
 	r = load_tree(name, text, len, opts, &stack, diags, &pol->doc, &pol->resolved);
 	if (r == 0)
-		r = compile(pol, diags);
+		r = compile(pol, NULL, diags);
 	if (r < 0) {
 		policy_free(pol);
 		return r;
 	}
 	*ret = pol;
 	return 0;
+}
+
+int policy_load_image(const char *name, const void *image, size_t len,
+		      const struct policy_load_opts *opts, struct policy **ret,
+		      struct diag_list *diags)
+{
+	struct policy *pol = calloc(1, sizeof(*pol));
+	char msg[256];
+	uint64_t hash;
+	int r;
+
+	if (!pol)
+		return -ENOMEM;
+	/* The document is the resolved profile (doc stays NULL: the same). */
+	r = profile_image_read(image, len, opts, &pol->resolved, &hash, msg, sizeof(msg));
+	if (r == -EINVAL)
+		diag_add(diags, name, 0, 0, NULL, "%s", msg);
+	if (r == 0)
+		r = compile(pol, &hash, diags);
+	if (r < 0) {
+		policy_free(pol);
+		return r;
+	}
+	*ret = pol;
+	return 0;
+}
+
+void policy_image_write(const struct policy *pol, struct strbuf *out)
+{
+	profile_image_write(pol->resolved, pol->hash, out);
 }
 
 int policy_load_file(const char *path, const struct policy_load_opts *opts, struct policy **ret,
@@ -857,5 +893,7 @@ int policy_rule_origin(const struct policy *pol, enum policy_category category, 
 
 int policy_to_json(const struct policy *pol, bool resolved, char **ret_text)
 {
-	return profile_write_json(resolved ? pol->resolved : pol->doc, !resolved, ret_text);
+	/* A policy loaded from an image has no separate document: it is the resolved one. */
+	const struct profile *doc = pol->doc ? pol->doc : pol->resolved;
+	return profile_write_json(resolved ? pol->resolved : doc, !resolved, ret_text);
 }

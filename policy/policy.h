@@ -102,6 +102,20 @@ int policy_load_buffer(const char *name, const char *text, size_t len,
 		       const struct policy_load_opts *opts, struct policy **ret,
 		       struct diag_list *diags);
 
+/*
+ * Same, from a profile image (profile_image.h, a bundle's compiled form):
+ * no JSON, the rules already checked, the hash as computed at compile
+ * time. ${VAR} in paths is expanded with opts. Returns 0, -ENOMEM or
+ * -EINVAL (damaged image, unusable variable: in diags).
+ */
+int policy_load_image(const char *name, const void *image, size_t len,
+		      const struct policy_load_opts *opts, struct policy **ret,
+		      struct diag_list *diags);
+
+struct strbuf;
+/* Appends the resolved profile's image (with its hash) to out; check out->oom. */
+void policy_image_write(const struct policy *policy, struct strbuf *out);
+
 void policy_free(struct policy *policy);
 
 /* The profile's "name" ("" if none). Borrowed until policy_free(). */

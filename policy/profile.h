@@ -123,6 +123,15 @@ int profile_read_json(const char *file, const char *text, size_t len,
 		      struct diag_list *diags);
 
 /*
+ * Expands a leading ${LAMBDA_TASK_ROOT} or ${LAMBDA_RUNTIME_DIR} of a path
+ * pattern with opts->getvar (documented defaults otherwise). *ret is a
+ * malloc'd copy (text itself when there is no variable). Returns 0,
+ * -ENOMEM, or -EINVAL with msg (msg_size bytes) saying why and *ret_at
+ * the offset in text it is about (-1: the whole value).
+ */
+int profile_expand_vars(const char *text, const struct policy_load_opts *opts, char **ret,
+			char *msg, size_t msg_size, long *ret_at);
+/*
  * Writes p as stable, sorted, pretty JSON ending in '\n' (rules sorted, keys
  * in a fixed order). with_extends=false leaves "extends" out. Caller frees.
  */

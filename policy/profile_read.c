@@ -408,54 +408,67 @@ static bool has_control(const char *s)
 static const char *const known_vars[] = {"LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", NULL};
 static const char *const var_defaults[] = {"/var/task", "/var/runtime", NULL};
 
-/*
- * Expands a leading ${VAR} in a path pattern. Returns a malloc'd string,
- * or NULL after reporting an error (or on ENOMEM, reported too).
- */
-static char *expand_vars(struct reader *r, const cJSON *node, const char *jpath, const char *text)
+int profile_expand_vars(const char *text, const struct policy_load_opts *opts, char **ret,
+			char *msg, size_t msg_size, long *ret_at)
 {
-	if (strncmp(text, "${", 2) != 0)
-		return strdup(text);
+	*ret_at = -1;
+	if (strncmp(text, "${", 2) != 0) {
+		*ret = strdup(text);
+		return *ret ? 0 : -ENOMEM;
+	}
 	const char *end = strchr(text, '}');
 	if (!end) {
-		error_at(r, node, false, -1, jpath, "unterminated '${' in path");
-		return NULL;
+		snprintf(msg, msg_size, "unterminated '${' in path");
+		return -EINVAL;
 	}
 	size_t nlen = (size_t)(end - text - 2);
 	for (size_t i = 0; known_vars[i]; i++) {
 		if (strlen(known_vars[i]) != nlen || strncmp(text + 2, known_vars[i], nlen) != 0)
 			continue;
 		const char *value = NULL;
-		if (r->opts && r->opts->getvar)
-			value = r->opts->getvar(known_vars[i], r->opts->userdata);
+		if (opts && opts->getvar)
+			value = opts->getvar(known_vars[i], opts->userdata);
 		if (!value || !*value)
 			value = var_defaults[i];
 		if (value[0] != '/') {
-			error_at(r, node, false, -1, jpath,
-				 "${%s} is '%s', which is not an absolute path", known_vars[i],
-				 value);
-			return NULL;
+			snprintf(msg, msg_size, "${%s} is '%s', which is not an absolute path",
+				 known_vars[i], value);
+			return -EINVAL;
 		}
 		size_t vlen = strlen(value);
 		while (vlen > 1 && value[vlen - 1] == '/')
 			vlen--;
 		if (end[1] != '\0' && end[1] != '/') {
-			error_at(r, node, false, -1, jpath, "'${%s}' must be followed by '/'",
-				 known_vars[i]);
-			return NULL;
+			snprintf(msg, msg_size, "'${%s}' must be followed by '/'", known_vars[i]);
+			return -EINVAL;
 		}
-		char *out = NULL;
-		if (asprintf(&out, "%.*s%s", (int)vlen, value, end + 1) < 0) {
-			error_at(r, node, false, -1, jpath, "out of memory");
-			return NULL;
-		}
-		return out;
+		if (asprintf(ret, "%.*s%s", (int)vlen, value, end + 1) < 0)
+			return -ENOMEM;
+		return 0;
 	}
 	char list[128];
 	join_choices(list, sizeof(list), known_vars);
-	error_at(r, node, false, 2, jpath, "unknown variable '${%.*s}' (known: %s)", (int)nlen,
-		 text + 2, list);
-	return NULL;
+	snprintf(msg, msg_size, "unknown variable '${%.*s}' (known: %s)", (int)nlen, text + 2,
+		 list);
+	*ret_at = 2;
+	return -EINVAL;
+}
+
+/*
+ * Expands a leading ${VAR} in a path pattern. Returns a malloc'd string,
+ * or NULL after reporting an error (or on ENOMEM, reported too).
+ */
+static char *expand_vars(struct reader *r, const cJSON *node, const char *jpath, const char *text)
+{
+	char msg[256];
+	char *out = NULL;
+	long at;
+	int e = profile_expand_vars(text, r->opts, &out, msg, sizeof(msg), &at);
+	if (e == -ENOMEM)
+		error_at(r, node, false, -1, jpath, "out of memory");
+	else if (e < 0)
+		error_at(r, node, false, at, jpath, "%s", msg);
+	return e < 0 ? NULL : out;
 }
 
 /* Validates a path glob (after expansion); reports at the right column. */

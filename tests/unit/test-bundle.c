@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Compiled bundles and their profile image: a bundle loads into the same
+ * policy as its JSON (rules, hash, answers), paths are expanded at load
+ * and not at compile time, version 1 bundles still load, and damage of any
+ * kind is an error, never a crash (this suite also runs under ASan).
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <linux/audit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "config.h"
+#include "policy.h"
+#include "profile_image.h"
+#include "strbuf.h"
+
+static char dir[] = "/tmp/fnguard-test-bundle-XXXXXX";
+
+static void setup(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(bundle, .init = setup, .fini = teardown);
+
+/* Every kind of rule and field the reader knows. */
+static const char rich[] =
+	"{\"fnguard\": 1, \"name\": \"rich\", \"mode\": \"alert\",\n"
+	" \"actions\": {\"network\": \"enforce\", \"exec\": \"record\"},\n"
+	" \"on_error\": \"open\",\n"
+	" \"files\": [\n"
+	"  {\"path\": \"${LAMBDA_TASK_ROOT}/**\", \"allow\": \"r\", \"seen\": 12, \"phase\": "
+	"\"init\"},\n"
+	"  {\"path\": \"/tmp/**\", \"allow\": \"rwcd\", \"phase\": \"invoke\"},\n"
+	"  {\"path\": \"/tmp/secret*\", \"deny\": \"rw\"},\n"
+	"  {\"path\": \"/etc/h?sts\", \"allow\": \"r\"}],\n"
+	" \"network\": [\n"
+	"  {\"host\": \"*.example.com\", \"ports\": [443, \"8000-8080\"], \"proto\": \"tcp\"},\n"
+	"  {\"host\": \"10.1.2.3\", \"ports\": [53], \"proto\": \"udp\"},\n"
+	"  {\"cidr\": \"2001:db8::/32\"},\n"
+	"  {\"cidr\": \"127.0.0.0/8\", \"ports\": [8080], \"inbound\": true},\n"
+	"  {\"unix\": \"${LAMBDA_RUNTIME_DIR}/sock\"},\n"
+	"  {\"unix\": \"@abstract-*\"}],\n"
+	" \"exec\": [\n"
+	"  {\"path\": \"/bin/sh\", \"argv\": [\"sh\", \"-c\", \"echo *\"]},\n"
+	"  {\"path\": \"${LAMBDA_TASK_ROOT}/bin/*\"}],\n"
+	" \"syscalls\": [\"@basic-io\", \"openat\", \"connect\", \"execve\"],\n"
+	" \"unsafe\": [\"ptrace\"],\n"
+	" \"require\": [\"seccomp\"]}\n";
+
+static void write_file(const char *name, const void *data, size_t len)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+static const char *at(const char *name)
+{
+	static char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return path;
+}
+
+static const char *task_root;
+
+static const char *getvar(const char *name, void *userdata)
+{
+	(void)userdata;
+	return strcmp(name, "LAMBDA_TASK_ROOT") == 0 ? task_root : NULL;
+}
+
+static struct policy_load_opts opts(void)
+{
+	return (struct policy_load_opts){.search_path = FNGUARD_SOURCE_PROFILES_DIR,
+					 .getvar = getvar};
+}
+
+static struct policy *load_json(const char *path)
+{
+	struct diag_list d = {0};
+	struct policy *p = NULL;
+	struct policy_load_opts o = opts();
+	int r = policy_load_file(path, &o, &p, &d);
+	cr_assert_eq(r, 0, "load %s: %s", path, d.n ? d.lines[0] : strerror(-r));
+	diag_list_clear(&d);
+	return p;
+}
+
+/* Compiles pol into NAME and loads it back: r is the load's result. */
+static int bundle_round(const struct policy *pol, const char *name, struct policy **ret,
+			struct diag_list *d)
+{
+	void *data = NULL, *kept = NULL;
+	size_t len = 0;
+	struct bundle_view view;
+	struct policy_load_opts o = opts();
+
+	cr_assert_eq(bundle_build(pol, 0, &data, &len, d), 0);
+	write_file(name, data, len);
+	free(data);
+	int r = bundle_load_policy(at(name), &o, ret, &kept, &view, d);
+	if (r == 0)
+		cr_assert(view.image != NULL, "a new bundle carries a profile image");
+	free(kept);
+	return r;
+}
+
+static void assert_same(const struct policy *a, const struct policy *b)
+{
+	char *ja = NULL, *jb = NULL, ha[17], hb[17];
+	cr_assert_eq(policy_to_json(a, true, &ja), 0);
+	cr_assert_eq(policy_to_json(b, true, &jb), 0);
+	cr_assert_str_eq(ja, jb);
+	free(ja);
+	free(jb);
+	cr_assert_eq(policy_to_json(b, false, &jb), 0, "the document of a bundle prints too");
+	free(jb);
+	policy_hash(a, ha);
+	policy_hash(b, hb);
+	cr_assert_str_eq(ha, hb, "the start event's hash is the same either way");
+	for (int c = 0; c < POLICY_CATEGORY_MAX; c++)
+		cr_assert_eq(policy_action(a, c), policy_action(b, c));
+	cr_assert_eq(policy_on_error(a), policy_on_error(b));
+	cr_assert_eq(policy_requires(a, "seccomp"), policy_requires(b, "seccomp"));
+}
+
+/* The answer for one query of every kind, as a string to compare. */
+static void answers(const struct policy *p, char *out, size_t size)
+{
+	static const char *const paths[] = {"/var/task/app.py", "/srv/app/app.py", "/tmp/x",
+					    "/tmp/secret.txt",	"/etc/hosts",	   "/etc/passwd",
+					    "/var/runtime/sock"};
+	static const char *const hosts[] = {"api.example.com", "example.com", "evil.test"};
+	static const int ports[] = {443, 8001, 9000};
+	char *const argv_ok[] = {"sh", "-c", "echo hi", NULL};
+	char *const argv_bad[] = {"sh", "-c", "curl evil", NULL};
+	struct policy_verdict v;
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		for (unsigned rights = 1; rights <= 8; rights <<= 1) {
+			int r = policy_check_file(p, paths[i], strlen(paths[i]), rights, &v);
+			n += (size_t)snprintf(out + n, size - n, "f%d:%d:%d ", r, v.allowed,
+					      v.rule);
+		}
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++)
+		for (size_t k = 0; k < sizeof(ports) / sizeof(ports[0]); k++) {
+			int r = policy_check_host(p, hosts[i], strlen(hosts[i]), ports[k],
+						  NET_PROTO_TCP, NET_DIR_OUT, &v);
+			n += (size_t)snprintf(out + n, size - n, "h%d:%d ", r, v.allowed);
+		}
+	struct in6_addr a6;
+	inet_pton(AF_INET6, "2001:db8::1", &a6);
+	int r = policy_check_ip(p, AF_INET6, &a6, 22, NET_PROTO_TCP, NET_DIR_OUT, &v);
+	n += (size_t)snprintf(out + n, size - n, "i%d:%d ", r, v.allowed);
+	struct in_addr a4;
+	inet_pton(AF_INET, "127.0.0.1", &a4);
+	r = policy_check_ip(p, AF_INET, &a4, 8080, NET_PROTO_TCP, NET_DIR_IN, &v);
+	n += (size_t)snprintf(out + n, size - n, "i%d:%d ", r, v.allowed);
+	r = policy_check_exec(p, "/bin/sh", 7, argv_ok, &v);
+	n += (size_t)snprintf(out + n, size - n, "e%d:%d ", r, v.allowed);
+	r = policy_check_exec(p, "/bin/sh", 7, argv_bad, &v);
+	n += (size_t)snprintf(out + n, size - n, "e%d:%d ", r, v.allowed);
+	r = policy_check_syscall(p, "ptrace", &v);
+	snprintf(out + n, size - n, "s%d:%d", r, v.allowed);
+}
+
+static void assert_same_answers(const struct policy *a, const struct policy *b)
+{
+	char x[4096], y[4096];
+	answers(a, x, sizeof(x));
+	answers(b, y, sizeof(y));
+	cr_assert_str_eq(x, y);
+}
+
+Test(bundle, rich_profile_loads_the_same)
+{
+	struct diag_list d = {0};
+	struct policy *fromjson, *frombundle = NULL;
+
+	task_root = NULL;
+	write_file("rich.json", rich, strlen(rich));
+	fromjson = load_json(at("rich.json"));
+	cr_assert_eq(bundle_round(fromjson, "rich.fgb", &frombundle, &d), 0, "%s",
+		     d.n ? d.lines[0] : "");
+	assert_same(fromjson, frombundle);
+	assert_same_answers(fromjson, frombundle);
+	/* Origins: the rule still points at the file and line it was written on. */
+	const char *fa = NULL, *fb = NULL;
+	unsigned la, lb, ca, cb;
+	for (int32_t i = 0; i < 4; i++) {
+		cr_assert_eq(policy_rule_origin(fromjson, POLICY_CAT_FILE, i, &fa, &la, &ca), 0);
+		cr_assert_eq(policy_rule_origin(frombundle, POLICY_CAT_FILE, i, &fb, &lb, &cb), 0);
+		cr_assert_str_eq(fa, fb);
+		cr_assert(la == lb && ca == cb && la == (unsigned)i + 5, "rule %d: line %u", i, lb);
+	}
+	policy_free(fromjson);
+	policy_free(frombundle);
+	diag_list_clear(&d);
+}
+
+Test(bundle, shipped_profiles_load_the_same)
+{
+	static const char *const names[] = {"lambda-base", "python", "nodejs", "java", "provided"};
+	task_root = NULL;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char path[512], name[64];
+		struct diag_list d = {0};
+		struct policy *frombundle = NULL;
+		snprintf(path, sizeof(path), "%s/%s.json", FNGUARD_SOURCE_PROFILES_DIR, names[i]);
+		snprintf(name, sizeof(name), "%s.fgb", names[i]);
+		struct policy *fromjson = load_json(path);
+		cr_assert_eq(bundle_round(fromjson, name, &frombundle, &d), 0, "%s: %s", names[i],
+			     d.n ? d.lines[0] : "");
+		assert_same(fromjson, frombundle);
+		assert_same_answers(fromjson, frombundle);
+		policy_free(fromjson);
+		policy_free(frombundle);
+		diag_list_clear(&d);
+	}
+}
+
+Test(bundle, variables_are_expanded_at_load_not_at_compile)
+{
+	struct diag_list d = {0};
+	struct policy *frombundle = NULL;
+	struct policy_verdict v;
+
+	task_root = NULL; /* compiled where LAMBDA_TASK_ROOT is /var/task */
+	write_file("rich.json", rich, strlen(rich));
+	struct policy *fromjson = load_json(at("rich.json"));
+	task_root = "/srv/app/"; /* loaded where it is /srv/app */
+	cr_assert_eq(bundle_round(fromjson, "rich.fgb", &frombundle, &d), 0);
+	cr_assert_eq(policy_check_file(frombundle, "/srv/app/app.py", 15, POLICY_RIGHT_READ, &v),
+		     0);
+	cr_assert(v.allowed);
+	cr_assert_eq(policy_check_file(frombundle, "/var/task/app.py", 16, POLICY_RIGHT_READ, &v),
+		     0);
+	cr_assert_not(v.allowed);
+	/* Same as the JSON read in the same environment. */
+	struct policy *again = load_json(at("rich.json"));
+	assert_same_answers(again, frombundle);
+	policy_free(again);
+	policy_free(frombundle);
+
+	task_root = "relative/dir";
+	frombundle = NULL;
+	diag_list_clear(&d);
+	cr_assert_eq(bundle_round(fromjson, "rich.fgb", &frombundle, &d), -EINVAL);
+	cr_assert_null(frombundle);
+	cr_assert(d.n && strstr(d.lines[0], "not an absolute path"), "%s", d.n ? d.lines[0] : "");
+	task_root = NULL;
+	policy_free(fromjson);
+	diag_list_clear(&d);
+}
+
+static void image_of(const char *text, struct strbuf *out)
+{
+	write_file("p.json", text, strlen(text));
+	struct policy *p = load_json(at("p.json"));
+	policy_image_write(p, out);
+	cr_assert_not(out->oom);
+	policy_free(p);
+}
+
+Test(bundle, every_truncation_of_an_image_is_refused)
+{
+	struct strbuf img = {0};
+	task_root = NULL;
+	image_of(rich, &img);
+	struct policy_load_opts o = opts();
+	for (size_t len = 0; len < img.len; len++) {
+		char msg[256];
+		struct profile *p = NULL;
+		uint64_t h;
+		/* A private copy of exactly len bytes: ASan sees any read past it. */
+		char *cut = malloc(len ? len : 1);
+		memcpy(cut, img.buf, len);
+		int r = profile_image_read(cut, len, &o, &p, &h, msg, sizeof(msg));
+		cr_assert_eq(r, -EINVAL, "%zu of %zu bytes: %d", len, img.len, r);
+		cr_assert_null(p);
+		free(cut);
+	}
+	char msg[256];
+	struct profile *p = NULL;
+	uint64_t h;
+	cr_assert_eq(profile_image_read(img.buf, img.len, &o, &p, &h, msg, sizeof(msg)), 0);
+	profile_free(p);
+	free(img.buf);
+}
+
+Test(bundle, damaged_bytes_never_crash_the_reader)
+{
+	struct strbuf img = {0};
+	task_root = NULL;
+	image_of(rich, &img);
+	struct policy_load_opts o = opts();
+	static const unsigned char flips[] = {0x01, 0x80, 0xff};
+	size_t refused = 0, tries = 0;
+	for (size_t i = 0; i < img.len; i++)
+		for (size_t k = 0; k < sizeof(flips); k++) {
+			char *copy = malloc(img.len);
+			memcpy(copy, img.buf, img.len);
+			copy[i] ^= (char)flips[k];
+			struct policy *pol = NULL;
+			struct diag_list d = {0};
+			int r = policy_load_image("x", copy, img.len, &o, &pol, &d);
+			cr_assert(r == 0 || r == -EINVAL, "byte %zu ^ %#x: %d", i, flips[k], r);
+			refused += r < 0;
+			tries++;
+			policy_free(pol);
+			diag_list_clear(&d);
+			free(copy);
+		}
+	/* Most damage is seen; the rest still loads into some valid policy. */
+	cr_assert_gt(refused, tries / 4, "%zu of %zu refused", refused, tries);
+	free(img.buf);
+}
+
+Test(bundle, damaged_bundle_is_refused_by_checksum)
+{
+	struct diag_list d = {0};
+	void *data = NULL, *kept = NULL;
+	size_t len = 0;
+	struct bundle_view view;
+	struct policy *p = NULL;
+
+	task_root = NULL;
+	write_file("rich.json", rich, strlen(rich));
+	struct policy *fromjson = load_json(at("rich.json"));
+	cr_assert_eq(bundle_build(fromjson, 0, &data, &len, &d), 0);
+	for (size_t i = 40; i < len; i += len / 13) {
+		((unsigned char *)data)[i] ^= 0x20;
+		write_file("bad.fgb", data, len);
+		((unsigned char *)data)[i] ^= 0x20;
+		struct policy_load_opts o = opts();
+		cr_assert_eq(bundle_load_policy(at("bad.fgb"), &o, &p, &kept, &view, &d), -EINVAL);
+		cr_assert(d.n && strstr(d.lines[d.n - 1], "checksum"), "%s",
+			  d.n ? d.lines[d.n - 1] : "");
+	}
+	free(data);
+	policy_free(fromjson);
+	diag_list_clear(&d);
+}
+
+static uint64_t fnv1a64(const unsigned char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* A version 1 bundle (JSON only, byte-wise checksum), written the old way by hand. */
+Test(bundle, version_1_bundle_still_loads_through_its_json)
+{
+	struct {
+		char magic[8];
+		uint32_t version, n_sections;
+		uint64_t total_size, checksum;
+		struct {
+			uint32_t kind, flags;
+			uint64_t offset, size;
+		} s;
+	} h = {.magic = BUNDLE_MAGIC, .version = 1, .n_sections = 1};
+	char *json = NULL;
+
+	task_root = NULL;
+	write_file("rich.json", rich, strlen(rich));
+	struct policy *fromjson = load_json(at("rich.json"));
+	cr_assert_eq(policy_to_json(fromjson, true, &json), 0);
+	size_t jl = strlen(json), len = sizeof(h) + jl;
+	h.total_size = len;
+	h.s.kind = BUNDLE_PROFILE_JSON;
+	h.s.offset = sizeof(h);
+	h.s.size = jl;
+	unsigned char *buf = malloc(len);
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), json, jl);
+	h.checksum = fnv1a64(buf + 32, len - 32);
+	memcpy(buf, &h, sizeof(h));
+	write_file("v1.fgb", buf, len);
+
+	struct diag_list d = {0};
+	struct policy *p = NULL;
+	void *kept = NULL;
+	struct bundle_view view;
+	struct policy_load_opts o = opts();
+	cr_assert_eq(bundle_load_policy(at("v1.fgb"), &o, &p, &kept, &view, &d), 0, "%s",
+		     d.n ? d.lines[0] : "");
+	cr_assert_null(view.image);
+	/* Rules in the canonical JSON's order: compare with that text loaded as a profile. */
+	write_file("canonical.json", json, jl);
+	struct policy *canonical = load_json(at("canonical.json"));
+	assert_same_answers(canonical, p);
+	policy_free(canonical);
+	free(kept);
+	free(buf);
+	free(json);
+	policy_free(p);
+	policy_free(fromjson);
+	diag_list_clear(&d);
+}
