@@ -51,8 +51,8 @@ struct nr_set {
 
 struct plan {
 	struct seccomp_filter *f;
-	uint32_t def;  /* unlisted calls */
-	uint32_t hard; /* the dangerous set and narrowed arguments */
+	uint32_t def;	     /* unlisted calls */
+	uint32_t hard;	     /* the dangerous set and narrowed arguments */
 	bool protect_sigsys; /* trap rt_sigaction(SIGSYS, act) */
 	struct nr_set listed, unsafe, claimed;
 };
@@ -431,14 +431,18 @@ static int plan_sigaction(struct plan *p)
 	static const uint32_t sigsys[] = {SIGSYS};
 
 	/*
-	 * Not in filters the shim installs: signal handlers do not survive
-	 * exec, so every program a filtered process runs must install its own
-	 * SIGSYS handler under the inherited filter, and a trapped
-	 * rt_sigaction(SIGSYS) would kill it on its first trap. The shim
-	 * refuses sigaction()/signal() on SIGSYS in libc instead; a raw
-	 * rt_sigaction can only silence the log (a trapped call never runs).
+	 * Only where no new program image runs under the filter. Signal
+	 * handlers do not survive exec, so every program a filtered process
+	 * runs must install its own SIGSYS handler under the inherited filter,
+	 * and a trapped rt_sigaction(SIGSYS) would kill it on its first trap.
+	 * So the shim's filter protects the handler when the profile lists
+	 * neither execve nor execveat (nothing can be exec'd), and otherwise
+	 * relies on its libc refusal of sigaction()/signal() on SIGSYS: a raw
+	 * rt_sigaction can then only silence the log (a trapped call never
+	 * runs).
 	 */
-	if (!p->protect_sigsys || p->def != SCMP_ACT_TRAP)
+	bool no_exec = !listed(p, "execve") && !listed(p, "execveat");
+	if (!(p->protect_sigsys || no_exec) || p->def != SCMP_ACT_TRAP)
 		return 0;
 	int nr = claim(p, "rt_sigaction");
 	if (nr < 0)

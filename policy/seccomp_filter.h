@@ -40,7 +40,9 @@ struct seccomp_options {
 	/*
 	 * Trap rt_sigaction(SIGSYS, act) so a handler cannot be replaced. Only
 	 * for a filter that no exec'd program inherits: a new program image
-	 * must install its own handler under the filter (default false).
+	 * must install its own handler under the filter (default false). A
+	 * trapping filter whose profile lists neither execve nor execveat
+	 * protects the handler whatever this says (nothing can be exec'd).
 	 */
 	bool protect_sigsys;
 };

@@ -61,12 +61,29 @@ for op, err, ev_op, what in CASES:
     else:
         tap.ok(failed, f"{what}: fails with {err}", r.diag())
 
-# A raw rt_sigaction(SIGSYS) cannot be refused by the filter (exec'd programs must install
-# their own handler under it): it silences the log, but trapped calls still never run.
+# Where programs can be exec'd, a raw rt_sigaction(SIGSYS) cannot be refused by the filter
+# (exec'd programs must install their own handler under it): it silences the log, but
+# trapped calls still never run.
 r = run([OPS, "raw-sigaction-sigsys"], profile=PROFILE, mode="enforce")
 tap.ok(r.rc != 0 and "result=OK" not in r.stderr,
        "a raw rt_sigaction(SIGSYS) replaces the logger, but trapped calls still do not run",
        r.diag())
+
+# Where nothing can be exec'd (neither execve nor execveat listed), the filter itself refuses it.
+NOEXEC = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"], "files": [{"path": HELPERS + "/**", "allow": "r"}],
+    "syscalls": ["@basic-io", "@credentials", "@file-system", "@io-event", "@memory",
+                 "@network-io", "@resources", "@signal", "@sync", "@system-info", "@threads",
+                 "@time", "ioctl", "arch_prctl", "exit", "exit_group", "getpid", "gettid",
+                 "prctl", "clone", "wait4"]}, "noexec.json")
+r = run([OPS, "raw-sigaction-sigsys"], profile=NOEXEC, mode="enforce")
+ev = [e for e in r.find(type="violation") if e.get("op") == "rt_sigaction"]
+tap.ok(r.rc == 1 and "errno=EPERM" in r.stderr and ev and ev[0].get("action") == "blocked",
+       "no exec in the profile: a raw rt_sigaction(SIGSYS) is refused by the filter and logged",
+       r.diag())
+r = run([OPS, "signal-sigsys"], profile=NOEXEC, mode="enforce")
+tap.ok(r.rc == 1 and "errno=EPERM" in r.stderr and r.find(type="violation", op="signal"),
+       "no exec in the profile: signal(SIGSYS) through libc is refused too", r.diag())
 
 for op, what in (("x32", "an x32 syscall number"), ("int80", "a 32-bit int 0x80 syscall")):
     r = run([OPS, op], profile=PROFILE, mode="enforce")

@@ -35,6 +35,10 @@ static const char profile_main[] =
 	"\"getpid\", \"@signal\", \"socket\", \"prctl\", \"clone\", \"clone3\", \"openat2\", "
 	"\"sendto\", \"sendmsg\", \"sendmmsg\"], \"unsafe\": [\"ptrace\"]}";
 static const char profile_empty[] = "{\"fnguard\": 1, \"name\": \"empty\"}";
+/* profile_main that can run programs. */
+static const char profile_exec[] =
+	"{\"fnguard\": 1, \"name\": \"exec\", \"syscalls\": [\"read\", \"write\", \"getpid\", "
+	"\"@signal\", \"execve\"]}";
 static const char profile_connect[] =
 	"{\"fnguard\": 1, \"syscalls\": [\"socket\", \"connect\", \"sendto\", \"sendmsg\"]}";
 static const char profile_unsafe_all[] =
@@ -301,14 +305,34 @@ Test(seccomp_filter, integer_arguments_compared_on_low_32_bits)
 	}
 }
 
-/* The shim's filters leave rt_sigaction(SIGSYS) alone: exec'd programs must set their handler. */
+/*
+ * The shim's filters leave rt_sigaction(SIGSYS) alone where programs can be
+ * exec'd (each must set its handler under the filter), and protect it where
+ * the profile lists neither execve nor execveat.
+ */
 Test(seccomp_filter, sigaction_on_sigsys_left_to_listing_by_default)
 {
+	static const char execveat_only[] =
+		"{\"fnguard\": 1, \"syscalls\": [\"@signal\", \"execveat\"]}";
 	for (size_t a = 0; a < ELEMENTSOF(arches); a++) {
-		struct seccomp_filter *f = build_with(
-			profile_main, (struct build_opts){.mode = POLICY_MODE_ENFORCE, .arch = arches[a],
-							  .lockdown = true,
-							  .no_sigsys_protection = true});
+		struct build_opts o = {.mode = POLICY_MODE_ENFORCE,
+				       .arch = arches[a],
+				       .lockdown = true,
+				       .no_sigsys_protection = true};
+		struct seccomp_filter *f = build_with(profile_exec, o);
+		EXPECT_ACTION(f, "enforce", ALLOW, "rt_sigaction", SIGSYS, 0x7000, 0, 8);
+		seccomp_filter_free(f);
+		f = build_with(execveat_only, o);
+		EXPECT_ACTION(f, "enforce", ALLOW, "rt_sigaction", SIGSYS, 0x7000, 0, 8);
+		seccomp_filter_free(f);
+		f = build_with(profile_main, o);
+		EXPECT_ACTION(f, "enforce", TRAP, "rt_sigaction", SIGSYS, 0x7000, 0, 8);
+		EXPECT_ACTION(f, "enforce", ALLOW, "rt_sigaction", SIGSYS, 0, 0x7000, 8);
+		EXPECT_ACTION(f, "enforce", ALLOW, "rt_sigaction", SIGINT, 0x7000, 0, 8);
+		seccomp_filter_free(f);
+		/* errno-only filters never trap: nothing to protect (Go keeps its handler). */
+		o.errno_only = true;
+		f = build_with(profile_main, o);
 		EXPECT_ACTION(f, "enforce", ALLOW, "rt_sigaction", SIGSYS, 0x7000, 0, 8);
 		seccomp_filter_free(f);
 	}
