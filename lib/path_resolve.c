@@ -10,6 +10,7 @@
 #include "cwd.h"
 #include "path_norm.h"
 #include "path_resolve.h"
+#include "raw_syscall.h"
 #include "shim.h"
 #include "syscall_ops.h"
 
@@ -97,6 +98,49 @@ static int resolve_links(const char *joined, bool follow_last, struct resolved_p
 	return 0;
 }
 
+/*
+ * The usual case in a place where links can be planted: none is there.
+ * Asks the kernel about each component from the create root down (readlink
+ * fails with EINVAL on anything that is not a link): one system call per
+ * component and none of realpath()'s work, and nothing above the root,
+ * which the function cannot have changed. True when no component is a
+ * link, or the path stops existing before one is (the call then fails, or
+ * creates its last component): the lexical name is what the kernel opens.
+ * False when a link is there or the answer is unclear: resolve in full.
+ * name has no "." or ".." (the caller checked).
+ */
+static bool no_links_from(const char *name, size_t len, size_t root, bool follow_last)
+{
+	char buf[PATH_MAX], one;
+	size_t end = root > 1 ? root : 0;
+
+	if (len >= sizeof(buf) || root > len)
+		return false;
+	memcpy(buf, name, len + 1);
+	if (end == 0) {
+		const char *slash = memchr(buf + 1, '/', len - 1);
+		end = slash ? (size_t)(slash - buf) : len;
+	}
+	for (;;) {
+		if (end < len || follow_last) {
+			char saved = buf[end];
+			buf[end] = '\0';
+			long n = raw_syscall(SYS_readlinkat, AT_FDCWD, buf, &one, 1);
+			buf[end] = saved;
+			if (n >= 0)
+				return false;
+			if (errno == ENOENT)
+				return true;
+			if (errno != EINVAL)
+				return false;
+		}
+		if (end >= len)
+			return true;
+		const char *slash = memchr(buf + end + 1, '/', len - end - 1);
+		end = slash ? (size_t)(slash - buf) : len;
+	}
+}
+
 int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_path *out)
 {
 	char base[PATH_MAX];
@@ -135,14 +179,18 @@ int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_
 	}
 	out->name_len = proc_self_alias(out->name, out->name_len);
 
-	bool links =
-		dotdot || starts_with(out->name, out->name_len, "/proc/") ||
-		starts_with(out->name, out->name_len, "/dev/fd/") ||
-		(shim.policy && policy_path_may_hold_links(shim.policy, out->name, out->name_len));
-	if (!links) {
+	bool special = dotdot || starts_with(out->name, out->name_len, "/proc/") ||
+		       starts_with(out->name, out->name_len, "/dev/fd/");
+	size_t root = special || !shim.policy
+			      ? 0
+			      : policy_path_link_root(shim.policy, out->name, out->name_len);
+	if (!special && !root) {
 		out->lexical = true;
 		return 0;
 	}
+	/* No link now is no promise for later: not lexical (verdict_cache.h). */
+	if (!special && no_links_from(out->name, out->name_len, root, follow_last))
+		return 0;
 	if (blen) {
 		int n = snprintf(joined, sizeof(joined), "%s/%s", base, path);
 		if (n < 0 || (size_t)n >= sizeof(joined))

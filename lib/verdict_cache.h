@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define VERDICT_CACHE_SLOTS    32
 #define VERDICT_CACHE_PATH_MAX 176
@@ -37,15 +38,57 @@ struct verdict_cache {
 	struct verdict_cache_entry slot[VERDICT_CACHE_SLOTS];
 };
 
+static inline uint64_t verdict_cache_mix(uint64_t h, uint64_t w)
+{
+	return (h ^ w) * 0x9e3779b97f4a7c15ull;
+}
+
 /*
  * The hash of path[0..len) mixed with base and rights; computed once and
  * passed to lookup and store.
  */
-uint64_t verdict_cache_hash(const char *path, size_t len, uint64_t base, unsigned rights);
+static inline uint64_t verdict_cache_hash(const char *path, size_t len, uint64_t base,
+					  unsigned rights)
+{
+	uint64_t h = verdict_cache_mix(base, ((uint64_t)len << 8) | rights), w;
+	size_t i = 0;
 
-/* True if (path, base, rights) was stored and is still there. */
-bool verdict_cache_lookup(const struct verdict_cache *c, uint64_t hash, const char *path,
-			  size_t len, uint64_t base, unsigned rights);
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, path + i, 8);
+		h = verdict_cache_mix(h, w);
+	}
+	if (i < len) {
+		/* The tail: the last 8 bytes when there are that many (no read past the end). */
+		if (len >= 8) {
+			memcpy(&w, path + len - 8, 8);
+		} else {
+			w = 0;
+			memcpy(&w, path + i, len - i);
+		}
+		h = verdict_cache_mix(h, w);
+	}
+	return h ^ (h >> 29);
+}
+
+static inline struct verdict_cache_entry *verdict_cache_slot(const struct verdict_cache *c,
+							     uint64_t hash)
+{
+	return (struct verdict_cache_entry *)&c->slot[(hash >> 7) % VERDICT_CACHE_SLOTS];
+}
+
+/*
+ * True if (path, base, rights) was stored and is still there. Inline: a hit
+ * is the whole cost of an allowed call the shim has seen before.
+ */
+static inline bool verdict_cache_lookup(const struct verdict_cache *c, uint64_t hash,
+					const char *path, size_t len, uint64_t base,
+					unsigned rights)
+{
+	const struct verdict_cache_entry *e = verdict_cache_slot(c, hash);
+
+	return e->len != 0 && e->hash == hash && e->len == len && e->base == base &&
+	       e->rights == rights && memcmp(e->path, path, len) == 0;
+}
 
 /* Remembers an allowed (path, base, rights); paths too long are not kept. */
 void verdict_cache_store(struct verdict_cache *c, uint64_t hash, const char *path, size_t len,

@@ -403,12 +403,17 @@ bool policy_path_is_ancestor(const struct policy *pol, const char *path, size_t 
 	return false;
 }
 
-bool policy_path_may_hold_links(const struct policy *pol, const char *path, size_t len)
+size_t policy_path_link_root(const struct policy *pol, const char *path, size_t len)
 {
 	for (size_t k = 0; k < pol->n_create_roots; k++)
 		if (under_root(pol->create_roots[k], path, len))
-			return true;
-	return false;
+			return strlen(pol->create_roots[k]);
+	return 0;
+}
+
+bool policy_path_may_hold_links(const struct policy *pol, const char *path, size_t len)
+{
+	return policy_path_link_root(pol, path, len) != 0;
 }
 
 static uint64_t fnv1a(const char *s)

@@ -185,6 +185,15 @@ int policy_check_exec(const struct policy *policy, const char *path, size_t len,
 bool policy_path_may_hold_links(const struct policy *policy, const char *path, size_t len);
 
 /*
+ * The same question, answered with where: the length of the directory (or
+ * file) at or below which path may hold links — the create root it is under,
+ * "/" being 1 — or 0 when it cannot hold any. Roots never nest, so the
+ * components from that one down are the only ones that can be links the
+ * function planted. Allocation-free.
+ */
+size_t policy_path_link_root(const struct policy *policy, const char *path, size_t len);
+
+/*
  * True when path (absolute, normalised) is a directory above the literal
  * part of some allow rule: "/var" and "/var/task" for "/var/task/**". A
  * program reaches an allowed file through these (realpath() lstat()s each

@@ -193,6 +193,25 @@ r = run([OPS, "open-r", p("rw/dirlink/f")], profile=PROFILE, mode="enforce")
 tap.ok(r.rc == 1 and r.find(type="violation", target=p("no/f")),
        "a symlinked directory in a writable place is followed", r.diag())
 
+# The component check (one readlink per component from the writable root down) must see a
+# link at any depth, in relative paths too, and for stat as for open.
+fresh()
+os.makedirs(p("rw/d1/d2"), exist_ok=True)
+os.symlink(p("no"), p("rw/d1/d2/deep"))
+r = run([OPS, "stat", p("rw/d1/d2/deep/f")], profile=PROFILE, mode="enforce")
+tap.ok(r.rc == 1 and r.find(type="violation", target=p("no/f")),
+       "a link three levels below the writable root is followed (stat)", r.diag())
+r = run([OPS, "open-r", "d2/deep/f"], profile=PROFILE, mode="enforce", cwd=p("rw/d1"))
+tap.ok(r.rc == 1 and r.find(type="violation", target=p("no/f")),
+       "a link on a relative path below the writable root is followed", r.diag())
+os.symlink(p("no/f"), p("rw/d1/d2/last"))
+r = run([OPS, "stat", p("rw/d1/d2/last")], profile=PROFILE, mode="enforce")
+tap.ok(r.rc == 1 and r.find(type="violation", target=p("no/f")),
+       "a link as the last component is followed by stat", r.diag())
+r = run([OPS, "stat", p("rw/d1/d2/missing/f")], profile=PROFILE, mode="enforce")
+tap.ok(r.rc == 1 and "ENOENT" in r.stderr and not r.find(type="violation"),
+       "a path that stops existing is judged by its name (and fails by itself)", r.diag())
+
 fresh()
 os.symlink(p("no"), p("rw/up"))
 r = run([OPS, "open-r", p("rw/up/../no/f")], profile=PROFILE, mode="enforce")
