@@ -485,63 +485,45 @@ EXPORT DIR *opendir(const char *path)
 }
 
 /*
+ * An entry point that judges one path operand, then calls libc under the
+ * same name: WRAP(return type, value when blocked, name, (parameters),
+ * (arguments), dirfd, path, rights, how).
+ */
+#define WRAP(type, fail, sym, params, args, dirfd, path, rights, how) \
+	EXPORT type sym params                                        \
+	{                                                             \
+		if (guard_path(#sym, dirfd, path, rights, how) < 0)   \
+			return fail;                                  \
+		return real.sym args;                                 \
+	}
+
+/*
  * Functions that list or walk directories with glibc's internal opendir,
- * past the wrapper above: the directory they start from is judged. What a
+ * past the opendir wrapper: the directory they start from is judged. What a
  * walk (nftw, ftw) then descends into is not judged one by one: a deny rule
  * below an allowed start is left to Landlock and the seccomp layer.
  */
-EXPORT int scandir(const char *dir, struct dirent ***list, int (*sel)(const struct dirent *),
-		   int (*cmp)(const struct dirent **, const struct dirent **))
-{
-	if (guard_path("scandir", AT_FDCWD, dir, R, FOLLOW) < 0)
-		return -1;
-	return real.scandir(dir, list, sel, cmp);
-}
+#define SCANDIR_REST(ent)                                   \
+	struct ent ***list, int (*sel)(const struct ent *), \
+		int (*cmp)(const struct ent **, const struct ent **)
+#define SCANDIR(sym, ent)                                                                         \
+	WRAP(int, -1, sym, (const char *dir, SCANDIR_REST(ent)), (dir, list, sel, cmp), AT_FDCWD, \
+	     dir, R, FOLLOW)
+#define WALK_FTW(sym, fn_t)                                                                       \
+	WRAP(int, -1, sym, (const char *dir, fn_t fn, int fds), (dir, fn, fds), AT_FDCWD, dir, R, \
+	     FOLLOW)
+#define WALK_NFTW(sym, fn_t)                                                                      \
+	WRAP(int, -1, sym, (const char *dir, fn_t fn, int fds, int flags), (dir, fn, fds, flags), \
+	     AT_FDCWD, dir, R, (flags & FTW_PHYS) ? 0 : FOLLOW)
 
-EXPORT int scandir64(const char *dir, struct dirent64 ***list, int (*sel)(const struct dirent64 *),
-		     int (*cmp)(const struct dirent64 **, const struct dirent64 **))
-{
-	if (guard_path("scandir64", AT_FDCWD, dir, R, FOLLOW) < 0)
-		return -1;
-	return real.scandir64(dir, list, sel, cmp);
-}
-
-EXPORT int scandirat(int dirfd, const char *dir, struct dirent ***list,
-		     int (*sel)(const struct dirent *),
-		     int (*cmp)(const struct dirent **, const struct dirent **))
-{
-	if (guard_path("scandirat", dirfd, dir, R, FOLLOW) < 0)
-		return -1;
-	return real.scandirat(dirfd, dir, list, sel, cmp);
-}
-
-EXPORT int nftw(const char *dir, __nftw_func_t fn, int fds, int flags)
-{
-	if (guard_path("nftw", AT_FDCWD, dir, R, (flags & FTW_PHYS) ? 0 : FOLLOW) < 0)
-		return -1;
-	return real.nftw(dir, fn, fds, flags);
-}
-
-EXPORT int nftw64(const char *dir, __nftw64_func_t fn, int fds, int flags)
-{
-	if (guard_path("nftw64", AT_FDCWD, dir, R, (flags & FTW_PHYS) ? 0 : FOLLOW) < 0)
-		return -1;
-	return real.nftw64(dir, fn, fds, flags);
-}
-
-EXPORT int ftw(const char *dir, __ftw_func_t fn, int fds)
-{
-	if (guard_path("ftw", AT_FDCWD, dir, R, FOLLOW) < 0)
-		return -1;
-	return real.ftw(dir, fn, fds);
-}
-
-EXPORT int ftw64(const char *dir, __ftw64_func_t fn, int fds)
-{
-	if (guard_path("ftw64", AT_FDCWD, dir, R, FOLLOW) < 0)
-		return -1;
-	return real.ftw64(dir, fn, fds);
-}
+SCANDIR(scandir, dirent)
+SCANDIR(scandir64, dirent64)
+WRAP(int, -1, scandirat, (int dirfd, const char *dir, SCANDIR_REST(dirent)),
+     (dirfd, dir, list, sel, cmp), dirfd, dir, R, FOLLOW)
+WALK_NFTW(nftw, __nftw_func_t)
+WALK_NFTW(nftw64, __nftw64_func_t)
+WALK_FTW(ftw, __ftw_func_t)
+WALK_FTW(ftw64, __ftw64_func_t)
 
 /* The directory a glob pattern lists first: its segments before the first wildcard. */
 static int guard_glob(const char *op, const char *pattern)
@@ -585,47 +567,14 @@ EXPORT int glob64(const char *pattern, int flags, int (*errfn)(const char *, int
  * template names the directory and the file (its XXXXXX are only random
  * letters), so it is judged as the creation of that name.
  */
-EXPORT int mkstemp(char *tmpl)
-{
-	if (guard_path("mkstemp", AT_FDCWD, tmpl, R | W | C, 0) < 0)
-		return -1;
-	return real.mkstemp(tmpl);
-}
+#define MKTEMP(sym, params, args) WRAP(int, -1, sym, params, args, AT_FDCWD, tmpl, R | W | C, 0)
 
-EXPORT int mkstemp64(char *tmpl)
-{
-	if (guard_path("mkstemp64", AT_FDCWD, tmpl, R | W | C, 0) < 0)
-		return -1;
-	return real.mkstemp64(tmpl);
-}
-
-EXPORT int mkostemp(char *tmpl, int flags)
-{
-	if (guard_path("mkostemp", AT_FDCWD, tmpl, R | W | C, 0) < 0)
-		return -1;
-	return real.mkostemp(tmpl, flags);
-}
-
-EXPORT int mkstemps(char *tmpl, int suffixlen)
-{
-	if (guard_path("mkstemps", AT_FDCWD, tmpl, R | W | C, 0) < 0)
-		return -1;
-	return real.mkstemps(tmpl, suffixlen);
-}
-
-EXPORT int mkostemps(char *tmpl, int suffixlen, int flags)
-{
-	if (guard_path("mkostemps", AT_FDCWD, tmpl, R | W | C, 0) < 0)
-		return -1;
-	return real.mkostemps(tmpl, suffixlen, flags);
-}
-
-EXPORT char *mkdtemp(char *tmpl)
-{
-	if (guard_path("mkdtemp", AT_FDCWD, tmpl, C, 0) < 0)
-		return NULL;
-	return real.mkdtemp(tmpl);
-}
+MKTEMP(mkstemp, (char *tmpl), (tmpl))
+MKTEMP(mkstemp64, (char *tmpl), (tmpl))
+MKTEMP(mkostemp, (char *tmpl, int flags), (tmpl, flags))
+MKTEMP(mkstemps, (char *tmpl, int suffixlen), (tmpl, suffixlen))
+MKTEMP(mkostemps, (char *tmpl, int suffixlen, int flags), (tmpl, suffixlen, flags))
+WRAP(char *, NULL, mkdtemp, (char *tmpl), (tmpl), AT_FDCWD, tmpl, C, 0)
 
 /* ---- metadata: r ---------------------------------------------------------- */
 

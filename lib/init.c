@@ -27,6 +27,7 @@
 
 #include "event.h"
 #include "landlock_layer.h"
+#include "log_id.h"
 #include "real.h"
 #include "record.h"
 #include "seccomp_layer.h"
@@ -60,17 +61,6 @@ static int log_fd_floor(void)
 	    rl.rlim_cur < 1024)
 		floor = (int)rl.rlim_cur * 3 / 4;
 	return floor;
-}
-
-static bool same_file(int fd, const char *id)
-{
-	struct stat st;
-	char buf[64];
-	if (fstat(fd, &st) < 0)
-		return false;
-	snprintf(buf, sizeof(buf), "%llu:%llu", (unsigned long long)st.st_dev,
-		 (unsigned long long)st.st_ino);
-	return strcmp(buf, id) == 0;
 }
 
 /*

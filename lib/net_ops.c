@@ -849,64 +849,31 @@ static int guard_query(const char *op, const char *name, const char *domain)
 	return 0;
 }
 
-EXPORT int res_query(const char *name, int class, int type, unsigned char *answer, int len)
-{
-	if (!real.res_query || guard_query("res_query", name, NULL) < 0)
-		return -1;
-	return real.res_query(name, class, type, answer, len);
-}
+/*
+ * One of libresolv's query functions and its __res_ name, the one programs
+ * built against glibc < 2.34 reference: RES_QUERY(name, (parameters),
+ * (arguments), the domain appended to the name or NULL).
+ */
+#define RES_QUERY(sym, params, args, domain)                          \
+	EXPORT int sym params                                         \
+	{                                                             \
+		if (!real.sym || guard_query(#sym, name, domain) < 0) \
+			return -1;                                    \
+		return real.sym args;                                 \
+	}                                                             \
+	EXPORT extern __typeof(sym) __##sym __attribute__((alias(#sym), copy(sym)));
+/* The parameters after the name (and domain), and their names. */
+#define RES_REST int class, int type, unsigned char *answer, int len
+#define RES_ARGS class, type, answer, len
 
-EXPORT int res_search(const char *name, int class, int type, unsigned char *answer, int len)
-{
-	if (!real.res_search || guard_query("res_search", name, NULL) < 0)
-		return -1;
-	return real.res_search(name, class, type, answer, len);
-}
-
-EXPORT int res_querydomain(const char *name, const char *domain, int class, int type,
-			   unsigned char *answer, int len)
-{
-	if (!real.res_querydomain || guard_query("res_querydomain", name, domain) < 0)
-		return -1;
-	return real.res_querydomain(name, domain, class, type, answer, len);
-}
-
-EXPORT int res_nquery(res_state st, const char *name, int class, int type, unsigned char *answer,
-		      int len)
-{
-	if (!real.res_nquery || guard_query("res_nquery", name, NULL) < 0)
-		return -1;
-	return real.res_nquery(st, name, class, type, answer, len);
-}
-
-EXPORT int res_nsearch(res_state st, const char *name, int class, int type, unsigned char *answer,
-		       int len)
-{
-	if (!real.res_nsearch || guard_query("res_nsearch", name, NULL) < 0)
-		return -1;
-	return real.res_nsearch(st, name, class, type, answer, len);
-}
-
-EXPORT int res_nquerydomain(res_state st, const char *name, const char *domain, int class, int type,
-			    unsigned char *answer, int len)
-{
-	if (!real.res_nquerydomain || guard_query("res_nquerydomain", name, domain) < 0)
-		return -1;
-	return real.res_nquerydomain(st, name, domain, class, type, answer, len);
-}
-
-/* The names programs built against glibc < 2.34 reference (libresolv's). */
-EXPORT extern __typeof(res_query) __res_query __attribute__((alias("res_query"), copy(res_query)));
-EXPORT extern __typeof(res_search) __res_search
-	__attribute__((alias("res_search"), copy(res_search)));
-EXPORT extern __typeof(res_querydomain) __res_querydomain
-	__attribute__((alias("res_querydomain"), copy(res_querydomain)));
-EXPORT extern __typeof(res_nquery) __res_nquery
-	__attribute__((alias("res_nquery"), copy(res_nquery)));
-EXPORT extern __typeof(res_nsearch) __res_nsearch
-	__attribute__((alias("res_nsearch"), copy(res_nsearch)));
-EXPORT extern __typeof(res_nquerydomain) __res_nquerydomain
-	__attribute__((alias("res_nquerydomain"), copy(res_nquerydomain)));
+RES_QUERY(res_query, (const char *name, RES_REST), (name, RES_ARGS), NULL)
+RES_QUERY(res_search, (const char *name, RES_REST), (name, RES_ARGS), NULL)
+RES_QUERY(res_querydomain, (const char *name, const char *domain, RES_REST),
+	  (name, domain, RES_ARGS), domain)
+RES_QUERY(res_nquery, (res_state st, const char *name, RES_REST), (st, name, RES_ARGS), NULL)
+RES_QUERY(res_nsearch, (res_state st, const char *name, RES_REST), (st, name, RES_ARGS), NULL)
+RES_QUERY(res_nquerydomain, (res_state st, const char *name, const char *domain, RES_REST),
+	  (st, name, domain, RES_ARGS), domain)
 
 EXPORT struct hostent *gethostbyname(const char *name)
 {

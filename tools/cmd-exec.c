@@ -21,6 +21,7 @@
 
 #include "bundle.h"
 #include "cli.h"
+#include "log_id.h"
 #include "seccomp_filter.h"
 #include "supervisor/sv.h"
 
@@ -74,17 +75,6 @@ static int find_program(const char *name, char *buf, size_t size)
 		p = end;
 	}
 	return -ENOENT;
-}
-
-static bool same_file(int fd, const char *id)
-{
-	struct stat st;
-	char buf[64];
-	if (fstat(fd, &st) < 0)
-		return false;
-	snprintf(buf, sizeof(buf), "%llu:%llu", (unsigned long long)st.st_dev,
-		 (unsigned long long)st.st_ino);
-	return strcmp(buf, id) == 0;
 }
 
 /*
