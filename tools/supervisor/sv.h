@@ -83,6 +83,13 @@ struct sv_state {
 	struct sv_layer seccomp_layer, notify_layer;
 	uint64_t start_ns;
 
+	/* The Runtime API relay (sv_relay.c), considered when $AWS_LAMBDA_RUNTIME_API is set. */
+	bool relay_asked;
+	bool relay_off; /* left off on purpose (relay_layer.reason says why) */
+	struct sv_layer relay_layer;
+	char relay_addr[32];  /* what the program's $AWS_LAMBDA_RUNTIME_API became */
+	char runtime_api[96]; /* the real one, as given */
+
 	/* record mode */
 	pthread_mutex_t learn_lock;
 	struct learner *learner;
@@ -484,6 +491,37 @@ void sv_obj_close(struct sv_obj *o);
 /* Writes /proc/<tgid>... as /proc/self... in place (rules name /proc/self). */
 size_t sv_proc_self_alias(struct sv_req *req, char *buf, size_t len);
 
+/* ---- sv_relay.c: the Runtime API relay, for request ids ----------------------- */
+
+/*
+ * Decides whether the program talks to the Runtime API through the relay
+ * (supervised: a listener will be asked for) and starts it: listens on
+ * 127.0.0.1 on an ephemeral port, served by a thread of its own, and sets
+ * $AWS_LAMBDA_RUNTIME_API to that address for the program. Fills
+ * sv.relay_*; a relay that cannot start is reported (a `coverage` event
+ * from a supervisor that writes no `start`) and the program talks to the
+ * real address. Call once, before the child is started.
+ */
+void sv_relay_prepare(bool supervised);
+
+/*
+ * When family/addr/port (TCP, outbound) is the relay's own address: the
+ * real Runtime API's in ret_* (what a connect to the relay is judged as),
+ * and true. Thread-safe (read-only once the relay runs).
+ */
+bool sv_relay_judged_as(int family, const uint8_t addr[16], int port, int *ret_family,
+			uint8_t ret_addr[16], int *ret_port);
+
+/* English for an event about a connect to the relay. Static. */
+const char *sv_relay_note(void);
+
+/*
+ * The request id of the latest invocation the Runtime API handed out
+ * through the relay, NUL-terminated in buf. Returns its length (0: none
+ * yet, or no relay). Thread-safe.
+ */
+size_t sv_relay_request_id(char *buf, size_t size);
+
 /* ---- sv_launch.c: the target's first process ---------------------------------- */
 
 /* What the child installs. */
@@ -518,7 +556,8 @@ struct sv_child {
  * held for a supervisor that is not serving yet. Whatever the child does
  * until its exec must be answered CONTINUE (sv_loop.c). SIGINT, SIGTERM,
  * SIGHUP and SIGCHLD stay blocked in the supervisor (sv_launch_wait()
- * takes them). Returns 0 or -errno.
+ * takes them). First starts the Runtime API relay when f has a notify
+ * filter (sv_relay_prepare()). Returns 0 or -errno.
  */
 int sv_launch_child(const char *path, char **argv, const struct sv_filters *f,
 		    struct sv_child *ret);

@@ -22,6 +22,7 @@
 
 #include "clock_fmt.h"
 #include "config.h"
+#include "lambda_http.h"
 #include "learn.h"
 #include "rate_limit.h"
 #include "sv.h"
@@ -97,15 +98,23 @@ static void head(struct json_line *jl, const char *type, const char *level)
 	json_line_strz(jl, "type", type);
 }
 
-/* function, version, traceId, pid, tid, exe, seq: about the target when req is given. */
+/*
+ * function, version, requestId, traceId, pid, tid, exe, seq (the shim's
+ * order): about the target when req is given. The request id is the
+ * latest the Runtime API relay saw (sv_relay.c).
+ */
 static void tail(struct json_line *jl, struct sv_req *req)
 {
 	const char *trace = getenv("_X_AMZN_TRACE_ID");
+	char id[LAMBDA_HTTP_ID_MAX];
+	size_t id_len = sv_relay_request_id(id, sizeof(id));
 	json_line_reserve(jl, 0);
 	if (sv.function[0])
 		json_line_strz(jl, "function", sv.function);
 	if (sv.version[0])
 		json_line_strz(jl, "version", sv.version);
+	if (id_len)
+		json_line_str(jl, "requestId", id, id_len);
 	if (trace)
 		json_line_str_capped(jl, "traceId", trace, strlen(trace), 256);
 	if (req) {
@@ -275,6 +284,16 @@ static const char *errno_name(int e)
 		return "ENOMEM";
 	case E2BIG:
 		return "E2BIG";
+	case EADDRINUSE:
+		return "EADDRINUSE";
+	case EADDRNOTAVAIL:
+		return "EADDRNOTAVAIL";
+	case EMFILE:
+		return "EMFILE";
+	case ENFILE:
+		return "ENFILE";
+	case EAGAIN:
+		return "EAGAIN";
 	default:
 		return NULL;
 	}
@@ -293,12 +312,31 @@ static void layer_json(struct json_line *jl, const char *name, const struct sv_l
 	json_line_obj_end(jl);
 }
 
+/* The Runtime API relay: "active" with its address, "off" on purpose, or "unavailable". */
+static void relay_json(struct json_line *jl)
+{
+	const struct sv_layer *l = &sv.relay_layer;
+	json_line_obj_begin(jl, "runtimeRelay");
+	json_line_strz(jl, "status", l->active ? "active" : sv.relay_off ? "off" : "unavailable");
+	if (l->active)
+		json_line_strz(jl, "address", sv.relay_addr);
+	json_line_str_capped(jl, "upstream", sv.runtime_api, strlen(sv.runtime_api), 96);
+	if (l->error)
+		json_line_i64(jl, "errno", l->error);
+	if (l->error && errno_name(l->error))
+		json_line_strz(jl, "error", errno_name(l->error));
+	if (l->reason)
+		json_line_strz(jl, "reason", l->reason);
+	json_line_obj_end(jl);
+}
+
 void sv_event_start(const char *program)
 {
 	struct json_line jl;
 	bool degraded =
 		!sv.have_profile || !sv.notify_layer.active ||
-		(sv.action[POLICY_CAT_SYSCALL] != POLICY_MODE_RECORD && !sv.seccomp_layer.active);
+		(sv.action[POLICY_CAT_SYSCALL] != POLICY_MODE_RECORD && !sv.seccomp_layer.active) ||
+		(sv.relay_asked && !sv.relay_layer.active && !sv.relay_off);
 	head(&jl, "start", degraded ? "WARN" : NULL);
 	json_line_strz(&jl, "fnguardVersion", FNGUARD_VERSION);
 	json_line_strz(&jl, "mode", policy_mode_to_string(sv.mode));
@@ -340,6 +378,8 @@ void sv_event_start(const char *program)
 	}
 	json_line_obj_end(&jl);
 	json_line_obj_end(&jl);
+	if (sv.relay_asked)
+		relay_json(&jl);
 	json_line_bool(&jl, "coldStart", true);
 	json_line_u64(&jl, "initMicros", (sv_now_mono() - sv.start_ns) / 1000);
 	tail(&jl, NULL);

@@ -188,6 +188,8 @@ int sv_launch_child(const char *path, char **argv, const struct sv_filters *f, s
 	struct report rep;
 
 	*ret = (struct sv_child){.pid = -1, .listener = -1, .report_fd = -1, .go_fd = -1};
+	/* Before the clone: the program's environment is the supervisor's at that moment. */
+	sv_relay_prepare(f->notify != NULL);
 	/* Shared with the child across its fork (MAP_SHARED), not copied. */
 	struct report *shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
 				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);

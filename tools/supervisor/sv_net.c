@@ -202,8 +202,20 @@ static bool judge_inet(struct sv_req *req, const struct inet_peer *p, enum net_p
 	char target[SV_DNS_NAME_MAX + INET6_ADDRSTRLEN + 16];
 	bool record = sv.action[POLICY_CAT_NETWORK] == POLICY_MODE_RECORD;
 	bool named = false;
+	const char *relayed = NULL;
+	struct inet_peer real;
 	int n;
 
+	/*
+	 * The Runtime API relay's address stands for the real Runtime API
+	 * (sv_relay.c): judged, reported and learned as that address, by the
+	 * rule that allows it, and by no other.
+	 */
+	if (dir == NET_DIR_OUT && proto == NET_PROTO_TCP &&
+	    sv_relay_judged_as(p->family, p->addr, p->port, &real.family, real.addr, &real.port)) {
+		p = &real;
+		relayed = sv_relay_note();
+	}
 	if (sv.policy &&
 	    policy_check_ip(sv.policy, p->family, p->addr, p->port, proto, dir, &v) < 0)
 		v = (struct policy_verdict){.allowed = false, .rule = -1};
@@ -220,6 +232,9 @@ static bool judge_inet(struct sv_req *req, const struct inet_peer *p, enum net_p
 		n = snprintf(target, sizeof(target), "[%s]:%d", ip, p->port);
 	else
 		n = snprintf(target, sizeof(target), "%s:%d", ip, p->port);
+	const char *detail = relayed;
+	if (!detail && dir == NET_DIR_OUT && !named && !record)
+		detail = sv_dns_note();
 	struct net_tip tip = {.host = named ? name : NULL,
 			      .cidr = ip,
 			      .port = p->port,
@@ -233,8 +248,7 @@ static bool judge_inet(struct sv_req *req, const struct inet_peer *p, enum net_p
 				.target = target,
 				.target_len = n > 0 ? (size_t)n : 0,
 				.proto = proto_name(proto),
-				.detail = dir == NET_DIR_OUT && !named && !record ? sv_dns_note()
-										  : NULL,
+				.detail = detail,
 				.tip = tip_network,
 				.tip_data = &tip,
 			},
