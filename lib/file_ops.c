@@ -128,35 +128,23 @@ static bool plain_relative(const char *p, size_t len)
 	return true;
 }
 
-static int guard_path_verify(const char *op, int dirfd, const char *path, unsigned rights,
-			     int flags, bool *ret_verify)
+/*
+ * The full judgement: resolution, trie, events. Apart from the hit path
+ * below so that a hit pays for none of its frame (two PATH_MAX buffers).
+ */
+static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, const char *path,
+						     unsigned rights, int flags, bool *ret_verify,
+						     bool cacheable, size_t len, uint64_t base,
+						     uint64_t hash)
 {
 	struct resolved_path rp;
 	struct policy_verdict v;
 	int saved = errno;
 	bool block = false;
-	bool cacheable = false;
-	size_t len = 0;
-	uint64_t base = 0, hash = 0;
 	const unsigned asked = rights;
 
 	if (!shim_enter())
 		return 0;
-	/* Allowed before, allowed now: the profile is fixed (verdict_cache.h). */
-	if (shim.policy && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD && path && *path &&
-	    (path[0] == '/' || dirfd == AT_FDCWD)) {
-		cacheable = true;
-		len = strlen(path);
-		base = path[0] == '/' ? 0 : cwd_epoch();
-		hash = verdict_cache_hash(path, len, base, rights);
-		if (verdict_cache_lookup(&vcache, hash, path, len, base, rights)) {
-			if (ret_verify)
-				*ret_verify = false;
-			shim_leave();
-			errno = saved;
-			return 0;
-		}
-	}
 	int r = path_resolve(dirfd, path, flags & FOLLOW, &rp);
 	if (r < 0) {
 		/* Cannot say what it names: the call fails by itself or, in enforce, is refused. */
@@ -212,7 +200,38 @@ out:
 	return 0;
 }
 
-static int guard_path(const char *op, int dirfd, const char *path, unsigned rights, int flags)
+/*
+ * Allowed before, allowed now: the profile is fixed (verdict_cache.h). A
+ * hit needs neither the guard nor errno: nothing here calls back into the
+ * shim, and a busy or inactive shim would let the call run as well.
+ */
+static inline __attribute__((always_inline)) int guard_path_verify(const char *op, int dirfd,
+								   const char *path,
+								   unsigned rights, int flags,
+								   bool *ret_verify)
+{
+	bool usable = false;
+	size_t len = 0;
+	uint64_t base = 0, hash = 0;
+
+	if (__builtin_expect(atomic_load_explicit(&shim_ready, memory_order_acquire), 1) &&
+	    shim.active && shim.policy && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD &&
+	    path && *path && (path[0] == '/' || dirfd == AT_FDCWD)) {
+		usable = true;
+		len = strlen(path);
+		base = path[0] == '/' ? 0 : cwd_epoch();
+		hash = verdict_cache_hash(path, len, base, rights);
+		if (verdict_cache_lookup(&vcache, hash, path, len, base, rights)) {
+			if (ret_verify)
+				*ret_verify = false;
+			return 0;
+		}
+	}
+	return guard_path_full(op, dirfd, path, rights, flags, ret_verify, usable, len, base, hash);
+}
+
+static inline __attribute__((always_inline)) int
+guard_path(const char *op, int dirfd, const char *path, unsigned rights, int flags)
 {
 	return guard_path_verify(op, dirfd, path, rights, flags, NULL);
 }
