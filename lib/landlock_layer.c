@@ -216,13 +216,10 @@ static int add_rule(struct builder *b, int fd, uint64_t access)
  * Gives the kernel a rule for an open fd of any kind and keeps it. real
  * (owned by the callee, may be NULL) is where fd is, when already known.
  */
-static int grant_fd(struct builder *b, int fd, const char *path, char *real, uint64_t access)
+static int grant_stat(struct builder *b, int fd, const struct stat *stp, const char *path,
+		      char *real, uint64_t access)
 {
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		free(real);
-		return 0;
-	}
+	const struct stat st = *stp;
 	bool dir = S_ISDIR(st.st_mode);
 	access &= (dir ? ~0ull : LL_FS_FILE_ONLY) & b->handled_fs;
 	if (!access) {
@@ -261,6 +258,17 @@ static int grant_fd(struct builder *b, int fd, const char *path, char *real, uin
 				      .access = access,
 				      .dir = dir};
 	return add_rule(b, fd, access);
+}
+
+/* grant_stat() for an fd not looked at yet. */
+static int grant_fd(struct builder *b, int fd, const char *path, char *real, uint64_t access)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		free(real);
+		return 0;
+	}
+	return grant_stat(b, fd, &st, path, real, access);
 }
 
 /* Rights lost after rules went in: a new ruleset, the rules again, narrower. */
@@ -399,7 +407,7 @@ static int scan_link(struct builder *b, int dirfd, const char *name, uint64_t ne
 			return -ENOMEM;
 		}
 		if ((covered(b, real) & want) != want) {
-			r = grant_fd(b, fd, name, real, want);
+			r = grant_stat(b, fd, &st, name, real, want);
 			if (r == 0 && dir && depth < SCAN_MAX_DEPTH) {
 				int sub = sys_open(fd, ".", O_RDONLY | O_DIRECTORY);
 				if (sub >= 0) {
@@ -573,7 +581,7 @@ static int place_plan(struct landlock_plan *plan, struct builder *b)
 			continue;
 		struct stat st;
 		if (fstat(fd, &st) == 0) {
-			r = grant_fd(b, fd, walked ? walked : p->path, NULL, p->access);
+			r = grant_stat(b, fd, &st, walked ? walked : p->path, NULL, p->access);
 			/* A tree that is there is walked; a missing one holds nothing yet. */
 			if (!walked && S_ISDIR(st.st_mode) &&
 			    (p->flags & (LANDLOCK_PATH_SCAN | LANDLOCK_PATH_EXEC)))
