@@ -224,7 +224,7 @@ int dl_ops_judge_dlopen(const char *path, int flags)
 		return -1;
 	if (!path || !strchr(path, '/') || (flags & RTLD_NOLOAD))
 		return 0;
-	return file_ops_guard_library("dlopen", path);
+	return file_ops_guard_read("dlopen", path);
 }
 
 HIDDEN void *dl_ops_dlsym_handle(void *handle, const char *name);

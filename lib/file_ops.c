@@ -277,7 +277,7 @@ static int open_common(const char *op, int dirfd, const char *path, int flags, m
 	return verify ? verify_fd(op, fd, rights) : fd;
 }
 
-int file_ops_guard_library(const char *op, const char *path)
+int file_ops_guard_read(const char *op, const char *path)
 {
 	return guard_path(op, AT_FDCWD, path, R, FOLLOW);
 }

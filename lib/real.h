@@ -10,6 +10,9 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <glob.h>
+#include <grp.h>
+#include <pwd.h>
+#include <shadow.h>
 #include <signal.h>
 #include <netdb.h>
 #include <spawn.h>
@@ -145,6 +148,22 @@ struct mmsghdr;
 	  (const char *, struct hostent *, char *, size_t, struct hostent **, int *))             \
 	X(int, gethostbyname2_r,                                                                  \
 	  (const char *, int, struct hostent *, char *, size_t, struct hostent **, int *))        \
+	X(struct passwd *, getpwnam, (const char *))                                              \
+	X(struct passwd *, getpwuid, (uid_t))                                                     \
+	X(struct passwd *, getpwent, (void))                                                      \
+	X(int, getpwnam_r, (const char *, struct passwd *, char *, size_t, struct passwd **))     \
+	X(int, getpwuid_r, (uid_t, struct passwd *, char *, size_t, struct passwd **))            \
+	X(int, getpwent_r, (struct passwd *, char *, size_t, struct passwd **))                   \
+	X(struct group *, getgrnam, (const char *))                                               \
+	X(struct group *, getgrgid, (gid_t))                                                      \
+	X(struct group *, getgrent, (void))                                                       \
+	X(int, getgrnam_r, (const char *, struct group *, char *, size_t, struct group **))       \
+	X(int, getgrgid_r, (gid_t, struct group *, char *, size_t, struct group **))              \
+	X(int, getgrent_r, (struct group *, char *, size_t, struct group **))                     \
+	X(struct spwd *, getspnam, (const char *))                                                \
+	X(struct spwd *, getspent, (void))                                                        \
+	X(int, getspnam_r, (const char *, struct spwd *, char *, size_t, struct spwd **))         \
+	X(int, getspent_r, (struct spwd *, char *, size_t, struct spwd **))                       \
 	X(int, execve, (const char *, char *const[], char *const[]))                              \
 	X(int, execvpe, (const char *, char *const[], char *const[]))                             \
 	X(int, fexecve, (int, char *const[], char *const[]))                                      \

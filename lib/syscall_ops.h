@@ -24,10 +24,11 @@ struct open_how;
 long shim_syscall(long nr, ...);
 
 /*
- * Judges loading the library at path (dlopen): read and exec rights on the
- * file. Returns 0, or -1 with errno = EACCES when it is blocked (file_ops.c).
+ * Judges reading the file at path for op, a libc function that opens it
+ * out of the wrappers' sight (dlopen's library, the NSS databases).
+ * Returns 0, or -1 with errno = EACCES when it is blocked (file_ops.c).
  */
-int file_ops_guard_library(const char *op, const char *path);
+int file_ops_guard_read(const char *op, const char *path);
 
 /* openat2 with the open_how copied before it is judged (file_ops.c). */
 long file_ops_openat2(int dirfd, const char *path, const struct open_how *how, size_t size);

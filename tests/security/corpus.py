@@ -103,8 +103,9 @@ CASES = [
     Case("glob", "libc evasion", "`glob` in the secret directory",
          [C + "list-dir", "glob"], "secret"),
     Case("getpwnam", "libc evasion", "`getpwnam` reads `/etc/passwd` (not in the profile)",
-         [C + "getpwnam"], "passwd",
-         note="/etc/passwd in a Lambda image holds nothing secret."),
+         [C + "getpwnam"], "passwd", log="/etc/passwd",
+         note="Judged as reading /etc/passwd before libc's name service switch opens it "
+         "(lib/nss_ops.c); /etc/passwd in a Lambda image holds nothing secret."),
     Case("dlopen-denied", "libc evasion", "`dlopen` of a library in a denied directory",
          [C + "dlopen-denied"], "ran"),
     Case("system", "libc evasion", "`system(\"echo > file\")`",
@@ -261,9 +262,11 @@ CASES = [
               "execveat) simply runs, as raw-execve does."),
     Case("raw-sigaction-sigsys", "tampering", "raw `rt_sigaction(SIGSYS)`, then a trapped call",
          [C + "sigsys", "raw-sigaction"], "ran",
-         note="The filter lets exec'd programs install their own SIGSYS handler, so a raw "
-              "rt_sigaction replaces the logger: trapped calls still fail, unlogged. Without "
-              "seccomp, as sigaction-sigsys."),
+         note="A filter whose profile lists `execve` lets exec'd programs install their own "
+              "SIGSYS handler, so a raw rt_sigaction replaces the logger: trapped calls still "
+              "fail, unlogged. A profile that lists neither `execve` nor `execveat` gets the "
+              "call refused by the filter and logged (tests/integration/test-seccomp.py). "
+              "Without seccomp, as sigaction-sigsys."),
     Case("sigsys-ignore", "tampering", "`signal(SIGSYS, SIG_IGN)`, then a trapped call",
          [C + "sigsys", "ignore"], "ran", note="Without seccomp, as sigaction-sigsys."),
     Case("sigsys-block", "tampering", "`sigprocmask` blocking SIGSYS, then a trapped call",

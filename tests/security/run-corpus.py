@@ -402,6 +402,10 @@ class Run:
             if self.case.log == "secret":
                 if e.get("category") == "file" and e.get("target") == self.secret:
                     out.append(e)
+            elif self.case.log.startswith("/"):
+                # A fixed file outside the case's directory (getpwnam: /etc/passwd).
+                if e.get("category") == "file" and e.get("target") == self.case.log:
+                    out.append(e)
             elif self.case.log == "flood":
                 if e.get("category") == "file" and \
                         str(e.get("target", "")).startswith(self.secret_dir + "/"):
