@@ -12,6 +12,7 @@
 #include "clock_fmt.h"
 #include "config.h"
 #include "event.h"
+#include "log_line.h"
 #include "lambda_ctx.h"
 #include "landlock_layer.h"
 #include "rate_limit.h"
@@ -76,21 +77,14 @@ void event_write_line(const char *buf, size_t len)
 	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
 	sigpending(&pending);
 	was_pending = sigismember(&pending, SIGPIPE);
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = write(fd, buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			/* EPIPE, EBADF, full disk, non-blocking pipe: count it and move on. */
-			if (n < 0 && errno == EPIPE && !was_pending) {
-				struct timespec zero = {0};
-				sigtimedwait(&pipe_set, NULL, &zero);
-			}
-			atomic_fetch_add(&shim.dropped, 1);
-			break;
+	int r = log_line_write(fd, buf, len, shim.log_shared);
+	if (r < 0) {
+		/* EPIPE, EBADF, full disk, non-blocking pipe: count it and move on. */
+		if (r == -EPIPE && !was_pending) {
+			struct timespec zero = {0};
+			sigtimedwait(&pipe_set, NULL, &zero);
 		}
-		done += (size_t)n;
+		atomic_fetch_add(&shim.dropped, 1);
 	}
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	errno = saved;

@@ -28,6 +28,7 @@
 #include "event.h"
 #include "landlock_layer.h"
 #include "log_id.h"
+#include "log_line.h"
 #include "real.h"
 #include "record.h"
 #include "seccomp_layer.h"
@@ -80,8 +81,13 @@ static void setup_log(void)
 	if (inherited && id) {
 		long n = strtol(inherited, &end, 10);
 		shim.root = false;
-		if (*inherited && !*end && n >= 0 && n < 1 << 20 && same_file((int)n, id))
+		if (*inherited && !*end && n >= 0 && n < 1 << 20 && same_file((int)n, id)) {
 			atomic_store(&shim.log_fd, (int)n);
+			/* The first process's stdout is shared by the whole tree, ours or not. */
+			const char *shared = secure_getenv("FNGUARD_LOG_SHARED");
+			shim.log_shared = (shared && strcmp(shared, "1") == 0) ||
+					  log_line_shares_output((int)n);
+		}
 		/* else: events of this process are counted as dropped, never redirected */
 		return;
 	}
@@ -105,11 +111,13 @@ static void setup_log(void)
 		return;
 	}
 	atomic_store(&shim.log_fd, moved);
+	shim.log_shared = log_line_shares_output(moved);
 	snprintf(num, sizeof(num), "%d", moved);
 	snprintf(idbuf, sizeof(idbuf), "%llu:%llu", (unsigned long long)st.st_dev,
 		 (unsigned long long)st.st_ino);
 	setenv("FNGUARD_LOG_FD", num, 1);
 	setenv("FNGUARD_LOG_ID", idbuf, 1);
+	setenv("FNGUARD_LOG_SHARED", shim.log_shared ? "1" : "0", 1);
 }
 
 static const char *shim_getvar(const char *name, void *userdata)

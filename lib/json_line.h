@@ -63,8 +63,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Largest line, '\n' included. */
-#define JSON_LINE_MAX 4096
+/*
+ * Largest line, '\n' included: one byte under PIPE_BUF, for the newline put
+ * in front where the log shares the function's output (log_line.h).
+ */
+#define JSON_LINE_MAX 4095
 /* Deepest nesting, the outermost object included. */
 #define JSON_LINE_DEPTH_MAX 8
 

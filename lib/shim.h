@@ -30,6 +30,7 @@ struct shim_state {
 	enum policy_mode mode; /* effective global mode */
 	enum policy_mode action[POLICY_CATEGORY_MAX];
 	atomic_int log_fd; /* -1: events are dropped (and counted) */
+	bool log_shared;   /* the log is our stdout's or stderr's file: lines start with '\n' */
 	char profile_path[PATH_MAX];
 	char profile_name[129];
 	char profile_hash[17];

@@ -22,6 +22,7 @@
 #include "bundle.h"
 #include "cli.h"
 #include "log_id.h"
+#include "log_line.h"
 #include "seccomp_filter.h"
 #include "supervisor/sv.h"
 
@@ -95,6 +96,9 @@ static int setup_log(const char *dest)
 		sv.root = false;
 		if (*inherited && !*end && n >= 0 && n < 1 << 20 && same_file((int)n, id))
 			sv.log_fd = fcntl((int)n, F_DUPFD_CLOEXEC, LOG_FD_FLOOR);
+		const char *shared = getenv("FNGUARD_LOG_SHARED");
+		sv.log_shared =
+			(shared && strcmp(shared, "1") == 0) || log_line_shares_output(sv.log_fd);
 		return 0;
 	}
 	sv.root = true;
@@ -119,6 +123,7 @@ static int setup_log(const char *dest)
 		fprintf(stderr, "fnguard exec: log descriptor %d: %s\n", fd, strerror(errno));
 		return -errno;
 	}
+	sv.log_shared = log_line_shares_output(sv.log_fd);
 	return 0;
 }
 

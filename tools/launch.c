@@ -66,6 +66,7 @@ int launch_setup_env(const char *profile, const char *mode)
 		setenv("FNGUARD_MODE", mode, 1);
 	unsetenv("FNGUARD_LOG_FD");
 	unsetenv("FNGUARD_LOG_ID");
+	unsetenv("FNGUARD_LOG_SHARED");
 	return 0;
 }
 

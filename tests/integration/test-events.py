@@ -90,11 +90,16 @@ env = {k: v for k, v in os.environ.items() if not k.startswith("FNGUARD_")}
 env.update({"LD_PRELOAD": LIB, "FNGUARD_MODE": "record",
             "FNGUARD_PROFILE_PATH": os.path.join(SOURCE, "profiles")})
 p = subprocess.run([py, "-c", script], env=env, capture_output=True)
-out_lines = p.stdout.decode().splitlines()
+all_lines = p.stdout.decode().splitlines()
+out_lines = [l for l in all_lines if l]
 tap.ok(p.returncode == 0 and out_lines and all(json.loads(l).get("logger") == "fnguard"
                                                for l in out_lines)
        and p.stderr == bare.stderr, "default destination: the first process's stdout only",
        p.stdout[-500:])
+# Shared with the function's stdout, each event starts with a newline of its own (log_line.h).
+tap.ok(p.stdout.decode().startswith("\n{") and len(all_lines) == 2 * len(out_lines),
+       "on the function's stdout every event is written after a newline of its own",
+       p.stdout[:300])
 
 # ---- Lambda context ------------------------------------------------------------------
 r = run([OPS, "open-r", os.path.join(W, "nope")], profile=PROFILE, mode="enforce",

@@ -21,6 +21,8 @@ BASE = {"fnguard": 1, "extends": ["lambda-base"],
 DENY = write_profile(W, BASE, "deny.json")
 ALLOW = write_profile(W, dict(BASE, files=BASE["files"] + [
     {"path": "/etc/passwd", "allow": "r"}, {"path": "/etc/group", "allow": "r"}]), "allow.json")
+DENY_RULE = write_profile(W, dict(BASE, files=BASE["files"] + [
+    {"path": "/etc/passwd", "deny": "r"}]), "deny-rule.json")
 
 PWD = ("import pwd, grp\n"
        "try:\n    print('user', pwd.getpwuid(0).pw_name)\n"
@@ -48,6 +50,11 @@ tap.ok(r.rc == 0 and "nouser" in r.stdout and v and v[0]["target"] == "/etc/pass
 tap.ok("nogroup" in r.stdout and g and g[0]["target"] == "/etc/group",
        "enforce: getgrgid is refused and logged as reading /etc/group", r.diag())
 
+r = run([PYTHON, "-c", PWD], profile=DENY_RULE, mode="enforce")
+v = ops(r, "getpwuid_r")
+tap.ok("nouser" in r.stdout and v and v[0]["rule"].startswith("deny r"),
+       "enforce: an explicit deny rule on /etc/passwd refuses the lookup", r.diag())
+
 r = run([PYTHON, "-c", PWD], profile=DENY, mode="alert")
 tap.ok(r.rc == 0 and "user root" in r.stdout and ops(r, "getpwuid_r") and
        ops(r, "getpwuid_r")[0]["action"] == "logged",
@@ -59,6 +66,11 @@ learned = [e for e in r.events if e.get("type") == "learn" and e.get("target") i
 tap.ok(r.rc == 0 and "user root" in r.stdout and len(learned) == 2,
        "record: /etc/passwd and /etc/group are learned (a recorded profile allows them)",
        r.diag())
+NOBASE = write_profile(W, {"fnguard": 1, "files": BASE["files"]}, "nobase.json")
+r = run([PYTHON, "-c", PWD], profile=NOBASE, mode="record")
+learned = [e for e in r.events if e.get("type") == "learn" and e.get("op") == "getpwuid_r"]
+tap.ok(r.rc == 0 and learned and learned[0]["target"] == "/etc/passwd",
+       "record without lambda-base: the lookup is learned as reading /etc/passwd", r.diag())
 
 r = run([PYTHON, "-c", PWD], profile=ALLOW, mode="enforce")
 tap.ok(r.rc == 0 and "user root" in r.stdout and "group root" in r.stdout and

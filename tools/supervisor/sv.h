@@ -68,6 +68,7 @@ struct sv_state {
 	char version[64];
 
 	int log_fd;		  /* events go here; -1: dropped and counted */
+	bool log_shared;	  /* the log is the program's stdout or stderr too (log_line.h) */
 	bool root;		  /* first fnguard process of the tree: writes `start` */
 	int listener;		  /* the seccomp notification fd; -1 when unavailable */
 	pid_t self;		  /* the supervisor's pid */

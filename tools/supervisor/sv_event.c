@@ -25,6 +25,7 @@
 #include "lambda_http.h"
 #include "learn.h"
 #include "rate_limit.h"
+#include "log_line.h"
 #include "sv.h"
 
 static struct rate_limit limiter;
@@ -57,21 +58,8 @@ int sv_event_init(void)
  */
 static void write_line(const char *buf, size_t len)
 {
-	size_t done = 0;
-	if (sv.log_fd < 0) {
+	if (sv.log_fd < 0 || log_line_write(sv.log_fd, buf, len, sv.log_shared) < 0)
 		atomic_fetch_add(&sv.dropped, 1);
-		return;
-	}
-	while (done < len) {
-		ssize_t n = write(sv.log_fd, buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			atomic_fetch_add(&sv.dropped, 1);
-			return;
-		}
-		done += (size_t)n;
-	}
 }
 
 static const char *level_for(const char *type)
