@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <link.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -42,28 +43,41 @@ static uint32_t gnu_hash(const char *s)
 }
 
 /* The default-version definition of name (the one a plain reference binds). */
-static void *elf_lookup(const struct elf_view *v, const char *name)
+static const ElfW(Sym) * elf_find(const struct elf_view *v, const char *name, uint32_t h)
 {
 	const uint32_t *gh = v->gnu_hash;
-	uint32_t nbuckets = gh[0], symoffset = gh[1], bloom_size = gh[2];
+	uint32_t nbuckets = gh[0], symoffset = gh[1], bloom_size = gh[2], shift = gh[3];
 	const ElfW(Addr) *bloom = (const ElfW(Addr) *)(gh + 4);
 	const uint32_t *buckets = (const uint32_t *)(bloom + bloom_size);
 	const uint32_t *chain = buckets + nbuckets;
-	uint32_t h = gnu_hash(name);
+	const unsigned bits = 8 * sizeof(ElfW(Addr));
 
-	if (!nbuckets)
+	if (!nbuckets || !bloom_size)
+		return NULL;
+	/* The Bloom filter answers most misses (another library's table) at once. */
+	ElfW(Addr) word = bloom[(h / bits) % bloom_size];
+	ElfW(Addr) mask = ((ElfW(Addr))1 << (h % bits)) | ((ElfW(Addr))1 << ((h >> shift) % bits));
+	if ((word & mask) != mask)
 		return NULL;
 	for (uint32_t i = buckets[h % nbuckets]; i >= symoffset; i++) {
 		uint32_t ch = chain[i - symoffset];
 		const ElfW(Sym) *sym = &v->symtab[i];
 		if ((ch | 1) == (h | 1) && strcmp(v->strtab + sym->st_name, name) == 0 &&
 		    sym->st_shndx != SHN_UNDEF && (!v->versym || !(v->versym[i] & 0x8000)))
-			return (void *)(v->base + sym->st_value);
+			return sym;
 		if (ch & 1)
 			break;
 	}
 	return NULL;
 }
+
+static void *elf_lookup(const struct elf_view *v, const char *name)
+{
+	const ElfW(Sym) *sym = elf_find(v, name, gnu_hash(name));
+	return sym ? (void *)(v->base + sym->st_value) : NULL;
+}
+
+static bool read_dynamic(struct dl_phdr_info *info, struct elf_view *v);
 
 static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -71,8 +85,27 @@ static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
 	const char *slash = strrchr(info->dlpi_name, '/');
 	const char *base = slash ? slash + 1 : info->dlpi_name;
 
+	(void)size;
 	if (strncmp(base, "libc.so.", 8) != 0)
 		return 0;
+	read_dynamic(info, v);
+	return 1;
+}
+
+/*
+ * The objects after this one in the global search order, for the shim's own
+ * lookups of "next": dlsym(RTLD_NEXT) walks the same list, but costs ~900
+ * instructions a name (locking, error catching, version checks) where a
+ * hash probe per object costs tens, and every process under the shim asks
+ * for about 150 names before main. At start only the initial objects are
+ * loaded, and dl_iterate_phdr lists them in search order.
+ */
+#define NEXT_MAX 32
+static struct elf_view next_views[NEXT_MAX];
+static size_t n_next;
+
+static bool read_dynamic(struct dl_phdr_info *info, struct elf_view *v)
+{
 	v->base = info->dlpi_addr;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		if (info->dlpi_phdr[i].p_type != PT_DYNAMIC)
@@ -90,15 +123,50 @@ static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
 				v->versym = (const ElfW(Half) *)dyn_ptr(v, d->d_un.d_ptr);
 		}
 	}
-	return 1;
+	return v->symtab && v->strtab && v->gnu_hash;
+}
+
+static bool holds(const struct dl_phdr_info *info, uintptr_t addr)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && addr >= start && addr - start < ph->p_memsz)
+			return true;
+	}
+	return false;
+}
+
+static int collect_next(struct dl_phdr_info *info, size_t size, void *data)
+{
+	bool *after_us = data;
+	(void)size;
+	if (!*after_us) {
+		*after_us = holds(info, (uintptr_t)&collect_next);
+		return 0;
+	}
+	/* The vDSO is not in the search list; a view without a GNU hash cannot be probed. */
+	if (!info->dlpi_name[0] || strncmp(info->dlpi_name, "linux-vdso", 10) == 0 ||
+	    strncmp(info->dlpi_name, "linux-gate", 10) == 0)
+		return 0;
+	struct elf_view v = {0};
+	if (n_next == NEXT_MAX || !read_dynamic(info, &v)) {
+		n_next = 0; /* cannot mirror the search: every lookup asks dlsym */
+		return 1;
+	}
+	next_views[n_next++] = v;
+	return 0;
 }
 
 int dl_ops_resolve(void)
 {
 	struct elf_view v = {0};
+	bool after_us = false;
 
 	if (dl_iterate_phdr(find_libc, &v) != 1 || !v.symtab || !v.strtab || !v.gnu_hash)
 		return -ENOENT;
+	n_next = 0;
+	dl_iterate_phdr(collect_next, &after_us);
 	dl_ops_libc_dlsym = (void *(*)(void *, const char *))elf_lookup(&v, "dlsym");
 	dl_ops_libc_dlvsym =
 		(void *(*)(void *, const char *, const char *))elf_lookup(&v, "dlvsym");
@@ -108,6 +176,17 @@ int dl_ops_resolve(void)
 
 void *dl_ops_next(const char *name)
 {
+	uint32_t h = gnu_hash(name);
+
+	for (size_t i = 0; i < n_next; i++) {
+		const ElfW(Sym) *sym = elf_find(&next_views[i], name, h);
+		if (!sym)
+			continue;
+		/* An IFUNC's value is its resolver: dlsym knows how to call it. */
+		if (ELF64_ST_TYPE(sym->st_info) == STT_GNU_IFUNC)
+			break;
+		return (void *)(next_views[i].base + sym->st_value);
+	}
 	return dl_ops_libc_dlsym ? dl_ops_libc_dlsym(RTLD_NEXT, name) : NULL;
 }
 
