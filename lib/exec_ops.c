@@ -42,6 +42,7 @@
 #include "child_env.h"
 #include "event.h"
 #include "judge.h"
+#include "landlock_layer.h"
 #include "path_norm.h"
 #include "path_resolve.h"
 #include "real.h"
@@ -413,6 +414,14 @@ __attribute__((constructor)) static void handover_find_cli(void)
 	fnguard_cli[0] = '\0';
 }
 
+#define LOCKDOWN_WHY                                                                            \
+	STATIC_DETAIL "; the shim's seccomp filter refuses seccomp(2), so fnguard exec cannot " \
+		      "attach: it runs under the inherited syscall filter"
+#define LOCKDOWN_LANDLOCK                                                                    \
+	LOCKDOWN_WHY " and Landlock (the rights the start event lists), without host rules " \
+		     "or events"
+#define LOCKDOWN_ONLY LOCKDOWN_WHY " only, without file, network or exec rules"
+
 /*
  * At the static program's judgement (allowed): arms the handover, or says
  * why there is none. Returns true when no coverage event is needed.
@@ -429,9 +438,8 @@ static bool handover_arm(const char *op, const char *name, size_t len, char *con
 		why = STATIC_DETAIL "; no profile to hand to fnguard exec: it runs unsupervised";
 	else if (shim_syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0) == 2 &&
 		 env_lookup("FNGUARD_SECCOMP"))
-		why = STATIC_DETAIL
-			"; the shim's seccomp filter refuses seccomp(2), so fnguard "
-			"exec cannot attach: it runs unsupervised (syscall filter only)";
+		/* What still holds inside it: the kernel layers it inherits. */
+		why = landlock_state.status == LANDLOCK_ACTIVE ? LOCKDOWN_LANDLOCK : LOCKDOWN_ONLY;
 	if (why) {
 		report_static_why(op, name, len, argv, why);
 		return true;

@@ -519,8 +519,14 @@ if os.path.exists(LIB):
          r.out("personality", "PER_LINUX")[0] != "ok" and r.rc == 128 + signal.SIGSYS,
          "handover: with the shim's own seccomp filter in place there is none (coverage event, "
          "the filter still applies)", r.diag())
+    st = r.find(type="start")
+    landlock = st and st[0]["layers"]["landlock"]["status"] == "active"
+    t.ok(cov and ("and Landlock" in cov[0]["detail"] if landlock else
+                  "syscall filter only" in cov[0]["detail"]),
+         "handover refused: the coverage event names the layers that still hold "
+         f"(Landlock {'active' if landlock else 'not active'})", r.diag())
 else:
-    for _ in range(3):
+    for _ in range(4):
         skip("handover", "libfnguard.so is not built")
 
 # ---- overhead (reported, not asserted) ----------------------------------------------------
