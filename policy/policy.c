@@ -84,7 +84,8 @@ const char *policy_category_to_string(enum policy_category category)
 
 int policy_read_file(const char *path, char **ret, size_t *ret_len)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO (a profile or an "extends" target) must not hang the caller. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 	if (fd < 0)
 		return -errno;

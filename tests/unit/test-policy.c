@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -320,4 +321,25 @@ Test(policy, open_rights)
 	cr_assert_eq(policy_open_rights(O_PATH | O_WRONLY, &how), POLICY_RIGHT_READ);
 	cr_assert_eq(policy_open_rights(O_TMPFILE | O_RDWR, &how),
 		     POLICY_RIGHT_CREATE | POLICY_RIGHT_WRITE);
+}
+
+/* A FIFO where a profile is expected (itself or extended) is refused at once, never waited on. */
+Test(policy, fifo_profile_or_extends_is_refused_without_hanging)
+{
+	char fifo[256];
+	struct diag_list d = {0};
+	struct policy *p = NULL;
+	char *text = NULL;
+	size_t len = 0;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo.json", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	alarm(10); /* a hang fails the test instead of the suite */
+	cr_assert_eq(policy_read_file(fifo, &text, &len), -EINVAL);
+	write_file("ext.json", "{\"fnguard\": 1, \"extends\": [\"./fifo.json\"]}");
+	cr_assert_lt(load("ext.json", &p, &d), 0);
+	cr_assert_null(p);
+	cr_assert(d.n > 0);
+	alarm(0);
+	diag_list_clear(&d);
 }
