@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "child_env.h"
+#include "event.h"
 #include "judge.h"
 #include "learn.h"
 #include "record.h"
@@ -86,39 +87,56 @@ bool record_first_time(const struct judgement *j)
 	return true;
 }
 
+/* error events for behaviours the written profile will lack, per process */
+#define RECORD_ERRORS_MAX 16
+
 void record_keep(const struct judgement *j)
 {
 	const struct judge_learn *l = &j->learn;
 	if (!shim.record_out[0] || l->kind == LEARN_NONE)
 		return;
+	int r = -ENOMEM;
 	pthread_mutex_lock(&learner_lock);
 	if (!learner && learner_new(&learner) < 0)
 		learner = NULL;
 	if (learner) {
 		switch (l->kind) {
 		case LEARN_FILE:
-			learner_add_file(learner, l->name, l->rights);
+			r = learner_add_file(learner, l->name, l->rights);
 			break;
 		case LEARN_HOST:
-			learner_add_host(learner, l->name, l->port, (enum net_proto)l->proto,
-					 l->inbound);
+			r = learner_add_host(learner, l->name, l->port, (enum net_proto)l->proto,
+					     l->inbound);
 			break;
 		case LEARN_IP:
-			learner_add_ip(learner, l->family, l->addr, l->port,
-				       (enum net_proto)l->proto, l->inbound);
+			r = learner_add_ip(learner, l->family, l->addr, l->port,
+					   (enum net_proto)l->proto, l->inbound);
 			break;
 		case LEARN_UNIX:
-			learner_add_unix(learner, l->name, l->inbound);
+			r = learner_add_unix(learner, l->name, l->inbound);
 			break;
 		case LEARN_EXEC:
-			learner_add_exec(learner, l->name, l->argv);
+			r = learner_add_exec(learner, l->name, l->argv);
 			break;
 		default:
+			r = 0;
 			break;
 		}
 		atomic_store(&dirty, true);
 	}
 	pthread_mutex_unlock(&learner_lock);
+	/*
+	 * What the written profile will not allow must not go unsaid: enforce
+	 * would refuse it later. A handful per process, not a flood.
+	 */
+	static atomic_int reported;
+	if (r < 0 && atomic_fetch_add(&reported, 1) < RECORD_ERRORS_MAX)
+		event_error(r == -ENOMEM
+				    ? "record mode ran out of memory: the profile it writes "
+				      "will not allow this"
+				    : "record mode cannot express this in a profile: the profile "
+				      "it writes will not allow it",
+			    l->name, -r);
 }
 
 /* Merges with what is already at the output (other processes) and replaces it atomically. */
