@@ -150,7 +150,7 @@ def percall(ctx):
         ("execve", "/usr/bin/true", "fork + execve(/usr/bin/true) + wait", "absolute", 50,
          "the child is a new process under the shim: this is mostly its start-up "
          "(see Start-up, /usr/bin/true), not the exec check"),
-        ("getpid", "-", "syscall(SYS_getpid), seccomp only", "-", 15,
+        ("getpid", "-", "getpid (raw system call), seccomp only", "-", 15,
          "allowed whatever its arguments: the kernel's seccomp action cache may skip "
          "the filter"),
         ("personality", "-", "personality(0xffffffff), seccomp only", "-", 40,
@@ -686,9 +686,9 @@ def findings(sec):
                 "not checked by Landlock and show the libc layer's own cost.")
         for op in ("getpid", "personality"):
             rows = _missed(sec, lambda r, op=op: r["cols"].get("call", "").startswith(
-                "syscall(SYS_getpid" if op == "getpid" else "personality"))
+                "getpid" if op == "getpid" else "personality"))
             floor = _added_of(sec, lambda r, op=op: r["other"] == "floor" and r["cols"].get(
-                "call", "").startswith("syscall(SYS_getpid" if op == "getpid" else "personality"))
+                "call", "").startswith("getpid" if op == "getpid" else "personality"))
             if rows and floor is not None:
                 out.append(
                     f"`{op}` under the filter: a one-instruction allow-all filter alone adds "
