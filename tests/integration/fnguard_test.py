@@ -52,6 +52,17 @@ def write_profile(directory, profile, name="profile.json"):
     return path
 
 
+def parse_log(log):
+    """A log's lines as JSON objects; a line that is not one becomes {"unparsable": line}."""
+    events = []
+    for line in log.splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            events.append({"unparsable": line})
+    return events
+
+
 class Run:
     def __init__(self, rc, stdout, stderr, events, log):
         self.rc = rc

@@ -20,7 +20,7 @@ import time
 
 SOURCE = os.environ.get("FNGUARD_SOURCE_ROOT", "/work/main")
 sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
-from fnguard_test import BUILD, LIB, Tap, workdir  # noqa: E402
+from fnguard_test import BUILD, LIB, Run, Tap, parse_log, workdir  # noqa: E402
 
 CLI = os.path.join(BUILD, "tools", "fnguard")
 HERE = os.path.join(BUILD, "tests", "supervisor")
@@ -32,18 +32,9 @@ HPAGE = "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"
 t = Tap()
 
 
-class Result:
+class Result(Run):
     def __init__(self, rc, stdout, stderr, log):
-        self.rc = rc
-        self.stdout = stdout
-        self.stderr = stderr
-        self.log = log
-        self.events = []
-        for line in log.splitlines():
-            try:
-                self.events.append(json.loads(line))
-            except ValueError:
-                self.events.append({"unparsable": line})
+        super().__init__(rc, stdout, stderr, parse_log(log), log)
         self.lines = {}
         for line in stdout.splitlines():
             parts = line.split(" ", 3)
@@ -58,8 +49,6 @@ class Result:
         first = got[0]
         return (first[0], first[1] if len(first) > 1 else "")
 
-    def find(self, **want):
-        return [e for e in self.events if all(e.get(k) == v for k, v in want.items())]
 
     def violations(self):
         return self.find(type="violation")

@@ -22,7 +22,7 @@ import time
 
 SOURCE = os.environ.get("FNGUARD_SOURCE_ROOT", "/work/main")
 sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
-from fnguard_test import BUILD, Tap, workdir  # noqa: E402
+from fnguard_test import BUILD, Run, Tap, parse_log, workdir  # noqa: E402
 
 CLI = os.path.join(BUILD, "tools", "fnguard")
 HERE = os.path.join(BUILD, "tests", "supervisor")
@@ -169,22 +169,11 @@ class FakeRuntime:
         return True
 
 
-class Result:
+class Result(Run):
     def __init__(self, rc, stdout, stderr, log):
-        self.rc = rc
-        self.stdout = stdout
-        self.stderr = stderr
-        self.log = log
-        self.events = []
-        for line in log.splitlines():
-            try:
-                self.events.append(json.loads(line))
-            except ValueError:
-                self.events.append({"unparsable": line})
+        super().__init__(rc, stdout, stderr, parse_log(log), log)
         self.lines = [line.split(" ") for line in stdout.splitlines()]
 
-    def find(self, **want):
-        return [e for e in self.events if all(e.get(k) == v for k, v in want.items())]
 
     def out(self, word):
         return [line[1:] for line in self.lines if line and line[0] == word]

@@ -22,7 +22,7 @@ import time
 
 SOURCE = os.environ.get("FNGUARD_SOURCE_ROOT", "/work/main")
 sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
-from fnguard_test import BUILD, Tap, workdir  # noqa: E402
+from fnguard_test import BUILD, Run, Tap, parse_log, workdir  # noqa: E402
 
 CLI = os.path.join(BUILD, "tools", "fnguard")
 HERE = os.path.join(BUILD, "tests", "supervisor")
@@ -35,15 +35,9 @@ have_go = os.access(PROBE_GO, os.X_OK)
 PROBES = [("c", PROBE), ("go", PROBE_GO)]
 
 
-class Result:
+class Result(Run):
     def __init__(self, rc, stdout, stderr, log):
-        self.rc, self.stdout, self.stderr, self.log = rc, stdout, stderr, log
-        self.events = []
-        for line in log.splitlines():
-            try:
-                self.events.append(json.loads(line))
-            except ValueError:
-                self.events.append({"unparsable": line})
+        super().__init__(rc, stdout, stderr, parse_log(log), log)
         self.lines = {}
         for line in stdout.splitlines():
             parts = line.split(" ", 3)
@@ -56,8 +50,6 @@ class Result:
             return (None, None)
         return (got[0][0], got[0][1] if len(got[0]) > 1 else "")
 
-    def find(self, **want):
-        return [e for e in self.events if all(e.get(k) == v for k, v in want.items())]
 
     def diag(self):
         return (f"rc={self.rc}\nstdout={self.stdout[-1500:]}\nstderr={self.stderr[-1500:]}\n"
