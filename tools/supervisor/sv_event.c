@@ -287,16 +287,22 @@ static const char *errno_name(int e)
 	}
 }
 
-static void layer_json(struct json_line *jl, const char *name, const struct sv_layer *l)
+/* A layer's errno, its name and the reason, when there are any. */
+static void layer_why(struct json_line *jl, const struct sv_layer *l)
 {
-	json_line_obj_begin(jl, name);
-	json_line_strz(jl, "status", l->active ? "active" : "unavailable");
 	if (l->error)
 		json_line_i64(jl, "errno", l->error);
 	if (l->error && errno_name(l->error))
 		json_line_strz(jl, "error", errno_name(l->error));
 	if (l->reason)
 		json_line_strz(jl, "reason", l->reason);
+}
+
+static void layer_json(struct json_line *jl, const char *name, const struct sv_layer *l)
+{
+	json_line_obj_begin(jl, name);
+	json_line_strz(jl, "status", l->active ? "active" : "unavailable");
+	layer_why(jl, l);
 	json_line_obj_end(jl);
 }
 
@@ -309,12 +315,7 @@ static void relay_json(struct json_line *jl)
 	if (l->active)
 		json_line_strz(jl, "address", sv.relay_addr);
 	json_line_str_capped(jl, "upstream", sv.runtime_api, strlen(sv.runtime_api), 96);
-	if (l->error)
-		json_line_i64(jl, "errno", l->error);
-	if (l->error && errno_name(l->error))
-		json_line_strz(jl, "error", errno_name(l->error));
-	if (l->reason)
-		json_line_strz(jl, "reason", l->reason);
+	layer_why(jl, l);
 	json_line_obj_end(jl);
 }
 
