@@ -614,6 +614,12 @@ static int add_exec_obs(struct learner *l, const struct learn_obs *o, uint64_t s
 		for (size_t i = 0; i < argc; i++) {
 			/* argv elements are matched with the same wildcards: sanitise alike. */
 			argv[i] = name_to_glob(o->argv[i]);
+			/*
+			 * A literal "**" before the last element cannot be written
+			 * (there it would mean "the rest"): "??" matches it.
+			 */
+			if (argv[i] && i + 1 < argc && strcmp(argv[i], "**") == 0)
+				memcpy(argv[i], "??", 3);
 			if (!argv[i]) {
 				free_argv(argv, i);
 				return -ENOMEM;

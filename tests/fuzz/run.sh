@@ -8,6 +8,9 @@
 #   FUZZ_PARALLEL   targets run at once (default 2; each is one process)
 #   FUZZ_TARGETS    a subset, e.g. "profile net" (default: all five)
 #   FUZZ_ARGS       extra libFuzzer flags for every target
+#   FUZZ_SEED       libFuzzer's -seed (default 1, so that a run repeats the
+#                   same search from the same corpus; 0 picks a random seed:
+#                   use it to explore, e.g. FUZZ_SEED=0 tests/fuzz/run.sh 600)
 # Exits non-zero when a target crashed, leaked or tripped a sanitizer; the
 # input is kept in $FUZZ_BUILD_DIR/crashes/<target>/. Also writes
 # $FUZZ_BUILD_DIR/testlog.json (one meson-style line) for tools/test-summary.py.
@@ -19,7 +22,9 @@ build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 parallel=${FUZZ_PARALLEL:-2}
 read -ra targets <<<"${FUZZ_TARGETS:-profile path net event learn}"
 read -ra fuzz_args <<<"${FUZZ_ARGS:-}"
+seed_arg=${FUZZ_SEED:-1}
 case $seconds in '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac
+case $seed_arg in '' | *[!0-9]*) echo "$0: FUZZ_SEED must be a number" >&2; exit 2 ;; esac
 mkdir -p "$build" && build=$(cd "$build" && pwd)
 
 # ---- build ----------------------------------------------------------------
@@ -116,7 +121,7 @@ run() {
 	# -timeout: an input that takes 10 s is a hang; leaks are reported (ASan default).
 	"$build/fuzz_$t" "$build/corpus/$t" "${dict[@]}" -max_total_time="$seconds" \
 		-timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
-		-artifact_prefix="$dir/" "${fuzz_args[@]}" >"$build/logs/$t.log" 2>&1
+		-seed="$seed_arg" -artifact_prefix="$dir/" "${fuzz_args[@]}" >"$build/logs/$t.log" 2>&1
 	echo $? >"$build/logs/$t.rc"
 }
 
@@ -150,11 +155,11 @@ for t in "${targets[@]}"; do
 	ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
 	corp=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$last")
 	if [ "$rc" = 0 ] && ! grep -a -q -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:' "$lg"; then
-		tap+="ok $n - fuzz $t: ${execs:-0} execs, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}, no crash"$'\n'
+		tap+="ok $n - fuzz $t: seed $seed_arg, ${execs:-0} execs, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}, no crash"$'\n'
 	else
 		status=1
 		crash=$(find "$build/crashes/$t" -type f -printf '%T@ %f\n' | sort -n | tail -1 | cut -d' ' -f2)
-		tap+="not ok $n - fuzz $t: exit $rc after ${execs:-?} execs; input kept in $build/crashes/$t/$crash"$'\n'
+		tap+="not ok $n - fuzz $t: seed $seed_arg, exit $rc after ${execs:-?} execs; input kept in $build/crashes/$t/$crash"$'\n'
 		# What broke and where: the message and the first frames in our code.
 		tap+=$(grep -a -E 'invariant broken|ERROR: [A-Za-z]+Sanitizer|runtime error:|SUMMARY:| in [A-Za-z_0-9]+ /.*/(policy|lib|tests)/' "$lg" |
 			head -8 | cut -c1-300 | sed 's/^/# /')$'\n'

@@ -149,6 +149,26 @@ Test(learn, exec)
 	policy_free(p);
 	free(t);
 	learner_free(l);
+
+	/*
+	 * A literal "**" argument before the last one: a profile cannot list it
+	 * as is (there it would mean "the rest"), so the learner writes "??";
+	 * as the last one it stays, matching the rest (found by fuzz_learn).
+	 */
+	l = fresh();
+	const char *stars[] = {"**", "-c", "**", NULL};
+	cr_assert_eq(learner_add_exec(l, "/bin/sh", (char *const *)stars), 0);
+	t = json(l, NULL, NULL);
+	assert_has(t, "\"argv\": [\"??\", \"-c\", \"**\"]");
+	p = load_text(t);
+	cr_assert_eq(policy_check_exec(p, "/bin/sh", 7, (char *const *)stars, &v), 0);
+	cr_assert(v.allowed);
+	const char *other[] = {"dash", "-c", "id", NULL};
+	cr_assert_eq(policy_check_exec(p, "/bin/sh", 7, (char *const *)other, &v), 0);
+	cr_assert(!v.allowed, "\"??\" matches two characters only");
+	policy_free(p);
+	free(t);
+	learner_free(l);
 }
 
 Test(learn, syscalls)
