@@ -12,6 +12,7 @@
 #include "clock_fmt.h"
 #include "config.h"
 #include "event.h"
+#include "handover.h"
 #include "log_line.h"
 #include "lambda_ctx.h"
 #include "landlock_layer.h"
@@ -330,6 +331,9 @@ void event_start(void)
 	json_line_obj_end(&jl);
 	layer_json(&jl, "seccomp", &seccomp_state);
 	layer_json(&jl, "userNotification", &notify_state);
+	/* What static programs get under the filter (handover.h). */
+	if (seccomp_state.status == LAYER_ACTIVE && launcher_state.status != LAYER_NOT_TRIED)
+		layer_json(&jl, "launcher", &launcher_state);
 	landlock_layer_json(&jl, "landlock");
 	json_line_obj_end(&jl);
 	json_line_bool(&jl, "coldStart", true);

@@ -27,6 +27,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -41,6 +42,8 @@
 
 #include "child_env.h"
 #include "event.h"
+#include "exec_ops.h"
+#include "handover.h"
 #include "judge.h"
 #include "landlock_layer.h"
 #include "path_norm.h"
@@ -281,6 +284,12 @@ static enum exe_kind exe_kind_of(const struct exec_target *t)
 	return kind;
 }
 
+bool exec_ops_static_program(const char *path)
+{
+	struct exec_target t = {.dirfd = AT_FDCWD, .path = path, .fd = -1};
+	return exe_kind_of(&t) == EXE_STATIC;
+}
+
 /* ---- judging ------------------------------------------------------------ */
 
 /* The profile fragment that would allow this exec. */
@@ -371,24 +380,28 @@ static void report_static(const char *op, const char *name, size_t len, char *co
  *
  * The CLI: $FNGUARD_CLI, else next to this library (../tools/fnguard in a
  * build tree, ../bin/fnguard or ../../bin/fnguard when installed), found at
- * load time. Without it, or when this process already has a seccomp filter
- * from the shim (its lockdown refuses seccomp(2), so no supervisor could
- * attach), the static program runs as before, with a coverage event saying
- * it runs unsupervised. fnguard itself is started without LD_PRELOAD (the
- * shim would judge the supervisor's own work); it puts the value back for
- * the program's children (FNGUARD_EXEC_PRELOAD).
+ * load time. When this process already has a seccomp filter from the shim
+ * (its lockdown refuses seccomp(2), so no supervisor could attach here), the
+ * exec runs `fnguard attach --argv0 ARGV0 -- PROGRAM ARGS...`, which has the
+ * first process's launcher start fnguard exec (handover.h) and waits for
+ * it. Without the CLI, or under the filter without a launcher, the static
+ * program runs as before, with a coverage event saying it runs
+ * unsupervised. fnguard itself is started without LD_PRELOAD (the shim
+ * would judge the supervisor's own work); it puts the value back for the
+ * program's children (FNGUARD_EXEC_PRELOAD).
  */
 #define HANDOVER_PRELOAD "FNGUARD_EXEC_PRELOAD="
 
 static char fnguard_cli[PATH_MAX];
 static __thread bool handover_armed;
+static __thread bool handover_attach; /* through the launcher: fnguard attach */
 
 static bool executable_file(const char *path)
 {
 	return shim_syscall(SYS_faccessat, AT_FDCWD, path, X_OK) == 0;
 }
 
-__attribute__((constructor)) static void handover_find_cli(void)
+static void find_cli(void)
 {
 	static const char *const next_to_lib[] = {"../tools/fnguard", "../bin/fnguard",
 						  "../../bin/fnguard"};
@@ -400,7 +413,7 @@ __attribute__((constructor)) static void handover_find_cli(void)
 			strcpy(fnguard_cli, env);
 		return;
 	}
-	if (!dladdr((void *)handover_find_cli, &info) || !info.dli_fname)
+	if (!dladdr((void *)find_cli, &info) || !info.dli_fname)
 		return;
 	const char *slash = strrchr(info.dli_fname, '/');
 	if (!slash)
@@ -414,8 +427,22 @@ __attribute__((constructor)) static void handover_find_cli(void)
 	fnguard_cli[0] = '\0';
 }
 
+const char *exec_ops_cli(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, find_cli);
+	return fnguard_cli;
+}
+
+/* Found at load time: the first process needs it before its filter goes in. */
+__attribute__((constructor)) static void handover_find_cli(void)
+{
+	exec_ops_cli();
+}
+
 #define LOCKDOWN_WHY                                                                            \
-	STATIC_DETAIL "; the shim's seccomp filter refuses seccomp(2), so fnguard exec cannot " \
+	STATIC_DETAIL "; the shim's seccomp filter refuses seccomp(2) and the first process "   \
+		      "started no launcher (its start event says why), so fnguard exec cannot " \
 		      "attach: it runs under the inherited syscall filter"
 #define LOCKDOWN_LANDLOCK                                                                    \
 	LOCKDOWN_WHY " and Landlock (the rights the start event lists), without host rules " \
@@ -437,9 +464,13 @@ static bool handover_arm(const char *op, const char *name, size_t len, char *con
 	else if (!env_lookup("FNGUARD_PROFILE"))
 		why = STATIC_DETAIL "; no profile to hand to fnguard exec: it runs unsupervised";
 	else if (shim_syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0) == 2 &&
-		 env_lookup("FNGUARD_SECCOMP"))
-		/* What still holds inside it: the kernel layers it inherits. */
-		why = landlock_state.status == LANDLOCK_ACTIVE ? LOCKDOWN_LANDLOCK : LOCKDOWN_ONLY;
+		 env_lookup("FNGUARD_SECCOMP")) {
+		if (env_lookup(HANDOVER_ENV))
+			handover_attach = true;
+		else /* What still holds inside it: the kernel layers it inherits. */
+			why = landlock_state.status == LANDLOCK_ACTIVE ? LOCKDOWN_LANDLOCK
+								       : LOCKDOWN_ONLY;
+	}
 	if (why) {
 		report_static_why(op, name, len, argv, why);
 		return true;
@@ -599,15 +630,20 @@ __attribute__((noinline)) static void exec_supervised(const char *op, const char
 	char preload[PATH_MAX * 2];
 	size_t argc = 0, n = 0, k = 0;
 
-	handover_armed = false;
+	bool attach = handover_attach;
+	handover_armed = handover_attach = false;
 	while (argv && argv[argc])
 		argc++;
 	if (argc + 9 > EXEC_ARGS_MAX || child_env_build(envp, fixed, ENV_SLOTS, logfd) < 0)
 		goto fail;
 	sv_argv[n++] = fnguard_cli;
-	sv_argv[n++] = (char *)"exec";
-	sv_argv[n++] = (char *)"--profile";
-	sv_argv[n++] = (char *)env_lookup("FNGUARD_PROFILE");
+	if (attach) {
+		sv_argv[n++] = (char *)"attach";
+	} else {
+		sv_argv[n++] = (char *)"exec";
+		sv_argv[n++] = (char *)"--profile";
+		sv_argv[n++] = (char *)env_lookup("FNGUARD_PROFILE");
+	}
 	sv_argv[n++] = (char *)"--argv0";
 	sv_argv[n++] = argc ? argv[0] : (char *)path;
 	sv_argv[n++] = (char *)"--";

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "handover.h"
 #include "real.h"
 #include "seccomp_filter.h"
 #include "seccomp_layer.h"
@@ -376,11 +377,14 @@ int seccomp_layer_start(void)
 		seccomp_filter_free(f);
 		return 0;
 	}
+	/* The last moment a process of this tree can start a supervisor. */
+	handover_launcher_start();
 	long ret = shim_syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
 				&fprog);
 	int err = errno;
 	seccomp_filter_free(f);
 	if (ret != 0) {
+		handover_launcher_stop();
 		/* ret > 0: the id of a thread that could not be synchronised. */
 		note(&seccomp_state, LAYER_UNAVAILABLE, ret > 0 ? EBUSY : err,
 		     ret > 0 ? "a thread could not be synchronised (TSYNC)"

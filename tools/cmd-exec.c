@@ -84,7 +84,7 @@ static int find_program(const char *name, char *buf, size_t size)
  * makes this supervisor a descendant that writes there and no `start`;
  * otherwise --log / FNGUARD_LOG / stdout, and this is the first process.
  */
-static int setup_log(const char *dest)
+int sv_setup_log(const char *dest)
 {
 	const char *inherited = getenv("FNGUARD_LOG_FD");
 	const char *id = getenv("FNGUARD_LOG_ID");
@@ -476,7 +476,7 @@ int cmd_exec(int argc, char **argv)
 		}
 		close(fd);
 	}
-	if (setup_log(log) < 0)
+	if (sv_setup_log(log) < 0)
 		return EXIT_USAGE;
 	if (find_program(argv[optind], program, sizeof(program)) < 0) {
 		fprintf(stderr, "fnguard exec: %s: command not found\n", argv[optind]);

@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{"merge", cmd_merge, "write the union of profiles"},
 	{"diff", cmd_diff, "compare two profiles, or a profile with a recording (drift)"},
 	{"exec", cmd_exec, "run a static binary under the seccomp supervisor (Go, Rust)"},
+	{"attach", cmd_attach, "used by the preload library: a static program via the launcher"},
 #ifdef FNGUARD_HAVE_TRACE
 	{"trace", cmd_trace, "record a command's process tree at the kernel (eBPF, root)"},
 #endif

@@ -60,6 +60,7 @@ atomic_bool shim_ready;
 __thread int shim_busy;
 struct layer_state seccomp_state = {.status = LAYER_ACTIVE};
 struct layer_state notify_state = {.status = LAYER_UNAVAILABLE, .error = ENOSYS, .reason = "no"};
+struct layer_state launcher_state;
 
 static uint64_t fake_clock = 1;
 static char request_id[LAMBDA_CTX_REQUEST_ID_MAX + 8];
@@ -601,6 +602,10 @@ static void drive_event(struct input *in)
 		seccomp_state.status = more & 0x20 ? LAYER_ACTIVE : LAYER_UNAVAILABLE;
 		seccomp_state.error = more & 0x40 ? EPERM : 0;
 		seccomp_state.reason = more & 0x80 ? "refused" : NULL;
+		unsigned launcher = take_u8(in);
+		launcher_state.status = (enum layer_status)(launcher % 3);
+		launcher_state.error = launcher & 4 ? ENOMEM : 0;
+		launcher_state.reason = launcher & 8 ? "not started" : NULL;
 		if (more & 2)
 			event_start();
 		check_log(NULL, NULL);

@@ -42,7 +42,8 @@ Lambda function does not have (the corpus runs as root, the worst case).
 
 class Case:
     def __init__(self, cid, category, title, argv, effect, log="related", log_dest="fd",
-                 runner="shim", env=None, silent="seccomp", caps=None, note=None):
+                 runner="shim", env=None, silent="seccomp", caps=None, note=None,
+                 judged_by=None):
         self.id = cid
         self.category = category
         self.title = title
@@ -55,6 +56,8 @@ class Case:
         self.silent = silent
         self.caps = caps
         self.note = note
+        # The layer whose events these are, when it is not the runner's (a handover).
+        self.judged_by = judged_by
 
 
 C = "{cases}/"
@@ -146,12 +149,13 @@ CASES = [
          "allowed program with `LD_PRELOAD=` and `FNGUARD_MODE=record` in its envp",
          [C + "exec-env", "custom-envp"], "secret"),
     Case("static-exec", "exec", "allowed static binary exec'd from a shimmed process",
-         [C + "exec-static"], "secret",
-         note="LD_PRELOAD never enters a static program. The shim hands it to `fnguard exec` "
-              "only where its own seccomp filter is off (the filter refuses the supervisor's "
-              "seccomp(2)); with seccomp refused by the platform the supervisor cannot attach "
-              "either. Mitigation: start static functions under `fnguard exec` "
-              "(provided.al2023 bootstrap), see static-supervised."),
+         [C + "exec-static"], "secret", judged_by="supervisor",
+         note="LD_PRELOAD never enters a static program: the shim hands it to `fnguard "
+              "exec`, through the first process's launcher where its own seccomp filter is in "
+              "place (the filter refuses the supervisor's seccomp(2); the launcher was forked "
+              "before it). With seccomp refused by the platform the supervisor cannot attach "
+              "either: a coverage event. Mitigation there: none at this layer; keep secrets "
+              "out of the function's files, see static-supervised."),
     Case("static-supervised", "exec", "static binary under `fnguard exec` (supervisor)",
          ["{fnguard}", "exec", "--", "{xbin}/sec-static", "{secret}"], "secret",
          runner="supervisor",

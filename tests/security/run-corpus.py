@@ -455,7 +455,7 @@ class Run:
         if self.effect:
             return None
         related = self.related()
-        if self.case.runner == "supervisor" and related:
+        if (self.case.runner == "supervisor" or self.case.judged_by == "supervisor") and related:
             return "supervisor"
         if any(e.get("category") == "syscall" for e in related):
             return "seccomp"

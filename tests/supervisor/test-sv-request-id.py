@@ -22,13 +22,8 @@ import time
 
 SOURCE = os.environ.get("FNGUARD_SOURCE_ROOT", "/work/main")
 sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
-from fnguard_test import BUILD, Run, Tap, parse_log, workdir  # noqa: E402
-
-CLI = os.path.join(BUILD, "tools", "fnguard")
-HERE = os.path.join(BUILD, "tests", "supervisor")
-CLIENT = os.path.join(HERE, "sv-runtime-client")
-DENY_BIND = os.path.join(HERE, "sv-deny-bind")
-HPAGE = "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"
+from fnguard_test import LIB, Run, Tap, parse_log, workdir  # noqa: E402
+from sv_paths import CLI, CLIENT, DENY_BIND, HPAGE  # noqa: E402
 NEXT = "/2018-06-01/runtime/invocation/next"
 
 t = Tap()
@@ -432,7 +427,7 @@ t.ok(r.rc == 0 and relay.get("status") == "off" and r.out("env") == [[srv.addres
 
 # The shim's handover puts the preload library back for the program's children, where
 # it would judge the relay's port as an address of its own.
-lib = os.path.join(BUILD, "lib", "libfnguard.so")
+lib = LIB
 r = run([wd, "0"], api=srv.address, profile=PROFILE, env={"FNGUARD_EXEC_PRELOAD": lib})
 relay = r.start().get("runtimeRelay", {})
 t.ok(r.rc == 0 and relay.get("status") == "off" and "preload" in relay.get("reason", "") and

@@ -22,13 +22,8 @@ import time
 
 SOURCE = os.environ.get("FNGUARD_SOURCE_ROOT", "/work/main")
 sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
-from fnguard_test import BUILD, Run, Tap, parse_log, workdir  # noqa: E402
-
-CLI = os.path.join(BUILD, "tools", "fnguard")
-HERE = os.path.join(BUILD, "tests", "supervisor")
-PROBE = os.path.join(HERE, "sv-probe")
-PROBE_GO = os.path.join(HERE, "sv-probe-go")
-HPAGE = "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"
+from fnguard_test import Run, Tap, parse_log, workdir  # noqa: E402
+from sv_paths import CLI, HPAGE, PROBE, PROBE_GO  # noqa: E402
 
 t = Tap()
 have_go = os.access(PROBE_GO, os.X_OK)

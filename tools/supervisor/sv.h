@@ -309,6 +309,12 @@ void sv_event_start(const char *program);
 /* An `error` event: what went wrong (static text), a detail (or NULL), an errno. */
 void sv_event_error(const char *what, const char *detail, int error);
 
+/*
+ * cmd-exec.c: where events go (sv.log_fd, sv.root, sv.log_shared), as the
+ * shim decides it: the tree's inherited log, else dest, FNGUARD_LOG or stdout.
+ */
+int sv_setup_log(const char *dest);
+
 /* Writes every pending `suppressed` summary (exit). */
 void sv_event_flush(void);
 

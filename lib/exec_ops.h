@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * exec_ops — what the exec wrappers know that the handover launcher
+ * (handover.c) needs as well.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+/* The fnguard CLI found next to this library or in FNGUARD_CLI, or "". */
+const char *exec_ops_cli(void);
+
+/* True when path is a static ELF program (nothing in it loads the shim). */
+bool exec_ops_static_program(const char *path);
