@@ -193,15 +193,19 @@ static const char *check_log(const struct request *rq)
 
 /* ---- judging it again ------------------------------------------------------------ */
 
+/* The program as judged: fnguard exec gets this absolute name, not a PATH search. */
+static char program[PATH_MAX];
+
 /* As the exec wrapper: the path as named, and where its links lead, both allowed. */
 static const char *judge(const struct request *rq)
 {
-	char cwd[PATH_MAX], name[PATH_MAX], real_name[PATH_MAX];
+	char cwd[PATH_MAX], real_name[PATH_MAX];
+	char *name = program;
 	struct policy_verdict v;
 	size_t len;
 
 	if (!getcwd(cwd, sizeof(cwd)) ||
-	    path_normalize(cwd, rq->path, name, sizeof(name), &len) < 0)
+	    path_normalize(cwd, rq->path, name, sizeof(program), &len) < 0)
 		return "the program cannot be named";
 	bool enforce = shim.action[POLICY_CAT_EXEC] == POLICY_MODE_ENFORCE;
 	if (policy_check_exec(shim.policy, name, len, rq->argv, &v) < 0 || (enforce && !v.allowed))
@@ -218,7 +222,26 @@ static const char *judge(const struct request *rq)
 
 /* ---- the program's environment and arguments --------------------------------------- */
 
-#define MANAGED(e) (strncmp((e), "FNGUARD_", 8) == 0 || strncmp((e), "LD_PRELOAD=", 11) == 0)
+/*
+ * Dropped from the request's environment: fnguard's own (the first
+ * process's apply), and what would steer the dynamic loader or libc of
+ * fnguard exec itself, which runs outside the shim's filter: the variables
+ * ld.so ignores for a setuid program, and GLIBC_TUNABLES. The static
+ * program does without them as a setuid program would.
+ */
+static bool dropped(const char *e)
+{
+	static const char *const names[] = {
+		"FNGUARD_",	"LD_",		"GLIBC_TUNABLES=", "GCONV_PATH=",
+		"GETCONF_DIR=", "HOSTALIASES=", "LOCALDOMAIN=",	   "LOCPATH=",
+		"MALLOC_",	"NIS_PATH=",	"NLSPATH=",	   "RESOLV_HOST_CONF=",
+		"RES_OPTIONS=", "TMPDIR=",	"TZDIR=",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strncmp(e, names[i], strlen(names[i])) == 0)
+			return true;
+	return false;
+}
 
 static char *env_out[2 * HANDOVER_ARGS_MAX + 8];
 static char *argv_out[HANDOVER_ARGS_MAX + 8];
@@ -229,7 +252,7 @@ static void build_env(const struct request *rq)
 {
 	size_t k = 0;
 	for (size_t i = 0; rq->envp[i]; i++)
-		if (!MANAGED(rq->envp[i]))
+		if (!dropped(rq->envp[i]))
 			env_out[k++] = rq->envp[i];
 	/* The first process's own, as they were when it forked the launcher. */
 	for (char **e = environ; e && *e && k < 2 * (size_t)HANDOVER_ARGS_MAX; e++) {
@@ -260,7 +283,7 @@ static void build_argv(const struct request *rq, const char *cli, const char *pr
 	argv_out[n++] = (char *)"--argv0";
 	argv_out[n++] = rq->argv[0] ? rq->argv[0] : (char *)rq->path;
 	argv_out[n++] = (char *)"--";
-	argv_out[n++] = (char *)rq->path;
+	argv_out[n++] = program;
 	for (size_t i = 1; i < rq->head.argc; i++)
 		argv_out[n++] = rq->argv[i];
 	argv_out[n] = NULL;
@@ -352,7 +375,10 @@ __attribute__((noreturn)) static void manage(int c, const char *cli, const char 
 	int report[2];
 	const char *why;
 
+	/* A peer that connects and sends nothing does not keep a manager forever. */
+	struct timeval limit = {.tv_sec = 10};
 	set_disposition(SIGCHLD, SIG_DFL);
+	shim_syscall(SYS_setsockopt, c, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
 	why = receive(c, &rq);
 	if (why) {
 		close_fds(&rq);

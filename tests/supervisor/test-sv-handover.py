@@ -275,7 +275,8 @@ REPLY = struct.Struct("<Ii248s")
 MAGIC = 0x31484746
 
 
-def request(name, path, argv, env, fds=(), targets=None, magic=MAGIC, raw=None, log=None):
+def request(name, path, argv, env, fds=(), targets=None, magic=MAGIC, raw=None, log=None,
+            cwd="/"):
     """A raw request as `fnguard attach` would send it; returns the replies.
     log: (descriptor, number) of the tree's event log, passed along."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -289,10 +290,10 @@ def request(name, path, argv, env, fds=(), targets=None, magic=MAGIC, raw=None, 
         targets.append(log[1])
     body = HEAD.pack(magic, len(argv), len(env), len(targets), log[1] if log else -1, 0o022,
                      0, 0, len(strings), 0) + struct.pack(f"<{len(targets)}i", *targets) + strings
-    cwd = os.open("/", os.O_PATH | os.O_DIRECTORY)
+    cwd_fd = os.open(cwd, os.O_PATH | os.O_DIRECTORY)
     s.sendmsg([raw if raw is not None else body],
-              [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [cwd] + list(fds)))])
-    os.close(cwd)
+              [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [cwd_fd] + list(fds)))])
+    os.close(cwd_fd)
     replies = []
     while True:
         b = s.recv(REPLY.size)
@@ -325,6 +326,18 @@ try:
     no_log = request(name, PROBE, [PROBE, "write", pwned], [], fds=(wr,), targets=(1,))
     fake_log = request(name, PROBE, [PROBE, "write", pwned], [], fds=(wr,), targets=(1,),
                        log=(wr, LOG[1]))
+    # The loader of fnguard exec (outside the shim's filter) must not obey the request.
+    erd, ewr = os.pipe()
+    loader = request(name, PROBE, [PROBE, "exit", "0"],
+                     ["LD_DEBUG=libs", "LD_LIBRARY_PATH=/nonexistent", "GLIBC_TUNABLES=x=1"],
+                     fds=(wr, ewr), targets=(1, 2), log=LOG)
+    os.close(ewr)
+    loader_err = os.read(erd, 65536)
+    os.close(erd)
+    # A relative program is run as judged (cwd + name), never found on the request's PATH.
+    os.symlink(OTHER, f"{wd}/out/sv-probe")
+    rel = request(name, "sv-probe", ["sv-probe", "open", ALLOWED], [f"PATH={wd}/out"],
+                  fds=(wr,), targets=(1,), log=LOG, cwd=os.path.dirname(PROBE))
 finally:
     os.close(wr)
 out = b""
@@ -351,6 +364,13 @@ t.ok(len(weak) == 2 and weak[0][0] == 1 and weak[1][0] == 3 and weak[1][1] == 0 
      "raw request with FNGUARD_MODE=record, FNGUARD_NO_USER_NOTIF, another profile and "
      "LD_PRELOAD: the first process's settings apply (denied open refused and logged)",
      f"{weak} {out[-300:]!r}")
+t.ok(len(loader) == 2 and loader[1][:2] == (3, 0) and b"find library" not in loader_err and
+     b"ld.so" not in loader_err,
+     "raw request with LD_DEBUG, LD_LIBRARY_PATH, GLIBC_TUNABLES: fnguard exec's loader does "
+     "not see them (it runs outside the shim's filter)", f"{loader} {loader_err[-300:]!r}")
+t.ok(len(rel) == 2 and rel[1][:2] == (3, 0) and f"open {ALLOWED} ok".encode() in out,
+     "raw request naming a relative program: the judged file runs (cwd + name), not what the "
+     "request's PATH finds", f"{rel} {out[-300:]!r}")
 t.ok(no_log and no_log[0][0] == 2 and "event log" in no_log[0][2] and fake_log and
      fake_log[0][0] == 2 and "not the tree's event log" in fake_log[0][2] and
      not os.path.exists(pwned),
