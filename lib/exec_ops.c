@@ -374,9 +374,10 @@ static void report_static(const char *op, const char *name, size_t len, char *co
  * A static program the profile allows (Go, Rust) is not run directly: the
  * exec runs `fnguard exec --profile $FNGUARD_PROFILE --argv0 ARGV0 --
  * PROGRAM ARGS...` instead, whose seccomp supervisor judges the program's
- * file, network and exec calls and logs to the same place. Only for execve
- * and the exec*() family built on it; posix_spawn, fexecve and execveat
- * keep today's behaviour (a coverage event).
+ * file, network and exec calls and logs to the same place. For execve, the
+ * exec*() family built on it and posix_spawn(p) (which spawns fnguard with
+ * the caller's file actions and attributes); fexecve and execveat name the
+ * program by descriptor and keep a coverage event.
  *
  * The CLI: $FNGUARD_CLI, else next to this library (../tools/fnguard in a
  * build tree, ../bin/fnguard or ../../bin/fnguard when installed), found at
@@ -456,7 +457,8 @@ __attribute__((constructor)) static void handover_find_cli(void)
 static bool handover_arm(const char *op, const char *name, size_t len, char *const argv[])
 {
 	const char *why = NULL;
-	if (strncmp(op, "exec", 4) != 0 || strcmp(op, "execveat") == 0)
+	if ((strncmp(op, "exec", 4) != 0 && strncmp(op, "posix_spawn", 11) != 0) ||
+	    strcmp(op, "execveat") == 0)
 		return false;
 	if (!fnguard_cli[0])
 		why = STATIC_DETAIL "; fnguard exec was not found (set FNGUARD_CLI): it runs "
@@ -617,58 +619,95 @@ static int run_exec(enum exec_call call, int dirfd, const char *path, char *cons
 	return call_exec_rebuilt(call, dirfd, path, argv, envp, flags);
 }
 
+/* The command line and environment that run a program under fnguard (handover_arm). */
+struct supervised {
+	char *argv[EXEC_ARGS_MAX];
+	char *env[ENV_SLOTS + 1];
+	char *fixed[ENV_SLOTS];
+	char logfd[CHILD_ENV_LOGFD_LEN];
+	char preload[PATH_MAX * 2];
+};
+
 /*
- * Runs path under `fnguard exec` (see handover_arm). Returns only when that
- * exec failed: the caller then runs path itself, reported as unsupervised.
+ * `fnguard attach` (under the shim's filter) or `fnguard exec` for path
+ * with argv and envp, started without LD_PRELOAD (FNGUARD_EXEC_PRELOAD
+ * carries it to the program's children). Disarms the handover. Returns 0,
+ * or -E2BIG when it does not fit.
+ */
+static int supervised_build(struct supervised *sv, const char *path, char *const argv[],
+			    char *const envp[])
+{
+	size_t argc = 0, n = 0, k = 0;
+	bool attach = handover_attach;
+
+	handover_armed = handover_attach = false;
+	while (argv && argv[argc])
+		argc++;
+	if (argc + 9 > EXEC_ARGS_MAX || child_env_build(envp, sv->fixed, ENV_SLOTS, sv->logfd) < 0)
+		return -E2BIG;
+	sv->argv[n++] = fnguard_cli;
+	if (attach) {
+		sv->argv[n++] = (char *)"attach";
+	} else {
+		sv->argv[n++] = (char *)"exec";
+		sv->argv[n++] = (char *)"--profile";
+		sv->argv[n++] = (char *)env_lookup("FNGUARD_PROFILE");
+	}
+	sv->argv[n++] = (char *)"--argv0";
+	sv->argv[n++] = argc ? argv[0] : (char *)path;
+	sv->argv[n++] = (char *)"--";
+	sv->argv[n++] = (char *)path;
+	for (size_t i = 1; i < argc; i++)
+		sv->argv[n++] = argv[i];
+	sv->argv[n] = NULL;
+	for (size_t i = 0; sv->fixed[i]; i++) {
+		if (strncmp(sv->fixed[i], "LD_PRELOAD=", 11) != 0) {
+			sv->env[k++] = sv->fixed[i];
+			continue;
+		}
+		size_t len = strlen(sv->fixed[i] + 11);
+		if (len + sizeof(HANDOVER_PRELOAD) > sizeof(sv->preload))
+			return -E2BIG;
+		memcpy(sv->preload, HANDOVER_PRELOAD, sizeof(HANDOVER_PRELOAD) - 1);
+		memcpy(sv->preload + sizeof(HANDOVER_PRELOAD) - 1, sv->fixed[i] + 11, len + 1);
+		sv->env[k++] = sv->preload;
+	}
+	sv->env[k] = NULL;
+	return 0;
+}
+
+#define SUPERVISED_FAILED STATIC_DETAIL "; fnguard exec could not be started: it runs unsupervised"
+
+/*
+ * Runs path under fnguard (see handover_arm). Returns only when that exec
+ * failed: the caller then runs path itself, reported as unsupervised.
  */
 __attribute__((noinline)) static void exec_supervised(const char *op, const char *path,
 						      char *const argv[], char *const envp[])
 {
-	char *sv_argv[EXEC_ARGS_MAX];
-	char logfd[CHILD_ENV_LOGFD_LEN];
-	char *fixed[ENV_SLOTS], *out[ENV_SLOTS + 1];
-	char preload[PATH_MAX * 2];
-	size_t argc = 0, n = 0, k = 0;
+	struct supervised sv;
+	if (supervised_build(&sv, path, argv, envp) == 0)
+		call_exec(CALL_EXECVE, AT_FDCWD, fnguard_cli, sv.argv, sv.env, 0);
+	report_static_why(op, path, strlen(path), argv, SUPERVISED_FAILED);
+}
 
-	bool attach = handover_attach;
-	handover_armed = handover_attach = false;
-	while (argv && argv[argc])
-		argc++;
-	if (argc + 9 > EXEC_ARGS_MAX || child_env_build(envp, fixed, ENV_SLOTS, logfd) < 0)
-		goto fail;
-	sv_argv[n++] = fnguard_cli;
-	if (attach) {
-		sv_argv[n++] = (char *)"attach";
-	} else {
-		sv_argv[n++] = (char *)"exec";
-		sv_argv[n++] = (char *)"--profile";
-		sv_argv[n++] = (char *)env_lookup("FNGUARD_PROFILE");
-	}
-	sv_argv[n++] = (char *)"--argv0";
-	sv_argv[n++] = argc ? argv[0] : (char *)path;
-	sv_argv[n++] = (char *)"--";
-	sv_argv[n++] = (char *)path;
-	for (size_t i = 1; i < argc; i++)
-		sv_argv[n++] = argv[i];
-	sv_argv[n] = NULL;
-	for (size_t i = 0; fixed[i]; i++) {
-		if (strncmp(fixed[i], "LD_PRELOAD=", 11) != 0) {
-			out[k++] = fixed[i];
-			continue;
-		}
-		size_t len = strlen(fixed[i] + 11);
-		if (len + sizeof(HANDOVER_PRELOAD) > sizeof(preload))
-			goto fail;
-		memcpy(preload, HANDOVER_PRELOAD, sizeof(HANDOVER_PRELOAD) - 1);
-		memcpy(preload + sizeof(HANDOVER_PRELOAD) - 1, fixed[i] + 11, len + 1);
-		out[k++] = preload;
-	}
-	out[k] = NULL;
-	call_exec(CALL_EXECVE, AT_FDCWD, fnguard_cli, sv_argv, out, 0);
-fail:
-	report_static_why(op, path, strlen(path), argv,
-			  STATIC_DETAIL
-			  "; fnguard exec could not be started: it runs unsupervised");
+/*
+ * posix_spawn's handover: spawns fnguard instead, with the caller's file
+ * actions and attributes (they shape the process fnguard hands over).
+ * Returns posix_spawn's answer, or -1 when fnguard could not be spawned:
+ * the caller then spawns path itself, reported as unsupervised.
+ */
+__attribute__((noinline)) static int spawn_supervised(const char *op, pid_t *pid, const char *path,
+						      const posix_spawn_file_actions_t *fa,
+						      const posix_spawnattr_t *attr,
+						      char *const argv[], char *const envp[])
+{
+	struct supervised sv;
+	if (supervised_build(&sv, path, argv, envp) == 0 && real.posix_spawn &&
+	    real.posix_spawn(pid, fnguard_cli, fa, attr, sv.argv, sv.env) == 0)
+		return 0;
+	report_static_why(op, path, strlen(path), argv, SUPERVISED_FAILED);
+	return -1;
 }
 
 static int exec_path(const char *op, const char *path, char *const argv[], char *const envp[])
@@ -971,6 +1010,8 @@ EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_acti
 		errno = saved;
 		return err;
 	}
+	if (handover_armed && spawn_supervised("posix_spawn", pid, path, fa, attr, argv, envp) == 0)
+		return 0;
 	return spawn_with_env(pid, path, fa, attr, argv, envp);
 }
 
@@ -990,6 +1031,12 @@ static bool try_spawn(const char *candidate, void *ctx, bool *eacces)
 	struct exec_target t = {.dirfd = AT_FDCWD, .path = candidate, .fd = -1};
 	if (guard_exec("posix_spawnp", &t, s->argv) < 0) {
 		s->result = errno;
+		s->done = true;
+		return true;
+	}
+	if (handover_armed && spawn_supervised("posix_spawnp", s->pid, candidate, s->fa, s->attr,
+					       s->argv, s->envp) == 0) {
+		s->result = 0;
 		s->done = true;
 		return true;
 	}
@@ -1014,6 +1061,9 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_act
 			errno = saved;
 			return err;
 		}
+		if (handover_armed &&
+		    spawn_supervised("posix_spawnp", pid, file, fa, attr, argv, envp) == 0)
+			return 0;
 		return spawn_with_env(pid, file, fa, attr, argv, envp);
 	}
 	path_search(file, try_spawn, &s);

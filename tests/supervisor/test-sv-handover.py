@@ -207,7 +207,8 @@ PY_PROFILE = write_profile("python.json", {
     "extends": ["python"],
     "mode": "enforce",
     "files": [{"path": ALLOWED, "allow": "r"}, {"path": HPAGE, "allow": "r"},
-              {"path": "/usr/lib/python3*/**", "allow": "r"}],
+              {"path": "/usr/lib/python3*/**", "allow": "r"},
+              {"path": f"{wd}/out/**", "allow": "rwc"}],
     "exec": [{"path": PROBE}],
     "syscalls": ["@lambda-runtime"],
 })
@@ -222,8 +223,30 @@ if os.access(PY, os.X_OK):
          parse_log(log)[0]["exe"].startswith("/usr/bin/python3"),
          "a shimmed Python parent (subprocess: vfork, then exec) gets the program's status and "
          "output", f"{p.returncode} {p.stdout[-500:]} {p.stderr[-800:]}\n{log[-1500:]}")
+    # os.posix_spawn: fnguard is spawned with the caller's file actions (stdout to a file).
+    script = ("import os; fd = os.open('" + f"{wd}/out/spawned.txt" + "', os.O_WRONLY | "
+              "os.O_CREAT | os.O_TRUNC, 0o644); pid = os.posix_spawn('" + PROBE + "', ['"
+              + PROBE + "', 'open', '" + DENIED + "', 'exit', '6'], os.environ, "
+              "file_actions=[(os.POSIX_SPAWN_DUP2, fd, 1)]); "
+              "print('spawn', os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))")
+    fd = logfile()
+    p = subprocess.run([PY, "-S", "-c", script], capture_output=True, timeout=60, pass_fds=(fd,),
+                       env=shim_env(PY_PROFILE, {"FNGUARD_LOG": f"fd:{fd}"}), cwd="/")
+    log = parse_log(read_log(fd))
+    try:
+        with open(f"{wd}/out/spawned.txt") as f:
+            spawned = f.read()
+    except OSError:
+        spawned = ""
+    t.ok(p.returncode == 0 and b"spawn 6" in p.stdout and f"open {DENIED} err EACCES" in spawned
+         and any(e.get("target") == DENIED and e.get("exe") == PROBE for e in log) and
+         not any(e.get("type") == "coverage" for e in log),
+         "os.posix_spawn of the static program (file actions: stdout to a file): handed over, "
+         "the denied open refused and logged by the supervisor, exit status 6",
+         f"{p.returncode} {p.stdout[-300:]} {p.stderr[-600:]} {spawned!r}\n{log[-3:]}")
 else:
     skip("a shimmed Python parent", f"{PY} is not installed")
+    skip("os.posix_spawn", f"{PY} is not installed")
 
 
 def start_root(script, profile=PROFILE, extra=None):
