@@ -628,14 +628,19 @@ struct supervised {
 	char preload[PATH_MAX * 2];
 };
 
+#define SUPERVISED_FAILED STATIC_DETAIL "; fnguard exec could not be started: it runs unsupervised"
+#define SUPERVISED_TOO_BIG                                                              \
+	STATIC_DETAIL "; its arguments and environment exceed what one request to the " \
+		      "launcher carries (128 KiB): it runs unsupervised"
+
 /*
  * `fnguard attach` (under the shim's filter) or `fnguard exec` for path
  * with argv and envp, started without LD_PRELOAD (FNGUARD_EXEC_PRELOAD
- * carries it to the program's children). Disarms the handover. Returns 0,
- * or -E2BIG when it does not fit.
+ * carries it to the program's children). Disarms the handover. Returns
+ * NULL, or the coverage detail saying why it cannot be done.
  */
-static int supervised_build(struct supervised *sv, const char *path, char *const argv[],
-			    char *const envp[])
+static const char *supervised_build(struct supervised *sv, const char *path, char *const argv[],
+				    char *const envp[])
 {
 	size_t argc = 0, n = 0, k = 0;
 	bool attach = handover_attach;
@@ -644,7 +649,7 @@ static int supervised_build(struct supervised *sv, const char *path, char *const
 	while (argv && argv[argc])
 		argc++;
 	if (argc + 9 > EXEC_ARGS_MAX || child_env_build(envp, sv->fixed, ENV_SLOTS, sv->logfd) < 0)
-		return -E2BIG;
+		return SUPERVISED_FAILED;
 	sv->argv[n++] = fnguard_cli;
 	if (attach) {
 		sv->argv[n++] = (char *)"attach";
@@ -667,16 +672,24 @@ static int supervised_build(struct supervised *sv, const char *path, char *const
 		}
 		size_t len = strlen(sv->fixed[i] + 11);
 		if (len + sizeof(HANDOVER_PRELOAD) > sizeof(sv->preload))
-			return -E2BIG;
+			return SUPERVISED_FAILED;
 		memcpy(sv->preload, HANDOVER_PRELOAD, sizeof(HANDOVER_PRELOAD) - 1);
 		memcpy(sv->preload + sizeof(HANDOVER_PRELOAD) - 1, sv->fixed[i] + 11, len + 1);
 		sv->env[k++] = sv->preload;
 	}
 	sv->env[k] = NULL;
-	return 0;
+	if (attach) {
+		/* What fnguard attach will send: better said here than refused after the exec. */
+		size_t bytes = strlen(path) + 1;
+		for (size_t i = 0; i < argc; i++)
+			bytes += strlen(argv[i]) + 1;
+		for (size_t i = 0; i < k; i++)
+			bytes += strlen(sv->env[i]) + 1;
+		if (bytes > HANDOVER_STRINGS_MAX)
+			return SUPERVISED_TOO_BIG;
+	}
+	return NULL;
 }
-
-#define SUPERVISED_FAILED STATIC_DETAIL "; fnguard exec could not be started: it runs unsupervised"
 
 /*
  * Runs path under fnguard (see handover_arm). Returns only when that exec
@@ -686,9 +699,12 @@ __attribute__((noinline)) static void exec_supervised(const char *op, const char
 						      char *const argv[], char *const envp[])
 {
 	struct supervised sv;
-	if (supervised_build(&sv, path, argv, envp) == 0)
+	const char *why = supervised_build(&sv, path, argv, envp);
+	if (!why) {
 		call_exec(CALL_EXECVE, AT_FDCWD, fnguard_cli, sv.argv, sv.env, 0);
-	report_static_why(op, path, strlen(path), argv, SUPERVISED_FAILED);
+		why = SUPERVISED_FAILED;
+	}
+	report_static_why(op, path, strlen(path), argv, why);
 }
 
 /*
@@ -703,10 +719,11 @@ __attribute__((noinline)) static int spawn_supervised(const char *op, pid_t *pid
 						      char *const argv[], char *const envp[])
 {
 	struct supervised sv;
-	if (supervised_build(&sv, path, argv, envp) == 0 && real.posix_spawn &&
+	const char *why = supervised_build(&sv, path, argv, envp);
+	if (!why && real.posix_spawn &&
 	    real.posix_spawn(pid, fnguard_cli, fa, attr, sv.argv, sv.env) == 0)
 		return 0;
-	report_static_why(op, path, strlen(path), argv, SUPERVISED_FAILED);
+	report_static_why(op, path, strlen(path), argv, why ? why : SUPERVISED_FAILED);
 	return -1;
 }
 

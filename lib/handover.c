@@ -26,12 +26,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -40,6 +42,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "event.h"
 #include "exec_ops.h"
 #include "handover.h"
 #include "log_id.h"
@@ -69,8 +72,10 @@ static void send_reply(int c, enum handover_reply_kind kind, int value, const ch
 	shim_syscall(SYS_sendto, c, &r, sizeof(r), MSG_NOSIGNAL, NULL, 0);
 }
 
+/* Answers REFUSED and says so in the tree's log: probing the launcher leaves a trace. */
 __attribute__((noreturn)) static void refuse(int c, int error, const char *reason)
 {
+	event_error("fnguard launcher: a request was refused", reason, error);
 	send_reply(c, HANDOVER_REFUSED, error, reason);
 	_exit(0);
 }
@@ -174,27 +179,34 @@ static const char *receive(int c, struct request *rq)
 	return NULL;
 }
 
-/*
- * Events must not be lost through the launcher: where the tree has a log,
- * the request carries it (FNGUARD_LOG_FD names it in the program).
- */
-static const char *check_log(const struct request *rq)
-{
-	const char *id = getenv("FNGUARD_LOG_ID");
-	if (!id)
-		return NULL;
-	for (size_t i = 0; rq->head.log_fd >= 0 && i < rq->head.nfds; i++)
-		if (rq->targets[i] == rq->head.log_fd)
-			return same_file(rq->fds[i + 1], id)
-				       ? NULL
-				       : "the request's log is not the tree's event log";
-	return "the request does not carry the tree's event log";
-}
-
 /* ---- judging it again ------------------------------------------------------------ */
 
 /* The program as judged: fnguard exec gets this absolute name, not a PATH search. */
 static char program[PATH_MAX];
+
+/*
+ * A program the profile does not allow, asked for by a raw request (the
+ * exec wrappers never send one): logged like the exec wrappers' violations.
+ * Returns true when it is refused (enforce).
+ */
+static bool not_allowed(const char *name, size_t len, char *const argv[])
+{
+	bool enforce = shim.action[POLICY_CAT_EXEC] == POLICY_MODE_ENFORCE;
+	struct shim_event ev = {
+		.type = "violation",
+		.category = POLICY_CAT_EXEC,
+		.op = "launcher",
+		.target = name,
+		.target_len = len,
+		.rule = "no rule allows it",
+		.detail =
+			"asked of the launcher directly (the exec wrappers would have refused it)",
+		.action = enforce ? EVENT_ACTION_BLOCKED : EVENT_ACTION_LOGGED,
+		.argv = argv,
+	};
+	event_emit(&ev);
+	return enforce;
+}
 
 /* As the exec wrapper: the path as named, and where its links lead, both allowed. */
 static const char *judge(const struct request *rq)
@@ -207,70 +219,211 @@ static const char *judge(const struct request *rq)
 	if (!getcwd(cwd, sizeof(cwd)) ||
 	    path_normalize(cwd, rq->path, name, sizeof(program), &len) < 0)
 		return "the program cannot be named";
-	bool enforce = shim.action[POLICY_CAT_EXEC] == POLICY_MODE_ENFORCE;
-	if (policy_check_exec(shim.policy, name, len, rq->argv, &v) < 0 || (enforce && !v.allowed))
+	if (policy_check_exec(shim.policy, name, len, rq->argv, &v) < 0 ||
+	    (!v.allowed && not_allowed(name, len, rq->argv)))
 		return "the profile does not allow this program";
 	if (!realpath(name, real_name))
 		return "the program cannot be resolved";
-	if (policy_check_exec(shim.policy, real_name, strlen(real_name), rq->argv, &v) < 0 ||
-	    (enforce && !v.allowed))
+	len = strlen(real_name);
+	if (policy_check_exec(shim.policy, real_name, len, rq->argv, &v) < 0 ||
+	    (!v.allowed && not_allowed(real_name, len, rq->argv)))
 		return "the profile does not allow where this program's links lead";
 	if (!exec_ops_static_program(real_name))
 		return "not a static program (a dynamic one runs under the shim itself)";
 	return NULL;
 }
 
-/* ---- the program's environment and arguments --------------------------------------- */
+/* ---- the program's descriptors ---------------------------------------------------- */
 
 /*
- * Dropped from the request's environment: fnguard's own (the first
- * process's apply), and what would steer the dynamic loader or libc of
- * fnguard exec itself, which runs outside the shim's filter: the variables
- * ld.so ignores for a setuid program, and GLIBC_TUNABLES. The static
- * program does without them as a setuid program would.
+ * Where each descriptor goes: the request's, except that the number the
+ * request gives its log gets the launcher's own copy of the tree's log (a
+ * request cannot swap in another file or a read-only one), and the log
+ * goes to a number of its own when the request names none.
  */
-static bool dropped(const char *e)
+/* The request's, the log's and the program's environment (build_envs()). */
+#define PAIRS_MAX (HANDOVER_FDS_MAX + 2)
+static int src_fd[PAIRS_MAX], dst_fd[PAIRS_MAX];
+static size_t n_pairs;
+static int log_target;
+
+static bool is_target(int fd)
 {
-	static const char *const names[] = {
-		"FNGUARD_",	"LD_",		"GLIBC_TUNABLES=", "GCONV_PATH=",
-		"GETCONF_DIR=", "HOSTALIASES=", "LOCALDOMAIN=",	   "LOCPATH=",
-		"MALLOC_",	"NIS_PATH=",	"NLSPATH=",	   "RESOLV_HOST_CONF=",
-		"RES_OPTIONS=", "TMPDIR=",	"TZDIR=",
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strncmp(e, names[i], strlen(names[i])) == 0)
+	for (size_t i = 0; i < n_pairs; i++)
+		if (dst_fd[i] == fd)
 			return true;
 	return false;
 }
 
-static char *env_out[2 * HANDOVER_ARGS_MAX + 8];
-static char *argv_out[HANDOVER_ARGS_MAX + 8];
-static char log_fd_var[32];
-static char preload_var[PATH_MAX * 2];
-
-static void build_env(const struct request *rq)
+static void plan_fds(const struct request *rq)
 {
-	size_t k = 0;
-	for (size_t i = 0; rq->envp[i]; i++)
-		if (!dropped(rq->envp[i]))
-			env_out[k++] = rq->envp[i];
-	/* The first process's own, as they were when it forked the launcher. */
-	for (char **e = environ; e && *e && k < 2 * (size_t)HANDOVER_ARGS_MAX; e++) {
-		if (strncmp(*e, "FNGUARD_", 8) != 0 || strncmp(*e, "FNGUARD_LOG_FD=", 15) == 0 ||
-		    strncmp(*e, "FNGUARD_EXEC_PRELOAD=", 21) == 0)
+	int log = atomic_load(&shim.log_fd);
+	bool log_placed = false;
+	n_pairs = 0;
+	for (size_t i = 0; i < rq->head.nfds; i++) {
+		bool is_log = rq->targets[i] == rq->head.log_fd;
+		src_fd[n_pairs] = is_log ? log : rq->fds[i + 1];
+		dst_fd[n_pairs++] = rq->targets[i];
+		log_placed |= is_log;
+	}
+	log_target = rq->head.log_fd;
+	if (!log_placed) {
+		log_target = log;
+		while (is_target(log_target))
+			log_target++;
+		src_fd[n_pairs] = log;
+		dst_fd[n_pairs++] = log_target;
+	}
+}
+
+/* fd, or a duplicate of it at a number no descriptor goes to (the original closed). */
+static int off_targets(int fd)
+{
+	int from = 0;
+	while (fd >= 0 && is_target(fd)) {
+		int dup = fcntl(fd, F_DUPFD_CLOEXEC, from);
+		if (dup < 0 || !is_target(dup)) {
+			if (dup >= 0)
+				shim_syscall(SYS_close, fd);
+			return dup;
+		}
+		shim_syscall(SYS_close, dup);
+		from = dup + 1;
+	}
+	return fd;
+}
+
+/*
+ * Puts every source at its number, as a permutation: a pair goes when no
+ * pending pair still reads from its number; a cycle is broken by one
+ * duplicate at a free number. Needs no more than one descriptor beyond
+ * those already open (the limit may be Lambda's 1024 with the log above
+ * 3/4 of it). Returns 0 or an errno.
+ */
+static int place_fds(void)
+{
+	bool done[PAIRS_MAX] = {false};
+	size_t left = n_pairs;
+	while (left) {
+		bool progress = false;
+		for (size_t i = 0; i < n_pairs; i++) {
+			if (done[i])
+				continue;
+			bool busy = false;
+			for (size_t k = 0; k < n_pairs && !busy; k++)
+				busy = !done[k] && k != i && src_fd[k] == dst_fd[i];
+			if (busy)
+				continue;
+			/* dup2 onto itself keeps close-on-exec: clear it instead. */
+			int r = src_fd[i] == dst_fd[i] ? fcntl(dst_fd[i], F_SETFD, 0)
+						       : dup2(src_fd[i], dst_fd[i]);
+			if (r < 0)
+				return errno;
+			done[i] = true;
+			left--;
+			progress = true;
+		}
+		if (progress || !left)
 			continue;
-		env_out[k++] = *e;
+		/* Every pending number is still read from: a cycle. */
+		for (size_t i = 0; i < n_pairs; i++) {
+			if (done[i])
+				continue;
+			int old = src_fd[i], moved = fcntl(old, F_DUPFD_CLOEXEC, 0);
+			int from = 0;
+			while (moved >= 0 && is_target(moved)) {
+				shim_syscall(SYS_close, moved);
+				from = moved + 1;
+				moved = fcntl(old, F_DUPFD_CLOEXEC, from);
+			}
+			if (moved < 0)
+				return errno;
+			for (size_t k = 0; k < n_pairs; k++)
+				if (!done[k] && src_fd[k] == old)
+					src_fd[k] = moved;
+			break;
+		}
 	}
-	if (rq->head.log_fd >= 0) {
-		snprintf(log_fd_var, sizeof(log_fd_var), "FNGUARD_LOG_FD=%d", rq->head.log_fd);
-		env_out[k++] = log_fd_var;
+	return 0;
+}
+
+/* ---- the program's environment and arguments --------------------------------------- */
+
+/*
+ * Two environments. fnguard exec runs with the first process's, as it was
+ * when it forked the launcher (minus LD_PRELOAD: the shim would judge the
+ * supervisor's own work): nothing a request carries (LD_*, GLIBC_TUNABLES,
+ * the resolver's HOSTALIASES or RES_OPTIONS ...) steers the loader, libc
+ * or name resolution of a process that runs outside the shim's filter,
+ * except the trace id its events carry. The program gets the request's
+ * (--env-fd, a memfd), with every FNGUARD_* and LD_PRELOAD the first
+ * process's: a request cannot choose the mode, another profile, or turn the
+ * supervisor off.
+ */
+static char *env_out[HANDOVER_ARGS_MAX + 8];
+static char *argv_out[HANDOVER_ARGS_MAX + 16];
+static char log_fd_var[32];
+static char env_fd_arg[16];
+static int env_memfd = -1;
+
+static bool has_prefix(const char *e, const char *prefix)
+{
+	return strncmp(e, prefix, strlen(prefix)) == 0;
+}
+
+static bool ours(const char *e)
+{
+	return has_prefix(e, "FNGUARD_LOG_FD=") || has_prefix(e, "FNGUARD_EXEC_PRELOAD=") ||
+	       has_prefix(e, "LD_PRELOAD=");
+}
+
+static int put(const char *e)
+{
+	size_t len = strlen(e) + 1;
+	return shim_syscall(SYS_write, env_memfd, e, len) == (long)len ? 0 : -EIO;
+}
+
+/* Returns NULL, or why the environments could not be built. */
+static const char *build_envs(const struct request *rq)
+{
+	const char *trace = NULL;
+	size_t k = 0;
+	int r = 0;
+
+	snprintf(log_fd_var, sizeof(log_fd_var), "FNGUARD_LOG_FD=%d", log_target);
+	env_memfd = (int)shim_syscall(SYS_memfd_create, "fnguard-env", MFD_CLOEXEC);
+	if (env_memfd < 0)
+		return "memfd_create failed";
+	for (size_t i = 0; r == 0 && rq->envp[i]; i++) {
+		if (has_prefix(rq->envp[i], "_X_AMZN_TRACE_ID="))
+			trace = rq->envp[i];
+		if (!has_prefix(rq->envp[i], "FNGUARD_") && !has_prefix(rq->envp[i], "LD_PRELOAD="))
+			r = put(rq->envp[i]);
 	}
-	const char *preload = getenv("LD_PRELOAD");
-	if (preload && strlen(preload) + 22 < sizeof(preload_var)) {
-		snprintf(preload_var, sizeof(preload_var), "FNGUARD_EXEC_PRELOAD=%s", preload);
-		env_out[k++] = preload_var;
+	for (char **e = environ; e && *e; e++) {
+		/* The program gets the first process's FNGUARD_* (but the log's) and LD_PRELOAD. */
+		bool fnguard = has_prefix(*e, "FNGUARD_") && !ours(*e);
+		if (r == 0 && (fnguard || has_prefix(*e, "LD_PRELOAD=")))
+			r = put(*e);
+		if (!ours(*e) && !(trace && has_prefix(*e, "_X_AMZN_TRACE_ID=")) &&
+		    k < HANDOVER_ARGS_MAX)
+			env_out[k++] = *e;
 	}
+	r = r ? r : put(log_fd_var);
+	if (r < 0)
+		return "the program's environment could not be written";
+	env_out[k++] = log_fd_var;
+	if (trace)
+		env_out[k++] = (char *)trace;
 	env_out[k] = NULL;
+	/* fnguard exec reads it from its start, where the program's descriptors are not. */
+	int at = env_memfd;
+	while (is_target(at) || at < 3)
+		at++;
+	src_fd[n_pairs] = env_memfd;
+	dst_fd[n_pairs++] = at;
+	snprintf(env_fd_arg, sizeof(env_fd_arg), "%d", at);
+	return NULL;
 }
 
 static void build_argv(const struct request *rq, const char *cli, const char *profile)
@@ -280,6 +433,8 @@ static void build_argv(const struct request *rq, const char *cli, const char *pr
 	argv_out[n++] = (char *)"exec";
 	argv_out[n++] = (char *)"--profile";
 	argv_out[n++] = (char *)profile;
+	argv_out[n++] = (char *)"--env-fd";
+	argv_out[n++] = env_fd_arg;
 	argv_out[n++] = (char *)"--argv0";
 	argv_out[n++] = rq->argv[0] ? rq->argv[0] : (char *)rq->path;
 	argv_out[n++] = (char *)"--";
@@ -294,27 +449,16 @@ static void build_argv(const struct request *rq, const char *cli, const char *pr
 /* In the fork child: descriptors, directory, signals as asked, then fnguard exec. */
 __attribute__((noreturn)) static void start_child(const struct request *rq, int report)
 {
-	int hi = report + 1, err;
-	int moved[HANDOVER_FDS_MAX + 1];
+	int err = 0;
 
-	memset(moved, 0xff, sizeof(moved)); /* -1 each */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	for (size_t i = 0; i < rq->head.nfds; i++)
-		if (rq->targets[i] >= hi)
-			hi = rq->targets[i] + 1;
-	for (size_t i = 0; i < rq->n_fds; i++)
-		if (rq->fds[i] >= hi)
-			hi = rq->fds[i] + 1;
-	/* Everything of ours above every number the program gets, then into place. */
-	report = fcntl(report, F_DUPFD_CLOEXEC, hi);
-	for (size_t i = 0; i < rq->n_fds; i++)
-		moved[i] = report >= 0 ? fcntl(rq->fds[i], F_DUPFD_CLOEXEC, hi) : -1;
-	err = report < 0 ? errno : 0;
-	for (size_t i = 1; !err && i < rq->n_fds; i++) /* n_fds is nfds + 1 (receive()) */
-		if (moved[i] < 0 || dup2(moved[i], rq->targets[i - 1]) < 0)
-			err = moved[i] < 0 ? EMFILE : errno;
-	if (!err && (moved[0] < 0 || fchdir(moved[0]) < 0))
-		err = moved[0] < 0 ? EMFILE : errno;
+	if (fchdir(rq->fds[0]) < 0)
+		err = errno;
+	/* Ours out of the way; the log's original and every received one close at exec. */
+	report = off_targets(report);
+	fcntl(atomic_load(&shim.log_fd), F_SETFD, FD_CLOEXEC);
+	if (!err)
+		err = report < 0 ? errno : place_fds();
 	if (!err) {
 		umask((mode_t)rq->head.umask & 0777);
 		sigset_t mask;
@@ -386,13 +530,15 @@ __attribute__((noreturn)) static void manage(int c, const char *cli, const char 
 	}
 	if (fchdir(rq.fds[0]) < 0)
 		refuse(c, errno, "the working directory cannot be entered");
-	why = check_log(&rq);
-	if (why)
-		refuse(c, EBADF, why);
+	if (atomic_load(&shim.log_fd) < 0)
+		refuse(c, EBADF, "the tree has no event log: nothing would be logged");
 	why = judge(&rq);
 	if (why)
 		refuse(c, EACCES, why);
-	build_env(&rq);
+	plan_fds(&rq);
+	why = build_envs(&rq);
+	if (why)
+		refuse(c, EIO, why);
 	build_argv(&rq, cli, profile);
 	if (pipe2(report, O_CLOEXEC) < 0)
 		refuse(c, errno, "pipe2");
@@ -420,18 +566,39 @@ __attribute__((noreturn)) static void manage(int c, const char *cli, const char 
 
 /* ---- the launcher ------------------------------------------------------------------ */
 
+/* Closes every descriptor but l and the tree's log. */
+static void keep_only(int l)
+{
+	int keep[2] = {l, atomic_load(&shim.log_fd)};
+	if (keep[1] >= 0 && keep[1] < keep[0]) {
+		keep[1] = keep[0];
+		keep[0] = atomic_load(&shim.log_fd);
+	}
+	unsigned first = 0;
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < 0 || (i == 1 && keep[1] == keep[0]))
+			continue;
+		if ((unsigned)keep[i] > first)
+			shim_syscall(SYS_close_range, first, (unsigned)keep[i] - 1, 0);
+		first = (unsigned)keep[i] + 1;
+	}
+	shim_syscall(SYS_close_range, first, ~0u, 0);
+}
+
+/*
+ * Serves until the first process ends (its pidfd; PR_SET_PDEATHSIG would
+ * follow the thread that forked, and the launcher is not its child).
+ */
 __attribute__((noreturn)) static void launcher(int l, pid_t parent, const char *cli,
 					       const char *profile)
 {
 	uid_t uid = getuid();
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() != parent)
-		_exit(0);
 	/* Out of the terminal's way: its signals reach the waiters, which relay them. */
 	setpgid(0, 0);
-	if (l > 0)
-		shim_syscall(SYS_close_range, 0, l - 1, 0);
-	shim_syscall(SYS_close_range, l + 1, ~0u, 0);
+	keep_only(l);
+	int watch = (int)shim_syscall(SYS_pidfd_open, parent, 0); /* close-on-exec */
+	if (watch < 0 && errno == ESRCH)
+		_exit(0);
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			set_disposition(sig, SIG_DFL);
@@ -441,6 +608,14 @@ __attribute__((noreturn)) static void launcher(int l, pid_t parent, const char *
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (;;) {
+		struct pollfd pf[2] = {{.fd = l, .events = POLLIN},
+				       {.fd = watch, .events = POLLIN}};
+		int n = poll(pf, watch >= 0 ? 2 : 1, watch >= 0 ? -1 : 1000);
+		if ((watch >= 0 && n > 0 && pf[1].revents) ||
+		    (watch < 0 && shim_syscall(SYS_kill, parent, 0) < 0 && errno == ESRCH))
+			_exit(0);
+		if (n <= 0 || !pf[0].revents)
+			continue;
 		int c = (int)shim_syscall(SYS_accept4, l, NULL, NULL, SOCK_CLOEXEC);
 		if (c < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM)
@@ -457,6 +632,8 @@ __attribute__((noreturn)) static void launcher(int l, pid_t parent, const char *
 		pid_t m = fork();
 		if (m == 0) {
 			shim_syscall(SYS_close, l);
+			if (watch >= 0)
+				shim_syscall(SYS_close, watch);
 			manage(c, cli, profile);
 		}
 		shim_syscall(SYS_close, c);
@@ -469,8 +646,7 @@ void handover_launcher_stop(void)
 {
 	if (launcher_state.status != LAYER_ACTIVE)
 		return;
-	kill(launcher_pid, SIGKILL);
-	waitpid(launcher_pid, NULL, 0);
+	kill(launcher_pid, SIGKILL); /* not our child: init reaps it */
 	unsetenv(HANDOVER_ENV);
 	launcher_state = (struct layer_state){LAYER_UNAVAILABLE, 0,
 					      "stopped: the seccomp filter was not installed"};
@@ -511,14 +687,45 @@ void handover_launcher_start(void)
 			shim_syscall(SYS_close, l);
 		return unavailable(err, "its socket could not be set up");
 	}
+	/*
+	 * Forked twice: the launcher is no child of the program's (which may
+	 * wait for all its children) and no descendant either (Yama's ptrace
+	 * scope 1 keeps the function out of it). Not dumpable from birth: the
+	 * function cannot open its /proc/PID/mem or ptrace it (it runs outside
+	 * the filter).
+	 */
 	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid == 0)
-		launcher(l, parent, cli, profile);
-	int err = errno;
+	int pidpipe[2];
+	int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	if (pipe2(pidpipe, O_CLOEXEC) < 0) {
+		int err = errno;
+		shim_syscall(SYS_close, l);
+		return unavailable(err, "pipe2 failed");
+	}
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	pid_t mid = fork();
+	if (mid == 0) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			shim_syscall(SYS_close, pidpipe[0]);
+			shim_syscall(SYS_close, pidpipe[1]);
+			launcher(l, parent, cli, profile);
+		}
+		shim_syscall(SYS_write, pidpipe[1], &pid, sizeof(pid));
+		_exit(pid < 0);
+	}
+	int err = errno, status = 0;
+	if (dumpable > 0)
+		prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
 	shim_syscall(SYS_close, l);
-	if (pid < 0)
-		return unavailable(err, "fork failed");
+	shim_syscall(SYS_close, pidpipe[1]);
+	pid_t pid = -1;
+	if (mid > 0 && (waitpid(mid, &status, 0) != mid || status != 0 ||
+			shim_syscall(SYS_read, pidpipe[0], &pid, sizeof(pid)) != sizeof(pid)))
+		pid = -1;
+	shim_syscall(SYS_close, pidpipe[0]);
+	if (mid < 0 || pid <= 0)
+		return unavailable(mid < 0 ? err : ECHILD, "fork failed");
 	if (setenv(HANDOVER_ENV, name, 1) < 0) {
 		kill(pid, SIGKILL);
 		return unavailable(ENOMEM, "its name could not be exported");

@@ -26,12 +26,15 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "handover.h"
+#include "log_id.h"
+#include "log_line.h"
 #include "supervisor/sv.h"
 
 extern char **environ;
@@ -188,6 +191,10 @@ static int connect_launcher(const char *name)
 	conn = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (conn < 0)
 		return -errno;
+	/* A launcher that is stopped or swamped does not hang the caller: 10 s. */
+	struct timeval limit = {.tv_sec = 10};
+	setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
+	setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
 	socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
 	return connect(conn, (struct sockaddr *)&sa, sl) < 0 ? -errno : 0;
 }
@@ -211,6 +218,49 @@ static void relay(int sig)
 	int32_t s = sig;
 	send(conn, &s, sizeof(s), MSG_NOSIGNAL | MSG_DONTWAIT);
 	errno = saved;
+}
+
+/*
+ * The tree's log, only as inherited (FNGUARD_LOG_FD, checked against
+ * FNGUARD_LOG_ID), duplicated after the listing of descriptors: never
+ * stdout, which is the program's.
+ */
+static void inherited_log(void)
+{
+	const char *fd = getenv("FNGUARD_LOG_FD"), *id = getenv("FNGUARD_LOG_ID");
+	const char *shared = getenv("FNGUARD_LOG_SHARED");
+	char *end;
+	sv.log_fd = -1;
+	if (!fd || !id || !*fd)
+		return;
+	long n = strtol(fd, &end, 10);
+	if (*end || n < 0 || n >= 1 << 20 || !same_file((int)n, id))
+		return;
+	sv.log_fd = fcntl((int)n, F_DUPFD_CLOEXEC, 3);
+	sv.log_shared = (shared && strcmp(shared, "1") == 0) || log_line_shares_output(sv.log_fd);
+}
+
+/*
+ * attach runs under the shim's filter without the shim: a call the profile
+ * does not list would kill it without a word. Say which, and do not run.
+ */
+static void on_sigsys(int sig, siginfo_t *info, void *context)
+{
+	char detail[64];
+	(void)sig;
+	(void)context;
+	snprintf(detail, sizeof(detail), "system call %d", info->si_syscall);
+	sv_event_error("fnguard attach: the profile's filter refused a system call it needs "
+		       "(add it to \"syscalls\"): not run",
+		       detail, EPERM);
+	_exit(ATTACH_REFUSED);
+}
+
+static void install_sigsys(void)
+{
+	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSYS, &sa, NULL);
 }
 
 /* Nothing runs: an error event, or a line on stderr where the tree has no log. */
@@ -274,9 +324,8 @@ int cmd_attach(int argc, char **argv)
 	/* What exec would have kept, before anything of ours is open. */
 	r = open_fds(fds, HANDOVER_FDS_MAX + 1, &n);
 	sv.self = getpid();
-	sv.log_fd = -1;
-	if (getenv("FNGUARD_LOG_FD")) /* a duplicate of the tree's log, made after the listing */
-		sv_setup_log(NULL);
+	inherited_log();
+	install_sigsys();
 	const char *fn = getenv("AWS_LAMBDA_FUNCTION_NAME");
 	const char *ver = getenv("AWS_LAMBDA_FUNCTION_VERSION");
 	snprintf(sv.function, sizeof(sv.function), "%s", fn ? fn : "");
@@ -318,6 +367,9 @@ int cmd_attach(int argc, char **argv)
 		fail("fnguard attach: the launcher's answer is malformed: not run", program,
 		     EPROTO);
 
+	/* From here on the answer comes when the program ends, however long it runs. */
+	struct timeval forever = {0};
+	setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &forever, sizeof(forever));
 	/* The program holds them now (a pipe's reader must see it go); sv.log_fd stays. */
 	for (size_t i = 0; i < n; i++)
 		close(fds[i]);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -44,6 +45,8 @@ static void exec_usage(FILE *out)
 		"                    extends P, without what P already allows)\n"
 		"  -l, --log DEST    stdout, stderr or fd:N\n"
 		"  -a, --argv0 NAME  run PROGRAM with NAME as its argv[0]\n"
+		"  -e, --env-fd N    the program's environment (NUL-separated) from descriptor N,\n"
+		"                    apart from fnguard's own (used by the shim's launcher)\n"
 		"  -h, --help        show this help\n\n"
 		"Examples:\n"
 		"  fnguard exec --profile fnguard.json -- ./bootstrap\n"
@@ -84,7 +87,7 @@ static int find_program(const char *name, char *buf, size_t size)
  * makes this supervisor a descendant that writes there and no `start`;
  * otherwise --log / FNGUARD_LOG / stdout, and this is the first process.
  */
-int sv_setup_log(const char *dest)
+static int setup_log(const char *dest)
 {
 	const char *inherited = getenv("FNGUARD_LOG_FD");
 	const char *id = getenv("FNGUARD_LOG_ID");
@@ -407,22 +410,36 @@ static void note_child(const struct sv_child *c, const struct exec_filters *x)
 int cmd_exec(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"profile", required_argument, NULL, 'p'},
-		{"mode", required_argument, NULL, 'm'},
-		{"output", required_argument, NULL, 'o'},
-		{"log", required_argument, NULL, 'l'},
-		{"argv0", required_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{"profile", required_argument, NULL, 'p'}, {"mode", required_argument, NULL, 'm'},
+		{"output", required_argument, NULL, 'o'},  {"log", required_argument, NULL, 'l'},
+		{"argv0", required_argument, NULL, 'a'},   {"env-fd", required_argument, NULL, 'e'},
+		{"help", no_argument, NULL, 'h'},	   {0},
 	};
 	const char *profile = getenv("FNGUARD_PROFILE"), *mode = NULL, *out = NULL, *log = NULL;
+	long env_fd = -1;
+	char *end;
 	const char *argv0 = NULL;
 	char program[PATH_MAX], out_abs[PATH_MAX];
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:m:o:l:a:h", options, NULL)) != -1) {
+	/*
+	 * Not dumpable: started by the shim's launcher it runs outside the
+	 * function's seccomp filter, and the function must not reach into it
+	 * (ptrace, /proc/PID/mem).
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	while ((c = getopt_long(argc, argv, "+p:m:o:l:a:e:h", options, NULL)) != -1) {
 		switch (c) {
+		case 'e':
+			env_fd = strtol(optarg, &end, 10);
+			if (!*optarg || *end || env_fd < 0 || env_fd > INT_MAX) {
+				fprintf(stderr,
+					"fnguard exec: --env-fd: '%s' is not a descriptor\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'a':
 			argv0 = optarg;
 			break;
@@ -476,7 +493,7 @@ int cmd_exec(int argc, char **argv)
 		}
 		close(fd);
 	}
-	if (sv_setup_log(log) < 0)
+	if (setup_log(log) < 0)
 		return EXIT_USAGE;
 	if (find_program(argv[optind], program, sizeof(program)) < 0) {
 		fprintf(stderr, "fnguard exec: %s: command not found\n", argv[optind]);
@@ -486,9 +503,18 @@ int cmd_exec(int argc, char **argv)
 	 * Started by the shim's handover (lib/exec_ops.c) without LD_PRELOAD:
 	 * the program's own children get it back.
 	 */
+	if (env_fd >= 0) {
+		/* The program's environment, apart from ours (the shim's launcher). */
+		int r = sv_env_load((int)env_fd);
+		close((int)env_fd);
+		if (r < 0) {
+			fprintf(stderr, "fnguard exec: --env-fd: %s\n", strerror(-r));
+			return EXIT_USAGE;
+		}
+	}
 	const char *preload = getenv("FNGUARD_EXEC_PRELOAD");
 	if (preload) {
-		setenv("LD_PRELOAD", preload, 1);
+		sv_env_set("LD_PRELOAD", preload);
 		unsetenv("FNGUARD_EXEC_PRELOAD");
 	}
 	if (argv0)

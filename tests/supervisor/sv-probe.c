@@ -40,6 +40,7 @@
  *                        outside @lambda-runtime): "ok" or the first error
  *   perf                 perf_event_open(NULL, ...), of the dangerous set: the
  *                        kernel's own answer is EFAULT, a filter's EPERM
+ *   getenv NAME          print "getenv NAME VALUE" (or "(unset)")
  *   sleep SECONDS | exit CODE | kill SIG
  */
 #ifndef _GNU_SOURCE
@@ -480,6 +481,11 @@ int main(int argc, char **argv)
 			printf("sleeping\n");
 			fflush(stdout);
 			sleep((unsigned)atoi(a));
+			i++;
+		} else if (strcmp(cmd, "getenv") == 0) {
+			const char *v = getenv(a);
+			printf("getenv %s %s\n", a, v ? v : "(unset)");
+			fflush(stdout);
 			i++;
 		} else if (strcmp(cmd, "exit") == 0) {
 			return atoi(a);

@@ -120,19 +120,18 @@ def sh(script, profile=PROFILE, extra=None, timeout=60):
                   p.stderr.decode("utf-8", "replace"), read_log(fd))
 
 
-def children(pid):
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            out.append(int(d))
-    return out
+def launchers_of(root):
+    """The launcher forked by the first process root: a copy of it (same command line),
+    another pid."""
+    with open(f"/proc/{root}/cmdline", "rb") as f:
+        cmd = f.read()
+    return [pid for pid in running(cmd) if pid != root and open(
+        f"/proc/{pid}/cmdline", "rb").read() == cmd]
+
+
+def ppid_of(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
 
 
 def running(needle):
@@ -244,9 +243,30 @@ if os.access(PY, os.X_OK):
          "os.posix_spawn of the static program (file actions: stdout to a file): handed over, "
          "the denied open refused and logged by the supervisor, exit status 6",
          f"{p.returncode} {p.stdout[-300:]} {p.stderr[-600:]} {spawned!r}\n{log[-3:]}")
+    # Many descriptors under a low limit (Lambda's is 1024, with the log above 3/4 of it):
+    # each goes to its number without copies above all of them first.
+    import resource
+
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    script = ("import os, subprocess; fds = [os.open('" + ALLOWED + "', os.O_RDONLY) for _ in "
+              "range(40)]; [os.set_inheritable(f, True) for f in fds]; p = subprocess.run(['"
+              + PROBE + "', 'open', '" + ALLOWED + "'], capture_output=True, close_fds=False); "
+              "print('fds', len(fds), p.returncode, p.stdout.decode().strip())")
+    fd = logfile()
+    p = subprocess.run([PY, "-S", "-c", script], capture_output=True, timeout=60, pass_fds=(fd,),
+                       env=shim_env(PY_PROFILE, {"FNGUARD_LOG": f"fd:{fd}"}), cwd="/",
+                       preexec_fn=low_limit)
+    log = parse_log(read_log(fd))
+    t.ok(p.returncode == 0 and f"fds 40 0 open {ALLOWED} ok".encode() in p.stdout and
+         not any(e.get("type") in ("error", "coverage") for e in log),
+         "43 inherited descriptors under a limit of 64 (the log at 48): all placed, the "
+         "program runs", f"{p.returncode} {p.stdout[-300:]} {p.stderr[-600:]}\n{log[-3:]}")
 else:
     skip("a shimmed Python parent", f"{PY} is not installed")
     skip("os.posix_spawn", f"{PY} is not installed")
+    skip("many descriptors under a low limit", f"{PY} is not installed")
 
 
 def start_root(script, profile=PROFILE, extra=None):
@@ -346,13 +366,18 @@ try:
     bad = request(name, PROBE, [PROBE], [], fds=(wr,), targets=(1,), magic=0xdeadbeef, log=LOG)
     short = request(name, PROBE, [PROBE], [], raw=b"\x01\x02")
     dup = request(name, PROBE, [PROBE], [], fds=(wr, wr), targets=(1, 1), log=LOG)
-    no_log = request(name, PROBE, [PROBE, "write", pwned], [], fds=(wr,), targets=(1,))
-    fake_log = request(name, PROBE, [PROBE, "write", pwned], [], fds=(wr,), targets=(1,),
+    # The program always gets the tree's log: the launcher's own copy, whatever is asked.
+    NO_LOG, FAKE_LOG = f"{wd}/no-log.txt", f"{wd}/fake-log.txt"  # denied: violations
+    no_log = request(name, PROBE, [PROBE, "open", NO_LOG], [], fds=(wr,), targets=(1,))
+    fake_log = request(name, PROBE, [PROBE, "open", FAKE_LOG], [], fds=(wr,), targets=(1,),
                        log=(wr, LOG[1]))
     # The loader of fnguard exec (outside the shim's filter) must not obey the request.
     erd, ewr = os.pipe()
-    loader = request(name, PROBE, [PROBE, "exit", "0"],
-                     ["LD_DEBUG=libs", "LD_LIBRARY_PATH=/nonexistent", "GLIBC_TUNABLES=x=1"],
+    loader = request(name, PROBE, [PROBE, "getenv", "LD_LIBRARY_PATH", "getenv", "LD_PRELOAD",
+                                   "getenv", "FNGUARD_MODE", "getenv", "HOSTALIASES"],
+                     ["LD_DEBUG=libs", "LD_LIBRARY_PATH=/nonexistent", "GLIBC_TUNABLES=x=1",
+                      "HOSTALIASES=/tmp/aliases", "FNGUARD_MODE=record",
+                      "LD_PRELOAD=/nonexistent.so"],
                      fds=(wr, ewr), targets=(1, 2), log=LOG)
     os.close(ewr)
     loader_err = os.read(erd, 65536)
@@ -361,6 +386,15 @@ try:
     os.symlink(OTHER, f"{wd}/out/sv-probe")
     rel = request(name, "sv-probe", ["sv-probe", "open", ALLOWED], [f"PATH={wd}/out"],
                   fds=(wr,), targets=(1,), log=LOG, cwd=os.path.dirname(PROBE))
+    # Descriptors whose numbers trade places (chains and cycles): each lands where asked.
+    pipes = [os.pipe() for _ in range(6)]
+    perm = request(name, PROBE, [PROBE, "getenv", "FNGUARD_PERM"], ["FNGUARD_PERM=x"],
+                   fds=[w for _, w in pipes], targets=[6, 5, 4, 3, 2, 1], log=LOG)
+    for _, w in pipes:
+        os.close(w)
+    got = [os.read(r_, 4096) for r_, _ in pipes]
+    for r_, _ in pipes:
+        os.close(r_)
 finally:
     os.close(wr)
 out = b""
@@ -388,17 +422,33 @@ t.ok(len(weak) == 2 and weak[0][0] == 1 and weak[1][0] == 3 and weak[1][1] == 0 
      "LD_PRELOAD: the first process's settings apply (denied open refused and logged)",
      f"{weak} {out[-300:]!r}")
 t.ok(len(loader) == 2 and loader[1][:2] == (3, 0) and b"find library" not in loader_err and
-     b"ld.so" not in loader_err,
-     "raw request with LD_DEBUG, LD_LIBRARY_PATH, GLIBC_TUNABLES: fnguard exec's loader does "
-     "not see them (it runs outside the shim's filter)", f"{loader} {loader_err[-300:]!r}")
+     b"ld.so" not in loader_err and b"getenv LD_LIBRARY_PATH /nonexistent\n" in out and
+     b"getenv HOSTALIASES /tmp/aliases\n" in out and
+     b"getenv LD_PRELOAD " + LIB.encode() + b"\n" in out and b"getenv FNGUARD_MODE " not in
+     out.replace(b"getenv FNGUARD_MODE (unset)", b""),
+     "raw request with LD_DEBUG, LD_LIBRARY_PATH, GLIBC_TUNABLES, HOSTALIASES: fnguard exec "
+     "(outside the shim's filter) does not see them, the program does (its own environment), "
+     "with the first process's LD_PRELOAD and FNGUARD_* instead of the request's",
+     f"{loader} {loader_err[-300:]!r} {out[-600:]!r}")
 t.ok(len(rel) == 2 and rel[1][:2] == (3, 0) and f"open {ALLOWED} ok".encode() in out,
      "raw request naming a relative program: the judged file runs (cwd + name), not what the "
      "request's PATH finds", f"{rel} {out[-300:]!r}")
-t.ok(no_log and no_log[0][0] == 2 and "event log" in no_log[0][2] and fake_log and
-     fake_log[0][0] == 2 and "not the tree's event log" in fake_log[0][2] and
-     not os.path.exists(pwned),
-     "raw request without the tree's event log, or with another file in its place: refused "
-     "(events cannot be lost this way)", f"{no_log} {fake_log}")
+t.ok([x[0] for x in no_log] == [1, 3] and [x[0] for x in fake_log] == [1, 3] and
+     any(e.get("target") == NO_LOG and e.get("type") == "violation" for e in log) and
+     any(e.get("target") == FAKE_LOG and e.get("type") == "violation" for e in log) and
+     b'"type":"violation"' not in out,
+     "raw request without the tree's log, or with a pipe in its place: the program's events "
+     "still reach the tree's log (the launcher's own copy), none go to the pipe",
+     f"{no_log} {fake_log} {out[-300:]!r}")
+refusals = [e for e in log if e.get("type") == "error" and "refused" in e.get("message", "")]
+t.ok(len(refusals) >= 4 and any(e.get("op") == "launcher" and e.get("target") == OTHER and
+                                e.get("action") == "blocked" for e in log),
+     "refused requests leave a trace in the tree's log (an error event each; a violation for "
+     "the program the profile does not allow)", f"{len(refusals)} {log[-4:]}")
+t.ok([x[0] for x in perm] == [1, 3] and got[5] == b"getenv FNGUARD_PERM (unset)\n" and
+     not any(got[:5]),
+     "six descriptors whose numbers trade places: the program's stdout is the one sent as 1 "
+     "(and a request's FNGUARD_* never reaches it)", f"{perm} {got}")
 t.ok(bad and bad[0][0] == 2 and short and short[0][0] == 2 and dup and dup[0][0] == 2 and
      bad[0][1] == 22 and "malformed" in bad[0][2] + short[0][2] + dup[0][2],
      "malformed requests (bad magic, too short, a descriptor named twice) are refused",
@@ -430,12 +480,53 @@ else:
          "a peer with another uid gets no answer (the connection is closed)",
          f"{child.returncode} {child.stdout!r} {child.stderr[-300:]!r}")
 
+# The launcher runs outside the filter: the function must not reach into it. Run as nobody
+# (no CAP_SYS_PTRACE): the launcher is not the first process's child, and opening its
+# memory for writing is refused (it is not dumpable) even to a process of the same uid.
+if os.geteuid() == 0 and os.access("/usr/bin/python3", os.X_OK):
+    os.chmod(wd, 0o755)
+    for f in (PROFILE, ALLOWED):
+        os.chmod(f, 0o644)
+
+    def as_nobody():
+        os.setgid(65534)
+        os.setuid(65534)
+
+    fd = logfile()
+    p = subprocess.Popen(["/bin/sh", "-c", "echo $FNGUARD_LAUNCHER; read x"],
+                         env=shim_env(extra={"FNGUARD_LOG": f"fd:{fd}"}), cwd="/",
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, pass_fds=(fd,),
+                         preexec_fn=as_nobody)
+    p.stdout.readline()
+    launchers = launchers_of(p.pid)
+    probe = subprocess.run(["/usr/bin/python3", "-S", "-c", f"""
+import os
+for pid in {launchers!r}:
+    try:
+        os.close(os.open(f"/proc/{{pid}}/mem", os.O_RDWR))
+        print("opened", pid)
+    except OSError as e:
+        print("refused", e.errno)
+"""], capture_output=True, timeout=30, preexec_fn=as_nobody)
+    parents = [ppid_of(pid) for pid in launchers]
+    p.stdin.write(b"\n")
+    p.stdin.close()
+    p.wait(timeout=10)
+    read_log(fd)
+    t.ok(len(launchers) == 1 and p.pid not in parents and b"refused" in probe.stdout and
+         b"opened" not in probe.stdout,
+         "the launcher is not the first process's child and a process of the same uid cannot "
+         "open its memory (not dumpable)",
+         f"launchers={launchers} parents={parents} {probe.stdout!r} {probe.stderr[-300:]!r}")
+else:
+    skip("the launcher is not dumpable", "not root, or no /usr/bin/python3")
+
 # ---- unavailable states -------------------------------------------------------------------
 
 # The launcher gone: nothing runs, an error event says why (fail closed).
 p, fd = start_root(f"read x; {PROBE} open {ALLOWED}; echo rc=$?")
 time.sleep(0.2)
-launchers = children(p.pid)
+launchers = launchers_of(p.pid)
 for pid in launchers:
     os.kill(pid, signal.SIGKILL)
 time.sleep(0.2)
@@ -460,6 +551,15 @@ t.ok(r.has("rc=0") and cov and "started no launcher" in cov[0]["detail"] and
      "no launcher (the profile allows no programs): the start event says why, the static "
      "program runs under the inherited filter with a coverage event naming the layers that "
      f"still hold (Landlock {'active' if landlock else 'not active'})", r.diag())
+
+# Arguments and environment too big for one request: said before the exec, not after.
+big = {"FNGUARD_TEST_BIG1": "x" * 70000, "FNGUARD_TEST_BIG2": "y" * 70000}
+r = sh(f"{PROBE} open {ALLOWED}; echo rc=$?", extra={"BIG1": big["FNGUARD_TEST_BIG1"],
+                                                      "BIG2": big["FNGUARD_TEST_BIG2"]})
+cov = r.find(type="coverage", category="exec")
+t.ok(r.has("rc=0") and cov and "128 KiB" in cov[0]["detail"] and not r.find(type="error"),
+     "arguments and environment over 128 KiB: a coverage event says why before the exec, and "
+     "the program runs under the inherited filter", r.diag())
 
 # The CLI missing: no launcher either, and the start event says so.
 r = sh(f"{PROBE} open {ALLOWED}; echo rc=$?", extra={"FNGUARD_CLI": "/nonexistent/fnguard"})

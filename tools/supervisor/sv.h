@@ -309,11 +309,14 @@ void sv_event_start(const char *program);
 /* An `error` event: what went wrong (static text), a detail (or NULL), an errno. */
 void sv_event_error(const char *what, const char *detail, int error);
 
-/*
- * cmd-exec.c: where events go (sv.log_fd, sv.root, sv.log_shared), as the
- * shim decides it: the tree's inherited log, else dest, FNGUARD_LOG or stdout.
- */
-int sv_setup_log(const char *dest);
+/* ---- sv_env.c: the program's environment ------------------------------------------ */
+
+/* What the program gets: environ, or the environment --env-fd gave. */
+char **sv_env(void);
+const char *sv_env_get(const char *name);
+int sv_env_set(const char *name, const char *value);
+/* Reads NUL-separated entries from fd (--env-fd): the program's from now on. */
+int sv_env_load(int fd);
 
 /* Writes every pending `suppressed` summary (exit). */
 void sv_event_flush(void);

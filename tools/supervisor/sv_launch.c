@@ -44,8 +44,6 @@
 
 #include "sv.h"
 
-extern char **environ;
-
 struct report {
 	atomic_int done; /* the fields below are written */
 	int main_err;
@@ -128,7 +126,7 @@ report:
 	sigemptyset(&dfl.sa_mask);
 	sigaction(SIGPIPE, &dfl, NULL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
-	execve(path, argv, environ);
+	execve(path, argv, sv_env());
 	int err = errno;
 	dprintf(STDERR_FILENO, "fnguard exec: %s: %s%s\n", path, strerror(err),
 		err == EPERM ? " (is execve in the profile's \"syscalls\"?)" : "");

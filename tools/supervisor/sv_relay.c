@@ -507,8 +507,8 @@ static int relay_start(const char **ret_what)
 
 void sv_relay_prepare(bool supervised)
 {
-	const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
-	const char *preload = getenv("LD_PRELOAD");
+	const char *api = sv_env_get("AWS_LAMBDA_RUNTIME_API");
+	const char *preload = sv_env_get("LD_PRELOAD");
 	const char *what = NULL;
 
 	if (!api || !*api)
@@ -552,7 +552,7 @@ void sv_relay_prepare(bool supervised)
 			 "the Runtime API, through fnguard's relay at %s (judged as %.64s)",
 			 sv.relay_addr, sv.runtime_api);
 		/* The thread serves already: on failure the program keeps the real address. */
-		r = setenv("AWS_LAMBDA_RUNTIME_API", sv.relay_addr, 1) < 0 ? -errno : 0;
+		r = sv_env_set("AWS_LAMBDA_RUNTIME_API", sv.relay_addr);
 		what = "the program's environment could not be changed: events carry no "
 		       "requestId";
 		if (r < 0)
