@@ -375,9 +375,9 @@ static void report_static(const char *op, const char *name, size_t len, char *co
  * exec runs `fnguard exec --profile $FNGUARD_PROFILE --argv0 ARGV0 --
  * PROGRAM ARGS...` instead, whose seccomp supervisor judges the program's
  * file, network and exec calls and logs to the same place. For execve, the
- * exec*() family built on it and posix_spawn(p) (which spawns fnguard with
- * the caller's file actions and attributes); fexecve and execveat name the
- * program by descriptor and keep a coverage event.
+ * exec*() family built on it, posix_spawn(p) (which spawns fnguard with the
+ * caller's file actions and attributes), and fexecve and execveat by the
+ * name the program was judged by (exec_supervised_by_name()).
  *
  * The CLI: $FNGUARD_CLI, else next to this library (../tools/fnguard in a
  * build tree, ../bin/fnguard or ../../bin/fnguard when installed), found at
@@ -396,6 +396,8 @@ static void report_static(const char *op, const char *name, size_t len, char *co
 static char fnguard_cli[PATH_MAX];
 static __thread bool handover_armed;
 static __thread bool handover_attach; /* through the launcher: fnguard attach */
+/* fexecve, execveat: the judged name, run by name when it is still that file. */
+static __thread char handover_name[PATH_MAX];
 
 static bool executable_file(const char *path)
 {
@@ -457,9 +459,13 @@ __attribute__((constructor)) static void handover_find_cli(void)
 static bool handover_arm(const char *op, const char *name, size_t len, char *const argv[])
 {
 	const char *why = NULL;
-	if ((strncmp(op, "exec", 4) != 0 && strncmp(op, "posix_spawn", 11) != 0) ||
-	    strcmp(op, "execveat") == 0)
+	if (strncmp(op, "exec", 4) != 0 && strncmp(op, "posix_spawn", 11) != 0 &&
+	    strcmp(op, "fexecve") != 0)
 		return false;
+	if (len >= sizeof(handover_name))
+		return false;
+	memcpy(handover_name, name, len);
+	handover_name[len] = '\0';
 	if (!fnguard_cli[0])
 		why = STATIC_DETAIL "; fnguard exec was not found (set FNGUARD_CLI): it runs "
 				    "unsupervised";
@@ -705,6 +711,30 @@ __attribute__((noinline)) static void exec_supervised(const char *op, const char
 		why = SUPERVISED_FAILED;
 	}
 	report_static_why(op, path, strlen(path), argv, why);
+}
+
+/*
+ * fexecve and execveat name the program by descriptor: it is handed over by
+ * the name it was judged by, when that name is still the same file (a memfd
+ * or a deleted file has none to give; it then runs unsupervised, said in a
+ * coverage event). Returns only when the program was not handed over.
+ */
+static void exec_supervised_by_name(const char *op, int dirfd, const char *path, int flags,
+				    char *const argv[], char *const envp[])
+{
+	struct stat named, target;
+	int at = flags & (AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+	/* Raw: the stat wrappers would judge these lookups as the program's own. */
+	if (shim_syscall(SYS_newfstatat, AT_FDCWD, handover_name, &named, 0) == 0 &&
+	    shim_syscall(SYS_newfstatat, dirfd, path, &target, at) == 0 &&
+	    named.st_dev == target.st_dev && named.st_ino == target.st_ino) {
+		exec_supervised(op, handover_name, argv, envp);
+		return;
+	}
+	handover_armed = handover_attach = false;
+	report_static_why(op, handover_name, strlen(handover_name), argv,
+			  STATIC_DETAIL "; run by descriptor from a file no name reaches (a memfd, "
+					"a deleted or replaced file): it runs unsupervised");
 }
 
 /*
@@ -962,6 +992,8 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	}
 	if (guard_exec("fexecve", &t, argv) < 0)
 		return -1;
+	if (handover_armed)
+		exec_supervised_by_name("fexecve", fd, "", AT_EMPTY_PATH, argv, envp);
 	return run_exec(CALL_FEXECVE, fd, NULL, argv, envp, 0);
 }
 
@@ -981,6 +1013,8 @@ EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const
 	}
 	if (guard_exec("execveat", &t, argv) < 0)
 		return -1;
+	if (handover_armed)
+		exec_supervised_by_name("execveat", dirfd, path ? path : "", flags, argv, envp);
 	return run_exec(CALL_EXECVEAT, dirfd, path, argv, envp, flags);
 }
 

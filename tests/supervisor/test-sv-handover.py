@@ -207,7 +207,7 @@ PY_PROFILE = write_profile("python.json", {
     "mode": "enforce",
     "files": [{"path": ALLOWED, "allow": "r"}, {"path": HPAGE, "allow": "r"},
               {"path": "/usr/lib/python3*/**", "allow": "r"},
-              {"path": f"{wd}/out/**", "allow": "rwc"}],
+              {"path": f"{wd}/out/**", "allow": "rwc"}, {"path": PROBE, "allow": "r"}],
     "exec": [{"path": PROBE}],
     "syscalls": ["@lambda-runtime"],
 })
@@ -243,6 +243,20 @@ if os.access(PY, os.X_OK):
          "os.posix_spawn of the static program (file actions: stdout to a file): handed over, "
          "the denied open refused and logged by the supervisor, exit status 6",
          f"{p.returncode} {p.stdout[-300:]} {p.stderr[-600:]} {spawned!r}\n{log[-3:]}")
+    # fexecve (Python's os.execve on a descriptor): handed over by the name it was judged by.
+    script = (f"import os; fd = os.open('{PROBE}', os.O_RDONLY); "
+              f"os.execve(fd, ['{PROBE}', 'open', '{DENIED}', 'exit', '4'], os.environ)")
+    fd = logfile()
+    p = subprocess.run([PY, "-S", "-c", script], capture_output=True, timeout=60, pass_fds=(fd,),
+                       env=shim_env(PY_PROFILE, {"FNGUARD_LOG": f"fd:{fd}"}), cwd="/")
+    log = parse_log(read_log(fd))
+    t.ok(p.returncode == 4 and f"open {DENIED} err EACCES".encode() in p.stdout and
+         any(e.get("target") == DENIED and e.get("exe") == PROBE for e in log) and
+         not any(e.get("type") == "coverage" for e in log),
+         "fexecve of the static program: handed over by its judged name (denied open refused "
+         "and logged by the supervisor, exit status 4)",
+         f"{p.returncode} {p.stdout[-300:]} {p.stderr[-600:]}\n{log[-3:]}")
+
     # Many descriptors under a low limit (Lambda's is 1024, with the log above 3/4 of it):
     # each goes to its number without copies above all of them first.
     import resource
@@ -266,6 +280,7 @@ if os.access(PY, os.X_OK):
 else:
     skip("a shimmed Python parent", f"{PY} is not installed")
     skip("os.posix_spawn", f"{PY} is not installed")
+    skip("fexecve", f"{PY} is not installed")
     skip("many descriptors under a low limit", f"{PY} is not installed")
 
 
