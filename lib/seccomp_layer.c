@@ -183,26 +183,12 @@ static uint32_t native_arch(void)
 #endif
 }
 
-/* Names from the bundle ('\n'-separated by number), copied once and NUL-terminated. */
+/* Names from the bundle, copied once. */
 static void names_from_bundle(const struct bundle_view *b)
 {
 	static char *copy;
-	if (!b->names || copy)
-		return;
-	copy = malloc(b->names_len + 1);
 	if (!copy)
-		return;
-	memcpy(copy, b->names, b->names_len);
-	copy[b->names_len] = '\0';
-	char *p = copy;
-	for (int nr = 0; nr < MAX_NR && *p; nr++) {
-		char *nl = strchr(p, '\n');
-		if (!nl)
-			break;
-		*nl = '\0';
-		syscall_names[nr] = *p ? p : NULL;
-		p = nl + 1;
-	}
+		bundle_syscall_names(b, syscall_names, MAX_NR, &copy);
 }
 
 static void fill_names(uint32_t arch)

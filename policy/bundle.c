@@ -265,6 +265,30 @@ const struct sock_filter *bundle_program(const struct bundle_view *b, enum polic
 	return NULL;
 }
 
+int bundle_syscall_names(const struct bundle_view *b, const char **names, size_t max,
+			 char **ret_copy)
+{
+	*ret_copy = NULL;
+	if (!b->names)
+		return -ENOENT;
+	char *copy = malloc(b->names_len + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, b->names, b->names_len);
+	copy[b->names_len] = '\0';
+	char *p = copy;
+	for (size_t nr = 0; nr < max && *p; nr++) {
+		char *nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		names[nr] = *p ? p : NULL;
+		p = nl + 1;
+	}
+	*ret_copy = copy;
+	return 0;
+}
+
 int bundle_load_policy(const char *path, const struct policy_load_opts *opts, struct policy **ret,
 		       void **ret_bundle, struct bundle_view *ret_view, struct diag_list *diags)
 {

@@ -96,6 +96,15 @@ int bundle_parse(const void *data, size_t len, struct bundle_view *ret, const ch
 int bundle_load_policy(const char *path, const struct policy_load_opts *opts, struct policy **ret,
 		       void **ret_bundle, struct bundle_view *ret_view, struct diag_list *diags);
 
+/*
+ * The bundle's syscall names into names[nr] (numbers it has no name for are
+ * left as they are), at most max. *ret_copy receives the one allocation
+ * the names point into: keep it as long as they are used. Returns 0,
+ * -ENOENT (the bundle carries none) or -ENOMEM.
+ */
+int bundle_syscall_names(const struct bundle_view *b, const char **names, size_t max,
+			 char **ret_copy);
+
 /* The program for (mode, errno_only, arch) in a parsed bundle, or NULL. */
 const struct sock_filter *bundle_program(const struct bundle_view *b, enum policy_mode mode,
 					 bool errno_only, uint32_t arch, size_t *ret_len,

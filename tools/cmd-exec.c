@@ -296,8 +296,10 @@ static int syscall_program(struct exec_filters *x)
 		bool trap;
 		x->sys =
 			bundle_program(&bundle, build, false, sv_native_arch(), &x->sys_len, &trap);
-		if (x->sys)
+		if (x->sys) {
+			sv_sys_names(&bundle); /* else sv_sys_init asks libseccomp */
 			return sv_sys_init(x->sys, x->sys_len, pol) < 0 ? -EINVAL : 1;
+		}
 	}
 	struct seccomp_options o;
 	seccomp_options_init(&o, pol);

@@ -353,6 +353,13 @@ int sv_record_merge(const char *out);
 int sv_sys_init(const struct sock_filter *prog, size_t len, const struct policy *policy);
 
 /*
+ * Before sv_sys_init: the syscall names a bundle carries, instead of
+ * libseccomp's lookups. Returns 0, -ENOENT (none) or -ENOMEM.
+ */
+struct bundle_view;
+int sv_sys_names(const struct bundle_view *b);
+
+/*
  * The one program the child installs with the listener: the profile's,
  * where TRAP and LOG become SECCOMP_RET_USER_NOTIF and ALLOW goes on to
  * notify (the notify filter's program). Caller frees *ret. Returns 0,
