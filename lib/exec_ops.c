@@ -396,8 +396,6 @@ static void report_static(const char *op, const char *name, size_t len, char *co
 static char fnguard_cli[PATH_MAX];
 static __thread bool handover_armed;
 static __thread bool handover_attach; /* through the launcher: fnguard attach */
-/* fexecve, execveat: the judged name, run by name when it is still that file. */
-static __thread char handover_name[PATH_MAX];
 
 static bool executable_file(const char *path)
 {
@@ -462,10 +460,6 @@ static bool handover_arm(const char *op, const char *name, size_t len, char *con
 	if (strncmp(op, "exec", 4) != 0 && strncmp(op, "posix_spawn", 11) != 0 &&
 	    strcmp(op, "fexecve") != 0)
 		return false;
-	if (len >= sizeof(handover_name))
-		return false;
-	memcpy(handover_name, name, len);
-	handover_name[len] = '\0';
 	if (!fnguard_cli[0])
 		why = STATIC_DETAIL "; fnguard exec was not found (set FNGUARD_CLI): it runs "
 				    "unsupervised";
@@ -719,20 +713,26 @@ __attribute__((noinline)) static void exec_supervised(const char *op, const char
  * or a deleted file has none to give; it then runs unsupervised, said in a
  * coverage event). Returns only when the program was not handed over.
  */
-static void exec_supervised_by_name(const char *op, int dirfd, const char *path, int flags,
-				    char *const argv[], char *const envp[])
+static void exec_supervised_by_name(const char *op, const struct exec_target *t, int dirfd,
+				    const char *path, int flags, char *const argv[],
+				    char *const envp[])
 {
+	char name[PATH_MAX];
 	struct stat named, target;
+	size_t len;
 	int at = flags & (AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+	/* The name it was judged by, found again (rare enough not to keep it around). */
+	if (target_name(t, name, sizeof(name), &len) < 0)
+		name[0] = '\0';
 	/* Raw: the stat wrappers would judge these lookups as the program's own. */
-	if (shim_syscall(SYS_newfstatat, AT_FDCWD, handover_name, &named, 0) == 0 &&
+	if (name[0] == '/' && shim_syscall(SYS_newfstatat, AT_FDCWD, name, &named, 0) == 0 &&
 	    shim_syscall(SYS_newfstatat, dirfd, path, &target, at) == 0 &&
 	    named.st_dev == target.st_dev && named.st_ino == target.st_ino) {
-		exec_supervised(op, handover_name, argv, envp);
+		exec_supervised(op, name, argv, envp);
 		return;
 	}
 	handover_armed = handover_attach = false;
-	report_static_why(op, handover_name, strlen(handover_name), argv,
+	report_static_why(op, name, strlen(name), argv,
 			  STATIC_DETAIL "; run by descriptor from a file no name reaches (a memfd, "
 					"a deleted or replaced file): it runs unsupervised");
 }
@@ -993,7 +993,7 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	if (guard_exec("fexecve", &t, argv) < 0)
 		return -1;
 	if (handover_armed)
-		exec_supervised_by_name("fexecve", fd, "", AT_EMPTY_PATH, argv, envp);
+		exec_supervised_by_name("fexecve", &t, fd, "", AT_EMPTY_PATH, argv, envp);
 	return run_exec(CALL_FEXECVE, fd, NULL, argv, envp, 0);
 }
 
@@ -1014,7 +1014,7 @@ EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const
 	if (guard_exec("execveat", &t, argv) < 0)
 		return -1;
 	if (handover_armed)
-		exec_supervised_by_name("execveat", dirfd, path ? path : "", flags, argv, envp);
+		exec_supervised_by_name("execveat", &t, dirfd, path ? path : "", flags, argv, envp);
 	return run_exec(CALL_EXECVEAT, dirfd, path, argv, envp, flags);
 }
 

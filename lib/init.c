@@ -79,14 +79,14 @@ static void setup_log(void)
 	int fd = -1;
 
 	if (inherited && id) {
-		long n = strtol(inherited, &end, 10);
+		int n = log_id_inherited(inherited, id);
 		shim.root = false;
-		if (*inherited && !*end && n >= 0 && n < 1 << 20 && same_file((int)n, id)) {
-			atomic_store(&shim.log_fd, (int)n);
+		if (n >= 0) {
+			atomic_store(&shim.log_fd, n);
 			/* The first process's stdout is shared by the whole tree, ours or not. */
 			const char *shared = secure_getenv("FNGUARD_LOG_SHARED");
-			shim.log_shared = (shared && strcmp(shared, "1") == 0) ||
-					  log_line_shares_output((int)n);
+			shim.log_shared =
+				(shared && strcmp(shared, "1") == 0) || log_line_shares_output(n);
 		}
 		/* else: events of this process are counted as dropped, never redirected */
 		return;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -22,4 +23,19 @@ static inline bool same_file(int fd, const char *id)
 	snprintf(buf, sizeof(buf), "%llu:%llu", (unsigned long long)st.st_dev,
 		 (unsigned long long)st.st_ino);
 	return strcmp(buf, id) == 0;
+}
+
+/*
+ * The inherited log's descriptor: the number fd (FNGUARD_LOG_FD) when it is
+ * open on the file id (FNGUARD_LOG_ID) names, else -1.
+ */
+static inline int log_id_inherited(const char *fd, const char *id)
+{
+	char *end;
+	if (!fd || !id || !*fd)
+		return -1;
+	long n = strtol(fd, &end, 10);
+	if (*end || n < 0 || n >= 1 << 20 || !same_file((int)n, id))
+		return -1;
+	return (int)n;
 }

@@ -227,16 +227,11 @@ static void relay(int sig)
  */
 static void inherited_log(void)
 {
-	const char *fd = getenv("FNGUARD_LOG_FD"), *id = getenv("FNGUARD_LOG_ID");
 	const char *shared = getenv("FNGUARD_LOG_SHARED");
-	char *end;
-	sv.log_fd = -1;
-	if (!fd || !id || !*fd)
+	int n = log_id_inherited(getenv("FNGUARD_LOG_FD"), getenv("FNGUARD_LOG_ID"));
+	sv.log_fd = n >= 0 ? fcntl(n, F_DUPFD_CLOEXEC, 3) : -1;
+	if (sv.log_fd < 0)
 		return;
-	long n = strtol(fd, &end, 10);
-	if (*end || n < 0 || n >= 1 << 20 || !same_file((int)n, id))
-		return;
-	sv.log_fd = fcntl((int)n, F_DUPFD_CLOEXEC, 3);
 	sv.log_shared = (shared && strcmp(shared, "1") == 0) || log_line_shares_output(sv.log_fd);
 }
 

@@ -95,10 +95,10 @@ static int setup_log(const char *dest)
 	int fd = -1;
 
 	if (!dest && inherited && id) {
-		long n = strtol(inherited, &end, 10);
+		int n = log_id_inherited(inherited, id);
 		sv.root = false;
-		if (*inherited && !*end && n >= 0 && n < 1 << 20 && same_file((int)n, id))
-			sv.log_fd = fcntl((int)n, F_DUPFD_CLOEXEC, LOG_FD_FLOOR);
+		if (n >= 0)
+			sv.log_fd = fcntl(n, F_DUPFD_CLOEXEC, LOG_FD_FLOOR);
 		const char *shared = getenv("FNGUARD_LOG_SHARED");
 		sv.log_shared =
 			(shared && strcmp(shared, "1") == 0) || log_line_shares_output(sv.log_fd);
