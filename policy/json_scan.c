@@ -79,7 +79,7 @@ static int read_u16_escape(struct scanner *s, unsigned *ret)
 }
 
 /* Length of a valid UTF-8 sequence at p, or 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *p, size_t avail)
+size_t json_utf8_seq_len(const unsigned char *p, size_t avail)
 {
 	unsigned char c = p[0];
 	size_t n;
@@ -164,7 +164,8 @@ static int scan_string(struct scanner *s)
 			}
 			continue;
 		}
-		size_t n = utf8_seq_len((const unsigned char *)s->text + s->pos, s->len - s->pos);
+		size_t n =
+			json_utf8_seq_len((const unsigned char *)s->text + s->pos, s->len - s->pos);
 		if (n == 0)
 			return fail(s, s->pos, "invalid UTF-8 in string", -EINVAL);
 		s->pos += n;

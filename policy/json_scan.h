@@ -40,6 +40,12 @@ struct json_scan {
  */
 int json_scan(const char *text, size_t len, struct json_scan *scan);
 
+/*
+ * Length of the valid UTF-8 sequence at p (at most avail bytes): 1 to 4,
+ * or 0 when it is not one (overlong forms, surrogates, above U+10FFFF).
+ */
+size_t json_utf8_seq_len(const unsigned char *p, size_t avail);
+
 /* Frees what json_scan() allocated; safe on a zeroed struct. */
 void json_scan_done(struct json_scan *scan);
 

@@ -118,6 +118,10 @@ int profile_union(struct profile *dst, const struct profile *src);
  * document in diagnostics. All or nothing: on error *ret is untouched and
  * every problem found is in diags. Returns 0, -EINVAL or -ENOMEM.
  */
+/* A profile's "name": what the reader takes (and `fnguard learn --name` must give). */
+#define PROFILE_NAME_RULE "a name is 1 to 128 characters (valid UTF-8) without control characters"
+bool profile_name_ok(const char *name);
+
 int profile_read_json(const char *file, const char *text, size_t len,
 		      const struct policy_load_opts *opts, struct profile **ret,
 		      struct diag_list *diags);

@@ -403,6 +403,18 @@ static bool has_control(const char *s)
 	return false;
 }
 
+bool profile_name_ok(const char *name)
+{
+	size_t chars = 0, len = strlen(name);
+	for (size_t i = 0; i < len; chars++) {
+		size_t n = json_utf8_seq_len((const unsigned char *)name + i, len - i);
+		if (n == 0)
+			return false;
+		i += n;
+	}
+	return chars >= 1 && chars <= 128 && !has_control(name);
+}
+
 /* ---- variables ----------------------------------------------------------- */
 
 static const char *const known_vars[] = {"LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", NULL};
@@ -1188,12 +1200,8 @@ static int read_root(struct reader *r, const cJSON *root)
 
 	const cJSON *name = member(root, "name");
 	if (name && expect_string(r, name, "name")) {
-		size_t len = 0;
-		for (const char *q = name->valuestring; *q; q++)
-			len += ((unsigned char)*q & 0xc0) != 0x80;
-		if (len == 0 || len > 128 || has_control(name->valuestring))
-			error_at(r, name, false, -1, "name",
-				 "a name is 1 to 128 characters without control characters");
+		if (!profile_name_ok(name->valuestring))
+			error_at(r, name, false, -1, "name", "%s", PROFILE_NAME_RULE);
 		else if (!(p->name = strdup(name->valuestring)))
 			return -ENOMEM;
 	}

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "learn-cli.h"
 #include "learn_diff.h"
+#include "profile.h"
 #include "util.h"
 
 void learn_cli_init(struct learn_cli *cli, const char *cmd)
@@ -46,6 +47,10 @@ int learn_cli_option(struct learn_cli *cli, int opt, const char *arg)
 		cli->extends[cli->n_extends++] = arg;
 		return 1;
 	case 'n':
+		if (!profile_name_ok(arg)) {
+			fprintf(stderr, "fnguard %s: --name: %s\n", cli->cmd, PROFILE_NAME_RULE);
+			return -EINVAL;
+		}
 		cli->name = arg;
 		return 1;
 	case LEARN_OPT_AWS:

@@ -73,6 +73,16 @@ check "two logs make one profile, seen added up" has "$tmp/two.json" '"${LAMBDA_
 "$fnguard" learn "$tmp/plain.log" -o "$tmp/aws.json" --generalize-aws --name orders 2>"$tmp/err"
 check "--generalize-aws writes endpoints per service" has "$tmp/aws.json" '"host": "dynamodb.*.amazonaws.com"'
 check "--name names the profile" has "$tmp/aws.json" '"name": "orders"'
+# A name the profile reader would refuse is refused here, before anything is written.
+for bad in $'a\x01b' $'\xff\xfe' "" "$(printf 'n%.0s' $(seq 129))"; do
+	rm -f "$tmp/badname.json"
+	"$fnguard" learn "$tmp/plain.log" -o "$tmp/badname.json" --name "$bad" 2>"$tmp/err"
+	rc=$?
+	check "--name $(printf '%q' "$bad" | cut -c1-20): refused with exit 2, nothing written" \
+		bash -c "[ $rc = 2 ] && [ ! -e '$tmp/badname.json' ] && grep -q '1 to 128 characters' '$tmp/err'"
+done
+"$fnguard" learn "$tmp/plain.log" -o "$tmp/utf8name.json" --name "zamówienia-ü" 2>"$tmp/err"
+check "--name with valid UTF-8 is written and reads back" bash -c "grep -qF '\"name\": \"zamówienia-ü\"' '$tmp/utf8name.json' && '$fnguard' check '$tmp/utf8name.json' >/dev/null"
 "$fnguard" learn "$tmp/plain.log" -o "$tmp/exact.json" --exact 2>"$tmp/err"
 check "--exact keeps every name as it was" has "$tmp/exact.json" '"/tmp/tmpa8Zk2q9x/out.png"'
 "$fnguard" learn "$tmp/plain.log" -o "$tmp/ext.json" --extends lambda-base 2>"$tmp/err"
