@@ -760,12 +760,6 @@ static int thread_count(void)
 	return end != p + 1 && threads > 0 && threads <= INT_MAX ? (int)threads : -1;
 }
 
-static const char *shim_getvar(const char *name, void *userdata)
-{
-	(void)userdata;
-	return secure_getenv(name);
-}
-
 static int add_port_rules(struct builder *b, const struct landlock_plan *plan)
 {
 	for (int pass = 0; pass < 2; pass++) {
@@ -803,7 +797,6 @@ static void install(int abi)
 		.network = shim.action[POLICY_CAT_NETWORK],
 		.exec = shim.action[POLICY_CAT_EXEC],
 	};
-	struct policy_load_opts load = {.getvar = shim_getvar};
 	struct landlock_plan *plan = NULL;
 	struct builder b = {.ruleset = -1, .budget = SCAN_BUDGET};
 	const char *budget_env = secure_getenv("FNGUARD_LANDLOCK_SCAN");
@@ -821,7 +814,7 @@ static void install(int abi)
 		b.root_dev = root.st_dev;
 		b.root_ino = root.st_ino;
 	}
-	r = landlock_plan_from_policy(shim.policy, &load, &o, &plan);
+	r = landlock_plan_from_policy(shim.policy, &o, &plan);
 	if (r < 0) {
 		set_state(LANDLOCK_UNAVAILABLE, -r, "the ruleset could not be planned");
 		return;

@@ -145,7 +145,10 @@ int rate_limit_init_zeroed(struct rate_limit *rl, uint64_t window_ns, uint32_t b
 
 void rate_limit_reset_after_fork(struct rate_limit *rl)
 {
-	memset(rl->slots, 0, sizeof(rl->slots));
+	/* 320 KiB: a child of a process that never logged must not write them all. */
+	if (atomic_load_explicit(&rl->used, relaxed))
+		memset(rl->slots, 0, sizeof(rl->slots));
+	atomic_store_explicit(&rl->used, false, relaxed);
 	atomic_store_explicit(&rl->sweep_cursor, 0, relaxed);
 	atomic_store_explicit(&rl->contended, 0, relaxed);
 }
@@ -409,6 +412,7 @@ static int check_slots(struct rate_limit *rl, uint64_t key, const char *category
 	/* Re-tags the count word first: late contended adds for the old key now fail. */
 	if (slot_take_summary(victim, key, ret_summary))
 		r |= RATE_LIMIT_SUMMARY;
+	atomic_store_explicit(&rl->used, true, relaxed);
 	slot_install(victim, key, category, op, target, target_len, now);
 	slot_unlock(victim);
 	return r;
@@ -429,6 +433,8 @@ int rate_limit_check(struct rate_limit *rl, const char *category, const char *op
 int rate_limit_drain_next(struct rate_limit *rl, size_t *cursor, uint64_t now_ns, unsigned flags,
 			  struct rate_limit_summary *ret_summary)
 {
+	if (!atomic_load_explicit(&rl->used, relaxed))
+		return 0;
 	while (*cursor < RATE_LIMIT_SLOTS) {
 		struct rate_limit_slot *s = &rl->slots[(*cursor)++];
 		bool locked = false;

@@ -89,6 +89,8 @@ struct rate_limit {
 	uint32_t burst;
 	uint64_t seed[2];
 	atomic_uint sweep_cursor;
+	/* Whether any slot was ever given a key: until then no page of the table is touched. */
+	atomic_bool used;
 	/* Events emitted without the table: slot busy or changing hands (diagnostics). */
 	atomic_uint_least64_t contended;
 	struct rate_limit_slot slots[RATE_LIMIT_SLOTS];

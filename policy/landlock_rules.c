@@ -535,22 +535,13 @@ static int add_source(struct landlock_plan *plan, const char *file)
 	return 0;
 }
 
-int landlock_plan_from_policy(const struct policy *policy, const struct policy_load_opts *load,
-			      const struct landlock_plan_opts *opts, struct landlock_plan **ret)
+int landlock_plan_from_policy(const struct policy *policy, const struct landlock_plan_opts *opts,
+			      struct landlock_plan **ret)
 {
 	static const enum policy_category cats[] = {POLICY_CAT_FILE, POLICY_CAT_NETWORK,
 						    POLICY_CAT_EXEC};
-	_cleanup_free_ char *json = NULL;
-	struct profile *p = NULL;
 	struct landlock_plan *plan = NULL;
-	int r = policy_to_json(policy, true, &json);
-	if (r < 0)
-		return r;
-	r = profile_read_json("(resolved profile)", json, strlen(json), load, &p, NULL);
-	if (r < 0)
-		return r;
-	r = landlock_plan_build(p, opts, &plan);
-	profile_free(p);
+	int r = landlock_plan_build(policy_resolved(policy), opts, &plan);
 	if (r < 0)
 		return r;
 	for (size_t c = 0; c < ELEMENTSOF(cats) && r >= 0; c++) {

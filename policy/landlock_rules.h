@@ -138,12 +138,12 @@ int landlock_plan_build(const struct profile *resolved, const struct landlock_pl
 			struct landlock_plan **ret);
 
 /*
- * The same for a loaded policy (its resolved JSON read back with load's
- * variable lookup), with the profile files its rules came from in
- * plan->sources. Returns 0, -ENOMEM or what reading the JSON back returns.
+ * The same for a loaded policy (its resolved profile, used as it is: no
+ * second variable expansion), with the profile files its rules came from in
+ * plan->sources. Returns 0 or -ENOMEM.
  */
-int landlock_plan_from_policy(const struct policy *policy, const struct policy_load_opts *load,
-			      const struct landlock_plan_opts *opts, struct landlock_plan **ret);
+int landlock_plan_from_policy(const struct policy *policy, const struct landlock_plan_opts *opts,
+			      struct landlock_plan **ret);
 
 void landlock_plan_free(struct landlock_plan *plan);
 

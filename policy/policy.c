@@ -897,6 +897,11 @@ int policy_rule_origin(const struct policy *pol, enum policy_category category, 
 	return 0;
 }
 
+const struct profile *policy_resolved(const struct policy *pol)
+{
+	return pol->resolved;
+}
+
 int policy_to_json(const struct policy *pol, bool resolved, char **ret_text)
 {
 	/* A policy loaded from an image has no separate document: it is the resolved one. */

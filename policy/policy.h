@@ -234,6 +234,12 @@ int policy_rule_origin(const struct policy *policy, enum policy_category categor
 		       const char **ret_file, unsigned *ret_line, unsigned *ret_col);
 
 /*
+ * The resolved profile (extends merged, variables expanded) the matchers
+ * were built from. Borrowed until policy_free().
+ */
+const struct profile *policy_resolved(const struct policy *policy);
+
+/*
  * Serialises the profile as stable, sorted, pretty JSON ending in '\n'.
  * resolved=false writes the document as read (its own rules, its "extends");
  * resolved=true writes the union with everything it extends (no "extends").

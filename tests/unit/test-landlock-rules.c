@@ -482,7 +482,7 @@ Test(landlock_rules, superset_of_the_libc_layer)
 	cr_assert_eq(policy_load_buffer("/profiles/superset.json", superset_profile,
 					strlen(superset_profile), &load_opts, &pol, NULL),
 		     0);
-	cr_assert_eq(landlock_plan_from_policy(pol, &load_opts, &all_enforce, &plan), 0);
+	cr_assert_eq(landlock_plan_from_policy(pol, &all_enforce, &plan), 0);
 	cr_assert_eq(plan->n_sources, 1);
 	cr_assert_str_eq(plan->sources[0], "/profiles/superset.json");
 
@@ -547,7 +547,7 @@ Test(landlock_rules, sources_of_an_extended_profile)
 	struct policy *pol = NULL;
 	struct landlock_plan *plan = NULL;
 	cr_assert_eq(policy_load_file(top, &load_opts, &pol, NULL), 0);
-	cr_assert_eq(landlock_plan_from_policy(pol, &load_opts, &all_enforce, &plan), 0);
+	cr_assert_eq(landlock_plan_from_policy(pol, &all_enforce, &plan), 0);
 	cr_assert_eq(plan->n_sources, 2);
 	bool saw_base = false, saw_top = false;
 	for (size_t i = 0; i < plan->n_sources; i++) {

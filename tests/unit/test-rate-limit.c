@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -597,4 +598,52 @@ Test(rate_limit, usable_in_fork_child)
 	cr_assert_eq(WEXITSTATUS(status), 0, "child failed: %d", WEXITSTATUS(status));
 	atomic_store(&rl.slots[home_slot("/x")].busy, 0);
 	cr_assert_eq(drain_all(), 1);
+}
+
+/* Pages of the table's slots that are mapped (touched, even only read). */
+static size_t resident_slot_pages(const struct rate_limit *t)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)t->slots + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+	uintptr_t end = ((uintptr_t)t->slots + sizeof(t->slots)) & ~((uintptr_t)page - 1);
+	size_t n = (end - start) / (size_t)page, resident = 0;
+	unsigned char *vec = calloc(n, 1);
+
+	cr_assert_not_null(vec);
+	cr_assert_eq(mincore((void *)start, end - start, vec), 0);
+	for (size_t i = 0; i < n; i++)
+		resident += vec[i] & 1;
+	free(vec);
+	return resident;
+}
+
+/*
+ * Every process carries the table (320 KiB): one that never logged must not
+ * fault its pages in at exit (drain) or in a fork child (reset).
+ */
+Test(rate_limit, unused_table_is_not_touched)
+{
+	struct rate_limit *t =
+		mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct rate_limit_summary sum;
+	size_t cursor = 0;
+
+	cr_assert_neq(t, MAP_FAILED);
+	cr_assert_eq(rate_limit_init_zeroed(t, SEC, 2, seed), 0);
+	cr_assert_eq(rate_limit_drain_next(t, &cursor, 0, RATE_LIMIT_DRAIN_ALL, &sum), 0);
+	rate_limit_reset_after_fork(t);
+	cr_assert_eq(resident_slot_pages(t), 0);
+
+	/* once used, both still do their work */
+	cr_assert_eq(rate_limit_check(t, "file", "openat", "/x", 2, 1, &sum), RATE_LIMIT_EMIT);
+	cr_assert_eq(rate_limit_check(t, "file", "openat", "/x", 2, 1, &sum), RATE_LIMIT_EMIT);
+	cr_assert_eq(rate_limit_check(t, "file", "openat", "/x", 2, 1, &sum), RATE_LIMIT_SUPPRESS);
+	cursor = 0;
+	cr_assert_eq(rate_limit_drain_next(t, &cursor, 1, RATE_LIMIT_DRAIN_ALL, &sum), 1);
+	cr_assert_eq(sum.suppressed, 1);
+	cr_assert_eq(rate_limit_check(t, "file", "openat", "/x", 2, 1, &sum), RATE_LIMIT_SUPPRESS);
+	rate_limit_reset_after_fork(t);
+	cursor = 0;
+	cr_assert_eq(rate_limit_drain_next(t, &cursor, 1, RATE_LIMIT_DRAIN_ALL, &sum), 0);
+	cr_assert_eq(munmap(t, sizeof(*t)), 0);
 }
