@@ -563,6 +563,28 @@ static const char *scan_note_for(const char *path, uint64_t lost)
 	return scan_note;
 }
 
+/* Where the plan's rule for "/" is, or n_paths. */
+static size_t root_rule(const struct landlock_plan *plan)
+{
+	size_t i = 0;
+	while (i < plan->n_paths && strcmp(plan->paths[i].path, "/") != 0)
+		i++;
+	return i;
+}
+
+/*
+ * Whether a rule would add nothing to what the rule on "/" gives (every file
+ * is beneath it): no open, no rule. A program's path is still looked at when
+ * execution is handled and not given everywhere (its interpreter needs it).
+ */
+static bool redundant(const struct builder *b, uint64_t access, bool program)
+{
+	uint64_t all = everywhere(b);
+	if (access & b->handled_fs & ~all)
+		return false;
+	return !program || !(b->handled_fs & LL_FS_EXECUTE) || (all & LL_FS_EXECUTE);
+}
+
 /* Rules for every planned path, then the walks the plan asks for. */
 static int place_plan(struct landlock_plan *plan, struct builder *b)
 {
@@ -571,8 +593,14 @@ static int place_plan(struct landlock_plan *plan, struct builder *b)
 	int r = 0;
 	if (!walk)
 		return -ENOMEM;
-	for (size_t i = 0; i < plan->n_paths && r >= 0; i++) {
+	/* "/" first: a rule whose rights it already gives everywhere is not opened. */
+	for (size_t k = 0; k <= plan->n_paths && r >= 0; k++) {
+		size_t i = k == 0 ? root_rule(plan) : k - 1;
+		if (i >= plan->n_paths || (k > 0 && i == root_rule(plan)))
+			continue;
 		const struct landlock_path_rule *p = &plan->paths[i];
+		if (redundant(b, p->access, (p->flags & LANDLOCK_PATH_EXEC) != 0))
+			continue;
 		char *walked = NULL;
 		int fd = open_planned(plan, p, &walked);
 		if (fd == -ENOMEM)
@@ -627,7 +655,7 @@ static int place_plan(struct landlock_plan *plan, struct builder *b)
 /* path may be relative (a relative FNGUARD_PROFILE): children start in the same place. */
 static int grant_existing(struct builder *b, const char *path, uint64_t access, bool interp)
 {
-	if (!path || !path[0])
+	if (!path || !path[0] || redundant(b, access, interp))
 		return 0;
 	int fd = sys_open(AT_FDCWD, path, O_RDONLY | O_NONBLOCK);
 	if (fd < 0)

@@ -210,6 +210,28 @@ tap.ok(blocked(r) and "should-not-run" not in r.stdout,
 r = ops("create", os.path.join(W, "denied", "x"), profile=EXEC)
 tap.ok(blocked(r), "with lambda-base, writing outside the profile is still refused", r.diag())
 
+# A glob that starts with /** widens to a rule on "/" (python.json's zip rule
+# does): its rights hold everywhere, so rules that add nothing to them are not
+# opened nor given to the kernel, and what they would have added still holds.
+WIDE = write_profile(W, dict(BASE, name="wide-read", files=BASE["files"] + [
+    {"path": "/**/wide-read-marker", "allow": "r"}], exec=[{"path": W + "/bin/*"}]),
+    "wide.json")
+narrow_rules = layer(ops("read", ALLOWED)).get("rules", 0)
+r = ops("read", SECRET, profile=WIDE)
+ll = layer(r)
+tap.ok(passed(r) and r.stdout == "secret-content" and 0 < ll.get("rules", 0) < narrow_rules,
+       "a rule on / for reading: every file is readable by Landlock (the libc layer still "
+       "judges), and fewer rules are made than without it", r.diag())
+r = ops("exec", os.path.join(W, "bin", "true-copy"), profile=WIDE)
+tap.ok(r.rc == 0, "... an allowed program still runs (its loader keeps its execute rule)",
+       r.diag())
+target = os.path.join(W, "denied", "wide.txt")
+r = ops("create", target, profile=WIDE)
+tap.ok(blocked(r) and not os.path.exists(target),
+       "... a raw create outside the profile still fails", r.diag())
+r = ops("create", os.path.join(RW, "wide.txt"), profile=WIDE)
+tap.ok(passed(r), "... a raw create in its 'c' tree works", r.diag())
+
 # Children inherit the domain; one with a wider profile gets no wider domain.
 child = os.path.join(W, "bin", "landlock-ops")
 target = os.path.join(W, "denied", "child.txt")
