@@ -543,9 +543,14 @@ int glob_trie_freeze(struct glob_trie *t)
 	if (size > UINT32_MAX)
 		return -E2BIG;
 	hdr.total_size = (uint32_t)size;
-	base = aligned_alloc(64, size);
-	if (!base)
+	if (t->flavor == GLOB_TRIE_PATH && !(t->prefix = gt_prefix_cache_new()))
 		return -ENOMEM;
+	base = aligned_alloc(64, size);
+	if (!base) {
+		free(t->prefix);
+		t->prefix = NULL;
+		return -ENOMEM;
+	}
 	memset(base, 0, size);
 	image_fill(t, &hdr, base);
 
@@ -566,6 +571,7 @@ void glob_trie_free(struct glob_trie *t)
 	if (!t)
 		return;
 	free_build(t);
+	free(t->prefix);
 	free(t->image);
 	free(t);
 }

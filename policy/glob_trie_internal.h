@@ -55,6 +55,10 @@ struct build_node;
 struct build_wild;
 struct build_value;
 
+struct gt_prefix_cache;
+/* Allocated by glob_trie_freeze() for PATH tries (NULL: no cache). */
+struct gt_prefix_cache *gt_prefix_cache_new(void);
+
 struct glob_trie {
 	enum glob_trie_flavor flavor;
 	bool frozen;
@@ -71,6 +75,9 @@ struct glob_trie {
 	uint32_t n_bpool, cap_bpool;
 	struct gt_slot *bslots; /* child holds a bare index until the freeze */
 	uint32_t n_bslots, bslots_used;
+
+	/* PATH: the active sets after recently matched directories (glob_trie_walk.c). */
+	struct gt_prefix_cache *prefix;
 
 	/* Frozen state: the image and views into it. */
 	struct gt_image *image;

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The matcher: simulates the frozen trie as an NFA over the subject's
- * segments (see the top of glob_trie.c). No allocation, no locks, no libc
- * beyond mem*(): it runs in the LD_PRELOAD shim and in SIGSYS handlers.
+ * segments (see the top of glob_trie.c). No allocation, no locks (a busy
+ * cache slot is passed by, never waited for), no libc beyond mem*() and
+ * calloc() at freeze: it runs in the LD_PRELOAD shim and in SIGSYS handlers.
  */
 #include "glob_trie.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "glob_pattern.h"
@@ -149,6 +152,99 @@ static bool active_empty(const struct active *set)
 	return set->n_loop == 0 && set->n_trans == 0;
 }
 
+/*
+ * The active set after a directory, kept for the next subject in the same
+ * directory: a process looks up many files side by side (an interpreter's
+ * imports probe each module's candidates, a loader each library path), and
+ * the walk down to their directory is most of a deep path's cost. The set
+ * depends on the directory's bytes only, so a slot holding them is reused
+ * as is. A slot is taken with a try-lock: a thread (or a signal handler)
+ * finding it busy walks from the root, as without the cache. A slot busy in
+ * a process that forked stays busy in the child, which only loses it.
+ */
+#define PREFIX_SLOTS	 16
+#define PREFIX_MAX_LEN	 184
+#define PREFIX_MAX_STATE 12
+
+struct gt_prefix {
+	atomic_flag busy;
+	uint16_t len; /* 0: empty */
+	uint8_t n_loop, n_trans;
+	uint64_t hash;
+	uint32_t state[PREFIX_MAX_STATE];
+	char dir[PREFIX_MAX_LEN];
+};
+
+struct gt_prefix_cache {
+	struct gt_prefix slot[PREFIX_SLOTS];
+};
+
+struct gt_prefix_cache *gt_prefix_cache_new(void)
+{
+	struct gt_prefix_cache *c = calloc(1, sizeof(*c));
+
+	for (size_t i = 0; c && i < PREFIX_SLOTS; i++)
+		atomic_flag_clear(&c->slot[i].busy);
+	return c;
+}
+
+static uint64_t prefix_hash(const char *s, size_t n)
+{
+	uint64_t h = n, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		h = hash_word(h, load_le64(s + i));
+	for (w = 0; i < n; i++)
+		w = w << 8 | (unsigned char)s[i];
+	return hash_word(h, w);
+}
+
+static struct gt_prefix *prefix_slot(const struct glob_trie *t, uint64_t hash)
+{
+	return &t->prefix->slot[(hash >> 32) % PREFIX_SLOTS];
+}
+
+/* Fills *set with the cached set after dir[0, n); false if not cached or busy. */
+static bool prefix_get(const struct glob_trie *t, const char *dir, size_t n, uint64_t hash,
+		       struct active *set)
+{
+	struct gt_prefix *p = prefix_slot(t, hash);
+	bool hit;
+
+	if (atomic_flag_test_and_set_explicit(&p->busy, memory_order_acquire))
+		return false;
+	hit = p->len == n && p->hash == hash && memcmp(p->dir, dir, n) == 0;
+	if (hit) {
+		set->n_loop = p->n_loop;
+		set->n_trans = p->n_trans;
+		memcpy(set->state, p->state, p->n_loop * sizeof(uint32_t));
+		memcpy(set->state + MAX_ACTIVE - p->n_trans, p->state + p->n_loop,
+		       p->n_trans * sizeof(uint32_t));
+	}
+	atomic_flag_clear_explicit(&p->busy, memory_order_release);
+	return hit;
+}
+
+static void prefix_put(const struct glob_trie *t, const char *dir, size_t n, uint64_t hash,
+		       const struct active *set)
+{
+	struct gt_prefix *p = prefix_slot(t, hash);
+
+	if (set->n_loop + set->n_trans > PREFIX_MAX_STATE ||
+	    atomic_flag_test_and_set_explicit(&p->busy, memory_order_acquire))
+		return;
+	p->len = (uint16_t)n;
+	p->hash = hash;
+	p->n_loop = (uint8_t)set->n_loop;
+	p->n_trans = (uint8_t)set->n_trans;
+	memcpy(p->state, set->state, set->n_loop * sizeof(uint32_t));
+	memcpy(p->state + set->n_loop, set->state + MAX_ACTIVE - set->n_trans,
+	       set->n_trans * sizeof(uint32_t));
+	memcpy(p->dir, dir, n);
+	atomic_flag_clear_explicit(&p->busy, memory_order_release);
+}
+
 /* A normalised absolute path has no empty, "." or ".." segment. */
 static bool path_seg_ok(const char *s, size_t n)
 {
@@ -164,8 +260,27 @@ static int match_path(const struct glob_trie *t, const char *s, size_t len, stru
 
 	if (len == 0 || len > GLOB_MAX_LEN || s[0] != '/')
 		return -EINVAL;
-	r = active_enter(t, *cur, t->image->root_state);
-	for (i = 1; r >= 0 && i < len; i = end + 1) {
+	/* The directory: up to the last '/', when a last segment follows it. */
+	size_t dir = len - 1;
+	uint64_t hash = 0;
+	bool store = false;
+	while (dir > 0 && s[dir] != '/')
+		dir--;
+	i = 1;
+	r = 0;
+	if (t->prefix && dir > 0 && dir <= PREFIX_MAX_LEN && dir + 1 < len) {
+		hash = prefix_hash(s, dir);
+		if (prefix_get(t, s, dir, hash, *cur))
+			i = dir + 1;
+		else
+			store = true;
+	}
+	if (i == 1)
+		r = active_enter(t, *cur, t->image->root_state);
+	for (; r >= 0 && i < len; i = end + 1) {
+		/* Every segment before it was well-formed: the set is the directory's. */
+		if (store && i == dir + 1)
+			prefix_put(t, s, dir, hash, *cur);
 		if (active_empty(*cur)) {
 			/* Nothing can match any more: only the subject's form is left to check. */
 			end = glob_seg_end(s, len, i);

@@ -774,6 +774,66 @@ Test(glob_trie_random, path)
 	cr_expect_gt(invalid, 100);
 }
 
+/*
+ * Subjects side by side in a few directories, in an order that revisits and
+ * evicts them (the matcher keeps the set after a subject's directory): every
+ * answer is the oracle's, including a directory that is a prefix of another
+ * ("/t/ab" and "/t/abc"), directories longer than the kept bytes, and ill-formed
+ * subjects whose directory was seen well-formed.
+ */
+Test(glob_trie_path, siblings_in_any_order)
+{
+	static const char *const patterns[] = {
+		"/t/ab/**",	"/t/*/x?", "/**/lib/*.so", "/t/abc/*",
+		"/t/ab/c/**/z", "/**",	   "/t/a*/lib/x",  "/t/*/*/*",
+	};
+	static const char *const dirs[] = {
+		"/t/ab",
+		"/t/abc",
+		"/t/ab/c",
+		"/t/ab/c/d/e",
+		"/t/x/lib",
+		"/t/abc/lib",
+		"/u",
+		"/t/ab/c/abcdefghijklmnopqrstuvwxyz/abcdefghijklmnopqrstuvwxyz/"
+		"abcdefghijklmnopqrstuvwxyz/abcdefghijklmnopqrstuvwxyz/abcdefghijklmnopqrstuvwxyz/"
+		"abcdefghijklmnopqrstuvwxyz/abcdefghijklmnopqrstuvwxyz/lib",
+	};
+	static const char *const names[] = {"x1", "z", "a.so", "lib", "xy", "q"};
+	struct glob_trie *t = NULL;
+	unsigned compared = 0;
+
+	cr_assert_eq(glob_trie_new(GLOB_TRIE_PATH, &t), 0);
+	for (uint32_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
+		cr_assert_eq(glob_trie_add(t, patterns[i], i), 0);
+	cr_assert_eq(glob_trie_freeze(t), 0);
+	rng_state = 0x9e3779b97f4a7c15ull;
+	for (int k = 0; k < 3000; k++) {
+		const char *d = dirs[rnd(sizeof(dirs) / sizeof(dirs[0]))];
+		const char *n = names[rnd(sizeof(names) / sizeof(names[0]))];
+		char subject[512];
+		struct seen s;
+		int form = (int)rnd(12);
+
+		snprintf(subject, sizeof(subject), "%s/%s%s", d, form == 0 ? "." : n,
+			 form == 1 ? "/" : "");
+		int r = match(t, subject, &s);
+		if (form <= 1) {
+			cr_assert_eq(r, -EINVAL, "%s", subject);
+			continue;
+		}
+		cr_assert_eq(r, 0, "%s", subject);
+		for (uint32_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+			bool want = oracle_path_match(patterns[i], subject);
+			cr_assert_eq(s.count[i], want ? 1u : 0u, "%s against %s", patterns[i],
+				     subject);
+			compared++;
+		}
+	}
+	cr_expect_gt(compared, 10000);
+	glob_trie_free(t);
+}
+
 Test(glob_match_one, relative_and_argv_forms)
 {
 	cr_expect(glob_match_one(GLOB_TRIE_PATH, "*.png", "a.png", 5));
