@@ -97,7 +97,8 @@ int policy_read_file(const char *path, char **ret, size_t *ret_len)
 		return -EINVAL;
 	if ((uint64_t)st.st_size > PROFILE_MAX_BYTES)
 		return -EFBIG;
-	size_t cap = (size_t)st.st_size + 1, len = 0;
+	/* Room for the NUL and one byte more: a file of the size fstat gave is read without a realloc. */
+	size_t cap = (size_t)st.st_size + 2, len = 0;
 	_cleanup_free_ char *buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
