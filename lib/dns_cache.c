@@ -8,6 +8,7 @@
  * language memory models?"), so a torn read is detected, never used.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -46,6 +47,37 @@ static uint64_t load(const uint64_t *p)
 static void store(uint64_t *p, uint64_t v)
 {
 	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+/*
+ * This process's pid, the owner written into a slot's lock word: asked of the
+ * kernel once, and again in a fork child. A child made without fork(3) (raw
+ * clone, vfork) keeps its parent's: a slot the parent was writing at that
+ * moment then looks like its own write in progress and is passed by.
+ */
+static _Atomic uint32_t owner_pid;
+static pthread_once_t owner_once = PTHREAD_ONCE_INIT;
+
+static void owner_forget(void)
+{
+	atomic_store_explicit(&owner_pid, 0, memory_order_relaxed);
+}
+
+static void owner_register(void)
+{
+	pthread_atfork(NULL, NULL, owner_forget);
+}
+
+static uint32_t owner_me(void)
+{
+	uint32_t me = atomic_load_explicit(&owner_pid, memory_order_relaxed);
+
+	if (!me) {
+		pthread_once(&owner_once, owner_register);
+		me = (uint32_t)shim_syscall(SYS_getpid);
+		atomic_store_explicit(&owner_pid, me, memory_order_relaxed);
+	}
+	return me;
 }
 
 static const uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -201,7 +233,7 @@ int dns_cache_insert(int family, const void *addr, const char *name, size_t len,
 	}
 
 	size_t home = home_slot(key);
-	me = (uint32_t)shim_syscall(SYS_getpid);
+	me = owner_me();
 	for (unsigned attempt = 0; attempt < INSERT_ATTEMPTS; attempt++) {
 		struct candidate c = scan_window(home, key, words, len, now_ns);
 		int pick = c.same >= 0 ? c.same : c.unused >= 0 ? c.unused : c.oldest;

@@ -769,6 +769,18 @@ static enum name_guard guard_name(const char *op, const char *name, int port, en
 	return NAME_RESOLVE;
 }
 
+static bool same_address(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return a->sa_family == AF_INET6 &&
+	       memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+}
+
 static void bind_address(const char *name, int family, const void *addr)
 {
 	dns_cache_insert(family, addr, name, strlen(name), shim_now_mono());
@@ -790,18 +802,24 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 	int r = real.getaddrinfo(node, service, hints, res);
 	if (g == NAME_RESOLVE) {
 		int saved = errno;
+		const struct sockaddr *prev = NULL;
 		for (const struct addrinfo *ai = r == 0 ? *res : NULL; ai; ai = ai->ai_next) {
-			if (!ai->ai_addr)
+			const struct sockaddr *sa = ai->ai_addr;
+			bool v4 = ai->ai_family == AF_INET &&
+				  ai->ai_addrlen >= sizeof(struct sockaddr_in);
+			bool v6 = ai->ai_family == AF_INET6 &&
+				  ai->ai_addrlen >= sizeof(struct sockaddr_in6);
+			/* One entry per socket type: an address is bound once. */
+			if (!sa || sa->sa_family != ai->ai_family || (!v4 && !v6) ||
+			    (prev && same_address(prev, sa)))
 				continue;
-			if (ai->ai_family == AF_INET &&
-			    ai->ai_addrlen >= sizeof(struct sockaddr_in))
+			prev = sa;
+			if (v4)
 				bind_address(node, AF_INET,
-					     &((const struct sockaddr_in *)ai->ai_addr)->sin_addr);
-			else if (ai->ai_family == AF_INET6 &&
-				 ai->ai_addrlen >= sizeof(struct sockaddr_in6))
-				bind_address(
-					node, AF_INET6,
-					&((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr);
+					     &((const struct sockaddr_in *)sa)->sin_addr);
+			else
+				bind_address(node, AF_INET6,
+					     &((const struct sockaddr_in6 *)sa)->sin6_addr);
 		}
 		shim_leave();
 		errno = saved;

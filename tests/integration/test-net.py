@@ -558,6 +558,37 @@ else:
            "enforce: no DNS query leaves for a denied name (alert: the query is sent)",
            f"enforce queries={n_enforce} alert queries={n_alert}\n" + re_.diag())
 
+# A name with several addresses, each listed once per socket type by getaddrinfo
+# (no hints): every one of them is bound to the name, none other. A private
+# /etc/hosts through a mount namespace, as above.
+def multi_address_case():
+    hosts = os.path.join(W, "hosts")
+    with open(hosts, "w") as f:
+        f.write("127.0.0.2 multi\n127.0.0.3 multi\n127.0.0.4 other\n")
+    wrap = ["unshare", "-m", "sh", "-c",
+            f"mount --bind {hosts} /etc/hosts && LD_PRELOAD={LIB} exec \"$@\"", "sh"]
+    if subprocess.run(wrap + ["true"], capture_output=True).returncode != 0:
+        return None, "no mount namespace here"
+    p = profile([{"host": "multi", "ports": [4242]}], "multi")
+    return (run(wrap + [NETOPS, "resolve-connect-each", "multi", "4242"], profile=p,
+                mode="enforce", preload=False),
+            run(wrap + [NETOPS, "resolve-connect-each", "other", "4242"], profile=p,
+                mode="enforce", preload=False)), None
+
+
+pair, why = multi_address_case()
+if pair is None:
+    tap.ok(True, f"enforce: every address of a name is bound to it # SKIP {why}")
+else:
+    r, r2 = pair
+    lines = r.stdout.splitlines()
+    tap.ok(r.rc == 0 and len(lines) >= 4 and all(ln.endswith(" ok") for ln in lines) and
+           {ln.split()[0] for ln in lines} == {"127.0.0.2", "127.0.0.3"} and
+           "gai=EAI_FAIL" in r2.stderr and r2.rc == 1 and not r2.stdout,
+           "enforce: every address getaddrinfo gives for an allowed name, listed once per "
+           "socket type, is connectable by name (and a name outside the profile resolves "
+           "to nothing)", r.diag() + "\n" + r2.diag())
+
 # ---- unix sockets ----------------------------------------------------------
 P_UNIX = profile([
     {"unix": SOCKDIR + "/ok*.sock"},

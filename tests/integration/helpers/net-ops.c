@@ -21,6 +21,8 @@
  *   getaddrinfo NAME [SERVICE]          prints the addresses
  *   gethostbyname|gethostbyname2|gethostbyname_r|gethostbyname2_r NAME
  *   resolve-connect NAME PORT           getaddrinfo, then connect to the first
+ *   resolve-connect-each NAME PORT      getaddrinfo for every socket type, then a UDP
+ *                                       connect to each entry: "ADDR ok|errno=E"
  *   bench tcp|udp HOST PORT N           median ns per connect() over 7 runs of N
  *                                       (HOST a name: resolved first; tcp with
  *                                       PORT 0: a listener of its own)
@@ -417,6 +419,36 @@ int main(int argc, char **argv)
 		fd = socket(res->ai_family, SOCK_STREAM, 0);
 		if (connect(fd, res->ai_addr, res->ai_addrlen) < 0)
 			return fail("connect");
+		return 0;
+	}
+	if (strcmp(op, "resolve-connect-each") == 0 && argc == 4) {
+		struct addrinfo hints = {0}, *res;
+		r = getaddrinfo(argv[2], argv[3], &hints, &res);
+		if (r) {
+			fprintf(stderr, "getaddrinfo: gai=%s\n", gai_name(r));
+			return 1;
+		}
+		for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+			int u = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+			const char *name = NULL;
+			if (u < 0 || connect(u, ai->ai_addr, ai->ai_addrlen) < 0)
+				name = strerrorname_np(errno);
+			if (u >= 0)
+				close(u);
+			char buf[INET6_ADDRSTRLEN] = "?";
+			const void *a =
+				ai->ai_family == AF_INET
+					? (const void *)&((struct sockaddr_in *)ai->ai_addr)
+						  ->sin_addr
+					: (const void *)&((struct sockaddr_in6 *)ai->ai_addr)
+						  ->sin6_addr;
+			inet_ntop(ai->ai_family, a, buf, sizeof(buf));
+			if (name)
+				printf("%s errno=%s\n", buf, name);
+			else
+				printf("%s ok\n", buf);
+		}
+		freeaddrinfo(res);
 		return 0;
 	}
 	if (strcmp(op, "bench") == 0 && argc == 6) {
