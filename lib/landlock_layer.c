@@ -655,7 +655,10 @@ static int place_plan(struct landlock_plan *plan, struct builder *b)
 /* path may be relative (a relative FNGUARD_PROFILE): children start in the same place. */
 static int grant_existing(struct builder *b, const char *path, uint64_t access, bool interp)
 {
-	if (!path || !path[0] || redundant(b, access, interp))
+	if (!path || !path[0])
+		return 0;
+	/* A relative path is beneath the cwd, which may be outside the root (chroot). */
+	if (path[0] == '/' && redundant(b, access, interp))
 		return 0;
 	int fd = sys_open(AT_FDCWD, path, O_RDONLY | O_NONBLOCK);
 	if (fd < 0)

@@ -781,9 +781,9 @@ static bool same_address(const struct sockaddr *a, const struct sockaddr *b)
 		      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
 }
 
-static void bind_address(const char *name, int family, const void *addr)
+static int bind_address(const char *name, int family, const void *addr)
 {
-	dns_cache_insert(family, addr, name, strlen(name), shim_now_mono());
+	return dns_cache_insert(family, addr, name, strlen(name), shim_now_mono());
 }
 
 EXPORT int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
@@ -813,13 +813,12 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 			if (!sa || sa->sa_family != ai->ai_family || (!v4 && !v6) ||
 			    (prev && same_address(prev, sa)))
 				continue;
-			prev = sa;
-			if (v4)
-				bind_address(node, AF_INET,
-					     &((const struct sockaddr_in *)sa)->sin_addr);
-			else
-				bind_address(node, AF_INET6,
-					     &((const struct sockaddr_in6 *)sa)->sin6_addr);
+			/* A bind that failed (every slot busy) is tried again by the next entry. */
+			if ((v4 ? bind_address(node, AF_INET,
+					       &((const struct sockaddr_in *)sa)->sin_addr)
+				: bind_address(node, AF_INET6,
+					       &((const struct sockaddr_in6 *)sa)->sin6_addr)) == 0)
+				prev = sa;
 		}
 		shim_leave();
 		errno = saved;

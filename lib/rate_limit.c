@@ -401,6 +401,11 @@ static int check_slots(struct rate_limit *rl, uint64_t key, const char *category
 		}
 	}
 
+	/*
+	 * Before the lock: a fork while it is held must find the table marked
+	 * used, or the child's reset would leave this slot locked for good.
+	 */
+	atomic_store_explicit(&rl->used, true, memory_order_seq_cst);
 	if (!slot_trylock(victim))
 		return emit_untracked(rl);
 	/* Someone took it since we looked: leave their fresh key alone. */
@@ -412,7 +417,6 @@ static int check_slots(struct rate_limit *rl, uint64_t key, const char *category
 	/* Re-tags the count word first: late contended adds for the old key now fail. */
 	if (slot_take_summary(victim, key, ret_summary))
 		r |= RATE_LIMIT_SUMMARY;
-	atomic_store_explicit(&rl->used, true, relaxed);
 	slot_install(victim, key, category, op, target, target_len, now);
 	slot_unlock(victim);
 	return r;
