@@ -86,12 +86,11 @@ _Bool path_is_normal(const char *path, size_t len)
 		return 1;
 	if (path[len - 1] == '/')
 		return 0;
-	for (size_t i = 0; i < len; i++) {
-		if (path[i] != '/')
-			continue;
-		/* A segment starts at i + 1: empty, "." or ".." is not normal. */
-		const char *s = path + i + 1;
-		size_t rest = len - i - 1;
+	/* From slash to slash (memchr, not byte by byte: paths are judged on every call). */
+	for (const char *p = path; p; p = memchr(p + 1, '/', len - (size_t)(p + 1 - path))) {
+		/* A segment starts at p + 1: empty, "." or ".." is not normal. */
+		const char *s = p + 1;
+		size_t rest = len - (size_t)(s - path);
 		if (rest == 0 || s[0] == '/')
 			return 0;
 		if (s[0] == '.' && (rest == 1 || s[1] == '/'))

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "path_norm.h"
@@ -137,4 +138,34 @@ Test(path_norm, is_normal_agrees_with_normalize)
 			     "'%s': is_normal=%d, normalize gives '%s'", p,
 			     path_is_normal(p, strlen(p)), r == 0 ? buf : "(error)");
 	}
+}
+
+/* Every string of up to 7 bytes over "/.a", in a heap block of its exact size (ASan sees overreads). */
+Test(path_norm, is_normal_exhaustive)
+{
+	static const char alphabet[] = "/.a";
+	char p[8];
+	unsigned checked = 0;
+
+	for (size_t n = 1; n <= 7; n++) {
+		size_t total = 1;
+		for (size_t i = 0; i < n; i++)
+			total *= 3;
+		for (size_t code = 0; code < total; code++) {
+			size_t c = code;
+			for (size_t i = 0; i < n; i++, c /= 3)
+				p[i] = alphabet[c % 3];
+			p[n] = '\0';
+			char buf[64], *copy = malloc(n);
+			size_t len = 0;
+			cr_assert_not_null(copy);
+			memcpy(copy, p, n);
+			int r = path_normalize(NULL, p, buf, sizeof(buf), &len);
+			bool same = r == 0 && len == n && memcmp(buf, p, n) == 0;
+			cr_assert_eq(path_is_normal(copy, n), same, "'%s'", p);
+			free(copy);
+			checked++;
+		}
+	}
+	cr_expect_eq(checked, 3279);
 }
