@@ -13,4 +13,4 @@ build=${FNGUARD_BENCH_BUILD:-build}
 # The real interpreter, not a wrapper script (pyenv's shim is a bash script):
 # it is the python3 whose start-up is measured.
 python=$(python3 -c 'import sys; print(sys.executable)')
-FNGUARD_BENCH_BUILD=$build exec "$python" tools/bench.py
+FNGUARD_BENCH_BUILD=$build exec "$python" tools/bench.py "$@"
