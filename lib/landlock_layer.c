@@ -594,9 +594,10 @@ static int place_plan(struct landlock_plan *plan, struct builder *b)
 	if (!walk)
 		return -ENOMEM;
 	/* "/" first: a rule whose rights it already gives everywhere is not opened. */
+	size_t root = root_rule(plan);
 	for (size_t k = 0; k <= plan->n_paths && r >= 0; k++) {
-		size_t i = k == 0 ? root_rule(plan) : k - 1;
-		if (i >= plan->n_paths || (k > 0 && i == root_rule(plan)))
+		size_t i = k == 0 ? root : k - 1;
+		if (i >= plan->n_paths || (k > 0 && i == root))
 			continue;
 		const struct landlock_path_rule *p = &plan->paths[i];
 		if (redundant(b, p->access, (p->flags & LANDLOCK_PATH_EXEC) != 0))
