@@ -585,6 +585,34 @@ static bool redundant(const struct builder *b, uint64_t access, bool program)
 	return !program || !(b->handled_fs & LL_FS_EXECUTE) || (all & LL_FS_EXECUTE);
 }
 
+/* The rule for the plan's path i; a tree it asks to walk is noted in walk[]. */
+static int place_path(const struct landlock_plan *plan, struct builder *b, size_t i, size_t *walk,
+		      size_t *n_walk)
+{
+	const struct landlock_path_rule *p = &plan->paths[i];
+	char *walked = NULL;
+	struct stat st;
+	int r = 0;
+
+	if (redundant(b, p->access, (p->flags & LANDLOCK_PATH_EXEC) != 0))
+		return 0;
+	int fd = open_planned(plan, p, &walked);
+	if (fd < 0)
+		return fd == -ENOMEM ? fd : 0;
+	if (fstat(fd, &st) == 0) {
+		r = grant_stat(b, fd, &st, walked ? walked : p->path, NULL, p->access);
+		/* A tree that is there is walked; a missing one holds nothing yet. */
+		if (!walked && S_ISDIR(st.st_mode) &&
+		    (p->flags & (LANDLOCK_PATH_SCAN | LANDLOCK_PATH_EXEC)))
+			walk[(*n_walk)++] = i;
+		if (r == 0 && !walked && S_ISREG(st.st_mode) && (p->flags & LANDLOCK_PATH_EXEC))
+			r = scan_program(b, AT_FDCWD, p->path, true);
+	}
+	free(walked);
+	sys_close(fd);
+	return r;
+}
+
 /* Rules for every planned path, then the walks the plan asks for. */
 static int place_plan(struct landlock_plan *plan, struct builder *b)
 {
@@ -595,33 +623,11 @@ static int place_plan(struct landlock_plan *plan, struct builder *b)
 		return -ENOMEM;
 	/* "/" first: a rule whose rights it already gives everywhere is not opened. */
 	size_t root = root_rule(plan);
-	for (size_t k = 0; k <= plan->n_paths && r >= 0; k++) {
-		size_t i = k == 0 ? root : k - 1;
-		if (i >= plan->n_paths || (k > 0 && i == root))
-			continue;
-		const struct landlock_path_rule *p = &plan->paths[i];
-		if (redundant(b, p->access, (p->flags & LANDLOCK_PATH_EXEC) != 0))
-			continue;
-		char *walked = NULL;
-		int fd = open_planned(plan, p, &walked);
-		if (fd == -ENOMEM)
-			r = fd;
-		if (fd < 0)
-			continue;
-		struct stat st;
-		if (fstat(fd, &st) == 0) {
-			r = grant_stat(b, fd, &st, walked ? walked : p->path, NULL, p->access);
-			/* A tree that is there is walked; a missing one holds nothing yet. */
-			if (!walked && S_ISDIR(st.st_mode) &&
-			    (p->flags & (LANDLOCK_PATH_SCAN | LANDLOCK_PATH_EXEC)))
-				walk[n_walk++] = i;
-			if (r == 0 && !walked && S_ISREG(st.st_mode) &&
-			    (p->flags & LANDLOCK_PATH_EXEC))
-				r = scan_program(b, AT_FDCWD, p->path, true);
-		}
-		free(walked);
-		sys_close(fd);
-	}
+	if (root < plan->n_paths)
+		r = place_path(plan, b, root, walk, &n_walk);
+	for (size_t i = 0; i < plan->n_paths && r >= 0; i++)
+		if (i != root)
+			r = place_path(plan, b, i, walk, &n_walk);
 	for (size_t k = 0; k < n_walk && r >= 0; k++) {
 		const struct landlock_path_rule *p = &plan->paths[walk[k]];
 		bool exec = (p->flags & LANDLOCK_PATH_EXEC) && (b->handled_fs & LL_FS_EXECUTE);

@@ -405,7 +405,8 @@ static int check_slots(struct rate_limit *rl, uint64_t key, const char *category
 	 * Before the lock: a fork while it is held must find the table marked
 	 * used, or the child's reset would leave this slot locked for good.
 	 */
-	atomic_store_explicit(&rl->used, true, memory_order_seq_cst);
+	if (!atomic_load_explicit(&rl->used, relaxed))
+		atomic_store_explicit(&rl->used, true, memory_order_seq_cst);
 	if (!slot_trylock(victim))
 		return emit_untracked(rl);
 	/* Someone took it since we looked: leave their fresh key alone. */

@@ -38,7 +38,6 @@ struct shim_state {
 	char version[64];
 	char exe[PATH_MAX];
 	char record_out[PATH_MAX];
-	pid_t pid;	   /* this process (updated in a fork child; a vfork child differs) */
 	uint64_t start_ns; /* CLOCK_MONOTONIC at init start */
 	uint64_t init_ns;  /* how long init took */
 	atomic_uint_fast64_t seq;

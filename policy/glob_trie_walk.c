@@ -188,16 +188,13 @@ struct gt_prefix_cache *gt_prefix_cache_new(void)
 	return c;
 }
 
+/* The directory's hash: the segment key's, over the whole directory. */
 static uint64_t prefix_hash(const char *s, size_t n)
 {
-	uint64_t h = n, w;
-	size_t i = 0;
+	struct seg_key k;
 
-	for (; i + 8 <= n; i += 8)
-		h = hash_word(h, load_le64(s + i));
-	for (w = 0; i < n; i++)
-		w = w << 8 | (unsigned char)s[i];
-	return hash_word(h, w);
+	key_of(s, n, false, &k);
+	return k.hash;
 }
 
 static struct gt_prefix *prefix_slot(const struct glob_trie *t, uint64_t hash)
