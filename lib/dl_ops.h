@@ -19,5 +19,9 @@
 /* Finds libc's dlsym and dlvsym. Returns 0, or -ENOENT (no wrapper then). */
 int dl_ops_resolve(void);
 
+/* libc's own dlsym and dlopen, once dl_ops_resolve() found them (else NULL). */
+extern __attribute__((visibility("hidden"))) void *(*dl_ops_libc_dlsym)(void *, const char *);
+extern __attribute__((visibility("hidden"))) void *(*dl_ops_libc_dlopen)(const char *, int);
+
 /* libc's dlsym(RTLD_NEXT, name), asked from inside the shim. */
 void *dl_ops_next(const char *name);

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cjson_lazy.h"
 #include "event.h"
 #include "landlock_layer.h"
 #include "log_id.h"
@@ -178,6 +179,16 @@ static void load_profile(void)
 	} else {
 		r = bundle_load_policy(shim.profile_path, &opts, &shim.policy, &shim.bundle,
 				       &shim.bundle_view, &diags);
+	}
+	if (r < 0 && cjson_lazy_error()[0]) {
+		/* A JSON profile, and no cJSON to read it with: say so, not "out of memory". */
+		diag_list_clear(&diags);
+		diag_add(&diags, shim.profile_path, 0, 0, NULL,
+			 "a JSON profile needs libcjson.so.1, which could not be loaded (%s): "
+			 "install it, or compile the profile into a bundle "
+			 "(fnguard compile --format bundle)",
+			 cjson_lazy_error());
+		r = -ELIBACC;
 	}
 	if (r < 0) {
 		char detail[2048] = "";

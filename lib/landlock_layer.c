@@ -694,9 +694,10 @@ static int find_loaded(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 /*
- * The libraries the shim itself needs (its DT_NEEDED, as loaded here): a
- * child's loader must read them too, or it drops the preload with a warning
- * and the child runs without the libc layer.
+ * The libraries the shim itself needs (its DT_NEEDED, as loaded here, and
+ * libcjson when a JSON profile made the shim load it): a child's loader must
+ * read them too, or it drops the preload with a warning and the child runs
+ * without the libc layer (or its shim cannot read the same JSON profile).
  */
 static int grant_shim_libraries(struct builder *b)
 {
@@ -722,6 +723,10 @@ static int grant_shim_libraries(struct builder *b)
 		if (dl_iterate_phdr(find_loaded, &q))
 			r = grant_existing(b, q.path, LL_FS_READ_FILE, false);
 	}
+	/* Loaded to read a JSON profile (cjson_lazy.h): the children's shims will load it too. */
+	struct needed_lookup cjson = {.name = "libcjson.so.1"};
+	if (r == 0 && dl_iterate_phdr(find_loaded, &cjson))
+		r = grant_existing(b, cjson.path, LL_FS_READ_FILE, false);
 	return r;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "child_env.h"
+#include "cjson_lazy.h"
 #include "event.h"
 #include "judge.h"
 #include "learn.h"
@@ -299,6 +300,13 @@ void record_init(void)
 	atexit(on_exit_record);
 	if (!shim.record_out[0])
 		return;
+	/* What is already at the output is read with cJSON at exit, maybe from SIGTERM: load it now. */
+	if (cjson_lazy_load() < 0)
+		event_error(
+			"libcjson.so.1 could not be loaded: a profile already at "
+			"FNGUARD_RECORD_OUT (another process of the tree, an earlier run) cannot be "
+			"merged, and this process's will not be written over it",
+			cjson_lazy_error(), ELIBACC);
 	struct sigaction old;
 	if (sigaction(SIGTERM, NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
 	    !(old.sa_flags & SA_SIGINFO)) {

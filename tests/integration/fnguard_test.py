@@ -34,6 +34,10 @@ class Tap:
                     print(f"# {line}", flush=True)
         return cond
 
+    def skip(self, name, why):
+        self.n += 1
+        print(f"ok {self.n} - {name} # SKIP {why}", flush=True)
+
     def done(self):
         print(f"1..{self.n}", flush=True)
         return 0
