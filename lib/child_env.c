@@ -16,6 +16,7 @@
 #include "record.h"
 #include "shim.h"
 #include "syscall_ops.h"
+#include "large_bss.h"
 
 extern char **environ;
 
@@ -31,7 +32,8 @@ extern char **environ;
 static pthread_once_t capture_once = PTHREAD_ONCE_INIT;
 static atomic_bool captured;  /* capture ran with the shim active */
 static bool capture_overflow; /* some value did not fit: children cannot be restored */
-static char capture_buf[CAPTURE_BYTES];
+/* Page-aligned: a small environment's copy touches one page, not two. */
+static char capture_buf[CAPTURE_BYTES] LARGE_BSS __attribute__((aligned(4096)));
 static char *capture[CAPTURE_VARS + 1];
 static size_t n_capture;
 static const char *preload_value; /* this process's LD_PRELOAD value, or NULL */
@@ -322,7 +324,7 @@ struct pending_exec {
 	char buf[PENDING_BYTES]; /* path, then each argument, NUL-separated */
 };
 
-static struct pending_exec pending[PENDING_SLOTS];
+static struct pending_exec pending[PENDING_SLOTS] LARGE_BSS;
 static atomic_int pending_ready;
 
 static bool append(struct pending_exec *p, const char *s)

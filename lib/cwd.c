@@ -8,10 +8,11 @@
 #include "cwd.h"
 #include "real.h"
 #include "shim.h"
+#include "large_bss.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
-static char cached[PATH_MAX];
+static char cached[PATH_MAX] LARGE_BSS;
 static size_t cached_len;
 /* Even and non-zero: cached is valid for that generation. Odd: being written. 0: empty. */
 static atomic_uint_fast64_t generation;

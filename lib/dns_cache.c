@@ -19,6 +19,7 @@
 
 #include "dns_cache.h"
 #include "syscall_ops.h"
+#include "large_bss.h"
 
 #define DNS_CACHE_SLOTS	 512
 #define DNS_CACHE_WINDOW 16
@@ -37,7 +38,7 @@ struct dns_slot {
 	uint64_t name[NAME_WORDS];
 };
 
-static struct dns_slot table[DNS_CACHE_SLOTS];
+static struct dns_slot table[DNS_CACHE_SLOTS] LARGE_BSS;
 
 static uint64_t load(const uint64_t *p)
 {

@@ -20,10 +20,11 @@
 #include "seccomp_layer.h"
 #include "shim.h"
 #include "syscall_ops.h"
+#include "large_bss.h"
 
 extern char **environ;
 
-static struct rate_limit limiter;
+static struct rate_limit limiter LARGE_BSS;
 static bool limiter_ready;
 
 void event_init(void)

@@ -52,6 +52,7 @@
 #include "record.h"
 #include "shim.h"
 #include "syscall_ops.h"
+#include "large_bss.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -393,7 +394,7 @@ static void report_static(const char *op, const char *name, size_t len, char *co
  */
 #define HANDOVER_PRELOAD "FNGUARD_EXEC_PRELOAD="
 
-static char fnguard_cli[PATH_MAX];
+static char fnguard_cli[PATH_MAX] LARGE_BSS;
 static __thread bool handover_armed;
 static __thread bool handover_attach; /* through the launcher: fnguard attach */
 

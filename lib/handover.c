@@ -50,6 +50,7 @@
 #include "real.h"
 #include "shim.h"
 #include "syscall_ops.h"
+#include "large_bss.h"
 
 extern char **environ;
 
@@ -100,7 +101,8 @@ struct request {
 };
 
 static unsigned char request_buf[sizeof(struct handover_request) +
-				 HANDOVER_FDS_MAX * sizeof(int32_t) + HANDOVER_STRINGS_MAX];
+				 HANDOVER_FDS_MAX * sizeof(int32_t) +
+				 HANDOVER_STRINGS_MAX] LARGE_BSS;
 
 static void close_fds(struct request *rq)
 {
@@ -182,7 +184,7 @@ static const char *receive(int c, struct request *rq)
 /* ---- judging it again ------------------------------------------------------------ */
 
 /* The program as judged: fnguard exec gets this absolute name, not a PATH search. */
-static char program[PATH_MAX];
+static char program[PATH_MAX] LARGE_BSS;
 
 /*
  * A program the profile does not allow, asked for by a raw request (the
@@ -360,8 +362,8 @@ static int place_fds(void)
  * process's: a request cannot choose the mode, another profile, or turn the
  * supervisor off.
  */
-static char *env_out[HANDOVER_ARGS_MAX + 8];
-static char *argv_out[HANDOVER_ARGS_MAX + 16];
+static char *env_out[HANDOVER_ARGS_MAX + 8] LARGE_BSS;
+static char *argv_out[HANDOVER_ARGS_MAX + 16] LARGE_BSS;
 static char log_fd_var[32];
 static char env_fd_arg[16];
 static int env_memfd = -1;
@@ -515,7 +517,7 @@ __attribute__((noreturn)) static void serve(int c, pid_t pid)
 
 __attribute__((noreturn)) static void manage(int c, const char *cli, const char *profile)
 {
-	static struct request rq;
+	static struct request rq LARGE_BSS;
 	int report[2];
 	const char *why;
 
@@ -659,7 +661,7 @@ static void unavailable(int error, const char *reason)
 
 void handover_launcher_start(void)
 {
-	static char profile[PATH_MAX];
+	static char profile[PATH_MAX] LARGE_BSS;
 	char name[HANDOVER_NAME_MAX];
 	struct sockaddr_un sa;
 	uint64_t nonce = 0;

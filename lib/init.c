@@ -27,6 +27,7 @@
 
 #include "cjson_lazy.h"
 #include "event.h"
+#include "large_bss.h"
 #include "landlock_layer.h"
 #include "log_id.h"
 #include "log_line.h"
@@ -142,7 +143,8 @@ static void load_profile(void)
 	bool open_on_error = on_error && strcmp(on_error, "open") == 0;
 	enum policy_mode forced;
 	bool have_forced = false;
-	char search[4 * PATH_MAX];
+	/* Static, not 16 KiB of stack: the frames below it would fault in fresh stack pages. */
+	static char search[4 * PATH_MAX] LARGE_BSS;
 
 	if (mode_env && *mode_env) {
 		if (policy_mode_from_string(mode_env, &forced) < 0) {

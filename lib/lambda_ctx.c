@@ -39,6 +39,7 @@
 #include "real.h"
 #include "shim.h"
 #include "syscall_ops.h"
+#include "large_bss.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -74,7 +75,7 @@ struct rt_addr {
 };
 
 struct rt_conn {
-	atomic_int fd; /* -1: free */
+	atomic_int fd1; /* the descriptor + 1; 0: free (zeroed bss, nothing to set up) */
 	atomic_flag busy;
 	atomic_bool missed;	   /* data went by while busy: the parse is out of step */
 	atomic_uint_fast64_t used; /* last use, for eviction */
@@ -97,8 +98,8 @@ static bool ctx_enabled; /* the shim is active: track and count */
 static struct rt_addr rt_addrs[RT_ADDR_MAX];
 static size_t n_rt_addrs;
 
-static atomic_ulong fd_bits[RT_FD_MAX / 64];
-static struct rt_conn conns[RT_CONN_MAX];
+static atomic_ulong fd_bits[RT_FD_MAX / 64] LARGE_BSS;
+static struct rt_conn conns[RT_CONN_MAX] LARGE_BSS;
 static atomic_uint_fast64_t use_clock;
 
 static struct id_slot id_slots[ID_SLOTS];
@@ -176,8 +177,6 @@ static void ctx_init(void)
 {
 	const char *metrics = secure_getenv("FNGUARD_METRICS");
 
-	for (size_t i = 0; i < RT_CONN_MAX; i++)
-		atomic_init(&conns[i].fd, -1);
 	if (!shim.active)
 		return;
 	parse_runtime_api(secure_getenv("AWS_LAMBDA_RUNTIME_API"));
@@ -281,8 +280,10 @@ static void fd_mark(int fd, bool on)
 
 static struct rt_conn *conn_find(int fd)
 {
+	if (fd < 0)
+		return NULL; /* fd + 1 would be 0: a free slot */
 	for (size_t i = 0; i < RT_CONN_MAX; i++)
-		if (atomic_load_explicit(&conns[i].fd, memory_order_acquire) == fd)
+		if (atomic_load_explicit(&conns[i].fd1, memory_order_acquire) == fd + 1)
 			return &conns[i];
 	return NULL;
 }
@@ -302,17 +303,17 @@ static struct rt_conn *conn_claim(int fd)
 	for (int pass = 0; pass < 2; pass++) {
 		struct rt_conn *oldest = NULL;
 		for (size_t i = 0; i < RT_CONN_MAX; i++) {
-			int expected = -1;
-			if (atomic_compare_exchange_strong(&conns[i].fd, &expected, fd))
+			int expected = 0;
+			if (atomic_compare_exchange_strong(&conns[i].fd1, &expected, fd + 1))
 				return &conns[i];
 			if (!oldest || atomic_load(&conns[i].used) < atomic_load(&oldest->used))
 				oldest = &conns[i];
 		}
 		if (!oldest || atomic_flag_test_and_set(&oldest->busy))
 			continue;
-		int victim = atomic_load(&oldest->fd);
-		if (victim >= 0 && atomic_compare_exchange_strong(&oldest->fd, &victim, fd)) {
-			fd_mark(victim, false);
+		int victim = atomic_load(&oldest->fd1);
+		if (victim > 0 && atomic_compare_exchange_strong(&oldest->fd1, &victim, fd + 1)) {
+			fd_mark(victim - 1, false);
 			atomic_flag_clear(&oldest->busy);
 			return oldest;
 		}
@@ -326,8 +327,8 @@ static void conn_forget(int fd)
 	struct rt_conn *c = conn_find(fd);
 	fd_mark(fd, false);
 	if (c) {
-		int expected = fd;
-		atomic_compare_exchange_strong(&c->fd, &expected, -1);
+		int expected = fd + 1;
+		atomic_compare_exchange_strong(&c->fd1, &expected, 0);
 	}
 }
 
@@ -720,8 +721,8 @@ EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int 
 
 __attribute__((noinline)) static ssize_t recvmsg_tracked(int fd, struct msghdr *msg, int flags)
 {
-	ssize_t n =
-		real.recvmsg ? real.recvmsg(fd, msg, flags) : shim_syscall(SYS_recvmsg, fd, msg, flags);
+	ssize_t n = real.recvmsg ? real.recvmsg(fd, msg, flags)
+				 : shim_syscall(SYS_recvmsg, fd, msg, flags);
 	if (n > 0 && !(flags & MSG_PEEK) && fd_tracked(fd)) {
 		if (flags & MSG_TRUNC)
 			on_skipped(fd);

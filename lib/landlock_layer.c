@@ -48,6 +48,7 @@
 #include "landlock_layer.h"
 #include "shim.h"
 #include "syscall_ops.h"
+#include "large_bss.h"
 
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444
@@ -134,7 +135,7 @@ struct builder {
 };
 
 /* The note of a walk that gave up (the start event points at it). */
-static char scan_note[PATH_MAX + 200];
+static char scan_note[PATH_MAX + 200] LARGE_BSS;
 
 static void builder_free(struct builder *b)
 {

@@ -19,6 +19,7 @@
 #include "learn.h"
 #include "record.h"
 #include "shim.h"
+#include "large_bss.h"
 
 /*
  * Keys of behaviours already learned (0 = empty slot). The first recording
@@ -33,7 +34,7 @@
 #define SEEN_PROBE   32
 #define SEEN_BYTES   (SEEN_SLOTS * sizeof(atomic_uint_least64_t))
 #define LEARN_FD_MIN 1000
-static atomic_uint_least64_t seen_private[SEEN_SLOTS];
+static atomic_uint_least64_t seen_private[SEEN_SLOTS] LARGE_BSS;
 static atomic_uint_least64_t *seen = seen_private;
 static atomic_int shared_fd = -1;
 

@@ -35,6 +35,7 @@
 #include "seccomp_layer.h"
 #include "shim.h"
 #include "syscall_ops.h"
+#include "large_bss.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -53,7 +54,8 @@ struct layer_state notify_state = {.status = LAYER_NOT_TRIED};
 
 /* Names of the native syscalls, filled before the filter goes in (the handler reads them). */
 #define MAX_NR 512
-static const char *syscall_names[MAX_NR];
+/* One page exactly: a process touches one page filling it, not two. */
+static const char *syscall_names[MAX_NR] LARGE_BSS __attribute__((aligned(4096)));
 static atomic_bool handler_installed;
 /* A call the handler itself makes may trap too: then it only fails, unlogged. */
 static __thread int in_handler __attribute__((tls_model("initial-exec")));

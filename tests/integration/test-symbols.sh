@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # TAP: libfnguard.so exports exactly the functions listed in lib/libfnguard.sym
 # (nothing of the policy engine, cJSON or libseccomp leaks), unversioned, and
-# defines every one of them.
+# defines every one of them. And, on x86-64, that the small state every process
+# touches at start stays on a few pages (lib/large_bss.h): no array of a page or
+# more left in .bss, where it would spread that state over more pages.
 set -u
 lib="$FNGUARD_BUILD_ROOT/lib/libfnguard.so"
 sym="$FNGUARD_SOURCE_ROOT/lib/libfnguard.sym"
 listed=$(sed -e 's|/\*.*\*/||g' "$sym" | tr ';' '\n' | sed -n '/global:/,/local:/p' |
 	grep -vE 'global:|local:' | tr -d ' \t' | grep -v '^$' | sort)
 exported=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TWiV]$/ {print $3}' | sort)
-echo "1..3"
+echo "1..4"
 if [ "$listed" = "$exported" ]; then
 	echo "ok 1 - exported symbols are exactly the version script's list ($(wc -l <<<"$listed"))"
 else
@@ -24,4 +26,19 @@ if nm -D --defined-only "$lib" | grep -qiE ' (cJSON|seccomp_|glob_|policy_|net_r
 	echo "not ok 3 - internal symbols leak"
 else
 	echo "ok 3 - no internal symbol is exported"
+fi
+if [ "$(uname -m)" != x86_64 ]; then
+	echo "ok 4 - # SKIP .lbss is x86-64's"
+else
+	# Objects in .bss (section index from readelf), a page or larger: should be LARGE_BSS.
+	bss=$(readelf -SW "$lib" | awk '$2 == ".bss" {gsub(/[][]/, "", $1); print $1}')
+	big=$(readelf -sW "$lib" | awk -v n="$bss" '$7 == n && $4 == "OBJECT" && ($3 ~ /^0x/ || $3 >= 4096) {print $8 " (" $3 " bytes)"}' | sort -u)
+	# name_cache: the policy engine's, shared with the CLI (not lib/).
+	big=$(grep -v '^name_cache ' <<<"$big" | grep -v '^$')
+	if [ -z "$big" ]; then
+		echo "ok 4 - no array of a page or more in .bss (the big ones are in .lbss)"
+	else
+		echo "not ok 4 - arrays of a page or more in .bss: mark them LARGE_BSS"
+		sed 's/^/# /' <<<"$big"
+	fi
 fi
