@@ -740,17 +740,19 @@ def findings(sec):
             out.append(
                 "Exec-heavy rows: every process started under fnguard pays the fixed "
                 "start-up cost of the shim (see `/usr/bin/true` in section 2; from a shimmed "
-                "shell, where the filter and Landlock are inherited, about 0.42 ms per "
+                "shell, where the filter and Landlock are inherited, about 0.35 ms per "
                 "`/usr/bin/true` here). Phase timers put about 0.18 ms of it in the shim's own "
                 "start (libc's functions looked up in libc's hash table 0.02 ms, the inherited "
                 "log's check 0.02 ms, reading the bundle and building its matchers 0.085 ms) "
-                "and most of the rest in the kernel mapping and faulting in libfnguard.so and "
-                "libcjson; the dynamic linker's own time is that of a bare process "
+                "and most of the rest in the kernel mapping and faulting in libfnguard.so "
+                "(page faults: about 50 more than a bare process, ~2 us each here; libcjson "
+                "is no longer loaded with a bundle, and the state touched at start is packed "
+                "on two pages); the dynamic linker's own time is that of a bare process "
                 "(`-Bsymbolic-functions`). A JSON profile is parsed and its `extends` resolved "
                 "again in every process: compare the JSON and bundle rows. What would close it: "
-                "bundles carrying the frozen matcher images (no trie build per process), a shim "
-                "without the cJSON dependency when a bundle is used, and a "
-                "smaller library (libseccomp is linked in).")
+                "bundles carrying the frozen matcher images (no trie build per process, fewer "
+                "heap pages), the bundle mapped rather than read and copied, and a smaller "
+                "library (libseccomp is linked in).")
         fil = _missed(sec, lambda r: "file-heavy" in r["cols"].get("workload", "") and
                       r["other"] in ("alert", "enforce", "run"))
         if fil:
