@@ -52,8 +52,9 @@ static char load_error[256];
 static void load(void)
 {
 	/* libc's own dlopen: the exported one is the shim's wrapper, which judges. */
-	if (!dl_ops_libc_dlopen && dl_ops_resolve() < 0) {
-		snprintf(load_error, sizeof(load_error), "libc's dlopen was not found");
+	if ((!dl_ops_libc_dlopen || !dl_ops_libc_dlsym) &&
+	    (dl_ops_resolve() < 0 || !dl_ops_libc_dlopen || !dl_ops_libc_dlsym)) {
+		snprintf(load_error, sizeof(load_error), "libc's dlopen or dlsym was not found");
 		return;
 	}
 	void *h = dl_ops_libc_dlopen("libcjson.so.1", RTLD_NOW | RTLD_LOCAL);

@@ -275,6 +275,7 @@ static void shim_init(void)
 	ssize_t n = readlink("/proc/self/exe", shim.exe, sizeof(shim.exe) - 1);
 	shim.exe[n > 0 ? n : 0] = '\0';
 	load_profile();
+	record_prepare();
 	/* Before the seccomp filter, which does not let the landlock calls through. */
 	landlock_layer_start();
 	if (landlock_layer_required_but_missing())

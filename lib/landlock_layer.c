@@ -694,11 +694,51 @@ static int find_loaded(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
+/* dir/name, granted for reading if it exists. */
+static int grant_in_dir(struct builder *b, const char *dir, size_t dir_len, const char *name)
+{
+	char path[PATH_MAX];
+	if (!dir_len || (size_t)snprintf(path, sizeof(path), "%.*s/%s", (int)dir_len, dir, name) >=
+				sizeof(path))
+		return 0;
+	return grant_existing(b, path, LL_FS_READ_FILE, false);
+}
+
+/*
+ * libcjson, which the shim loads only to read a JSON profile (cjson_lazy.h):
+ * the copy loaded here if this process read one, else where a descendant's
+ * dlopen would find it (LD_LIBRARY_PATH, the shim's directory,
+ * libc's), since a descendant may be given a JSON profile of its own.
+ */
+static int grant_cjson(struct builder *b)
+{
+	struct needed_lookup q = {.name = "libcjson.so.1"};
+	if (dl_iterate_phdr(find_loaded, &q))
+		return grant_existing(b, q.path, LL_FS_READ_FILE, false);
+	int r = 0;
+	const char *llp = secure_getenv("LD_LIBRARY_PATH");
+	while (r == 0 && llp && *llp) {
+		size_t n = strcspn(llp, ":;");
+		r = grant_in_dir(b, llp, n, q.name);
+		llp += n;
+		llp += strspn(llp, ":;");
+	}
+	Dl_info info;
+	const char *slash;
+	if (r == 0 && dladdr((void *)grant_cjson, &info) && info.dli_fname &&
+	    (slash = strrchr(info.dli_fname, '/')))
+		r = grant_in_dir(b, info.dli_fname, (size_t)(slash - info.dli_fname), q.name);
+	struct needed_lookup libc = {.name = "libc.so.6"};
+	if (r == 0 && dl_iterate_phdr(find_loaded, &libc) && (slash = strrchr(libc.path, '/')))
+		r = grant_in_dir(b, libc.path, (size_t)(slash - libc.path), q.name);
+	return r;
+}
+
 /*
  * The libraries the shim itself needs (its DT_NEEDED, as loaded here, and
- * libcjson when a JSON profile made the shim load it): a child's loader must
- * read them too, or it drops the preload with a warning and the child runs
- * without the libc layer (or its shim cannot read the same JSON profile).
+ * libcjson): a child's loader must read them too, or it drops the preload
+ * with a warning and the child runs without the libc layer (or its shim
+ * cannot read a JSON profile).
  */
 static int grant_shim_libraries(struct builder *b)
 {
@@ -724,11 +764,7 @@ static int grant_shim_libraries(struct builder *b)
 		if (dl_iterate_phdr(find_loaded, &q))
 			r = grant_existing(b, q.path, LL_FS_READ_FILE, false);
 	}
-	/* Loaded to read a JSON profile (cjson_lazy.h): the children's shims will load it too. */
-	struct needed_lookup cjson = {.name = "libcjson.so.1"};
-	if (r == 0 && dl_iterate_phdr(find_loaded, &cjson))
-		r = grant_existing(b, cjson.path, LL_FS_READ_FILE, false);
-	return r;
+	return r == 0 ? grant_cjson(b) : r;
 }
 
 /* The shim library, every other preloaded one, the profile files and the CLI. */

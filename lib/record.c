@@ -163,6 +163,8 @@ static int write_merged(void)
 	diag_list_clear(&diags);
 	if (r == -ENOENT)
 		r = 0;
+	else if (r < 0 && cjson_lazy_error()[0])
+		r = -ELIBACC; /* read with cJSON, which could not be loaded: not out of memory */
 	if (r == 0)
 		r = learner_to_json(learner, shim.function[0] ? shim.function : "recorded", NULL,
 				    &text);
@@ -291,6 +293,21 @@ int record_shared_fd(void)
 	return atomic_load_explicit(&shared_fd, memory_order_relaxed);
 }
 
+void record_prepare(void)
+{
+	bool recording = false;
+	for (size_t c = 0; c < POLICY_CATEGORY_MAX; c++)
+		recording |= shim.action[c] == POLICY_MODE_RECORD;
+	if (!recording || !shim.record_out[0])
+		return;
+	if (cjson_lazy_load() < 0)
+		event_error(
+			"libcjson.so.1 could not be loaded: a profile already at "
+			"FNGUARD_RECORD_OUT (another process of the tree, an earlier run) cannot be "
+			"merged, and this process's will not be written over it",
+			cjson_lazy_error(), ELIBACC);
+}
+
 void record_init(void)
 {
 	bool recording = false;
@@ -301,13 +318,6 @@ void record_init(void)
 	atexit(on_exit_record);
 	if (!shim.record_out[0])
 		return;
-	/* What is already at the output is read with cJSON at exit, maybe from SIGTERM: load it now. */
-	if (cjson_lazy_load() < 0)
-		event_error(
-			"libcjson.so.1 could not be loaded: a profile already at "
-			"FNGUARD_RECORD_OUT (another process of the tree, an earlier run) cannot be "
-			"merged, and this process's will not be written over it",
-			cjson_lazy_error(), ELIBACC);
 	struct sigaction old;
 	if (sigaction(SIGTERM, NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
 	    !(old.sa_flags & SA_SIGINFO)) {

@@ -27,6 +27,13 @@ void record_write(void);
 /* The descriptor of the tree's shared table of learned behaviours, or -1 (fd_guard.c keeps it). */
 int record_shared_fd(void);
 
+/*
+ * Loads cJSON when this process records to FNGUARD_RECORD_OUT: the merge with
+ * what is already there reads it at exit, maybe from SIGTERM, and the Landlock
+ * layer may not let the library be read later. Shim init, before the layers.
+ */
+void record_prepare(void);
+
 /* Prepares recording (shim init) and re-arms it in a fork child. */
 void record_init(void);
 void record_after_fork_child(void);

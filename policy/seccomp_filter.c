@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "bpf_sim.h"
+#include "large_bss.h"
 #include "seccomp_filter.h"
 #include "seccomp_filter_internal.h"
 #include "syscall_table.h"
@@ -132,7 +133,7 @@ int seccomp_filter_syscall_number(uint32_t arch, const char *name)
 
 /* Names resolved once per (arch, number) and kept for the life of the process. */
 #define NAME_CACHE_NRS 1024
-static _Atomic(char *) name_cache[2][NAME_CACHE_NRS];
+static _Atomic(char *) name_cache[2][NAME_CACHE_NRS] LARGE_BSS;
 
 const char *seccomp_filter_syscall_name(uint32_t arch, int nr)
 {

@@ -16,7 +16,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import HELPERS, LIB, PYTHON, Tap, run, workdir, write_profile  # noqa: E402
+from fnguard_test import (BUILD, HELPERS, LIB, PYTHON, SOURCE, Tap, run, workdir,  # noqa: E402
+                          write_profile)
 
 tap = Tap()
 W = workdir("landlock-")
@@ -262,6 +263,43 @@ r = ops("exec", os.path.join(W, "bin", "file-ops"), "open-r", SECRET, profile="b
 tap.ok(r.rc == 1 and r.find(type="violation", category="file", target=SECRET),
        "... also when FNGUARD_PROFILE is a relative path (the child reads it again)",
        r.diag())
+
+# The shim loads libcjson only to read a JSON profile: a first process with a bundle
+# (libcjson never loaded) still lets a descendant given a JSON profile of its own read it.
+bare_env = write_profile(W, dict(BASE, name="bare-env", exec=[{"path": W + "/bin/file-ops"}]),
+                         "bare-env.json")
+bare_fgb = os.path.join(W, "bare-env.fgb")
+c = subprocess.run([os.path.join(BUILD, "tools", "fnguard"), "compile", bare_env, "--format",
+                    "bundle", "-o", bare_fgb], capture_output=True, text=True,
+                   env=dict(os.environ, FNGUARD_PROFILE_PATH=os.path.join(SOURCE, "profiles")))
+r = ops("exec-env", "FNGUARD_PROFILE=" + bare_env, os.path.join(W, "bin", "file-ops"),
+        "open-r", SECRET, profile=bare_fgb)
+tap.ok(c.returncode == 0 and r.rc == 1 and "errno=EACCES" in r.stderr and
+       r.find(type="violation", category="file", target=SECRET) and not r.find(type="error"),
+       "a first process with a bundle: a descendant given a JSON profile still loads libcjson "
+       "under the domain and judges", c.stderr + r.diag())
+
+# Record mode merges the learned profile with what is at FNGUARD_RECORD_OUT (cJSON) at
+# exit: with Landlock in (files enforced, the network recorded), under a profile that
+# allows no library, the merge still happens.
+rec_json = write_profile(W, dict(BASE, name="rec-mixed", mode="enforce",
+                                 actions={"network": "record"}), "rec-mixed.json")
+rec_fgb = os.path.join(W, "rec-mixed.fgb")
+c = subprocess.run([os.path.join(BUILD, "tools", "fnguard"), "compile", rec_json, "--format",
+                    "bundle", "-o", rec_fgb], capture_output=True, text=True,
+                   env=dict(os.environ, FNGUARD_PROFILE_PATH=os.path.join(SOURCE, "profiles")))
+rec_out = os.path.join(RW, "recorded.json")
+with open(rec_out, "w") as f:
+    json.dump({"fnguard": 1, "name": "earlier",
+               "files": [{"path": "/earlier/only-here", "allow": "r"}]}, f)
+r = run([os.path.join(HELPERS, "net-ops"), "connect", "127.0.0.1", "9", "udp"],
+        profile=rec_fgb, env={"FNGUARD_RECORD_OUT": rec_out})
+with open(rec_out) as f:
+    merged = f.read()
+tap.ok(c.returncode == 0 and r.rc == 0 and layer(r).get("status") == "active" and
+       not r.find(type="error") and "/earlier/only-here" in merged and "127.0.0.1" in merged,
+       "network recorded, files enforced by Landlock, no library allowed: the learned profile "
+       "is merged with the one already at FNGUARD_RECORD_OUT", c.stderr + r.diag() + merged)
 
 # ---- without Landlock ---------------------------------------------------------------
 UNSHIMMED = {"preload": False, "env": {"LAUNCH_PRELOAD": LIB}}

@@ -30,12 +30,16 @@ fi
 if [ "$(uname -m)" != x86_64 ]; then
 	echo "ok 4 - # SKIP .lbss is x86-64's"
 else
-	# Objects in .bss (section index from readelf), a page or larger: should be LARGE_BSS.
-	bss=$(readelf -SW "$lib" | awk '$2 == ".bss" {gsub(/[][]/, "", $1); print $1}')
+	# Objects in .bss (its section index from readelf: "[ 9]" or "[24]"), a page or
+	# larger: they should be LARGE_BSS. Needs the symbol table (an unstripped build).
+	sections=$(readelf -SW "$lib")
+	bss=$(sed -n 's/^ *\[ *\([0-9]*\)\] \.bss .*/\1/p' <<<"$sections")
+	lbss_nobits=$(grep -cE '\] \.lbss +NOBITS' <<<"$sections")
 	big=$(readelf -sW "$lib" | awk -v n="$bss" '$7 == n && $4 == "OBJECT" && ($3 ~ /^0x/ || $3 >= 4096) {print $8 " (" $3 " bytes)"}' | sort -u)
-	# name_cache: the policy engine's, shared with the CLI (not lib/).
-	big=$(grep -v '^name_cache ' <<<"$big" | grep -v '^$')
-	if [ -z "$big" ]; then
+	if [ -z "$bss" ] || [ "$lbss_nobits" != 1 ] || ! readelf -SW "$lib" | grep -q '\] \.symtab '; then
+		echo "not ok 4 - .bss, a NOBITS .lbss and the symbol table must all be there"
+		sed 's/^/# /' <<<"$sections" | grep -E 'bss|symtab'
+	elif [ -z "$big" ]; then
 		echo "ok 4 - no array of a page or more in .bss (the big ones are in .lbss)"
 	else
 		echo "not ok 4 - arrays of a page or more in .bss: mark them LARGE_BSS"

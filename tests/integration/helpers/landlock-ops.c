@@ -108,6 +108,11 @@ int main(int argc, char **argv)
 	else if (!strcmp(op, "exec")) {
 		fflush(stdout);
 		r = raw(SYS_execve, (long)path, (long)(argv + 2), (long)environ, 0);
+	} else if (!strcmp(op, "exec-env") && argc > 3) {
+		/* NAME=VALUE PROGRAM ARGS...: the environment changed behind the shim's back. */
+		putenv((char *)path);
+		fflush(stdout);
+		r = raw(SYS_execve, (long)argv[3], (long)(argv + 3), (long)environ, 0);
 	} else if (!strcmp(op, "connect"))
 		r = tcp(SYS_connect, path);
 	else if (!strcmp(op, "bind"))

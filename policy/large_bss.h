@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * LARGE_BSS — for the shim's big zero-initialised arrays (tables, buffers).
+ * LARGE_BSS — for big zero-initialised arrays (tables, buffers) in code the
+ * preload library links (lib/, and the parts of policy/ it uses).
  *
  * Every process under the shim touches a few dozen small variables at start
  * (once flags, layer states, counters). Left among the big arrays in .bss,
