@@ -38,6 +38,9 @@
 	  (const char *v, size_t n, const char **end, cJSON_bool nul), (v, n, end, nul), NULL)    \
 	X(char *, PrintUnformatted, (const cJSON *i), (i), NULL)
 
+/* ret, params and args are a type, a parameter list and an argument list: parentheses
+ * around them would break them (here and in the two macros below). */
+// NOLINTNEXTLINE(bugprone-macro-parentheses)
 #define CJSON_POINTER(ret, name, params, args, fail) ret(*name) params;
 static struct {
 	CJSON_FUNCTIONS(CJSON_POINTER)
@@ -66,6 +69,7 @@ static void load(void)
 	}
 	/* Never closed: cJSON objects may outlive any one caller. */
 #define CJSON_LOOKUP(ret, name, params, args, fail)                                            \
+	/* NOLINTNEXTLINE(bugprone-macro-parentheses) */                                       \
 	if (!(fn.name = (ret(*) params)dl_ops_libc_dlsym(h, "cJSON_" #name))) {                \
 		snprintf(load_error, sizeof(load_error), "libcjson.so.1 has no cJSON_" #name); \
 		load_result = -ENOSYS;                                                         \
@@ -92,6 +96,7 @@ const char *cjson_lazy_error(void)
 #define CJSON_DEFINE(ret, name, params, args, fail)                  \
 	ret cJSON_##name params                                      \
 	{                                                            \
+		/* NOLINTNEXTLINE(bugprone-macro-parentheses) */     \
 		return cjson_lazy_load() == 0 ? fn.name args : fail; \
 	}
 CJSON_FUNCTIONS(CJSON_DEFINE)
