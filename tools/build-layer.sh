@@ -13,6 +13,8 @@
 #   lib/libcjson.so.1, ...          shared libraries it needs that Amazon Linux lacks
 #   bin/fnguard                     the CLI (check, explain, ...)
 #   fnguard/profiles/*.json         the shipped profiles
+#   fnguard/profiles/{python,nodejs,java}.fgb
+#                                   the runtimes' profiles compiled (fnguard compile)
 #   fnguard/BUILD-INFO              what it was built with and needs
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +47,15 @@ mkdir -p "$stage/lib" "$stage/bin" "$stage/fnguard/profiles"
 install -m 0644 "$build/lib/libfnguard.so" "$stage/lib/"
 install -m 0755 "$build/tools/fnguard" "$stage/bin/"
 install -m 0644 profiles/*.json "$stage/fnguard/profiles/"
+# The profiles the wrapper picks by runtime, compiled: every process under the
+# shim then maps a bundle instead of parsing JSON and resolving its extends
+# (and needs no libcjson). Variables (${LAMBDA_TASK_ROOT} ...) stay in the
+# bundle and are expanded where it is loaded.
+for name in python nodejs java; do
+	FNGUARD_PROFILE_PATH=profiles "$build/tools/fnguard" compile "profiles/$name.json" \
+		--format bundle -o "$stage/fnguard/profiles/$name.fgb"
+	chmod 0644 "$stage/fnguard/profiles/$name.fgb"
+done
 install -m 0755 examples/layer/fnguard-wrapper "$stage/"
 
 # Everything the library and the CLI link besides glibc itself: Amazon Linux

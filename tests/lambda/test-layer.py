@@ -48,13 +48,15 @@ with zipfile.ZipFile(ZIP) as z:
     infos = {i.filename: i for i in z.infolist()}
 profiles = {"fnguard/profiles/" + n for n in os.listdir(os.path.join(SOURCE, "profiles"))
             if n.endswith(".json")}
+bundles = {f"fnguard/profiles/{n}.fgb" for n in ("python", "nodejs", "java")}
 expected = {"fnguard-wrapper", "bin/fnguard", "lib/libfnguard.so", "fnguard/BUILD-INFO"}
-expected |= profiles | needed_libs()
+expected |= profiles | bundles | needed_libs()
 tap.ok(set(infos) == expected, "the zip holds exactly the wrapper, lib/libfnguard.so, the "
-       "libraries it needs, bin/fnguard, fnguard/profiles/*.json and BUILD-INFO",
+       "libraries it and the CLI need, bin/fnguard, fnguard/profiles/*.json, the runtimes' "
+       "profiles compiled (python, nodejs, java .fgb) and BUILD-INFO",
        f"extra {sorted(set(infos) - expected)}, missing {sorted(expected - set(infos))}")
-tap.ok("lib/libcjson.so.1" in infos, "libcjson (linked dynamically, absent on Amazon Linux) "
-       "is shipped", sorted(infos))
+tap.ok("lib/libcjson.so.1" in infos, "libcjson (the CLI links it, the library loads it for "
+       "JSON profiles; absent on Amazon Linux) is shipped", sorted(infos))
 modes = {n: (i.external_attr >> 16) & 0o7777 for n, i in infos.items()}
 tap.ok(all(modes[n] == (0o755 if n in ("fnguard-wrapper", "bin/fnguard") else 0o644)
            for n in infos) and all((i.external_attr >> 16) & 0o170000 == 0o100000
@@ -126,13 +128,13 @@ tap.ok(p.returncode == 0 and out.get("argv") == ["a b", "--flag", ""],
 tap.ok(env.get("LD_PRELOAD") == lib and lib in out.get("maps", []),
        "LD_PRELOAD names the layer's library, found next to the wrapper, and it is loaded",
        json.dumps(out)[:2000] + p.stderr)
-tap.ok(os.path.join(PREFIX, "lib", "libcjson.so.1") in out.get("maps", []),
-       "libcjson comes from the layer", out.get("maps"))
-tap.ok(env.get("FNGUARD_PROFILE") == os.path.join(PREFIX, "fnguard/profiles/python.json") and
+tap.ok(not any("libcjson" in m for m in out.get("maps", [])),
+       "with the layer's compiled profile no process loads libcjson", out.get("maps"))
+tap.ok(env.get("FNGUARD_PROFILE") == os.path.join(PREFIX, "fnguard/profiles/python.fgb") and
        start_profile(lines) == env.get("FNGUARD_PROFILE") and
        env.get("FNGUARD_PROFILE_PATH") == os.path.join(PREFIX, "fnguard/profiles"),
-       "AWS_EXECUTION_ENV=AWS_Lambda_python3.12: the layer's python profile; extends are "
-       "found in the layer", json.dumps(env) + p.stderr)
+       "AWS_EXECUTION_ENV=AWS_Lambda_python3.12: the layer's python profile, compiled; "
+       "extends are found in the layer", json.dumps(env) + p.stderr)
 tap.ok(env.get("PYTHONDONTWRITEBYTECODE") == "1", "Python is told not to write bytecode "
        "caches (read-only everywhere but /tmp on Lambda)", env)
 
@@ -141,7 +143,7 @@ if NODE:
                            "{FNGUARD_PROFILE: process.env.FNGUARD_PROFILE}}))"],
                           {"AWS_EXECUTION_ENV": None})
     tap.ok(probe_output(lines).get("env", {}).get("FNGUARD_PROFILE") ==
-           os.path.join(PREFIX, "fnguard/profiles/nodejs.json"),
+           os.path.join(PREFIX, "fnguard/profiles/nodejs.fgb"),
            "no AWS_EXECUTION_ENV (a container image): the runtime is told by the command name",
            p.stdout + p.stderr)
 
@@ -150,6 +152,9 @@ with open(os.path.join(TASK, "fnguard.json"), "w") as f:
 p, lines, _ = wrapped([PYTHON, "-c", PROBE], {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12"})
 tap.ok(start_profile(lines) == os.path.join(TASK, "fnguard.json"),
        "$LAMBDA_TASK_ROOT/fnguard.json comes before the shipped profile", p.stdout + p.stderr)
+tap.ok(os.path.join(PREFIX, "lib", "libcjson.so.1") in probe_output(lines).get("maps", []),
+       "a JSON profile: the library loads libcjson, the layer's copy",
+       probe_output(lines).get("maps"))
 explicit = os.path.join(W, "explicit.json")
 with open(explicit, "w") as f:
     json.dump({"fnguard": 1, "name": "explicit", "extends": ["lambda-base"]}, f)
@@ -197,21 +202,38 @@ def no_lib(d):
 
 def bad_cjson(d):
     # A library that loads but lacks what fnguard needs: what a system with the
-    # wrong libraries (or an older glibc) looks like to the dynamic loader.
+    # wrong libraries (or an older glibc) looks like to the dynamic loader. Only
+    # a JSON profile needs libcjson (the case runs with the task root's one).
     shutil.copy(os.path.join(d, "lib", "libseccomp.so.2"), os.path.join(d, "lib", "libcjson.so.1"))
 
 
 def bad_profile(d):
+    # The JSON profile, the bundle gone (a layer built without them picks the JSON).
+    os.unlink(os.path.join(d, "fnguard", "profiles", "python.fgb"))
     with open(os.path.join(d, "fnguard", "profiles", "python.json"), "w") as f:
         f.write('{"fnguard": 1, "files": [{"path": "/tmp/**", "allow": "rwx"}]}\n')
 
 
-CASES = [("the library is missing", no_lib), ("a library it needs cannot be loaded", bad_cjson),
-         ("the profile does not check", bad_profile)]
-for what, damage in CASES:
+def bad_bundle(d):
+    path = os.path.join(d, "fnguard", "profiles", "python.fgb")
+    with open(path, "r+b") as f:
+        f.seek(os.path.getsize(path) // 2)
+        f.write(b"\xff\x00\xff\x00")
+
+
+TASK_JSON = os.path.join(W, "task-json")
+os.makedirs(TASK_JSON, exist_ok=True)
+with open(os.path.join(TASK_JSON, "fnguard.json"), "w") as f:
+    json.dump({"fnguard": 1, "name": "task-root", "extends": ["python"]}, f)
+CASES = [("the library is missing", no_lib, {}),
+         ("a library it needs cannot be loaded (JSON profile, libcjson)", bad_cjson,
+          {"LAMBDA_TASK_ROOT": TASK_JSON}),
+         ("the profile does not check", bad_profile, {}),
+         ("the compiled profile is damaged", bad_bundle, {})]
+for what, damage, extra in CASES:
     wrapper = broken_layer(damage.__name__, damage)
     env = {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "FNGUARD_MODE": None,
-           "LD_LIBRARY_PATH": None}
+           "LD_LIBRARY_PATH": None, **extra}
     p, lines, other = wrapped([PYTHON, "-c", PROBE], env, wrapper=wrapper)
     err = error_line(lines)
     tap.ok(p.returncode == 126 and not os.path.exists(MARKER) and err and
@@ -226,11 +248,25 @@ for what, damage in CASES:
            not out.get("env", {}).get("LD_PRELOAD"),
            f"{what}, FNGUARD_ON_ERROR=open: logged, then the function runs without fnguard",
            p.stdout + p.stderr)
+p, lines, other = wrapped([PYTHON, "-c", PROBE], {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+                                                  "LD_LIBRARY_PATH": None},
+                          wrapper=os.path.join(BROKEN, "bad_cjson", "opt", "fnguard-wrapper"))
+tap.ok(p.returncode == 0 and os.path.exists(MARKER) and not error_line(lines) and
+       start_profile(lines).endswith("python.fgb"),
+       "a broken libcjson does not stop the layer's compiled profile: the function runs "
+       "under fnguard", p.stdout + p.stderr)
+if os.path.exists(MARKER):
+    os.unlink(MARKER)
 err = error_line(wrapped([PYTHON, "-c", PROBE], {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12"},
                          wrapper=os.path.join(BROKEN, "bad_profile", "opt",
                                               "fnguard-wrapper"))[1]) or {}
 tap.ok("allow" in err.get("detail", "") and "python.json" in err.get("detail", ""),
        "the error line carries fnguard check's diagnostic", err)
+err = error_line(wrapped([PYTHON, "-c", PROBE], {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12"},
+                         wrapper=os.path.join(BROKEN, "bad_bundle", "opt",
+                                              "fnguard-wrapper"))[1]) or {}
+tap.ok("python.fgb" in err.get("detail", ""),
+       "... and names the compiled profile when that is what is damaged", err)
 
 # The container images and the SAM template take everything from the repository
 # or from what tools/build-layer.sh makes (build/layer/, build/fnguard-layer-*.zip).
