@@ -419,11 +419,14 @@ def macro(ctx):
             workloads.example_events(cfg.root, example, cfg.events))
         prof = workloads.example_profile(os.path.join(sc.var, f"{example}.json"), ex_dir, local,
                                          fn.port)
+        # Compiled, as the layer ships its own profiles (docs/lambda.md); recording: the JSON.
+        fgb = bundle(cfg, prof)
         ms = [fn.mode("bare", "bare", fn.env(), ctx.log(example, "bare")),
               fn.mode("bare2", "bare again", fn.env(), ctx.log(example, "bare2"))]
         for mode in ("record", "alert", "enforce"):
             log = ctx.log(example, mode)
-            ms.append(fn.mode(mode, mode, fn.env(layer, prof, mode), log,
+            ms.append(fn.mode(mode, mode, fn.env(layer, prof if mode == "record" else fgb, mode),
+                              log,
                               check=workloads.shim_check(
                                   log, mode, seccomp=None if mode == "record" else True)))
         g = ctx.interleave(f"lambda {example}", ms, cfg.rounds)
@@ -470,8 +473,9 @@ def macro(ctx):
             f"`examples/python-container` and `examples/node-container` over {cfg.events} "
             "events (their `events.jsonl`, cycled), started as Lambda starts them "
             "(`tests/lambda/runtime.sh`, the layer's `fnguard-wrapper` as "
-            "`AWS_LAMBDA_EXEC_WRAPPER`, the example's recorded profile, JSON: the wrapper's "
-            "`fnguard check` does not take bundles) and fed by the Runtime API emulator of "
+            "`AWS_LAMBDA_EXEC_WRAPPER`, the example's recorded profile compiled into a bundle "
+            "as the layer ships its own; its JSON for record mode) and fed by the Runtime API "
+            "emulator of "
             "`tests/lambda/runtime_api.py`; the sample is the runtime's whole life. Each "
             "event runs a shell, so these count as exec-heavy. **File-heavy**: extract a "
             f"tar of {cfg.files} small files (100 to 2000 bytes) under `/tmp` and read every "
