@@ -293,12 +293,18 @@ int record_shared_fd(void)
 	return atomic_load_explicit(&shared_fd, memory_order_relaxed);
 }
 
+/* Some category of this process is recorded. */
+static bool recording(void)
+{
+	for (size_t c = 0; c < POLICY_CATEGORY_MAX; c++)
+		if (shim.action[c] == POLICY_MODE_RECORD)
+			return true;
+	return false;
+}
+
 void record_prepare(void)
 {
-	bool recording = false;
-	for (size_t c = 0; c < POLICY_CATEGORY_MAX; c++)
-		recording |= shim.action[c] == POLICY_MODE_RECORD;
-	if (!recording || !shim.record_out[0])
+	if (!recording() || !shim.record_out[0])
 		return;
 	if (cjson_lazy_load() < 0)
 		event_error(
@@ -310,10 +316,7 @@ void record_prepare(void)
 
 void record_init(void)
 {
-	bool recording = false;
-	for (size_t c = 0; c < POLICY_CATEGORY_MAX; c++)
-		recording |= shim.action[c] == POLICY_MODE_RECORD;
-	if (recording)
+	if (recording())
 		share_seen();
 	atexit(on_exit_record);
 	if (!shim.record_out[0])
