@@ -710,7 +710,7 @@ static int grant_in_dir(struct builder *b, const char *dir, size_t dir_len, cons
  * dlopen would find it (LD_LIBRARY_PATH, the shim's directory,
  * libc's), since a descendant may be given a JSON profile of its own.
  */
-static int grant_cjson(struct builder *b)
+static int grant_cjson(struct builder *b, const char *lib)
 {
 	struct needed_lookup q = {.name = "libcjson.so.1"};
 	if (dl_iterate_phdr(find_loaded, &q))
@@ -723,11 +723,9 @@ static int grant_cjson(struct builder *b)
 		llp += n;
 		llp += strspn(llp, ":;");
 	}
-	Dl_info info;
 	const char *slash;
-	if (r == 0 && dladdr((void *)grant_cjson, &info) && info.dli_fname &&
-	    (slash = strrchr(info.dli_fname, '/')))
-		r = grant_in_dir(b, info.dli_fname, (size_t)(slash - info.dli_fname), q.name);
+	if (r == 0 && lib && (slash = strrchr(lib, '/')))
+		r = grant_in_dir(b, lib, (size_t)(slash - lib), q.name);
 	struct needed_lookup libc = {.name = "libc.so.6"};
 	if (r == 0 && dl_iterate_phdr(find_loaded, &libc) && (slash = strrchr(libc.path, '/')))
 		r = grant_in_dir(b, libc.path, (size_t)(slash - libc.path), q.name);
@@ -740,7 +738,7 @@ static int grant_cjson(struct builder *b)
  * with a warning and the child runs without the libc layer (or its shim
  * cannot read a JSON profile).
  */
-static int grant_shim_libraries(struct builder *b)
+static int grant_shim_libraries(struct builder *b, const char *lib)
 {
 	Dl_info info;
 	struct link_map *lm = NULL;
@@ -764,7 +762,7 @@ static int grant_shim_libraries(struct builder *b)
 		if (dl_iterate_phdr(find_loaded, &q))
 			r = grant_existing(b, q.path, LL_FS_READ_FILE, false);
 	}
-	return r == 0 ? grant_cjson(b) : r;
+	return r == 0 ? grant_cjson(b, lib) : r;
 }
 
 /* The shim library, every other preloaded one, the profile files and the CLI. */
@@ -778,7 +776,7 @@ static int grant_own_needs(struct builder *b, const struct landlock_plan *plan)
 	if (have_lib)
 		r = grant_existing(b, info.dli_fname, LL_FS_READ_FILE, false);
 	if (r == 0)
-		r = grant_shim_libraries(b);
+		r = grant_shim_libraries(b, have_lib ? info.dli_fname : NULL);
 	const char *preload = secure_getenv("LD_PRELOAD");
 	while (r == 0 && preload && *preload) {
 		size_t n = strcspn(preload, ": ");

@@ -49,6 +49,14 @@ def workdir(prefix="fnguard-it-"):
     return tempfile.mkdtemp(prefix=prefix, dir="/var/tmp")
 
 
+def compile_bundle(profile, out):
+    """fnguard compile --format bundle; the CompletedProcess (check its returncode)."""
+    return subprocess.run([os.path.join(BUILD, "tools", "fnguard"), "compile", profile,
+                           "--format", "bundle", "-o", out], capture_output=True, text=True,
+                          env=dict(os.environ,
+                                   FNGUARD_PROFILE_PATH=os.path.join(SOURCE, "profiles")))
+
+
 def write_profile(directory, profile, name="profile.json"):
     path = os.path.join(directory, name)
     with open(path, "w", encoding="utf-8") as f:

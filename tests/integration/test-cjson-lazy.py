@@ -15,11 +15,11 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import BUILD, HELPERS, LIB, Tap, run, workdir, write_profile  # noqa: E402
+from fnguard_test import (HELPERS, LIB, Tap, compile_bundle, run, workdir,  # noqa: E402
+                          write_profile)
 
 tap = Tap()
 W = workdir("cjson-lazy-")
-CLI = os.path.join(BUILD, "tools", "fnguard")
 OPS = os.path.join(HELPERS, "file-ops")
 CAT = shutil.which("cat")
 MAPS_PROBE = [CAT, "/proc/self/maps"]
@@ -39,10 +39,7 @@ PROFILE = write_profile(W, {
               {"path": W + "/**", "allow": "rwcd"}],
 })
 BUNDLE = os.path.join(W, "profile.fgb")
-c = subprocess.run([CLI, "compile", PROFILE, "--format", "bundle", "-o", BUNDLE],
-                   capture_output=True, text=True,
-                   env=dict(os.environ, FNGUARD_PROFILE_PATH=os.path.join(
-                       os.environ.get("FNGUARD_SOURCE_ROOT", "/work/main"), "profiles")))
+c = compile_bundle(PROFILE, BUNDLE)
 tap.ok(c.returncode == 0 and os.path.exists(BUNDLE), "the test profile compiles to a bundle",
        c.stdout + c.stderr)
 

@@ -16,8 +16,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import (BUILD, HELPERS, LIB, PYTHON, SOURCE, Tap, run, workdir,  # noqa: E402
-                          write_profile)
+from fnguard_test import (HELPERS, LIB, PYTHON, Tap, compile_bundle, run,  # noqa: E402
+                          workdir, write_profile)
 
 tap = Tap()
 W = workdir("landlock-")
@@ -269,9 +269,7 @@ tap.ok(r.rc == 1 and r.find(type="violation", category="file", target=SECRET),
 bare_env = write_profile(W, dict(BASE, name="bare-env", exec=[{"path": W + "/bin/file-ops"}]),
                          "bare-env.json")
 bare_fgb = os.path.join(W, "bare-env.fgb")
-c = subprocess.run([os.path.join(BUILD, "tools", "fnguard"), "compile", bare_env, "--format",
-                    "bundle", "-o", bare_fgb], capture_output=True, text=True,
-                   env=dict(os.environ, FNGUARD_PROFILE_PATH=os.path.join(SOURCE, "profiles")))
+c = compile_bundle(bare_env, bare_fgb)
 r = ops("exec-env", "FNGUARD_PROFILE=" + bare_env, os.path.join(W, "bin", "file-ops"),
         "open-r", SECRET, profile=bare_fgb)
 tap.ok(c.returncode == 0 and r.rc == 1 and "errno=EACCES" in r.stderr and
@@ -285,9 +283,7 @@ tap.ok(c.returncode == 0 and r.rc == 1 and "errno=EACCES" in r.stderr and
 rec_json = write_profile(W, dict(BASE, name="rec-mixed", mode="enforce",
                                  actions={"network": "record"}), "rec-mixed.json")
 rec_fgb = os.path.join(W, "rec-mixed.fgb")
-c = subprocess.run([os.path.join(BUILD, "tools", "fnguard"), "compile", rec_json, "--format",
-                    "bundle", "-o", rec_fgb], capture_output=True, text=True,
-                   env=dict(os.environ, FNGUARD_PROFILE_PATH=os.path.join(SOURCE, "profiles")))
+c = compile_bundle(rec_json, rec_fgb)
 rec_out = os.path.join(RW, "recorded.json")
 with open(rec_out, "w") as f:
     json.dump({"fnguard": 1, "name": "earlier",
