@@ -170,7 +170,9 @@ static void load_profile(void)
 	}
 
 	struct diag_list diags = {0};
-	struct policy_load_opts opts = {.search_path = search, .getvar = shim_getvar};
+	/* shim.bundle is kept for the process's life: the file matcher stays in it. */
+	struct policy_load_opts opts = {
+		.search_path = search, .getvar = shim_getvar, .matcher_in_place = true};
 	policy_default_search_path(secure_getenv("FNGUARD_PROFILE_PATH"), search, sizeof(search));
 	/* Opening a FIFO would hang the function before main, in every mode: regular files only. */
 	struct stat st;

@@ -134,7 +134,7 @@ int bundle_build(const struct policy *policy, uint32_t arch, void **ret, size_t 
 		{POLICY_MODE_ALERT, false},
 	};
 	struct seccomp_filter *filters[ELEMENTSOF(variants)] = {0};
-	struct strbuf names = {0}, image = {0};
+	struct strbuf names = {0}, image = {0}, matcher = {0};
 	struct build b = {0};
 	_cleanup_free_ char *json = NULL;
 	int r;
@@ -151,11 +151,13 @@ int bundle_build(const struct policy *policy, uint32_t arch, void **ret, size_t 
 	if (r < 0)
 		return r;
 	policy_image_write(policy, &image);
-	r = image.oom ? -ENOMEM : syscall_names(arch, &names);
+	policy_matcher_write(policy, &matcher);
+	r = image.oom || matcher.oom ? -ENOMEM : syscall_names(arch, &names);
 	if (r < 0)
 		goto out;
 	add_section(&b, BUNDLE_PROFILE_JSON, 0, json, strlen(json));
 	add_section(&b, BUNDLE_PROFILE_IMAGE, 0, image.buf, image.len);
+	add_section(&b, BUNDLE_FILE_MATCHER, 0, matcher.buf, matcher.len);
 	add_section(&b, BUNDLE_SYSCALL_NAMES, 0, names.buf, names.len);
 	for (size_t i = 0; i < ELEMENTSOF(variants); i++) {
 		struct seccomp_options o;
@@ -184,6 +186,7 @@ out:
 		seccomp_filter_free(filters[i]);
 	free(names.buf);
 	free(image.buf);
+	free(matcher.buf);
 	return r;
 }
 
@@ -225,6 +228,9 @@ int bundle_parse(const void *data, size_t len, struct bundle_view *ret, const ch
 		} else if (s.kind == BUNDLE_PROFILE_IMAGE) {
 			v.image = buf + s.offset;
 			v.image_len = s.size;
+		} else if (s.kind == BUNDLE_FILE_MATCHER) {
+			v.matcher = buf + s.offset;
+			v.matcher_len = s.size;
 		} else if (s.kind == BUNDLE_SYSCALL_NAMES) {
 			v.names = (const char *)buf + s.offset;
 			v.names_len = s.size;
@@ -319,7 +325,8 @@ int bundle_load_policy(const char *path, const struct policy_load_opts *opts, st
 	struct policy_load_opts o = opts ? *opts : (struct policy_load_opts){0};
 	o.no_extends = true;
 	if (ret_view->image)
-		r = policy_load_image(path, ret_view->image, ret_view->image_len, &o, ret, diags);
+		r = policy_load_image(path, ret_view->image, ret_view->image_len, ret_view->matcher,
+				      ret_view->matcher_len, &o, ret, diags);
 	else
 		r = policy_load_buffer(path, ret_view->json, ret_view->json_len, &o, ret, diags);
 	if (r < 0) {

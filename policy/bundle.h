@@ -7,7 +7,9 @@
  * show`) and as a profile image (profile_image.h: checked rules in binary
  * tables, with the profile hash) — and the seccomp programs the shim may
  * need (enforce, enforce with errno-only denials, alert) for one
- * architecture. The shim recognises a bundle by its magic, checks version
+ * architecture, and the file rules' matcher already built (file_matcher.h:
+ * used when the run expands the rules' variables as the compile did;
+ * readers that predate it skip the section). The shim recognises a bundle by its magic, checks version
  * and checksum, loads the image (no JSON parse, no canonical re-write for
  * the hash: ~0.1 M instructions instead of ~0.8 M for the Python profile;
  * only the matchers are built) and installs the precompiled program
@@ -43,6 +45,7 @@ enum bundle_section_kind {
 	BUNDLE_BPF = 2,
 	BUNDLE_SYSCALL_NAMES = 3, /* the arch's names by number, '\n'-separated */
 	BUNDLE_PROFILE_IMAGE = 4, /* profile_image.h: what the shim loads (version 2 on) */
+	BUNDLE_FILE_MATCHER = 5,  /* file_matcher.h: the file rules' trie, built (optional) */
 };
 
 /* flags of a BUNDLE_BPF section: which program it is. */
@@ -70,6 +73,8 @@ struct bundle_view {
 	size_t json_len;
 	const void *image; /* NULL in a version 1 bundle */
 	size_t image_len;
+	const void *matcher; /* NULL in bundles made before it */
+	size_t matcher_len;
 	struct {
 		uint32_t flags;
 		const struct sock_filter *prog;

@@ -555,15 +555,22 @@ int glob_trie_freeze(struct glob_trie *t)
 	image_fill(t, &hdr, base);
 
 	free_build(t);
-	t->image = (struct gt_image *)base;
-	t->slots = (const struct gt_slot *)(base + hdr.slot_off);
-	t->slot_count = hdr.slot_count;
-	t->nodes = (const struct gt_node *)(base + hdr.node_off);
-	t->wilds = (const struct gt_wild *)(base + hdr.wild_off);
-	t->values = (const uint32_t *)(base + hdr.value_off);
-	t->pool = base + hdr.pool_off;
-	t->frozen = true;
+	gt_attach(t, base);
 	return 0;
+}
+
+void gt_attach(struct glob_trie *t, char *base)
+{
+	const struct gt_image *h = (const struct gt_image *)base;
+
+	t->image = (struct gt_image *)base;
+	t->slots = (const struct gt_slot *)(base + h->slot_off);
+	t->slot_count = h->slot_count;
+	t->nodes = (const struct gt_node *)(base + h->node_off);
+	t->wilds = (const struct gt_wild *)(base + h->wild_off);
+	t->values = (const uint32_t *)(base + h->value_off);
+	t->pool = base + h->pool_off;
+	t->frozen = true;
 }
 
 void glob_trie_free(struct glob_trie *t)
@@ -572,6 +579,7 @@ void glob_trie_free(struct glob_trie *t)
 		return;
 	free_build(t);
 	free(t->prefix);
-	free(t->image);
+	if (!t->image_borrowed)
+		free(t->image);
 	free(t);
 }

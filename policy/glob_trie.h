@@ -20,6 +20,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,6 +75,24 @@ typedef int (*glob_trie_visit_fn)(uint32_t value, void *userdata);
  */
 int glob_trie_match(const struct glob_trie *trie, const char *subject, size_t len,
 		    glob_trie_visit_fn visit, void *userdata);
+
+/*
+ * The frozen trie's image: one block of indices and offsets, no pointers
+ * (host byte order), borrowed until glob_trie_free(). Returns 0 or -EBUSY
+ * before glob_trie_freeze().
+ */
+int glob_trie_image(const struct glob_trie *trie, const void **ret, size_t *ret_len);
+
+/*
+ * A frozen trie from an image glob_trie_image() gave. The image must be of
+ * flavor and hold exactly patterns patterns, with values below patterns (a
+ * caller's rule indexes). Every index, offset and count is checked before
+ * use. in_place: the image is used where it lies (when 8-byte aligned) and
+ * must then stay, unchanged, until glob_trie_free(); else it is copied.
+ * Returns 0, -EINVAL (damaged, or not what was asked for) or -ENOMEM.
+ */
+int glob_trie_load(enum glob_trie_flavor flavor, const void *image, size_t len, uint32_t patterns,
+		   bool in_place, struct glob_trie **ret);
 
 /* Number of patterns added. */
 size_t glob_trie_size(const struct glob_trie *trie);

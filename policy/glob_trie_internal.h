@@ -59,6 +59,10 @@ struct gt_prefix_cache;
 /* Allocated by glob_trie_freeze() for PATH tries (NULL: no cache). */
 struct gt_prefix_cache *gt_prefix_cache_new(void);
 
+struct glob_trie;
+/* Points t's frozen views into the image at base (its header first) and marks t frozen. */
+void gt_attach(struct glob_trie *t, char *base);
+
 struct glob_trie {
 	enum glob_trie_flavor flavor;
 	bool frozen;
@@ -81,6 +85,7 @@ struct glob_trie {
 
 	/* Frozen state: the image and views into it. */
 	struct gt_image *image;
+	bool image_borrowed; /* glob_trie_load() in place: not ours to free */
 	const struct gt_slot *slots;
 	uint32_t slot_count;
 	const struct gt_node *nodes;

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "exec_rules.h"
+#include "file_matcher.h"
 #include "glob_trie.h"
 #include "policy.h"
 #include "profile.h"
@@ -32,6 +33,7 @@ struct policy {
 	int actions[POLICY_CATEGORY_MAX]; /* -1: follow mode */
 	enum policy_on_error on_error;
 	struct glob_trie *files;
+	bool files_prebuilt; /* the trie came from a bundle (file_matcher.h) */
 	struct net_rules *net;
 	struct exec_rules *exec;
 	uint64_t hash;
@@ -428,17 +430,43 @@ static uint64_t fnv1a(const char *s)
 	return h;
 }
 
-/* Builds the matchers of pol->resolved; its hash is computed unless known (a bundle's). */
-static int compile(struct policy *pol, const uint64_t *known_hash, struct diag_list *diags)
+/* The file rules' trie: a bundle's when it was built from these globs, else built here. */
+static int compile_files(struct policy *pol, const void *matcher, size_t matcher_len, bool in_place)
 {
 	const struct profile *p = pol->resolved;
 	int r;
 
+	if (matcher) {
+		r = file_matcher_load(matcher, matcher_len, p, in_place, &pol->files);
+		if (r < 0 || pol->files) {
+			pol->files_prebuilt = pol->files != NULL;
+			return r;
+		}
+	}
 	r = glob_trie_new(GLOB_TRIE_PATH, &pol->files);
 	for (size_t i = 0; r == 0 && i < p->n_files; i++)
 		r = glob_trie_add(pol->files, p->files[i].glob, (uint32_t)i);
 	if (r == 0)
 		r = glob_trie_freeze(pol->files);
+	return r;
+}
+
+/*
+ * Builds the matchers of pol->resolved; its hash is computed unless known
+ * (a bundle's), and the file trie taken from matcher when it fits.
+ */
+static int compile(struct policy *pol, const uint64_t *known_hash, const void *matcher,
+		   size_t matcher_len, bool in_place, struct diag_list *diags)
+{
+	const struct profile *p = pol->resolved;
+	int r;
+
+	r = compile_files(pol, matcher, matcher_len, in_place);
+	if (r == -EINVAL && matcher) {
+		diag_add(diags, p->sources.n ? p->sources.items[0] : NULL, 0, 0, NULL,
+			 "the bundle's file matcher is damaged");
+		return r;
+	}
 	if (r == -E2BIG) {
 		diag_add(diags, p->sources.n ? p->sources.items[0] : NULL, 0, 0, "files",
 			 "too many wildcard rules could match one path at once (over %d): "
@@ -512,7 +540,7 @@ int policy_load_buffer(const char *name, const char *text, size_t len,
 		stack.real[stack.depth++] = real;
 	r = load_tree(name, text, len, opts, &stack, diags, &pol->doc, &pol->resolved);
 	if (r == 0)
-		r = compile(pol, NULL, diags);
+		r = compile(pol, NULL, NULL, 0, false, diags);
 	if (r < 0) {
 		policy_free(pol);
 		return r;
@@ -521,8 +549,8 @@ int policy_load_buffer(const char *name, const char *text, size_t len,
 	return 0;
 }
 
-int policy_load_image(const char *name, const void *image, size_t len,
-		      const struct policy_load_opts *opts, struct policy **ret,
+int policy_load_image(const char *name, const void *image, size_t len, const void *matcher,
+		      size_t matcher_len, const struct policy_load_opts *opts, struct policy **ret,
 		      struct diag_list *diags)
 {
 	struct policy *pol = calloc(1, sizeof(*pol));
@@ -537,7 +565,8 @@ int policy_load_image(const char *name, const void *image, size_t len,
 	if (r == -EINVAL)
 		diag_add(diags, name, 0, 0, NULL, "%s", msg);
 	if (r == 0)
-		r = compile(pol, &hash, diags);
+		r = compile(pol, &hash, matcher, matcher_len, opts && opts->matcher_in_place,
+			    diags);
 	if (r < 0) {
 		policy_free(pol);
 		return r;
@@ -549,6 +578,16 @@ int policy_load_image(const char *name, const void *image, size_t len,
 void policy_image_write(const struct policy *pol, struct strbuf *out)
 {
 	profile_image_write(pol->resolved, pol->hash, out);
+}
+
+void policy_matcher_write(const struct policy *pol, struct strbuf *out)
+{
+	file_matcher_write(pol->files, pol->resolved, out);
+}
+
+bool policy_files_prebuilt(const struct policy *pol)
+{
+	return pol->files_prebuilt;
 }
 
 int policy_load_file(const char *path, const struct policy_load_opts *opts, struct policy **ret,

@@ -69,6 +69,12 @@ struct policy_load_opts {
 	void *userdata;
 	/* Do not resolve "extends" (merge/diff/format work on the document itself). */
 	bool no_extends;
+	/*
+	 * policy_load_image(): the matcher's bytes outlive the policy (the
+	 * shim keeps its bundle for the process's life): used where they
+	 * lie, not copied.
+	 */
+	bool matcher_in_place;
 };
 
 /*
@@ -105,16 +111,25 @@ int policy_load_buffer(const char *name, const char *text, size_t len,
 /*
  * Same, from a profile image (profile_image.h, a bundle's compiled form):
  * no JSON, the rules already checked, the hash as computed at compile
- * time. ${VAR} in paths is expanded with opts. Returns 0, -ENOMEM or
- * -EINVAL (damaged image, unusable variable: in diags).
+ * time. ${VAR} in paths is expanded with opts. matcher (may be NULL): the
+ * block policy_matcher_write() made, whose file trie is used instead of
+ * building one when it was built from the globs this load expanded.
+ * Returns 0, -ENOMEM or -EINVAL (damaged image or matcher, unusable
+ * variable: in diags).
  */
-int policy_load_image(const char *name, const void *image, size_t len,
-		      const struct policy_load_opts *opts, struct policy **ret,
+int policy_load_image(const char *name, const void *image, size_t len, const void *matcher,
+		      size_t matcher_len, const struct policy_load_opts *opts, struct policy **ret,
 		      struct diag_list *diags);
 
 struct strbuf;
 /* Appends the resolved profile's image (with its hash) to out; check out->oom. */
 void policy_image_write(const struct policy *policy, struct strbuf *out);
+
+/* Appends the file rules' frozen matcher (file_matcher.h) to out; check out->oom. */
+void policy_matcher_write(const struct policy *policy, struct strbuf *out);
+
+/* True when the file matcher was taken from a bundle rather than built at load. */
+bool policy_files_prebuilt(const struct policy *policy);
 
 void policy_free(struct policy *policy);
 

@@ -140,18 +140,23 @@ def write_profile(path, profile):
     return path
 
 
-def fnguard(cfg, *args):
-    p = subprocess.run([cfg.fnguard, *args], capture_output=True, text=True,
-                       env=dict(os.environ, FNGUARD_PROFILE_PATH=cfg.profiles))
+def fnguard(cfg, *args, env=None):
+    e = dict(os.environ, FNGUARD_PROFILE_PATH=cfg.profiles)
+    e.update(env or {})
+    p = subprocess.run([cfg.fnguard, *args], capture_output=True, text=True, env=e)
     if p.returncode != 0:
         raise BenchError(f"fnguard {' '.join(args)}: {p.stderr.strip() or p.returncode}")
     return p.stdout
 
 
-def bundle(cfg, profile):
-    """Compiles a JSON profile into a bundle next to it."""
+def bundle(cfg, profile, run_env):
+    """Compiles a JSON profile into a bundle next to it, with the Lambda
+    variables of run_env (the environment the bundle will run in), as a
+    deployment compiles for Lambda's own /var/task: the bundle's prebuilt
+    file matcher is for the paths the run expands."""
     out = profile[:-len(".json")] + ".fgb"
-    fnguard(cfg, "compile", "--format", "bundle", "-o", out, profile)
+    lam = {k: v for k, v in run_env.items() if k in ("LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR")}
+    fnguard(cfg, "compile", "--format", "bundle", "-o", out, profile, env=lam)
     return out
 
 

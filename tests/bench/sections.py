@@ -103,7 +103,8 @@ def percall(ctx):
     })
     function = write_profile(os.path.join(sc.var, "calls-function.json"),
                              workloads.function_profile(local))
-    profiles = {"python": bundle(cfg, python), "function": bundle(cfg, function)}
+    profiles = {"python": bundle(cfg, python, envs.base),
+                "function": bundle(cfg, function, envs.base)}
 
     def n(op):
         return max(5, int(CALLS[op] * cfg.call_scale))
@@ -199,7 +200,7 @@ def startup(ctx):
     local = write_profile(os.path.join(sc.var, "local-python.json"), benchenv.local_python(cfg))
     pyprof = write_profile(os.path.join(sc.var, "start-python.json"), {
         "fnguard": 1, "name": "bench-python", "extends": ["python", local]})
-    pybundle = bundle(cfg, pyprof)
+    pybundle = bundle(cfg, pyprof, envs.base)
 
     # Every process starts in the task root, as on Lambda.
     def shim_modes(tag, argv, json_prof, bundle_prof, seccomp=True):
@@ -266,7 +267,7 @@ def startup(ctx):
         nprof = write_profile(os.path.join(sc.var, "start-node.json"), {
             "fnguard": 1, "name": "bench-node", "extends": ["nodejs", local_node]})
         argv = [cfg.node, "-e", "0"]
-        ms = bare_modes("node", argv) + shim_modes("node", argv, nprof, bundle(cfg, nprof))
+        ms = bare_modes("node", argv) + shim_modes("node", argv, nprof, bundle(cfg, nprof, envs.base))
         g = ctx.interleave("start node -e 0", ms, rounds)
         add_rows(g, "`node -e 0`", [Target("ratio_max", 1.01),
                                     Target("added_max", 1.0, "< 1 ms added")])
@@ -294,7 +295,7 @@ def startup(ctx):
         f.write('{"greeting": "Hello", "table": "orders"}\n')
     sprof = write_profile(os.path.join(sc.var, "start-static.json"), {
         "fnguard": 1, "name": "bench-static", "extends": ["provided"]})
-    sbundle = bundle(cfg, sprof)
+    sbundle = bundle(cfg, sprof, envs.base)
     for prog, what in (("bench-static", "static C program"),
                        ("bench-static-go", "static Go program")):
         src = cfg.program(prog)
@@ -345,7 +346,7 @@ def files_group(ctx):
         cfg, sc, envs = ctx.cfg, ctx.scratch, ctx.envs
         job = _file_job(ctx)
         prof = write_profile(os.path.join(sc.var, "files.json"), job.profile())
-        fgb = bundle(cfg, prof)
+        fgb = bundle(cfg, prof, envs.base)
         bpf = raw_filter(cfg, prof)
         L = lambda name: ctx.log("files", name)  # noqa: E731
         ms = [job.mode("bare", "bare", [], envs.bare(), L("bare")),
@@ -420,7 +421,7 @@ def macro(ctx):
         prof = workloads.example_profile(os.path.join(sc.var, f"{example}.json"), ex_dir, local,
                                          fn.port)
         # Compiled, as the layer ships its own profiles (docs/lambda.md); recording: the JSON.
-        fgb = bundle(cfg, prof)
+        fgb = bundle(cfg, prof, fn.env())
         ms = [fn.mode("bare", "bare", fn.env(), ctx.log(example, "bare")),
               fn.mode("bare2", "bare again", fn.env(), ctx.log(example, "bare2"))]
         for mode in ("record", "alert", "enforce"):
@@ -447,7 +448,7 @@ def macro(ctx):
         with open(config, "w") as f:
             f.write('{"greeting": "Hello", "table": "orders"}\n')
     prof = write_profile(os.path.join(sc.var, "spawn.json"), job.profile())
-    fgb = bundle(cfg, prof)
+    fgb = bundle(cfg, prof, envs.base)
     L = lambda name: ctx.log("spawn", name)  # noqa: E731
     ms = [job.mode("bare", "bare", [], envs.bare(), L("bare")),
           job.mode("bare2", "bare again", [], envs.bare(), L("bare2")),
@@ -502,7 +503,7 @@ def scaling(ctx):
     small, large = cfg.scaling_rules[0], cfg.scaling_rules[-1]
     L = lambda name: ctx.log("scaling", name)  # noqa: E731
     for n in cfg.scaling_rules:
-        fgb = bundle(cfg, profs[n])
+        fgb = bundle(cfg, profs[n], envs.base)
         names = [f"b{n}", f"b{n}-again"] if n == small else [f"b{n}"]
         for name in names:
             ms.append(job.mode(name, f"{n} rules, bundle", [], envs.shim(fgb, "enforce"),
@@ -569,7 +570,7 @@ def peers(ctx):
     local = write_profile(os.path.join(sc.var, "local-python.json"), benchenv.local_python(cfg))
     prof = write_profile(os.path.join(sc.var, "peers-python.json"), {
         "fnguard": 1, "name": "bench-python", "extends": ["python", local]})
-    fgb, bpf = bundle(cfg, prof), raw_filter(cfg, prof)
+    fgb, bpf = bundle(cfg, prof, envs.base), raw_filter(cfg, prof)
     argv = [cfg.python, "-c", "pass"]
     L = lambda name: ctx.log("peers-start", name)  # noqa: E731
 

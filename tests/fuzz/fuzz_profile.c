@@ -15,6 +15,9 @@
  *    same resolved text, same hash. The same image with one byte changed
  *    (which one and how follows from the input) loads or is refused, never
  *    crashes or leaks.
+ *  - The file matcher a bundle carries is taken (same expansion) and gives
+ *    the built one's verdicts on paths made from the rules; with one byte
+ *    changed it loads or is refused, and what loads can be matched against.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 
 #include "fuzz_util.h"
 #include "policy.h"
+#include "profile.h"
 #include "strbuf.h"
 
 #define NAME "fuzz.json"
@@ -77,7 +81,7 @@ static void check_image(const struct policy *pol, const char *resolved, const ui
 		free(img.buf);
 		return;
 	}
-	int r = policy_load_image(NAME, img.buf, img.len, &opts, &back, &diags);
+	int r = policy_load_image(NAME, img.buf, img.len, NULL, 0, &opts, &back, &diags);
 	FUZZ_CHECK(r == 0, "the image does not load (%d): %s", r,
 		   diags.n ? diags.lines[0] : "no diagnostic");
 	FUZZ_CHECK(policy_to_json(back, true, &text) == 0, "writer failed on the image");
@@ -95,12 +99,69 @@ static void check_image(const struct policy *pol, const char *resolved, const ui
 		h = (h ^ data[i]) * 0x100000001b3ull;
 	img.buf[h % img.len] ^= (char)(1u << (h >> 32) % 8);
 	back = NULL;
-	r = policy_load_image(NAME, img.buf, img.len, &opts, &back, &diags);
+	r = policy_load_image(NAME, img.buf, img.len, NULL, 0, &opts, &back, &diags);
 	FUZZ_CHECK(r == 0 || r == -EINVAL, "a damaged image gave %d", r);
 	FUZZ_CHECK(r == 0 || back == NULL, "a refused image wrote *ret");
 	policy_free(back);
 	diag_list_clear(&diags);
 	free(img.buf);
+}
+
+/* Verdicts of a and b on every rule's glob taken as a path, for every right. */
+static void same_file_verdicts(const struct policy *a, const struct policy *b)
+{
+	const struct profile *p = policy_resolved(a);
+	for (size_t i = 0; i < p->n_files && i < 64; i++) {
+		const char *g = p->files[i].glob;
+		for (unsigned rights = 1; rights <= 8; rights <<= 1) {
+			struct policy_verdict va, vb;
+			int ra = policy_check_file(a, g, strlen(g), rights, &va);
+			int rb = policy_check_file(b, g, strlen(g), rights, &vb);
+			FUZZ_CHECK(ra == rb && (ra < 0 ||
+						(va.allowed == vb.allowed && va.rule == vb.rule)),
+				   "the bundle's matcher answers otherwise on %s", g);
+		}
+	}
+}
+
+/* A byte of the matcher block damaged (where and how from the input): loads or is refused. */
+static void check_matcher(const struct policy *pol, const uint8_t *data, size_t size)
+{
+	struct policy_load_opts opts = {.no_extends = true};
+	struct diag_list diags = {0};
+	struct strbuf img = {0}, m = {0};
+	struct policy *back = NULL;
+
+	policy_image_write(pol, &img);
+	policy_matcher_write(pol, &m);
+	if (img.oom || m.oom) {
+		free(img.buf);
+		free(m.buf);
+		return;
+	}
+	int r = policy_load_image(NAME, img.buf, img.len, m.buf, m.len, &opts, &back, &diags);
+	FUZZ_CHECK(r == 0 && policy_files_prebuilt(back), "the matcher is not taken (%d): %s", r,
+		   diags.n ? diags.lines[0] : "no diagnostic");
+	same_file_verdicts(pol, back);
+	policy_free(back);
+
+	uint64_t h = 0x84222325cbf29ce4ull;
+	for (size_t i = 0; i < size; i++)
+		h = (h ^ data[i]) * 0x100000001b3ull;
+	m.buf[h % m.len] ^= (char)(1u << (h >> 32) % 8);
+	back = NULL;
+	r = policy_load_image(NAME, img.buf, img.len, m.buf, m.len, &opts, &back, &diags);
+	FUZZ_CHECK(r == 0 || r == -EINVAL, "a damaged matcher gave %d", r);
+	if (r == 0) {
+		struct policy_verdict v;
+		const struct profile *p = policy_resolved(back);
+		for (size_t i = 0; i < p->n_files && i < 64; i++)
+			policy_check_file(back, p->files[i].glob, strlen(p->files[i].glob), 1, &v);
+	}
+	policy_free(back);
+	diag_list_clear(&diags);
+	free(img.buf);
+	free(m.buf);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -151,6 +212,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(strcmp(policy_name(pol), policy_name(again)) == 0, "name changed");
 	policy_free(reload(resolved, "the resolved profile"));
 	check_image(pol, resolved, data, size);
+	check_matcher(pol, data, size);
 
 	policy_free(again);
 	policy_free(pol);

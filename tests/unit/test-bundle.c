@@ -204,6 +204,8 @@ Test(bundle, rich_profile_loads_the_same)
 		     d.n ? d.lines[0] : "");
 	assert_same(fromjson, frombundle);
 	assert_same_answers(fromjson, frombundle);
+	cr_assert_not(policy_files_prebuilt(fromjson));
+	cr_assert(policy_files_prebuilt(frombundle), "the bundle's file matcher is used as is");
 	/* Origins: the rule still points at the file and line it was written on. */
 	const char *fa = NULL, *fb = NULL;
 	unsigned la, lb, ca, cb;
@@ -233,6 +235,7 @@ Test(bundle, shipped_profiles_load_the_same)
 			     d.n ? d.lines[0] : "");
 		assert_same(fromjson, frombundle);
 		assert_same_answers(fromjson, frombundle);
+		cr_assert(policy_files_prebuilt(frombundle), "%s", names[i]);
 		policy_free(fromjson);
 		policy_free(frombundle);
 		diag_list_clear(&d);
@@ -250,6 +253,8 @@ Test(bundle, variables_are_expanded_at_load_not_at_compile)
 	struct policy *fromjson = load_json(at("rich.json"));
 	task_root = "/srv/app/"; /* loaded where it is /srv/app */
 	cr_assert_eq(bundle_round(fromjson, "rich.fgb", &frombundle, &d), 0);
+	cr_assert_not(policy_files_prebuilt(frombundle),
+		      "the matcher was built for /var/task: built again for /srv/app");
 	cr_assert_eq(policy_check_file(frombundle, "/srv/app/app.py", 15, POLICY_RIGHT_READ, &v),
 		     0);
 	cr_assert(v.allowed);
@@ -323,7 +328,7 @@ Test(bundle, damaged_bytes_never_crash_the_reader)
 			copy[i] ^= (char)flips[k];
 			struct policy *pol = NULL;
 			struct diag_list d = {0};
-			int r = policy_load_image("x", copy, img.len, &o, &pol, &d);
+			int r = policy_load_image("x", copy, img.len, NULL, 0, &o, &pol, &d);
 			cr_assert(r == 0 || r == -EINVAL, "byte %zu ^ %#x: %d", i, flips[k], r);
 			refused += r < 0;
 			tries++;
@@ -334,6 +339,68 @@ Test(bundle, damaged_bytes_never_crash_the_reader)
 	/* Most damage is seen; the rest still loads into some valid policy. */
 	cr_assert_gt(refused, tries / 4, "%zu of %zu refused", refused, tries);
 	free(img.buf);
+}
+
+/* The file matcher's block, damaged in every byte or cut short: refused, never walked off its end. */
+Test(bundle, damaged_file_matcher_is_refused_never_crashes)
+{
+	struct strbuf img = {0}, m = {0};
+	task_root = NULL;
+	write_file("p.json", rich, strlen(rich));
+	struct policy *src = load_json(at("p.json"));
+	policy_image_write(src, &img);
+	policy_matcher_write(src, &m);
+	cr_assert(!img.oom && !m.oom);
+	char want[4096], got[4096];
+	answers(src, want, sizeof(want));
+	struct policy_load_opts o = opts();
+	static const unsigned char flips[] = {0x01, 0x80, 0xff};
+	size_t refused = 0, tries = 0, prebuilt = 0;
+	for (size_t i = 0; i <= m.len; i++)
+		for (size_t k = 0; k < sizeof(flips); k++) {
+			/* i == m.len: not a flip but every shorter length. */
+			size_t len = i < m.len ? m.len : k;
+			char *copy = malloc(m.len);
+			memcpy(copy, m.buf, m.len);
+			if (i < m.len)
+				copy[i] ^= (char)flips[k];
+			struct policy *pol = NULL;
+			struct diag_list d = {0};
+			int r = policy_load_image("x", img.buf, img.len, copy, len, &o, &pol, &d);
+			cr_assert(r == 0 || r == -EINVAL, "byte %zu ^ %#x: %d", i, flips[k], r);
+			tries++;
+			if (r < 0) {
+				cr_assert(d.n && strstr(d.lines[0], "file matcher is damaged"),
+					  "%s", d.n ? d.lines[0] : "");
+				refused++;
+			} else {
+				/* Walkable; a changed glob makes it build the matcher again. */
+				answers(pol, got, sizeof(got));
+				prebuilt += policy_files_prebuilt(pol);
+			}
+			policy_free(pol);
+			diag_list_clear(&d);
+			free(copy);
+		}
+	for (size_t len = 0; len < m.len; len += 7) {
+		struct policy *pol = NULL;
+		struct diag_list d = {0};
+		cr_assert_eq(policy_load_image("x", img.buf, img.len, m.buf, len, &o, &pol, &d),
+			     -EINVAL, "%zu of %zu bytes", len, m.len);
+		diag_list_clear(&d);
+	}
+	struct policy *pol = NULL;
+	struct diag_list d = {0};
+	cr_assert_eq(policy_load_image("x", img.buf, img.len, m.buf, m.len, &o, &pol, &d), 0);
+	cr_assert(policy_files_prebuilt(pol));
+	answers(pol, got, sizeof(got));
+	cr_assert_str_eq(got, want);
+	policy_free(pol);
+	cr_assert_gt(refused, tries / 5, "%zu of %zu refused", refused, tries);
+	cr_assert_gt(prebuilt, 0);
+	policy_free(src);
+	free(img.buf);
+	free(m.buf);
 }
 
 Test(bundle, damaged_bundle_is_refused_by_checksum)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "glob_trie.h"
+#include "glob_trie_internal.h"
 #include "util.h"
 
 /* ---- helpers ---- */
@@ -943,4 +944,261 @@ Test(glob_trie_random, host)
 	}
 	cr_expect_gt(matched, compared / 200);
 	cr_expect_gt(invalid, 100);
+}
+
+/* ---- images: out of a trie and back (what a bundle carries) ---- */
+
+/* A copy of t's image in a heap block of its exact size. */
+static void *image_copy(const struct glob_trie *t, size_t *ret_len)
+{
+	const void *img;
+	void *copy;
+
+	cr_assert_eq(glob_trie_image(t, &img, ret_len), 0);
+	copy = malloc(*ret_len);
+	cr_assert(copy);
+	memcpy(copy, img, *ret_len);
+	return copy;
+}
+
+/* Random tries of both flavours answer the same after the round trip. */
+Test(glob_trie_image, round_trip_answers_the_same)
+{
+	static const char *const alphabet[] = {"/.ab*?", ".abA*-?"};
+	static const char *const subjects[] = {"/.ab", ".abAB-"};
+	unsigned compared = 0, matched = 0;
+
+	rng_state = 0x1234567887654321ull;
+	for (int round = 0; round < 40; round++) {
+		enum glob_trie_flavor fl = round % 2 ? GLOB_TRIE_HOST : GLOB_TRIE_PATH;
+		char patterns[PATTERNS][16];
+		struct glob_trie *t = NULL, *back = NULL;
+		struct seen a, b;
+		size_t len;
+
+		cr_assert_eq(glob_trie_new(fl, &t), 0);
+		for (uint32_t i = 0; i < PATTERNS; i++) {
+			do {
+				size_t at = fl == GLOB_TRIE_PATH;
+				patterns[i][0] = '/';
+				random_string(patterns[i] + at, alphabet[fl], 1, 9);
+			} while (glob_validate(fl, patterns[i], NULL, NULL) < 0);
+			cr_assert_eq(glob_trie_add(t, patterns[i], i), 0);
+		}
+		cr_assert_eq(glob_trie_image(t, &(const void *){NULL}, &len), -EBUSY);
+		cr_assert_eq(glob_trie_freeze(t), 0);
+		void *img = image_copy(t, &len);
+		struct glob_trie *lent = NULL;
+		cr_assert_eq(glob_trie_load(fl, img, len, PATTERNS, true, &lent), 0);
+		cr_assert_eq(glob_trie_load(fl, img, len, PATTERNS, false, &back), 0);
+		cr_assert_eq(glob_trie_size(back), PATTERNS);
+		for (int k = 0; k < SUBJECTS; k++) {
+			char subject[16];
+			size_t at = fl == GLOB_TRIE_PATH;
+
+			subject[0] = '/';
+			random_string(subject + at, subjects[fl], 1, 10);
+			struct seen c;
+			int ra = match(t, subject, &a), rb = match(back, subject, &b);
+			int rc = match(lent, subject, &c);
+			cr_assert(ra == rb && ra == rc, "%s", subject);
+			for (uint32_t i = 0; i < PATTERNS; i++) {
+				cr_assert_eq(a.count[i], b.count[i], "%s against %s", patterns[i],
+					     subject);
+				cr_assert_eq(a.count[i], c.count[i], "in place: %s against %s",
+					     patterns[i], subject);
+				compared++;
+				matched += a.count[i];
+			}
+		}
+		glob_trie_free(t);
+		glob_trie_free(lent);
+		/* The copy does not depend on the caller's bytes. */
+		static const char *const again[] = {"/ab/a", "/a/b/ab", "a.b", "ab.a.b"};
+		unsigned before[4];
+		for (int k = 0; k < 4; k++) {
+			match(back, again[k], &b);
+			before[k] = b.total;
+		}
+		memset(img, 0xa5, len);
+		free(img);
+		for (int k = 0; k < 4; k++) {
+			match(back, again[k], &b);
+			cr_assert_eq(b.total, before[k], "%s", again[k]);
+		}
+		glob_trie_free(back);
+	}
+	cr_expect_gt(matched, compared / 200, "the subjects must match something");
+}
+
+static const char *const image_patterns[] = {
+	"/var/task/**", "/tmp/*.json", "/**/lib/python3*.zip", "/etc/hosts", "/opt/*/bin/?",
+};
+#define N_IMAGE_PATTERNS (sizeof(image_patterns) / sizeof(image_patterns[0]))
+
+static void *sample_image(size_t *ret_len)
+{
+	struct glob_trie *t = build(GLOB_TRIE_PATH, image_patterns, N_IMAGE_PATTERNS);
+	void *img = image_copy(t, ret_len);
+
+	glob_trie_free(t);
+	return img;
+}
+
+/* Loaded both ways, copied and in place: the same verdict. */
+static int load_sample(const void *img, size_t len)
+{
+	struct glob_trie *t = NULL, *u = NULL;
+	int r = glob_trie_load(GLOB_TRIE_PATH, img, len, N_IMAGE_PATTERNS, false, &t);
+	int q = glob_trie_load(GLOB_TRIE_PATH, img, len, N_IMAGE_PATTERNS, true, &u);
+
+	cr_assert_eq(r, q, "copied: %d, in place: %d", r, q);
+	cr_assert(r == 0 ? t != NULL && u != NULL : t == NULL && u == NULL);
+	glob_trie_free(t);
+	glob_trie_free(u);
+	return r;
+}
+
+/* What the loader is asked for must be what the image is. */
+Test(glob_trie_image, refuses_another_shape)
+{
+	size_t len;
+	void *img = sample_image(&len);
+	struct glob_trie *t = NULL;
+
+	cr_assert_eq(load_sample(img, len), 0);
+	cr_assert_eq(glob_trie_load(GLOB_TRIE_HOST, img, len, N_IMAGE_PATTERNS, false, &t),
+		     -EINVAL);
+	cr_assert_eq(glob_trie_load(GLOB_TRIE_PATH, img, len, N_IMAGE_PATTERNS - 1, false, &t),
+		     -EINVAL);
+	cr_assert_eq(glob_trie_load(GLOB_TRIE_PATH, img, len, N_IMAGE_PATTERNS + 1, false, &t),
+		     -EINVAL);
+	cr_assert_null(t);
+	for (size_t cut = 0; cut < len; cut++) {
+		/* Exactly cut bytes on the heap: ASan sees any read past them. */
+		void *part = malloc(cut ? cut : 1);
+		memcpy(part, img, cut);
+		cr_assert_eq(load_sample(part, cut), -EINVAL, "%zu of %zu bytes", cut, len);
+		free(part);
+	}
+	free(img);
+}
+
+/* Damage the matcher would follow out of bounds, or forever, one kind at a time. */
+Test(glob_trie_image, refuses_what_the_matcher_cannot_follow)
+{
+	size_t len;
+	void *img = sample_image(&len);
+	struct gt_image h;
+
+	memcpy(&h, img, sizeof(h));
+	char *base = img;
+	struct gt_slot *slots = (struct gt_slot *)(base + h.slot_off);
+	struct gt_node *nodes = (struct gt_node *)(base + h.node_off);
+	struct gt_wild *wilds = (struct gt_wild *)(base + h.wild_off);
+	uint32_t *values = (uint32_t *)(base + h.value_off);
+	uint32_t used = 0;
+
+	for (uint32_t i = 0; i < h.slot_count; i++)
+		used += slots[i].child != 0;
+	cr_assert(used > 0 && h.wild_count > 0 && h.value_count > 0);
+
+#define DAMAGE(field, bad)                                                             \
+	do {                                                                           \
+		__typeof__(field) saved = (field);                                     \
+		(field) = (bad);                                                       \
+		cr_assert_eq(load_sample(img, len), -EINVAL, "%s = %s", #field, #bad); \
+		(field) = saved;                                                       \
+		cr_assert_eq(load_sample(img, len), 0);                                \
+	} while (0)
+
+	struct gt_image *hp = img;
+	DAMAGE(hp->magic, 0);
+	DAMAGE(hp->version, GT_VERSION + 1);
+	DAMAGE(hp->total_size, (uint32_t)len + 8);
+	DAMAGE(hp->slot_count, h.slot_count * 3);
+	DAMAGE(hp->slot_count, 0);
+	DAMAGE(hp->node_count, 0);
+	DAMAGE(hp->node_count, h.node_count + 1000);
+	DAMAGE(hp->pool_size, h.pool_size + 4096);
+	DAMAGE(hp->slot_off, h.slot_off + 4);
+	DAMAGE(hp->wild_off, (uint32_t)len);
+	DAMAGE(hp->value_count, UINT32_MAX);
+	DAMAGE(hp->root_state, h.node_count);
+	DAMAGE(hp->max_active, MAX_ACTIVE + 1);
+	for (uint32_t i = 0; i < h.slot_count; i++) {
+		if (!slots[i].child)
+			continue;
+		DAMAGE(slots[i].parent, h.node_count);
+		DAMAGE(slots[i].child, h.node_count | STATE_LIT);
+		DAMAGE(slots[i].str_off, h.pool_size);
+		DAMAGE(slots[i].len, h.pool_size + 1);
+	}
+	for (uint32_t i = 0; i < h.node_count; i++) {
+		if (nodes[i].wild_count)
+			DAMAGE(nodes[i].wild_first, h.wild_count);
+		DAMAGE(nodes[i].value_count, h.value_count + 1);
+		DAMAGE(nodes[i].star, h.node_count | STATE_STAR);
+	}
+	DAMAGE(wilds[0].child, h.node_count);
+	DAMAGE(wilds[0].str_len, h.pool_size + 1);
+	DAMAGE(values[0], (uint32_t)N_IMAGE_PATTERNS);
+#undef DAMAGE
+
+	/* A table with no empty slot: the probe for a missing segment would never end. */
+	struct gt_slot *full = malloc(h.slot_count * sizeof(*full));
+	memcpy(full, slots, h.slot_count * sizeof(*full));
+	struct gt_slot any = {0};
+	for (uint32_t i = 0; i < h.slot_count; i++)
+		if (slots[i].child)
+			any = slots[i];
+	for (uint32_t i = 0; i < h.slot_count; i++)
+		if (!slots[i].child)
+			slots[i] = any;
+	cr_assert_eq(load_sample(img, len), -EINVAL);
+	memcpy(slots, full, h.slot_count * sizeof(*full));
+	cr_assert_eq(load_sample(img, len), 0);
+	free(full);
+	free(img);
+}
+
+/* Any byte, any flip: refused, or a trie every subject can be matched against. */
+Test(glob_trie_image, damaged_bytes_never_crash_the_matcher)
+{
+	static const char *const subjects[] = {
+		"/var/task/app.py", "/tmp/a.json", "/usr/lib/python3.11.zip", "/etc/hosts",
+		"/opt/x/bin/y",	    "/",	   "/a/b/c/d/e/f/g/h/i/j",
+	};
+	static const unsigned char flips[] = {0x01, 0x80, 0xff};
+	size_t len, refused = 0, tries = 0;
+	char *img = sample_image(&len);
+
+	for (size_t i = 0; i < len; i++)
+		for (size_t k = 0; k < sizeof(flips); k++) {
+			struct glob_trie *t = NULL;
+			struct seen s;
+
+			img[i] ^= (char)flips[k];
+			/* In place: the matcher reads the very bytes that were checked. */
+			int r = glob_trie_load(GLOB_TRIE_PATH, img, len, N_IMAGE_PATTERNS, true,
+					       &t);
+			cr_assert(r == 0 || r == -EINVAL, "byte %zu ^ %#x: %d", i, flips[k], r);
+			tries++;
+			if (r < 0) {
+				img[i] ^= (char)flips[k];
+				refused++;
+				continue;
+			}
+			for (size_t j = 0; j < sizeof(subjects) / sizeof(subjects[0]); j++) {
+				r = match(t, subjects[j], &s);
+				cr_assert(r == 0 || r == -E2BIG, "%s: %d", subjects[j], r);
+				for (size_t v = N_IMAGE_PATTERNS; v < MAX_VALUES; v++)
+					cr_assert_eq(s.count[v], 0, "value %zu reported", v);
+			}
+			glob_trie_free(t);
+			img[i] ^= (char)flips[k];
+		}
+	/* Padding and the head copies of segments are free to change; the rest is checked. */
+	cr_assert_gt(refused, tries / 5, "%zu of %zu refused", refused, tries);
+	free(img);
 }
