@@ -56,6 +56,15 @@ struct layer_state notify_state = {.status = LAYER_NOT_TRIED};
 #define MAX_NR 512
 /* One page exactly: a process touches one page filling it, not two. */
 static const char *syscall_names[MAX_NR] LARGE_BSS __attribute__((aligned(4096)));
+/*
+ * With a bundle the names stay in it ('\n'-separated, by number): the
+ * handler finds one through an index of line starts it builds at the first
+ * trap, so a process that never traps copies and touches nothing for them.
+ */
+static bool names_in_bundle;
+#define NO_NAME UINT16_MAX
+static uint16_t name_start[MAX_NR] LARGE_BSS;
+static atomic_int name_index; /* 0: not built, 1: being built, 2: built */
 static atomic_bool handler_installed;
 /* A call the handler itself makes may trap too: then it only fails, unlogged. */
 static __thread int in_handler __attribute__((tls_model("initial-exec")));
@@ -83,6 +92,50 @@ static size_t put_hex(char *buf, unsigned long v)
 	return len;
 }
 
+static void name_index_build(const char *s, size_t len)
+{
+	size_t at = 0;
+	for (int nr = 0; nr < MAX_NR; nr++) {
+		const char *nl = at < len ? memchr(s + at, '\n', len - at) : NULL;
+		name_start[nr] = nl && at < NO_NAME ? (uint16_t)at : NO_NAME;
+		at = nl ? (size_t)(nl - s) + 1 : len;
+	}
+}
+
+/* Syscall nr's name from the bundle into buf, or NULL. Async-signal-safe, allocates nothing. */
+static const char *name_from_bundle(int nr, char *buf, size_t size)
+{
+	const char *s = shim.bundle_view.names;
+	size_t len = shim.bundle_view.names_len, at = 0;
+	int expected = 0;
+
+	if (atomic_load(&name_index) != 2 &&
+	    atomic_compare_exchange_strong(&name_index, &expected, 1)) {
+		name_index_build(s, len);
+		atomic_store(&name_index, 2);
+	}
+	if (atomic_load(&name_index) == 2) {
+		if (name_start[nr] == NO_NAME)
+			return NULL;
+		at = name_start[nr];
+	} else {
+		/* Another thread is building the index: walk to the line. */
+		for (int k = 0; k < nr; k++) {
+			const char *nl = at < len ? memchr(s + at, '\n', len - at) : NULL;
+			if (!nl)
+				return NULL;
+			at = (size_t)(nl - s) + 1;
+		}
+	}
+	const char *nl = at < len ? memchr(s + at, '\n', len - at) : NULL;
+	size_t n = nl ? (size_t)(nl - s) - at : 0;
+	if (n == 0 || n >= size)
+		return NULL;
+	memcpy(buf, s + at, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 /*
  * The trap: runs on the thread that made the call, in signal context. It
  * formats "name(arg0, ...)" by hand (no snprintf), writes the event through
@@ -96,8 +149,10 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 	size_t n = 0;
 	unsigned long args[6];
 	int nr = info->si_syscall;
-	const char *name = nr >= 0 && nr < MAX_NR ? syscall_names[nr] : NULL;
-	char fallback[24];
+	char fallback[64];
+	const char *name = nr < 0 || nr >= MAX_NR ? NULL
+			   : names_in_bundle	  ? name_from_bundle(nr, fallback, sizeof(fallback))
+						  : syscall_names[nr];
 
 	(void)sig;
 	if (info->si_code != SYS_SECCOMP) {
@@ -185,14 +240,6 @@ static uint32_t native_arch(void)
 #endif
 }
 
-/* Names from the bundle, copied once. */
-static void names_from_bundle(const struct bundle_view *b)
-{
-	static char *copy;
-	if (!copy)
-		bundle_syscall_names(b, syscall_names, MAX_NR, &copy);
-}
-
 static void fill_names(uint32_t arch)
 {
 	for (int nr = 0; nr < MAX_NR; nr++)
@@ -217,7 +264,7 @@ static int install_handler(bool bundle_names)
 	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO | SA_NODEFER};
 	sigemptyset(&sa.sa_mask);
 	if (bundle_names)
-		names_from_bundle(&shim.bundle_view);
+		names_in_bundle = true;
 	else
 		fill_names(native_arch());
 	if (real.sigaction(SIGSYS, &sa, NULL) < 0)

@@ -147,6 +147,40 @@ r2 = run([OPS, "listed"], profile=PROFILE, mode="enforce")
 st2 = r2.find(type="start")
 tap.ok(st and st2 and st[0]["profile"]["hash"] == st2[0]["profile"]["hash"],
        "a bundle carries the same profile (same hash) as its JSON", r.diag())
+# The handler names a trapped call from the bundle's own table, in the first
+# process and in a child that inherited the filter (it installs its handler only).
+for op, err, ev_op, what in CASES:
+    if not ev_op:
+        continue
+    r = run([OPS, op], profile=bundle, mode="enforce")
+    ev = [e for e in r.find(type="violation") if e.get("category") == "syscall"]
+    tap.ok(r.rc == 1 and f"errno={err}" in r.stderr and [e.get("op") for e in ev] == [ev_op],
+           f"bundle: {what}: fails with {err} and the event names {ev_op}", r.diag())
+r = run([OPS, "two-unlisted"], profile=bundle, mode="enforce")
+ev = [e.get("op") for e in r.find(type="violation") if e.get("category") == "syscall"]
+tap.ok(r.rc == 1 and ev == ["msgget", "io_uring_setup"],
+       "bundle: two traps in one process, each event named", r.diag())
+CALL = os.path.join(HELPERS, "exec-call")
+CHILD = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"], "syscalls": ["@lambda-runtime"],
+    "files": [{"path": HELPERS + "/**", "allow": "r"}], "exec": [{"path": OPS}],
+}, "child.json")
+child_bundle = os.path.join(W, "child.fgb")
+p = subprocess.run([FNGUARD, "compile", "--format", "bundle", "-o", child_bundle, CHILD],
+                   capture_output=True, text=True,
+                   env=dict(os.environ,
+                            FNGUARD_PROFILE_PATH=os.path.join(os.path.dirname(BUILD), "profiles")))
+r = run([CALL, "execve", OPS, "two-unlisted"], profile=child_bundle, mode="enforce")
+ev = [e for e in r.find(type="violation") if e.get("category") == "syscall"]
+starts = r.find(type="start")
+# The exec'd image says no start of its own: the first process installed the filter.
+tap.ok(p.returncode == 0 and r.rc == 1 and
+       [e.get("op") for e in ev] == ["msgget", "io_uring_setup"] and
+       len(starts) == 1 and starts[0]["exe"].endswith("/exec-call") and
+       all(e["exe"].endswith("/sys-ops") for e in ev),
+       "bundle: an exec'd image under the inherited filter names its traps from the bundle",
+       r.diag())
+
 with open(bundle, "r+b") as f:
     f.seek(200)
     b = f.read(1)

@@ -82,7 +82,12 @@ int main(int argc, char **argv)
 		}
 	} else if (!strcmp(op, "io_uring"))
 		r = raw_syscall(SYS_io_uring_setup, 8, params);
-	else if (!strcmp(op, "ptrace"))
+	else if (!strcmp(op, "two-unlisted")) {
+		/* Two traps in one process, numbers far apart: two events, each named. */
+		r = raw_syscall(SYS_msgget, IPC_PRIVATE, 0600);
+		if (r < 0)
+			r = raw_syscall(SYS_io_uring_setup, 8, params);
+	} else if (!strcmp(op, "ptrace"))
 		r = ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 	else if (!strcmp(op, "netlink"))
 		r = socket(AF_NETLINK, SOCK_RAW, 0);
