@@ -25,17 +25,45 @@
 extern char **environ;
 
 static struct rate_limit limiter LARGE_BSS;
-static bool limiter_ready;
+static bool limiter_ready; /* event_init() ran: the limiter may be set up */
+static uint8_t limiter_seed[16];
+/*
+ * The limiter is static, hence zero: only its parameters need setting, and
+ * that is done by the first event, so that a process which logs nothing
+ * never touches its pages. 0: not set, 1: being set, 2: set.
+ */
+static atomic_int limiter_state;
 
 void event_init(void)
 {
-	uint8_t seed[16] = {0};
 	const void *random = (const void *)getauxval(AT_RANDOM);
 	if (random)
-		memcpy(seed, random, sizeof(seed));
-	/* The limiter is static, hence zero: only its parameters need setting. */
-	limiter_ready = rate_limit_init_zeroed(&limiter, RATE_LIMIT_DEFAULT_WINDOW_NS,
-					       RATE_LIMIT_DEFAULT_BURST, seed) == 0;
+		memcpy(limiter_seed, random, sizeof(limiter_seed));
+	limiter_ready = true;
+}
+
+/*
+ * The limiter, set up on first use. False when there is none, or while
+ * another thread (or the code a signal handler interrupted) is setting it
+ * up: that event goes out unlimited, and counted as logged.
+ */
+static bool limiter_get(void)
+{
+	int expected = 0;
+
+	if (!limiter_ready)
+		return false;
+	if (atomic_load_explicit(&limiter_state, memory_order_acquire) == 2)
+		return true;
+	if (!atomic_compare_exchange_strong(&limiter_state, &expected, 1))
+		return false;
+	if (rate_limit_init_zeroed(&limiter, RATE_LIMIT_DEFAULT_WINDOW_NS, RATE_LIMIT_DEFAULT_BURST,
+				   limiter_seed) < 0) {
+		limiter_ready = false;
+		return false;
+	}
+	atomic_store_explicit(&limiter_state, 2, memory_order_release);
+	return true;
 }
 
 /* Set once the table has been written to: until then a fork child has nothing to reset. */
@@ -43,6 +71,9 @@ static atomic_bool limiter_used;
 
 void event_after_fork_child(void)
 {
+	/* A set-up cut short by the fork (another thread's) is done again here. */
+	if (atomic_load(&limiter_state) == 1)
+		atomic_store(&limiter_state, 0);
 	/* Resetting touches (and so copies) all 320 KiB: only when there is something. */
 	if (limiter_ready && atomic_load(&limiter_used))
 		rate_limit_reset_after_fork(&limiter);
@@ -202,7 +233,7 @@ void event_emit(const struct shim_event *ev)
 	struct rate_limit_summary summary;
 	struct json_line jl;
 
-	if (limiter_ready) {
+	if (limiter_get()) {
 		atomic_store_explicit(&limiter_used, true, memory_order_relaxed);
 		int r = rate_limit_check(&limiter, category, ev->op, ev->target, ev->target_len,
 					 shim_now_mono(), &summary);
@@ -348,7 +379,7 @@ void event_flush_suppressed(void)
 	struct rate_limit_summary s;
 	size_t cursor = 0;
 	int r;
-	if (!limiter_ready)
+	if (atomic_load_explicit(&limiter_state, memory_order_acquire) != 2)
 		return;
 	while ((r = rate_limit_drain_next(&limiter, &cursor, shim_now_mono(), RATE_LIMIT_DRAIN_ALL,
 					  &s)) != 0) {

@@ -436,12 +436,6 @@ const char *exec_ops_cli(void)
 	return fnguard_cli;
 }
 
-/* Found at load time: the first process needs it before its filter goes in. */
-__attribute__((constructor)) static void handover_find_cli(void)
-{
-	exec_ops_cli();
-}
-
 #define LOCKDOWN_WHY                                                                            \
 	STATIC_DETAIL "; the shim's seccomp filter refuses seccomp(2) and the first process "   \
 		      "started no launcher (its start event says why), so fnguard exec cannot " \

@@ -27,6 +27,7 @@
 
 #include "cjson_lazy.h"
 #include "event.h"
+#include "exec_ops.h"
 #include "large_bss.h"
 #include "landlock_layer.h"
 #include "log_id.h"
@@ -49,10 +50,17 @@ uint64_t shim_now_mono(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Copies src, cut to size (no snprintf: its pages are not touched before main). */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = src ? strnlen(src, size - 1) : 0;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+}
+
 static void copy_env(char *dst, size_t size, const char *name)
 {
-	const char *v = secure_getenv(name);
-	snprintf(dst, size, "%s", v ? v : "");
+	copy_str(dst, size, secure_getenv(name));
 }
 
 /* The lowest fd number the log is moved to, out of the way of the program's own. */
@@ -122,6 +130,18 @@ static void setup_log(void)
 	setenv("FNGUARD_LOG_SHARED", shim.log_shared ? "1" : "0", 1);
 }
 
+/* The "extends" search path: JSON profiles only (a bundle is resolved already). */
+static const char *search_path(void *userdata)
+{
+	/* Static, not 16 KiB of stack: the frames below it would fault in fresh stack pages. */
+	static char search[4 * PATH_MAX] LARGE_BSS;
+	(void)userdata;
+	if (!search[0])
+		policy_default_search_path(secure_getenv("FNGUARD_PROFILE_PATH"), search,
+					   sizeof(search));
+	return search;
+}
+
 static const char *shim_getvar(const char *name, void *userdata)
 {
 	(void)userdata;
@@ -143,8 +163,6 @@ static void load_profile(void)
 	bool open_on_error = on_error && strcmp(on_error, "open") == 0;
 	enum policy_mode forced;
 	bool have_forced = false;
-	/* Static, not 16 KiB of stack: the frames below it would fault in fresh stack pages. */
-	static char search[4 * PATH_MAX] LARGE_BSS;
 
 	if (mode_env && *mode_env) {
 		if (policy_mode_from_string(mode_env, &forced) < 0) {
@@ -172,8 +190,7 @@ static void load_profile(void)
 	struct diag_list diags = {0};
 	/* shim.bundle is kept for the process's life: the file matcher stays in it. */
 	struct policy_load_opts opts = {
-		.search_path = search, .getvar = shim_getvar, .matcher_in_place = true};
-	policy_default_search_path(secure_getenv("FNGUARD_PROFILE_PATH"), search, sizeof(search));
+		.search_path_fn = search_path, .getvar = shim_getvar, .matcher_in_place = true};
 	/* Opening a FIFO would hang the function before main, in every mode: regular files only. */
 	struct stat st;
 	int r;
@@ -221,7 +238,7 @@ static void load_profile(void)
 	shim.mode = policy_mode(shim.policy);
 	for (int c = 0; c < POLICY_CATEGORY_MAX; c++)
 		shim.action[c] = policy_action(shim.policy, (enum policy_category)c);
-	snprintf(shim.profile_name, sizeof(shim.profile_name), "%s", policy_name(shim.policy));
+	copy_str(shim.profile_name, sizeof(shim.profile_name), policy_name(shim.policy));
 	policy_hash(shim.policy, shim.profile_hash);
 	if (!open_on_error && policy_on_error(shim.policy) == POLICY_ON_ERROR_OPEN)
 		setenv("FNGUARD_ON_ERROR", "open", 0);
@@ -260,7 +277,9 @@ static void atfork_child(void)
 
 static void shim_init(void)
 {
-	uint64_t t0 = shim_now_mono();
+	/* Only the first process says how long its start took (the start event). */
+	bool first = !secure_getenv("FNGUARD_LOG_FD") || !secure_getenv("FNGUARD_LOG_ID");
+	uint64_t t0 = first ? shim_now_mono() : 0;
 	shim_busy++;
 	real_resolve();
 	shim.start_ns = t0;
@@ -278,6 +297,9 @@ static void shim_init(void)
 	shim.exe[n > 0 ? n : 0] = '\0';
 	load_profile();
 	record_prepare();
+	/* The first process looks for the CLI before its filter goes in; descendants when they need it. */
+	if (shim.root)
+		exec_ops_cli();
 	/* Before the seccomp filter, which does not let the landlock calls through. */
 	landlock_layer_start();
 	if (landlock_layer_required_but_missing())
@@ -288,7 +310,7 @@ static void shim_init(void)
 	record_init();
 	pthread_atfork(NULL, NULL, atfork_child);
 	shim.active = true;
-	shim.init_ns = shim_now_mono() - t0;
+	shim.init_ns = first ? shim_now_mono() - t0 : 0;
 	if (shim.root)
 		event_start();
 done:

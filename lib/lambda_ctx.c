@@ -99,6 +99,8 @@ static struct rt_addr rt_addrs[RT_ADDR_MAX];
 static size_t n_rt_addrs;
 
 static atomic_ulong fd_bits[RT_FD_MAX / 64] LARGE_BSS;
+/* Some descriptor was ever marked: until then read() and friends need not look at fd_bits. */
+static atomic_bool fd_any;
 static struct rt_conn conns[RT_CONN_MAX] LARGE_BSS;
 static atomic_uint_fast64_t use_clock;
 
@@ -262,7 +264,7 @@ static bool peer_is_runtime(int fd)
 static inline bool fd_tracked(int fd)
 {
 	unsigned u = (unsigned)fd;
-	return u < RT_FD_MAX &&
+	return u < RT_FD_MAX && atomic_load_explicit(&fd_any, memory_order_acquire) &&
 	       ((atomic_load_explicit(&fd_bits[u / 64], memory_order_relaxed) >> (u % 64)) & 1);
 }
 
@@ -272,10 +274,12 @@ static void fd_mark(int fd, bool on)
 	unsigned long bit = 1ul << (u % 64);
 	if (u >= RT_FD_MAX)
 		return;
-	if (on)
+	if (on) {
 		atomic_fetch_or_explicit(&fd_bits[u / 64], bit, memory_order_release);
-	else
+		atomic_store_explicit(&fd_any, true, memory_order_release);
+	} else {
 		atomic_fetch_and_explicit(&fd_bits[u / 64], ~bit, memory_order_release);
+	}
 }
 
 static struct rt_conn *conn_find(int fd)

@@ -13,16 +13,42 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/*
+ * A decimal number without sign or leading zeros (as "%llu" writes it) up
+ * to the end of *s or the character stop; *s moves past it. Every process
+ * under the shim reads these before main: no strtol, no stdio.
+ */
+static inline bool log_id_number(const char **s, char stop, unsigned long long *ret)
+{
+	const char *p = *s;
+	unsigned long long v = 0;
+	if (*p < '0' || *p > '9' || (*p == '0' && p[1] >= '0' && p[1] <= '9'))
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (~0ull - (unsigned)(*p - '0')) / 10)
+			return false;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (*p != stop)
+		return false;
+	*s = p;
+	*ret = v;
+	return true;
+}
+
 /* Whether fd is open on the file that id ("dev:ino", as FNGUARD_LOG_ID) names. */
 static inline bool same_file(int fd, const char *id)
 {
 	struct stat st;
-	char buf[64];
+	unsigned long long dev, ino;
+	if (!log_id_number(&id, ':', &dev))
+		return false;
+	id++;
+	if (!log_id_number(&id, '\0', &ino))
+		return false;
 	if (fstat(fd, &st) < 0)
 		return false;
-	snprintf(buf, sizeof(buf), "%llu:%llu", (unsigned long long)st.st_dev,
-		 (unsigned long long)st.st_ino);
-	return strcmp(buf, id) == 0;
+	return dev == (unsigned long long)st.st_dev && ino == (unsigned long long)st.st_ino;
 }
 
 /*
@@ -31,11 +57,8 @@ static inline bool same_file(int fd, const char *id)
  */
 static inline int log_id_inherited(const char *fd, const char *id)
 {
-	char *end;
-	if (!fd || !id || !*fd)
-		return -1;
-	long n = strtol(fd, &end, 10);
-	if (*end || n < 0 || n >= 1 << 20 || !same_file((int)n, id))
+	unsigned long long n;
+	if (!fd || !id || !log_id_number(&fd, '\0', &n) || n >= 1 << 20 || !same_file((int)n, id))
 		return -1;
 	return (int)n;
 }

@@ -137,6 +137,15 @@ struct load_stack {
 	size_t depth;
 };
 
+static const char *search_path(const struct policy_load_opts *opts)
+{
+	if (!opts)
+		return NULL;
+	if (opts->search_path || !opts->search_path_fn)
+		return opts->search_path;
+	return opts->search_path_fn(opts->userdata);
+}
+
 static bool looks_like_file(const char *name)
 {
 	size_t n = strlen(name);
@@ -166,7 +175,7 @@ static int find_extends(const char *including, const char *name,
 		*ret = path;
 		return 0;
 	}
-	const char *sp = opts ? opts->search_path : NULL;
+	const char *sp = search_path(opts);
 	while (sp && *sp) {
 		const char *colon = strchr(sp, ':');
 		size_t dlen = colon ? (size_t)(colon - sp) : strlen(sp);
@@ -227,8 +236,7 @@ static int load_extended(const struct profile *doc, size_t i, const char *includ
 	if (r < 0) {
 		diag_add(diags, at->file, at->line, at->col, jpath,
 			 "cannot find profile '%s' (search path: %s)", name,
-			 opts && opts->search_path && *opts->search_path ? opts->search_path
-									 : "empty");
+			 search_path(opts) && *search_path(opts) ? search_path(opts) : "empty");
 		return -EINVAL;
 	}
 	if (!realpath(path, real))

@@ -62,6 +62,12 @@ struct policy_load_opts {
 	/* Colon-separated directories searched for "extends" names; NULL = none. */
 	const char *search_path;
 	/*
+	 * Or, when search_path is NULL, asked for it at the first "extends"
+	 * name to find (a bundle never asks: the shim computes none). Gets
+	 * userdata.
+	 */
+	const char *(*search_path_fn)(void *userdata);
+	/*
 	 * Looks up ${VAR} in paths (LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR).
 	 * NULL, or a NULL answer, means the documented default is used.
 	 */
