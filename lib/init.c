@@ -50,11 +50,18 @@ uint64_t shim_now_mono(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Copies src, cut to size (no snprintf: its pages are not touched before main). */
+/*
+ * Copies src, cut to size (no snprintf: its pages are not touched before
+ * main). An empty string into an empty buffer writes nothing: the page stays
+ * shared.
+ */
 static void copy_str(char *dst, size_t size, const char *src)
 {
 	size_t n = src ? strnlen(src, size - 1) : 0;
-	memcpy(dst, src ? src : "", n);
+	if (n == 0 && dst[0] == '\0')
+		return;
+	if (n)
+		memcpy(dst, src, n);
 	dst[n] = '\0';
 }
 

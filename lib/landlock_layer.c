@@ -975,7 +975,6 @@ static bool under_ancestor_filter(void)
 
 int landlock_layer_start(void)
 {
-	uint64_t t0 = shim_now_mono();
 	const char *mark = secure_getenv("FNGUARD_LANDLOCK");
 
 	if (!shim.policy) {
@@ -1015,6 +1014,8 @@ int landlock_layer_start(void)
 		set_state(LANDLOCK_UNAVAILABLE, 0, "turned off by FNGUARD_NO_LANDLOCK");
 		return 0;
 	}
+	/* Timed from here: a descendant that inherits the domain reads no clock. */
+	uint64_t t0 = shim_now_mono();
 	long abi = shim_syscall(SYS_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_VERSION);
 	if (abi < 1) {
 		int err = abi < 0 ? errno : EINVAL;

@@ -31,19 +31,23 @@ struct shim_state {
 	enum policy_mode action[POLICY_CATEGORY_MAX];
 	atomic_int log_fd; /* -1: events are dropped (and counted) */
 	bool log_shared;   /* the log is our stdout's or stderr's file: lines start with '\n' */
-	char profile_path[PATH_MAX];
-	char profile_name[129];
-	char profile_hash[17];
-	char function[128];
-	char version[64];
-	char exe[PATH_MAX];
-	char record_out[PATH_MAX];
 	uint64_t start_ns; /* CLOCK_MONOTONIC at init start */
 	uint64_t init_ns;  /* how long init took */
 	atomic_uint_fast64_t seq;
 	atomic_uint_fast64_t dropped; /* events that could not be written */
 	atomic_uint_fast64_t blocked;
 	atomic_uint_fast64_t violations;
+	/*
+	 * The strings, short ones first: every process writes the start of
+	 * each, so the fewer pages their starts span the fewer it copies.
+	 */
+	char profile_name[129];
+	char profile_hash[17];
+	char function[128];
+	char version[64];
+	char exe[PATH_MAX];
+	char profile_path[PATH_MAX];
+	char record_out[PATH_MAX];
 };
 
 extern struct shim_state shim;

@@ -454,8 +454,14 @@ int profile_expand_vars(const char *text, const struct policy_load_opts *opts, c
 			snprintf(msg, msg_size, "'${%s}' must be followed by '/'", known_vars[i]);
 			return -EINVAL;
 		}
-		if (asprintf(ret, "%.*s%s", (int)vlen, value, end + 1) < 0)
+		/* Not asprintf: every process under the shim expands these before main. */
+		size_t rest = strlen(end + 1);
+		char *out = malloc(vlen + rest + 1);
+		if (!out)
 			return -ENOMEM;
+		memcpy(out, value, vlen);
+		memcpy(out + vlen, end + 1, rest + 1);
+		*ret = out;
 		return 0;
 	}
 	char list[128];
