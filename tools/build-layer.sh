@@ -50,9 +50,12 @@ install -m 0644 profiles/*.json "$stage/fnguard/profiles/"
 # The profiles the wrapper picks by runtime, compiled: every process under the
 # shim then maps a bundle instead of parsing JSON and resolving its extends
 # (and needs no libcjson). Variables (${LAMBDA_TASK_ROOT} ...) stay in the
-# bundle and are expanded where it is loaded.
+# bundle and are expanded where it is loaded; the prebuilt path matcher is made
+# with Lambda's own values (the variables unset: /var/task, /var/runtime), the
+# ones the function will expand, whatever this build machine has set.
 for name in python nodejs java; do
-	FNGUARD_PROFILE_PATH=profiles "$build/tools/fnguard" compile "profiles/$name.json" \
+	env -u LAMBDA_TASK_ROOT -u LAMBDA_RUNTIME_DIR FNGUARD_PROFILE_PATH=profiles \
+		"$build/tools/fnguard" compile "profiles/$name.json" \
 		--format bundle -o "$stage/fnguard/profiles/$name.fgb"
 	chmod 0644 "$stage/fnguard/profiles/$name.fgb"
 done

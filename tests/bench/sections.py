@@ -745,19 +745,20 @@ def findings(sec):
             out.append(
                 "Exec-heavy rows: every process started under fnguard pays the fixed "
                 "start-up cost of the shim (see `/usr/bin/true` in section 2; from a shimmed "
-                "shell, where the filter and Landlock are inherited, about 0.35 ms per "
-                "`/usr/bin/true` here). Phase timers put about 0.18 ms of it in the shim's own "
-                "start (libc's functions looked up in libc's hash table 0.02 ms, the inherited "
-                "log's check 0.02 ms, reading the bundle and building its matchers 0.085 ms) "
-                "and most of the rest in the kernel mapping and faulting in libfnguard.so "
-                "(page faults: about 50 more than a bare process, ~2 us each here; libcjson "
-                "is no longer loaded with a bundle, and the state touched at start is packed "
-                "on two pages); the dynamic linker's own time is that of a bare process "
-                "(`-Bsymbolic-functions`). A JSON profile is parsed and its `extends` resolved "
-                "again in every process: compare the JSON and bundle rows. What would close it: "
-                "bundles carrying the frozen matcher images (no trie build per process, fewer "
-                "heap pages), the bundle mapped rather than read and copied, and a smaller "
-                "library (libseccomp is linked in).")
+                "shell, where the filter and Landlock are inherited, about 0.30 ms per "
+                "`/usr/bin/true` here, 0.34 ms before this run's changes). The shim's own "
+                "start is 0.17 M instructions (callgrind; 0.25 M before: the bundle now "
+                "carries its path matcher prebuilt and checked, so nothing is built per "
+                "process) and the rest is the kernel mapping libfnguard.so and faulting in "
+                "what a process touches: about 41 page faults more than a bare process, "
+                "~2 us each here (the bundle's bytes and the heap about 10, the shim's and "
+                "libc's code about 15, the loader's relocations and TLS about 10; a "
+                "descendant no longer formats with stdio, sets up the rate limiter or copies "
+                "the syscall names before main). A JSON profile is parsed and its `extends` "
+                "resolved again in every process: compare the JSON and bundle rows. What "
+                "would close it: fewer pages touched at start (a bundle layout whose "
+                "descendants read only the sections they use was measured at ~7 us a process "
+                "and not done; the loader's and libc's own pages are not fnguard's).")
         fil = _missed(sec, lambda r: "file-heavy" in r["cols"].get("workload", "") and
                       r["other"] in ("alert", "enforce", "run"))
         if fil:

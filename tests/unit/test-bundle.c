@@ -267,6 +267,17 @@ Test(bundle, variables_are_expanded_at_load_not_at_compile)
 	policy_free(again);
 	policy_free(frombundle);
 
+	/* Compiled with the variable unset, run where Lambda sets it to its default: taken. */
+	static const char *const same[] = {"/var/task", "/var/task/"};
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		task_root = same[i];
+		frombundle = NULL;
+		cr_assert_eq(bundle_round(fromjson, "rich.fgb", &frombundle, &d), 0);
+		cr_assert(policy_files_prebuilt(frombundle), "LAMBDA_TASK_ROOT=%s", same[i]);
+		assert_same_answers(fromjson, frombundle);
+		policy_free(frombundle);
+	}
+
 	task_root = "relative/dir";
 	frombundle = NULL;
 	diag_list_clear(&d);
