@@ -30,7 +30,9 @@ static uint8_t limiter_seed[16];
 /*
  * The limiter is static, hence zero: only its parameters need setting, and
  * that is done by the first event, so that a process which logs nothing
- * never touches its pages. 0: not set, 1: being set, 2: set.
+ * never touches its pages. 0: not set, 1: being set, 2: set, 3: refused
+ * its parameters (none then). A child made by a raw clone(2) while another
+ * thread was setting it up (no atfork handler runs) goes without one.
  */
 static atomic_int limiter_state;
 
@@ -57,13 +59,10 @@ static bool limiter_get(void)
 		return true;
 	if (!atomic_compare_exchange_strong(&limiter_state, &expected, 1))
 		return false;
-	if (rate_limit_init_zeroed(&limiter, RATE_LIMIT_DEFAULT_WINDOW_NS, RATE_LIMIT_DEFAULT_BURST,
-				   limiter_seed) < 0) {
-		limiter_ready = false;
-		return false;
-	}
-	atomic_store_explicit(&limiter_state, 2, memory_order_release);
-	return true;
+	bool ok = rate_limit_init_zeroed(&limiter, RATE_LIMIT_DEFAULT_WINDOW_NS,
+					 RATE_LIMIT_DEFAULT_BURST, limiter_seed) == 0;
+	atomic_store_explicit(&limiter_state, ok ? 2 : 3, memory_order_release);
+	return ok;
 }
 
 /* Set once the table has been written to: until then a fork child has nothing to reset. */

@@ -381,8 +381,9 @@ static void report_static(const char *op, const char *name, size_t len, char *co
  * name the program was judged by (exec_supervised_by_name()).
  *
  * The CLI: $FNGUARD_CLI, else next to this library (../tools/fnguard in a
- * build tree, ../bin/fnguard or ../../bin/fnguard when installed), found at
- * load time. When this process already has a seccomp filter from the shim
+ * build tree, ../bin/fnguard or ../../bin/fnguard when installed), found by
+ * the first process at start and passed to its descendants in FNGUARD_CLI
+ * (exec_ops_cli_start). When this process already has a seccomp filter from the shim
  * (its lockdown refuses seccomp(2), so no supervisor could attach here), the
  * exec runs `fnguard attach --argv0 ARGV0 -- PROGRAM ARGS...`, which has the
  * first process's launcher start fnguard exec (handover.h) and waits for
@@ -434,6 +435,19 @@ const char *exec_ops_cli(void)
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, find_cli);
 	return fnguard_cli;
+}
+
+void exec_ops_cli_start(bool first)
+{
+	if (first) {
+		const char *cli = exec_ops_cli();
+		if (cli[0] && !getenv("FNGUARD_CLI"))
+			setenv("FNGUARD_CLI", cli, 1);
+		return;
+	}
+	const char *env = getenv("FNGUARD_CLI");
+	if (env && *env && strlen(env) < sizeof(fnguard_cli))
+		strcpy(fnguard_cli, env);
 }
 
 #define LOCKDOWN_WHY                                                                            \

@@ -280,6 +280,7 @@ static void atfork_child(void)
 {
 	event_after_fork_child();
 	record_after_fork_child();
+	seccomp_layer_after_fork_child();
 }
 
 static void shim_init(void)
@@ -304,9 +305,8 @@ static void shim_init(void)
 	shim.exe[n > 0 ? n : 0] = '\0';
 	load_profile();
 	record_prepare();
-	/* The first process looks for the CLI before its filter goes in; descendants when they need it. */
-	if (shim.root)
-		exec_ops_cli();
+	/* The first process looks for the CLI before its filter goes in; descendants inherit it. */
+	exec_ops_cli_start(shim.root);
 	/* Before the seccomp filter, which does not let the landlock calls through. */
 	landlock_layer_start();
 	if (landlock_layer_required_but_missing())

@@ -102,6 +102,12 @@ static void name_index_build(const char *s, size_t len)
 	}
 }
 
+void seccomp_layer_after_fork_child(void)
+{
+	if (atomic_load(&name_index) == 1)
+		atomic_store(&name_index, 0);
+}
+
 /* Syscall nr's name from the bundle into buf, or NULL. Async-signal-safe, allocates nothing. */
 static const char *name_from_bundle(int nr, char *buf, size_t size)
 {
@@ -150,9 +156,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 	unsigned long args[6];
 	int nr = info->si_syscall;
 	char fallback[64];
-	const char *name = nr < 0 || nr >= MAX_NR ? NULL
-			   : names_in_bundle	  ? name_from_bundle(nr, fallback, sizeof(fallback))
-						  : syscall_names[nr];
+	const char *name;
 
 	(void)sig;
 	if (info->si_code != SYS_SECCOMP) {
@@ -168,6 +172,9 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 		return;
 	}
 	in_handler++;
+	name = nr < 0 || nr >= MAX_NR ? NULL
+	       : names_in_bundle      ? name_from_bundle(nr, fallback, sizeof(fallback))
+				      : syscall_names[nr];
 #if defined(__x86_64__)
 	greg_t *g = uc->uc_mcontext.gregs;
 	args[0] = (unsigned long)g[REG_RDI];

@@ -30,6 +30,9 @@ extern struct layer_state notify_state;
  */
 int seccomp_layer_start(void);
 
+/* In a fork child: an index of syscall names another thread was building is built again. */
+void seccomp_layer_after_fork_child(void);
+
 /* True when the program is Go (cgo): its runtime keeps SIGSYS, the filter is errno-only. */
 bool seccomp_layer_go_runtime(void);
 

@@ -49,7 +49,7 @@ static bool header_ok(const struct gt_image *h, enum glob_trie_flavor flavor, si
 	return h->magic == GT_MAGIC && h->version == GT_VERSION && h->flavor == (uint32_t)flavor &&
 	       h->total_size == len && h->pattern_count == patterns &&
 	       h->max_active <= MAX_ACTIVE && h->node_count >= 1 &&
-	       h->node_count - 1 <= STATE_INDEX && h->slot_count >= 1 &&
+	       h->node_count - 1 <= STATE_INDEX && h->slot_count >= 2 &&
 	       (h->slot_count & (h->slot_count - 1)) == 0 && state_ok(h, h->root_state) &&
 	       (h->root_state & STATE_INDEX) == 0 &&
 	       array_ok(h, h->slot_off, h->slot_count, sizeof(struct gt_slot), 8) &&
@@ -105,28 +105,24 @@ int glob_trie_load(enum glob_trie_flavor flavor, const void *image, size_t len, 
 {
 	struct gt_image h;
 	struct glob_trie *t;
-	char *base = NULL;
+	char *base;
+	int r;
 
 	if (len < sizeof(h) || len > UINT32_MAX)
-		return -EINVAL;
-	memcpy(&h, image, sizeof(h));
-	if (!header_ok(&h, flavor, len, patterns))
 		return -EINVAL;
 	/* The records are read as structs: in place only where they are aligned for it. */
 	in_place = in_place && (uintptr_t)image % 8 == 0;
 	t = calloc(1, sizeof(*t));
-	if (t && !in_place)
-		base = aligned_alloc(64, (len + 63) & ~(size_t)63);
-	if (!t || (!in_place && !base)) {
+	base = in_place || !t ? (char *)image : aligned_alloc(64, (len + 63) & ~(size_t)63);
+	if (!t || !base) {
 		free(t);
-		free(base);
 		return -ENOMEM;
 	}
-	if (in_place)
-		base = (char *)image;
-	else
+	if (!in_place)
 		memcpy(base, image, len);
-	int r = records_ok(&h, base, patterns) ? 0 : -EINVAL;
+	/* Everything checked is read from the bytes the matcher will use. */
+	memcpy(&h, base, sizeof(h));
+	r = header_ok(&h, flavor, len, patterns) && records_ok(&h, base, patterns) ? 0 : -EINVAL;
 	if (r == 0 && flavor == GLOB_TRIE_PATH && !(t->prefix = gt_prefix_cache_new()))
 		r = -ENOMEM;
 	if (r < 0) {

@@ -439,13 +439,17 @@ static uint64_t fnv1a(const char *s)
 }
 
 /* The file rules' trie: a bundle's when it was built from these globs, else built here. */
-static int compile_files(struct policy *pol, const void *matcher, size_t matcher_len, bool in_place)
+static int compile_files(struct policy *pol, const void *matcher, size_t matcher_len, bool in_place,
+			 struct diag_list *diags)
 {
 	const struct profile *p = pol->resolved;
 	int r;
 
 	if (matcher) {
 		r = file_matcher_load(matcher, matcher_len, p, in_place, &pol->files);
+		if (r == -EINVAL)
+			diag_add(diags, p->sources.n ? p->sources.items[0] : NULL, 0, 0, NULL,
+				 "the bundle's file matcher is damaged");
 		if (r < 0 || pol->files) {
 			pol->files_prebuilt = pol->files != NULL;
 			return r;
@@ -469,12 +473,7 @@ static int compile(struct policy *pol, const uint64_t *known_hash, const void *m
 	const struct profile *p = pol->resolved;
 	int r;
 
-	r = compile_files(pol, matcher, matcher_len, in_place);
-	if (r == -EINVAL && matcher) {
-		diag_add(diags, p->sources.n ? p->sources.items[0] : NULL, 0, 0, NULL,
-			 "the bundle's file matcher is damaged");
-		return r;
-	}
+	r = compile_files(pol, matcher, matcher_len, in_place, diags);
 	if (r == -E2BIG) {
 		diag_add(diags, p->sources.n ? p->sources.items[0] : NULL, 0, 0, "files",
 			 "too many wildcard rules could match one path at once (over %d): "

@@ -127,7 +127,8 @@ static void same_file_verdicts(const struct policy *a, const struct policy *b)
 /* A byte of the matcher block damaged (where and how from the input): loads or is refused. */
 static void check_matcher(const struct policy *pol, const uint8_t *data, size_t size)
 {
-	struct policy_load_opts opts = {.no_extends = true};
+	/* In place, as the shim loads it (m.buf outlives every policy made from it). */
+	struct policy_load_opts opts = {.no_extends = true, .matcher_in_place = true};
 	struct diag_list diags = {0};
 	struct strbuf img = {0}, m = {0};
 	struct policy *back = NULL;

@@ -173,6 +173,20 @@ for kind, probe in (("c", PROBE), ("go", PROBE_GO)):
          "syscall is logged (not a SIGSYS death), one start event listing the launcher",
          r.diag())
 
+# From an exec'd descendant (a shell the first one started): it learns where the CLI is from
+# the first process (FNGUARD_CLI), and hands its static program over the same way.
+NESTED = write_profile("nested.json", {
+    "fnguard": 1, "name": "handover-nested", "extends": [PROFILE],
+    "exec": [{"path": "/bin/sh"}, {"path": "/usr/bin/sh"}, {"path": "/usr/bin/dash"}],
+})
+r = sh(f"/bin/sh -c '{PROBE} open {DENIED} exit 7'; echo rc=$?", profile=NESTED)
+t.ok(r.has("rc=7") and r.has(f"open {DENIED} err EACCES") and
+     r.find(type="violation", category="file", target=DENIED) and
+     not r.find(type="coverage") and not r.find(type="error"),
+     "a static program exec'd by a descendant (sh -c 'sh -c PROGRAM') is handed over too: "
+     "it runs under fnguard exec, its denied open refused and logged, no coverage event",
+     r.diag())
+
 r = sh(f"{PROBE} exit 7; echo rc=$?; {PROBE} kill 9; echo rc=$?")
 t.ok(r.has("rc=7") and r.has("rc=137") and not r.find(type="error"),
      "exit status passes through (exit 7 -> 7, killed by SIGKILL -> 137 as fnguard exec "

@@ -1118,6 +1118,7 @@ Test(glob_trie_image, refuses_what_the_matcher_cannot_follow)
 	DAMAGE(hp->total_size, (uint32_t)len + 8);
 	DAMAGE(hp->slot_count, h.slot_count * 3);
 	DAMAGE(hp->slot_count, 0);
+	DAMAGE(hp->slot_count, 1); /* a one-slot table: the probe's shift would be 64 */
 	DAMAGE(hp->node_count, 0);
 	DAMAGE(hp->node_count, h.node_count + 1000);
 	DAMAGE(hp->pool_size, h.pool_size + 4096);

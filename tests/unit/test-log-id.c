@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The inherited log's identity: FNGUARD_LOG_FD and FNGUARD_LOG_ID as the first process writes them. */
+/* The inherited log's identity: FNGUARD_LOG_FD and FNGUARD_LOG_ID as the first process writes. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <stdio.h>
