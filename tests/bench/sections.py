@@ -267,7 +267,8 @@ def startup(ctx):
         nprof = write_profile(os.path.join(sc.var, "start-node.json"), {
             "fnguard": 1, "name": "bench-node", "extends": ["nodejs", local_node]})
         argv = [cfg.node, "-e", "0"]
-        ms = bare_modes("node", argv) + shim_modes("node", argv, nprof, bundle(cfg, nprof, envs.base))
+        ms = bare_modes("node", argv) + shim_modes("node", argv, nprof,
+                                                   bundle(cfg, nprof, envs.base))
         g = ctx.interleave("start node -e 0", ms, rounds)
         add_rows(g, "`node -e 0`", [Target("ratio_max", 1.01),
                                     Target("added_max", 1.0, "< 1 ms added")])
