@@ -67,6 +67,15 @@ static struct policy *reload(const char *text, const char *what)
 	return pol;
 }
 
+/* Flips one bit of buf; which one follows from the input (and seed). */
+static void flip_from_input(char *buf, size_t len, const uint8_t *data, size_t size, uint64_t seed)
+{
+	uint64_t h = seed;
+	for (size_t i = 0; i < size; i++)
+		h = (h ^ data[i]) * 0x100000001b3ull;
+	buf[h % len] ^= (char)(1u << (h >> 32) % 8);
+}
+
 static void check_image(const struct policy *pol, const char *resolved, const uint8_t *data,
 			size_t size)
 {
@@ -94,10 +103,7 @@ static void check_image(const struct policy *pol, const char *resolved, const ui
 	policy_free(back);
 	free(text);
 
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < size; i++)
-		h = (h ^ data[i]) * 0x100000001b3ull;
-	img.buf[h % img.len] ^= (char)(1u << (h >> 32) % 8);
+	flip_from_input(img.buf, img.len, data, size, 0xcbf29ce484222325ull);
 	back = NULL;
 	r = policy_load_image(NAME, img.buf, img.len, NULL, 0, &opts, &back, &diags);
 	FUZZ_CHECK(r == 0 || r == -EINVAL, "a damaged image gave %d", r);
@@ -146,10 +152,7 @@ static void check_matcher(const struct policy *pol, const uint8_t *data, size_t 
 	same_file_verdicts(pol, back);
 	policy_free(back);
 
-	uint64_t h = 0x84222325cbf29ce4ull;
-	for (size_t i = 0; i < size; i++)
-		h = (h ^ data[i]) * 0x100000001b3ull;
-	m.buf[h % m.len] ^= (char)(1u << (h >> 32) % 8);
+	flip_from_input(m.buf, m.len, data, size, 0x84222325cbf29ce4ull);
 	back = NULL;
 	r = policy_load_image(NAME, img.buf, img.len, m.buf, m.len, &opts, &back, &diags);
 	FUZZ_CHECK(r == 0 || r == -EINVAL, "a damaged matcher gave %d", r);
