@@ -87,6 +87,11 @@ static int log_fd_floor(void)
  * and check it is still the same file, so a child whose own stdout is a
  * pipe its parent reads never writes events there.
  */
+static bool log_inherited(void)
+{
+	return secure_getenv("FNGUARD_LOG_FD") && secure_getenv("FNGUARD_LOG_ID");
+}
+
 static void setup_log(void)
 {
 	const char *inherited = secure_getenv("FNGUARD_LOG_FD");
@@ -95,7 +100,7 @@ static void setup_log(void)
 	char *end;
 	int fd = -1;
 
-	if (inherited && id) {
+	if (log_inherited()) {
 		int n = log_id_inherited(inherited, id);
 		shim.root = false;
 		if (n >= 0) {
@@ -286,7 +291,7 @@ static void atfork_child(void)
 static void shim_init(void)
 {
 	/* Only the first process says how long its start took (the start event). */
-	bool first = !secure_getenv("FNGUARD_LOG_FD") || !secure_getenv("FNGUARD_LOG_ID");
+	bool first = !log_inherited();
 	uint64_t t0 = first ? shim_now_mono() : 0;
 	shim_busy++;
 	real_resolve();

@@ -92,11 +92,17 @@ static size_t put_hex(char *buf, unsigned long v)
 	return len;
 }
 
+/* The '\n' ending the line that starts at s[at], or NULL. */
+static const char *line_end(const char *s, size_t len, size_t at)
+{
+	return at < len ? memchr(s + at, '\n', len - at) : NULL;
+}
+
 static void name_index_build(const char *s, size_t len)
 {
 	size_t at = 0;
 	for (int nr = 0; nr < MAX_NR; nr++) {
-		const char *nl = at < len ? memchr(s + at, '\n', len - at) : NULL;
+		const char *nl = line_end(s, len, at);
 		name_start[nr] = nl && at < NO_NAME ? (uint16_t)at : NO_NAME;
 		at = nl ? (size_t)(nl - s) + 1 : len;
 	}
@@ -127,13 +133,13 @@ static const char *name_from_bundle(int nr, char *buf, size_t size)
 	} else {
 		/* Another thread is building the index: walk to the line. */
 		for (int k = 0; k < nr; k++) {
-			const char *nl = at < len ? memchr(s + at, '\n', len - at) : NULL;
+			const char *nl = line_end(s, len, at);
 			if (!nl)
 				return NULL;
 			at = (size_t)(nl - s) + 1;
 		}
 	}
-	const char *nl = at < len ? memchr(s + at, '\n', len - at) : NULL;
+	const char *nl = line_end(s, len, at);
 	size_t n = nl ? (size_t)(nl - s) - at : 0;
 	if (n == 0 || n >= size)
 		return NULL;

@@ -234,9 +234,10 @@ static int load_extended(const struct profile *doc, size_t i, const char *includ
 		return -EINVAL;
 	}
 	if (r < 0) {
+		const char *sp = search_path(opts);
 		diag_add(diags, at->file, at->line, at->col, jpath,
 			 "cannot find profile '%s' (search path: %s)", name,
-			 search_path(opts) && *search_path(opts) ? search_path(opts) : "empty");
+			 sp && *sp ? sp : "empty");
 		return -EINVAL;
 	}
 	if (!realpath(path, real))
