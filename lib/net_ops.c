@@ -101,6 +101,28 @@ struct inet_peer {
 	int port;
 };
 
+/*
+ * Peers this thread was allowed to reach whatever the protocol. The profile
+ * never changes after start, so such an answer never goes stale, and a
+ * program that sends datagram after datagram to the same address (a metrics
+ * agent, its DNS server) or reconnects to the same service skips both rule
+ * lookups after the first. The whole key is compared, never a hash of it;
+ * only allowed answers are kept (a denial takes the slow path and is logged).
+ * Written and read only between shim_enter and shim_leave, so a signal
+ * handler's call never sees a slot half written.
+ */
+#define PEER_CACHE_SLOTS 8
+
+struct peer_key {
+	uint8_t family; /* 0: empty slot */
+	uint8_t dir;
+	uint16_t port;
+	uint8_t addr[16];
+};
+
+static __thread struct peer_key peer_cache[PEER_CACHE_SLOTS]
+	__attribute__((tls_model("initial-exec")));
+
 /* What a violation's tip proposes. */
 struct net_tip {
 	const char *host;
@@ -421,15 +443,30 @@ static bool judge_unix(const char *op, int fd, const struct sockaddr *sa, sockle
 static bool allowed_any_proto(const struct inet_peer *p, enum net_dir dir)
 {
 	struct policy_verdict v;
+	struct peer_key k = {
+		.family = (uint8_t)p->family, .dir = (uint8_t)dir, .port = (uint16_t)p->port};
 
 	if (net_mode() == POLICY_MODE_RECORD || !shim.policy)
 		return false;
-	return policy_check_ip(shim.policy, p->family, p->addr, p->port, NET_PROTO_TCP, dir, &v) ==
-		       0 &&
-	       v.allowed &&
-	       policy_check_ip(shim.policy, p->family, p->addr, p->port, NET_PROTO_UDP, dir, &v) ==
-		       0 &&
-	       v.allowed;
+	memcpy(k.addr, p->addr, sizeof(k.addr));
+	uint32_t h = (uint32_t)p->port * 0x9e3779b1u;
+	for (size_t i = 0; i < sizeof(k.addr); i += 4) {
+		uint32_t w;
+		memcpy(&w, k.addr + i, 4);
+		h = (h ^ w) * 0x9e3779b1u;
+	}
+	struct peer_key *slot = &peer_cache[(h >> 27) % PEER_CACHE_SLOTS];
+	if (memcmp(slot, &k, sizeof(k)) == 0)
+		return true;
+	if (policy_check_ip(shim.policy, p->family, p->addr, p->port, NET_PROTO_TCP, dir, &v) !=
+		    0 ||
+	    !v.allowed ||
+	    policy_check_ip(shim.policy, p->family, p->addr, p->port, NET_PROTO_UDP, dir, &v) !=
+		    0 ||
+	    !v.allowed)
+		return false;
+	*slot = k;
+	return true;
 }
 
 /* Judges one socket address; true to block. */

@@ -412,6 +412,55 @@ ev = net_events(r, type="learn", op="sendto", target=f"127.0.0.1:{UDP4B.port}")
 tap.ok(r.stdout == "ok\n" and UDP4B.count(1) == 1 and ev and ev[0].get("proto") == "udp",
        "record: the datagram is sent and learned as udp", r.diag())
 
+# The per-thread memory of peers allowed whatever the protocol (net_ops.c):
+# one process sends to the same peers again and again; what was allowed for
+# both protocols is remembered, nothing else is taken for it. Sixty-four
+# allowed ports fill every slot before sixty-four denied ones (same address,
+# other ports) are tried, then sixty-four allowed addresses before as many
+# denied ones (same port): a memory that compared less than the whole key
+# would let some through.
+MEMO_OK = list(range(47000, 47064))
+MEMO_NO = list(range(47100, 47164))
+P_MEMO = profile([
+    {"cidr": "127.0.0.1", "ports": [UDP4.port]},
+    {"cidr": "127.0.0.1", "ports": ["47000-47063"]},
+    {"cidr": "127.0.0.0/25", "ports": [47200]},
+    {"cidr": "127.0.0.1", "ports": [UDP4B.port], "proto": "tcp"},
+    {"cidr": "::1", "ports": [UDP6.port]},
+], "memo")
+PY_SEQ = r"""
+import socket, sys
+s4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+out = []
+for fam, host, port in (a.split("/") for a in sys.argv[1:]):
+    s = s4 if fam == "4" else s6
+    try:
+        s.sendto(b"ping", (host, int(port)))
+        out.append("ok")
+    except OSError as e:
+        out.append(f"errno={e.errno}")
+print(" ".join(out))
+"""
+reset()
+seq = [f"4/127.0.0.1/{UDP4.port}"] * 3 + [f"4/127.0.0.1/{UDP4B.port}"] * 2 + \
+      [f"6/::ffff:127.0.0.1/{UDP4B.port}", f"6/::1/{UDP6.port}", f"6/::1/{UDP6.port}",
+       f"6/::1/{UDP4.port}", f"4/127.0.0.1/{UDP4.port}"] + \
+      [f"4/127.0.0.1/{port}" for port in MEMO_OK * 2 + MEMO_NO] + \
+      [f"4/127.0.0.{i}/47200" for i in range(1, 65)] + \
+      [f"4/127.0.1.{i}/47200" for i in range(1, 65)]
+r = run(py(PY_SEQ, *seq), profile=P_MEMO, mode="enforce")
+refused = f"errno={ECONNREFUSED}"
+ev = net_events(r, type="violation", op="sendto")
+targets = sorted(e.get("target") for e in ev)
+want = sorted([f"127.0.0.1:{UDP4B.port}"] * 3 + [f"[::1]:{UDP4.port}"] +
+              [f"127.0.0.1:{port}" for port in MEMO_NO] +
+              [f"127.0.1.{i}:47200" for i in range(1, 65)])
+tap.ok(r.stdout.split() == ["ok"] * 3 + [refused] * 3 + ["ok", "ok", refused, "ok"] +
+       ["ok"] * 128 + [refused] * 64 + ["ok"] * 64 + [refused] * 64 and
+       UDP4.count(4) == 4 and UDP6.count(2) == 2 and UDP4B.count() == 0 and targets == want,
+       "enforce: peers allowed for both protocols are remembered; a tcp-only rule, other "
+       "ports, other addresses, another family are still denied and logged every time", r.diag())
 reset()
 r = run([NETOPS, "fastopen", "127.0.0.1", TCP4B.port, "data"], profile=P_TCP, mode="enforce")
 ev = net_events(r, type="violation", op="sendto", target=f"127.0.0.1:{TCP4B.port}")
