@@ -4,6 +4,7 @@ start-up, macro workloads, scaling with the number of rules, and peers.
 Each builds its groups of modes, runs them interleaved (harness.interleave)
 and turns pairs of modes into table rows with targets and verdicts."""
 import os
+import re
 import shutil
 import subprocess
 
@@ -158,7 +159,7 @@ def percall(ctx):
          "allowed by its argument: the filter runs on every call"),
     ]
     for op, target, label, path, limit, note in other:
-        floor = op in ("getpid", "personality")
+        floor = op != "execve"
         g = ctx.interleave(f"calls {op}", modes(op, target, None, op, floor=floor), rounds)
         for pname in profiles:
             rows.append(ctx.row("percall", g, "bare", pname, label,
@@ -170,7 +171,8 @@ def percall(ctx):
                                 note="any seccomp filter at all: a one-instruction filter "
                                      "that allows everything (`bench-calls "
                                      "--allow-all-filter`), the kernel's fixed cost under "
-                                     "fnguard's", call=label, path=path,
+                                     "fnguard's (every system call the operation makes "
+                                     "pays it)", call=label, path=path,
                                 profile="none (allow-all filter)"))
     return {
         "id": "percall", "title": "1. Per-call overhead of allowed calls",
@@ -192,6 +194,28 @@ def percall(ctx):
 
 
 # ---------------------------------------------------------------- start-up
+
+PRELOAD_FLOOR = "floor: an empty preloaded library"
+
+
+def preload_floor(ctx, section, tag, argv, cwd):
+    """The mode that preloads a library doing nothing (none when not built)."""
+    empty = ctx.cfg.program("bench-empty-preload.so")
+    if not empty:
+        return []
+    return [workloads.process_mode("preload", PRELOAD_FLOOR, argv,
+                                   ctx.envs.bare(LD_PRELOAD=empty),
+                                   ctx.log(section, tag, "preload"), cwd=cwd)]
+
+
+def preload_floor_rows(ctx, section, g, what):
+    if "preload" not in g.modes:
+        return []
+    return [ctx.row(section, g, "bare", "preload", what, workload=what, mode=PRELOAD_FLOOR,
+                    note="what any LD_PRELOAD tool costs every process before doing any work "
+                         "(`bench-empty-preload.so`): the loader opens, maps and relocates "
+                         "one more object and searches it first for every symbol")]
+
 
 def startup(ctx):
     cfg, sc, envs = ctx.cfg, ctx.scratch, ctx.envs
@@ -275,7 +299,7 @@ def startup(ctx):
 
     # A tiny dynamic program: the fixed cost of every process under the shim.
     argv = ["/usr/bin/true"]
-    ms = bare_modes("true", argv)
+    ms = bare_modes("true", argv) + preload_floor(ctx, "start", "true", argv, sc.task)
     for form, prof in (("json", pyprof), ("bundle", pybundle)):
         log = ctx.log("start", "true", form)
         ms.append(workloads.process_mode(f"enforce-{form}", f"enforce, {form}", argv,
@@ -289,6 +313,7 @@ def startup(ctx):
                             workload="`/usr/bin/true` (python profile)",
                             mode=f"enforce, {'JSON' if form == 'json' else 'bundle'}",
                             init=_init_micros(g, f"enforce-{form}")))
+    rows += preload_floor_rows(ctx, "startup", g, "`/usr/bin/true`")
 
     # Static programs under fnguard exec (the supervisor).
     config = os.path.join(sc.task, "config.json")
@@ -462,11 +487,16 @@ def macro(ctx):
                            check=workloads.shim_check(L(mode), mode, seccomp=True)))
     ms.append(job.mode("json", "enforce, JSON", [], envs.shim(prof, "enforce"), L("json"),
                        check=workloads.shim_check(L("json"), "enforce", seccomp=True)))
+    empty = cfg.program("bench-empty-preload.so")
+    if empty:
+        ms.append(job.mode("preload", PRELOAD_FLOOR, [], envs.bare(LD_PRELOAD=empty),
+                           L("preload")))
     g = ctx.interleave("spawn", ms, cfg.rounds)
-    add_rows(g, f"subprocess-heavy job ({3 * cfg.spawns} execs)", 1.08,
-             "exec-heavy target", ("record", "alert", "enforce", "json"),
+    what = f"subprocess-heavy job ({3 * cfg.spawns} execs)"
+    add_rows(g, what, 1.08, "exec-heavy target", ("record", "alert", "enforce", "json"),
              {"record": "record (`fnguard record`)", "alert": "alert, bundle",
               "enforce": "enforce, bundle", "json": "enforce, JSON"})
+    rows += preload_floor_rows(ctx, "macro", g, what)
     return {
         "id": "macro", "title": "3. Macro workloads",
         "kind": "process", "rows": rows, "rounds": cfg.rounds,
@@ -658,6 +688,26 @@ def _added_of(sec, pred):
     return min(vals) if vals else None
 
 
+def _floor_text(sec, workload, limit):
+    """What an empty preloaded library adds to a workload, and what enforce
+    adds on top of it, when the run has the floor row."""
+    floor = [r for r in sec["rows"] if r["other"] == "preload" and "cpu" in r and
+             workload in r["cols"].get("workload", "")]
+    ours = [r for r in sec["rows"] if r["other"] == "enforce" and "cpu" in r and
+            workload in r["cols"].get("workload", "")]
+    execs = re.search(r"\((\d+) execs\)", floor[0]["cols"]["workload"]) if floor else None
+    if not floor or not ours or not execs:
+        return ""
+    f, e, n = floor[0]["cpu"], ours[0]["cpu"], int(execs.group(1))
+    above = f["ratio_ci"][0] > limit
+    return (f" An empty preloaded library alone adds {f['added']:+.0f} ms to the "
+            f"{workload} job ({f['ratio']:.3f}x, {1000 * f['added'] / n:.0f} µs a process): "
+            "what any LD_PRELOAD tool pays before doing anything" +
+            (f", already above the {limit:.2f}x target on this machine, so no preloaded "
+             "library can meet it here" if above else "") + "; enforce adds "
+            f"{(e['added'] - f['added']) * 1000 / n:.0f} µs a process on top of it.")
+
+
 def findings(sec):
     """Why targets are missed, where the cause is known (measured on this
     tree; each text is printed only when its rows miss)."""
@@ -703,6 +753,28 @@ def findings(sec):
                     f"{min(r['cpu']['added'] for r in rows):+.0f} ns or more. The part above "
                     "the floor is the filter's own length (a binary tree on the call number "
                     "after the architecture check); the floor is not fnguard's to remove.")
+        why = {
+            "connect": "the rest is the libc layer's check of the address (a peer the profile "
+                       "allows for both protocols is remembered per thread, so a repeated "
+                       "`connect` or `sendto` skips the rule lookups) and Landlock's network "
+                       "hook, which the kernel runs on every `connect`",
+            "getaddrinfo": "`getaddrinfo` makes about eight system calls (it reads "
+                           "`/etc/hosts` through `open`, `fstat`, `read`, `lseek`, `close`), "
+                           "each paying that floor and fnguard's longer filter, and Landlock "
+                           "checks its `open` of `/etc/hosts` (about +0.8 µs of the total: the "
+                           "same loop with `FNGUARD_NO_LANDLOCK=1`); the shim's own work on "
+                           "the name (judging it, binding the addresses it resolved to for "
+                           "later connects) is about 0.2 µs (perf)",
+        }
+        for op, text in why.items():
+            rows = _missed(sec, lambda r, op=op: r["cols"].get("call", "").startswith(op))
+            floor = _added_of(sec, lambda r, op=op: r["other"] == "floor" and
+                              r["cols"].get("call", "").startswith(op))
+            if rows and floor is not None:
+                out.append(
+                    f"`{op}`: a one-instruction allow-all seccomp filter alone adds "
+                    f"{floor:+.0f} ns to it on this kernel, fnguard "
+                    f"{min(r['cpu']['added'] for r in rows):+.0f} ns or more; " + text + ".")
         ex = _missed(sec, lambda r: r["cols"].get("call", "").startswith("fork + execve"))
         if ex:
             out.append(
@@ -743,14 +815,15 @@ def findings(sec):
                      ("example" in r["cols"].get("workload", "") or
                       "subprocess" in r["cols"].get("workload", "")))
         if ex:
+            floor = _floor_text(sec, "subprocess-heavy", 1.08)
             out.append(
                 "Exec-heavy rows: every process started under fnguard pays the fixed "
                 "start-up cost of the shim (see `/usr/bin/true` in section 2; from a shimmed "
                 "shell, where the filter and Landlock are inherited, about 0.30 ms per "
-                "`/usr/bin/true` here, 0.34 ms before this run's changes). The shim's own "
-                "start is 0.17 M instructions (callgrind; 0.25 M before: the bundle now "
-                "carries its path matcher prebuilt and checked, so nothing is built per "
-                "process) and the rest is the kernel mapping libfnguard.so and faulting in "
+                "`/usr/bin/true` when measured side by side)." + floor + " The shim's own "
+                "start is 0.17 M instructions (callgrind: the bundle carries its path matcher "
+                "prebuilt and checked, so nothing is built per process) and the rest is the "
+                "kernel mapping libfnguard.so and faulting in "
                 "what a process touches: about 41 page faults more than a bare process, "
                 "~2 us each here (the bundle's bytes and the heap about 10, the shim's and "
                 "libc's code about 15, the loader's relocations and TLS about 10; a "
