@@ -160,6 +160,23 @@ static const char *shim_getvar(const char *name, void *userdata)
 	return secure_getenv(name);
 }
 
+/*
+ * The values this process read its profile's ${VAR}s with, for its
+ * descendants (policy.h): set once, by the first process that has none.
+ * Before the environment is captured, so children get them back whatever
+ * environment their parent hands them.
+ */
+static void pin_profile_vars(void)
+{
+	for (size_t i = 0; policy_var_name(i); i++) {
+		const char *pin = policy_var_pin_name(i);
+		if (secure_getenv(pin))
+			continue;
+		const char *v = secure_getenv(policy_var_name(i));
+		setenv(pin, v ? v : "", 0);
+	}
+}
+
 /* Fails closed: an error event, then exit 126 before main. */
 __attribute__((noreturn)) static void refuse_to_start(const char *what, const char *detail,
 						      int error)
@@ -244,6 +261,7 @@ static void load_profile(void)
 		return;
 	}
 	diag_list_clear(&diags);
+	pin_profile_vars();
 	if (have_forced)
 		policy_set_mode(shim.policy, forced);
 	shim.have_profile = true;

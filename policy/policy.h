@@ -58,6 +58,19 @@ struct policy;
  */
 unsigned policy_open_rights(int flags, int *ret_how);
 
+/*
+ * ${VAR} in a process tree under fnguard: the first process exports the
+ * value it expanded VAR with as FNGUARD_VAR_<VAR> ("" for unset), and the
+ * shim puts FNGUARD_* variables back in every child's environment, so a
+ * child given another LAMBDA_TASK_ROOT still reads the profile as its
+ * first ancestor did (a profile only narrows down the tree).
+ */
+#define POLICY_VAR_PIN_PREFIX "FNGUARD_VAR_"
+
+/* The i-th variable a profile may use (NULL past the last), and its pinned name. */
+const char *policy_var_name(size_t i);
+const char *policy_var_pin_name(size_t i);
+
 struct policy_load_opts {
 	/* Colon-separated directories searched for "extends" names; NULL = none. */
 	const char *search_path;
@@ -68,8 +81,9 @@ struct policy_load_opts {
 	 */
 	const char *(*search_path_fn)(void *userdata);
 	/*
-	 * Looks up ${VAR} in paths (LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR).
-	 * NULL, or a NULL answer, means the documented default is used.
+	 * Looks up ${VAR} in paths (LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR):
+	 * asked for POLICY_VAR_PIN_PREFIX + VAR first, then VAR. NULL, or a
+	 * NULL or empty answer, means the documented default is used.
 	 */
 	const char *(*getvar)(const char *name, void *userdata);
 	void *userdata;

@@ -419,6 +419,18 @@ bool profile_name_ok(const char *name)
 
 static const char *const known_vars[] = {"LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", NULL};
 static const char *const var_defaults[] = {"/var/task", "/var/runtime", NULL};
+static const char *const pinned_vars[] = {POLICY_VAR_PIN_PREFIX "LAMBDA_TASK_ROOT",
+					  POLICY_VAR_PIN_PREFIX "LAMBDA_RUNTIME_DIR", NULL};
+
+const char *policy_var_name(size_t i)
+{
+	return i < sizeof(known_vars) / sizeof(known_vars[0]) ? known_vars[i] : NULL;
+}
+
+const char *policy_var_pin_name(size_t i)
+{
+	return i < sizeof(pinned_vars) / sizeof(pinned_vars[0]) ? pinned_vars[i] : NULL;
+}
 
 int profile_expand_vars(const char *text, const struct policy_load_opts *opts, char **ret,
 			char *msg, size_t msg_size, long *ret_at)
@@ -438,8 +450,12 @@ int profile_expand_vars(const char *text, const struct policy_load_opts *opts, c
 		if (strlen(known_vars[i]) != nlen || strncmp(text + 2, known_vars[i], nlen) != 0)
 			continue;
 		const char *value = NULL;
-		if (opts && opts->getvar)
-			value = opts->getvar(known_vars[i], opts->userdata);
+		/* A value pinned by the process tree's first process wins (policy.h). */
+		if (opts && opts->getvar) {
+			value = opts->getvar(pinned_vars[i], opts->userdata);
+			if (!value)
+				value = opts->getvar(known_vars[i], opts->userdata);
+		}
 		if (!value || !*value)
 			value = var_defaults[i];
 		if (value[0] != '/') {

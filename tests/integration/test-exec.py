@@ -410,6 +410,30 @@ r = py("import subprocess\n"
 tap.ok(r.rc == 0 and "probe=EACCES" in r.stdout and ran("sp-env"),
        "python subprocess.run(env={}): the child is still under fnguard", r.diag())
 
+# ${LAMBDA_TASK_ROOT} in the profile means the first process's value: a child
+# handed another one (here the work directory, so that lambda-base's
+# "${LAMBDA_TASK_ROOT}/**" would cover a file no rule allows) still reads the
+# profile as its first ancestor did. Landlock off: the libc layer's own
+# answer, which is what a kernel without Landlock leaves.
+TASK = os.path.join(W, "task")
+os.makedirs(TASK, exist_ok=True)
+UNLISTED = os.path.join(W, "unlisted")
+for f in (UNLISTED, os.path.join(TASK, "config")):
+    with open(f, "w") as fh:
+        fh.write("x\n")
+reset()
+code = ("import os, subprocess\n"
+        f"e = dict(os.environ, LAMBDA_TASK_ROOT={W!r})\n"
+        f"subprocess.run([{MARKER!r}, {marker('var')!r}, '--probe', {UNLISTED!r}], env=e)\n"
+        f"subprocess.run([{MARKER!r}, {marker('var2')!r}, '--probe', "
+        f"{os.path.join(TASK, 'config')!r}], env=e)\n")
+r = py(code, env={"LAMBDA_TASK_ROOT": TASK, "FNGUARD_NO_LANDLOCK": "1"})
+tap.ok(r.stdout.count("probe=") == 2 and "probe=EACCES" in r.stdout.split("\n")[1] and
+       r.stdout.split("\n")[3] == "probe=ok" and
+       r.find(type="violation", category="file", target=UNLISTED, exe=MARKER),
+       "a child given another LAMBDA_TASK_ROOT reads the profile with its first ancestor's: "
+       "the file that value would have allowed is denied and logged", r.diag())
+
 reset()
 r = py(f"import os\nos.execv({MARKER!r}, [{MARKER!r}, {marker('execv')!r}, 'py'])")
 tap.ok(r.rc == 0 and ran("execv") and r.stdout == "ran py\n", "python os.execv: allowed runs",
