@@ -139,6 +139,16 @@ __attribute__((constructor)) static void child_env_constructor(void)
 	child_env_capture();
 }
 
+const char *child_env_value(const char *name)
+{
+	if (!atomic_load(&captured))
+		return NULL;
+	for (size_t i = 0; i < n_capture; i++)
+		if (has_name(capture[i], name))
+			return capture[i] + strlen(name) + 1;
+	return NULL;
+}
+
 bool child_env_in_vfork_child(void)
 {
 	return (int)shim_syscall(SYS_getpid) != atomic_load(&image_pid);

@@ -42,6 +42,13 @@
  */
 void child_env_capture(void);
 
+/*
+ * The value a managed variable (FNGUARD_*, LD_PRELOAD) had when captured,
+ * whatever the program did to its environment since; NULL when it had
+ * none or nothing was captured yet. Async-signal-safe.
+ */
+const char *child_env_value(const char *name);
+
 /* Entries of envp (NULL counts as empty). Async-signal-safe. */
 size_t child_env_count(char *const envp[]);
 

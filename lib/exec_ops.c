@@ -461,7 +461,10 @@ void exec_ops_cli_start(bool first)
 
 /*
  * At the static program's judgement (allowed): arms the handover, or says
- * why there is none. Returns true when no coverage event is needed.
+ * why there is none. Returns true when no coverage event is needed. What
+ * it goes by was fixed at start (the profile this process loaded, the
+ * environment captured then): the program may have changed its own
+ * environment since, to talk its way out of the supervisor.
  */
 static bool handover_arm(const char *op, const char *name, size_t len, char *const argv[])
 {
@@ -469,14 +472,15 @@ static bool handover_arm(const char *op, const char *name, size_t len, char *con
 	if (strncmp(op, "exec", 4) != 0 && strncmp(op, "posix_spawn", 11) != 0 &&
 	    strcmp(op, "fexecve") != 0)
 		return false;
+	child_env_capture();
 	if (!fnguard_cli[0])
 		why = STATIC_DETAIL "; fnguard exec was not found (set FNGUARD_CLI): it runs "
 				    "unsupervised";
-	else if (!env_lookup("FNGUARD_PROFILE"))
+	else if (!shim.profile_path[0])
 		why = STATIC_DETAIL "; no profile to hand to fnguard exec: it runs unsupervised";
 	else if (shim_syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0) == 2 &&
-		 env_lookup("FNGUARD_SECCOMP")) {
-		if (env_lookup(HANDOVER_ENV))
+		 child_env_value("FNGUARD_SECCOMP")) {
+		if (child_env_value(HANDOVER_ENV))
 			handover_attach = true;
 		else /* What still holds inside it: the kernel layers it inherits. */
 			why = landlock_state.status == LANDLOCK_ACTIVE ? LOCKDOWN_LANDLOCK
@@ -637,10 +641,12 @@ struct supervised {
 	char preload[PATH_MAX * 2];
 };
 
-#define SUPERVISED_FAILED STATIC_DETAIL "; fnguard exec could not be started: it runs unsupervised"
+#define SUPERVISED_FAILED STATIC_DETAIL "; fnguard exec could not be started"
 #define SUPERVISED_TOO_BIG                                                              \
 	STATIC_DETAIL "; its arguments and environment exceed what one request to the " \
-		      "launcher carries (128 KiB): it runs unsupervised"
+		      "launcher carries (128 KiB)"
+#define RUNS_UNSUPERVISED  ": it runs unsupervised"
+#define REFUSED_SUPERVISED ": refused, as enforce mode never runs it without the supervisor"
 
 /*
  * `fnguard attach` (under the shim's filter) or `fnguard exec` for path
@@ -658,14 +664,14 @@ static const char *supervised_build(struct supervised *sv, const char *path, cha
 	while (argv && argv[argc])
 		argc++;
 	if (argc + 9 > EXEC_ARGS_MAX || child_env_build(envp, sv->fixed, ENV_SLOTS, sv->logfd) < 0)
-		return SUPERVISED_FAILED;
+		return SUPERVISED_TOO_BIG;
 	sv->argv[n++] = fnguard_cli;
 	if (attach) {
 		sv->argv[n++] = (char *)"attach";
 	} else {
 		sv->argv[n++] = (char *)"exec";
 		sv->argv[n++] = (char *)"--profile";
-		sv->argv[n++] = (char *)env_lookup("FNGUARD_PROFILE");
+		sv->argv[n++] = shim.profile_path;
 	}
 	sv->argv[n++] = (char *)"--argv0";
 	sv->argv[n++] = argc ? argv[0] : (char *)path;
@@ -681,7 +687,7 @@ static const char *supervised_build(struct supervised *sv, const char *path, cha
 		}
 		size_t len = strlen(sv->fixed[i] + 11);
 		if (len + sizeof(HANDOVER_PRELOAD) > sizeof(sv->preload))
-			return SUPERVISED_FAILED;
+			return SUPERVISED_TOO_BIG;
 		memcpy(sv->preload, HANDOVER_PRELOAD, sizeof(HANDOVER_PRELOAD) - 1);
 		memcpy(sv->preload + sizeof(HANDOVER_PRELOAD) - 1, sv->fixed[i] + 11, len + 1);
 		sv->env[k++] = sv->preload;
@@ -701,30 +707,59 @@ static const char *supervised_build(struct supervised *sv, const char *path, cha
 }
 
 /*
- * Runs path under fnguard (see handover_arm). Returns only when that exec
- * failed: the caller then runs path itself, reported as unsupervised.
+ * A handover that could not be done (why: SUPERVISED_*): in enforce mode the
+ * program is not run (returns err), else it runs unsupervised (returns 0).
+ * Either way said in a coverage event. Async-signal-safe.
  */
-__attribute__((noinline)) static void exec_supervised(const char *op, const char *path,
-						      char *const argv[], char *const envp[])
+static int not_supervised(const char *op, const char *path, char *const argv[], const char *why,
+			  int err)
+{
+	char detail[256];
+	bool enforce = shim.action[POLICY_CAT_EXEC] == POLICY_MODE_ENFORCE;
+	const char *tail = enforce ? REFUSED_SUPERVISED : RUNS_UNSUPERVISED;
+	size_t a = strlen(why), b = strlen(tail);
+
+	if (a + b >= sizeof(detail))
+		a = sizeof(detail) - b - 1;
+	memcpy(detail, why, a);
+	memcpy(detail + a, tail, b + 1);
+	report_static_why(op, path, strlen(path), argv, detail);
+	return enforce ? (err ? err : EACCES) : 0;
+}
+
+/*
+ * Runs path under fnguard (see handover_arm). Returns only when that could
+ * not be done: 0 when the caller may run path itself (reported as
+ * unsupervised), or -1 with errno set (enforce mode: refused).
+ */
+__attribute__((noinline)) static int exec_supervised(const char *op, const char *path,
+						     char *const argv[], char *const envp[])
 {
 	struct supervised sv;
 	const char *why = supervised_build(&sv, path, argv, envp);
+	int err = E2BIG;
 	if (!why) {
 		call_exec(CALL_EXECVE, AT_FDCWD, fnguard_cli, sv.argv, sv.env, 0);
 		why = SUPERVISED_FAILED;
+		err = errno;
 	}
-	report_static_why(op, path, strlen(path), argv, why);
+	err = not_supervised(op, path, argv, why, err);
+	if (!err)
+		return 0;
+	errno = err;
+	return -1;
 }
 
 /*
  * fexecve and execveat name the program by descriptor: it is handed over by
  * the name it was judged by, when that name is still the same file (a memfd
  * or a deleted file has none to give; it then runs unsupervised, said in a
- * coverage event). Returns only when the program was not handed over.
+ * coverage event). Returns only when the program was not handed over, as
+ * exec_supervised().
  */
-static void exec_supervised_by_name(const char *op, const struct exec_target *t, int dirfd,
-				    const char *path, int flags, char *const argv[],
-				    char *const envp[])
+static int exec_supervised_by_name(const char *op, const struct exec_target *t, int dirfd,
+				   const char *path, int flags, char *const argv[],
+				   char *const envp[])
 {
 	char name[PATH_MAX];
 	struct stat named, target;
@@ -736,21 +771,21 @@ static void exec_supervised_by_name(const char *op, const struct exec_target *t,
 	/* Raw: the stat wrappers would judge these lookups as the program's own. */
 	if (name[0] == '/' && shim_syscall(SYS_newfstatat, AT_FDCWD, name, &named, 0) == 0 &&
 	    shim_syscall(SYS_newfstatat, dirfd, path, &target, at) == 0 &&
-	    named.st_dev == target.st_dev && named.st_ino == target.st_ino) {
-		exec_supervised(op, name, argv, envp);
-		return;
-	}
+	    named.st_dev == target.st_dev && named.st_ino == target.st_ino)
+		return exec_supervised(op, name, argv, envp);
 	handover_armed = handover_attach = false;
 	report_static_why(op, name, strlen(name), argv,
 			  STATIC_DETAIL "; run by descriptor from a file no name reaches (a memfd, "
 					"a deleted or replaced file): it runs unsupervised");
+	return 0;
 }
 
 /*
  * posix_spawn's handover: spawns fnguard instead, with the caller's file
  * actions and attributes (they shape the process fnguard hands over).
- * Returns posix_spawn's answer, or -1 when fnguard could not be spawned:
- * the caller then spawns path itself, reported as unsupervised.
+ * Returns 0 when fnguard was spawned, -1 when it could not be and the
+ * caller may spawn path itself (reported as unsupervised), or an error
+ * number (enforce mode: refused).
  */
 __attribute__((noinline)) static int spawn_supervised(const char *op, pid_t *pid, const char *path,
 						      const posix_spawn_file_actions_t *fa,
@@ -759,11 +794,14 @@ __attribute__((noinline)) static int spawn_supervised(const char *op, pid_t *pid
 {
 	struct supervised sv;
 	const char *why = supervised_build(&sv, path, argv, envp);
-	if (!why && real.posix_spawn &&
-	    real.posix_spawn(pid, fnguard_cli, fa, attr, sv.argv, sv.env) == 0)
-		return 0;
-	report_static_why(op, path, strlen(path), argv, why ? why : SUPERVISED_FAILED);
-	return -1;
+	int err = why ? E2BIG : ENOSYS;
+	if (!why && real.posix_spawn) {
+		err = real.posix_spawn(pid, fnguard_cli, fa, attr, sv.argv, sv.env);
+		if (err == 0)
+			return 0;
+	}
+	err = not_supervised(op, path, argv, why ? why : SUPERVISED_FAILED, err);
+	return err ? err : -1;
 }
 
 static int exec_path(const char *op, const char *path, char *const argv[], char *const envp[])
@@ -771,8 +809,8 @@ static int exec_path(const char *op, const char *path, char *const argv[], char 
 	struct exec_target t = {.dirfd = AT_FDCWD, .path = path, .fd = -1};
 	if (guard_exec(op, &t, argv) < 0)
 		return -1;
-	if (handover_armed)
-		exec_supervised(op, path, argv, envp);
+	if (handover_armed && exec_supervised(op, path, argv, envp) < 0)
+		return -1;
 	return run_exec(CALL_EXECVE, AT_FDCWD, path, argv, envp, 0);
 }
 
@@ -879,8 +917,8 @@ static bool try_exec(const char *candidate, void *ctx, bool *eacces)
 	struct exec_target t = {.dirfd = AT_FDCWD, .path = candidate, .fd = -1};
 	if (guard_exec(s->op, &t, s->argv) < 0)
 		return true;
-	if (handover_armed)
-		exec_supervised(s->op, candidate, s->argv, s->envp);
+	if (handover_armed && exec_supervised(s->op, candidate, s->argv, s->envp) < 0)
+		return true;
 	run_exec(CALL_EXECVE, AT_FDCWD, candidate, s->argv, s->envp, 0);
 	int err = errno;
 	if (err == ENOEXEC) {
@@ -1001,8 +1039,9 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	}
 	if (guard_exec("fexecve", &t, argv) < 0)
 		return -1;
-	if (handover_armed)
-		exec_supervised_by_name("fexecve", &t, fd, "", AT_EMPTY_PATH, argv, envp);
+	if (handover_armed &&
+	    exec_supervised_by_name("fexecve", &t, fd, "", AT_EMPTY_PATH, argv, envp) < 0)
+		return -1;
 	return run_exec(CALL_FEXECVE, fd, NULL, argv, envp, 0);
 }
 
@@ -1022,8 +1061,9 @@ EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const
 	}
 	if (guard_exec("execveat", &t, argv) < 0)
 		return -1;
-	if (handover_armed)
-		exec_supervised_by_name("execveat", &t, dirfd, path ? path : "", flags, argv, envp);
+	if (handover_armed &&
+	    exec_supervised_by_name("execveat", &t, dirfd, path ? path : "", flags, argv, envp) < 0)
+		return -1;
 	return run_exec(CALL_EXECVEAT, dirfd, path, argv, envp, flags);
 }
 
@@ -1070,8 +1110,10 @@ EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_acti
 		errno = saved;
 		return err;
 	}
-	if (handover_armed && spawn_supervised("posix_spawn", pid, path, fa, attr, argv, envp) == 0)
-		return 0;
+	int r = handover_armed ? spawn_supervised("posix_spawn", pid, path, fa, attr, argv, envp)
+			       : -1;
+	if (r >= 0)
+		return r;
 	return spawn_with_env(pid, path, fa, attr, argv, envp);
 }
 
@@ -1094,9 +1136,11 @@ static bool try_spawn(const char *candidate, void *ctx, bool *eacces)
 		s->done = true;
 		return true;
 	}
-	if (handover_armed && spawn_supervised("posix_spawnp", s->pid, candidate, s->fa, s->attr,
-					       s->argv, s->envp) == 0) {
-		s->result = 0;
+	int r = handover_armed ? spawn_supervised("posix_spawnp", s->pid, candidate, s->fa, s->attr,
+						  s->argv, s->envp)
+			       : -1;
+	if (r >= 0) {
+		s->result = r;
 		s->done = true;
 		return true;
 	}
@@ -1121,9 +1165,11 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_act
 			errno = saved;
 			return err;
 		}
-		if (handover_armed &&
-		    spawn_supervised("posix_spawnp", pid, file, fa, attr, argv, envp) == 0)
-			return 0;
+		int r = handover_armed
+				? spawn_supervised("posix_spawnp", pid, file, fa, attr, argv, envp)
+				: -1;
+		if (r >= 0)
+			return r;
 		return spawn_with_env(pid, file, fa, attr, argv, envp);
 	}
 	path_search(file, try_spawn, &s);

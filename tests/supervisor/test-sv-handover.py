@@ -9,6 +9,7 @@ launcher's socket (raw requests for programs the profile does not allow,
 for dynamic programs, with a weakened environment, malformed) and the
 unavailable states (no launcher, launcher gone: fail closed). TAP."""
 import array
+import errno
 import json
 import os
 import shutil
@@ -269,6 +270,46 @@ if os.access(PY, os.X_OK):
          not any(e.get("type") == "coverage" for e in log),
          "fexecve of the static program: handed over by its judged name (denied open refused "
          "and logged by the supervisor, exit status 4)",
+         f"{p.returncode} {p.stdout[-300:]} {p.stderr[-600:]}\n{log[-3:]}")
+
+    # The program cannot talk its way out of the supervisor through its own environment:
+    # what decides the handover was fixed at start.
+    script = ("import os, subprocess\n"
+              "for k in ('FNGUARD_LAUNCHER', 'FNGUARD_PROFILE', 'FNGUARD_SECCOMP'):\n"
+              "    os.environ.pop(k, None)\n"
+              f"p = subprocess.run(['{PROBE}', 'open', '{DENIED}', 'exit', '3'], "
+              "capture_output=True)\n"
+              "print('env', p.returncode, p.stdout.decode().strip())")
+    fd = logfile()
+    p = subprocess.run([PY, "-S", "-c", script], capture_output=True, timeout=60, pass_fds=(fd,),
+                       env=shim_env(PY_PROFILE, {"FNGUARD_LOG": f"fd:{fd}"}), cwd="/")
+    log = parse_log(read_log(fd))
+    t.ok(p.returncode == 0 and f"env 3 open {DENIED} err EACCES".encode() in p.stdout and
+         any(e.get("target") == DENIED and e.get("exe") == PROBE for e in log) and
+         not any(e.get("type") == "coverage" for e in log),
+         "a program that removed FNGUARD_LAUNCHER, FNGUARD_PROFILE and FNGUARD_SECCOMP from "
+         "its own environment still hands its static program over (denied open refused and "
+         "logged by the supervisor)", f"{p.returncode} {p.stdout[-300:]} {p.stderr[-600:]}\n"
+         f"{log[-3:]}")
+    # Nor through its size: an environment the launcher cannot carry is refused in enforce
+    # mode, not run without the supervisor.
+    script = ("import os, subprocess\n"
+              "try:\n"
+              f"    subprocess.run(['{PROBE}', 'write', '{wd}/out/big.txt'], "
+              "env=dict(os.environ, BIG='x' * 140000))\n"
+              "    print('ran')\n"
+              "except OSError as e:\n"
+              "    print('refused', e.errno)")
+    fd = logfile()
+    p = subprocess.run([PY, "-S", "-c", script], capture_output=True, timeout=60, pass_fds=(fd,),
+                       env=shim_env(PY_PROFILE, {"FNGUARD_LOG": f"fd:{fd}"}), cwd="/")
+    log = parse_log(read_log(fd))
+    cov = [e for e in log if e.get("type") == "coverage" and e.get("target") == PROBE]
+    t.ok(p.returncode == 0 and f"refused {errno.E2BIG}".encode() in p.stdout and
+         not os.path.exists(f"{wd}/out/big.txt") and cov and
+         "refused" in cov[0].get("detail", "") and "128 KiB" in cov[0].get("detail", ""),
+         "enforce: a static program whose environment exceeds what the launcher carries "
+         "is refused (E2BIG, a coverage event says why), never run unsupervised",
          f"{p.returncode} {p.stdout[-300:]} {p.stderr[-600:]}\n{log[-3:]}")
 
     # Many descriptors under a low limit (Lambda's is 1024, with the log above 3/4 of it):
@@ -586,9 +627,11 @@ big = {"FNGUARD_TEST_BIG1": "x" * 70000, "FNGUARD_TEST_BIG2": "y" * 70000}
 r = sh(f"{PROBE} open {ALLOWED}; echo rc=$?", extra={"BIG1": big["FNGUARD_TEST_BIG1"],
                                                       "BIG2": big["FNGUARD_TEST_BIG2"]})
 cov = r.find(type="coverage", category="exec")
-t.ok(r.has("rc=0") and cov and "128 KiB" in cov[0]["detail"] and not r.find(type="error"),
-     "arguments and environment over 128 KiB: a coverage event says why before the exec, and "
-     "the program runs under the inherited filter", r.diag())
+t.ok(not r.has("rc=0") and not any(l.startswith(f"open {ALLOWED}") for l in r.stdout.splitlines())
+     and cov and "128 KiB" in cov[0]["detail"] and "refused" in cov[0]["detail"] and
+     not r.find(type="error"),
+     "arguments and environment over 128 KiB (enforce): refused before the exec with a coverage "
+     "event saying why; the program never runs without the supervisor", r.diag())
 
 # The CLI missing: no launcher either, and the start event says so.
 r = sh(f"{PROBE} open {ALLOWED}; echo rc=$?", extra={"FNGUARD_CLI": "/nonexistent/fnguard"})
