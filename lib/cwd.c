@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "child_env.h"
 #include "cwd.h"
 #include "real.h"
 #include "shim.h"
@@ -48,8 +49,13 @@ int cwd_get(char *buf, size_t size, size_t *ret_len)
 	if (!getcwd(buf, size))
 		return -errno;
 	*ret_len = strlen(buf);
-	/* Publish under the writer flag, only if no chdir happened since e was read. */
-	if (*ret_len >= sizeof(cached) || atomic_flag_test_and_set(&writing))
+	/*
+	 * Publish under the writer flag, only if no chdir happened since e was
+	 * read. Never from a vfork child: its memory is its parent's, whose
+	 * directory it may no longer share.
+	 */
+	if (*ret_len >= sizeof(cached) || child_env_in_vfork_child() ||
+	    atomic_flag_test_and_set(&writing))
 		return 0;
 	atomic_store(&generation, e | 1);
 	memcpy(cached, buf, *ret_len + 1);

@@ -14,15 +14,18 @@
 #include "shim.h"
 #include "syscall_ops.h"
 
-/* Rewrites a leading /proc/<our pid> as /proc/self, in place. */
-static size_t proc_self_alias(char *buf, size_t len)
+/*
+ * Rewrites a leading /proc/<our pid> as /proc/self, in place (buf holds
+ * size bytes). A name the longer spelling would not fit is left alone.
+ */
+static size_t proc_self_alias(char *buf, size_t len, size_t size)
 {
 	char pid[24];
 	if (len < 7 || memcmp(buf, "/proc/", 6) != 0 || buf[6] < '1' || buf[6] > '9')
 		return len;
 	int n = snprintf(pid, sizeof(pid), "/proc/%ld", (long)shim_syscall(SYS_getpid));
 	if (n <= 0 || len < (size_t)n || memcmp(buf, pid, (size_t)n) != 0 ||
-	    (buf[n] != '/' && buf[n] != '\0'))
+	    (buf[n] != '/' && buf[n] != '\0') || len - (size_t)n + 10 >= size)
 		return len;
 	memmove(buf + 10, buf + n, len - (size_t)n + 1);
 	memcpy(buf, "/proc/self", 10);
@@ -39,7 +42,7 @@ int path_of_fd(int fd, char *buf, size_t size, size_t *ret_len)
 	buf[n] = '\0';
 	if (buf[0] != '/')
 		return -ENOENT; /* pipe:[..], socket:[..], anon_inode:... */
-	*ret_len = proc_self_alias(buf, (size_t)n);
+	*ret_len = proc_self_alias(buf, (size_t)n, size);
 	return 0;
 }
 
@@ -57,12 +60,13 @@ static bool starts_with(const char *s, size_t len, const char *prefix)
 	return len >= n && memcmp(s, prefix, n) == 0;
 }
 
-/* Kernel-faithful resolution of joined (absolute, raw). */
-static int resolve_links(const char *joined, bool follow_last, struct resolved_path *out)
+/* One pass of resolve_links: realpath, or the parent's and the last name. */
+static int resolve_once(const char *joined, bool follow_last, struct resolved_path *out)
 {
 	char tmp[PATH_MAX];
 	char *slash;
 
+	out->dangling = false;
 	if (follow_last && realpath(joined, tmp)) {
 		out->real_len = strlen(tmp);
 		memcpy(out->real, tmp, out->real_len + 1);
@@ -91,8 +95,58 @@ static int resolve_links(const char *joined, bool follow_last, struct resolved_p
 		if (n < 0 || (size_t)n >= sizeof(out->real))
 			return -ENAMETOOLONG;
 		out->real_len = (size_t)n;
+		out->dangling = follow_last;
 	}
-	out->real_len = proc_self_alias(out->real, out->real_len);
+	return 0;
+}
+
+/*
+ * joined's last component, when it is a link (realpath failed: it dangles),
+ * replaced by where the link points, into next. False when it is no link.
+ */
+static bool follow_dangling(const char *real, char next[PATH_MAX])
+{
+	char target[PATH_MAX];
+	long n = raw_syscall(SYS_readlinkat, AT_FDCWD, real, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	if (target[0] == '/') {
+		memcpy(next, target, (size_t)n + 1);
+		return true;
+	}
+	const char *slash = strrchr(real, '/');
+	size_t dir = slash ? (size_t)(slash - real) : 0; /* 0: the link is in "/" */
+	if (dir + 1 + (size_t)n >= PATH_MAX)
+		return false;
+	memcpy(next, real, dir);
+	next[dir] = '/';
+	memcpy(next + dir + 1, target, (size_t)n + 1);
+	return true;
+}
+
+/*
+ * Kernel-faithful resolution of joined (absolute, raw). A last component
+ * that is a dangling link, followed, is where a creating open would create
+ * its file: it is followed by hand, as the kernel does (up to 40 links).
+ */
+static int resolve_links(const char *joined, bool follow_last, struct resolved_path *out)
+{
+	char next[PATH_MAX];
+	int r;
+
+	for (int hops = 0;; hops++) {
+		r = resolve_once(joined, follow_last, out);
+		if (r < 0 || !follow_last || !out->dangling || !follow_dangling(out->real, next))
+			break;
+		if (hops == 40)
+			return -ELOOP;
+		joined = next;
+		/* next is reused: resolve_once reads it before this loop writes it again. */
+	}
+	if (r < 0)
+		return r;
+	out->real_len = proc_self_alias(out->real, out->real_len, sizeof(out->real));
 	out->has_real =
 		out->real_len != out->name_len || memcmp(out->real, out->name, out->name_len) != 0;
 	return 0;
@@ -141,6 +195,21 @@ static bool no_links_from(const char *name, size_t len, size_t root, bool follow
 	}
 }
 
+/*
+ * A name ending in "/", "/." or "/.." (or that is "." or ".."): the kernel
+ * follows a link in its last place whatever the call (lchown("link/")
+ * changes the target), so it is judged followed.
+ */
+static bool names_a_directory(const char *path)
+{
+	size_t n = strlen(path);
+	if (n && path[n - 1] == '/')
+		return true;
+	if (n && path[n - 1] == '.' && (n == 1 || path[n - 2] == '/'))
+		return true;
+	return n >= 2 && path[n - 1] == '.' && path[n - 2] == '.' && (n == 2 || path[n - 3] == '/');
+}
+
 int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_path *out)
 {
 	char base[PATH_MAX];
@@ -152,8 +221,18 @@ int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_
 	out->lexical = false;
 	if (!path || !*path)
 		return -EINVAL;
+	follow_last = follow_last || names_a_directory(path);
 	if (path[0] != '/') {
-		if (dirfd == AT_FDCWD) {
+		if (dirfd == AT_FDCWD && has_dotdot(path)) {
+			/*
+			 * Not the cached value: ".." climbs out of where the
+			 * directory is now, and a rename of it or of a parent
+			 * (which no chdir announces) moves that.
+			 */
+			if (!getcwd(base, sizeof(base)))
+				return -errno;
+			blen = strlen(base);
+		} else if (dirfd == AT_FDCWD) {
 			r = cwd_get(base, sizeof(base), &blen);
 			if (r < 0)
 				return r;
@@ -177,7 +256,7 @@ int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_
 			return r;
 		dotdot = has_dotdot(path);
 	}
-	out->name_len = proc_self_alias(out->name, out->name_len);
+	out->name_len = proc_self_alias(out->name, out->name_len, sizeof(out->name));
 
 	bool special = dotdot || starts_with(out->name, out->name_len, "/proc/") ||
 		       starts_with(out->name, out->name_len, "/dev/fd/");

@@ -25,6 +25,7 @@ struct resolved_path {
 	size_t real_len;
 	bool has_real; /* real differs from name and must be judged too */
 	bool lexical;  /* no link could be on the way: name is exactly what the kernel opens */
+	bool dangling; /* internal: real's last name did not resolve (a dangling link?) */
 };
 
 /*

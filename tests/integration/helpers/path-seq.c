@@ -5,8 +5,11 @@
  * answer the shim remembered (lib/verdict_cache.h) never outlives what it
  * was about: a chdir, other rights, another thread. OPs: stat, access,
  * openr, openw, chdir, fchdir, thread-stat (stat from a new thread),
- * ln (PATH is TARGET=LINK: LINK is replaced by a symlink to TARGET), and
- * through libc's syscall(): sys-statx, sys-openat, sys-openat2-w, sys-unlink.
+ * ln (PATH is TARGET=LINK: LINK is replaced by a symlink to TARGET),
+ * mv (PATH is OLD=NEW: rename), creat (open O_WRONLY|O_CREAT), lchown
+ * (lchown(PATH, -1, -1)), vfork-chdir (a vfork child changes to PATH,
+ * stats "x" there and exits; the parent goes on), and through libc's
+ * syscall(): sys-statx, sys-openat, sys-openat2-w, sys-unlink.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int result(int r)
@@ -38,9 +42,21 @@ static void *thread_stat(void *arg)
 	return (void *)(long)result(stat(arg, &st));
 }
 
+/* "A=B": copies A into first, returns B (NULL when there is no '=' or A is too long). */
+static const char *split_pair(const char *path, char *first, size_t size)
+{
+	const char *eq = strchr(path, '=');
+	if (!eq || (size_t)(eq - path) >= size)
+		return NULL;
+	memcpy(first, path, (size_t)(eq - path));
+	first[eq - path] = '\0';
+	return eq + 1;
+}
+
 static int one(const char *op, const char *path)
 {
 	struct stat st;
+	char first[4096];
 
 	if (!strcmp(op, "stat"))
 		return result(stat(path, &st));
@@ -82,14 +98,33 @@ static int one(const char *op, const char *path)
 	if (!strcmp(op, "sys-unlink"))
 		return result((int)syscall(SYS_unlinkat, AT_FDCWD, path, 0));
 	if (!strcmp(op, "ln")) {
-		char target[4096];
-		const char *eq = strchr(path, '=');
-		if (!eq || (size_t)(eq - path) >= sizeof(target))
+		const char *link = split_pair(path, first, sizeof(first));
+		if (!link)
 			return -1;
-		memcpy(target, path, (size_t)(eq - path));
-		target[eq - path] = '\0';
-		unlink(eq + 1);
-		return result(symlink(target, eq + 1));
+		unlink(link);
+		return result(symlink(first, link));
+	}
+	if (!strcmp(op, "mv")) {
+		const char *to = split_pair(path, first, sizeof(first));
+		return to ? result(rename(first, to)) : -1;
+	}
+	if (!strcmp(op, "creat"))
+		return open_close(path, O_WRONLY | O_CREAT);
+	if (!strcmp(op, "lchown"))
+		return result(lchown(path, (uid_t)-1, (gid_t)-1));
+	if (!strcmp(op, "vfork-chdir")) {
+		/* The case under test: a child that shares its parent's memory. */
+		// NOLINTBEGIN(clang-analyzer-security.insecureAPI.vfork,clang-analyzer-unix.Vfork)
+		pid_t pid = vfork();
+		if (pid == 0) {
+			if (chdir(path) == 0)
+				(void)stat("x", &st);
+			_exit(0);
+		}
+		// NOLINTEND(clang-analyzer-security.insecureAPI.vfork,clang-analyzer-unix.Vfork)
+		if (pid < 0)
+			return errno;
+		return result(waitpid(pid, NULL, 0) == pid ? 0 : -1);
 	}
 	if (!strcmp(op, "thread-stat")) {
 		pthread_t t;

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""TAP: paths that mean something else to the kernel than their letters say
+(lib/path_resolve.c, lib/cwd.c). Each attack runs in one process
+(helpers/path-seq.c) under enforce with Landlock off, so that what is
+checked is the libc layer's own judgement, as on a kernel without Landlock:
+the call must fail with EACCES, and the denial must be logged under the
+name the kernel would really have used.
+
+- A trailing "/" makes the kernel follow a link in the last place, even
+  for calls that do not follow one (lchown "link/").
+- A creating open through a dangling link creates the link's target.
+- A relative path with ".." climbs from where the working directory is
+  now, after a rename of it that no chdir announced.
+- A vfork child's chdir is not its parent's working directory.
+"""
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnguard_test import HELPERS, Tap, run, workdir, write_profile  # noqa: E402
+
+SEQ = os.path.join(HELPERS, "path-seq")
+tap = Tap()
+W = workdir("patha-")
+RW = os.path.join(W, "rw")      # where the function may create (and so plant links)
+SECRET = os.path.join(W, "secret")  # denied
+for d in (RW, SECRET, os.path.join(W, "etc")):
+    os.makedirs(d, exist_ok=True)
+with open(os.path.join(SECRET, "key"), "w") as f:
+    f.write("k\n")
+with open(os.path.join(W, "etc", "passwd"), "w") as f:
+    f.write("p\n")
+
+PROFILE = write_profile(W, {
+    "fnguard": 1,
+    "extends": ["lambda-base"],
+    "files": [
+        {"path": RW + "/**", "allow": "rwcd"},
+        {"path": RW, "allow": "r"},
+        {"path": W + "/task/**", "allow": "r"},
+        {"path": W, "allow": "r"},
+        {"path": HELPERS + "/**", "allow": "r"},
+    ],
+})
+
+
+def seq(*ops):
+    return run([SEQ] + list(ops), profile=PROFILE, mode="enforce",
+               env={"FNGUARD_NO_LANDLOCK": "1"})
+
+
+def results(r):
+    return [line.rsplit(" -> ", 1)[-1] for line in r.stdout.splitlines()]
+
+
+def denied(r, target):
+    return [e for e in r.events if e.get("type") == "violation" and e.get("target") == target]
+
+
+def p(*parts):
+    return os.path.join(W, *parts)
+
+
+# A trailing slash: lchown("link/") changes the link's target.
+r = seq(f"ln:{SECRET}={p('rw', 'l')}", f"lchown:{p('rw', 'l')}", f"lchown:{p('rw', 'l')}/",
+        f"lchown:{p('rw', 'l')}/.")
+tap.ok(results(r) == ["0", "0", "EACCES", "EACCES"] and len(denied(r, SECRET)) >= 1,
+       "lchown of a planted link is its own business; with a trailing '/' or '/.' the kernel "
+       "follows it, and the call is judged on the target: denied and logged", r.diag())
+
+# A creating open through a dangling link (and a chain of two).
+new = p("secret", "planted")
+r = seq(f"ln:{new}={p('rw', 'd')}", f"creat:{p('rw', 'd')}",
+        f"ln:{p('rw', 'd')}={p('rw', 'd2')}", f"creat:{p('rw', 'd2')}",
+        f"ln:../secret/rel={p('rw', 'd3')}", f"creat:{p('rw', 'd3')}")
+tap.ok(results(r) == ["0", "EACCES", "0", "EACCES", "0", "EACCES"] and
+       not os.path.exists(new) and not os.path.exists(p("secret", "rel")) and
+       len(denied(r, new)) >= 1 and denied(r, p("secret", "rel")),
+       "O_CREAT through a dangling link (absolute, through a second link, relative) is judged "
+       "where the file would be created: refused before anything is created, logged", r.diag())
+
+# A created file where a dangling link points inside the allowed area still works.
+ok_target = p("rw", "made")
+r = seq(f"ln:{ok_target}={p('rw', 'ok')}", f"creat:{p('rw', 'ok')}")
+tap.ok(results(r) == ["0", "0"] and os.path.exists(ok_target) and
+       not [e for e in r.events if e.get("type") == "violation"],
+       "O_CREAT through a dangling link to an allowed place creates the file, no event",
+       r.diag())
+
+# The working directory renamed under the process: ".." climbs from where it is now.
+os.makedirs(p("rw", "a", "b", "c"), exist_ok=True)
+r = seq(f"chdir:{p('rw', 'a', 'b', 'c')}", "stat:.", f"mv:{p('rw', 'a', 'b', 'c')}={p('rw', 'c')}",
+        "stat:../../secret/key", "openr:../../secret/key")
+tap.ok(results(r) == ["0", "0", "0", "EACCES", "EACCES"] and
+       len(denied(r, p("secret", "key"))) == 2,
+       "after a rename of the working directory, a relative '..' path is judged from where "
+       "the directory is now: the secret next to it is denied and logged", r.diag())
+shutil.rmtree(p("rw", "c"), ignore_errors=True)
+shutil.rmtree(p("rw", "a"), ignore_errors=True)
+
+# A vfork child's chdir does not become the parent's idea of its directory.
+r = seq(f"chdir:{p('etc')}", "stat:passwd", f"vfork-chdir:{p('rw')}", "stat:passwd",
+        "access:passwd")
+tap.ok(results(r) == ["0", "EACCES", "0", "EACCES", "EACCES"] and
+       len(denied(r, p("etc", "passwd"))) == 3,
+       "after a vfork child changed directory and stat'ed there, the parent's relative stat "
+       "and access are still judged in its own directory: denied and logged", r.diag())
+
+shutil.rmtree(W, ignore_errors=True)
+sys.exit(tap.done())
