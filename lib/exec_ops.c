@@ -1092,6 +1092,24 @@ static int spawn_with_env(pid_t *pid, const char *path, const posix_spawn_file_a
 	return spawn_rebuilt(pid, path, fa, attr, argv, envp);
 }
 
+/*
+ * posix_spawn's file actions may change directory before its exec, where a
+ * relative name names another file than the one judged here: the program
+ * is named absolutely, against this directory, for both the judgement and
+ * the spawn. Returns path, or buf holding it made absolute.
+ */
+static const char *spawn_name(const char *path, char buf[PATH_MAX])
+{
+	if (!path || path[0] == '/' || !path[0] || !getcwd(buf, PATH_MAX))
+		return path;
+	size_t n = strlen(buf), m = strlen(path);
+	if (n + 1 + m >= PATH_MAX)
+		return path;
+	buf[n] = '/';
+	memcpy(buf + n + 1, path, m + 1);
+	return buf;
+}
+
 /* Learned execs left by vfork children go to the learner (parent, normal context). */
 static void drain_children(void)
 {
@@ -1102,8 +1120,10 @@ static void drain_children(void)
 EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 		       const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	struct exec_target t = {.dirfd = AT_FDCWD, .path = path, .fd = -1};
+	char abs[PATH_MAX];
 	int saved = errno;
+	path = spawn_name(path, abs);
+	struct exec_target t = {.dirfd = AT_FDCWD, .path = path, .fd = -1};
 	drain_children();
 	if (guard_exec("posix_spawn", &t, argv) < 0) {
 		int err = errno;
@@ -1130,6 +1150,8 @@ struct spawn_search {
 static bool try_spawn(const char *candidate, void *ctx, bool *eacces)
 {
 	struct spawn_search *s = ctx;
+	char abs[PATH_MAX];
+	candidate = spawn_name(candidate, abs); /* a relative PATH entry */
 	struct exec_target t = {.dirfd = AT_FDCWD, .path = candidate, .fd = -1};
 	if (guard_exec("posix_spawnp", &t, s->argv) < 0) {
 		s->result = errno;
@@ -1159,6 +1181,8 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_act
 	if (!file || !*file)
 		return file ? ENOENT : EFAULT;
 	if (strchr(file, '/')) {
+		char abs[PATH_MAX];
+		file = spawn_name(file, abs);
 		struct exec_target t = {.dirfd = AT_FDCWD, .path = file, .fd = -1};
 		if (guard_exec("posix_spawnp", &t, argv) < 0) {
 			int err = errno;

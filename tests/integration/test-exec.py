@@ -376,6 +376,22 @@ r = run(["/bin/sh", "-c", "head -c 100 /etc/hostname"], profile=PROFILE, mode="e
 tap.ok(r.rc != 0 and r.stdout == "" and violations(r, target="/usr/bin/head", op="execve"),
        "sh -c 'head ...': a program outside the profile is refused to the shell", r.diag())
 
+# posix_spawn's file actions may change directory before its exec: a relative program
+# name would then name another file than the one judged in the caller's directory. The
+# caller is in the helpers' directory, where "exec-marker" is allowed; the spawn changes
+# to BIN first, where a script of that name is not.
+PLANTED = os.path.join(BIN, "exec-marker")
+with open(PLANTED, "w") as f:
+    f.write(f"#!/bin/sh\necho pwned > {OUT}/pwned\n")
+os.chmod(PLANTED, 0o755)
+reset()
+r = run([CALL, "spawn-chdir", "exec-marker", marker("spawn-chdir")], profile=PROFILE,
+        mode="enforce", cwd=HELPERS, env={"SPAWN_DIR": BIN})
+tap.ok(r.rc == 0 and ran("spawn-chdir") and not ran("pwned") and not violations(r),
+       "posix_spawn with a chdir file action: the relative program runs as the file judged "
+       "in the caller's directory, not the one of that name where the action leads", r.diag())
+os.unlink(PLANTED)
+
 # ---- Python --------------------------------------------------------------------------------------
 PY = sys.executable
 

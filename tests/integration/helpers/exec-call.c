@@ -13,6 +13,9 @@
  *                       FNGUARD_PROFILE=/dev/null and FNGUARD_ON_ERROR=open
  *   execvpe-hostile-env the same through execvpe
  *   spawn-hostile-env   the same through posix_spawn
+ *   spawn-chdir         posix_spawn with a file action that changes to the
+ *                       directory $SPAWN_DIR first (a relative PROGRAM then
+ *                       names a file there)
  *   unsetenv-system     unsetenv(LD_PRELOAD), FNGUARD_MODE=record, system()
  *   unsetenv-popen      the same, popen()
  *   clearenv-execv      clearenv(), execv
@@ -170,6 +173,17 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "posix_spawn") == 0 || strcmp(op, "posix_spawnp") == 0) {
 		r = op[11] == 'p' ? posix_spawnp(&pid, prog, NULL, NULL, a, environ)
 				  : posix_spawn(&pid, prog, NULL, NULL, a, environ);
+		if (r != 0)
+			return fail(r);
+		return wait_child(pid);
+	} else if (strcmp(op, "spawn-chdir") == 0) {
+		posix_spawn_file_actions_t fa;
+		const char *dir = getenv("SPAWN_DIR");
+		posix_spawn_file_actions_init(&fa);
+		if (!dir || posix_spawn_file_actions_addchdir_np(&fa, dir) != 0)
+			return fail(EINVAL);
+		r = posix_spawn(&pid, prog, &fa, NULL, a, environ);
+		posix_spawn_file_actions_destroy(&fa);
 		if (r != 0)
 			return fail(r);
 		return wait_child(pid);
