@@ -265,6 +265,21 @@ static int verify_fd(const char *op, int fd, unsigned rights)
 	return fd;
 }
 
+/*
+ * A call on the file behind a descriptor (freopen(NULL), linkat with
+ * AT_EMPTY_PATH): judged on that file's path. A descriptor that is no file
+ * on a path (pipe, socket) passes. Returns 0, or -1 (errno EACCES).
+ */
+static int guard_fd(const char *op, int fd, unsigned rights)
+{
+	char path[PATH_MAX];
+	size_t len;
+
+	if (path_of_fd(fd, path, sizeof(path), &len) < 0)
+		return 0;
+	return guard_path(op, AT_FDCWD, path, rights, 0);
+}
+
 static int open_common(const char *op, int dirfd, const char *path, int flags, mode_t mode,
 		       int (*call)(int, const char *, int, mode_t))
 {
@@ -439,10 +454,7 @@ static FILE *fopen_common(const char *op, const char *path, const char *mode, FI
 	unsigned rights = policy_open_rights(fopen_flags(mode), &g);
 	if (!path) {
 		/* freopen(NULL, mode, f): same file, new mode; judge what the stream is. */
-		char buf[PATH_MAX];
-		size_t len;
-		if (stream && path_of_fd(fileno(stream), buf, sizeof(buf), &len) == 0 &&
-		    guard_path(op, AT_FDCWD, buf, rights & ~C, FOLLOW) < 0)
+		if (stream && guard_fd(op, fileno(stream), rights & ~C) < 0)
 			return NULL;
 		return call(path, mode, stream);
 	}
@@ -952,8 +964,10 @@ EXPORT int link(const char *oldpath, const char *newpath)
 EXPORT int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
 {
 	int follow = (flags & AT_SYMLINK_FOLLOW) ? FOLLOW : 0;
-	if ((!ON_FD_ONLY(oldpath, flags) &&
-	     guard_path("linkat", olddirfd, oldpath, R | W, follow) < 0) ||
+	/* The source must be readable and writable, or the new name would launder access. */
+	if ((ON_FD_ONLY(oldpath, flags)
+		     ? guard_fd("linkat", olddirfd, R | W)
+		     : guard_path("linkat", olddirfd, oldpath, R | W, follow)) < 0 ||
 	    guard_path("linkat", newdirfd, newpath, C, 0) < 0)
 		return -1;
 	return real.linkat(olddirfd, oldpath, newdirfd, newpath, flags);

@@ -36,7 +36,8 @@ int path_of_fd(int fd, char *buf, size_t size, size_t *ret_len)
 {
 	char link[40];
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(link, buf, size - 1);
+	/* Raw: the readlink wrapper would judge this lookup as the program's own. */
+	long n = raw_syscall(SYS_readlinkat, AT_FDCWD, link, buf, size - 1);
 	if (n < 0)
 		return -errno;
 	buf[n] = '\0';

@@ -13,6 +13,8 @@ name the kernel would really have used.
 - A relative path with ".." climbs from where the working directory is
   now, after a rename of it that no chdir announced.
 - A vfork child's chdir is not its parent's working directory.
+- A file named only by a descriptor (linkat AT_EMPTY_PATH, freopen(NULL))
+  is judged as the file it is.
 """
 import os
 import shutil
@@ -107,6 +109,37 @@ tap.ok(results(r) == ["0", "EACCES", "0", "EACCES", "EACCES"] and
        len(denied(r, p("etc", "passwd"))) == 3,
        "after a vfork child changed directory and stat'ed there, the parent's relative stat "
        "and access are still judged in its own directory: denied and logged", r.diag())
+
+# A read-only file linked by descriptor (AT_EMPTY_PATH) into a writable place would be
+# writable under its new name: the source is judged as for any link.
+RO = p("task", "ro.db")
+os.makedirs(p("task"), exist_ok=True)
+with open(RO, "w") as f:
+    f.write("db\n")
+r = seq(f"linkfd:{RO}={p('rw', 'x')}")
+tap.ok(results(r) == ["EACCES"] and not os.path.exists(p("rw", "x")) and denied(r, RO),
+       "linkat(fd, \"\", ..., AT_EMPTY_PATH) of a read-only file into a writable place: "
+       "refused and logged", r.diag())
+
+# freopen(NULL, "w") reopens the stream's own file for writing: judged on that file, also
+# under a profile that grants nothing under /proc (the shim's own lookup of the stream's
+# file is not the program's).
+BARE = write_profile(W, {
+    "fnguard": 1,
+    "files": [
+        {"path": "/usr/**", "allow": "r"}, {"path": "/lib*/**", "allow": "r"},
+        {"path": "/etc/ld.so.cache", "allow": "r"}, {"path": HELPERS + "/**", "allow": "r"},
+        {"path": W + "/task/**", "allow": "r"},
+    ],
+}, "bare.json")
+r = run([SEQ, f"freopen-w:{RO}"], profile=BARE, mode="enforce",
+        env={"FNGUARD_NO_LANDLOCK": "1"})
+with open(RO) as f:
+    kept = f.read()
+tap.ok(results(r) == ["EACCES"] and kept == "db\n" and denied(r, RO) and
+       not denied(r, "/proc/self/fd/3"),
+       "freopen(NULL, \"w\") of a read-only file: refused and logged (no event for the "
+       "shim's own look at the stream)", r.diag())
 
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())

@@ -8,7 +8,10 @@
  * ln (PATH is TARGET=LINK: LINK is replaced by a symlink to TARGET),
  * mv (PATH is OLD=NEW: rename), creat (open O_WRONLY|O_CREAT), lchown
  * (lchown(PATH, -1, -1)), vfork-chdir (a vfork child changes to PATH,
- * stats "x" there and exits; the parent goes on), and through libc's
+ * stats "x" there and exits; the parent goes on), linkfd (PATH is
+ * SRC=DST: SRC opened read-only, linked as DST by descriptor with
+ * AT_EMPTY_PATH), freopen-w (fopen PATH "r", then freopen(NULL, "w")),
+ * and through libc's
  * syscall(): sys-statx, sys-openat, sys-openat2-w, sys-unlink.
  */
 #include <errno.h>
@@ -107,6 +110,28 @@ static int one(const char *op, const char *path)
 	if (!strcmp(op, "mv")) {
 		const char *to = split_pair(path, first, sizeof(first));
 		return to ? result(rename(first, to)) : -1;
+	}
+	if (!strcmp(op, "linkfd")) {
+		const char *to = split_pair(path, first, sizeof(first));
+		if (!to)
+			return -1;
+		int fd = open(first, O_RDONLY);
+		if (fd < 0)
+			return errno;
+		int r = result(linkat(fd, "", AT_FDCWD, to, AT_EMPTY_PATH));
+		close(fd);
+		return r;
+	}
+	if (!strcmp(op, "freopen-w")) {
+		FILE *f = fopen(path, "r");
+		if (!f)
+			return errno;
+		/* On failure f is left alone: glibc may have closed it, the shim has not. */
+		FILE *g = freopen(NULL, "w", f);
+		if (!g)
+			return errno;
+		fclose(g);
+		return 0;
 	}
 	if (!strcmp(op, "creat"))
 		return open_close(path, O_WRONLY | O_CREAT);
