@@ -576,22 +576,71 @@ static int guard_glob(const char *op, const char *pattern)
 		return 0;
 	memcpy(dir, end ? pattern : ".", end ? end : 1);
 	dir[end ? end : 1] = '\0';
-	return guard_path(op, AT_FDCWD, dir, R, FOLLOW | LOOK);
+	/* Listed as opendir lists it: an ancestor of allowed paths is not listable for that. */
+	return guard_path(op, AT_FDCWD, dir, R, FOLLOW);
 }
 
-EXPORT int glob(const char *pattern, int flags, int (*errfn)(const char *, int), glob_t *g)
+/*
+ * After glob: what it found is what it listed, and glibc lists the
+ * directories of every level internally, unseen (a pattern with ".."
+ * after a wildcard, or a brace list, lists far from its literal prefix).
+ * Each entry's directory is judged as an opendir of it would be; entries
+ * from one the program may not list are dropped (enforce: one event per
+ * directory, as the listing it stands for), the others kept in order.
+ * pathv[first..end) are the entries this call added; each was malloc'd by
+ * glob, as globfree expects. Returns the new end.
+ */
+static size_t filter_glob(const char *op, char **pathv, size_t first, size_t end)
 {
-	if (guard_glob("glob", pattern) < 0)
-		return GLOB_ABORTED;
-	return real.glob(pattern, flags, errfn, g);
+	char dir[PATH_MAX];
+	bool have = false, listable = true;
+	size_t out = first;
+
+	for (size_t i = first; i < end; i++) {
+		const char *p = pathv[i];
+		size_t n = strlen(p);
+		while (n > 1 && p[n - 1] == '/') /* GLOB_MARK */
+			n--;
+		while (n > 0 && p[n - 1] != '/')
+			n--;
+		while (n > 1 && p[n - 1] == '/')
+			n--;
+		const char *d = n ? p : ".";
+		size_t dn = n ? n : 1;
+		if (dn >= sizeof(dir)) {
+			listable = false;
+		} else if (!have || strlen(dir) != dn || memcmp(dir, d, dn) != 0) {
+			memcpy(dir, d, dn);
+			dir[dn] = '\0';
+			have = true;
+			listable = guard_path(op, AT_FDCWD, dir, R, FOLLOW) == 0;
+		}
+		if (listable)
+			pathv[out++] = pathv[i];
+		else
+			free(pathv[i]);
+	}
+	pathv[out] = NULL;
+	return out;
 }
 
-EXPORT int glob64(const char *pattern, int flags, int (*errfn)(const char *, int), glob64_t *g)
-{
-	if (guard_glob("glob64", pattern) < 0)
-		return GLOB_ABORTED;
-	return real.glob64(pattern, flags, errfn, g);
-}
+#define GLOB_WRAP(sym, type)                                                                     \
+	EXPORT int sym(const char *pattern, int flags, int (*errfn)(const char *, int), type *g) \
+	{                                                                                        \
+		size_t before = (g && (flags & GLOB_APPEND)) ? g->gl_pathc : 0;                  \
+		if (guard_glob(#sym, pattern) < 0)                                               \
+			return GLOB_ABORTED;                                                     \
+		int r = real.sym(pattern, flags, errfn, g);                                      \
+		if (r != 0 || !g || !g->gl_pathv)                                                \
+			return r;                                                                \
+		size_t offs = (flags & GLOB_DOOFFS) ? g->gl_offs : 0;                            \
+		size_t end = filter_glob(#sym, g->gl_pathv, offs + before, offs + g->gl_pathc);  \
+		g->gl_pathc = end - offs;                                                        \
+		return g->gl_pathc > before ? 0 : GLOB_NOMATCH;                                  \
+	}
+
+GLOB_WRAP(glob, glob_t)
+GLOB_WRAP(glob64, glob64_t)
 
 /*
  * Temporary files made from a template: glibc opens them internally. The

@@ -13,6 +13,7 @@ name the kernel would really have used.
 - A relative path with ".." climbs from where the working directory is
   now, after a rename of it that no chdir announced.
 - A vfork child's chdir is not its parent's working directory.
+- glob(3) lists directories beyond its pattern's literal prefix.
 - A file named only by a descriptor (linkat AT_EMPTY_PATH, freopen(NULL))
   is judged as the file it is.
 """
@@ -54,7 +55,12 @@ def seq(*ops):
 
 
 def results(r):
-    return [line.rsplit(" -> ", 1)[-1] for line in r.stdout.splitlines()]
+    return [line.rsplit(" -> ", 1)[-1] for line in r.stdout.splitlines()
+            if not line.startswith("= ")]
+
+
+def matches(r):
+    return [line[2:] for line in r.stdout.splitlines() if line.startswith("= ")]
 
 
 def denied(r, target):
@@ -109,6 +115,19 @@ tap.ok(results(r) == ["0", "EACCES", "0", "EACCES", "EACCES"] and
        len(denied(r, p("etc", "passwd"))) == 3,
        "after a vfork child changed directory and stat'ed there, the parent's relative stat "
        "and access are still judged in its own directory: denied and logged", r.diag())
+
+# glob(3) lists directories far from its pattern's literal prefix; what comes back from a
+# directory the program may not list is dropped, one event per such directory.
+r = seq(f"glob:{W}/*/*", f"glob:{p('rw')}/*/../../secret/*", f"glob:{{{p('secret')},{p('rw')}}}/*",
+        f"glob:{p('secret')}/*")
+got = matches(r)
+tap.ok(results(r) == ["0", "ENOENT", "0", "EACCES"] and
+       not [m for m in got if "/secret/" in m or m.endswith("/passwd")] and
+       p("rw", "x") not in got and any(m.startswith(p("rw")) for m in got) and
+       denied(r, p("secret")) and denied(r, p("etc")),
+       "glob: matches from directories the profile does not let the program list ('*/*', "
+       "'..' after a wildcard, a brace list) are dropped and the listing logged; the rest "
+       "come back", r.diag())
 
 # A read-only file linked by descriptor (AT_EMPTY_PATH) into a writable place would be
 # writable under its new name: the source is judged as for any link.

@@ -11,11 +11,13 @@
  * stats "x" there and exits; the parent goes on), linkfd (PATH is
  * SRC=DST: SRC opened read-only, linked as DST by descriptor with
  * AT_EMPTY_PATH), freopen-w (fopen PATH "r", then freopen(NULL, "w")),
- * and through libc's
+ * glob (glob(3) of the pattern PATH; each match printed first as
+ * "= MATCH"), and through libc's
  * syscall(): sys-statx, sys-openat, sys-openat2-w, sys-unlink.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <linux/openat2.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -131,6 +133,18 @@ static int one(const char *op, const char *path)
 		if (!g)
 			return errno;
 		fclose(g);
+		return 0;
+	}
+	if (!strcmp(op, "glob")) {
+		glob_t g;
+		int r = glob(path, GLOB_BRACE, NULL, &g);
+		if (r == GLOB_NOMATCH)
+			return ENOENT;
+		if (r != 0)
+			return r == GLOB_ABORTED ? EACCES : EIO;
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			printf("= %s\n", g.gl_pathv[i]);
+		globfree(&g);
 		return 0;
 	}
 	if (!strcmp(op, "creat"))
