@@ -624,6 +624,8 @@ static size_t filter_glob(const char *op, char **pathv, size_t first, size_t end
 	return out;
 }
 
+/* type is a type name: it cannot be parenthesized. */
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define GLOB_WRAP(sym, type)                                                                     \
 	EXPORT int sym(const char *pattern, int flags, int (*errfn)(const char *, int), type *g) \
 	{                                                                                        \
@@ -638,6 +640,7 @@ static size_t filter_glob(const char *op, char **pathv, size_t first, size_t end
 		g->gl_pathc = end - offs;                                                        \
 		return g->gl_pathc > before ? 0 : GLOB_NOMATCH;                                  \
 	}
+// NOLINTEND(bugprone-macro-parentheses)
 
 GLOB_WRAP(glob, glob_t)
 GLOB_WRAP(glob64, glob64_t)
