@@ -412,8 +412,10 @@ static void find_cli(void)
 	Dl_info info;
 
 	if (env && *env) {
-		if (strlen(env) < sizeof(fnguard_cli) && executable_file(env))
-			strcpy(fnguard_cli, env);
+		/* Absolute: a relative name would find another program from another cwd. */
+		char abs[PATH_MAX];
+		if (realpath(env, abs) && strlen(abs) < sizeof(fnguard_cli) && executable_file(abs))
+			strcpy(fnguard_cli, abs);
 		return;
 	}
 	if (!dladdr((void *)find_cli, &info) || !info.dli_fname)
@@ -422,9 +424,11 @@ static void find_cli(void)
 	if (!slash)
 		return;
 	for (size_t i = 0; i < sizeof(next_to_lib) / sizeof(next_to_lib[0]); i++) {
-		int n = snprintf(fnguard_cli, sizeof(fnguard_cli), "%.*s/%s",
-				 (int)(slash - info.dli_fname), info.dli_fname, next_to_lib[i]);
-		if (n > 0 && (size_t)n < sizeof(fnguard_cli) && executable_file(fnguard_cli))
+		char cand[PATH_MAX];
+		int n = snprintf(cand, sizeof(cand), "%.*s/%s", (int)(slash - info.dli_fname),
+				 info.dli_fname, next_to_lib[i]);
+		if (n > 0 && (size_t)n < sizeof(cand) && executable_file(cand) &&
+		    realpath(cand, fnguard_cli))
 			return;
 	}
 	fnguard_cli[0] = '\0';
@@ -441,7 +445,8 @@ void exec_ops_cli_start(bool first)
 {
 	if (first) {
 		const char *cli = exec_ops_cli();
-		if (cli[0] && !getenv("FNGUARD_CLI"))
+		const char *env = getenv("FNGUARD_CLI");
+		if (cli[0] && (!env || strcmp(env, cli) != 0))
 			setenv("FNGUARD_CLI", cli, 1);
 		return;
 	}

@@ -177,6 +177,64 @@ static void pin_profile_vars(void)
 	}
 }
 
+/*
+ * A relative FNGUARD_PROFILE names another file once a child runs
+ * elsewhere (a cwd of the caller's choosing, holding a weaker profile of
+ * that name): made absolute, here and for descendants, before the
+ * environment is captured. A name that does not resolve is left as it is
+ * (the load reports it).
+ */
+static void absolute_profile_path(void)
+{
+	char abs[PATH_MAX];
+	if (!shim.profile_path[0] || shim.profile_path[0] == '/' ||
+	    !realpath(shim.profile_path, abs) || strlen(abs) >= sizeof(shim.profile_path))
+		return;
+	copy_str(shim.profile_path, sizeof(shim.profile_path), abs);
+	setenv("FNGUARD_PROFILE", abs, 1);
+}
+
+/*
+ * The same for LD_PRELOAD in the first process: ld.so reads a relative
+ * entry against each child's own cwd, and a child elsewhere would start
+ * without the shim. Entries that resolve are made absolute.
+ */
+static void absolute_preload(void)
+{
+	const char *v = secure_getenv("LD_PRELOAD");
+	char out[4096], one[PATH_MAX], abs[PATH_MAX];
+	size_t n = 0;
+	bool changed = false;
+
+	if (!v)
+		return;
+	while (*v) {
+		size_t len = strcspn(v, ": ");
+		if (len && len < sizeof(one)) {
+			memcpy(one, v, len);
+			one[len] = '\0';
+			const char *use = one;
+			/* A bare name is searched for by ld.so, not read against the cwd. */
+			if (one[0] != '/' && strchr(one, '/') && realpath(one, abs)) {
+				use = abs;
+				changed = true;
+			}
+			size_t ul = strlen(use);
+			if (n + ul + 2 > sizeof(out))
+				return;
+			if (n)
+				out[n++] = ':';
+			memcpy(out + n, use, ul);
+			n += ul;
+		}
+		v += len;
+		v += strspn(v, ": ");
+	}
+	out[n] = '\0';
+	if (changed)
+		setenv("LD_PRELOAD", out, 1);
+}
+
 /* Fails closed: an error event, then exit 126 before main. */
 __attribute__((noreturn)) static void refuse_to_start(const char *what, const char *detail,
 						      int error)
@@ -205,6 +263,7 @@ static void load_profile(void)
 		have_forced = true;
 	}
 	copy_env(shim.profile_path, sizeof(shim.profile_path), "FNGUARD_PROFILE");
+	absolute_profile_path();
 	if (!shim.profile_path[0]) {
 		if (have_forced && forced == POLICY_MODE_ENFORCE && !open_on_error)
 			refuse_to_start("enforce mode needs a profile (FNGUARD_PROFILE is unset)",
@@ -321,6 +380,8 @@ static void shim_init(void)
 	}
 	event_init();
 	setup_log();
+	if (shim.root)
+		absolute_preload();
 	copy_env(shim.function, sizeof(shim.function), "AWS_LAMBDA_FUNCTION_NAME");
 	copy_env(shim.version, sizeof(shim.version), "AWS_LAMBDA_FUNCTION_VERSION");
 	copy_env(shim.record_out, sizeof(shim.record_out), "FNGUARD_RECORD_OUT");

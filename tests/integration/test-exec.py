@@ -450,6 +450,26 @@ tap.ok(r.stdout.count("probe=") == 2 and "probe=EACCES" in r.stdout.split("\n")[
        "a child given another LAMBDA_TASK_ROOT reads the profile with its first ancestor's: "
        "the file that value would have allowed is denied and logged", r.diag())
 
+# A relative FNGUARD_PROFILE and LD_PRELOAD (a deployment's choice) are made absolute by
+# the first process: a child started from another directory, which holds a permissive
+# profile of the same name, still runs under the shim and the first profile.
+OTHER = os.path.join(W, "other")
+os.makedirs(OTHER, exist_ok=True)
+write_profile(OTHER, {"fnguard": 1, "mode": "record", "files": [{"path": "/**",
+                                                                  "allow": "rwcd"}]})
+REL = write_profile(W, json.load(open(PROFILE)), "profile.json")
+reset()
+code = ("import os, subprocess\n"
+        f"os.chdir({OTHER!r})\n"
+        f"subprocess.run([{MARKER!r}, {marker('rel')!r}, '--probe', {SECRET!r}])\n")
+r = run([PY, "-c", code], profile="profile.json", mode="enforce", cwd=W,
+        env={"LD_PRELOAD": os.path.relpath(LIB, W), "FNGUARD_NO_LANDLOCK": "1"})
+tap.ok("probe=EACCES" in r.stdout and ran("rel") and
+       r.find(type="violation", category="file", target=SECRET, exe=MARKER),
+       "relative FNGUARD_PROFILE and LD_PRELOAD: a child started from another directory "
+       "(holding a permissive profile of that name) still enforces the first profile",
+       r.diag())
+
 reset()
 r = py(f"import os\nos.execv({MARKER!r}, [{MARKER!r}, {marker('execv')!r}, 'py'])")
 tap.ok(r.rc == 0 and ran("execv") and r.stdout == "ran py\n", "python os.execv: allowed runs",
