@@ -277,7 +277,7 @@ int child_env_repair_environ(void)
 	if (capture_overflow)
 		return -E2BIG;
 	/* Drop every managed entry that is not one of ours (all copies of a name). */
-	for (;;) {
+	for (const char *last = NULL;;) {
 		const char *bad = NULL;
 		for (char **e = environ; e && *e && !bad; e++) {
 			if (!is_managed_name(*e) || has_name(*e, LOG_FD_NAME))
@@ -287,6 +287,10 @@ int child_env_repair_environ(void)
 		}
 		if (!bad)
 			break;
+		/* No progress (an unsetenv that could not remove it): never loop. */
+		if (bad == last)
+			return -EINVAL;
+		last = bad;
 		size_t n = name_len(bad);
 		if (n >= sizeof(name))
 			return -ENAMETOOLONG;

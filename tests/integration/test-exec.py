@@ -279,6 +279,17 @@ for op in ("unsetenv-system", "unsetenv-popen"):
            and child, f"{op}: LD_PRELOAD and FNGUARD_* removed from environ are put back",
            r.diag())
 
+# A managed name without '=' in environ (putenv("FNGUARD_BARE")): system() takes it out
+# with the other entries that are not the shim's, at once (no endless repair), and the
+# command runs under the shim.
+reset()
+r = run([CALL, "putenv-bare-system", f"{MARKER} {marker('bare')} --probe {SECRET}"],
+        profile=SHELL_PROFILE, mode="enforce", timeout=20)
+tap.ok(r.rc == 0 and ran("bare") and "probe=EACCES" in r.stdout and
+       [e for e in r.find(type="violation", target=SECRET) if e.get("exe") == MARKER],
+       "putenv of a bare FNGUARD_ name, then system(): the command runs at once, still under "
+       "the shim", r.diag())
+
 reset()
 r = run(["/usr/bin/env", "-i", MARKER, marker("env-i"), "--probe", SECRET],
         profile=PROFILE, mode="enforce")

@@ -18,6 +18,7 @@
  *                       names a file there)
  *   unsetenv-system     unsetenv(LD_PRELOAD), FNGUARD_MODE=record, system()
  *   unsetenv-popen      the same, popen()
+ *   putenv-bare-system  putenv("FNGUARD_BARE") (a name without '='), system()
  *   clearenv-execv      clearenv(), execv
  *   vfork-execve        vfork, execve in the child
  *   fork-execv          fork, execv in the child
@@ -192,6 +193,13 @@ int main(int argc, char **argv)
 		if (r != 0)
 			return fail(r);
 		return wait_child(pid);
+	} else if (strcmp(op, "putenv-bare-system") == 0) {
+		static char bare[] = "FNGUARD_BARE";
+		putenv(bare);
+		r = system(prog);
+		if (r < 0)
+			return fail(errno);
+		return WIFEXITED(r) ? WEXITSTATUS(r) : 128 + WTERMSIG(r);
 	} else if (strcmp(op, "system") == 0 || strcmp(op, "unsetenv-system") == 0) {
 		if (op[0] == 'u')
 			weaken_environ();
