@@ -45,6 +45,8 @@ long shim_syscall(long nr, ...)
  */
 static long raw_sigaction(long sig, const unsigned long *kact, long b, long c, long d)
 {
+	/* The kernel reads the signal as an int: SIGSYS | 1L << 32 is SIGSYS. */
+	sig = (int)sig;
 	if (sig == SIGSYS && kact && !shim_busy && seccomp_layer_guards_sigsys()) {
 		if (kact[0] == (unsigned long)SIG_DFL && !(kact[1] & SA_SIGINFO)) {
 			if (b)
@@ -71,6 +73,11 @@ EXPORT long syscall(long nr, ...)
 	long d = va_arg(ap, long), e = va_arg(ap, long), f = va_arg(ap, long);
 	va_end(ap);
 
+	/*
+	 * The kernel (and seccomp) take the number's low 32 bits: a number with
+	 * high bits set is the same call, and must find its wrapper.
+	 */
+	nr = (int)nr;
 	switch (nr) {
 		/* files: the libc wrapper of the same name judges, then makes the call */
 #ifdef SYS_open

@@ -129,6 +129,12 @@ tap.ok(results(r) == ["0", "ENOENT", "0", "EACCES"] and
        "'..' after a wildcard, a brace list) are dropped and the listing logged; the rest "
        "come back", r.diag())
 
+# syscall() with the number's high bits set is the same call to the kernel and to seccomp:
+# the interposer finds its wrapper all the same.
+r = seq(f"sys-openat-hi:{p('secret', 'key')}")
+tap.ok(results(r) == ["EACCES"] and denied(r, p("secret", "key")),
+       "syscall(SYS_openat | 1 << 32, secret): judged as openat, refused and logged", r.diag())
+
 # A read-only file linked by descriptor (AT_EMPTY_PATH) into a writable place would be
 # writable under its new name: the source is judged as for any link.
 RO = p("task", "ro.db")

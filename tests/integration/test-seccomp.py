@@ -69,6 +69,14 @@ tap.ok(r.rc != 0 and "result=OK" not in r.stderr,
        "a raw rt_sigaction(SIGSYS) replaces the logger, but trapped calls still do not run",
        r.diag())
 
+# The same through libc's syscall(), the signal number with high bits set (the kernel reads
+# an int): the interposer's own refusal applies.
+r = run([OPS, "syscall-sigaction-hi"], profile=PROFILE, mode="enforce")
+tap.ok(r.rc == 1 and "errno=EPERM" in r.stderr and
+       [e for e in r.events if e.get("op") == "syscall(rt_sigaction)"],
+       "syscall(SYS_rt_sigaction, SIGSYS | 1 << 32, ...): refused and logged like SIGSYS",
+       r.diag())
+
 # Where nothing can be exec'd (neither execve nor execveat listed), the filter itself refuses it.
 NOEXEC = write_profile(W, {
     "fnguard": 1, "extends": ["lambda-base"], "files": [{"path": HELPERS + "/**", "allow": "r"}],

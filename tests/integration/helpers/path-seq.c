@@ -13,7 +13,8 @@
  * AT_EMPTY_PATH), freopen-w (fopen PATH "r", then freopen(NULL, "w")),
  * glob (glob(3) of the pattern PATH; each match printed first as
  * "= MATCH"), and through libc's
- * syscall(): sys-statx, sys-openat, sys-openat2-w, sys-unlink.
+ * syscall(): sys-statx, sys-openat, sys-openat-hi (the number with bit 32
+ * set), sys-openat2-w, sys-unlink.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,6 +96,14 @@ static int one(const char *op, const char *path)
 	if (!strcmp(op, "sys-openat2-w")) {
 		struct open_how how = {.flags = O_WRONLY};
 		long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+		if (fd < 0)
+			return errno;
+		close((int)fd);
+		return 0;
+	}
+	if (!strcmp(op, "sys-openat-hi")) {
+		/* The number with high bits set: the kernel and seccomp read its low 32 bits. */
+		long fd = syscall(SYS_openat | (1L << 32), AT_FDCWD, path, O_RDONLY);
 		if (fd < 0)
 			return errno;
 		close((int)fd);

@@ -110,6 +110,15 @@ int main(int argc, char **argv)
 		/* Then a trapped call: it must still not run (only the log is lost). */
 		if (r == 0)
 			r = raw_syscall(SYS_msgget, IPC_PRIVATE, 0600);
+	} else if (!strcmp(op, "syscall-sigaction-hi")) {
+		/* Through libc's syscall(), the signal with high bits set (the kernel reads an int). */
+		struct {
+			void *handler;
+			unsigned long flags;
+			void *restorer;
+			unsigned long mask;
+		} act = {.handler = (void *)on_sigsys};
+		r = syscall(SYS_rt_sigaction, (long)SIGSYS | (1L << 32), &act, NULL, 8);
 	} else if (!strcmp(op, "personality"))
 		r = personality(READ_IMPLIES_EXEC);
 	else if (!strcmp(op, "clone3"))
