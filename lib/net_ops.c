@@ -469,16 +469,54 @@ static bool allowed_any_proto(const struct inet_peer *p, enum net_dir dir)
 	return true;
 }
 
+/*
+ * An AF_UNSPEC destination: the kernel sends a datagram of an AF_INET
+ * socket to its sin_addr (and of an AF_INET6 one to its sin6_addr), and an
+ * AF_INET socket binds to it as to INADDR_ANY; a connect to it disconnects.
+ * Returns the address as the socket's family reads it (in *buf), or NULL
+ * when nothing is reached through it.
+ */
+static const struct sockaddr *unspec_as_domain(const char *op, int fd, const struct sockaddr *sa,
+					       socklen_t len, struct sockaddr_storage *buf)
+{
+	int domain;
+	socklen_t dlen = sizeof(domain);
+
+	if (strcmp(op, "connect") == 0 || getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0)
+		return NULL;
+	if (domain == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		memcpy(buf, sa, sizeof(struct sockaddr_in));
+	} else if (domain == AF_INET6 && len >= offsetof(struct sockaddr_in6, sin6_scope_id) &&
+		   strcmp(op, "bind") != 0) {
+		memset(buf, 0, sizeof(*buf));
+		memcpy(buf, sa,
+		       len < sizeof(struct sockaddr_in6) ? len : sizeof(struct sockaddr_in6));
+	} else {
+		return NULL;
+	}
+	buf->ss_family = (sa_family_t)domain;
+	return (const struct sockaddr *)buf;
+}
+
 /* Judges one socket address; true to block. */
 static bool judge_sockaddr(const char *op, int fd, const struct sockaddr *sa, socklen_t len,
 			   enum net_dir dir, bool follow)
 {
 	sa_family_t family;
 	struct inet_peer peer;
+	struct sockaddr_storage as_domain;
 
 	if (!sa || len < sizeof(sa_family_t))
 		return false;
 	memcpy(&family, (const char *)sa + offsetof(struct sockaddr, sa_family), sizeof(family));
+	if (family == AF_UNSPEC) {
+		sa = unspec_as_domain(op, fd, sa, len, &as_domain);
+		if (!sa)
+			return false;
+		family = as_domain.ss_family;
+		if (len > sizeof(as_domain))
+			len = sizeof(as_domain);
+	}
 	if (family == AF_UNIX)
 		return judge_unix(op, fd, sa, len, dir, follow);
 	if ((family != AF_INET && family != AF_INET6) || !inet_peer_of(sa, len, &peer))
@@ -497,7 +535,7 @@ static bool judged_family(const struct sockaddr *sa, socklen_t len)
 	if (!sa || len < sizeof(sa_family_t))
 		return false;
 	memcpy(&family, (const char *)sa + offsetof(struct sockaddr, sa_family), sizeof(family));
-	return family == AF_INET || family == AF_INET6 || family == AF_UNIX;
+	return family == AF_INET || family == AF_INET6 || family == AF_UNIX || family == AF_UNSPEC;
 }
 
 /*
@@ -533,9 +571,24 @@ static bool judge_local(const char *op, int fd)
 	return judge_sockaddr(op, fd, (const struct sockaddr *)&ss, len, NET_DIR_IN, false);
 }
 
+/*
+ * The address judged is the one the kernel gets: a copy, which another
+ * thread cannot change between the two. An address longer than any the
+ * kernel takes is passed on as it is (the kernel refuses it).
+ */
+static const struct sockaddr *own_copy(const struct sockaddr *sa, socklen_t len,
+				       struct sockaddr_storage *buf)
+{
+	if (!sa || len == 0 || len > sizeof(*buf))
+		return sa;
+	memcpy(buf, sa, len);
+	return (const struct sockaddr *)buf;
+}
+
 EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
-	const struct sockaddr *sa = CONST_SA(addr);
+	struct sockaddr_storage copy;
+	const struct sockaddr *sa = own_copy(CONST_SA(addr), len, &copy);
 	if (!real.connect) {
 		errno = ENOSYS;
 		return -1;
@@ -553,7 +606,8 @@ EXPORT extern __typeof(connect) __connect __attribute__((alias("connect")));
 EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, __CONST_SOCKADDR_ARG addr,
 		      socklen_t len)
 {
-	const struct sockaddr *sa = CONST_SA(addr);
+	struct sockaddr_storage copy;
+	const struct sockaddr *sa = own_copy(CONST_SA(addr), len, &copy);
 	if (!real.sendto) {
 		errno = ENOSYS;
 		return -1;
@@ -565,15 +619,20 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, __CONST_SOCK
 
 EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
+	struct msghdr m;
+	struct sockaddr_storage copy;
+
 	if (!real.sendmsg) {
 		errno = ENOSYS;
 		return -1;
 	}
-	if (msg && msg->msg_name && msg->msg_namelen &&
-	    guard_sockaddr("sendmsg", fd, msg->msg_name, msg->msg_namelen, NET_DIR_OUT,
-			   ECONNREFUSED) < 0)
+	if (!msg || !msg->msg_name || !msg->msg_namelen)
+		return real.sendmsg(fd, msg, flags);
+	m = *msg;
+	m.msg_name = (void *)own_copy(msg->msg_name, msg->msg_namelen, &copy);
+	if (guard_sockaddr("sendmsg", fd, m.msg_name, m.msg_namelen, NET_DIR_OUT, ECONNREFUSED) < 0)
 		return -1;
-	return real.sendmsg(fd, msg, flags);
+	return real.sendmsg(fd, &m, flags);
 }
 
 static bool same_dest(const struct msghdr *a, const struct msghdr *b)
@@ -583,45 +642,77 @@ static bool same_dest(const struct msghdr *a, const struct msghdr *b)
 		memcmp(a->msg_name, b->msg_name, a->msg_namelen) == 0);
 }
 
+/*
+ * sendmmsg: the messages go out in batches whose headers and destinations
+ * are copied first (another thread cannot change what was judged), each
+ * destination judged; a denied one ends the call after the messages before
+ * it (or fails it, when it is the first). A burst to one destination is
+ * judged once.
+ */
+#define SENDMMSG_BATCH 32
+
 EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
-	unsigned int count = vlen;
+	struct mmsghdr batch[SENDMMSG_BATCH];
+	struct sockaddr_storage names[SENDMMSG_BATCH];
+	unsigned int limit = vlen < SENDMMSG_MAX ? vlen : SENDMMSG_MAX, sent = 0;
 	int saved = errno;
 
 	if (!real.sendmmsg) {
 		errno = ENOSYS;
 		return -1;
 	}
-	if (vec && vlen && shim_enter()) {
+	if (!vec || !vlen)
+		return real.sendmmsg(fd, vec, vlen, flags);
+	while (sent < limit) {
+		unsigned int n = limit - sent < SENDMMSG_BATCH ? limit - sent : SENDMMSG_BATCH;
+		unsigned int ok = n;
 		const struct msghdr *judged = NULL;
-		unsigned int limit = vlen < SENDMMSG_MAX ? vlen : SENDMMSG_MAX;
-		for (unsigned int i = 0; i < limit; i++) {
-			const struct msghdr *m = &vec[i].msg_hdr;
-			if (!m->msg_name || !judged_family(m->msg_name, m->msg_namelen))
-				continue;
-			/* A burst to one destination is judged once. */
-			if (judged && same_dest(judged, m))
-				continue;
-			if (judge_sockaddr("sendmmsg", fd, m->msg_name, m->msg_namelen, NET_DIR_OUT,
-					   true)) {
-				count = i;
-				break;
-			}
-			judged = m;
+		bool denied = false;
+		for (unsigned int i = 0; i < n; i++) {
+			batch[i] = vec[sent + i];
+			struct msghdr *m = &batch[i].msg_hdr;
+			m->msg_name = (void *)own_copy(m->msg_name, m->msg_namelen, &names[i]);
 		}
-		shim_leave();
-		if (count == 0) {
+		if (shim_enter()) {
+			for (unsigned int i = 0; i < n; i++) {
+				const struct msghdr *m = &batch[i].msg_hdr;
+				if (!m->msg_name || !judged_family(m->msg_name, m->msg_namelen) ||
+				    (judged && same_dest(judged, m)))
+					continue;
+				if (judge_sockaddr("sendmmsg", fd, m->msg_name, m->msg_namelen,
+						   NET_DIR_OUT, true)) {
+					ok = i;
+					denied = true;
+					break;
+				}
+				judged = m;
+			}
+			shim_leave();
+		}
+		if (ok == 0) {
+			if (sent)
+				break;
 			errno = ECONNREFUSED;
 			return -1;
 		}
 		errno = saved;
+		int r = real.sendmmsg(fd, batch, ok, flags);
+		if (r < 0)
+			return sent ? (int)sent : -1;
+		for (int i = 0; i < r; i++)
+			vec[sent + (unsigned int)i].msg_len = batch[i].msg_len;
+		sent += (unsigned int)r;
+		if ((unsigned int)r < ok || denied)
+			break;
 	}
-	return real.sendmmsg(fd, vec, count, flags);
+	return (int)sent;
 }
 
 EXPORT int bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
-	const struct sockaddr *sa = CONST_SA(addr);
+	struct sockaddr_storage copy;
+	const struct sockaddr *sa = own_copy(CONST_SA(addr), len, &copy);
 	if (!real.bind) {
 		errno = ENOSYS;
 		return -1;
@@ -696,13 +787,26 @@ EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *len, int flags)
  * server. inet_aton alone is not enough: it stops at white space, and glibc
  * resolves "127.0.0.1 x" as a name.
  */
-static bool numeric_host(const char *node)
+/*
+ * What a name-taking call resolves without asking DNS: getaddrinfo reads
+ * "addr%scope" itself (and refuses an unknown scope), gethostbyname* only a
+ * whole address, the res_* query functions nothing (they send any name).
+ */
+enum numeric_kind {
+	NUMERIC_SCOPED,
+	NUMERIC_PLAIN,
+	NUMERIC_NONE,
+};
+
+static bool numeric_host(const char *node, enum numeric_kind kind)
 {
 	struct in_addr a4;
 	struct in6_addr a6;
 	char buf[INET6_ADDRSTRLEN + 1];
-	size_t len = strcspn(node, "%");
+	size_t len = kind == NUMERIC_SCOPED ? strcspn(node, "%") : strlen(node);
 
+	if (kind == NUMERIC_NONE)
+		return false;
 	if (node[strcspn(node, " \t\n\v\f\r")] == '\0' && inet_aton(node, &a4))
 		return true;
 	if (len >= sizeof(buf))
@@ -762,14 +866,15 @@ enum name_guard {
  * Judges resolving name. On NAME_RESOLVE the caller resolves inside the
  * guard and then calls shim_leave().
  */
-static enum name_guard guard_name(const char *op, const char *name, int port, enum net_proto proto)
+static enum name_guard guard_name(const char *op, const char *name, int port, enum net_proto proto,
+				  enum numeric_kind numeric)
 {
 	struct policy_verdict v = allowed_verdict;
 	char target[DNS_CACHE_NAME_MAX + 8];
 	int saved = errno;
 	size_t len;
 
-	if (!name || !*name || numeric_host(name) || !shim_enter())
+	if (!name || !*name || numeric_host(name, numeric) || !shim_enter())
 		return NAME_PASS;
 	len = strlen(name);
 	if (shim.policy &&
@@ -832,8 +937,8 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 	}
 	if (hints && (hints->ai_flags & AI_NUMERICHOST))
 		return real.getaddrinfo(node, service, hints, res);
-	enum name_guard g =
-		guard_name("getaddrinfo", node, service_port(service), hints_proto(hints));
+	enum name_guard g = guard_name("getaddrinfo", node, service_port(service),
+				       hints_proto(hints), NUMERIC_SCOPED);
 	if (g == NAME_BLOCKED)
 		return EAI_FAIL;
 	int r = real.getaddrinfo(node, service, hints, res);
@@ -892,7 +997,7 @@ static int guard_query(const char *op, const char *name, const char *domain)
 		}
 		name = full;
 	}
-	enum name_guard g = guard_name(op, name, NET_PORT_ANY, NET_PROTO_ANY);
+	enum name_guard g = guard_name(op, name, NET_PORT_ANY, NET_PROTO_ANY, NUMERIC_NONE);
 	if (g == NAME_BLOCKED) {
 		h_errno = NO_RECOVERY;
 		errno = EACCES;
@@ -935,7 +1040,8 @@ EXPORT struct hostent *gethostbyname(const char *name)
 		h_errno = NO_RECOVERY;
 		return NULL;
 	}
-	enum name_guard g = guard_name("gethostbyname", name, NET_PORT_ANY, NET_PROTO_ANY);
+	enum name_guard g =
+		guard_name("gethostbyname", name, NET_PORT_ANY, NET_PROTO_ANY, NUMERIC_PLAIN);
 	if (g == NAME_BLOCKED) {
 		h_errno = NO_RECOVERY;
 		return NULL;
@@ -952,7 +1058,8 @@ EXPORT struct hostent *gethostbyname2(const char *name, int af)
 		h_errno = NO_RECOVERY;
 		return NULL;
 	}
-	enum name_guard g = guard_name("gethostbyname2", name, NET_PORT_ANY, NET_PROTO_ANY);
+	enum name_guard g =
+		guard_name("gethostbyname2", name, NET_PORT_ANY, NET_PROTO_ANY, NUMERIC_PLAIN);
 	if (g == NAME_BLOCKED) {
 		h_errno = NO_RECOVERY;
 		return NULL;
@@ -978,7 +1085,8 @@ EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf, siz
 {
 	if (!real.gethostbyname_r)
 		return ENOSYS;
-	enum name_guard g = guard_name("gethostbyname_r", name, NET_PORT_ANY, NET_PROTO_ANY);
+	enum name_guard g =
+		guard_name("gethostbyname_r", name, NET_PORT_ANY, NET_PROTO_ANY, NUMERIC_PLAIN);
 	if (g == NAME_BLOCKED)
 		return blocked_r(result, h_errnop);
 	int r = real.gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
@@ -992,7 +1100,8 @@ EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret, char 
 {
 	if (!real.gethostbyname2_r)
 		return ENOSYS;
-	enum name_guard g = guard_name("gethostbyname2_r", name, NET_PORT_ANY, NET_PROTO_ANY);
+	enum name_guard g =
+		guard_name("gethostbyname2_r", name, NET_PORT_ANY, NET_PROTO_ANY, NUMERIC_PLAIN);
 	if (g == NAME_BLOCKED)
 		return blocked_r(result, h_errnop);
 	int r = real.gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);

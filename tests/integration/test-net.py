@@ -412,6 +412,31 @@ ev = net_events(r, type="learn", op="sendto", target=f"127.0.0.1:{UDP4B.port}")
 tap.ok(r.stdout == "ok\n" and UDP4B.count(1) == 1 and ev and ev[0].get("proto") == "udp",
        "record: the datagram is sent and learned as udp", r.diag())
 
+# AF_UNSPEC: the kernel sends an AF_INET socket's datagram to its sin_addr and binds it as
+# INADDR_ANY; judged as the socket's family.
+reset()
+r = run([NETOPS, "sendto-unspec", "127.0.0.1", UDP4B.port, "ping"], profile=P_UDP,
+        mode="enforce")
+tap.ok(r.rc == 1 and "errno=ECONNREFUSED" in r.stderr and UDP4B.count() == 0 and
+       net_events(r, type="violation", op="sendto", target=f"127.0.0.1:{UDP4B.port}"),
+       "enforce: a datagram to a denied address marked AF_UNSPEC is refused and logged",
+       r.diag())
+r = run([NETOPS, "bind-unspec", "47300"], profile=P_UDP, mode="enforce")
+tap.ok(r.rc == 1 and "errno=EACCES" in r.stderr and
+       net_events(r, type="violation", op="bind", action="blocked"),
+       "enforce: bind to an AF_UNSPEC address (the kernel's INADDR_ANY) is judged as inbound "
+       "IPv4: refused and logged", r.diag())
+
+# The destination is judged in the shim's own copy: another thread switching the port
+# between an allowed and a denied one never gets a datagram to the denied one.
+reset()
+r = run([NETOPS, "race-sendto", "127.0.0.1", UDP4.port, UDP4B.port, "20000"], profile=P_UDP,
+        mode="enforce")
+sent = int(r.stdout.split()[1]) if r.stdout.startswith("sent ") else -1
+tap.ok(r.rc == 0 and sent > 0 and UDP4B.count() == 0 and UDP4.count(1) >= 1,
+       "enforce: a destination rewritten by another thread during sendto never reaches the "
+       f"denied port ({sent} of 20000 sent to the allowed one)", r.diag())
+
 # The per-thread memory of peers allowed whatever the protocol (net_ops.c):
 # one process sends to the same peers again and again; what was allowed for
 # both protocols is remembered, nothing else is taken for it. Sixty-four
@@ -593,6 +618,13 @@ def dns_exfil_case():
         r = run(wrap + [NETOPS, "getaddrinfo", name], profile=P_NONAME, mode=mode,
                 preload=False)
         results[mode] = (r, dns.count(1, timeout=3) if mode == "alert" else dns.count())
+    # Names that only look numeric up to a '%' (a scope is getaddrinfo's alone), and the
+    # resolver's query functions, which send any name.
+    for op, query in (("gethostbyname2-6", "1::%" + name), ("res_query", "1::%" + name),
+                      ("res_query", name), ("res_query", "1234")):
+        dns.reset()
+        r = run(wrap + [NETOPS, op, query], profile=P_NONAME, mode="enforce", preload=False)
+        results[f"{op} {query}"] = (r, dns.count())
     dns.sock.close()
     return results, None
 
@@ -606,6 +638,12 @@ else:
            net_events(re_, type="violation", op="getaddrinfo", action="blocked"),
            "enforce: no DNS query leaves for a denied name (alert: the query is sent)",
            f"enforce queries={n_enforce} alert queries={n_alert}\n" + re_.diag())
+    others = {k: v for k, v in results.items() if k not in ("enforce", "alert")}
+    tap.ok(all(n == 0 and r.rc == 1 and net_events(r, type="violation", action="blocked")
+               for r, n in others.values()),
+           "enforce: no query leaves either for 'ADDR%name' through gethostbyname2(AF_INET6) "
+           "or res_query, nor for any name res_query is given (digits included)",
+           "\n".join(f"{k}: queries={n}\n{r.diag()}" for k, (r, n) in others.items()))
 
 # A name with several addresses, each listed once per socket type by getaddrinfo
 # (no hints): every one of them is bound to the name, none other. A private

@@ -10,6 +10,11 @@
  *   sendto ADDR PORT MSG                unconnected UDP datagram
  *   sendmsg ADDR PORT MSG               same through sendmsg
  *   sendmmsg ADDR PORT ADDR2 PORT2      two datagrams, prints how many went
+ *   sendto-unspec ADDR PORT MSG         sendto an IPv4 address marked AF_UNSPEC
+ *                                       (the kernel sends it as AF_INET)
+ *   bind-unspec PORT                    bind an IPv4 UDP socket to AF_UNSPEC :PORT
+ *   race-sendto ADDR PORT PORT2 N       N datagrams to ADDR:PORT while another
+ *                                       thread keeps switching the port to PORT2
  *   fastopen ADDR PORT MSG              TCP sendto with MSG_FASTOPEN
  *   unix-connect PATH                   stream connect
  *   unix-sendto PATH MSG                datagram to a bound unix socket
@@ -20,6 +25,8 @@
  *                                       one raw connection, then accept
  *   getaddrinfo NAME [SERVICE]          prints the addresses
  *   gethostbyname|gethostbyname2|gethostbyname_r|gethostbyname2_r NAME
+ *   gethostbyname2-6 NAME               gethostbyname2(NAME, AF_INET6)
+ *   res_query NAME                      an A query through the resolver
  *   resolve-connect NAME PORT           getaddrinfo, then connect to the first
  *   resolve-connect-each NAME PORT      getaddrinfo for every socket type, then a UDP
  *                                       connect to each entry: "ADDR ok|errno=E"
@@ -31,9 +38,11 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <resolv.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +248,41 @@ static int bench(const char *kind, const char *host, const char *port, int n)
 	return 0;
 }
 
+/* The destination another thread keeps rewriting (race-sendto). */
+static struct sockaddr_in race_addr;
+static volatile int race_stop;
+static uint16_t race_ports[2];
+
+static void *race_flip(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; !race_stop; i++)
+		__atomic_store_n(&race_addr.sin_port, race_ports[i & 1], __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static int race_sendto(const char *ip, const char *port, const char *port2, int n)
+{
+	pthread_t t;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), sent = 0;
+
+	race_addr.sin_family = AF_INET;
+	if (fd < 0 || inet_pton(AF_INET, ip, &race_addr.sin_addr) != 1)
+		return fail("race-sendto");
+	race_ports[0] = htons((uint16_t)atoi(port));
+	race_ports[1] = htons((uint16_t)atoi(port2));
+	race_addr.sin_port = race_ports[0];
+	if (pthread_create(&t, NULL, race_flip, NULL) != 0)
+		return fail("pthread_create");
+	for (int i = 0; i < n; i++)
+		if (sendto(fd, "race", 4, 0, (struct sockaddr *)&race_addr, sizeof(race_addr)) == 4)
+			sent++;
+	race_stop = 1;
+	pthread_join(t, NULL);
+	printf("sent %d\n", sent);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
@@ -277,6 +321,24 @@ int main(int argc, char **argv)
 			return fail("sendmsg");
 		return 0;
 	}
+	if (strcmp(op, "sendto-unspec") == 0 && argc == 5) {
+		len = inet_addr_of(argv[2], argv[3], &ss);
+		fd = inet_socket(&ss, SOCK_DGRAM);
+		ss.ss_family = AF_UNSPEC;
+		if (sendto(fd, argv[4], strlen(argv[4]), 0, (struct sockaddr *)&ss, len) < 0)
+			return fail("sendto");
+		return 0;
+	}
+	if (strcmp(op, "bind-unspec") == 0 && argc == 3) {
+		struct sockaddr_in sin = {.sin_family = AF_UNSPEC,
+					  .sin_port = htons((uint16_t)atoi(argv[2]))};
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+			return fail("bind");
+		return 0;
+	}
+	if (strcmp(op, "race-sendto") == 0 && argc == 6)
+		return race_sendto(argv[2], argv[3], argv[4], atoi(argv[5]));
 	if (strcmp(op, "sendmmsg") == 0 && argc == 6) {
 		struct sockaddr_storage ss2;
 		socklen_t len2;
@@ -393,6 +455,22 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		return print_hostent(h);
+	}
+	if (strcmp(op, "gethostbyname2-6") == 0) {
+		struct hostent *h = gethostbyname2(argv[2], AF_INET6);
+		if (!h) {
+			fprintf(stderr, "%s: h_errno=%s\n", op, h_name(h_errno));
+			return 1;
+		}
+		return 0;
+	}
+	if (strcmp(op, "res_query") == 0) {
+		unsigned char answer[512];
+		if (res_query(argv[2], ns_c_in, ns_t_a, answer, sizeof(answer)) < 0) {
+			fprintf(stderr, "%s: h_errno=%s\n", op, h_name(h_errno));
+			return 1;
+		}
+		return 0;
 	}
 	if (strcmp(op, "gethostbyname_r") == 0 || strcmp(op, "gethostbyname2_r") == 0) {
 		struct hostent he, *h = NULL;
