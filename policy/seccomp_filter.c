@@ -474,6 +474,16 @@ static int plan_lockdown(struct plan *p)
 			r = add_outside(p, nr, SCMP_ACT_ALLOW, 0, set_seccomp, 1, 0, 0);
 			if (r < 0)
 				return r;
+		} else {
+			/*
+			 * The shim's own question in every exec'd child, asked
+			 * before its SIGSYS handler exists (a trap would kill
+			 * it): whether a filter is there already.
+			 */
+			struct filter_cond get = arg32(0, 0xffffffffu, PR_GET_SECCOMP);
+			r = add_rule(p, nr, SCMP_ACT_ALLOW, 1, &get);
+			if (r < 0)
+				return r;
 		}
 	}
 	static const char *const seccomp_call[] = {"seccomp"};

@@ -77,6 +77,21 @@ tap.ok(r.rc == 1 and "errno=EPERM" in r.stderr and
        "syscall(SYS_rt_sigaction, SIGSYS | 1 << 32, ...): refused and logged like SIGSYS",
        r.diag())
 
+# A profile that lists execve but not prctl: a child the shell execs asks prctl(PR_GET_SECCOMP)
+# before its SIGSYS handler exists; the filter lets that question through (a trap would kill
+# the child before main).
+NOPRCTL = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"], "files": [{"path": HELPERS + "/**", "allow": "r"}],
+    "exec": [{"path": "/usr/bin/true"}, {"path": "/bin/sh"}, {"path": "/usr/bin/dash"}],
+    "syscalls": ["@basic-io", "@credentials", "@file-system", "@io-event", "@memory",
+                 "@network-io", "@resources", "@signal", "@sync", "@system-info", "@threads",
+                 "@time", "ioctl", "arch_prctl", "exit", "exit_group", "getpid", "gettid",
+                 "getppid", "clone", "wait4", "execve", "vfork", "fork"]}, "noprctl.json")
+r = run(["/bin/sh", "-c", "/usr/bin/true; echo rc=$?"], profile=NOPRCTL, mode="enforce")
+tap.ok(r.rc == 0 and "rc=0" in r.stdout and not r.find(type="violation"),
+       "execve listed, prctl not: an exec'd child starts (its prctl(PR_GET_SECCOMP) is let "
+       "through), no violation", r.diag())
+
 # Where nothing can be exec'd (neither execve nor execveat listed), the filter itself refuses it.
 NOEXEC = write_profile(W, {
     "fnguard": 1, "extends": ["lambda-base"], "files": [{"path": HELPERS + "/**", "allow": "r"}],
