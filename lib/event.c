@@ -232,7 +232,12 @@ void event_emit(const struct shim_event *ev)
 	struct rate_limit_summary summary;
 	struct json_line jl;
 
-	if (limiter_get()) {
+	/*
+	 * Learn events are not limited: each distinct behaviour is logged once
+	 * for the whole tree already (record.c), and one held back would be
+	 * missing from every profile learned from the log.
+	 */
+	if (strcmp(ev->type, "learn") != 0 && limiter_get()) {
 		atomic_store_explicit(&limiter_used, true, memory_order_relaxed);
 		int r = rate_limit_check(&limiter, category, ev->op, ev->target, ev->target_len,
 					 shim_now_mono(), &summary);

@@ -70,4 +70,15 @@ paths = {f.get("path") for f in prof.get("files", [])}
 tap.ok(r.rc == 0 and DATA in paths, "the learned profile written at exit holds the children's file",
        r.diag() + f"\n# profile={json.dumps(prof)[:600]}")
 
+# Distinct behaviours are never rate-limited away: a dozen execs of one program with a
+# dozen argument lists within a second are a dozen learn lines (the limiter lets a burst
+# of one target through and holds back the rest).
+script = "; ".join(f"/usr/bin/printf {i:02d} >/dev/null" for i in range(16))
+r = run(["/bin/sh", "-c", script], mode="record")
+argvs = sorted(json.dumps(e.get("argv")) for e in r.events
+               if e.get("type") == "learn" and e.get("target") == "/usr/bin/printf")
+tap.ok(r.rc == 0 and len(argvs) == 16 and len(set(argvs)) == 16,
+       "record: 16 execs of one program with 16 argument lists in a burst are 16 learn lines "
+       f"(got {len(argvs)})", r.diag())
+
 tap.done()
