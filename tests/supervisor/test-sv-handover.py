@@ -312,6 +312,24 @@ if os.access(PY, os.X_OK):
          "is refused (E2BIG, a coverage event says why), never run unsupervised",
          f"{p.returncode} {p.stdout[-300:]} {p.stderr[-600:]}\n{log[-3:]}")
 
+    # A caller that ignores SIGCHLD (a common way to avoid zombies) passes that on through
+    # exec: the supervisor must still see its program end.
+    script = ("import os, signal, subprocess\n"
+              "signal.signal(signal.SIGCHLD, signal.SIG_IGN)\n"
+              f"os.execv('{PROBE}', ['{PROBE}', 'exit', '3'])")
+    fd = logfile()
+    try:
+        p = subprocess.run([PY, "-S", "-c", script], capture_output=True, timeout=30,
+                           pass_fds=(fd,), env=shim_env(PY_PROFILE, {"FNGUARD_LOG": f"fd:{fd}"}),
+                           cwd="/")
+        rc, out = p.returncode, p.stderr[-600:]
+    except subprocess.TimeoutExpired:
+        rc, out = None, b"timed out after 30 s"
+    log = parse_log(read_log(fd))
+    t.ok(rc == 3 and not any(e.get("type") in ("coverage", "error") for e in log),
+         "a static program exec'd with SIGCHLD ignored runs under the supervisor and its exit "
+         "status (3) comes back; nothing hangs", f"rc={rc} {out}\n{log[-3:]}")
+
     # Many descriptors under a low limit (Lambda's is 1024, with the log above 3/4 of it):
     # each goes to its number without copies above all of them first.
     import resource

@@ -79,7 +79,7 @@ static long install(const struct sock_fprog *prog, unsigned long flags)
 __attribute__((noreturn)) static void child_main(const char *path, char **argv,
 						 const struct sv_filters *f, struct report *shared,
 						 int report_fd, int go_fd, const sigset_t *mask,
-						 pid_t parent)
+						 pid_t parent, bool chld_ignored)
 {
 	struct report rep = {.main_err = -1, .notify_err = -1, .listener = -1};
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
@@ -125,6 +125,10 @@ report:
 	/* The program starts with the signal state the supervisor was started with. */
 	sigemptyset(&dfl.sa_mask);
 	sigaction(SIGPIPE, &dfl, NULL);
+	if (chld_ignored) {
+		struct sigaction ign = {.sa_handler = SIG_IGN};
+		sigaction(SIGCHLD, &ign, NULL);
+	}
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	execve(path, argv, sv_env());
 	int err = errno;
@@ -214,6 +218,16 @@ int sv_launch_child(const char *path, char **argv, const struct sv_filters *f, s
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &block, &ret->saved_mask);
+	/*
+	 * A caller that ignores SIGCHLD passes that on through exec: the kernel
+	 * would then reap the program by itself and never say so, and the wait
+	 * below would never end. The supervisor takes the default; the program
+	 * gets the ignored disposition back.
+	 */
+	struct sigaction chld = {.sa_handler = SIG_DFL}, chld_was;
+	sigemptyset(&chld.sa_mask);
+	sigaction(SIGCHLD, &chld, &chld_was);
+	bool chld_ignored = chld_was.sa_handler == SIG_IGN;
 
 	/* fork() with a shared descriptor table; the child has its own copy of memory. */
 	pid_t parent = getpid();
@@ -229,7 +243,8 @@ int sv_launch_child(const char *path, char **argv, const struct sv_filters *f, s
 		return r;
 	}
 	if (pid == 0)
-		child_main(path, argv, f, shared, report[1], go[0], &ret->saved_mask, parent);
+		child_main(path, argv, f, shared, report[1], go[0], &ret->saved_mask, parent,
+			   chld_ignored);
 
 	ret->pid = (pid_t)pid;
 	ret->report_fd = report[0];
