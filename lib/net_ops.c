@@ -1070,6 +1070,96 @@ EXPORT struct hostent *gethostbyname2(const char *name, int af)
 	return h;
 }
 
+/*
+ * A reverse lookup asks DNS for the address's PTR name ("4.3.2.1.in-addr.arpa",
+ * the nibbles of an IPv6 address under "ip6.arpa"), which carries what the
+ * function chose to the name servers of whoever owns that range: it is
+ * judged as that name (a host rule such as "*.in-addr.arpa" allows them).
+ * Returns the guard's answer; NAME_PASS for what is not an address.
+ */
+static enum name_guard guard_reverse(const char *op, int family, const void *addr)
+{
+	char name[80];
+	const uint8_t *a = addr;
+	size_t n = 0;
+
+	if (!addr)
+		return NAME_PASS;
+	if (family == AF_INET) {
+		snprintf(name, sizeof(name), "%u.%u.%u.%u.in-addr.arpa", a[3], a[2], a[1], a[0]);
+	} else if (family == AF_INET6) {
+		static const char hex[] = "0123456789abcdef";
+		for (int i = 15; i >= 0; i--) {
+			name[n++] = hex[a[i] & 0xf];
+			name[n++] = '.';
+			name[n++] = hex[a[i] >> 4];
+			name[n++] = '.';
+		}
+		memcpy(name + n, "ip6.arpa", sizeof("ip6.arpa"));
+	} else {
+		return NAME_PASS;
+	}
+	return guard_name(op, name, NET_PORT_ANY, NET_PROTO_ANY, NUMERIC_NONE);
+}
+
+/* The address a sockaddr holds for guard_reverse, or NULL. */
+static const void *sockaddr_ip(const struct sockaddr *sa, socklen_t len, int *ret_family)
+{
+	if (!sa || len < sizeof(sa_family_t))
+		return NULL;
+	*ret_family = sa->sa_family;
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
+		return &((const struct sockaddr_in *)sa)->sin_addr;
+	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))
+		return &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	return NULL;
+}
+
+/*
+ * getnameinfo: a host name not asked for (NI_NUMERICHOST) or for an address
+ * no rule lets be looked up: refused (NI_NAMEREQD: EAI_NONAME), else the
+ * numeric form, as when there is no PTR record. The service part never
+ * leaves the machine (services are files).
+ */
+EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_t hostlen,
+		       char *serv, socklen_t servlen, int flags)
+{
+	int family = AF_UNSPEC;
+	if (!real.getnameinfo)
+		return EAI_SYSTEM;
+	if (!host || !hostlen || (flags & NI_NUMERICHOST))
+		return real.getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
+	const void *ip = sockaddr_ip(sa, salen, &family);
+	enum name_guard g = guard_reverse("getnameinfo", family, ip);
+	if (g == NAME_BLOCKED) {
+		if (flags & NI_NAMEREQD)
+			return EAI_NONAME;
+		flags |= NI_NUMERICHOST;
+	}
+	int r = real.getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
+	if (g == NAME_RESOLVE)
+		shim_leave();
+	return r;
+}
+
+EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
+{
+	if (!real.gethostbyaddr) {
+		h_errno = NO_RECOVERY;
+		return NULL;
+	}
+	bool sized = (type == AF_INET && len == 4) || (type == AF_INET6 && len == 16);
+	enum name_guard g = guard_reverse("gethostbyaddr", type, sized ? addr : NULL);
+	if (g == NAME_BLOCKED) {
+		h_errno = NO_RECOVERY;
+		return NULL;
+	}
+	struct hostent *h = real.gethostbyaddr(addr, len, type);
+	if (g == NAME_RESOLVE)
+		shim_leave();
+	return h;
+}
+
 static int blocked_r(struct hostent **result, int *h_errnop)
 {
 	if (result)
@@ -1078,6 +1168,21 @@ static int blocked_r(struct hostent **result, int *h_errnop)
 		*h_errnop = NO_RECOVERY;
 	errno = EACCES;
 	return EACCES;
+}
+
+EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hostent *ret,
+			   char *buf, size_t buflen, struct hostent **result, int *h_errnop)
+{
+	if (!real.gethostbyaddr_r)
+		return blocked_r(result, h_errnop);
+	bool sized = (type == AF_INET && len == 4) || (type == AF_INET6 && len == 16);
+	enum name_guard g = guard_reverse("gethostbyaddr_r", type, sized ? addr : NULL);
+	if (g == NAME_BLOCKED)
+		return blocked_r(result, h_errnop);
+	int r = real.gethostbyaddr_r(addr, len, type, ret, buf, buflen, result, h_errnop);
+	if (g == NAME_RESOLVE)
+		shim_leave();
+	return r;
 }
 
 EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen,

@@ -148,6 +148,12 @@ struct mmsghdr;
 	  (const char *, struct hostent *, char *, size_t, struct hostent **, int *))             \
 	X(int, gethostbyname2_r,                                                                  \
 	  (const char *, int, struct hostent *, char *, size_t, struct hostent **, int *))        \
+	X(int, getnameinfo,                                                                       \
+	  (const struct sockaddr *, socklen_t, char *, socklen_t, char *, socklen_t, int))        \
+	X(struct hostent *, gethostbyaddr, (const void *, socklen_t, int))                        \
+	X(int, gethostbyaddr_r,                                                                   \
+	  (const void *, socklen_t, int, struct hostent *, char *, size_t, struct hostent **,     \
+	   int *))                                                                                \
 	X(struct passwd *, getpwnam, (const char *))                                              \
 	X(struct passwd *, getpwuid, (uid_t))                                                     \
 	X(struct passwd *, getpwent, (void))                                                      \

@@ -621,7 +621,9 @@ def dns_exfil_case():
     # Names that only look numeric up to a '%' (a scope is getaddrinfo's alone), and the
     # resolver's query functions, which send any name.
     for op, query in (("gethostbyname2-6", "1::%" + name), ("res_query", "1::%" + name),
-                      ("res_query", name), ("res_query", "1234")):
+                      ("res_query", name), ("res_query", "1234"),
+                      ("getnameinfo", "2001:db8::c0ff:ee"), ("gethostbyaddr", "192.0.2.77"),
+                      ("gethostbyaddr", "2001:db8::c0ff:ee")):
         dns.reset()
         r = run(wrap + [NETOPS, op, query], profile=P_NONAME, mode="enforce", preload=False)
         results[f"{op} {query}"] = (r, dns.count())
@@ -639,10 +641,19 @@ else:
            "enforce: no DNS query leaves for a denied name (alert: the query is sent)",
            f"enforce queries={n_enforce} alert queries={n_alert}\n" + re_.diag())
     others = {k: v for k, v in results.items() if k not in ("enforce", "alert")}
+    gni = results.pop("getnameinfo 2001:db8::c0ff:ee")
+    others = {k: v for k, v in results.items() if k not in ("enforce", "alert")}
+    ptr6 = ".".join(reversed(socket.inet_pton(socket.AF_INET6, "2001:db8::c0ff:ee").hex())) + \
+        ".ip6.arpa"
+    tap.ok(gni[1] == 0 and gni[0].rc == 0 and gni[0].stdout == "2001:db8::c0ff:ee\n" and
+           net_events(gni[0], type="violation", op="getnameinfo", target=ptr6),
+           "enforce: getnameinfo of an address no rule lets be looked up sends no PTR query, "
+           "answers the numeric form, and logs the reverse name", f"{ptr6}\n" + gni[0].diag())
     tap.ok(all(n == 0 and r.rc == 1 and net_events(r, type="violation", action="blocked")
                for r, n in others.values()),
            "enforce: no query leaves either for 'ADDR%name' through gethostbyname2(AF_INET6) "
-           "or res_query, nor for any name res_query is given (digits included)",
+           "or res_query, for any name res_query is given (digits included), or for a "
+           "gethostbyaddr of an address no rule lets be looked up",
            "\n".join(f"{k}: queries={n}\n{r.diag()}" for k, (r, n) in others.items()))
 
 # A name with several addresses, each listed once per socket type by getaddrinfo

@@ -27,6 +27,8 @@
  *   gethostbyname|gethostbyname2|gethostbyname_r|gethostbyname2_r NAME
  *   gethostbyname2-6 NAME               gethostbyname2(NAME, AF_INET6)
  *   res_query NAME                      an A query through the resolver
+ *   getnameinfo ADDR                    prints the host name (numeric if none)
+ *   gethostbyaddr ADDR                  prints the name
  *   resolve-connect NAME PORT           getaddrinfo, then connect to the first
  *   resolve-connect-each NAME PORT      getaddrinfo for every socket type, then a UDP
  *                                       connect to each entry: "ADDR ok|errno=E"
@@ -462,6 +464,30 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: h_errno=%s\n", op, h_name(h_errno));
 			return 1;
 		}
+		return 0;
+	}
+	if (strcmp(op, "getnameinfo") == 0) {
+		char host[NI_MAXHOST];
+		len = inet_addr_of(argv[2], "0", &ss);
+		r = getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0, 0);
+		if (r) {
+			fprintf(stderr, "gai=%s\n", gai_name(r));
+			return 1;
+		}
+		printf("%s\n", host);
+		return 0;
+	}
+	if (strcmp(op, "gethostbyaddr") == 0) {
+		struct in6_addr a;
+		int family = strchr(argv[2], ':') ? AF_INET6 : AF_INET;
+		if (inet_pton(family, argv[2], &a) != 1)
+			return 2;
+		struct hostent *h = gethostbyaddr(&a, family == AF_INET ? 4 : 16, family);
+		if (!h) {
+			fprintf(stderr, "%s: h_errno=%s\n", op, h_name(h_errno));
+			return 1;
+		}
+		printf("%s\n", h->h_name);
 		return 0;
 	}
 	if (strcmp(op, "res_query") == 0) {
