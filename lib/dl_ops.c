@@ -232,11 +232,7 @@ static const struct {
 	{"__chdir", "chdir"},
 	{"__fchdir", "fchdir"},
 	{"__dup2", "dup2"},
-	{"__sigaction", "sigaction"},
 	{"__libc_sigaction", "sigaction"},
-	{"__sysv_signal", "signal"},
-	{"sysv_signal", "signal"},
-	{"bsd_signal", "signal"},
 };
 
 /*

@@ -184,6 +184,9 @@ struct mmsghdr;
 	X(FILE *, popen, (const char *, const char *))                                            \
 	X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                    \
 	X(sighandler_t, signal, (int, sighandler_t))                                              \
+	X(sighandler_t, sysv_signal, (int, sighandler_t))                                         \
+	X(sighandler_t, bsd_signal, (int, sighandler_t))                                          \
+	X(sighandler_t, sigset, (int, sighandler_t))                                              \
 	X(ssize_t, read, (int, void *, size_t))                                                   \
 	X(ssize_t, __read_chk, (int, void *, size_t, size_t))                                     \
 	X(ssize_t, recv, (int, void *, size_t, int))                                              \

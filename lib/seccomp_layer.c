@@ -507,14 +507,53 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 	return real.sigaction(sig, act, old);
 }
 
-EXPORT sighandler_t signal(int sig, sighandler_t handler)
+/* libc's other name for sigaction (not declared by its headers). */
+int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	if (sig == SIGSYS && !shim_busy && seccomp_layer_guards_sigsys()) {
-		if (handler == SIG_DFL)
-			return SIG_DFL;
-		seccomp_layer_refuse_sigsys("signal");
-		errno = EPERM;
-		return SIG_ERR;
-	}
-	return real.signal(sig, handler);
+	return sigaction(sig, act, old);
 }
+
+/* Declared by signal.h only for older X/Open levels. */
+sighandler_t bsd_signal(int sig, sighandler_t handler);
+
+/*
+ * signal() and its relatives (each with its own semantics, kept: the real
+ * one is called): SIG_DFL for SIGSYS is answered as done, anything else
+ * refused. Returns true when the call must not go on (*ret is its answer).
+ */
+static bool sigsys_handler_call(const char *op, int sig, sighandler_t handler, sighandler_t *ret)
+{
+	if (sig != SIGSYS || shim_busy || !seccomp_layer_guards_sigsys())
+		return false;
+	if (handler == SIG_DFL) {
+		*ret = SIG_DFL;
+		return true;
+	}
+	seccomp_layer_refuse_sigsys(op);
+	errno = EPERM;
+	*ret = SIG_ERR;
+	return true;
+}
+
+#define SIGNAL_WRAP(sym)                                           \
+	EXPORT sighandler_t sym(int sig, sighandler_t handler)     \
+	{                                                          \
+		sighandler_t ret;                                  \
+		if (sigsys_handler_call(#sym, sig, handler, &ret)) \
+			return ret;                                \
+		if (!real.sym) {                                   \
+			errno = ENOSYS;                            \
+			return SIG_ERR;                            \
+		}                                                  \
+		return real.sym(sig, handler);                     \
+	}
+
+SIGNAL_WRAP(signal)
+SIGNAL_WRAP(sysv_signal)
+SIGNAL_WRAP(bsd_signal)
+SIGNAL_WRAP(sigset)
+
+/* glibc's internal name of sysv_signal. */
+EXPORT extern __typeof(sysv_signal) __sysv_signal __attribute__((alias("sysv_signal")));

@@ -77,6 +77,14 @@ tap.ok(r.rc == 1 and "errno=EPERM" in r.stderr and
        "syscall(SYS_rt_sigaction, SIGSYS | 1 << 32, ...): refused and logged like SIGSYS",
        r.diag())
 
+# signal()'s relatives reach glibc's internal sigaction, past the sigaction wrapper: each
+# is refused for SIGSYS like signal() (the filter lets rt_sigaction through here).
+for op, name in (("sigset-sigsys", "sigset"), ("sysv-signal-sigsys", "sysv_signal")):
+    r = run([OPS, op], profile=PROFILE, mode="enforce")
+    tap.ok(r.rc == 1 and "errno=EPERM" in r.stderr and
+           [e for e in r.events if e.get("op") == name and e.get("type") == "violation"],
+           f"{name}(SIGSYS, handler): refused (EPERM) and logged", r.diag())
+
 # A profile that lists execve but not prctl: a child the shell execs asks prctl(PR_GET_SECCOMP)
 # before its SIGSYS handler exists; the filter lets that question through (a trap would kill
 # the child before main).

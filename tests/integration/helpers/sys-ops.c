@@ -39,6 +39,15 @@ static long inline_syscall2(long nr, long a, long b)
 #endif
 }
 
+/* sigset() is deprecated, and the point: programs still call it. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static sighandler_t old_sigset(int sig, sighandler_t handler)
+{
+	return sigset(sig, handler);
+}
+#pragma GCC diagnostic pop
+
 static void on_sigsys(int sig)
 {
 	(void)sig;
@@ -99,6 +108,10 @@ int main(int argc, char **argv)
 		r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
 	else if (!strcmp(op, "signal-sigsys"))
 		r = signal(SIGSYS, on_sigsys) == SIG_ERR ? -1 : 0;
+	else if (!strcmp(op, "sigset-sigsys"))
+		r = old_sigset(SIGSYS, on_sigsys) == SIG_ERR ? -1 : 0;
+	else if (!strcmp(op, "sysv-signal-sigsys"))
+		r = sysv_signal(SIGSYS, on_sigsys) == SIG_ERR ? -1 : 0;
 	else if (!strcmp(op, "raw-sigaction-sigsys")) {
 		struct {
 			void *handler;
