@@ -402,7 +402,9 @@ int seccomp_layer_start(void)
 	size_t len = 0;
 	bool uses_trap = false;
 	const struct sock_filter *prog = NULL;
-	if (shim.bundle)
+	/* Compiled without write, it would drop every event: a rule for the log is added here. */
+	if (shim.bundle && !(o.mode == POLICY_MODE_ENFORCE && o.log_fd >= 0 &&
+			     !bundle_lists_write(&shim.bundle_view)))
 		prog = bundle_program(&shim.bundle_view, o.mode, o.errno_only, native_arch(), &len,
 				      &uses_trap);
 	if (prog) {

@@ -159,6 +159,8 @@ int bundle_build(const struct policy *policy, uint32_t arch, void **ret, size_t 
 	add_section(&b, BUNDLE_PROFILE_IMAGE, 0, image.buf, image.len);
 	add_section(&b, BUNDLE_FILE_MATCHER, 0, matcher.buf, matcher.len);
 	add_section(&b, BUNDLE_SYSCALL_NAMES, 0, names.buf, names.len);
+	struct policy_verdict wv;
+	bool no_write = policy_check_syscall(policy, "write", &wv) == 0 && !wv.allowed;
 	for (size_t i = 0; i < ELEMENTSOF(variants); i++) {
 		struct seccomp_options o;
 		size_t len;
@@ -177,6 +179,7 @@ int bundle_build(const struct policy *policy, uint32_t arch, void **ret, size_t 
 			(uint32_t)variants[i].mode |
 				(variants[i].errno_only ? BUNDLE_BPF_ERRNO_ONLY : 0) |
 				(seccomp_filter_uses_trap(filters[i]) ? BUNDLE_BPF_USES_TRAP : 0) |
+				(no_write ? BUNDLE_BPF_NO_WRITE : 0) |
 				(arch == AUDIT_ARCH_AARCH64 ? BUNDLE_BPF_ARCH_AARCH64 : 0),
 			prog, len * sizeof(*prog));
 	}
@@ -262,13 +265,21 @@ const struct sock_filter *bundle_program(const struct bundle_view *b, enum polic
 	uint32_t want = (uint32_t)mode | (errno_only ? BUNDLE_BPF_ERRNO_ONLY : 0) |
 			(arch == AUDIT_ARCH_AARCH64 ? BUNDLE_BPF_ARCH_AARCH64 : 0);
 	for (size_t i = 0; i < b->n_bpf; i++) {
-		if ((b->bpf[i].flags & ~BUNDLE_BPF_USES_TRAP) == want) {
+		if ((b->bpf[i].flags & ~(BUNDLE_BPF_USES_TRAP | BUNDLE_BPF_NO_WRITE)) == want) {
 			*ret_len = b->bpf[i].len;
 			*ret_uses_trap = b->bpf[i].flags & BUNDLE_BPF_USES_TRAP;
 			return b->bpf[i].prog;
 		}
 	}
 	return NULL;
+}
+
+bool bundle_lists_write(const struct bundle_view *b)
+{
+	for (size_t i = 0; i < b->n_bpf; i++)
+		if (b->bpf[i].flags & BUNDLE_BPF_NO_WRITE)
+			return false;
+	return true;
 }
 
 int bundle_syscall_names(const struct bundle_view *b, const char **names, size_t max,

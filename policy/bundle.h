@@ -55,6 +55,8 @@ enum {
 	BUNDLE_BPF_ERRNO_ONLY = 0x4,
 	BUNDLE_BPF_USES_TRAP = 0x8,
 	BUNDLE_BPF_ARCH_AARCH64 = 0x10, /* else x86_64 */
+	/* The profile lists no write: a log descriptor needs a rule of its own. */
+	BUNDLE_BPF_NO_WRITE = 0x20,
 };
 
 /* True if the first bytes of data look like a bundle (cheap sniff). */
@@ -112,6 +114,13 @@ int bundle_syscall_names(const struct bundle_view *b, const char **names, size_t
 			 char **ret_copy);
 
 /* The program for (mode, errno_only, arch) in a parsed bundle, or NULL. */
+/*
+ * False when the programs were compiled from a profile that does not list
+ * write: they let no event out (the shim then compiles its filter at start,
+ * with a rule for its log descriptor).
+ */
+bool bundle_lists_write(const struct bundle_view *b);
+
 const struct sock_filter *bundle_program(const struct bundle_view *b, enum policy_mode mode,
 					 bool errno_only, uint32_t arch, size_t *ret_len,
 					 bool *ret_uses_trap);

@@ -9,7 +9,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import BUILD, HELPERS, LIB, Tap, run, workdir, write_profile  # noqa: E402
+from fnguard_test import (BUILD, HELPERS, LIB, Tap, compile_bundle, run, workdir,  # noqa: E402
+                          write_profile)
 
 tap = Tap()
 W = workdir("seccomp-")
@@ -84,6 +85,22 @@ for op, name in (("sigset-sigsys", "sigset"), ("sysv-signal-sigsys", "sysv_signa
     tap.ok(r.rc == 1 and "errno=EPERM" in r.stderr and
            [e for e in r.events if e.get("op") == name and e.get("type") == "violation"],
            f"{name}(SIGSYS, handler): refused (EPERM) and logged", r.diag())
+
+# A bundle compiled from a profile that does not list write: its programs would let no
+# event out, so the shim compiles its filter at start, with a rule for its log.
+NOWRITE = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"],
+    "syscalls": ["exit_group", "exit", "close", "munmap", "mprotect", "mmap", "brk",
+                 "rt_sigprocmask", "rt_sigaction", "getpid", "gettid", "futex", "fstat",
+                 "newfstatat", "prctl"]}, "nowrite.json")
+nowrite_bundle = os.path.join(W, "nowrite.fgb")
+c = compile_bundle(NOWRITE, nowrite_bundle)
+r = run(["/usr/bin/true"], profile=nowrite_bundle, mode="enforce")
+start = r.find(type="start")
+reason = start[0]["layers"]["seccomp"].get("reason", "") if start else ""
+tap.ok(c.returncode == 0 and r.rc == 0 and start and "compiled at start" in reason,
+       "a bundle from a profile without write: the start event still gets out (the filter is "
+       "compiled at start with a rule for the log)", f"{c.stderr}\n{r.diag()}")
 
 # A profile that lists execve but not prctl: a child the shell execs asks prctl(PR_GET_SECCOMP)
 # before its SIGSYS handler exists; the filter lets that question through (a trap would kill
