@@ -1043,8 +1043,12 @@ int landlock_layer_start(void)
 
 bool landlock_layer_required_but_missing(void)
 {
-	return shim.policy && shim.mode == POLICY_MODE_ENFORCE &&
-	       policy_requires(shim.policy, "landlock") && landlock_state.status != LANDLOCK_ACTIVE;
+	/* Required where it would enforce: some category it covers is in enforce mode. */
+	bool enforcing = false;
+	for (int c = 0; c < POLICY_CAT_SYSCALL; c++)
+		enforcing |= shim.action[c] == POLICY_MODE_ENFORCE;
+	return shim.policy && enforcing && policy_requires(shim.policy, "landlock") &&
+	       landlock_state.status != LANDLOCK_ACTIVE;
 }
 
 /* ---- the start event -------------------------------------------------------- */

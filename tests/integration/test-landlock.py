@@ -317,6 +317,13 @@ tap.ok(passed(r) and layer(r).get("status") == "active",
 r = run([LAUNCH, OPS, "read", ALLOWED], profile=REQUIRE, mode="alert", **UNSHIMMED)
 tap.ok(r.rc == 0 and layer(r).get("status") == "off",
        '"require": ["landlock"] binds in enforce mode only', r.diag())
+# Per category: a profile in alert mode whose file rules are enforced needs it all the same.
+REQ_FILES = write_profile(W, dict(BASE, require=["landlock"], mode="alert",
+                                  actions={"file": "enforce"}), "require-files.json")
+r = run([LAUNCH, OPS, "read", ALLOWED], profile=REQ_FILES, **UNSHIMMED)
+tap.ok(r.rc == 126 and r.find(type="error"),
+       '"require": ["landlock"], mode alert but file rules enforced, without Landlock: '
+       "exit 126 (the categories it covers decide, not the overall mode)", r.diag())
 
 for mode, word in (("alert", "cannot be logged"), ("record", "only blocks")):
     r = ops("read", SECRET, mode=mode)
