@@ -566,13 +566,20 @@ static void invocation_start(int fd, const char *id, size_t len)
 
 static void invocation_end(int fd)
 {
-	if (!metrics_on || !atomic_load(&invocation_active))
-		return;
 	if (!peer_is_runtime(fd)) {
 		conn_forget(fd);
 		return;
 	}
-	metrics_flush();
+	/*
+	 * Lambda freezes the process once the response is posted, and may end
+	 * it without thawing: the counts the rate limiter held back go out now,
+	 * under this invocation's id.
+	 */
+	shim_busy++;
+	event_flush_suppressed();
+	shim_busy--;
+	if (metrics_on && atomic_load(&invocation_active))
+		metrics_flush();
 }
 
 /* The end of a response's header block on a Runtime API connection. */
