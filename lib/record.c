@@ -193,12 +193,17 @@ static int write_merged(void)
 	return r;
 }
 
-void record_write(void)
+static void write_learned(bool from_signal)
 {
 	if (!shim.record_out[0])
 		return;
-	/* What vfork children learned is parked lock-free; take it first. */
-	child_env_drain_learned();
+	/*
+	 * What vfork children learned is parked lock-free; take it first (not
+	 * from a signal handler: that takes the learner's lock, which the
+	 * interrupted code may hold).
+	 */
+	if (!from_signal)
+		child_env_drain_learned();
 	if (!atomic_exchange(&dirty, false))
 		return;
 	shim_busy++;
@@ -209,6 +214,11 @@ void record_write(void)
 			event_error("could not write the recorded profile", shim.record_out, -r);
 	}
 	shim_busy--;
+}
+
+void record_write(void)
+{
+	write_learned(false);
 }
 
 static void on_exit_record(void)
@@ -222,10 +232,14 @@ static void on_sigterm(int sig)
 	/*
 	 * Best effort: Lambda sends SIGTERM (with extensions) before SIGKILL.
 	 * The learn events are already on the log; this also writes the file,
-	 * then dies of the signal as it would have.
+	 * then dies of the signal as it would have. Not when the signal came
+	 * inside the shim, which may hold the locks the write needs: the
+	 * thread would wait on itself and never die.
 	 */
-	record_write();
-	event_flush_suppressed();
+	if (!shim_busy) {
+		write_learned(true);
+		event_flush_suppressed();
+	}
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
