@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "child_env.h"
+#include "event.h"
 #include "judge.h"
 #include "record.h"
 #include "shim.h"
@@ -320,7 +321,7 @@ int child_env_repair_environ(void)
 
 /* ---- learned execs handed back by vfork children ------------------------ */
 
-#define PENDING_SLOTS 16
+#define PENDING_SLOTS 64
 #define PENDING_BYTES 4096
 #define PENDING_ARGS  256
 
@@ -376,6 +377,16 @@ void child_env_learn_exec(const char *path, char *const argv[])
 		atomic_fetch_add(&pending_ready, 1);
 		return;
 	}
+	/*
+	 * Every slot taken (a parent that starts many programs without a call
+	 * that drains them): the learn event is on the log, but the profile
+	 * file will lack it, and must not lack it silently. The writer is
+	 * allocation-free and async-signal-safe, as a vfork child needs.
+	 */
+	event_error("record: an exec learned in a vfork child could not be kept for the "
+		    "recorded profile (every slot is waiting for its parent); the learn event "
+		    "above has it",
+		    path, ENOSPC);
 }
 
 void child_env_drain_learned(void)

@@ -81,4 +81,18 @@ tap.ok(r.rc == 0 and len(argvs) == 16 and len(set(argvs)) == 16,
        "record: 16 execs of one program with 16 argument lists in a burst are 16 learn lines "
        f"(got {len(argvs)})", r.diag())
 
+# Execs learned in vfork children (Python's subprocess) wait in 64 slots for their parent to
+# take them for the profile file; a parent that starts more programs than that before any
+# call that takes them loses the rest for the file, and says so (the learn events have them).
+code = ("import subprocess\n"
+        "for i in range(80):\n"
+        "    subprocess.run(['/usr/bin/printf', 'n%02d' % i], stdout=subprocess.DEVNULL)\n")
+out = os.path.join(W, "vfork-learned.json")
+r = run([PYTHON, "-c", code], mode="record", env={"FNGUARD_RECORD_OUT": out})
+learns = [e for e in r.events if e.get("type") == "learn" and e.get("target") == "/usr/bin/printf"]
+errors = [e for e in r.events if e.get("type") == "error" and "vfork child" in e.get("message", "")]
+tap.ok(r.rc == 0 and len(learns) == 80 and len(errors) == 80 - 64 and os.path.exists(out),
+       "record: 80 programs from vfork children: 80 learn events; the 16 the parent's slots "
+       f"could not keep for the file each say so ({len(errors)} error events)", r.diag())
+
 tap.done()
