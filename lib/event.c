@@ -250,6 +250,12 @@ void event_emit(const struct shim_event *ev)
 	head(&jl, ev->type, NULL);
 	json_line_strz(&jl, "category", category);
 	json_line_strz(&jl, "op", ev->op);
+	/* The verdict first: a long target or argv can only crowd out what follows it. */
+	json_line_strz(&jl, "mode", policy_mode_to_string(shim.action[ev->category]));
+	if (action_name(ev->action))
+		json_line_strz(&jl, "action", action_name(ev->action));
+	if (ev->rule)
+		json_line_str_capped(&jl, "rule", ev->rule, strlen(ev->rule), 300);
 	/* Keep room for the fields after a long target. */
 	json_line_reserve(&jl, 900);
 	json_line_str(&jl, "target", ev->target, ev->target_len);
@@ -263,11 +269,6 @@ void event_emit(const struct shim_event *ev)
 			json_line_str_capped(&jl, NULL, ev->argv[i], strlen(ev->argv[i]), 256);
 		json_line_arr_end(&jl);
 	}
-	json_line_strz(&jl, "mode", policy_mode_to_string(shim.action[ev->category]));
-	if (action_name(ev->action))
-		json_line_strz(&jl, "action", action_name(ev->action));
-	if (ev->rule)
-		json_line_str_capped(&jl, "rule", ev->rule, strlen(ev->rule), 300);
 	if (ev->detail)
 		json_line_strz(&jl, "detail", ev->detail);
 	if (ev->tip) {

@@ -387,11 +387,15 @@ static int handle_event(struct parse_ctx *c, const cJSON *ev)
 	if (!category)
 		return 0;
 	o.phase = request && *request ? LEARNER_PHASE_INVOKE : LEARNER_PHASE_INIT;
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "truncated")))
+	bool truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "truncated"));
+	if (truncated)
 		c->stats->truncated++;
 	const cJSON *tip = cJSON_GetObjectItemCaseSensitive(ev, "tip");
 	if (violation && cJSON_IsObject(tip))
 		return learn_from_tip(c, tip, ev, o, &info);
+	/* A cut line may have lost its tip: no reason to read it as an explicit deny. */
+	if (violation && truncated)
+		return 0;
 	if (violation && strcmp(category, "syscall") != 0) {
 		c->stats->denied++;
 		info.explicit_deny = true;

@@ -66,7 +66,10 @@ for name, raw in hostile.items():
     if ok and name == "utf8-bad":
         ok = ev[0]["target"].startswith(W + "/no/bad") and "\ufffd" in ev[0]["target"]
     if ok and name == "long":
-        ok = ev[0].get("truncated") is True and ev[0].get("seq") and ev[0].get("pid")
+        # Cut, but the verdict is whole: mode, action and rule come before the target.
+        ok = ev[0].get("truncated") is True and ev[0].get("seq") and ev[0].get("pid") and \
+            ev[0].get("action") == "blocked" and ev[0].get("mode") == "enforce" and \
+            ev[0].get("rule")
     tap.ok(ok, f"hostile target ({name}) makes one valid line", r.diag())
 
 # ---- where events go ----------------------------------------------------------------

@@ -183,6 +183,20 @@ Test(log, cut_file_target)
 	cr_assert_str_eq(s.o[0].name, "/data/very/long/na*/**");
 }
 
+/* A cut violation without a tip: it may have lost its tip to the cut; not a deny, nothing learned. */
+Test(log, cut_violation_without_tip)
+{
+	struct learn_log_stats st = {0};
+	struct seen s = parse(EV("\"type\":\"violation\",\"category\":\"file\",\"op\":\"openat\","
+				 "\"mode\":\"enforce\",\"action\":\"blocked\","
+				 "\"target\":\"/data/very/long/na\xe2\x80\xa6\",\"access\":\"r\","
+				 "\"truncated\":true") "\n",
+			      &st);
+	cr_assert_eq(s.n, 0);
+	cr_assert_eq(st.denied, 0);
+	cr_assert_eq(st.truncated, 1);
+}
+
 Test(log, violations_use_the_tip)
 {
 	const char *text = EV("\"type\":\"violation\",\"category\":\"file\",\"op\":\"openat\","
