@@ -103,6 +103,9 @@ static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
 #define NEXT_MAX 32
 static struct elf_view next_views[NEXT_MAX];
 static size_t n_next;
+/* libc's and the shim's own tables: a lookup that lands in libc gets the shim's export. */
+static struct elf_view self_view;
+static uintptr_t libc_lo, libc_hi;
 
 static bool read_dynamic(struct dl_phdr_info *info, struct elf_view *v)
 {
@@ -124,6 +127,32 @@ static bool read_dynamic(struct dl_phdr_info *info, struct elf_view *v)
 		}
 	}
 	return v->symtab && v->strtab && v->gnu_hash;
+}
+
+static bool holds(const struct dl_phdr_info *info, uintptr_t addr);
+
+/* The shim's own object, and libc's address range. */
+static int find_self_and_libc(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	if (holds(info, (uintptr_t)&find_self_and_libc))
+		read_dynamic(info, &self_view);
+	const char *slash = strrchr(info->dlpi_name, '/');
+	const char *base = slash ? slash + 1 : info->dlpi_name;
+	if (strncmp(base, "libc.so.", 8) == 0) {
+		for (int i = 0; i < info->dlpi_phnum; i++) {
+			const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+			uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+			if (ph->p_type != PT_LOAD)
+				continue;
+			if (!libc_lo || start < libc_lo)
+				libc_lo = start;
+			if (start + ph->p_memsz > libc_hi)
+				libc_hi = start + ph->p_memsz;
+		}
+	}
+	return 0;
 }
 
 static bool holds(const struct dl_phdr_info *info, uintptr_t addr)
@@ -171,6 +200,7 @@ int dl_ops_resolve(void)
 	dl_ops_libc_dlvsym =
 		(void *(*)(void *, const char *, const char *))elf_lookup(&v, "dlvsym");
 	dl_ops_libc_dlopen = (void *(*)(const char *, int))elf_lookup(&v, "dlopen");
+	dl_iterate_phdr(find_self_and_libc, NULL);
 	return dl_ops_libc_dlsym && dl_ops_libc_dlvsym && dl_ops_libc_dlopen ? 0 : -ENOENT;
 }
 
@@ -233,6 +263,9 @@ static const struct {
 	{"__fchdir", "fchdir"},
 	{"__dup2", "dup2"},
 	{"__libc_sigaction", "sigaction"},
+	{"mkostemp64", "mkostemp"},
+	{"mkstemps64", "mkstemps"},
+	{"mkostemps64", "mkostemps"},
 };
 
 /*
@@ -281,6 +314,15 @@ static void *answer(const char *name, void *found)
 	if (found == real_named(name)) {
 		void *w = wrapper_named(name);
 		return w ? w : found;
+	}
+	/*
+	 * Any other definition in libc of a name the shim exports (execv and
+	 * its kin, an older version of posix_spawn, dlsym itself): the shim's.
+	 */
+	if ((uintptr_t)found >= libc_lo && (uintptr_t)found < libc_hi && self_view.gnu_hash) {
+		void *w = elf_lookup(&self_view, name);
+		if (w)
+			return w;
 	}
 	return found;
 }

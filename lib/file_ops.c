@@ -657,6 +657,16 @@ MKTEMP(mkstemp64, (char *tmpl), (tmpl))
 MKTEMP(mkostemp, (char *tmpl, int flags), (tmpl, flags))
 MKTEMP(mkstemps, (char *tmpl, int suffixlen), (tmpl, suffixlen))
 MKTEMP(mkostemps, (char *tmpl, int suffixlen, int flags), (tmpl, suffixlen, flags))
+
+/*
+ * The names glibc's headers give these under _FILE_OFFSET_BITS=64 (the
+ * default of many builds): the same functions on a 64-bit system.
+ */
+EXPORT extern __typeof(mkostemp) mkostemp64 __attribute__((alias("mkostemp")));
+EXPORT extern __typeof(mkstemps) mkstemps64 __attribute__((alias("mkstemps")));
+EXPORT extern __typeof(mkostemps) mkostemps64 __attribute__((alias("mkostemps")));
+WRAP(int, -1, scandirat64, (int dirfd, const char *dir, SCANDIR_REST(dirent64)),
+     (dirfd, dir, list, sel, cmp), dirfd, dir, R, FOLLOW)
 WRAP(char *, NULL, mkdtemp, (char *tmpl), (tmpl), AT_FDCWD, tmpl, C, 0)
 
 /* ---- metadata: r ---------------------------------------------------------- */
@@ -931,6 +941,61 @@ EXPORT int mkdir(const char *path, mode_t mode)
 EXPORT int mkdirat(int dirfd, const char *path, mode_t mode)
 {
 	return guard_path("mkdirat", dirfd, path, C, 0) < 0 ? -1 : real.mkdirat(dirfd, path, mode);
+}
+
+/* Older programs' mknod (glibc before 2.33 built them against these). */
+int __xmknod(int ver, const char *path, mode_t mode, dev_t *dev);
+int __xmknodat(int ver, int dirfd, const char *path, mode_t mode, dev_t *dev);
+WRAP(int, -1, __xmknod, (int ver, const char *path, mode_t mode, dev_t *dev),
+     (ver, path, mode, dev), AT_FDCWD, path, C, 0)
+WRAP(int, -1, __xmknodat, (int ver, int dirfd, const char *path, mode_t mode, dev_t *dev),
+     (ver, dirfd, path, mode, dev), dirfd, path, C, 0)
+WRAP(int, -1, mkfifo, (const char *path, mode_t mode), (path, mode), AT_FDCWD, path, C, 0)
+WRAP(int, -1, mkfifoat, (int dirfd, const char *path, mode_t mode), (dirfd, path, mode), dirfd,
+     path, C, 0)
+WRAP(int, -1, lchmod, (const char *path, mode_t mode), (path, mode), AT_FDCWD, path, W, 0)
+WRAP(int, -1, futimesat, (int dirfd, const char *path, const struct timeval tv[2]),
+     (dirfd, path, tv), dirfd, path, W, FOLLOW)
+
+/*
+ * The login records: utmpname names the file getutent and pututline then
+ * read and rewrite (any file: 384-byte records of its bytes), updwtmp
+ * appends to one. Judged as reading and writing that file.
+ */
+WRAP(int, -1, utmpname, (const char *file), (file), AT_FDCWD, file, R | W, FOLLOW)
+WRAP(int, -1, utmpxname, (const char *file), (file), AT_FDCWD, file, R | W, FOLLOW)
+
+EXPORT void updwtmp(const char *file, const struct utmp *ut)
+{
+	if (guard_path("updwtmp", AT_FDCWD, file, W, FOLLOW) == 0)
+		real.updwtmp(file, ut);
+}
+
+EXPORT void updwtmpx(const char *file, const struct utmpx *ut)
+{
+	if (guard_path("updwtmpx", AT_FDCWD, file, W, FOLLOW) == 0)
+		real.updwtmpx(file, ut);
+}
+
+/* fts lists every directory it is given, with glibc's internal opendir: each is judged. */
+static int guard_fts(const char *op, char *const *argv, int options)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		if (guard_path(op, AT_FDCWD, argv[i], R, (options & FTS_PHYSICAL) ? 0 : FOLLOW) < 0)
+			return -1;
+	return 0;
+}
+
+EXPORT FTS *fts_open(char *const *argv, int options, int (*cmp)(const FTSENT **, const FTSENT **))
+{
+	return guard_fts("fts_open", argv, options) < 0 ? NULL : real.fts_open(argv, options, cmp);
+}
+
+EXPORT FTS64 *fts64_open(char *const *argv, int options,
+			 int (*cmp)(const FTSENT64 **, const FTSENT64 **))
+{
+	return guard_fts("fts64_open", argv, options) < 0 ? NULL
+							  : real.fts64_open(argv, options, cmp);
 }
 
 EXPORT int mknod(const char *path, mode_t mode, dev_t dev)

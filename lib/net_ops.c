@@ -1188,6 +1188,40 @@ EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
 	return h;
 }
 
+/*
+ * rexec resolves *ahost and connects with libc's internal functions,
+ * unseen: the name is judged (refused: -1, EACCES); what it then reaches
+ * is that name's address.
+ */
+static bool rexec_refused(const char *op, char **ahost)
+{
+	enum name_guard g =
+		guard_name(op, ahost ? *ahost : NULL, NET_PORT_ANY, NET_PROTO_TCP, NUMERIC_PLAIN);
+	if (g == NAME_BLOCKED) {
+		errno = EACCES;
+		return true;
+	}
+	if (g == NAME_RESOLVE)
+		shim_leave();
+	return false;
+}
+
+EXPORT int rexec(char **ahost, int rport, const char *name, const char *pass, const char *cmd,
+		 int *fd2p)
+{
+	if (!real.rexec || rexec_refused("rexec", ahost))
+		return -1;
+	return real.rexec(ahost, rport, name, pass, cmd, fd2p);
+}
+
+EXPORT int rexec_af(char **ahost, int rport, const char *name, const char *pass, const char *cmd,
+		    int *fd2p, sa_family_t af)
+{
+	if (!real.rexec_af || rexec_refused("rexec_af", ahost))
+		return -1;
+	return real.rexec_af(ahost, rport, name, pass, cmd, fd2p, af);
+}
+
 static int blocked_r(struct hostent **result, int *h_errnop)
 {
 	if (result)

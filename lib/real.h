@@ -8,6 +8,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <fts.h>
 #include <ftw.h>
 #include <glob.h>
 #include <grp.h>
@@ -19,8 +20,11 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <utime.h>
+#include <utmp.h>
+#include <utmpx.h>
 
 struct statx;
 struct __res_state;
@@ -54,6 +58,9 @@ struct mmsghdr;
 	X(int, scandirat,                                                                         \
 	  (int, const char *, struct dirent ***, int (*)(const struct dirent *),                  \
 	   int (*)(const struct dirent **, const struct dirent **)))                              \
+	X(int, scandirat64,                                                                       \
+	  (int, const char *, struct dirent64 ***, int (*)(const struct dirent64 *),              \
+	   int (*)(const struct dirent64 **, const struct dirent64 **)))                          \
 	X(int, nftw, (const char *, __nftw_func_t, int, int))                                     \
 	X(int, nftw64, (const char *, __nftw64_func_t, int, int))                                 \
 	X(int, ftw, (const char *, __ftw_func_t, int))                                            \
@@ -99,6 +106,22 @@ struct mmsghdr;
 	X(int, mkdir, (const char *, mode_t))                                                     \
 	X(int, mkdirat, (int, const char *, mode_t))                                              \
 	X(int, mknod, (const char *, mode_t, dev_t))                                              \
+	X(int, __xmknod, (int, const char *, mode_t, dev_t *))                                    \
+	X(int, __xmknodat, (int, int, const char *, mode_t, dev_t *))                             \
+	X(int, mkfifo, (const char *, mode_t))                                                    \
+	X(int, mkfifoat, (int, const char *, mode_t))                                             \
+	X(int, lchmod, (const char *, mode_t))                                                    \
+	X(int, futimesat, (int, const char *, const struct timeval *))                            \
+	X(int, utmpname, (const char *))                                                          \
+	X(int, utmpxname, (const char *))                                                         \
+	X(void, updwtmp, (const char *, const struct utmp *))                                     \
+	X(void, updwtmpx, (const char *, const struct utmpx *))                                   \
+	X(FTS *, fts_open, (char *const *, int, int (*)(const FTSENT **, const FTSENT **)))       \
+	X(FTS64 *, fts64_open,                                                                    \
+	  (char *const *, int, int (*)(const FTSENT64 **, const FTSENT64 **)))                    \
+	X(int, rexec, (char **, int, const char *, const char *, const char *, int *))            \
+	X(int, rexec_af,                                                                          \
+	  (char **, int, const char *, const char *, const char *, int *, sa_family_t))           \
 	X(int, mknodat, (int, const char *, mode_t, dev_t))                                       \
 	X(int, rmdir, (const char *))                                                             \
 	X(int, unlink, (const char *))                                                            \

@@ -60,6 +60,9 @@ static long raw_sigaction(long sig, const unsigned long *kact, long b, long c, l
 	return pass(SYS_rt_sigaction, sig, (long)kact, b, c, d, 0);
 }
 
+/* fchmodat2 (Linux 6.6), the same number on every architecture; newer than the headers here. */
+#define SYS_fchmodat2_NR 452
+
 #define P(x)  ((const char *)(x))
 #define I(x)  ((int)(x))
 #define U(x)  ((unsigned)(x))
@@ -124,6 +127,12 @@ EXPORT long syscall(long nr, ...)
 		return openat(I(a), P(b), I(c), (mode_t)d);
 	case SYS_openat2:
 		return file_ops_openat2(I(a), P(b), (const struct open_how *)c, (size_t)d);
+#ifdef SYS_futimesat
+	case SYS_futimesat:
+		return futimesat(I(a), P(b), (const struct timeval *)c);
+#endif
+	case SYS_fchmodat2_NR:
+		return fchmodat(I(a), P(b), (mode_t)c, I(d));
 	case SYS_newfstatat:
 		return fstatat(I(a), P(b), (struct stat *)c, I(d));
 	case SYS_statx:

@@ -481,6 +481,20 @@ tap.ok("probe=EACCES" in r.stdout and ran("rel") and
        "(holding a permissive profile of that name) still enforces the first profile",
        r.diag())
 
+# Through ctypes: a lookup on a libc handle of a function the shim wraps by another route
+# (execv is built on execve inside libc) answers with the shim's own.
+reset()
+code = ("import ctypes\n"
+        "libc = ctypes.CDLL('libc.so.6', use_errno=True)\n"
+        f"argv = (ctypes.c_char_p * 3)({DENIED!r}.encode(), {marker('ctypes')!r}.encode(), None)\n"
+        f"r = libc.execv({DENIED!r}.encode(), argv)\n"
+        "print('ret', r, 'errno', ctypes.get_errno())\n")
+r = py(code)
+tap.ok(r.stdout.strip() == "ret -1 errno 13" and not ran("ctypes") and
+       violations(r, target=DENIED, op="execv"),
+       "ctypes libc.execv of a denied program: the shim's execv answers (EACCES, logged)",
+       r.diag())
+
 reset()
 r = py(f"import os\nos.execv({MARKER!r}, [{MARKER!r}, {marker('execv')!r}, 'py'])")
 tap.ok(r.rc == 0 and ran("execv") and r.stdout == "ran py\n", "python os.execv: allowed runs",

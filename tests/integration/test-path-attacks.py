@@ -135,6 +135,24 @@ r = seq(f"sys-openat-hi:{p('secret', 'key')}")
 tap.ok(results(r) == ["EACCES"] and denied(r, p("secret", "key")),
        "syscall(SYS_openat | 1 << 32, secret): judged as openat, refused and logged", r.diag())
 
+# libc functions that reach a path with glibc's internal calls, past the usual wrappers:
+# each is judged on its path (denied in the secret directory, logged).
+with open(p("secret", "wtmp"), "wb") as f:
+    f.write(b"\0" * 384)
+cases = [("mkostemp64", p("secret", "tXXXXXX"), p("secret", "tXXXXXX")),
+         ("utmp-read", p("secret", "wtmp"), p("secret", "wtmp")),
+         ("updwtmp", p("secret", "wtmp"), p("secret", "wtmp")),
+         ("lchmod", p("secret", "key"), p("secret", "key")),
+         ("mkfifo", p("secret", "fifo"), p("secret", "fifo")),
+         ("futimesat", p("secret", "key"), p("secret", "key")),
+         ("fts", p("secret"), p("secret"))]
+r = seq(*[f"{op}:{arg}" for op, arg, _ in cases])
+got = results(r)
+tap.ok(got == ["EACCES"] * len(cases) and all(denied(r, t) for _, _, t in cases) and
+       os.path.getsize(p("secret", "wtmp")) == 384 and not os.path.exists(p("secret", "fifo")),
+       "mkostemp64, utmpname+getutent, updwtmp, lchmod, mkfifo, futimesat and fts_open on a "
+       f"denied path: refused and logged ({got})", r.diag())
+
 # A read-only file linked by descriptor (AT_EMPTY_PATH) into a writable place would be
 # writable under its new name: the source is judged as for any link.
 RO = p("task", "ro.db")

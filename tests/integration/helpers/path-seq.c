@@ -12,21 +12,27 @@
  * SRC=DST: SRC opened read-only, linked as DST by descriptor with
  * AT_EMPTY_PATH), freopen-w (fopen PATH "r", then freopen(NULL, "w")),
  * glob (glob(3) of the pattern PATH; each match printed first as
- * "= MATCH"), and through libc's
+ * "= MATCH"), mkostemp64 (PATH a template), utmp-read (utmpname(PATH),
+ * then getutent), updwtmp (a record appended to PATH), lchmod, mkfifo,
+ * futimesat, fts (fts_open of PATH), and through libc's
  * syscall(): sys-statx, sys-openat, sys-openat-hi (the number with bit 32
  * set), sys-openat2-w, sys-unlink.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fts.h>
 #include <glob.h>
 #include <linux/openat2.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utmp.h>
 
 static int result(int r)
 {
@@ -154,6 +160,46 @@ static int one(const char *op, const char *path)
 		for (size_t i = 0; i < g.gl_pathc; i++)
 			printf("= %s\n", g.gl_pathv[i]);
 		globfree(&g);
+		return 0;
+	}
+	if (!strcmp(op, "mkostemp64")) {
+		strncpy(first, path, sizeof(first) - 1);
+		first[sizeof(first) - 1] = '\0';
+		/* The name _FILE_OFFSET_BITS=64 builds call for mkostemp. */
+		int fd = mkostemp64(first, 0);
+		if (fd < 0)
+			return errno;
+		close(fd);
+		return 0;
+	}
+	if (!strcmp(op, "utmp-read")) {
+		if (utmpname(path) < 0)
+			return errno;
+		setutent();
+		errno = 0;
+		struct utmp *u = getutent();
+		int r = u ? 0 : errno ? errno : ENOENT;
+		endutent();
+		return r;
+	}
+	if (!strcmp(op, "updwtmp")) {
+		struct utmp u = {.ut_type = USER_PROCESS};
+		errno = 0;
+		updwtmp(path, &u);
+		return errno == EACCES ? EACCES : 0;
+	}
+	if (!strcmp(op, "lchmod"))
+		return result(lchmod(path, 0600));
+	if (!strcmp(op, "mkfifo"))
+		return result(mkfifo(path, 0600));
+	if (!strcmp(op, "futimesat"))
+		return result(futimesat(AT_FDCWD, path, NULL));
+	if (!strcmp(op, "fts")) {
+		char *const roots[] = {(char *)path, NULL};
+		FTS *f = fts_open(roots, FTS_PHYSICAL, NULL);
+		if (!f)
+			return errno;
+		fts_close(f);
 		return 0;
 	}
 	if (!strcmp(op, "creat"))
