@@ -6,7 +6,7 @@
  *   r  open for reading, stat family, access, readlink, opendir, getxattr
  *   w  open for writing, truncate, chmod, chown, utimes, setxattr
  *   c  O_CREAT of a new file, mkdir, mknod, symlink/link name, rename target
- *   d  unlink, rmdir, rename source
+ *   d  unlink, rmdir, rename source (which needs r and w as well)
  * glibc calls its own internals without the PLT (fopen does not go through
  * open), which is why the stdio and dirent entry points are wrapped too.
  */
@@ -128,6 +128,18 @@ static bool plain_relative(const char *p, size_t len)
 	return true;
 }
 
+/* Leaves the shim with a judgement's answer: -1 (EACCES) when blocked, else 0, errno kept. */
+static int leave_judged(bool block, int saved)
+{
+	shim_leave();
+	if (block) {
+		errno = EACCES;
+		return -1;
+	}
+	errno = saved;
+	return 0;
+}
+
 /*
  * The full judgement: resolution, trie, events. Apart from the hit path
  * below so that a hit pays for none of its frame (two PATH_MAX buffers).
@@ -191,13 +203,7 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 				       "reached through a symlink");
 	}
 out:
-	shim_leave();
-	if (block) {
-		errno = EACCES;
-		return -1;
-	}
-	errno = saved;
-	return 0;
+	return leave_judged(block, saved);
 }
 
 /*
@@ -1026,13 +1032,45 @@ EXPORT int unlinkat(int dirfd, const char *path, int flags)
 }
 
 /* rename: the source is deleted from its name, the target created (or replaced). */
+/*
+ * A directory renamed takes what is below it along: paths a deny rule
+ * covers there would come out from under it with their new names. Refused
+ * (enforce) when some deny rule may match below the source directory (a
+ * deny rule that matches at any depth thus stops every directory rename).
+ * Returns 0 or -1 (EACCES).
+ */
+static int guard_rename_tree(const char *op, int dirfd, const char *path)
+{
+	struct resolved_path rp;
+	struct stat st;
+	bool block = false;
+	int saved = errno;
+
+	if (!shim.policy || !path || !shim_enter())
+		return 0;
+	/* Raw: the stat wrappers would judge this look as the program's own. */
+	bool dir = shim_syscall(SYS_newfstatat, dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		   S_ISDIR(st.st_mode);
+	if (dir && path_resolve(dirfd, path, false, &rp) == 0 &&
+	    policy_path_denies_below(shim.policy, rp.name, rp.name_len)) {
+		struct policy_verdict v = {.allowed = false, .rule = -1};
+		block = act_on(op, rp.name, rp.name_len, D, &v,
+			       "deny rules cover paths below it, which would come out from under "
+			       "them with new names");
+	}
+	return leave_judged(block, saved);
+}
+
 static int guard_rename(const char *op, int olddirfd, const char *oldpath, int newdirfd,
 			const char *newpath, unsigned flags)
 {
 	unsigned target = C;
 	if (flags & RENAME_EXCHANGE)
 		target = C | D; /* both names are replaced */
-	if (guard_path(op, olddirfd, oldpath, (flags & RENAME_EXCHANGE) ? C | D : D, 0) < 0)
+	/* The source is read and written under its new name: rights a deny rule may withhold. */
+	if (guard_path(op, olddirfd, oldpath, (flags & RENAME_EXCHANGE) ? R | W | C | D : R | W | D,
+		       0) < 0 ||
+	    guard_rename_tree(op, olddirfd, oldpath) < 0)
 		return -1;
 	if (!(flags & RENAME_NOREPLACE) && exists(newdirfd, newpath, false))
 		target |= D; /* the existing target is destroyed */

@@ -20,6 +20,7 @@
 #include "exec_rules.h"
 #include "file_matcher.h"
 #include "glob_trie.h"
+#include "learn_diff.h"
 #include "policy.h"
 #include "profile.h"
 #include "profile_image.h"
@@ -396,6 +397,21 @@ static int collect_allow_roots(struct policy *pol)
 		char *root = literal_root(p->files[i].glob);
 		if (!root)
 			return -ENOMEM;
+		/*
+		 * A rule with a wildcard names things inside its root: the root
+		 * itself is on their way ("/var/task/*.js" makes "/var/task" one),
+		 * which a trailing '/' says to policy_path_is_ancestor.
+		 */
+		size_t rl = strlen(root);
+		if (strpbrk(p->files[i].glob, "*?") && rl > 1) {
+			char *dir = realloc(root, rl + 2);
+			if (!dir) {
+				free(root);
+				return -ENOMEM;
+			}
+			root = dir;
+			memcpy(root + rl, "/", 2);
+		}
 		pol->allow_roots[pol->n_allow_roots++] = root;
 	}
 	return 0;
@@ -413,6 +429,21 @@ bool policy_path_is_ancestor(const struct policy *pol, const char *path, size_t 
 			     : rl > len && memcmp(root, path, len) == 0 && root[len] == '/')
 			return true;
 	}
+	return false;
+}
+
+bool policy_path_denies_below(const struct policy *pol, const char *path, size_t len)
+{
+	const struct profile *p = pol->resolved;
+	char below[PATH_MAX + 4];
+
+	if (len == 0 || len + 4 > sizeof(below))
+		return true;
+	memcpy(below, path, len);
+	memcpy(below + len, len == 1 ? "**" : "/**", len == 1 ? 3 : 4);
+	for (size_t i = 0; i < p->n_files; i++)
+		if (p->files[i].deny && learn_glob_intersects(p->files[i].glob, below))
+			return true;
 	return false;
 }
 

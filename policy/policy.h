@@ -229,10 +229,18 @@ bool policy_path_may_hold_links(const struct policy *policy, const char *path, s
 size_t policy_path_link_root(const struct policy *policy, const char *path, size_t len);
 
 /*
+ * True if some deny rule may match a path below path (absolute, normal):
+ * renaming path would move those paths out from under the rule. True as
+ * well for a name too long to ask about.
+ */
+bool policy_path_denies_below(const struct policy *policy, const char *path, size_t len);
+
+/*
  * True when path (absolute, normalised) is a directory above the literal
- * part of some allow rule: "/var" and "/var/task" for "/var/task/**". A
- * program reaches an allowed file through these (realpath() lstat()s each
- * one, Node.js resolves every module that way), so looking at them (the stat
+ * part of some allow rule: "/var" and "/var/task" for "/var/task/**" (and
+ * "/var/task" for "/var/task/*.js", whose files are in it). A program
+ * reaches an allowed file through these (realpath() lstat()s each one,
+ * Node.js resolves every module that way), so looking at them (the stat
  * family, access) is allowed unless a deny rule names them; reading them
  * (open, opendir) is not. Allocation-free.
  */

@@ -43,6 +43,8 @@ PROFILE = write_profile(W, {
         {"path": RW + "/**", "allow": "rwcd"},
         {"path": RW, "allow": "r"},
         {"path": W + "/task/**", "allow": "r"},
+        {"path": W + "/js/*.js", "allow": "r"},
+        {"path": RW + "/creds/*.json", "deny": "r"},
         {"path": W, "allow": "r"},
         {"path": HELPERS + "/**", "allow": "r"},
     ],
@@ -152,6 +154,30 @@ tap.ok(got == ["EACCES"] * len(cases) and all(denied(r, t) for _, _, t in cases)
        os.path.getsize(p("secret", "wtmp")) == 384 and not os.path.exists(p("secret", "fifo")),
        "mkostemp64, utmpname+getutent, updwtmp, lchmod, mkfifo, futimesat and fts_open on a "
        f"denied path: refused and logged ({got})", r.diag())
+
+# A rename takes what is renamed out from under the deny rules that named it: a file a deny
+# rule keeps from being read (the source needs the rights it would have under its new name),
+# a directory with such files below it. An ordinary rename (an atomic write) still works.
+os.makedirs(p("rw", "creds"), exist_ok=True)
+with open(p("rw", "creds", "a.json"), "w") as f:
+    f.write("{}\n")
+with open(p("rw", "new.tmp"), "w") as f:
+    f.write("x\n")
+r = seq(f"mv:{p('rw', 'creds', 'a.json')}={p('rw', 'a.json')}",
+        f"mv:{p('rw', 'creds')}={p('rw', 'c2')}",
+        f"mv:{p('rw', 'new.tmp')}={p('rw', 'new.txt')}")
+tap.ok(results(r) == ["EACCES", "EACCES", "0"] and os.path.exists(p("rw", "creds", "a.json")) and
+       denied(r, p("rw", "creds", "a.json")) and denied(r, p("rw", "creds")) and
+       os.path.exists(p("rw", "new.txt")),
+       "rename of a file a deny rule keeps from being read, or of its directory: refused and "
+       "logged; an ordinary rename goes through", r.diag())
+
+# A rule with a wildcard names things in its directory: that directory can be looked at.
+os.makedirs(p("js"), exist_ok=True)
+r = seq(f"stat:{p('js')}", f"access:{p('js')}")
+tap.ok(results(r) == ["0", "0"] and not [e for e in r.events if e.get("type") == "violation"],
+       "'dir/*.js' allowed: stat and access of dir itself (realpath's and Node's look) pass",
+       r.diag())
 
 # A read-only file linked by descriptor (AT_EMPTY_PATH) into a writable place would be
 # writable under its new name: the source is judged as for any link.

@@ -312,6 +312,16 @@ static int64_t do_exec(struct sv_req *req, int dirfd, uint64_t path_addr, uint64
 			r = -EACCES;
 			goto out;
 		}
+		if (p.need_real && !o.have_canon && o.fd >= 0 &&
+		    sv.action[POLICY_CAT_EXEC] == POLICY_MODE_ENFORCE) {
+			/* Found, but where it leads could not be named: refused, as in sv_file.c. */
+			v = (struct policy_verdict){.allowed = false, .rule = -1};
+			if (act_on(req, p.name, p.name_len, argv, &v,
+				   "where it leads could not be resolved")) {
+				r = -EACCES;
+				goto out;
+			}
+		}
 		if (p.need_real && o.have_canon && strcmp(o.canon, p.name) != 0) {
 			check_exec(o.canon, o.canon_len, argv, &v);
 			if (act_on(req, o.canon, o.canon_len, argv, &v,

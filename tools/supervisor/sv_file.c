@@ -101,6 +101,18 @@ static int judge(struct sv_req *req, const struct sv_file_arg *a, unsigned right
 	check_one(a->p.name, a->p.name_len, rights, &v);
 	if (act_on(req, a->p.name, a->p.name_len, rights, &v, NULL))
 		return -EACCES;
+	/*
+	 * Found, but where it leads could not be named (a walk deeper than
+	 * PATH_MAX, a file deleted meanwhile): what the name says is not enough
+	 * where links can be planted. Refused in enforce, as an unresolvable name.
+	 */
+	if (a->p.need_real && !a->o.have_canon && (a->o.fd >= 0 || a->o.parent >= 0) &&
+	    sv.action[POLICY_CAT_FILE] == POLICY_MODE_ENFORCE) {
+		struct policy_verdict none = {.allowed = false, .rule = -1};
+		if (act_on(req, a->p.name, a->p.name_len, rights, &none,
+			   "where it leads could not be resolved"))
+			return -EACCES;
+	}
 	if (a->p.need_real && a->o.have_canon &&
 	    (a->o.canon_len != a->p.name_len ||
 	     memcmp(a->o.canon, a->p.name, a->p.name_len) != 0)) {
@@ -573,10 +585,23 @@ static int64_t do_rename(struct sv_req *req, int olddir, uint64_t oldaddr, int n
 	unsigned target = C;
 	if (flags & RENAME_EXCHANGE)
 		target = C | D; /* both names are replaced */
-	int j = judge(req, &src, (flags & RENAME_EXCHANGE) ? C | D : D);
+	/* As the shim judges a rename (file_ops.c): the source's rights, and what is below it. */
+	int j = judge(req, &src, (flags & RENAME_EXCHANGE) ? R | W | C | D : R | W | D);
 	if (j < 0) {
 		r = j;
 		goto out;
+	}
+	if (r == 0 && !src.p.name_err && sv.policy &&
+	    syscall(SYS_newfstatat, src.o.parent, src.o.last, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode) &&
+	    policy_path_denies_below(sv.policy, src.p.name, src.p.name_len)) {
+		struct policy_verdict none = {.allowed = false, .rule = -1};
+		if (act_on(req, src.p.name, src.p.name_len, D, &none,
+			   "deny rules cover paths below it, which would come out from under them "
+			   "with new names")) {
+			r = -EACCES;
+			goto out;
+		}
 	}
 	if (r2 == 0 && !(flags & RENAME_NOREPLACE) &&
 	    syscall(SYS_newfstatat, dst.o.parent, dst.o.last, &st, AT_SYMLINK_NOFOLLOW) == 0)
