@@ -353,6 +353,14 @@ t.ok(not bad and not os.path.exists(f"{wd}/made.txt") and not os.path.exists(f"{
      not os.path.exists(f"{wd}/out.txt"),
      "[c] creating, stat, access, mkdir, rename, symlink, readlink, unlink, chmod, truncate, "
      "rmdir: allowed ones done, denied ones EACCES and not done", f"{bad}\n{r.diag()}")
+# A look at a directory above an allowed rule (Go's filepath.EvalSymlinks, os.MkdirAll)
+# passes, as in the shim; one above none is refused.
+r2 = sv([PROBE, "lstat", wd, "access", f"{wd}/rw", "stat", "/root"], profile=ENFORCE)
+t.ok(r2.out("lstat", wd)[0] == "ok" and r2.out("access", f"{wd}/rw")[0] == "ok" and
+     r2.out("stat", "/root") == ("err", "EACCES") and
+     not r2.find(type="violation", target=wd) and r2.find(type="violation", target="/root"),
+     "[c] stat and access of a directory on the way to an allowed rule pass (as in the "
+     "shim); of one on the way to none, refused and logged", r2.diag())
 link_ev = r.find(type="violation", target=DENIED, detail="reached through a symlink")
 ops = {e["target"]: e["op"] for e in r.violations()}
 t.ok(link_ev and link_ev[0]["op"] == "openat" and ops.get(f"{wd}/dir") in ("mkdir", "mkdirat")

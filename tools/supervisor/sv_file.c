@@ -81,7 +81,25 @@ static bool act_on(struct sv_req *req, const char *target, size_t len, unsigned 
  * Judges a path: its lexical name, and where it leads when that matters
  * (o may be NULL when the lookup failed). Returns 0 or -EACCES.
  */
+/*
+ * A look at a directory above the literal part of an allow rule passes, as
+ * in the shim (policy_path_is_ancestor): the way to an allowed file.
+ */
+static void allow_look(bool look, const char *path, size_t len, struct policy_verdict *v)
+{
+	if (look && !v->allowed && !v->by_deny && sv.policy &&
+	    policy_path_is_ancestor(sv.policy, path, len))
+		v->allowed = true;
+}
+
+static int judge_look(struct sv_req *req, const struct sv_file_arg *a, unsigned rights, bool look);
+
 static int judge(struct sv_req *req, const struct sv_file_arg *a, unsigned rights)
+{
+	return judge_look(req, a, rights, false);
+}
+
+static int judge_look(struct sv_req *req, const struct sv_file_arg *a, unsigned rights, bool look)
 {
 	struct policy_verdict v;
 
@@ -99,6 +117,7 @@ static int judge(struct sv_req *req, const struct sv_file_arg *a, unsigned right
 		return 0;
 	}
 	check_one(a->p.name, a->p.name_len, rights, &v);
+	allow_look(look, a->p.name, a->p.name_len, &v);
 	if (act_on(req, a->p.name, a->p.name_len, rights, &v, NULL))
 		return -EACCES;
 	/*
@@ -118,6 +137,7 @@ static int judge(struct sv_req *req, const struct sv_file_arg *a, unsigned right
 	     memcmp(a->o.canon, a->p.name, a->p.name_len) != 0)) {
 		/* A symlink is judged on where it leads as well as on its name. */
 		check_one(a->o.canon, a->o.canon_len, rights, &v);
+		allow_look(look, a->o.canon, a->o.canon_len, &v);
 		if (act_on(req, a->o.canon, a->o.canon_len, rights, &v,
 			   "reached through a symlink"))
 			return -EACCES;
@@ -164,11 +184,11 @@ int sv_file_prepare(struct sv_req *req, int dirfd, uint64_t addr, unsigned how, 
 		    struct sv_file_arg *a)
 {
 	arg_init(a);
-	int r = resolve(req, 0, dirfd, addr, how, a);
+	int r = resolve(req, 0, dirfd, addr, how & ~OBJ_LOOK, a);
 	if (r == -EFAULT || r == -ENAMETOOLONG || r == -ESRCH || r == -EBADF ||
 	    (r == -ENOENT && !a->p.raw[0]))
 		return r; /* the call fails before any name is looked at */
-	int j = judge(req, a, rights);
+	int j = judge_look(req, a, rights, how & OBJ_LOOK);
 	return j < 0 ? j : r;
 }
 
@@ -389,7 +409,7 @@ static int64_t do_stat(struct sv_req *req, int dirfd, uint64_t addr, uint64_t bu
 
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH))
 		return -EINVAL;
-	int64_t r = sv_file_prepare(req, dirfd, addr, sv_file_at_how(flags), R, &a);
+	int64_t r = sv_file_prepare(req, dirfd, addr, sv_file_at_how(flags) | OBJ_LOOK, R, &a);
 	if (r == 0)
 		r = sv_raw(syscall(SYS_newfstatat, a.o.fd, "", &st,
 				   AT_EMPTY_PATH | (flags & AT_NO_AUTOMOUNT)));
@@ -421,7 +441,7 @@ static int64_t h_statx(struct sv_req *req)
 	int flags = IARG(2);
 
 	/* statx(fd, NULL, AT_EMPTY_PATH) (6.11) is the descriptor itself, like "". */
-	int64_t r = sv_file_prepare(req, IARG(0), ARG(1), sv_file_at_how(flags), R, &a);
+	int64_t r = sv_file_prepare(req, IARG(0), ARG(1), sv_file_at_how(flags) | OBJ_LOOK, R, &a);
 	if (r == 0)
 		r = sv_raw(syscall(SYS_statx, a.o.fd, "",
 				   (flags & ~AT_SYMLINK_NOFOLLOW) | AT_EMPTY_PATH, (unsigned)ARG(3),
@@ -439,7 +459,7 @@ static int64_t do_access(struct sv_req *req, int dirfd, uint64_t addr, int mode,
 
 	if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	int64_t r = sv_file_prepare(req, dirfd, addr, sv_file_at_how(flags), R, &a);
+	int64_t r = sv_file_prepare(req, dirfd, addr, sv_file_at_how(flags) | OBJ_LOOK, R, &a);
 	if (r == 0) {
 		r = sv_raw(syscall(SYS_faccessat2, a.o.fd, "", mode,
 				   AT_EMPTY_PATH | (flags & AT_EACCESS)));

@@ -26,6 +26,7 @@ enum {
 	OBJ_EMPTY = SV_PATH_EMPTY_OK, /* "" with AT_EMPTY_PATH: the dirfd itself, not judged */
 	OBJ_NOFOLLOW = 0x10,	      /* the object, a final symlink itself */
 	OBJ_ENTRY = 0x20,	      /* the directory entry: parent and name */
+	OBJ_LOOK = 0x40,	      /* a look (stat, access): a directory above a rule passes */
 };
 
 /* One path argument being served. */
