@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -730,7 +731,47 @@ static int union_list(struct string_list *dst, const struct string_list *src)
 	return 0;
 }
 
-static int merge_profile(struct learner *l, const struct profile *src)
+/*
+ * "extends" entries that name files relative to the profile naming them
+ * ("base.json", "../shared/base.json") would name another file from the
+ * merged profile's place: each is made absolute against its own profile's
+ * directory. Shipped names ("lambda-base") are kept as they are.
+ */
+static int union_extends(struct string_list *dst, const struct string_list *src,
+			 const char *including)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		const char *name = src->items[i];
+		size_t n = strlen(name);
+		bool file = strchr(name, '/') || (n > 5 && strcmp(name + n - 5, ".json") == 0);
+		char dir[PATH_MAX], abs[PATH_MAX * 2];
+		const char *use = name;
+		if (file && name[0] != '/' && including) {
+			const char *slash = strrchr(including, '/');
+			char from[PATH_MAX] = ".";
+			if (slash == including) {
+				strcpy(from, "/");
+			} else if (slash) {
+				size_t dl = (size_t)(slash - including);
+				if (dl >= sizeof(from))
+					return -ENAMETOOLONG;
+				memcpy(from, including, dl);
+				from[dl] = '\0';
+			}
+			if (realpath(from, dir)) {
+				int k = snprintf(abs, sizeof(abs), "%s/%s", dir, name);
+				if (k < 0 || (size_t)k >= sizeof(abs))
+					return -ENAMETOOLONG;
+				use = abs;
+			}
+		}
+		if (string_list_add(dst, use) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int merge_profile(struct learner *l, const struct profile *src, const char *including)
 {
 	struct profile *p = l->p;
 	int r = 0;
@@ -759,7 +800,7 @@ static int merge_profile(struct learner *l, const struct profile *src)
 	if (r == 0)
 		r = union_list(&p->require, &src->require);
 	if (r == 0)
-		r = union_list(&p->extends, &src->extends);
+		r = union_extends(&p->extends, &src->extends, including);
 	if (r == 0 && !l->merged_any) {
 		l->merged_any = true;
 		if (src->name && !(p->name = strdup(src->name)))
@@ -779,7 +820,7 @@ int learner_merge_text(struct learner *l, const char *name, const char *text, si
 	int r = profile_read_json(name, text, len, &opts, &src, diags);
 	if (r < 0)
 		return r;
-	r = merge_profile(l, src);
+	r = merge_profile(l, src, name);
 	profile_free(src);
 	return r;
 }
@@ -836,7 +877,7 @@ int learner_fill_from_file(struct learner *l, const char *path, struct diag_list
 	l->filling = true;
 	bool merged = l->merged_any;
 	l->merged_any = true;
-	r = merge_profile(l, src);
+	r = merge_profile(l, src, path);
 	l->merged_any = merged;
 	l->filling = false;
 	profile_free(src);

@@ -29,6 +29,19 @@ cat >"$tmp/b.json" <<'J'
   "syscalls": ["sendfile"], "require": ["seccomp"] }
 J
 
+# Relative "extends" names are read against the profile that names them: merged, they are
+# written absolute, so the result names the same files wherever it is written.
+mkdir -p "$tmp/one" "$tmp/two"
+cat >"$tmp/one/base.json" <<'J'
+{ "fnguard": 1, "files": [ { "path": "/srv/one/**", "allow": "r" } ] }
+J
+cat >"$tmp/two/base.json" <<'J'
+{ "fnguard": 1, "files": [ { "path": "/srv/two/secret", "deny": "r" } ] }
+J
+printf '{ "fnguard": 1, "extends": ["base.json"] }\n' >"$tmp/one/fn.json"
+printf '{ "fnguard": 1, "extends": ["base.json"] }\n' >"$tmp/two/fn.json"
+check "relative extends of two directories: both kept, absolute" bash -c "cd '$tmp' && '$fnguard' merge one/fn.json two/fn.json -o '$tmp/rel.json' && grep -qF '\"$tmp/one/base.json\"' '$tmp/rel.json' && grep -qF '\"$tmp/two/base.json\"' '$tmp/rel.json' && '$fnguard' check '$tmp/rel.json'"
+
 check "merge --help shows examples" bash -c "'$fnguard' merge --help | grep -q Examples:"
 check "merge exits 0" "$fnguard" merge "$tmp/a.json" "$tmp/b.json" -o "$tmp/m.json"
 check "the result checks" "$fnguard" check "$tmp/m.json"
