@@ -121,6 +121,19 @@ def sh(script, profile=PROFILE, extra=None, timeout=60):
                   p.stderr.decode("utf-8", "replace"), read_log(fd))
 
 
+def py_shim(script, timeout=60):
+    """The real Python under the shim (PY_PROFILE), its events parsed; p is None when it
+    did not end within timeout."""
+    fd = logfile()
+    try:
+        p = subprocess.run([PY, "-S", "-c", script], capture_output=True, timeout=timeout,
+                           pass_fds=(fd,), env=shim_env(PY_PROFILE, {"FNGUARD_LOG": f"fd:{fd}"}),
+                           cwd="/")
+    except subprocess.TimeoutExpired:
+        p = None
+    return p, parse_log(read_log(fd))
+
+
 def launchers_of(root):
     """The launcher forked by the first process root: a copy of it (same command line),
     another pid."""
@@ -243,10 +256,7 @@ if os.access(PY, os.X_OK):
               + PROBE + "', 'open', '" + DENIED + "', 'exit', '6'], os.environ, "
               "file_actions=[(os.POSIX_SPAWN_DUP2, fd, 1)]); "
               "print('spawn', os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))")
-    fd = logfile()
-    p = subprocess.run([PY, "-S", "-c", script], capture_output=True, timeout=60, pass_fds=(fd,),
-                       env=shim_env(PY_PROFILE, {"FNGUARD_LOG": f"fd:{fd}"}), cwd="/")
-    log = parse_log(read_log(fd))
+    p, log = py_shim(script)
     try:
         with open(f"{wd}/out/spawned.txt") as f:
             spawned = f.read()
@@ -261,10 +271,7 @@ if os.access(PY, os.X_OK):
     # fexecve (Python's os.execve on a descriptor): handed over by the name it was judged by.
     script = (f"import os; fd = os.open('{PROBE}', os.O_RDONLY); "
               f"os.execve(fd, ['{PROBE}', 'open', '{DENIED}', 'exit', '4'], os.environ)")
-    fd = logfile()
-    p = subprocess.run([PY, "-S", "-c", script], capture_output=True, timeout=60, pass_fds=(fd,),
-                       env=shim_env(PY_PROFILE, {"FNGUARD_LOG": f"fd:{fd}"}), cwd="/")
-    log = parse_log(read_log(fd))
+    p, log = py_shim(script)
     t.ok(p.returncode == 4 and f"open {DENIED} err EACCES".encode() in p.stdout and
          any(e.get("target") == DENIED and e.get("exe") == PROBE for e in log) and
          not any(e.get("type") == "coverage" for e in log),
@@ -280,10 +287,7 @@ if os.access(PY, os.X_OK):
               f"p = subprocess.run(['{PROBE}', 'open', '{DENIED}', 'exit', '3'], "
               "capture_output=True)\n"
               "print('env', p.returncode, p.stdout.decode().strip())")
-    fd = logfile()
-    p = subprocess.run([PY, "-S", "-c", script], capture_output=True, timeout=60, pass_fds=(fd,),
-                       env=shim_env(PY_PROFILE, {"FNGUARD_LOG": f"fd:{fd}"}), cwd="/")
-    log = parse_log(read_log(fd))
+    p, log = py_shim(script)
     t.ok(p.returncode == 0 and f"env 3 open {DENIED} err EACCES".encode() in p.stdout and
          any(e.get("target") == DENIED and e.get("exe") == PROBE for e in log) and
          not any(e.get("type") == "coverage" for e in log),
@@ -300,10 +304,7 @@ if os.access(PY, os.X_OK):
               "    print('ran')\n"
               "except OSError as e:\n"
               "    print('refused', e.errno)")
-    fd = logfile()
-    p = subprocess.run([PY, "-S", "-c", script], capture_output=True, timeout=60, pass_fds=(fd,),
-                       env=shim_env(PY_PROFILE, {"FNGUARD_LOG": f"fd:{fd}"}), cwd="/")
-    log = parse_log(read_log(fd))
+    p, log = py_shim(script)
     cov = [e for e in log if e.get("type") == "coverage" and e.get("target") == PROBE]
     t.ok(p.returncode == 0 and f"refused {errno.E2BIG}".encode() in p.stdout and
          not os.path.exists(f"{wd}/out/big.txt") and cov and
@@ -317,15 +318,8 @@ if os.access(PY, os.X_OK):
     script = ("import os, signal, subprocess\n"
               "signal.signal(signal.SIGCHLD, signal.SIG_IGN)\n"
               f"os.execv('{PROBE}', ['{PROBE}', 'exit', '3'])")
-    fd = logfile()
-    try:
-        p = subprocess.run([PY, "-S", "-c", script], capture_output=True, timeout=30,
-                           pass_fds=(fd,), env=shim_env(PY_PROFILE, {"FNGUARD_LOG": f"fd:{fd}"}),
-                           cwd="/")
-        rc, out = p.returncode, p.stderr[-600:]
-    except subprocess.TimeoutExpired:
-        rc, out = None, b"timed out after 30 s"
-    log = parse_log(read_log(fd))
+    p, log = py_shim(script, timeout=30)
+    rc, out = (p.returncode, p.stderr[-600:]) if p else (None, b"timed out after 30 s")
     t.ok(rc == 3 and not any(e.get("type") in ("coverage", "error") for e in log),
          "a static program exec'd with SIGCHLD ignored runs under the supervisor and its exit "
          "status (3) comes back; nothing hangs", f"rc={rc} {out}\n{log[-3:]}")

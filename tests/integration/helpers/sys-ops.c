@@ -53,6 +53,14 @@ static void on_sigsys(int sig)
 	(void)sig;
 }
 
+/* The kernel's struct sigaction with our handler, for the raw rt_sigaction attempts. */
+static const struct {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	unsigned long mask;
+} sigsys_act = {.handler = (void *)on_sigsys};
+
 static void *late_thread(void *arg)
 {
 	(void)arg;
@@ -113,25 +121,13 @@ int main(int argc, char **argv)
 	else if (!strcmp(op, "sysv-signal-sigsys"))
 		r = sysv_signal(SIGSYS, on_sigsys) == SIG_ERR ? -1 : 0;
 	else if (!strcmp(op, "raw-sigaction-sigsys")) {
-		struct {
-			void *handler;
-			unsigned long flags;
-			void *restorer;
-			unsigned long mask;
-		} act = {.handler = (void *)on_sigsys};
-		r = raw_syscall(SYS_rt_sigaction, SIGSYS, &act, NULL, 8);
+		r = raw_syscall(SYS_rt_sigaction, SIGSYS, &sigsys_act, NULL, 8);
 		/* Then a trapped call: it must still not run (only the log is lost). */
 		if (r == 0)
 			r = raw_syscall(SYS_msgget, IPC_PRIVATE, 0600);
 	} else if (!strcmp(op, "syscall-sigaction-hi")) {
 		/* Through libc's syscall(), the signal with high bits set (the kernel reads an int). */
-		struct {
-			void *handler;
-			unsigned long flags;
-			void *restorer;
-			unsigned long mask;
-		} act = {.handler = (void *)on_sigsys};
-		r = syscall(SYS_rt_sigaction, (long)SIGSYS | (1L << 32), &act, NULL, 8);
+		r = syscall(SYS_rt_sigaction, (long)SIGSYS | (1L << 32), &sigsys_act, NULL, 8);
 	} else if (!strcmp(op, "personality"))
 		r = personality(READ_IMPLIES_EXEC);
 	else if (!strcmp(op, "clone3"))
