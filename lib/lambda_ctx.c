@@ -12,7 +12,14 @@
  * Concurrency: the request id is kept per thread and process-wide (latest
  * wins), both written without locks: a thread-local copy guarded by its
  * length (a signal handler on the same thread sees 0 mid-write and falls
- * back), and a ring of seqlock slots for the process. Counters are atomics
+ * back), and a ring of seqlock slots for the process. A thread's copy holds
+ * while its invocation may still run: until that thread reads an
+ * invocation's end (Java-style runtimes, one invocation per thread at a
+ * time), or until a thread without an id of its own reads one (Node's
+ * thread pool fetches on one worker and answers on another), which ends
+ * every id published so far; after that the thread has the process's id.
+ * A connection whose parse lost its place (lambda_http.h) withdraws the id
+ * altogether: events leave requestId out rather than guess. Counters are atomics
  * in a MAP_SHARED page, so that a forked child blocked before its exec
  * (Node's child_process, which forks) still counts in the parent's line.
  */
@@ -106,10 +113,14 @@ static atomic_uint_fast64_t use_clock;
 
 static struct id_slot id_slots[ID_SLOTS];
 static atomic_uint id_latest; /* slot index + 1; 0: none yet */
-static atomic_uint id_next;
+static atomic_uint id_next;   /* publications so far: the last one's generation */
+/* Thread ids of this generation or older name invocations that have ended. */
+static atomic_uint id_ended;
+static atomic_bool lost_reported;
 
 static __thread char tls_id[LAMBDA_CTX_REQUEST_ID_MAX] __attribute__((tls_model("initial-exec")));
 static __thread volatile sig_atomic_t tls_id_len __attribute__((tls_model("initial-exec")));
+static __thread unsigned tls_id_gen __attribute__((tls_model("initial-exec")));
 
 static bool metrics_on;
 static struct counters static_counters;
@@ -371,16 +382,21 @@ static void id_publish(const char *id, size_t len)
 
 	if (len >= LAMBDA_CTX_REQUEST_ID_MAX)
 		len = LAMBDA_CTX_REQUEST_ID_MAX - 1;
+	unsigned gen = atomic_fetch_add(&id_next, 1) + 1;
+
 	/* This thread's copy: a signal handler reading mid-write sees length 0. */
 	tls_id_len = 0;
 	atomic_signal_fence(memory_order_seq_cst);
-	memcpy(tls_id, id, len);
+	if (len)
+		memcpy(tls_id, id, len);
+	tls_id_gen = gen;
 	atomic_signal_fence(memory_order_seq_cst);
 	tls_id_len = (sig_atomic_t)len;
 
 	/* The process's latest: a seqlock slot, then the pointer to it. */
-	memcpy(words, id, len);
-	unsigned index = atomic_fetch_add(&id_next, 1) % ID_SLOTS;
+	if (len)
+		memcpy(words, id, len);
+	unsigned index = (gen - 1) % ID_SLOTS;
 	struct id_slot *s = &id_slots[index];
 	unsigned seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
 	if ((seq & 1) || !atomic_compare_exchange_strong(&s->seq, &seq, seq + 1))
@@ -393,10 +409,25 @@ static void id_publish(const char *id, size_t len)
 	atomic_store_explicit(&id_latest, index + 1, memory_order_release);
 }
 
+/* Every id published so far names an invocation that is over (or unknown). */
+static void ids_end_all(void)
+{
+	unsigned gen = atomic_load(&id_next);
+	unsigned ended = atomic_load(&id_ended);
+	while (ended < gen && !atomic_compare_exchange_weak(&id_ended, &ended, gen))
+		;
+}
+
+/* This thread's id, while the invocation it names may still run. */
+static bool tls_id_current(void)
+{
+	return tls_id_len && tls_id_gen > atomic_load_explicit(&id_ended, memory_order_relaxed);
+}
+
 size_t lambda_ctx_request_id(char *buf, size_t size)
 {
 	uint64_t words[ID_WORDS];
-	size_t len = (size_t)tls_id_len;
+	size_t len = tls_id_current() ? (size_t)tls_id_len : 0;
 
 	if (!size)
 		return 0;
@@ -570,6 +601,11 @@ static void invocation_end(int fd)
 		conn_forget(fd);
 		return;
 	}
+	/* This thread's invocation, or (a thread without one) every one so far. */
+	if (tls_id_current())
+		tls_id_len = 0;
+	else
+		ids_end_all();
 	/*
 	 * Lambda freezes the process once the response is posted, and may end
 	 * it without thawing: the counts the rate limiter held back go out now,
@@ -594,6 +630,24 @@ static void on_headers(void *userdata, int status, const char *id, size_t id_len
 		invocation_end(fd);
 }
 
+/*
+ * A Runtime API connection's parse lost its place: which invocation is
+ * running is unknown until the runtime connects again, and events say so by
+ * leaving requestId out.
+ */
+static void ids_withdraw(void)
+{
+	id_publish("", 0);
+	ids_end_all();
+	if (!atomic_exchange(&lost_reported, true)) {
+		shim_busy++;
+		event_error("lost track of the Runtime API's responses on a connection: events "
+			    "leave requestId out until the runtime connects again",
+			    NULL, 0);
+		shim_busy--;
+	}
+}
+
 /* Bytes the program received on a tracked descriptor. */
 static void on_data(int fd, const void *buf, size_t n)
 {
@@ -609,9 +663,17 @@ static void on_data(int fd, const void *buf, size_t n)
 		atomic_store(&c->missed, true);
 		goto out;
 	}
+	/* Evicted for another connection between the lookup and the flag. */
+	if (atomic_load(&c->fd1) != fd + 1) {
+		atomic_flag_clear(&c->busy);
+		goto out;
+	}
+	bool was_tainted = lambda_http_tainted(&c->http);
 	if (atomic_exchange(&c->missed, false))
 		lambda_http_lose(&c->http);
 	lambda_http_feed(&c->http, buf, n, on_headers, &fd);
+	if (!was_tainted && lambda_http_tainted(&c->http))
+		ids_withdraw();
 	atomic_flag_clear(&c->busy);
 out:
 	errno = saved;

@@ -66,7 +66,8 @@ static void end_of_headers(struct lambda_http *h, lambda_http_headers_fn fn, voi
 		h->state = LAMBDA_HTTP_STATUS;
 		return;
 	}
-	fn(userdata, h->status, h->id, h->id_len);
+	if (!h->tainted)
+		fn(userdata, h->status, h->id, h->id_len);
 	if (h->bad)
 		h->state = LAMBDA_HTTP_LOST;
 	else if (h->status == 204 || h->status == 304)
@@ -197,11 +198,17 @@ void lambda_http_reset(struct lambda_http *h)
 	h->line_len = 0;
 	h->line_long = false;
 	h->id_len = 0;
+	h->tainted = false;
 }
 
 void lambda_http_lose(struct lambda_http *h)
 {
 	h->state = LAMBDA_HTTP_LOST;
+}
+
+bool lambda_http_tainted(const struct lambda_http *h)
+{
+	return h->tainted || h->state == LAMBDA_HTTP_LOST;
 }
 
 void lambda_http_feed(struct lambda_http *h, const void *buf, size_t n, lambda_http_headers_fn fn,
@@ -210,6 +217,8 @@ void lambda_http_feed(struct lambda_http *h, const void *buf, size_t n, lambda_h
 	const char *p = buf;
 
 	if (h->state == LAMBDA_HTTP_LOST) {
+		/* What follows may be an event's body that looks like a response. */
+		h->tainted = true;
 		if (n < 5 || memcmp(p, "HTTP/", 5) != 0)
 			return;
 		h->state = LAMBDA_HTTP_STATUS;

@@ -8,7 +8,10 @@
  * so only header blocks are looked at: bodies are skipped by their
  * Content-Length or chunk sizes (keep-alive connections carry one response
  * after another). Bytes may arrive split anywhere. A stream the parser does
- * not understand is "lost" until a piece of input starts with "HTTP/" again.
+ * not understand is "lost" until a piece of input starts with "HTTP/" again;
+ * such a piece may be the attacker's body, so from then on the connection is
+ * "tainted": its framing is followed but no header block is reported, until
+ * lambda_http_reset (a new connection).
  *
  * Pure: no allocation, no system calls, no locks; the caller serialises the
  * calls on one struct. Async-signal-safe.
@@ -46,6 +49,7 @@ struct lambda_http {
 	bool chunked;
 	bool bad;
 	bool line_long;
+	bool tainted; /* lost once since the last reset: nothing is reported */
 	size_t line_len;
 	size_t id_len;
 	char line[LAMBDA_HTTP_LINE_MAX];
@@ -53,9 +57,10 @@ struct lambda_http {
 };
 
 /*
- * Called at the end of every final (non-1xx) response's header block, with
- * its status and its Lambda-Runtime-Aws-Request-Id value (id_len 0 when it
- * has none). id is borrowed until the callback returns.
+ * Called at the end of every final (non-1xx) response's header block of an
+ * untainted connection, with its status and its Lambda-Runtime-Aws-Request-Id
+ * value (id_len 0 when it has none). id is borrowed until the callback
+ * returns.
  */
 typedef void (*lambda_http_headers_fn)(void *userdata, int status, const char *id, size_t id_len);
 
@@ -64,6 +69,9 @@ void lambda_http_reset(struct lambda_http *h);
 
 /* Input was missed (the caller could not feed it): lost until "HTTP/" starts a piece. */
 void lambda_http_lose(struct lambda_http *h);
+
+/* Whether the parse ever lost its place since the last reset (nothing it says is believed). */
+bool lambda_http_tainted(const struct lambda_http *h);
 
 /* Feeds the n bytes at buf, in stream order; calls fn as header blocks end. */
 void lambda_http_feed(struct lambda_http *h, const void *buf, size_t n, lambda_http_headers_fn fn,

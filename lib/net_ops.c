@@ -596,9 +596,15 @@ EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 	}
 	if (guard_sockaddr("connect", fd, sa, len, NET_DIR_OUT, ECONNREFUSED) < 0)
 		return -1;
-	/* Lambda: follow Runtime API connections for the request id (lambda_ctx.c). */
-	lambda_ctx_on_connect(fd, sa, len);
-	return real.connect(fd, sa, len);
+	int r = real.connect(fd, sa, len);
+	/*
+	 * Lambda: follow Runtime API connections for the request id
+	 * (lambda_ctx.c); only a connection made or under way starts a parse
+	 * over (EISCONN mid-response must not).
+	 */
+	if (r == 0 || errno == EINPROGRESS)
+		lambda_ctx_on_connect(fd, sa, len);
+	return r;
 }
 
 /* libc's public alias of connect. */

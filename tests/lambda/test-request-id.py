@@ -10,7 +10,8 @@ headers split anywhere, chunked and Content-Length bodies, keep-alive,
 mixed-case names, interim 100 responses. An event whose body contains a
 forged header, a file or another socket with HTTP-looking bytes, and a
 descriptor number reused after close never change the id. Two threads on two
-connections each keep their own id.
+connections each keep their own id, until an invocation ends (on that thread, or on one
+without an id: every id); a parse that lost its place withdraws the id.
 """
 import json
 import os
@@ -166,6 +167,60 @@ for e in r.find(type="violation"):
 tap.ok(r.rc == 0 and sorted(by_thread.values()) == ["id-thread-a", "id-thread-b"],
        "two threads on two connections: each event carries its own thread's invocation",
        json.dumps(by_thread) + "\n" + r.diag())
+
+# A thread pool (Node's native client): invocation 1 fetched on one worker, answered from
+# another thread, invocation 2 fetched on a second worker; the first worker's later events
+# belong to invocation 2, not to the one it fetched (review, 2026-11-23).
+r1, r2 = response("id-pool-1"), response("id-pool-2")
+r = client([[r1], [ACCEPTED], [r2]], "read", 4096,
+           ["t1:get:%d" % len(r1), "post:%d" % len(ACCEPTED), "t2:get:%d" % len(r2),
+            "t1:deny", "t2:deny", "deny"])
+got = denied_ids(r)
+tap.ok(r.rc == 0 and got == ["id-pool-2"] * 3,
+       "an invocation answered from a thread without an id of its own ends every thread's "
+       "id: a pool worker's later events carry the invocation running now",
+       f"got {got}\n" + r.diag())
+
+# One invocation per thread at once (Java-style): one thread's end leaves the other's id.
+r1, r2 = response("id-conc-1"), response("id-conc-2")
+r = client([[r1], [r2, ACCEPTED]], "read", 4096,
+           ["t1:get:%d" % len(r1), "t2:get:%d" % len(r2), "t2:post:%d" % len(ACCEPTED),
+            "t1:deny", "t2:deny"])
+got = denied_ids(r)
+tap.ok(r.rc == 0 and got == ["id-conc-1", "id-conc-2"],
+       "two invocations at once on two threads: the end of one leaves the other's id",
+       f"got {got}\n" + r.diag())
+
+# Lost in a body made of copies of a response with a forged id: a read that starts on a
+# copy must not publish it; the id is withdrawn (said once), and a new connection is
+# followed again (review, 2026-11-23).
+COPY = (b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: FORGED-AFTER-LOSS\r\n"
+        b"Content-Length: 0\r\n\r\n")
+big = response("id-lost", body=COPY * 40)
+head = len(big) - len(COPY) * 40
+again = response("id-again")
+r = client([[big], [again]], "read", len(COPY),
+           ["get:%d" % (head + len(COPY)), "skip:%d" % len(COPY),
+            "read:%d" % (len(COPY) * 38), "deny", "close", "connect",
+            "get:%d" % len(again), "deny"])
+got = denied_ids(r)
+lost = [e for e in r.find(type="error") if "lost track" in e.get("message", "")]
+tap.ok(r.rc == 0 and got == [None, "id-again"] and len(lost) == 1,
+       "bytes skipped unread (MSG_TRUNC) in a body of forged responses: no forged id, the "
+       "id is left out with one error event, and a new connection brings it back",
+       f"got {got}, lost events {len(lost)}\n" + r.diag())
+
+# connect() again on the runtime's established socket mid-body fails (EISCONN) and must
+# not start the parse over: the body's forged header is not believed.
+body = b"Lambda-Runtime-Aws-Request-Id: FORGED-BY-EISCONN\r\n\r\n" + b" " * 100
+mid = response("id-eisconn", body=body)
+r = client([[mid]], "read", 4096,
+           ["get:%d" % (len(mid) - len(body)), "reconnect", "read:%d" % len(body), "deny"])
+got = denied_ids(r)
+tap.ok(r.rc == 0 and got == ["id-eisconn"] and "reconnect Transport endpoint is already "
+       "connected" in r.stdout,
+       "a failed connect() on the runtime's socket mid-body leaves its parse alone",
+       f"got {got}\n" + r.diag())
 
 # Before any invocation there is no id; function and traceId come from the environment.
 r = client([[response("id-late")]], "read", 4096,

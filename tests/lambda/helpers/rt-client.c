@@ -15,7 +15,12 @@
  *                close      close the Runtime API connection
  *                connect    open a new one (get and post connect first if
  *                           there is none)
+ *                reconnect  connect() the open one again (EISCONN expected)
  *                file:PATH  open PATH and read it whole (with read())
+ *                read:LEN   read LEN bytes without sending anything
+ *                skip:LEN   drop LEN bytes unread (recv with MSG_TRUNC)
+ *                tN:STEP    run STEP on worker thread N (1-4; each has its
+ *                           own connection), waiting until it is done
  *
  *   rt-client threads CHUNK DENIED LEN
  *     two threads, each on its own connection, each GETs one invocation
@@ -30,6 +35,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +47,7 @@ static const char *read_call;
 static size_t chunk;
 static const char *denied;
 
-static int connect_runtime(void)
+static struct sockaddr_in runtime_addr(void)
 {
 	const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
 	char host[64];
@@ -59,6 +65,12 @@ static int connect_runtime(void)
 		exit(1);
 	}
 	sin.sin_port = htons((uint16_t)atoi(colon + 1));
+	return sin;
+}
+
+static int connect_runtime(void)
+{
+	struct sockaddr_in sin = runtime_addr();
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		perror("rt-client: connect");
@@ -85,28 +97,33 @@ static ssize_t read_some(int fd, char *buf, size_t n)
 	return read(fd, buf, n);
 }
 
-static void exchange(int fd, const char *request, size_t want)
+static void receive(int fd, size_t want, int flags)
 {
 	char buf[65536];
 	size_t got = 0;
 
-	if (write(fd, request, strlen(request)) < 0) {
-		perror("rt-client: write");
-		exit(1);
-	}
 	while (got < want) {
 		size_t n = want - got;
 		if (n > chunk)
 			n = chunk;
 		if (n > sizeof(buf))
 			n = sizeof(buf);
-		ssize_t r = read_some(fd, buf, n);
+		ssize_t r = flags ? recv(fd, buf, n, flags) : read_some(fd, buf, n);
 		if (r <= 0) {
 			fprintf(stderr, "rt-client: short answer (%zu of %zu bytes)\n", got, want);
 			exit(1);
 		}
 		got += (size_t)r;
 	}
+}
+
+static void exchange(int fd, const char *request, size_t want)
+{
+	if (write(fd, request, strlen(request)) < 0) {
+		perror("rt-client: write");
+		exit(1);
+	}
+	receive(fd, want, 0);
 }
 
 static void deny(const char *who)
@@ -140,6 +157,104 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+/* One step on the connection *fd; 0, or the exit status on failure. */
+static int do_step(int *fd, const char *step, const char *who)
+{
+	if (strncmp(step, "get:", 4) == 0) {
+		if (*fd < 0)
+			*fd = connect_runtime();
+		exchange(*fd, get_request, strtoul(step + 4, NULL, 10));
+		printf("%sget\n", who);
+	} else if (strncmp(step, "post:", 5) == 0) {
+		if (*fd < 0)
+			*fd = connect_runtime();
+		exchange(*fd, post_request, strtoul(step + 5, NULL, 10));
+		printf("%spost\n", who);
+	} else if (strncmp(step, "read:", 5) == 0) {
+		receive(*fd, strtoul(step + 5, NULL, 10), 0);
+		printf("%sread\n", who);
+	} else if (strncmp(step, "skip:", 5) == 0) {
+		receive(*fd, strtoul(step + 5, NULL, 10), MSG_TRUNC);
+		printf("%sskip\n", who);
+	} else if (strcmp(step, "deny") == 0) {
+		deny(who);
+	} else if (strcmp(step, "close") == 0) {
+		close(*fd);
+		*fd = -1;
+		printf("%sclose\n", who);
+	} else if (strcmp(step, "reconnect") == 0) {
+		struct sockaddr_in sin = runtime_addr();
+		int r = connect(*fd, (struct sockaddr *)&sin, sizeof(sin));
+		printf("%sreconnect %s\n", who, r == 0 ? "ok" : strerror(errno));
+	} else if (strcmp(step, "connect") == 0) {
+		*fd = connect_runtime();
+		printf("%sconnect\n", who);
+	} else if (strncmp(step, "file:", 5) == 0) {
+		char buf[4096];
+		int f = open(step + 5, O_RDONLY);
+		if (f < 0) {
+			perror("rt-client: file");
+			return 1;
+		}
+		while (read(f, buf, chunk < sizeof(buf) ? chunk : sizeof(buf)) > 0)
+			;
+		printf("%sfile fd=%d\n", who, f);
+		close(f);
+	} else {
+		fprintf(stderr, "rt-client: unknown step %s\n", step);
+		return 2;
+	}
+	return 0;
+}
+
+/* Worker threads for "tN:STEP": each keeps its own connection (and request id). */
+#define WORKERS 4
+
+struct worker {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	const char *step; /* to run; NULL when done */
+	bool started;
+	char who[24];
+};
+
+static struct worker workers[WORKERS];
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	int fd = -1;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->step)
+			pthread_cond_wait(&w->cond, &w->lock);
+		int r = do_step(&fd, w->step, w->who);
+		if (r)
+			exit(r);
+		w->step = NULL;
+		pthread_cond_broadcast(&w->cond);
+	}
+	return NULL;
+}
+
+static void on_worker(struct worker *w, const char *step)
+{
+	if (!w->started) {
+		pthread_mutex_init(&w->lock, NULL);
+		pthread_cond_init(&w->cond, NULL);
+		snprintf(w->who, sizeof(w->who), "worker-%d ", (int)(w - workers) + 1);
+		w->started = true;
+		pthread_create(&w->thread, NULL, worker_main, w);
+	}
+	pthread_mutex_lock(&w->lock);
+	w->step = step;
+	pthread_cond_broadcast(&w->cond);
+	while (w->step)
+		pthread_cond_wait(&w->cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
@@ -170,40 +285,14 @@ int main(int argc, char **argv)
 	int fd = -1; /* connected at the first exchange */
 	for (int i = 4; i < argc; i++) {
 		const char *step = argv[i];
-		if (strncmp(step, "get:", 4) == 0) {
-			if (fd < 0)
-				fd = connect_runtime();
-			exchange(fd, get_request, strtoul(step + 4, NULL, 10));
-			printf("get\n");
-		} else if (strncmp(step, "post:", 5) == 0) {
-			if (fd < 0)
-				fd = connect_runtime();
-			exchange(fd, post_request, strtoul(step + 5, NULL, 10));
-			printf("post\n");
-		} else if (strcmp(step, "deny") == 0) {
-			deny("");
-		} else if (strcmp(step, "close") == 0) {
-			close(fd);
-			fd = -1;
-			printf("close\n");
-		} else if (strcmp(step, "connect") == 0) {
-			fd = connect_runtime();
-			printf("connect\n");
-		} else if (strncmp(step, "file:", 5) == 0) {
-			char buf[4096];
-			int f = open(step + 5, O_RDONLY);
-			if (f < 0) {
-				perror("rt-client: file");
-				return 1;
-			}
-			while (read(f, buf, chunk < sizeof(buf) ? chunk : sizeof(buf)) > 0)
-				;
-			printf("file fd=%d\n", f);
-			close(f);
-		} else {
-			fprintf(stderr, "rt-client: unknown step %s\n", step);
-			return 2;
+		if (step[0] == 't' && step[1] >= '1' && step[1] <= '0' + WORKERS &&
+		    step[2] == ':') {
+			on_worker(&workers[step[1] - '1'], step + 3);
+			continue;
 		}
+		int r = do_step(&fd, step, "");
+		if (r)
+			return r;
 	}
 	return 0;
 }
