@@ -336,12 +336,15 @@ static void layer_json(struct json_line *jl, const char *name, const struct laye
 void event_start(void)
 {
 	struct json_line jl;
-	bool degraded =
-		!shim.have_profile || (shim.action[POLICY_CAT_SYSCALL] != POLICY_MODE_RECORD &&
-				       seccomp_state.status != LAYER_ACTIVE);
+	/* Anything less than the profile asks for is a WARN: Lambda's level filter keeps it. */
+	bool degraded = !shim.have_profile || shim.weakened_by_env || landlock_state.turned_off ||
+			(shim.action[POLICY_CAT_SYSCALL] != POLICY_MODE_RECORD &&
+			 seccomp_state.status != LAYER_ACTIVE);
 	head(&jl, "start", degraded ? "WARN" : NULL);
 	json_line_strz(&jl, "fnguardVersion", FNGUARD_VERSION);
 	json_line_strz(&jl, "mode", policy_mode_to_string(shim.mode));
+	if (shim.mode_from_env)
+		json_line_strz(&jl, "modeFrom", "FNGUARD_MODE");
 	json_line_obj_begin(&jl, "actions");
 	for (int c = 0; c < POLICY_CATEGORY_MAX; c++)
 		json_line_strz(&jl, policy_category_to_string((enum policy_category)c),

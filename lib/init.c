@@ -124,6 +124,10 @@ static void setup_log(void)
 			fd = (int)n;
 	}
 	int moved = fd >= 0 ? fcntl(fd, F_DUPFD, log_fd_floor()) : -1;
+	/* A destination that cannot be used loses nothing: stdout, and an error event says why. */
+	bool fell_back = moved < 0 && fd != STDOUT_FILENO;
+	if (fell_back)
+		moved = fcntl(STDOUT_FILENO, F_DUPFD, log_fd_floor());
 	if (moved < 0)
 		return;
 	struct stat st;
@@ -140,6 +144,10 @@ static void setup_log(void)
 	setenv("FNGUARD_LOG_FD", num, 1);
 	setenv("FNGUARD_LOG_ID", idbuf, 1);
 	setenv("FNGUARD_LOG_SHARED", shim.log_shared ? "1" : "0", 1);
+	if (fell_back)
+		event_error("FNGUARD_LOG is not stdout, stderr or fd:N of an open descriptor: "
+			    "events go to stdout",
+			    dest, fd < 0 ? EINVAL : EBADF);
 }
 
 /* The "extends" search path: JSON profiles only (a bundle is resolved already). */
@@ -195,27 +203,26 @@ static void absolute_profile_path(void)
 }
 
 /*
- * The same for LD_PRELOAD in the first process: ld.so reads a relative
- * entry against each child's own cwd, and a child elsewhere would start
- * without the shim. Entries that resolve are made absolute.
+ * Rewrites the entries of a list variable (split at any of seps) that
+ * absolute() makes absolute; a list that would not fit is left alone.
  */
-static void absolute_preload(void)
+static void absolute_list(const char *var, const char *seps,
+			  bool (*absolute)(const char *one, char *abs))
 {
-	const char *v = secure_getenv("LD_PRELOAD");
-	char out[4096], one[PATH_MAX], abs[PATH_MAX];
+	const char *v = secure_getenv(var);
+	char out[4 * PATH_MAX], one[PATH_MAX], abs[PATH_MAX];
 	size_t n = 0;
 	bool changed = false;
 
 	if (!v)
 		return;
 	while (*v) {
-		size_t len = strcspn(v, ": ");
+		size_t len = strcspn(v, seps);
 		if (len && len < sizeof(one)) {
 			memcpy(one, v, len);
 			one[len] = '\0';
 			const char *use = one;
-			/* A bare name is searched for by ld.so, not read against the cwd. */
-			if (one[0] != '/' && strchr(one, '/') && realpath(one, abs)) {
+			if (absolute(one, abs)) {
 				use = abs;
 				changed = true;
 			}
@@ -228,11 +235,66 @@ static void absolute_preload(void)
 			n += ul;
 		}
 		v += len;
-		v += strspn(v, ": ");
+		v += strspn(v, seps);
 	}
 	out[n] = '\0';
 	if (changed)
-		setenv("LD_PRELOAD", out, 1);
+		setenv(var, out, 1);
+}
+
+/*
+ * LD_PRELOAD in the first process: ld.so reads a relative entry against
+ * each child's own cwd, and a child elsewhere would start without the shim.
+ * A bare name is searched for by ld.so, not read against the cwd.
+ */
+static bool preload_absolute(const char *one, char *abs)
+{
+	return one[0] != '/' && strchr(one, '/') && realpath(one, abs);
+}
+
+/*
+ * FNGUARD_PROFILE_PATH's relative entries, read against each child's own
+ * cwd, would let a child started in a directory of the caller's choosing
+ * find another "python.json" for an extends: made absolute against the
+ * first process's cwd (whether they exist or not).
+ */
+static bool search_dir_absolute(const char *one, char *abs)
+{
+	char cwd[PATH_MAX];
+	return one[0] != '/' && getcwd(cwd, sizeof(cwd)) &&
+	       (size_t)snprintf(abs, PATH_MAX, "%s/%s", cwd, one) < PATH_MAX;
+}
+
+/*
+ * What a first process sets for its descendants says nothing when a first
+ * process finds it (the function's configuration, a stale shell): dropped
+ * before anything reads it, and said once.
+ */
+static void drop_mark(const char *name, char *found, size_t size, size_t *n)
+{
+	if (!getenv(name))
+		return;
+	if (*n < size)
+		*n += (size_t)snprintf(found + *n, size - *n, "%s%s", *n ? " " : "", name);
+	unsetenv(name);
+}
+
+static void drop_descendant_marks(void)
+{
+	static const char *const fixed[] = {"FNGUARD_SECCOMP", "FNGUARD_LANDLOCK",
+					    "FNGUARD_LAUNCHER", "FNGUARD_EXEC_PRELOAD"};
+	char found[512] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		drop_mark(fixed[i], found, sizeof(found), &n);
+	for (size_t i = 0; policy_var_pin_name(i); i++)
+		drop_mark(policy_var_pin_name(i), found, sizeof(found), &n);
+	if (n)
+		event_error(
+			"variables fnguard sets for a tree's descendants were set at its start: "
+			"ignored",
+			found, EINVAL);
 }
 
 /* Fails closed: an error event, then exit 126 before main. */
@@ -262,6 +324,7 @@ static void load_profile(void)
 		}
 		have_forced = true;
 	}
+	shim.mode_from_env = have_forced;
 	copy_env(shim.profile_path, sizeof(shim.profile_path), "FNGUARD_PROFILE");
 	absolute_profile_path();
 	if (!shim.profile_path[0]) {
@@ -321,8 +384,15 @@ static void load_profile(void)
 	}
 	diag_list_clear(&diags);
 	pin_profile_vars();
-	if (have_forced)
+	if (have_forced) {
+		enum policy_mode before[POLICY_CATEGORY_MAX];
+		for (int c = 0; c < POLICY_CATEGORY_MAX; c++)
+			before[c] = policy_action(shim.policy, (enum policy_category)c);
 		policy_set_mode(shim.policy, forced);
+		for (int c = 0; c < POLICY_CATEGORY_MAX; c++)
+			shim.weakened_by_env |=
+				policy_action(shim.policy, (enum policy_category)c) < before[c];
+	}
 	shim.have_profile = true;
 	shim.mode = policy_mode(shim.policy);
 	for (int c = 0; c < POLICY_CATEGORY_MAX; c++)
@@ -380,11 +450,15 @@ static void shim_init(void)
 	}
 	event_init();
 	setup_log();
-	if (shim.root)
-		absolute_preload();
+	if (shim.root) {
+		absolute_list("LD_PRELOAD", ": ", preload_absolute);
+		absolute_list("FNGUARD_PROFILE_PATH", ":", search_dir_absolute);
+	}
 	copy_env(shim.function, sizeof(shim.function), "AWS_LAMBDA_FUNCTION_NAME");
 	copy_env(shim.version, sizeof(shim.version), "AWS_LAMBDA_FUNCTION_VERSION");
 	copy_env(shim.record_out, sizeof(shim.record_out), "FNGUARD_RECORD_OUT");
+	if (shim.root)
+		drop_descendant_marks();
 	ssize_t n = readlink("/proc/self/exe", shim.exe, sizeof(shim.exe) - 1);
 	shim.exe[n > 0 ? n : 0] = '\0';
 	load_profile();

@@ -1012,6 +1012,7 @@ int landlock_layer_start(void)
 	}
 	if (secure_getenv("FNGUARD_NO_LANDLOCK")) {
 		set_state(LANDLOCK_UNAVAILABLE, 0, "turned off by FNGUARD_NO_LANDLOCK");
+		landlock_state.turned_off = true;
 		return 0;
 	}
 	/* Timed from here: a descendant that inherits the domain reads no clock. */

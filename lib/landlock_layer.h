@@ -28,6 +28,7 @@ struct landlock_state {
 	int error;			       /* errno when unavailable, 0 if none */
 	const char *reason;		       /* static English, or NULL */
 	bool inherited;			       /* the domain came from an ancestor */
+	bool turned_off;		       /* by FNGUARD_NO_LANDLOCK */
 	size_t rules;			       /* rules this process added */
 	uint64_t handled_fs;		       /* LL_FS_* restricted (after the ABI mask) */
 	uint64_t handled_net;		       /* LL_NET_* restricted */

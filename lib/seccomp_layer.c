@@ -333,10 +333,11 @@ bool seccomp_layer_go_runtime(void)
 	return go_runtime;
 }
 
+/* A descendant whose first process installed this profile's filter (never the first process). */
 static bool inherited(void)
 {
 	const char *mark = secure_getenv("FNGUARD_SECCOMP");
-	return mark && strcmp(mark, shim.profile_hash) == 0 &&
+	return !shim.root && mark && strcmp(mark, shim.profile_hash) == 0 &&
 	       prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2;
 }
 

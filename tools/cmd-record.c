@@ -136,21 +136,6 @@ static void *read_events(void *arg)
 	return NULL;
 }
 
-static int echo_destination(const char *dest)
-{
-	char *end;
-	if (!dest || strcmp(dest, "stdout") == 0)
-		return STDOUT_FILENO;
-	if (strcmp(dest, "stderr") == 0)
-		return STDERR_FILENO;
-	if (strncmp(dest, "fd:", 3) == 0) {
-		long n = strtol(dest + 3, &end, 10);
-		if (dest[3] && !*end && n >= 0 && n < INT_MAX && fcntl((int)n, F_GETFD) >= 0)
-			return (int)n;
-	}
-	return -1;
-}
-
 /* Removes the shim's record file and its lock. */
 static void remove_record(const char *path)
 {
@@ -197,7 +182,7 @@ int cmd_record(int argc, char **argv)
 		record_usage(stderr);
 		return EXIT_USAGE;
 	}
-	int echo_fd = echo_destination(log_dest);
+	int echo_fd = launch_log_fd(log_dest);
 	if (echo_fd < 0) {
 		fprintf(stderr,
 			"fnguard record: --log: '%s' is not stdout, stderr or an open fd:N\n",

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -76,9 +77,16 @@ int cmd_run(int argc, char **argv)
 			return EXIT_USAGE;
 		policy_free(pol);
 	}
+	const char *log = getenv("FNGUARD_LOG");
+	if (log && *log && launch_log_fd(log) < 0) {
+		fprintf(stderr, "fnguard run: --log: '%s' is not stdout, stderr or an open fd:N\n",
+			log);
+		return EXIT_USAGE;
+	}
 	if (launch_setup_env(profile, mode) < 0)
 		return EXIT_USAGE;
 	execvp(argv[optind], argv + optind);
-	fprintf(stderr, "fnguard run: %s: %m\n", argv[optind]);
-	return 127;
+	int err = errno;
+	fprintf(stderr, "fnguard run: %s: %s\n", argv[optind], strerror(err));
+	return err == ENOENT ? 127 : 126;
 }

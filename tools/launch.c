@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,43 @@ int launch_find_lib(char *buf, size_t size)
 	return access(buf, R_OK) == 0 ? 0 : -ENOENT;
 }
 
+int launch_log_fd(const char *dest)
+{
+	char *end;
+	if (!dest || strcmp(dest, "stdout") == 0)
+		return STDOUT_FILENO;
+	if (strcmp(dest, "stderr") == 0)
+		return STDERR_FILENO;
+	if (strncmp(dest, "fd:", 3) == 0) {
+		long n = strtol(dest + 3, &end, 10);
+		if (dest[3] && !*end && n >= 0 && n < INT_MAX && fcntl((int)n, F_GETFD) >= 0)
+			return (int)n;
+	}
+	return -1;
+}
+
+/* What a tree's first process sets for its descendants (docs/operations.md). */
+static const char *const descendant_marks[] = {
+	"FNGUARD_LOG_FD",
+	"FNGUARD_LOG_ID",
+	"FNGUARD_LOG_SHARED",
+	"FNGUARD_SECCOMP",
+	"FNGUARD_LANDLOCK",
+	"FNGUARD_LAUNCHER",
+	"FNGUARD_EXEC_PRELOAD",
+	"FNGUARD_LEARN_FD",
+	"FNGUARD_VAR_LAMBDA_TASK_ROOT",
+	"FNGUARD_VAR_LAMBDA_RUNTIME_DIR",
+};
+
+/* Whether lib is LD_PRELOAD's first entry (ld.so splits it at ':' and ' '). */
+static bool preload_first(const char *list, const char *lib)
+{
+	list += strspn(list, ": ");
+	size_t len = strcspn(list, ": ");
+	return len == strlen(lib) && memcmp(list, lib, len) == 0;
+}
+
 int launch_setup_env(const char *profile, const char *mode)
 {
 	char lib[PATH_MAX], abs[PATH_MAX];
@@ -45,12 +84,18 @@ int launch_setup_env(const char *profile, const char *mode)
 		fprintf(stderr, "fnguard: cannot find libfnguard.so (set FNGUARD_LIB)\n");
 		return r;
 	}
+	/* ld.so splits LD_PRELOAD at both: the command would start without the shim. */
+	if (strpbrk(lib, ": ")) {
+		fprintf(stderr, "fnguard: %s: a preloaded library's path cannot hold ':' or ' '\n",
+			lib);
+		return -EINVAL;
+	}
 	const char *old = getenv("LD_PRELOAD");
 	char *preload = NULL;
-	if (old && *old && !strstr(old, lib)) {
+	if (old && *old && !preload_first(old, lib)) {
 		if (asprintf(&preload, "%s:%s", lib, old) < 0)
 			return -ENOMEM;
-	} else if (!(preload = strdup(lib))) {
+	} else if (!(preload = strdup(old && *old ? old : lib))) {
 		return -ENOMEM;
 	}
 	setenv("LD_PRELOAD", preload, 1);
@@ -64,9 +109,9 @@ int launch_setup_env(const char *profile, const char *mode)
 	}
 	if (mode)
 		setenv("FNGUARD_MODE", mode, 1);
-	unsetenv("FNGUARD_LOG_FD");
-	unsetenv("FNGUARD_LOG_ID");
-	unsetenv("FNGUARD_LOG_SHARED");
+	/* The command is the first process of a new tree: nothing it inherits is its own. */
+	for (size_t i = 0; i < sizeof(descendant_marks) / sizeof(descendant_marks[0]); i++)
+		unsetenv(descendant_marks[i]);
 	return 0;
 }
 

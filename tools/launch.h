@@ -19,6 +19,9 @@ int launch_find_lib(char *buf, size_t size);
  */
 int launch_setup_env(const char *profile, const char *mode);
 
+/* The descriptor a FNGUARD_LOG value names (stdout, stderr, fd:N of an open one), or -1. */
+int launch_log_fd(const char *dest);
+
 /*
  * Runs argv (PATH search) as a child, waits, and returns an exit status in
  * the shell's convention (128+N for a signal). SIGINT/SIGTERM/SIGHUP are

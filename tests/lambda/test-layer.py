@@ -160,7 +160,30 @@ with open(explicit, "w") as f:
     json.dump({"fnguard": 1, "name": "explicit", "extends": ["lambda-base"]}, f)
 p, lines, _ = wrapped([PYTHON, "-c", PROBE], {"FNGUARD_PROFILE": explicit})
 tap.ok(start_profile(lines) == explicit, "FNGUARD_PROFILE comes first", p.stdout + p.stderr)
+# A compiled profile in the task root (docs/lambda.md's advice) comes before the JSON one.
+subprocess.run([os.path.join(PREFIX, "bin", "fnguard"), "compile",
+                os.path.join(TASK, "fnguard.json"), "--format", "bundle",
+                "-o", os.path.join(TASK, "fnguard.fgb")],
+               env=dict(os.environ, FNGUARD_PROFILE_PATH=os.path.join(PREFIX, "fnguard/profiles")),
+               check=True, capture_output=True)
+p, lines, _ = wrapped([PYTHON, "-c", PROBE], {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12"})
+tap.ok(start_profile(lines) == os.path.join(TASK, "fnguard.fgb"),
+       "$LAMBDA_TASK_ROOT/fnguard.fgb (the function's profile compiled) comes first, not the "
+       "layer's generic one", p.stdout + p.stderr)
+os.unlink(os.path.join(TASK, "fnguard.fgb"))
 os.unlink(os.path.join(TASK, "fnguard.json"))
+
+# Variables fnguard sets for a tree's descendants, set in the function's configuration:
+# the runtime would have taken itself for a descendant (no start event, events dropped).
+stale = {"FNGUARD_LOG_FD": "1", "FNGUARD_LOG_ID": "0:0", "FNGUARD_SECCOMP": "0123456789abcdef"}
+p, lines, _ = wrapped([PYTHON, "-c", PROBE], dict(stale, AWS_EXECUTION_ENV="AWS_Lambda_python3.12"))
+warns = [x for x in lines if isinstance(x, dict) and x.get("level") == "WARN" and
+         x.get("type") == "error" and "configuration" in x.get("message", "")]
+tap.ok(p.returncode == 0 and warns and all(v in warns[0].get("detail", "") for v in stale) and
+       start_profile(lines) == os.path.join(PREFIX, "fnguard/profiles/python.fgb"),
+       "FNGUARD_LOG_FD, FNGUARD_LOG_ID, FNGUARD_SECCOMP in the configuration: dropped, a WARN "
+       "line names them, and the runtime starts as the first process (start event)",
+       p.stdout + p.stderr)
 
 p, lines, _ = wrapped(["/bin/sh", "-c", "echo plain"], {"AWS_EXECUTION_ENV": None})
 starts = [x for x in lines if isinstance(x, dict) and x.get("type") == "start"]
