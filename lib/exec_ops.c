@@ -42,6 +42,7 @@
 
 #include "child_env.h"
 #include "event.h"
+#include "exe_kind.h"
 #include "exec_ops.h"
 #include "handover.h"
 #include "judge.h"
@@ -203,84 +204,15 @@ static bool target_real(const struct exec_target *t, const char *name, size_t le
 	return r == 0 && (*ret_len != len || memcmp(real_buf, name, len) != 0);
 }
 
-enum exe_kind {
-	EXE_UNKNOWN, /* unreadable, not ELF */
-	EXE_SCRIPT,  /* #!: the interpreter runs, with the same environment */
-	EXE_DYNAMIC, /* has an interpreter (ld.so), which loads LD_PRELOAD */
-	EXE_LOADER,  /* a shared object run directly (ld.so itself): honours LD_PRELOAD */
-	EXE_STATIC,  /* nothing in it will load the shim */
-};
-
-/* One ELF class's view of the header, program headers and dynamic section. */
-#define DEFINE_ELF_KIND(bits)                                                                  \
-	static enum exe_kind elf##bits##_kind(int fd, const unsigned char *head)               \
-	{                                                                                      \
-		Elf##bits##_Ehdr ehdr, *eh = &ehdr;                                            \
-		Elf##bits##_Phdr ph[64];                                                       \
-		Elf##bits##_Dyn dyn[256];                                                      \
-		bool dynamic = false;                                                          \
-		size_t dyn_off = 0, dyn_size = 0;                                              \
-		memcpy(&ehdr, head, sizeof(ehdr));                                             \
-		if (eh->e_phentsize != sizeof(ph[0]) || eh->e_phnum == 0 ||                    \
-		    eh->e_phnum == PN_XNUM)                                                    \
-			return EXE_UNKNOWN;                                                    \
-		size_t n = eh->e_phnum < 64 ? eh->e_phnum : 64;                                \
-		if (pread(fd, ph, n * sizeof(ph[0]), (off_t)eh->e_phoff) !=                    \
-		    (ssize_t)(n * sizeof(ph[0])))                                              \
-			return EXE_UNKNOWN;                                                    \
-		for (size_t i = 0; i < n; i++) {                                               \
-			if (ph[i].p_type == PT_INTERP)                                         \
-				return EXE_DYNAMIC;                                            \
-			if (ph[i].p_type == PT_DYNAMIC) {                                      \
-				dynamic = true;                                                \
-				dyn_off = (size_t)ph[i].p_offset;                              \
-				dyn_size = (size_t)ph[i].p_filesz;                             \
-			}                                                                      \
-		}                                                                              \
-		if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)                             \
-			return EXE_UNKNOWN;                                                    \
-		if (eh->e_type == ET_DYN && dynamic) {                                         \
-			/* A static-pie has no DT_SONAME; ld.so (run as a program) has one. */ \
-			if (dyn_size > sizeof(dyn))                                            \
-				dyn_size = sizeof(dyn);                                        \
-			ssize_t got = pread(fd, dyn, dyn_size, (off_t)dyn_off);                \
-			for (size_t i = 0; got > 0 && i < (size_t)got / sizeof(dyn[0]); i++) { \
-				if (dyn[i].d_tag == DT_NULL)                                   \
-					break;                                                 \
-				if (dyn[i].d_tag == DT_SONAME)                                 \
-					return EXE_LOADER;                                     \
-			}                                                                      \
-		}                                                                              \
-		return EXE_STATIC;                                                             \
-	}
-
-DEFINE_ELF_KIND(32)
-DEFINE_ELF_KIND(64)
-
 /* What kind of program t is, from its first bytes (open + pread, no allocation). */
 static enum exe_kind exe_kind_of(const struct exec_target *t)
 {
-	unsigned char head[sizeof(Elf64_Ehdr)];
-	enum exe_kind kind = EXE_UNKNOWN;
 	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
 		    (t->at_flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0);
 	int fd = (int)shim_syscall(SYS_openat, t->dirfd, t->path, flags);
 	if (fd < 0)
 		return EXE_UNKNOWN;
-	ssize_t n = pread(fd, head, sizeof(head), 0);
-	if (n >= 2 && head[0] == '#' && head[1] == '!')
-		kind = EXE_SCRIPT;
-	else if (n >= (ssize_t)sizeof(Elf32_Ehdr) && memcmp(head, ELFMAG, SELFMAG) == 0) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		bool native = head[EI_DATA] == ELFDATA2LSB;
-#else
-		bool native = head[EI_DATA] == ELFDATA2MSB;
-#endif
-		if (native && head[EI_CLASS] == ELFCLASS32)
-			kind = elf32_kind(fd, head);
-		else if (native && head[EI_CLASS] == ELFCLASS64 && n == (ssize_t)sizeof(head))
-			kind = elf64_kind(fd, head);
-	}
+	enum exe_kind kind = exe_kind_of_fd(fd, NULL);
 	shim_syscall(SYS_close, fd);
 	return kind;
 }

@@ -190,6 +190,10 @@ int cmd_record(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	/* A program the shim cannot reach would run and leave an empty profile. */
+	if (launch_check_preloadable(argv[optind]) < 0)
+		return 126;
+
 	/* The output must be writable before CMD runs, not after. */
 	int probe = open(cli.out, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (probe < 0 || !realpath(cli.out, abs_out)) {

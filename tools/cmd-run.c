@@ -24,7 +24,10 @@ static void run_usage(FILE *out)
 		     "Examples:\n"
 		     "  fnguard run --profile fnguard.json -- python3 handler.py\n"
 		     "  fnguard run --profile fnguard.json --mode alert -- node index.js\n\n"
-		     "Exit status: CMD's; 126/127 if it cannot be run, 2 on a usage error.\n");
+		     "A static program (no preloaded library reaches it) is refused: run it\n"
+		     "with fnguard exec.\n\n"
+		     "Exit status: CMD's; 126/127 if it cannot be run (126 for a static\n"
+		     "program), 2 on a usage error.\n");
 }
 
 int cmd_run(int argc, char **argv)
@@ -83,6 +86,8 @@ int cmd_run(int argc, char **argv)
 			log);
 		return EXIT_USAGE;
 	}
+	if (launch_check_preloadable(argv[optind]) < 0)
+		return 126;
 	if (launch_setup_env(profile, mode) < 0)
 		return EXIT_USAGE;
 	execvp(argv[optind], argv + optind);

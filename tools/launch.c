@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "exe_kind.h"
 #include "launch.h"
 
 int launch_find_lib(char *buf, size_t size)
@@ -52,6 +53,55 @@ int launch_log_fd(const char *dest)
 			return (int)n;
 	}
 	return -1;
+}
+
+/* The file execvp would run for cmd (PATH searched for a bare name), or NULL. */
+static const char *find_command(const char *cmd, char *buf, size_t size)
+{
+	if (strchr(cmd, '/'))
+		return cmd;
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/bin:/usr/bin";
+	while (*path) {
+		size_t len = strcspn(path, ":");
+		if ((size_t)snprintf(buf, size, "%.*s%s%s", (int)len, path, len ? "/" : "", cmd) <
+			    size &&
+		    access(buf, X_OK) == 0)
+			return buf;
+		path += len;
+		path += *path == ':';
+	}
+	return NULL;
+}
+
+int launch_check_preloadable(const char *cmd)
+{
+	char buf[PATH_MAX];
+	const char *file = find_command(cmd, buf, sizeof(buf));
+	if (!file)
+		return 0; /* execvp says why */
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return 0;
+	bool foreign = false;
+	enum exe_kind kind = exe_kind_of_fd(fd, &foreign);
+	close(fd);
+	if (kind == EXE_STATIC) {
+		fprintf(stderr,
+			"fnguard: %s is a static program: no preloaded library reaches it; run it "
+			"with fnguard exec\n",
+			file);
+		return -ENOEXEC;
+	}
+	if (foreign) {
+		fprintf(stderr,
+			"fnguard: %s is an ELF of another class (32-bit?): libfnguard.so cannot "
+			"be loaded into it\n",
+			file);
+		return -ENOEXEC;
+	}
+	return 0;
 }
 
 /* What a tree's first process sets for its descendants (docs/operations.md). */

@@ -19,6 +19,13 @@ int launch_find_lib(char *buf, size_t size);
  */
 int launch_setup_env(const char *profile, const char *mode);
 
+/*
+ * 0 when the shim can be preloaded into the program cmd names (PATH
+ * searched), -ENOEXEC with a message on stderr when it cannot (a static
+ * program, an ELF of another class): it would run unguarded.
+ */
+int launch_check_preloadable(const char *cmd);
+
 /* The descriptor a FNGUARD_LOG value names (stdout, stderr, fd:N of an open one), or -1. */
 int launch_log_fd(const char *dest);
 

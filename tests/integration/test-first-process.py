@@ -177,4 +177,23 @@ tap.ok("probe=EACCES" in p.stdout and '"type":"start"' in p.stdout,
        "fnguard run with LD_PRELOAD=/nonexistent<library path>: the library is still "
        "preloaded (an entry containing its path is not the library)", p.stdout + p.stderr)
 
+# fnguard run / fnguard record of a static program: no preloaded library reaches it, so it
+# would run unguarded (or leave an empty profile): refused, pointing to fnguard exec.
+hello_c = os.path.join(W, "hello.c")
+with open(hello_c, "w") as f:
+    f.write('#include <stdio.h>\nint main(void) { puts("static hello"); return 0; }\n')
+STATIC = os.path.join(W, "static-hello")
+cc = subprocess.run(["cc", "-static", "-o", STATIC, hello_c], capture_output=True)
+if cc.returncode == 0:
+    runs = [subprocess.run([CLI, "run", "--profile", PROFILE, "--", STATIC], env=base_env,
+                           capture_output=True, text=True, timeout=60),
+            subprocess.run([CLI, "record", "-o", os.path.join(W, "rec.json"), "--", STATIC],
+                           env=base_env, capture_output=True, text=True, timeout=60)]
+    tap.ok(all(x.returncode == 126 and "static hello" not in x.stdout and
+               "fnguard exec" in x.stderr for x in runs),
+           "fnguard run and fnguard record refuse a static program (126), naming fnguard exec",
+           "\n".join(x.stdout + x.stderr for x in runs))
+else:
+    tap.ok(True, "# SKIP no static C toolchain: " + cc.stderr.decode()[-200:])
+
 sys.exit(tap.done())

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+/* What kind of program a file is (exe_kind.h). */
+#include <elf.h>
+#include <link.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exe_kind.h"
+
+/* One ELF class's view of the header, program headers and dynamic section. */
+#define DEFINE_ELF_KIND(bits)                                                                  \
+	static enum exe_kind elf##bits##_kind(int fd, const unsigned char *head)               \
+	{                                                                                      \
+		Elf##bits##_Ehdr ehdr, *eh = &ehdr;                                            \
+		Elf##bits##_Phdr ph[64];                                                       \
+		Elf##bits##_Dyn dyn[256];                                                      \
+		bool dynamic = false;                                                          \
+		size_t dyn_off = 0, dyn_size = 0;                                              \
+		memcpy(&ehdr, head, sizeof(ehdr));                                             \
+		if (eh->e_phentsize != sizeof(ph[0]) || eh->e_phnum == 0 ||                    \
+		    eh->e_phnum == PN_XNUM)                                                    \
+			return EXE_UNKNOWN;                                                    \
+		size_t n = eh->e_phnum < 64 ? eh->e_phnum : 64;                                \
+		if (pread(fd, ph, n * sizeof(ph[0]), (off_t)eh->e_phoff) !=                    \
+		    (ssize_t)(n * sizeof(ph[0])))                                              \
+			return EXE_UNKNOWN;                                                    \
+		for (size_t i = 0; i < n; i++) {                                               \
+			if (ph[i].p_type == PT_INTERP)                                         \
+				return EXE_DYNAMIC;                                            \
+			if (ph[i].p_type == PT_DYNAMIC) {                                      \
+				dynamic = true;                                                \
+				dyn_off = (size_t)ph[i].p_offset;                              \
+				dyn_size = (size_t)ph[i].p_filesz;                             \
+			}                                                                      \
+		}                                                                              \
+		if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)                             \
+			return EXE_UNKNOWN;                                                    \
+		if (eh->e_type == ET_DYN && dynamic) {                                         \
+			/* A static-pie has no DT_SONAME; ld.so (run as a program) has one. */ \
+			if (dyn_size > sizeof(dyn))                                            \
+				dyn_size = sizeof(dyn);                                        \
+			ssize_t got = pread(fd, dyn, dyn_size, (off_t)dyn_off);                \
+			for (size_t i = 0; got > 0 && i < (size_t)got / sizeof(dyn[0]); i++) { \
+				if (dyn[i].d_tag == DT_NULL)                                   \
+					break;                                                 \
+				if (dyn[i].d_tag == DT_SONAME)                                 \
+					return EXE_LOADER;                                     \
+			}                                                                      \
+		}                                                                              \
+		return EXE_STATIC;                                                             \
+	}
+
+DEFINE_ELF_KIND(32)
+DEFINE_ELF_KIND(64)
+
+enum exe_kind exe_kind_of_fd(int fd, bool *ret_foreign)
+{
+	unsigned char head[sizeof(Elf64_Ehdr)];
+	enum exe_kind kind = EXE_UNKNOWN;
+	bool foreign = false;
+
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+	if (n >= 2 && head[0] == '#' && head[1] == '!')
+		kind = EXE_SCRIPT;
+	else if (n >= (ssize_t)sizeof(Elf32_Ehdr) && memcmp(head, ELFMAG, SELFMAG) == 0) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		bool native = head[EI_DATA] == ELFDATA2LSB;
+#else
+		bool native = head[EI_DATA] == ELFDATA2MSB;
+#endif
+		if (native && head[EI_CLASS] == ELFCLASS32)
+			kind = elf32_kind(fd, head);
+		else if (native && head[EI_CLASS] == ELFCLASS64 && n == (ssize_t)sizeof(head))
+			kind = elf64_kind(fd, head);
+		foreign = head[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32);
+	}
+	if (ret_foreign)
+		*ret_foreign = foreign;
+	return kind;
+}
