@@ -151,7 +151,8 @@ static int write_merged(void)
 
 	snprintf(lock_path, sizeof(lock_path), "%s.lock", shim.record_out);
 	snprintf(tmp_path, sizeof(tmp_path), "%s.%ld.tmp", shim.record_out, (long)getpid());
-	int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* Never through a link someone planted: it would create or replace its target. */
+	int lock = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lock < 0)
 		return -errno;
 	if (flock(lock, LOCK_EX) < 0) {
@@ -169,7 +170,8 @@ static int write_merged(void)
 		r = learner_to_json(learner, shim.function[0] ? shim.function : "recorded", NULL,
 				    &text);
 	if (r == 0) {
-		int fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		unlink(tmp_path); /* a stale one, or a link: O_EXCL refuses either */
+		int fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		size_t len = strlen(text), done = 0;
 		r = fd < 0 ? -errno : 0;
 		while (r == 0 && done < len) {

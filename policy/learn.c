@@ -279,7 +279,9 @@ static size_t utf8_len(const unsigned char *s)
  * A name as a glob: bytes that globs cannot express literally (the
  * unsupported '[' ']' '{' '}' '\', control characters, invalid UTF-8) become
  * '?', which matches them: the rule covers the name and a few look-alikes,
- * never less ('?' matches one invalid byte: glob_char_len()). Caller frees.
+ * never less ('?' matches one invalid byte: glob_char_len()). So does '*':
+ * a file someone named "*" (an upload, a probe for "dir/*") must not become
+ * a rule for every name there. Caller frees.
  */
 static char *name_to_glob(const char *name)
 {
@@ -297,7 +299,7 @@ static char *name_to_glob(const char *name)
 			g[i++] = '?';
 			continue;
 		}
-		if (c < 0x20 || c == 0x7f || strchr("[]{}\\", c))
+		if (c < 0x20 || c == 0x7f || strchr("[]{}\\*", c))
 			g[i] = '?';
 		i++;
 	}
@@ -355,7 +357,7 @@ static int add_file_obs(struct learner *l, const struct learn_obs *o, uint64_t s
 {
 	if (!o->name || o->name[0] != '/' || !(o->rights & POLICY_RIGHTS_ALL))
 		return -EINVAL;
-	_cleanup_free_ char *path = name_to_glob(o->name);
+	_cleanup_free_ char *path = o->pattern ? strdup(o->name) : name_to_glob(o->name);
 	if (!path)
 		return -ENOMEM;
 	if (glob_validate(GLOB_TRIE_PATH, path, NULL, NULL) < 0)
@@ -506,7 +508,8 @@ static int add_net_obs(struct learner *l, const struct learn_obs *o, uint64_t se
 			memcpy(ip.addr, &probe, sizeof(probe));
 			return add_net_obs(l, &ip, seen);
 		}
-		if (!host_name_ok(lower))
+		/* An observed name is never a pattern (a URL naming host "*.*" asks for one). */
+		if (strchr(lower, '*') || !host_name_ok(lower))
 			return -EINVAL;
 		return put_net(l, NET_RULE_HOST, lower, NULL, false, &range, n_ports, o->proto,
 			       o->inbound, seen, phase);
@@ -615,12 +618,7 @@ static int add_exec_obs(struct learner *l, const struct learn_obs *o, uint64_t s
 		for (size_t i = 0; i < argc; i++) {
 			/* argv elements are matched with the same wildcards: sanitise alike. */
 			argv[i] = name_to_glob(o->argv[i]);
-			/*
-			 * A literal "**" before the last element cannot be written
-			 * (there it would mean "the rest"): "??" matches it.
-			 */
-			if (argv[i] && i + 1 < argc && strcmp(argv[i], "**") == 0)
-				memcpy(argv[i], "??", 3);
+			/* A literal '*' became '?' ("**" is "??"): never "any argument". */
 			if (!argv[i]) {
 				free_argv(argv, i);
 				return -ENOMEM;
@@ -856,6 +854,73 @@ static int read_file(const char *path, char **ret, size_t *ret_len)
 	return 0;
 }
 
+static void file_rule_clear(struct file_rule *f);
+static void net_rule_clear(struct net_rule_def *d);
+static void exec_rule_clear(struct exec_rule *e);
+
+static bool has_star(const char *s)
+{
+	return s && strchr(s, '*');
+}
+
+/* An exec rule the learner could have written: literal names, "**" only past PROFILE_MAX_ARGV. */
+static bool exec_rule_literal(const struct exec_rule *e)
+{
+	if (has_star(e->glob))
+		return false;
+	for (size_t i = 0; e->argv && i < e->argc; i++) {
+		bool overflow = i + 1 == e->argc && e->argc == PROFILE_MAX_ARGV &&
+				strcmp(e->argv[i], "**") == 0;
+		if (has_star(e->argv[i]) && !overflow)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A record file is written by the processes of the recorded tree, which can
+ * write anything there: only what the shim's learner writes (observed
+ * names, '*' never) is taken; any other rule is dropped, and said.
+ */
+static void keep_observed(struct profile *src, const char *path, struct diag_list *diags)
+{
+	size_t w = 0, dropped = 0;
+	for (size_t i = 0; i < src->n_files; i++) {
+		if (has_star(src->files[i].glob)) {
+			file_rule_clear(&src->files[i]);
+			dropped++;
+		} else {
+			src->files[w++] = src->files[i];
+		}
+	}
+	src->n_files = w;
+	w = 0;
+	for (size_t i = 0; i < src->n_net; i++) {
+		if (has_star(src->net[i].glob)) {
+			net_rule_clear(&src->net[i]);
+			dropped++;
+		} else {
+			src->net[w++] = src->net[i];
+		}
+	}
+	src->n_net = w;
+	w = 0;
+	for (size_t i = 0; i < src->n_exec; i++) {
+		if (!exec_rule_literal(&src->exec[i])) {
+			exec_rule_clear(&src->exec[i]);
+			dropped++;
+		} else {
+			src->exec[w++] = src->exec[i];
+		}
+	}
+	src->n_exec = w;
+	if (dropped)
+		diag_add(
+			diags, path, 0, 0, NULL,
+			"%zu rule%s with wildcards dropped: the recording holds observed names only",
+			dropped, dropped == 1 ? "" : "s");
+}
+
 int learner_fill_from_file(struct learner *l, const char *path, struct diag_list *diags)
 {
 	struct policy_load_opts opts = {.no_extends = true};
@@ -874,6 +939,7 @@ int learner_fill_from_file(struct learner *l, const char *path, struct diag_list
 	string_list_clear(&src->unsafe);
 	string_list_clear(&src->require);
 	string_list_clear(&src->extends);
+	keep_observed(src, path, diags);
 	l->filling = true;
 	bool merged = l->merged_any;
 	l->merged_any = true;

@@ -52,6 +52,12 @@ struct learn_obs {
 	char *const *argv;    /* EXEC: NULL-terminated, or NULL when not known */
 	enum learner_phase phase;
 	uint64_t count; /* observations this stands for; 0 means 1 */
+	/*
+	 * FILE: name is a pattern made by the caller (what is left of a cut
+	 * name, then a "*" segment and "**"), not an observed name: its
+	 * wildcards are kept.
+	 */
+	bool pattern;
 };
 
 /* Caller frees with learner_free(). */
@@ -60,7 +66,8 @@ void learner_free(struct learner *learner);
 
 /*
  * Adds one observation. Names are made into valid patterns (bytes globs
- * cannot say become '?', which matches them). Returns 0, -EINVAL for an
+ * cannot say become '?', which matches them; so does '*': an observed name
+ * never becomes a wildcard, whoever chose it). Returns 0, -EINVAL for an
  * observation no rule can express (relative path, bad host name, unknown
  * system call) or -ENOMEM.
  */

