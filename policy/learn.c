@@ -619,6 +619,10 @@ static int add_exec_obs(struct learner *l, const struct learn_obs *o, uint64_t s
 			/* argv elements are matched with the same wildcards: sanitise alike. */
 			argv[i] = name_to_glob(o->argv[i]);
 			/* A literal '*' became '?' ("**" is "??"): never "any argument". */
+			if (argv[i] && i == 0 && o->any_argv0) {
+				free(argv[i]);
+				argv[i] = strdup("*");
+			}
 			if (!argv[i]) {
 				free_argv(argv, i);
 				return -ENOMEM;

@@ -58,6 +58,11 @@ struct learn_obs {
 	 * wildcards are kept.
 	 */
 	bool pattern;
+	/*
+	 * EXEC: the caller's argv[0] is not known (a script: the kernel replaced
+	 * it with the file's name), so the rule takes any.
+	 */
+	bool any_argv0;
 };
 
 /* Caller frees with learner_free(). */

@@ -35,6 +35,13 @@ int cli_load_policy(const char *path, bool no_extends, struct policy **ret);
 /* True if argv[1] is -h or --help. */
 bool cli_wants_help(int argc, char **argv);
 
+/*
+ * Writes len bytes to path through a temporary file in the same directory
+ * (mkostemp: never through a planted link), mode 0666 & ~umask, fsync'd,
+ * then renamed over path. 0 or -errno.
+ */
+int cli_write_atomically(const char *path, const void *data, size_t len);
+
 /* Subcommands: each takes argv starting at the subcommand name. */
 int cmd_check(int argc, char **argv);
 int cmd_compile(int argc, char **argv);

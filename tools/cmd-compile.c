@@ -59,50 +59,11 @@ static void compile_usage(FILE *out)
 		"2 usage or input error.\n");
 }
 
-/* Writes len bytes to path through a temporary file in the same directory. */
-static int write_atomically(const char *path, const void *data, size_t len)
-{
-	char tmp[PATH_MAX];
-	_cleanup_close_ int fd = -1;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-
-	mode_t mask = umask(0);
-	umask(mask);
-	int r = 0;
-	for (size_t done = 0; done < len && r == 0;) {
-		ssize_t n = write(fd, (const char *)data + done, len - done);
-		if (n < 0 && errno != EINTR)
-			r = -errno;
-		else if (n > 0)
-			done += (size_t)n;
-	}
-	if (r == 0 && fchmod(fd, 0666 & ~mask) < 0)
-		r = -errno;
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (r == 0) {
-		int owned = fd;
-		/* Read by _cleanup_close_, which the analyzer does not see. */
-		fd = -1; // NOLINT(clang-analyzer-deadcode.DeadStores)
-		if (close(owned) < 0)
-			r = -errno;
-	}
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
-}
-
 static int write_stdout(const void *data, size_t len)
 {
+	errno = 0;
 	if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
-		return -EIO;
+		return errno ? -errno : -EIO;
 	return 0;
 }
 
@@ -223,6 +184,14 @@ int cmd_compile(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	/* "-o fnguard.json fnguard.json" would replace the profile with its filter. */
+	struct stat in_st, out_st;
+	if (output && stat(argv[optind], &in_st) == 0 && stat(output, &out_st) == 0 &&
+	    in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino) {
+		fprintf(stderr, "fnguard compile: -o %s is the profile itself\n", output);
+		return EXIT_USAGE;
+	}
+
 	struct seccomp_options o;
 	struct policy *pol = NULL;
 	if (cli_load_policy(argv[optind], false, &pol) < 0)
@@ -252,7 +221,8 @@ int cmd_compile(int argc, char **argv)
 				strerror(-br));
 			return EXIT_VIOLATION;
 		}
-		br = output ? write_atomically(output, bundle, blen) : write_stdout(bundle, blen);
+		br = output ? cli_write_atomically(output, bundle, blen)
+			    : write_stdout(bundle, blen);
 		free(bundle);
 		if (br < 0) {
 			fprintf(stderr, "fnguard compile: cannot write %s: %s\n",
@@ -279,7 +249,7 @@ int cmd_compile(int argc, char **argv)
 	r = render(f, format, &data, &len);
 	seccomp_filter_free(f);
 	if (r >= 0)
-		r = output ? write_atomically(output, data, len) : write_stdout(data, len);
+		r = output ? cli_write_atomically(output, data, len) : write_stdout(data, len);
 	if (r < 0) {
 		fprintf(stderr, "fnguard compile: cannot write %s: %s\n",
 			output ? output : "stdout", strerror(-r));

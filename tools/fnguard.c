@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* fnguard — the command-line tool: one dispatcher, one file per subcommand. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,9 +55,20 @@ int main(int argc, char **argv)
 		printf("fnguard %s\n", FNGUARD_VERSION);
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		int status = commands[i].run(argc - 1, argv + 1);
+		/* Output that did not reach stdout (a full disk, a closed pipe) is a failure. */
+		errno = 0;
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			fprintf(stderr, "fnguard %s: cannot write to stdout: %s\n", argv[1],
+				strerror(errno ? errno : EIO));
+			if (status == EXIT_OK)
+				status = EXIT_USAGE;
+		}
+		return status;
+	}
 	fprintf(stderr, "fnguard: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -90,7 +90,7 @@ int launch_check_preloadable(const char *cmd)
 	if (kind == EXE_STATIC) {
 		fprintf(stderr,
 			"fnguard: %s is a static program: no preloaded library reaches it; run it "
-			"with fnguard exec\n",
+			"with fnguard exec (fnguard trace to learn its profile)\n",
 			file);
 		return -ENOEXEC;
 	}

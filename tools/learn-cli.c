@@ -77,31 +77,7 @@ int learn_cli_option(struct learn_cli *cli, int opt, const char *arg)
 
 int learn_cli_write_file(const char *path, const char *text)
 {
-	char tmp[PATH_MAX + 16];
-	size_t len = strlen(text), done = 0;
-	int r = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	while (r == 0 && done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			r = n < 0 ? -errno : -EIO;
-		else
-			done += (size_t)n;
-	}
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	return cli_write_atomically(path, text, strlen(text));
 }
 
 int learn_cli_read_file(const char *path, char **ret_text, size_t *ret_len)

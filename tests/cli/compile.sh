@@ -128,7 +128,7 @@ printf '{"fnguard": 1, "name": "lambda", "extends": ["lambda-base"], "syscalls":
 	>"$tmp/lambda.json"
 profiles+=("$tmp/lambda.json")
 
-echo "1..$((${#profiles[@]} * 6 + 19))"
+echo "1..$((${#profiles[@]} * 6 + 22))"
 
 for f in "${profiles[@]}"; do
 	name=$(basename "$f")
@@ -269,5 +269,33 @@ else
 	not_ok "-o into a missing directory"
 fi
 
-[ "$n" -eq "$((${#profiles[@]} * 6 + 19))" ] || echo "# plan mismatch: ran $n"
+# -o naming the profile itself would replace it with its filter (review, 2026-11-23).
+cp "$tmp/lambda.json" "$tmp/self.json"
+if "$fnguard" compile -f pfc -o "$tmp/self.json" "$tmp/self.json" 2>"$tmp/err"; then
+	not_ok "-o naming the input succeeded"
+elif [ $? -eq 2 ] && cmp -s "$tmp/lambda.json" "$tmp/self.json"; then
+	ok "-o naming the input: exit 2, the profile untouched"
+else
+	not_ok "-o naming the input"
+fi
+# Output that never reached stdout (a full disk) is a failure, not exit 0.
+if [ -w /dev/full ]; then
+	if "$fnguard" compile -f pfc "$tmp/lambda.json" >/dev/full 2>"$tmp/err"; then
+		not_ok "compile to a full stdout exited 0"
+	elif grep -q "No space left" "$tmp/err"; then
+		ok "compile to a full stdout fails and says why"
+	else
+		not_ok "compile to a full stdout"
+	fi
+	if "$fnguard" check --print "$tmp/lambda.json" >/dev/full 2>"$tmp/err"; then
+		not_ok "check --print to a full stdout exited 0"
+	else
+		ok "check --print to a full stdout fails"
+	fi
+else
+	ok "compile to a full stdout # SKIP no /dev/full"
+	ok "check --print to a full stdout # SKIP no /dev/full"
+fi
+
+[ "$n" -eq "$((${#profiles[@]} * 6 + 22))" ] || echo "# plan mismatch: ran $n"
 exit 0

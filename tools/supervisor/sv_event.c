@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "clock_fmt.h"
 #include "config.h"
 #include "lambda_http.h"
@@ -537,33 +538,6 @@ bool sv_judge(struct sv_req *req, struct sv_judgement *j)
 	return true;
 }
 
-static int write_text(const char *path, const char *text)
-{
-	char tmp[PATH_MAX + 16];
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	size_t len = strlen(text), done = 0;
-	int r = 0;
-	while (r == 0 && done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			r = n < 0 ? -errno : -EIO;
-		else
-			done += (size_t)n;
-	}
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
-}
-
 int sv_record_write(const char *out, const char *extends)
 {
 	const char *ext[] = {extends, NULL};
@@ -581,7 +555,7 @@ int sv_record_write(const char *out, const char *extends)
 	size_t rules = r == 0 ? learner_size(sv.learner) : 0;
 	pthread_mutex_unlock(&sv.learn_lock);
 	if (r == 0)
-		r = write_text(out, text);
+		r = cli_write_atomically(out, text, strlen(text));
 	free(text);
 	return r < 0 ? r : (int)rules;
 }
@@ -615,7 +589,7 @@ int sv_record_merge(const char *out)
 	size_t rules = r == 0 ? learner_size(sv.learner) : 0;
 	pthread_mutex_unlock(&sv.learn_lock);
 	if (r == 0)
-		r = write_text(out, text);
+		r = cli_write_atomically(out, text, strlen(text));
 	free(text);
 	close(lock);
 	return r < 0 ? r : (int)rules;

@@ -313,7 +313,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	p.args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
 	p.args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
 	p.args[5] = SYSCALL_PARM6(regs);
-	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
+	if (bpf_map_update_elem(&pending, &tid, &p, BPF_ANY) < 0)
+		count_lost(); /* the call's event cannot be made */
 	return 0;
 }
 
@@ -460,7 +461,8 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 	/* A new thread belongs to a process already traced. */
 	if (cpid != ctgid || !is_traced(ptgid))
 		return 0;
-	bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+	if (bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY) < 0)
+		count_lost(); /* a whole subtree untraced */
 	struct fgt_fork_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost();

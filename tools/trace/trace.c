@@ -163,6 +163,7 @@ struct tracer {
 	struct proc *procs;
 	size_t cap, n;
 	size_t events, unresolved, unusable;
+	size_t unreadable; /* a call that succeeded, its path not read by the eBPF program */
 	int error;
 	bool verbose; /* FNGUARD_TRACE_DEBUG=2: every kernel event on stderr */
 };
@@ -316,6 +317,11 @@ static void on_path(struct tracer *t, const struct fgt_path_event *e)
 			set_cwd(t, e->hdr.pid, base);
 		return;
 	}
+	/* -1: no path argument; another error: the program could not read one the kernel did. */
+	if (e->len < -1 && e->ret >= 0) {
+		t->unreadable++;
+		return;
+	}
 	if (e->len <= 1 || !resolve(t, e->hdr.pid, base, e->path, path, sizeof(path)))
 		return;
 	switch (e->hdr.op) {
@@ -392,12 +398,20 @@ static void on_exec(struct tracer *t, const struct fgt_exec_event *e)
 		if (skip == argc)
 			skip = 0;
 	}
-	if (e->args_cut)
-		argv[argc++] = "**";
+	/* What followed the cut is unknown: "**" there would allow any command. */
+	if (e->args_cut) {
+		t->unusable++;
+		return;
+	}
 	argv[argc] = NULL;
+	/*
+	 * A script's argv[0] is the name the kernel was given (execvp's PATH
+	 * result), not the caller's, which is what the shim matches: any.
+	 */
 	struct learn_obs o = {.kind = LEARN_OBS_EXEC,
 			      .name = name,
 			      .argv = argv + skip,
+			      .any_argv0 = e->script != 0,
 			      .phase = LEARNER_PHASE_INIT};
 	add(t, &o);
 }
@@ -650,7 +664,10 @@ int cmd_trace(int argc, char **argv)
 		int ws;
 		int n = ring_buffer__poll(rb, 100);
 		if (n < 0 && n != -EINTR) {
+			/* Not traced from here on: CMD does not run on unseen. */
 			r = n;
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
 			break;
 		}
 		pid_t w = waitpid(pid, &ws, WNOHANG);
@@ -659,6 +676,7 @@ int cmd_trace(int argc, char **argv)
 			break;
 		}
 	}
+	child_pid = 0; /* reaped: its number may be another process's by now */
 	/* What CMD did up to its exit is in the buffer: take all of it. */
 	while (r >= 0 && ring_buffer__consume(rb) > 0)
 		;
@@ -670,12 +688,25 @@ int cmd_trace(int argc, char **argv)
 	bpf_map_lookup_elem(bpf_map__fd(skel->maps.lost), &zero, &lost);
 	tracer_done(&t);
 	fprintf(stderr,
-		"fnguard trace: %zu kernel events; %llu lost (ring buffer full), %zu relative "
-		"paths that could not be resolved, %zu not expressible as rules\n",
+		"fnguard trace: %zu kernel events; %llu lost (ring buffer full, or a table of the "
+		"eBPF program full), %zu relative paths that could not be resolved, %zu not "
+		"expressible as rules (argument lists too long among them)\n",
 		t.events, lost, t.unresolved, t.unusable);
 	if (t.error) {
 		fprintf(stderr, "fnguard trace: %s\n", strerror(-t.error));
 		r = t.error;
+	} else if (!t.root_started) {
+		/* In another PID namespace the kernel's pids are not the ones fork gave us. */
+		fprintf(stderr, "fnguard trace: CMD's own exec was never seen (a PID namespace? "
+				"an eBPF program that did not run): no profile written\n");
+		r = -ESRCH;
+	} else if (lost || t.unreadable) {
+		/* An incomplete profile looks complete, and breaks the function in enforce. */
+		fprintf(stderr,
+			"fnguard trace: %llu events were lost and %zu paths could not be read: no "
+			"profile written (trace a shorter run, or record it with fnguard record)\n",
+			lost, t.unreadable);
+		r = -ENOBUFS;
 	} else {
 		r = learn_cli_finish(&cli, t.learner, NULL);
 	}
