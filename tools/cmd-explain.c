@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "launch.h"
 #include "path_norm.h"
 
 static void explain_usage(FILE *out)
@@ -28,13 +29,17 @@ static void explain_usage(FILE *out)
 		"  bind ADDR:PORT       inbound (needs \"inbound\": true)\n"
 		"  resolve NAME         name resolution (getaddrinfo)\n"
 		"  unix PATH|@NAME      connect to a unix socket\n"
-		"  exec PATH [ARG...]   run a program; argv[0] is PATH's base name unless\n"
-		"                       --argv0 is given\n"
+		"  exec PATH [ARG...]   run a program (a bare name is looked up in $PATH,\n"
+		"                       as execvp does); argv[0] is PATH's base name\n"
+		"                       unless --argv0 is given\n"
 		"  syscall NAME         a system call at the seccomp layer\n\n"
 		"Options:\n"
 		"  --argv0 NAME   argv[0] for exec\n"
 		"  --cwd DIR      base for relative paths (default: the current directory)\n"
 		"  -h, --help     show this help\n\n"
+		"FNGUARD_MODE, when set, overrides the profile's mode, as in the shim.\n"
+		"A file that exists here and is reached through a symlink is judged at\n"
+		"both ends, as the shim does.\n\n"
 		"Examples:\n"
 		"  fnguard explain fnguard.json open /etc/passwd r\n"
 		"  fnguard explain fnguard.json connect dynamodb.us-east-1.amazonaws.com:443\n"
@@ -62,6 +67,8 @@ struct query {
 	enum policy_category category;
 	const char *op;
 	char target[PATH_MAX + 64];
+	char real[PATH_MAX]; /* where a symlink leads, when it does ("" if not) */
+	bool real_decides;   /* the verdict is the real path's */
 	char rights_text[5];
 	struct policy_verdict verdict;
 	/* for the tip */
@@ -103,7 +110,20 @@ static int file_query(const struct policy *pol, const char *cwd, const char *pat
 		if (rights & (1u << i))
 			q->rights_text[n++] = "rwcd"[i];
 	q->rights_text[n] = '\0';
-	return policy_check_file(pol, q->target, len, rights, &q->verdict);
+	r = policy_check_file(pol, q->target, len, rights, &q->verdict);
+	/* A link on this machine: judged at its end too, as the shim judges it. */
+	char real[PATH_MAX];
+	struct policy_verdict v;
+	if (r == 0 && q->verdict.allowed && realpath(q->target, real) &&
+	    strcmp(real, q->target) != 0 &&
+	    policy_check_file(pol, real, strlen(real), rights, &v) == 0) {
+		snprintf(q->real, sizeof(q->real), "%s", real);
+		if (!v.allowed) {
+			q->verdict = v;
+			q->real_decides = true;
+		}
+	}
+	return r;
 }
 
 /* Splits HOST:PORT, [V6]:PORT or V6 (no port). port = NET_PORT_ANY if absent. */
@@ -259,6 +279,13 @@ static void report(const struct policy *pol, const struct query *q)
 
 	printf("%s: %s %s%s%s\n", q->verdict.allowed ? "allow" : "deny", q->op, q->target,
 	       q->rights_text[0] ? " " : "", q->rights_text);
+	if (q->real[0])
+		printf("  link:   leads to %s here, judged too%s\n", q->real,
+		       q->real_decides ? ": it decides" : "");
+	const char *forced = getenv("FNGUARD_MODE");
+	if (forced && *forced)
+		printf("  mode:   %s, from FNGUARD_MODE\n",
+		       policy_mode_to_string(policy_action(pol, q->category)));
 	if (q->verdict.rule >= 0 &&
 	    policy_describe_rule(pol, q->category, q->verdict.rule, rule, sizeof(rule)) >= 0) {
 		const char *file;
@@ -339,6 +366,17 @@ int cmd_explain(int argc, char **argv)
 		snprintf(cwd, sizeof(cwd), "%s", cwd_opt);
 	if (cli_load_policy(profile, false, &pol) < 0)
 		return EXIT_USAGE;
+	const char *mode_env = getenv("FNGUARD_MODE");
+	if (mode_env && *mode_env) {
+		enum policy_mode forced;
+		if (policy_mode_from_string(mode_env, &forced) < 0) {
+			fprintf(stderr, "fnguard explain: FNGUARD_MODE is not record, alert or "
+					"enforce\n");
+			policy_free(pol);
+			return EXIT_USAGE;
+		}
+		policy_set_mode(pol, forced);
+	}
 	q.op = op;
 
 	static const struct {
@@ -375,8 +413,10 @@ int cmd_explain(int argc, char **argv)
 	char **exec_argv = NULL;
 	if (strcmp(op, "exec") == 0) {
 		size_t len;
+		char found[PATH_MAX];
 		known = true;
-		r = path_normalize(cwd, target, q.target, sizeof(q.target), &len);
+		const char *prog = launch_find_command(target, found, sizeof(found));
+		r = path_normalize(cwd, prog ? prog : target, q.target, sizeof(q.target), &len);
 		exec_argv = calloc((size_t)extra + 2, sizeof(char *));
 		if (r == 0 && exec_argv) {
 			const char *base = strrchr(q.target, '/');

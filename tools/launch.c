@@ -55,8 +55,7 @@ int launch_log_fd(const char *dest)
 	return -1;
 }
 
-/* The file execvp would run for cmd (PATH searched for a bare name), or NULL. */
-static const char *find_command(const char *cmd, char *buf, size_t size)
+const char *launch_find_command(const char *cmd, char *buf, size_t size)
 {
 	if (strchr(cmd, '/'))
 		return cmd;
@@ -78,7 +77,7 @@ static const char *find_command(const char *cmd, char *buf, size_t size)
 int launch_check_preloadable(const char *cmd)
 {
 	char buf[PATH_MAX];
-	const char *file = find_command(cmd, buf, sizeof(buf));
+	const char *file = launch_find_command(cmd, buf, sizeof(buf));
 	if (!file)
 		return 0; /* execvp says why */
 	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);

@@ -19,6 +19,9 @@ int launch_find_lib(char *buf, size_t size);
  */
 int launch_setup_env(const char *profile, const char *mode);
 
+/* The file execvp would run for cmd ($PATH searched for a bare name, in buf), or NULL. */
+const char *launch_find_command(const char *cmd, char *buf, size_t size);
+
 /*
  * 0 when the shim can be preloaded into the program cmd names (PATH
  * searched), -ENOEXEC with a message on stderr when it cannot (a static

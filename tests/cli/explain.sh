@@ -25,7 +25,7 @@ check() {
 	fi
 }
 
-echo "1..34"
+echo "1..39"
 # files
 check 0 "rule:   allow r /var/task/** (${p}:7:5)" "$p" open /var/task/app.py
 check 0 "allow: open /tmp/a/b/c rwcd" "$p" open /tmp/a/b/c rwcd
@@ -63,6 +63,19 @@ check 1 '"argv": ["sh", "-c", "id"]' "$p" exec /bin/sh -c id
 # syscalls
 check 0 "syscalls @basic-io" "$p" syscall read
 check 1 "dangerous set" "$p" syscall bpf
+# a bare program name is looked up in $PATH, as execvp does (review, 2026-11-23)
+bin=$(mktemp -d /tmp/fnguard-explain.XXXXXX)
+trap 'rm -rf "$bin"' EXIT
+printf '#!/bin/sh\n' >"$bin/convert"
+chmod +x "$bin/convert"
+PATH="$bin:$PATH" check 1 "deny: exec $bin/convert" "$p" exec convert in.jpg /tmp/out.png
+check 0 "allow: exec /usr/bin/convert" --cwd /usr/bin "$p" exec ./convert in.jpg /tmp/x.png
+# a link here is judged at its end too, as the shim judges it
+ln -s /etc/shadow "$bin/link"
+check 1 "link:   leads to /etc/shadow here, judged too: it decides" "$p" open /tmp/${bin#/tmp/}/link
+# FNGUARD_MODE overrides the profile's mode, as in the shim
+FNGUARD_MODE=alert check 1 "logged, not blocked (alert mode)" "$p" write /etc/passwd
+FNGUARD_MODE=alert check 1 "mode:   alert, from FNGUARD_MODE" "$p" write /etc/passwd
 # usage errors
 check 2 "unknown operation" "$p" frobnicate /x
 exit 0
