@@ -216,26 +216,11 @@ static void emit_summary(const struct rate_limit_summary *s)
 	finish(&jl);
 }
 
-void event_tip_name(struct json_line *jl, const char *key, const char *s, size_t n)
-{
-	char lit[PATH_MAX];
-	if (n > sizeof(lit))
-		n = sizeof(lit); /* longer than any line: cut there anyway */
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		lit[i] = c < 0x20 || c == 0x7f || c == '*' || c == '[' || c == ']' || c == '{' ||
-					 c == '}' || c == '\\'
-				 ? '?'
-				 : (char)c;
-	}
-	json_line_str(jl, key, lit, n);
-}
-
 void event_tip_file(struct json_line *jl, const struct shim_event *ev)
 {
 	json_line_arr_begin(jl, "files");
 	json_line_obj_begin(jl, NULL);
-	event_tip_name(jl, "path", ev->target, ev->target_len);
+	json_line_str_literal(jl, "path", ev->target, ev->target_len);
 	json_line_strz(jl, "allow", ev->access ? ev->access : "r");
 	json_line_obj_end(jl);
 	json_line_arr_end(jl);

@@ -67,11 +67,3 @@ void event_after_fork_child(void);
 
 /* The tip writers for file targets (uses ev->target and ev->access). */
 void event_tip_file(struct json_line *jl, const struct shim_event *ev);
-
-/*
- * A name as a tip writes it: bytes a profile pattern cannot say literally
- * ('*', '[', ']', '{', '}', '\\', controls) as '?', which matches them, so
- * that a name someone chose ("*") never becomes a wildcard in a rule pasted
- * from a tip or learned from a log. Allocation-free (a stack copy).
- */
-void event_tip_name(struct json_line *jl, const char *key, const char *s, size_t n);

@@ -230,7 +230,7 @@ static void exec_tip(struct json_line *jl, const struct shim_event *ev)
 {
 	json_line_arr_begin(jl, "exec");
 	json_line_obj_begin(jl, NULL);
-	event_tip_name(jl, "path", ev->target, ev->target_len);
+	json_line_str_literal(jl, "path", ev->target, ev->target_len);
 	json_line_arr_begin(jl, "argv");
 	for (size_t i = 0; ev->argv && ev->argv[i]; i++) {
 		size_t n = strlen(ev->argv[i]);
@@ -239,7 +239,7 @@ static void exec_tip(struct json_line *jl, const struct shim_event *ev)
 			json_line_strz(jl, NULL, "**");
 			break;
 		}
-		event_tip_name(jl, NULL, ev->argv[i], n);
+		json_line_str_literal(jl, NULL, ev->argv[i], n);
 	}
 	json_line_arr_end(jl);
 	json_line_obj_end(jl);

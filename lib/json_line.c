@@ -338,6 +338,20 @@ int json_line_str(struct json_line *jl, const char *key, const void *value, size
 	return json_line_str_capped(jl, key, value, len, SIZE_MAX);
 }
 
+int json_line_str_literal(struct json_line *jl, const char *key, const char *value, size_t len)
+{
+	char lit[4096];
+	if (len > sizeof(lit))
+		len = sizeof(lit); /* longer than any line: cut there anyway */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)value[i];
+		bool odd = c < 0x20 || c == 0x7f || c == '*' || c == '[' || c == ']' || c == '{' ||
+			   c == '}' || c == '\\';
+		lit[i] = odd ? '?' : (char)c;
+	}
+	return json_line_str(jl, key, lit, len);
+}
+
 int json_line_strz(struct json_line *jl, const char *key, const char *value)
 {
 	if (!value)

@@ -125,6 +125,15 @@ int json_line_str_capped(struct json_line *jl, const char *key, const void *valu
  */
 int json_line_strz(struct json_line *jl, const char *key, const char *value);
 
+/*
+ * Like json_line_str() for a name a profile rule will take literally (a
+ * violation's tip): bytes a pattern cannot say ('*', '[', ']', '{', '}',
+ * '\\', control characters) are written '?', which matches them, so that a
+ * name someone chose ("*") never becomes a wildcard in a rule pasted from a
+ * tip or learned from a log. At most 4096 bytes (a stack copy).
+ */
+int json_line_str_literal(struct json_line *jl, const char *key, const char *value, size_t len);
+
 /* Adds "key":<unsigned decimal>. Returns as json_line_str(), never -ENOBUFS. */
 int json_line_u64(struct json_line *jl, const char *key, uint64_t value);
 

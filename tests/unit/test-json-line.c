@@ -279,6 +279,21 @@ Test(json_line, empty_line)
 	cr_assert_arr_eq(jl.buf, "{}\n", 3);
 }
 
+/* A tip's names: pattern characters as '?' (review, 2026-11-23). */
+Test(json_line, literal_names_never_carry_wildcards)
+{
+	struct json_line jl;
+	size_t len;
+	static const char name[] = "/srv/*/[a]{b}\\c\x01\xc3\xa9";
+
+	json_line_begin(&jl, 0);
+	cr_assert_eq(json_line_str_literal(&jl, "path", name, sizeof(name) - 1), 0);
+	json_line_finish(&jl, &len);
+	static const char want[] = "{\"path\":\"/srv/?/?a??b??c?\xc3\xa9\"}\n";
+	cr_assert_eq(len, sizeof(want) - 1, "%.*s", (int)len, jl.buf);
+	cr_assert_arr_eq(jl.buf, want, len);
+}
+
 Test(json_line, misuse_is_rejected_and_line_stays_valid)
 {
 	struct json_line jl;

@@ -162,7 +162,7 @@ void sv_tip_file(struct json_line *jl, const struct sv_event *ev)
 {
 	json_line_arr_begin(jl, "files");
 	json_line_obj_begin(jl, NULL);
-	json_line_str(jl, "path", ev->target, ev->target_len);
+	json_line_str_literal(jl, "path", ev->target, ev->target_len);
 	json_line_strz(jl, "allow", ev->access ? ev->access : "r");
 	json_line_obj_end(jl);
 	json_line_arr_end(jl);
@@ -176,7 +176,7 @@ void sv_tip_exec(struct json_line *jl, const struct sv_event *ev)
 {
 	json_line_arr_begin(jl, "exec");
 	json_line_obj_begin(jl, NULL);
-	json_line_str(jl, "path", ev->target, ev->target_len);
+	json_line_str_literal(jl, "path", ev->target, ev->target_len);
 	json_line_arr_begin(jl, "argv");
 	for (size_t i = 0; ev->argv && ev->argv[i]; i++) {
 		size_t n = strlen(ev->argv[i]);
@@ -185,7 +185,7 @@ void sv_tip_exec(struct json_line *jl, const struct sv_event *ev)
 			json_line_strz(jl, NULL, "**");
 			break;
 		}
-		json_line_str(jl, NULL, ev->argv[i], n);
+		json_line_str_literal(jl, NULL, ev->argv[i], n);
 	}
 	json_line_arr_end(jl);
 	json_line_obj_end(jl);

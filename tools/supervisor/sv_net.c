@@ -144,7 +144,7 @@ static void tip_network(struct json_line *jl, const struct sv_event *ev)
 	else if (t->cidr)
 		json_line_strz(jl, "cidr", t->cidr);
 	else
-		json_line_str(jl, "unix", t->unix_path, t->unix_len);
+		json_line_str_literal(jl, "unix", t->unix_path, t->unix_len);
 	if (t->port != NET_PORT_ANY) {
 		json_line_arr_begin(jl, "ports");
 		json_line_i64(jl, NULL, t->port);
