@@ -131,6 +131,44 @@ def main():
                "a script run through PATH: the traced rule's argv[0] is any",
                json.dumps(S.get("exec")) + tr.diag())
 
+        # A relative chdir: the event is made after it, when the cwd has already moved.
+        sub = os.path.join(work, "cd", "sub")
+        os.makedirs(sub, exist_ok=True)
+        rt.write(os.path.join(sub, "f.txt"), "x\n")
+        py = os.path.realpath(sys.executable)
+        tr = rt.fnguard(["trace", "-o", os.path.join(work, "cd.json"), "--", py, "-c",
+                         "import os; os.chdir(%r); os.chdir('sub'); open('f.txt').read()"
+                         % os.path.join(work, "cd")], work)
+        C = rt.load(os.path.join(work, "cd.json")) if tr.rc == 0 else {}
+        paths = {f["path"] for f in C.get("files", [])}
+        # (the scratch directory's random name may have been generalised)
+        tap.ok(tr.rc == 0 and any(x.endswith("/cd/sub/f.txt") for x in paths) and
+               not any("/sub/sub" in x for x in paths),
+               "a relative chdir then a relative open: the file's real path is learned",
+               "\n".join(sorted(x for x in paths if "/cd" in x)) + tr.diag())
+
+        # The main thread ends first (pthread_exit): the process is still traced.
+        src = os.path.join(work, "mainexit.c")
+        rt.write(src, "#include <pthread.h>\n#include <fcntl.h>\n#include <unistd.h>\n"
+                      "static void *run(void *a) { usleep(100000); "
+                      "int fd = open(a, O_RDONLY); if (fd >= 0) close(fd); return 0; }\n"
+                      "int main(int c, char **v) { pthread_t t; (void)c; "
+                      "pthread_create(&t, 0, run, v[1]); pthread_exit(0); }\n")
+        prog = os.path.join(work, "mainexit")
+        late = os.path.join(work, "late-read.txt")
+        rt.write(late, "x\n")
+        cc = subprocess.run(["gcc", "-pthread", "-o", prog, src], capture_output=True, text=True)
+        if cc.returncode != 0:
+            tap.skip("main thread exit", "gcc failed: " + cc.stderr.strip()[:200])
+        else:
+            tr = rt.fnguard(["trace", "-o", os.path.join(work, "mainexit.json"), "--", prog,
+                             late], work)
+            M = rt.load(os.path.join(work, "mainexit.json")) if tr.rc == 0 else {}
+            tap.ok(tr.rc == 0 and any(f["path"].endswith("/late-read.txt")
+                                      for f in M.get("files", [])),
+                   "a file opened after the main thread's pthread_exit is learned",
+                   json.dumps(M.get("files"))[:2000] + tr.diag())
+
         # In another PID namespace the kernel's pids are not fork's: nothing is seen, and an
         # empty profile must not pass for a complete one.
         unshare = shutil.which("unshare")

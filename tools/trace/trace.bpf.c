@@ -482,7 +482,12 @@ int BPF_PROG(process_exit, struct task_struct *task)
 {
 	u32 pid = BPF_CORE_READ(task, pid), tgid = BPF_CORE_READ(task, tgid);
 	bpf_map_delete_elem(&pending, &pid);
-	if (pid != tgid || !is_traced(tgid))
+	/*
+	 * The process ends with its last thread, not with its first: main may
+	 * pthread_exit, or another thread exec (the old leader dies first).
+	 * signal->live was counted down before this tracepoint.
+	 */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0 || !is_traced(tgid))
 		return 0;
 	bpf_map_delete_elem(&traced, &tgid);
 	struct fgt_hdr *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);

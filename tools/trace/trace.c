@@ -322,7 +322,23 @@ static void on_path(struct tracer *t, const struct fgt_path_event *e)
 		t->unreadable++;
 		return;
 	}
-	if (e->len <= 1 || !resolve(t, e->hdr.pid, base, e->path, path, sizeof(path)))
+	if (e->len <= 1)
+		return;
+	/* A directory given by fd that the kernel side could not name: not the cwd. */
+	if (e->path[0] != '/' && e->dirfd != AT_FDCWD && !base) {
+		t->unresolved++;
+		return;
+	}
+	/*
+	 * A relative chdir that worked was walked after it (sys_exit): the walk
+	 * named the directory entered, not the one the path starts from.
+	 */
+	const char *name = e->path;
+	if (e->hdr.op == TRACE_OP_CHDIR && e->ret == 0 && e->path[0] != '/' && base) {
+		name = base;
+		base = NULL;
+	}
+	if (!resolve(t, e->hdr.pid, base, name, path, sizeof(path)))
 		return;
 	switch (e->hdr.op) {
 	case TRACE_OP_OPEN:
