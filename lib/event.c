@@ -239,8 +239,10 @@ void event_emit(const struct shim_event *ev)
 	 */
 	if (strcmp(ev->type, "learn") != 0 && limiter_get()) {
 		atomic_store_explicit(&limiter_used, true, memory_order_relaxed);
+		uint64_t variant = rate_limit_variant(ev->type, ev->access, ev->proto, ev->detail,
+						      (int)ev->action, ev->argv);
 		int r = rate_limit_check(&limiter, category, ev->op, ev->target, ev->target_len,
-					 shim_now_mono(), &summary);
+					 variant, shim_now_mono(), &summary);
 		if (r & RATE_LIMIT_SUMMARY)
 			emit_summary(&summary);
 		if (r & RATE_LIMIT_SUPPRESS)

@@ -154,7 +154,7 @@ void rate_limit_reset_after_fork(struct rate_limit *rl)
 }
 
 uint64_t rate_limit_key(const struct rate_limit *rl, const char *category, const char *op,
-			const void *target, size_t target_len)
+			const void *target, size_t target_len, uint64_t variant)
 {
 	struct siphash h;
 	uint64_t key;
@@ -164,8 +164,34 @@ uint64_t rate_limit_key(const struct rate_limit *rl, const char *category, const
 	sip_update(&h, category, strlen(category) + 1);
 	sip_update(&h, op, strlen(op) + 1);
 	sip_update(&h, target, target_len);
+	sip_update(&h, &variant, sizeof(variant));
 	key = sip_final(&h);
 	return key ? key : 1; /* 0 marks an unused slot */
+}
+
+/* FNV-1a over s and its NUL (a NULL string is a lone 0xff: not the empty one). */
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+	if (!s)
+		return (h ^ 0xff) * 0x100000001b3ull;
+	do
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	while (*s++);
+	return h;
+}
+
+uint64_t rate_limit_variant(const char *type, const char *access, const char *proto,
+			    const char *detail, int action, char *const *argv)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	h = fnv_str(h, type);
+	h = fnv_str(h, access);
+	h = fnv_str(h, proto);
+	h = fnv_str(h, detail);
+	h = (h ^ (uint64_t)(unsigned)action) * 0x100000001b3ull;
+	for (size_t i = 0; argv && argv[i]; i++)
+		h = fnv_str(h, argv[i]);
+	return h;
 }
 
 static bool slot_trylock(struct rate_limit_slot *s)
@@ -424,10 +450,10 @@ static int check_slots(struct rate_limit *rl, uint64_t key, const char *category
 }
 
 int rate_limit_check(struct rate_limit *rl, const char *category, const char *op,
-		     const void *target, size_t target_len, uint64_t now_ns,
+		     const void *target, size_t target_len, uint64_t variant, uint64_t now_ns,
 		     struct rate_limit_summary *ret_summary)
 {
-	uint64_t key = rate_limit_key(rl, category, op, target, target_len);
+	uint64_t key = rate_limit_key(rl, category, op, target, target_len, variant);
 	int r = check_slots(rl, key, category, op, target, target_len, now_ns, ret_summary);
 
 	if (!(r & RATE_LIMIT_SUMMARY))

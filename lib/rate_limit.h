@@ -141,11 +141,22 @@ int rate_limit_init(struct rate_limit *rl, uint64_t window_ns, uint32_t burst,
 		    const uint8_t seed[16]);
 
 /*
- * The 64-bit key of (category, op, target): SipHash-2-4 under rl's seed of
- * category, NUL, op, NUL, the target_len target bytes. Never 0.
+ * The 64-bit key of (category, op, target, variant): SipHash-2-4 under rl's
+ * seed of category, NUL, op, NUL, the target_len target bytes and the
+ * variant's 8 bytes. Never 0.
  */
 uint64_t rate_limit_key(const struct rate_limit *rl, const char *category, const char *op,
-			const void *target, size_t target_len);
+			const void *target, size_t target_len, uint64_t variant);
+
+/*
+ * What else tells two events on one target apart, folded into 64 bits:
+ * their type, rights, protocol, detail, action and argument vector (any may
+ * be NULL). Events that differ there are counted apart, so that a burst of
+ * "sh -c date" never hides a later "sh -c 'curl ... | sh'" in a count, nor
+ * a burst of reads a write. Async-signal-safe.
+ */
+uint64_t rate_limit_variant(const char *type, const char *access, const char *proto,
+			    const char *detail, int action, char *const *argv);
 
 /*
  * Accounts one event at time now_ns (any monotonic clock, the same for all
@@ -156,7 +167,7 @@ uint64_t rate_limit_key(const struct rate_limit *rl, const char *category, const
  * fails, never waits.
  */
 int rate_limit_check(struct rate_limit *rl, const char *category, const char *op,
-		     const void *target, size_t target_len, uint64_t now_ns,
+		     const void *target, size_t target_len, uint64_t variant, uint64_t now_ns,
 		     struct rate_limit_summary *ret_summary);
 
 /*

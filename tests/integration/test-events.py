@@ -47,6 +47,29 @@ tap.ok(len(per_target) == 400 and max(per_target.values()) <= 10 * 2,
 seqs = [e["seq"] for e in parsed]
 tap.ok(len(set(seqs)) == len(seqs), "flood: sequence numbers are unique")
 
+# ---- the limiter never hides what a burst is not ---------------------------------
+# Alert mode: twenty harmless denied commands, then a different command line on the
+# same program, and reads of a file then a write to it: each distinct one is logged,
+# not folded into the first ones' count (review, 2026-11-23).
+py = os.path.realpath(subprocess.run([sys.executable, "-c", "import sys; print(sys.executable)"],
+                                     capture_output=True, text=True).stdout.strip())
+code = ("import os, subprocess\n"
+        "for _ in range(20):\n"
+        "    subprocess.run(['/bin/sh', '-c', 'date'], stdout=subprocess.DEVNULL)\n"
+        "subprocess.run(['/bin/sh', '-c', 'echo SECRET-EXFIL'], stdout=subprocess.DEVNULL)\n"
+        f"for _ in range(20):\n    open({W + '/quiet'!r}).close()\n"
+        f"open({W + '/quiet'!r}, 'a').close()\n")
+with open(W + "/quiet", "w") as f:
+    f.write("x\n")
+r = run([py, "-c", code], profile=PROFILE, mode="alert", timeout=120)
+shells = r.find(type="violation", category="exec", target="/bin/sh")
+writes = [e for e in r.find(type="violation", category="file", target=W + "/quiet")
+          if "w" in e.get("access", "")]
+tap.ok(r.rc == 0 and any("SECRET-EXFIL" in " ".join(e.get("argv", [])) for e in shells) and
+       writes,
+       "alert: a different command line, or a write after reads, is logged despite a burst "
+       "on the same target", r.diag())
+
 # ---- hostile targets ------------------------------------------------------------
 hostile = {
     "quote": b'q"uote\\back',

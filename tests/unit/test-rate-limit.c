@@ -22,12 +22,12 @@ static struct rate_limit rl;
 
 static int check(const char *target, uint64_t now, struct rate_limit_summary *sum)
 {
-	return rate_limit_check(&rl, "file", "openat", target, strlen(target), now, sum);
+	return rate_limit_check(&rl, "file", "openat", target, strlen(target), 0, now, sum);
 }
 
 static size_t home_slot(const char *target)
 {
-	return rate_limit_key(&rl, "file", "openat", target, strlen(target)) &
+	return rate_limit_key(&rl, "file", "openat", target, strlen(target), 0) &
 	       (RATE_LIMIT_SLOTS - 1);
 }
 
@@ -62,15 +62,30 @@ Test(rate_limit, key_separates_fields_and_depends_on_seed)
 
 	cr_assert_eq(rate_limit_init(&rl, SEC, 10, seed), 0);
 	cr_assert_eq(rate_limit_init(other, SEC, 10, other_seed), 0);
-	k = rate_limit_key(&rl, "file", "openat", "/etc/shadow", 11);
+	k = rate_limit_key(&rl, "file", "openat", "/etc/shadow", 11, 0);
 	cr_assert_neq(k, 0);
-	cr_assert_eq(k, rate_limit_key(&rl, "file", "openat", "/etc/shadow", 11));
-	cr_assert_neq(k, rate_limit_key(other, "file", "openat", "/etc/shadow", 11));
-	cr_assert_neq(k, rate_limit_key(&rl, "file", "openat", "/etc/shadow", 10));
-	cr_assert_neq(k, rate_limit_key(&rl, "file", "open", "at/etc/shadow", 13));
-	cr_assert_neq(k, rate_limit_key(&rl, "fileopenat", "", "/etc/shadow", 11));
-	cr_assert_neq(rate_limit_key(&rl, "ab", "c", "", 0), rate_limit_key(&rl, "a", "bc", "", 0));
-	cr_assert_neq(rate_limit_key(&rl, "a", "b", "\0", 1), rate_limit_key(&rl, "a", "b", "", 0));
+	cr_assert_eq(k, rate_limit_key(&rl, "file", "openat", "/etc/shadow", 11, 0));
+	cr_assert_neq(k, rate_limit_key(other, "file", "openat", "/etc/shadow", 11, 0));
+	cr_assert_neq(k, rate_limit_key(&rl, "file", "openat", "/etc/shadow", 10, 0));
+	cr_assert_neq(k, rate_limit_key(&rl, "file", "open", "at/etc/shadow", 13, 0));
+	cr_assert_neq(k, rate_limit_key(&rl, "fileopenat", "", "/etc/shadow", 11, 0));
+	cr_assert_neq(rate_limit_key(&rl, "ab", "c", "", 0, 0),
+		      rate_limit_key(&rl, "a", "bc", "", 0, 0));
+	cr_assert_neq(rate_limit_key(&rl, "a", "b", "\0", 1, 0),
+		      rate_limit_key(&rl, "a", "b", "", 0, 0));
+	/* What else tells events apart (review, 2026-11-23): argv, rights, ... */
+	char *date[] = {"sh", "-c", "date", NULL}, *curl[] = {"sh", "-c", "curl x|sh", NULL};
+	uint64_t vd = rate_limit_variant("violation", NULL, NULL, NULL, 1, date);
+	uint64_t vc = rate_limit_variant("violation", NULL, NULL, NULL, 1, curl);
+	cr_assert_neq(vd, vc);
+	cr_assert_neq(rate_limit_key(&rl, "exec", "execve", "/bin/sh", 7, vd),
+		      rate_limit_key(&rl, "exec", "execve", "/bin/sh", 7, vc));
+	cr_assert_neq(rate_limit_variant("violation", "r", NULL, NULL, 1, NULL),
+		      rate_limit_variant("violation", "w", NULL, NULL, 1, NULL));
+	cr_assert_neq(rate_limit_variant("violation", NULL, NULL, NULL, 1, NULL),
+		      rate_limit_variant("violation", "", NULL, NULL, 1, NULL));
+	cr_assert_neq(rate_limit_variant("violation", "ab", "c", NULL, 1, NULL),
+		      rate_limit_variant("violation", "a", "bc", NULL, 1, NULL));
 	free(other);
 }
 
@@ -102,7 +117,7 @@ Test(rate_limit, burst_then_suppress_then_summary_on_next_window)
 	cr_assert_eq(sum.target_len, 11);
 	cr_assert_eq(sum.target_copy_len, 11);
 	cr_assert(!sum.target_cut);
-	cr_assert_eq(sum.key, rate_limit_key(&rl, "file", "openat", "/etc/shadow", 11));
+	cr_assert_eq(sum.key, rate_limit_key(&rl, "file", "openat", "/etc/shadow", 11, 0));
 	/* new window: a fresh burst of 10 (this one was the first) */
 	for (int i = 1; i < 10; i++)
 		cr_assert_eq(check("/etc/shadow", t0 + 61 * SEC, &sum), RATE_LIMIT_EMIT);
@@ -145,8 +160,8 @@ Test(rate_limit, long_targets_keep_a_prefix_and_stay_distinct)
 	memcpy(b, a, sizeof(b));
 	b[5000] = 'y'; /* same first 200 bytes and length, different target */
 	for (int i = 0; i < 3; i++) {
-		rate_limit_check(&rl, "file", "openat", a, strlen(a), 10, &sum);
-		rate_limit_check(&rl, "file", "openat", b, strlen(b), 10, &sum);
+		rate_limit_check(&rl, "file", "openat", a, strlen(a), 0, 10, &sum);
+		rate_limit_check(&rl, "file", "openat", b, strlen(b), 0, 10, &sum);
 	}
 	while (rate_limit_drain_next(&rl, &cursor, 0, RATE_LIMIT_DRAIN_ALL, &sum) == 1) {
 		cr_assert_eq(sum.suppressed, 2);
@@ -167,9 +182,9 @@ Test(rate_limit, long_category_and_op_are_cut_in_summaries)
 	const char *op = "an-op-name-also-longer-than-24-bytes";
 
 	cr_assert_eq(rate_limit_init(&rl, SEC, 1, seed), 0);
-	cr_assert_eq(rate_limit_check(&rl, cat, op, "t", 1, 0, &sum), RATE_LIMIT_EMIT);
-	cr_assert_eq(rate_limit_check(&rl, cat, op, "t", 1, 0, &sum), RATE_LIMIT_SUPPRESS);
-	cr_assert_eq(rate_limit_check(&rl, cat, op, "t", 1, SEC, &sum),
+	cr_assert_eq(rate_limit_check(&rl, cat, op, "t", 1, 0, 0, &sum), RATE_LIMIT_EMIT);
+	cr_assert_eq(rate_limit_check(&rl, cat, op, "t", 1, 0, 0, &sum), RATE_LIMIT_SUPPRESS);
+	cr_assert_eq(rate_limit_check(&rl, cat, op, "t", 1, 0, SEC, &sum),
 		     RATE_LIMIT_EMIT | RATE_LIMIT_SUMMARY);
 	cr_assert_eq(strlen(sum.category), RATE_LIMIT_NAME_MAX - 1);
 	cr_assert_eq(strncmp(sum.category, cat, RATE_LIMIT_NAME_MAX - 1), 0);
@@ -402,7 +417,7 @@ static void account(int k)
 			target[len++] = (char)('0' + k / d % 10);
 	target[len] = '\0';
 	in_check++;
-	r = rate_limit_check(&rl, "net", "connect", target, (size_t)len, now, &sum);
+	r = rate_limit_check(&rl, "net", "connect", target, (size_t)len, 0, now, &sum);
 	in_check--;
 	atomic_fetch_add(&tallies[k].produced, 1);
 	if (!(r & RATE_LIMIT_SUPPRESS))
@@ -635,13 +650,15 @@ Test(rate_limit, unused_table_is_not_touched)
 	cr_assert_eq(resident_slot_pages(t), 0);
 
 	/* once used, both still do their work */
-	cr_assert_eq(rate_limit_check(t, "file", "openat", "/x", 2, 1, &sum), RATE_LIMIT_EMIT);
-	cr_assert_eq(rate_limit_check(t, "file", "openat", "/x", 2, 1, &sum), RATE_LIMIT_EMIT);
-	cr_assert_eq(rate_limit_check(t, "file", "openat", "/x", 2, 1, &sum), RATE_LIMIT_SUPPRESS);
+	cr_assert_eq(rate_limit_check(t, "file", "openat", "/x", 2, 0, 1, &sum), RATE_LIMIT_EMIT);
+	cr_assert_eq(rate_limit_check(t, "file", "openat", "/x", 2, 0, 1, &sum), RATE_LIMIT_EMIT);
+	cr_assert_eq(rate_limit_check(t, "file", "openat", "/x", 2, 0, 1, &sum),
+		     RATE_LIMIT_SUPPRESS);
 	cursor = 0;
 	cr_assert_eq(rate_limit_drain_next(t, &cursor, 1, RATE_LIMIT_DRAIN_ALL, &sum), 1);
 	cr_assert_eq(sum.suppressed, 1);
-	cr_assert_eq(rate_limit_check(t, "file", "openat", "/x", 2, 1, &sum), RATE_LIMIT_SUPPRESS);
+	cr_assert_eq(rate_limit_check(t, "file", "openat", "/x", 2, 0, 1, &sum),
+		     RATE_LIMIT_SUPPRESS);
 	rate_limit_reset_after_fork(t);
 	cursor = 0;
 	cr_assert_eq(rate_limit_drain_next(t, &cursor, 1, RATE_LIMIT_DRAIN_ALL, &sum), 0);

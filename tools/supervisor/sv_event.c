@@ -201,8 +201,10 @@ void sv_event_emit(struct sv_req *req, const struct sv_event *ev)
 	if (limiter_ready) {
 		const char *key = ev->limit_key ? ev->limit_key : ev->target;
 		size_t key_len = ev->limit_key ? ev->limit_len : ev->target_len;
-		int r = rate_limit_check(&limiter, category, ev->op, key, key_len, sv_now_mono(),
-					 &summary);
+		uint64_t variant = rate_limit_variant(ev->type, ev->access, ev->proto, ev->detail,
+						      (int)ev->action, ev->argv);
+		int r = rate_limit_check(&limiter, category, ev->op, key, key_len, variant,
+					 sv_now_mono(), &summary);
 		if (r & RATE_LIMIT_SUMMARY)
 			emit_summary(&summary);
 		if (r & RATE_LIMIT_SUPPRESS)
