@@ -25,6 +25,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "child_env.h"
 #include "cwd.h"
 #include "judge.h"
 #include "path_resolve.h"
@@ -186,6 +187,8 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 	if (!v.allowed || shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD)
 		block = act_on(op, rp.name, rp.name_len, rights, &v, NULL);
 	else if (cacheable && !seen_only && rp.lexical && rights == asked &&
+		 /* A vfork child writes its parent's memory, judged against its own cwd. */
+		 !child_env_in_vfork_child() &&
 		 (base ? plain_relative(path, len) && cwd_epoch() == base
 		       : rp.name_len == len && memcmp(rp.name, path, len) == 0))
 		verdict_cache_store(&vcache, hash, path, len, base, rights);

@@ -118,6 +118,19 @@ tap.ok(results(r) == ["0", "EACCES", "0", "EACCES", "EACCES"] and
        "after a vfork child changed directory and stat'ed there, the parent's relative stat "
        "and access are still judged in its own directory: denied and logged", r.diag())
 
+# ... nor does what it stat'ed there: an allowed "passwd" in its directory is no answer
+# for the parent's relative "passwd" (its verdict cache is the parent's memory).
+# (task/ is read-only in the profile: no links can be planted there, so its verdicts are
+# remembered.)
+os.makedirs(p("task"), exist_ok=True)
+with open(p("task", "passwd"), "w") as f:
+    f.write("x\n")
+r = seq(f"chdir:{p('etc')}", f"vfork-chdir:{p('task')}=passwd", "stat:passwd", "openr:passwd")
+tap.ok(results(r) == ["0", "0", "EACCES", "EACCES"] and len(denied(r, p("etc", "passwd"))) == 2,
+       "a vfork child's allowed relative stat is not remembered for its parent, whose "
+       "relative stat and open of the same name elsewhere are denied and logged", r.diag())
+os.unlink(p("task", "passwd"))
+
 # glob(3) lists directories far from its pattern's literal prefix; what comes back from a
 # directory the program may not list is dropped, one event per such directory.
 r = seq(f"glob:{W}/*/*", f"glob:{p('rw')}/*/../../secret/*", f"glob:{{{p('secret')},{p('rw')}}}/*",

@@ -8,7 +8,8 @@
  * ln (PATH is TARGET=LINK: LINK is replaced by a symlink to TARGET),
  * mv (PATH is OLD=NEW: rename), creat (open O_WRONLY|O_CREAT), lchown
  * (lchown(PATH, -1, -1)), vfork-chdir (a vfork child changes to PATH,
- * stats "x" there and exits; the parent goes on), linkfd (PATH is
+ * stats "x" there, or NAME when PATH is DIR=NAME, and exits; the parent
+ * goes on), linkfd (PATH is
  * SRC=DST: SRC opened read-only, linked as DST by descriptor with
  * AT_EMPTY_PATH), freopen-w (fopen PATH "r", then freopen(NULL, "w")),
  * glob (glob(3) of the pattern PATH; each match printed first as
@@ -209,10 +210,13 @@ static int one(const char *op, const char *path)
 	if (!strcmp(op, "vfork-chdir")) {
 		/* The case under test: a child that shares its parent's memory. */
 		// NOLINTBEGIN(clang-analyzer-security.insecureAPI.vfork,clang-analyzer-unix.Vfork)
+		char dir[4096];
+		const char *eq = strchr(path, '='), *name = eq ? eq + 1 : "x";
+		snprintf(dir, sizeof(dir), "%.*s", eq ? (int)(eq - path) : (int)strlen(path), path);
 		pid_t pid = vfork();
 		if (pid == 0) {
-			if (chdir(path) == 0)
-				(void)stat("x", &st);
+			if (chdir(dir) == 0)
+				(void)stat(name, &st);
 			_exit(0);
 		}
 		// NOLINTEND(clang-analyzer-security.insecureAPI.vfork,clang-analyzer-unix.Vfork)
