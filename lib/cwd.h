@@ -8,9 +8,15 @@
  * A raw chdir syscall bypasses the cache, as it bypasses every libc
  * wrapper: the libc layer is advisory against native code (DESIGN.md).
  * Lock-free: a generation counter, odd while the buffer is being written.
+ *
+ * The epoch is odd while a chdir is under way (counted up before the system
+ * call and after it), and odd for good once threads may have directories of
+ * their own (unshare(CLONE_FS), a clone without CLONE_FS): then nothing is
+ * cached, and every relative open is checked on its descriptor.
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,9 +28,16 @@ int cwd_get(char *buf, size_t size, size_t *ret_len);
 
 /*
  * A number that changes whenever the program changes directory through libc:
- * an answer about a relative path is valid while it stays the same.
+ * an answer about a relative path is valid while it stays the same, and
+ * even. Read it before judging a relative path; cwd_moved() after the call
+ * says whether another thread's chdir may have run in between.
  */
 uint64_t cwd_epoch(void);
 
-/* Forgets the cached value (after chdir/fchdir, in a fork child). */
-void cwd_invalidate(void);
+static inline bool cwd_moved(uint64_t before, uint64_t now)
+{
+	return (before & 1) || now != before;
+}
+
+/* Threads may have directories of their own from now on: no more caching. */
+void cwd_unshared(void);

@@ -226,11 +226,12 @@ static inline __attribute__((always_inline)) int guard_path_verify(const char *o
 	if (__builtin_expect(atomic_load_explicit(&shim_ready, memory_order_acquire), 1) &&
 	    shim.active && shim.policy && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD &&
 	    path && *path && (path[0] == '/' || dirfd == AT_FDCWD)) {
-		usable = true;
 		len = strlen(path);
 		base = path[0] == '/' ? 0 : cwd_epoch();
-		hash = verdict_cache_hash(path, len, base, rights);
-		if (verdict_cache_lookup(&vcache, hash, path, len, base, rights)) {
+		/* Odd: a chdir under way, or threads with directories of their own. */
+		usable = !(base & 1);
+		hash = usable ? verdict_cache_hash(path, len, base, rights) : 0;
+		if (usable && verdict_cache_lookup(&vcache, hash, path, len, base, rights)) {
 			if (ret_verify)
 				*ret_verify = false;
 			return 0;
@@ -289,15 +290,36 @@ static int guard_fd(const char *op, int fd, unsigned rights)
 	return guard_path(op, AT_FDCWD, path, rights, 0);
 }
 
+/*
+ * The epoch a relative name is judged with (cwd.h), or 0 for a name that
+ * does not depend on the working directory.
+ */
+static inline uint64_t rel_epoch(int dirfd, const char *path)
+{
+	return path && path[0] && path[0] != '/' && dirfd == AT_FDCWD ? cwd_epoch() : 0;
+}
+
+/*
+ * Another thread's chdir between judging a relative name and the call: the
+ * name was judged against one directory and opened in another. The
+ * descriptor says which file it is.
+ */
+static inline bool moved_under(uint64_t before)
+{
+	return before && cwd_moved(before, cwd_epoch());
+}
+
 static int open_common(const char *op, int dirfd, const char *path, int flags, mode_t mode,
 		       int (*call)(int, const char *, int, mode_t))
 {
 	int g;
 	bool verify = false;
 	unsigned rights = policy_open_rights(flags, &g);
+	uint64_t before = rel_epoch(dirfd, path);
 	if (guard_path_verify(op, dirfd, path, rights, g, &verify) < 0)
 		return -1;
 	int fd = call(dirfd, path, flags, mode);
+	verify = verify || moved_under(before);
 	return verify ? verify_fd(op, fd, rights) : fd;
 }
 
@@ -331,10 +353,11 @@ long file_ops_openat2(int dirfd, const char *path, const struct open_how *how, s
 			}
 	}
 	unsigned rights = policy_open_rights((int)copy.flags, &g);
+	uint64_t before = rel_epoch(dirfd, path);
 	if (guard_path_verify("openat2", dirfd, path, rights, g, &verify) < 0)
 		return -1;
 	long fd = real.syscall(SYS_openat2, dirfd, path, &copy, sizeof(copy));
-	return verify ? verify_fd("openat2", (int)fd, rights) : fd;
+	return verify || moved_under(before) ? verify_fd("openat2", (int)fd, rights) : fd;
 }
 
 static int call_openat(int dirfd, const char *path, int flags, mode_t mode)
@@ -468,9 +491,11 @@ static FILE *fopen_common(const char *op, const char *path, const char *mode, FI
 		return call(path, mode, stream);
 	}
 	bool verify = false;
+	uint64_t before = rel_epoch(AT_FDCWD, path);
 	if (guard_path_verify(op, AT_FDCWD, path, rights, g, &verify) < 0)
 		return NULL;
 	FILE *f = call(path, mode, stream);
+	verify = verify || moved_under(before);
 	if (f && verify) {
 		int fd = dup(fileno(f));
 		if (fd >= 0 && verify_fd(op, fd, rights) < 0) {

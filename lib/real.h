@@ -143,6 +143,7 @@ struct mmsghdr;
 	X(ssize_t, llistxattr, (const char *, char *, size_t))                                    \
 	X(int, chdir, (const char *))                                                             \
 	X(int, fchdir, (int))                                                                     \
+	X(int, unshare, (int))                                                                    \
 	X(int, close, (int))                                                                      \
 	X(int, close_range, (unsigned int, unsigned int, int))                                    \
 	X(void, closefrom, (int))                                                                 \

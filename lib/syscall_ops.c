@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -185,6 +186,8 @@ EXPORT long syscall(long nr, ...)
 		return chdir(P(a));
 	case SYS_fchdir:
 		return fchdir(I(a));
+	case SYS_unshare:
+		return unshare(I(a));
 	/* the log descriptor */
 	case SYS_close:
 		return close(I(a));

@@ -223,5 +223,81 @@ tap.ok(results(r) == ["EACCES"] and kept == "db\n" and denied(r, RO) and
        "freopen(NULL, \"w\") of a read-only file: refused and logged (no event for the "
        "shim's own look at the stream)", r.diag())
 
+# Another thread's chdir between the judgement of a relative name and the open (plain
+# Python: both calls release the GIL): the name was judged in one directory and opened
+# in the other. The descriptor is checked whenever the directory moved meanwhile
+# (review, 2026-11-23). Landlock off: the libc layer's own answer.
+import subprocess  # noqa: E402
+for d, text in (("allowed", "fine"), ("denied", "SECRET")):
+    os.makedirs(p("race", d, "x"), exist_ok=True)
+    with open(p("race", d, "x", "f"), "w") as f:
+        f.write(text)
+RACE = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"],
+    "files": [{"path": p("race", "allowed") + "/**", "allow": "r"},
+              {"path": p("race", "denied") + "/**", "deny": "r"},
+              {"path": p("race"), "allow": "r"},
+              {"path": sys.base_prefix + "/**", "allow": "r"},
+              {"path": "/usr/**", "allow": "r"}, {"path": "/etc/**", "allow": "r"}],
+}, "race.json")
+PY = os.path.realpath(subprocess.run([sys.executable, "-c", "import sys; print(sys.executable)"],
+                                     capture_output=True, text=True).stdout.strip())
+code = f"""
+import os, threading, time
+a, d = {p("race", "allowed")!r}, {p("race", "denied")!r}
+os.chdir(a)
+stop = time.time() + 3
+def mover():
+    while time.time() < stop:
+        os.chdir(d)
+        os.chdir(a)
+t = threading.Thread(target=mover)
+t.start()
+leaks = opens = 0
+while time.time() < stop:
+    try:
+        with open("x/f") as f:
+            opens += 1
+            leaks += f.read() == "SECRET"
+    except PermissionError:
+        pass
+t.join()
+print("opens", opens, "leaks", leaks)
+"""
+r = run([PY, "-c", code], profile=RACE, mode="enforce", env={"FNGUARD_NO_LANDLOCK": "1"},
+        timeout=60)
+out = r.stdout.split()
+tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and out[3] == "0",
+       "a relative open racing another thread's chdir never reads the denied directory's "
+       "file", r.stdout + r.diag()[-1500:])
+
+# A thread with a working directory of its own (unshare(CLONE_FS), which the seccomp layer
+# refuses where it is active, not where the platform refuses seccomp): what it publishes
+# is not the other threads' directory.
+code = f"""
+import ctypes, os, threading
+libc = ctypes.CDLL(None, use_errno=True)
+a, d = {p("race", "allowed")!r}, {p("race", "denied")!r}
+os.chdir(d)
+def own():
+    assert libc.unshare(0x200) == 0, ctypes.get_errno()  # CLONE_FS
+    os.chdir(a)
+    open("x/f").close()
+t = threading.Thread(target=own)
+t.start()
+t.join()
+try:
+    print("read", open("x/f").read())
+except PermissionError:
+    print("denied")
+"""
+r = run([PY, "-c", code], profile=RACE, mode="enforce", env={"FNGUARD_NO_LANDLOCK": "1"},
+        timeout=60)
+tap.ok(r.rc == 0 and r.stdout.strip() == "denied" and
+       r.find(type="violation", target=p("race", "denied", "x", "f")),
+       "after a thread took a directory of its own (unshare CLONE_FS) and opened there, "
+       "the main thread's relative open is judged in its own directory: denied, logged",
+       r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
