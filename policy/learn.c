@@ -353,11 +353,28 @@ static int put_file(struct learner *l, const char *path, const char *glob, uint8
 	return 0;
 }
 
+/* A cut name's pattern: what is left of the name, literal, then "*" and "**" (learn.h). */
+static char *cut_to_glob(const char *name)
+{
+	static const char tail[] = "*/**";
+	size_t n = strlen(name), t = sizeof(tail) - 1;
+	if (n <= t || memcmp(name + n - t, tail, t) != 0)
+		return NULL;
+	_cleanup_free_ char *head = strndup(name, n - t);
+	_cleanup_free_ char *lit = head ? name_to_glob(head) : NULL;
+	char *out = NULL;
+	if (!lit || asprintf(&out, "%s%s", lit, tail) < 0)
+		return NULL;
+	return out;
+}
+
 static int add_file_obs(struct learner *l, const struct learn_obs *o, uint64_t seen)
 {
 	if (!o->name || o->name[0] != '/' || !(o->rights & POLICY_RIGHTS_ALL))
 		return -EINVAL;
-	_cleanup_free_ char *path = o->pattern ? strdup(o->name) : name_to_glob(o->name);
+	_cleanup_free_ char *path = o->pattern ? cut_to_glob(o->name) : name_to_glob(o->name);
+	if (!path && o->pattern)
+		return -EINVAL;
 	if (!path)
 		return -ENOMEM;
 	if (glob_validate(GLOB_TRIE_PATH, path, NULL, NULL) < 0)

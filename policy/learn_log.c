@@ -503,24 +503,38 @@ static bool level_word(const char *s, size_t n)
  * function that logs a request body ("received: {...}") must not have a
  * forged event in it read as fnguard's.
  */
+static bool separator(char c)
+{
+	return c == ' ' || c == '\t' || c == ',';
+}
+
+static bool stamp_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+	       c == ':' || c == '.' || c == '-' || c == '+' || c == 'T' || c == 'Z';
+}
+
+/* The line is not NUL-terminated: every scan stops at brace. */
 static bool event_prefix(const char *line, const char *brace)
 {
 	const char *p = line;
 	int tokens = 0;
 	while (p < brace) {
-		p += strspn(p, " \t,");
+		while (p < brace && separator(*p))
+			p++;
 		if (p >= brace)
 			break;
-		size_t n = strcspn(p, " \t,");
-		if (p + n > brace)
-			n = (size_t)(brace - p);
-		if (p + n == brace && n == 1 && *p == '"')
+		const char *start = p;
+		bool stamp = true;
+		while (p < brace && !separator(*p)) {
+			stamp = stamp && stamp_char(*p);
+			p++;
+		}
+		size_t n = (size_t)(p - start);
+		if (p == brace && n == 1 && *start == '"')
 			break; /* the CSV field's opening quote */
-		if (++tokens > 4)
+		if (++tokens > 4 || (!stamp && !level_word(start, n)))
 			return false;
-		if (strspn(p, "0123456789abcdefABCDEF:.-+TZ") < n && !level_word(p, n))
-			return false;
-		p += n;
 	}
 	return true;
 }

@@ -61,6 +61,7 @@ __thread int shim_busy;
 struct layer_state seccomp_state = {.status = LAYER_ACTIVE};
 struct layer_state notify_state = {.status = LAYER_UNAVAILABLE, .error = ENOSYS, .reason = "no"};
 struct layer_state launcher_state;
+struct landlock_state landlock_state;
 
 static uint64_t fake_clock = 1;
 static char request_id[LAMBDA_CTX_REQUEST_ID_MAX + 8];
