@@ -969,6 +969,23 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 		errno = ENOSYS;
 		return EAI_SYSTEM;
 	}
+	/*
+	 * The name and hints judged are the ones resolved and bound: private
+	 * copies, which another thread cannot rewrite between the three.
+	 */
+	struct addrinfo hint_copy;
+	char name_copy[1025];
+	if (hints) {
+		hint_copy = *hints;
+		hints = &hint_copy;
+	}
+	if (node) {
+		size_t n = strnlen(node, sizeof(name_copy));
+		if (n < sizeof(name_copy)) {
+			memcpy(name_copy, node, n + 1);
+			node = name_copy;
+		}
+	}
 	if (hints && (hints->ai_flags & AI_NUMERICHOST))
 		return real.getaddrinfo(node, service, hints, res);
 	enum name_guard g = guard_name("getaddrinfo", node, service_port(service),
