@@ -993,7 +993,7 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 	if (g == NAME_BLOCKED)
 		return EAI_FAIL;
 	int r = real.getaddrinfo(node, service, hints, res);
-	if (g == NAME_RESOLVE) {
+	if (g == NAME_RESOLVE && node) {
 		int saved = errno;
 		const struct sockaddr *prev = NULL;
 		for (const struct addrinfo *ai = r == 0 ? *res : NULL; ai; ai = ai->ai_next) {

@@ -515,6 +515,8 @@ static bool stamp_char(char c)
  * forged event in it read as fnguard's. The n bytes at line are no C
  * string: every scan stops at n.
  */
+/* The analyzer loses that line[0..n) is the caller's initialised input. */
+// NOLINTBEGIN(clang-analyzer-core.CallAndMessage)
 static bool event_prefix(const char *line, size_t n)
 {
 	size_t i = 0;
@@ -526,8 +528,6 @@ static bool event_prefix(const char *line, size_t n)
 		}
 		size_t start = i;
 		bool stamp = true;
-		/* The analyzer loses that line[0..n) is the caller's initialised input. */
-		// NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage)
 		for (; i < n && !separator(line[i]); i++)
 			stamp = stamp && stamp_char(line[i]);
 		if (i == n && i - start == 1 && line[start] == '"')
@@ -537,6 +537,7 @@ static bool event_prefix(const char *line, size_t n)
 	}
 	return true;
 }
+// NOLINTEND(clang-analyzer-core.CallAndMessage)
 
 /* Finds the JSON object in a line (after a prefix event_prefix accepts) and handles it. */
 static int parse_text_line(struct parse_ctx *c, const char *line, size_t len, int depth)
