@@ -461,6 +461,33 @@ tap.ok(r.stdout.count("probe=") == 2 and "probe=EACCES" in r.stdout.split("\n")[
        "a child given another LAMBDA_TASK_ROOT reads the profile with its first ancestor's: "
        "the file that value would have allowed is denied and logged", r.diag())
 
+# system() while another thread takes LD_PRELOAD out of the environment and puts it back
+# (plain Python): the shell never starts without the shim (review, 2026-11-23). Landlock
+# off: the libc layer's own answer.
+reset()
+code = ("import os, threading, time\n"
+        "stop = time.time() + 3\n"
+        "def flip():\n"
+        "    v = os.environ['LD_PRELOAD']\n"
+        "    while time.time() < stop:\n"
+        "        del os.environ['LD_PRELOAD']\n"
+        "        os.environ['LD_PRELOAD'] = v\n"
+        "t = threading.Thread(target=flip)\n"
+        "t.start()\n"
+        "runs = 0\n"
+        "while time.time() < stop:\n"
+        f"    os.system({MARKER!r} + ' ' + {marker('sys-race')!r} + ' --probe ' + {SECRET!r})\n"
+        "    runs += 1\n"
+        "t.join()\n"
+        "print('runs', runs)\n")
+SYS_RACE = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"], "files": COMMON_FILES,
+                            "exec": [{"path": MARKER}, {"path": "/bin/sh"}]}, "sysrace.json")
+r = py(code, profile=SYS_RACE, env={"FNGUARD_NO_LANDLOCK": "1"})
+leaks = r.stdout.count("probe=ok")
+tap.ok(r.rc == 0 and "runs" in r.stdout and r.stdout.count("probe=EACCES") > 10 and leaks == 0,
+       "system() racing another thread that removes LD_PRELOAD: every shell runs under the "
+       "shim", f"{leaks} children ran without it\n" + r.stdout[-300:] + r.diag()[-1200:])
+
 # A relative FNGUARD_PROFILE and LD_PRELOAD (a deployment's choice) are made absolute by
 # the first process: a child started from another directory, which holds a permissive
 # profile of the same name, still runs under the shim and the first profile.
