@@ -875,9 +875,7 @@ static int read_file(const char *path, char **ret, size_t *ret_len)
 	return 0;
 }
 
-static void file_rule_clear(struct file_rule *f);
-static void net_rule_clear(struct net_rule_def *d);
-static void exec_rule_clear(struct exec_rule *e);
+static size_t compact_profile(struct profile *p, const bool *drop);
 
 static bool has_star(const char *s)
 {
@@ -903,43 +901,25 @@ static bool exec_rule_literal(const struct exec_rule *e)
  * write anything there: only what the shim's learner writes (observed
  * names, '*' never) is taken; any other rule is dropped, and said.
  */
-static void keep_observed(struct profile *src, const char *path, struct diag_list *diags)
+static int keep_observed(struct profile *src, const char *path, struct diag_list *diags)
 {
-	size_t w = 0, dropped = 0;
-	for (size_t i = 0; i < src->n_files; i++) {
-		if (has_star(src->files[i].glob)) {
-			file_rule_clear(&src->files[i]);
-			dropped++;
-		} else {
-			src->files[w++] = src->files[i];
-		}
-	}
-	src->n_files = w;
-	w = 0;
-	for (size_t i = 0; i < src->n_net; i++) {
-		if (has_star(src->net[i].glob)) {
-			net_rule_clear(&src->net[i]);
-			dropped++;
-		} else {
-			src->net[w++] = src->net[i];
-		}
-	}
-	src->n_net = w;
-	w = 0;
-	for (size_t i = 0; i < src->n_exec; i++) {
-		if (!exec_rule_literal(&src->exec[i])) {
-			exec_rule_clear(&src->exec[i]);
-			dropped++;
-		} else {
-			src->exec[w++] = src->exec[i];
-		}
-	}
-	src->n_exec = w;
+	size_t n = src->n_files + src->n_net + src->n_exec, k = 0;
+	_cleanup_free_ bool *drop = calloc(n ? n : 1, sizeof(bool));
+	if (!drop)
+		return -ENOMEM;
+	for (size_t i = 0; i < src->n_files; i++)
+		drop[k++] = has_star(src->files[i].glob);
+	for (size_t i = 0; i < src->n_net; i++)
+		drop[k++] = has_star(src->net[i].glob);
+	for (size_t i = 0; i < src->n_exec; i++)
+		drop[k++] = !exec_rule_literal(&src->exec[i]);
+	size_t dropped = compact_profile(src, drop);
 	if (dropped)
 		diag_add(
 			diags, path, 0, 0, NULL,
 			"%zu rule%s with wildcards dropped: the recording holds observed names only",
 			dropped, dropped == 1 ? "" : "s");
+	return 0;
 }
 
 int learner_fill_from_file(struct learner *l, const char *path, struct diag_list *diags)
@@ -960,7 +940,11 @@ int learner_fill_from_file(struct learner *l, const char *path, struct diag_list
 	string_list_clear(&src->unsafe);
 	string_list_clear(&src->require);
 	string_list_clear(&src->extends);
-	keep_observed(src, path, diags);
+	r = keep_observed(src, path, diags);
+	if (r < 0) {
+		profile_free(src);
+		return r;
+	}
 	l->filling = true;
 	bool merged = l->merged_any;
 	l->merged_any = true;
@@ -1005,9 +989,8 @@ static void exec_rule_clear(struct exec_rule *e)
 }
 
 /* Removes the rules flagged in drop[] (files, then net, then exec) and reindexes. */
-static size_t compact(struct learner *l, const bool *drop)
+static size_t compact_profile(struct profile *p, const bool *drop)
 {
-	struct profile *p = l->p;
 	size_t dropped = 0, w = 0, k = 0;
 
 	for (size_t i = 0; i < p->n_files; i++, k++) {
@@ -1039,6 +1022,12 @@ static size_t compact(struct learner *l, const bool *drop)
 		}
 	}
 	p->n_exec = w;
+	return dropped;
+}
+
+static size_t compact(struct learner *l, const bool *drop)
+{
+	size_t dropped = compact_profile(l->p, drop);
 	/* Best effort: a failed index only costs a duplicate rule later. */
 	reindex(l);
 	return dropped;
