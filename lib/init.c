@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cjson_lazy.h"
+#include "descendant_vars.h"
 #include "event.h"
 #include "exec_ops.h"
 #include "large_bss.h"
@@ -281,8 +282,7 @@ static void drop_mark(const char *name, char *found, size_t size, size_t *n)
 
 static void drop_descendant_marks(void)
 {
-	static const char *const fixed[] = {"FNGUARD_SECCOMP", "FNGUARD_LANDLOCK",
-					    "FNGUARD_LAUNCHER", "FNGUARD_EXEC_PRELOAD"};
+	static const char *const fixed[] = {FNGUARD_DESCENDANT_MARKS};
 	char found[512] = "";
 	size_t n = 0;
 

@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "descendant_vars.h"
 #include "exe_kind.h"
 #include "launch.h"
+#include "policy.h"
 
 int launch_find_lib(char *buf, size_t size)
 {
@@ -103,19 +105,9 @@ int launch_check_preloadable(const char *cmd)
 	return 0;
 }
 
-/* What a tree's first process sets for its descendants (docs/operations.md). */
-static const char *const descendant_marks[] = {
-	"FNGUARD_LOG_FD",
-	"FNGUARD_LOG_ID",
-	"FNGUARD_LOG_SHARED",
-	"FNGUARD_SECCOMP",
-	"FNGUARD_LANDLOCK",
-	"FNGUARD_LAUNCHER",
-	"FNGUARD_EXEC_PRELOAD",
-	"FNGUARD_LEARN_FD",
-	"FNGUARD_VAR_LAMBDA_TASK_ROOT",
-	"FNGUARD_VAR_LAMBDA_RUNTIME_DIR",
-};
+/* What a tree's first process sets for its descendants (descendant_vars.h). */
+static const char *const descendant_marks[] = {FNGUARD_DESCENDANT_LOG_VARS,
+					       FNGUARD_DESCENDANT_MARKS};
 
 /* Whether lib is LD_PRELOAD's first entry (ld.so splits it at ':' and ' '). */
 static bool preload_first(const char *list, const char *lib)
@@ -161,6 +153,8 @@ int launch_setup_env(const char *profile, const char *mode)
 	/* The command is the first process of a new tree: nothing it inherits is its own. */
 	for (size_t i = 0; i < sizeof(descendant_marks) / sizeof(descendant_marks[0]); i++)
 		unsetenv(descendant_marks[i]);
+	for (size_t i = 0; policy_var_pin_name(i); i++)
+		unsetenv(policy_var_pin_name(i));
 	return 0;
 }
 
