@@ -204,6 +204,12 @@ int dl_ops_resolve(void)
 	return dl_ops_libc_dlsym && dl_ops_libc_dlvsym && dl_ops_libc_dlopen ? 0 : -ENOENT;
 }
 
+bool dl_ops_in_libc(const void *fn)
+{
+	uintptr_t a = (uintptr_t)fn;
+	return a && a >= libc_lo && a < libc_hi;
+}
+
 void *dl_ops_next(const char *name)
 {
 	uint32_t h = gnu_hash(name);

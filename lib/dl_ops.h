@@ -16,6 +16,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 /* Finds libc's dlsym and dlvsym. Returns 0, or -ENOENT (no wrapper then). */
 int dl_ops_resolve(void);
 
@@ -25,3 +27,6 @@ extern __attribute__((visibility("hidden"))) void *(*dl_ops_libc_dlopen)(const c
 
 /* libc's dlsym(RTLD_NEXT, name), asked from inside the shim. */
 void *dl_ops_next(const char *name);
+
+/* True when fn lies in libc (and no other preload stands between the shim and it). */
+bool dl_ops_in_libc(const void *fn);

@@ -15,6 +15,7 @@
 #include <ftw.h>
 #include <glob.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,8 +28,10 @@
 
 #include "child_env.h"
 #include "cwd.h"
+#include "dl_ops.h"
 #include "judge.h"
 #include "path_resolve.h"
+#include "raw_syscall.h"
 #include "real.h"
 #include "syscall_ops.h"
 #include "shim.h"
@@ -57,7 +60,18 @@ enum {
 	FOLLOW = POLICY_OPEN_FOLLOW,		 /* judge where a final symlink leads */
 	MAYBE_CREATE = POLICY_OPEN_MAYBE_CREATE, /* 'c' only if the file does not exist yet */
 	LOOK = 0x100, /* metadata only: the allowed files' ancestor directories may be seen */
+	REFUSING_LINKS = 0x200, /* an open that can refuse every link on its way (openat2) */
 };
+
+/* How the call runs after its judgement (guard_path_verify). */
+enum open_as {
+	OPEN_PLAIN,    /* as the program asked */
+	OPEN_VERIFY,   /* then judge the descriptor on what it really is (verify_fd) */
+	OPEN_NO_LINKS, /* with openat2(RESOLVE_NO_SYMLINKS): the name judged is what it opens */
+};
+
+/* Key bit of verdicts that hold only for an open refusing links (not a right). */
+#define CACHE_NO_LINKS 0x80u
 
 static void rights_text(unsigned rights, char buf[5])
 {
@@ -146,7 +160,7 @@ static int leave_judged(bool block, int saved)
  * below so that a hit pays for none of its frame (two PATH_MAX buffers).
  */
 static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, const char *path,
-						     unsigned rights, int flags, bool *ret_verify,
+						     unsigned rights, int flags, int *ret_open,
 						     bool cacheable, size_t len, uint64_t base,
 						     uint64_t hash)
 {
@@ -158,7 +172,9 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 
 	if (!shim_enter())
 		return 0;
-	int r = path_resolve(dirfd, path, flags & FOLLOW, &rp);
+	int r = (flags & REFUSING_LINKS)
+			? path_resolve_refusing_links(dirfd, path, flags & FOLLOW, &rp)
+			: path_resolve(dirfd, path, flags & FOLLOW, &rp);
 	if (r < 0) {
 		/* Cannot say what it names: the call fails by itself or, in enforce, is refused. */
 		if (shim.action[POLICY_CAT_FILE] == POLICY_MODE_ENFORCE && r != -EINVAL &&
@@ -186,15 +202,19 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 	/* The common case costs nothing more: allowed, and not recording. */
 	if (!v.allowed || shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD)
 		block = act_on(op, rp.name, rp.name_len, rights, &v, NULL);
-	else if (cacheable && !seen_only && rp.lexical && rights == asked &&
+	else if (cacheable && !seen_only && (rp.lexical || rp.links_refused) && rights == asked &&
 		 /* A vfork child writes its parent's memory, judged against its own cwd. */
 		 !child_env_in_vfork_child() &&
 		 (base ? plain_relative(path, len) && cwd_epoch() == base
 		       : rp.name_len == len && memcmp(rp.name, path, len) == 0))
-		verdict_cache_store(&vcache, hash, path, len, base, rights);
-	if (ret_verify && shim.policy && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD)
-		*ret_verify = rp.has_real ||
-			      policy_path_may_hold_links(shim.policy, rp.name, rp.name_len);
+		/* Kept under its own key when it holds only for an open refusing links. */
+		verdict_cache_store(&vcache, hash, path, len, base,
+				    rights | ((flags & REFUSING_LINKS) ? CACHE_NO_LINKS : 0));
+	if (ret_open && (flags & REFUSING_LINKS) && (rp.lexical || rp.links_refused))
+		*ret_open = OPEN_NO_LINKS;
+	else if (ret_open && shim.policy && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD &&
+		 (rp.has_real || policy_path_may_hold_links(shim.policy, rp.name, rp.name_len)))
+		*ret_open = OPEN_VERIFY;
 	if (!block && rp.has_real) {
 		/* A symlink is judged on where it leads as well as on its name. */
 		check_one(rp.real, rp.real_len, rights, &v);
@@ -217,7 +237,7 @@ out:
 static inline __attribute__((always_inline)) int guard_path_verify(const char *op, int dirfd,
 								   const char *path,
 								   unsigned rights, int flags,
-								   bool *ret_verify)
+								   int *ret_open)
 {
 	bool usable = false;
 	size_t len = 0;
@@ -226,18 +246,19 @@ static inline __attribute__((always_inline)) int guard_path_verify(const char *o
 	if (__builtin_expect(atomic_load_explicit(&shim_ready, memory_order_acquire), 1) &&
 	    shim.active && shim.policy && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD &&
 	    path && *path && (path[0] == '/' || dirfd == AT_FDCWD)) {
+		unsigned key = rights | ((flags & REFUSING_LINKS) ? CACHE_NO_LINKS : 0);
 		len = strlen(path);
 		base = path[0] == '/' ? 0 : cwd_epoch();
 		/* Odd: a chdir under way, or threads with directories of their own. */
 		usable = !(base & 1);
-		hash = usable ? verdict_cache_hash(path, len, base, rights) : 0;
-		if (usable && verdict_cache_lookup(&vcache, hash, path, len, base, rights)) {
-			if (ret_verify)
-				*ret_verify = false;
+		hash = usable ? verdict_cache_hash(path, len, base, key) : 0;
+		if (usable && verdict_cache_lookup(&vcache, hash, path, len, base, key)) {
+			if (ret_open)
+				*ret_open = (flags & REFUSING_LINKS) ? OPEN_NO_LINKS : OPEN_PLAIN;
 			return 0;
 		}
 	}
-	return guard_path_full(op, dirfd, path, rights, flags, ret_verify, usable, len, base, hash);
+	return guard_path_full(op, dirfd, path, rights, flags, ret_open, usable, len, base, hash);
 }
 
 static inline __attribute__((always_inline)) int
@@ -309,17 +330,76 @@ static inline bool moved_under(uint64_t before)
 	return before && cwd_moved(before, cwd_epoch());
 }
 
+static int call_openat(int dirfd, const char *path, int flags, mode_t mode);
+static int call_open(int dirfd, const char *path, int flags, mode_t mode);
+
+/* openat2 refused in this process (a kernel before 5.6, a filter saying ENOSYS or EPERM). */
+static atomic_bool no_openat2;
+
+/*
+ * Where links can be planted, an absolute name is opened refusing every
+ * link on its way: when that works, the name judged is the file opened,
+ * for no system call more (instead of a readlink per component before and
+ * a look at the descriptor after, path_resolve.h). Relative names keep the
+ * long way: the name of the directory they are relative to is remembered,
+ * and a rename moves that.
+ */
+static bool try_refusing_links(const char *path, int (*call)(int, const char *, int, mode_t))
+{
+	/* Another preload wrapping open after the shim must see the call: it goes there. */
+	const void *next = call == call_open ? (const void *)real.open : (const void *)real.openat;
+	return path && path[0] == '/' && !atomic_load_explicit(&no_openat2, memory_order_relaxed) &&
+	       shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD && dl_ops_in_libc(next);
+}
+
+/*
+ * openat2 with the program's flags and RESOLVE_NO_SYMLINKS. Not a
+ * cancellation point, as open is. Returns the descriptor, or -1 and errno.
+ */
+static int open_refusing_links(int dirfd, const char *path, int flags, mode_t mode)
+{
+	bool creates = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+	struct open_how how = {
+		.flags = (uint64_t)(unsigned)flags,
+		.mode = creates ? (mode & 07777) : 0,
+		.resolve = RESOLVE_NO_SYMLINKS,
+	};
+	int fd = (int)raw_syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	if (fd < 0 && (errno == ENOSYS || (errno == EPERM && !(flags & O_NOATIME))))
+		atomic_store_explicit(&no_openat2, true, memory_order_relaxed);
+	return fd;
+}
+
+/*
+ * A link on the way (ELOOP), flags openat2 is stricter about than openat
+ * (EINVAL: unknown bits), or openat2 refused: the open is judged again the
+ * long way and made as the program asked. Any other failure is the open's.
+ */
+static bool open_long_way(int err)
+{
+	return err == ELOOP || err == EINVAL || err == ENOSYS || err == EPERM;
+}
+
 static int open_common(const char *op, int dirfd, const char *path, int flags, mode_t mode,
 		       int (*call)(int, const char *, int, mode_t))
 {
-	int g;
-	bool verify = false;
+	int g, how = OPEN_PLAIN;
 	unsigned rights = policy_open_rights(flags, &g);
 	uint64_t before = rel_epoch(dirfd, path);
-	if (guard_path_verify(op, dirfd, path, rights, g, &verify) < 0)
+	bool refusing = try_refusing_links(path, call);
+	if (guard_path_verify(op, dirfd, path, rights, g | (refusing ? REFUSING_LINKS : 0), &how) <
+	    0)
 		return -1;
+	if (how == OPEN_NO_LINKS) {
+		int fd = open_refusing_links(dirfd, path, flags, mode);
+		if (fd >= 0 || !open_long_way(errno))
+			return fd;
+		how = OPEN_PLAIN;
+		if (guard_path_verify(op, dirfd, path, rights, g, &how) < 0)
+			return -1;
+	}
 	int fd = call(dirfd, path, flags, mode);
-	verify = verify || moved_under(before);
+	bool verify = how == OPEN_VERIFY || moved_under(before);
 	return verify ? verify_fd(op, fd, rights) : fd;
 }
 
@@ -336,8 +416,7 @@ int file_ops_guard_read(const char *op, const char *path)
 long file_ops_openat2(int dirfd, const char *path, const struct open_how *how, size_t size)
 {
 	struct open_how copy = {0};
-	int g;
-	bool verify = false;
+	int g, verify = OPEN_PLAIN;
 
 	if (!how || size < sizeof(copy)) {
 		errno = how ? EINVAL : EFAULT;
@@ -357,7 +436,8 @@ long file_ops_openat2(int dirfd, const char *path, const struct open_how *how, s
 	if (guard_path_verify("openat2", dirfd, path, rights, g, &verify) < 0)
 		return -1;
 	long fd = real.syscall(SYS_openat2, dirfd, path, &copy, sizeof(copy));
-	return verify || moved_under(before) ? verify_fd("openat2", (int)fd, rights) : fd;
+	return verify == OPEN_VERIFY || moved_under(before) ? verify_fd("openat2", (int)fd, rights)
+							    : fd;
 }
 
 static int call_openat(int dirfd, const char *path, int flags, mode_t mode)
@@ -490,13 +570,12 @@ static FILE *fopen_common(const char *op, const char *path, const char *mode, FI
 			return NULL;
 		return call(path, mode, stream);
 	}
-	bool verify = false;
+	int how = OPEN_PLAIN;
 	uint64_t before = rel_epoch(AT_FDCWD, path);
-	if (guard_path_verify(op, AT_FDCWD, path, rights, g, &verify) < 0)
+	if (guard_path_verify(op, AT_FDCWD, path, rights, g, &how) < 0)
 		return NULL;
 	FILE *f = call(path, mode, stream);
-	verify = verify || moved_under(before);
-	if (f && verify) {
+	if (f && (how == OPEN_VERIFY || moved_under(before))) {
 		int fd = dup(fileno(f));
 		if (fd >= 0 && verify_fd(op, fd, rights) < 0) {
 			int saved = errno;

@@ -211,7 +211,8 @@ static bool names_a_directory(const char *path)
 	return n >= 2 && path[n - 1] == '.' && path[n - 2] == '.' && (n == 2 || path[n - 3] == '/');
 }
 
-int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_path *out)
+static int resolve(int dirfd, const char *path, bool follow_last, bool refusing,
+		   struct resolved_path *out)
 {
 	char base[PATH_MAX];
 	char joined[PATH_MAX];
@@ -220,6 +221,7 @@ int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_
 
 	out->has_real = false;
 	out->lexical = false;
+	out->links_refused = false;
 	if (!path || !*path)
 		return -EINVAL;
 	follow_last = follow_last || names_a_directory(path);
@@ -268,6 +270,10 @@ int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_
 		out->lexical = true;
 		return 0;
 	}
+	if (!special && refusing) {
+		out->links_refused = true;
+		return 0;
+	}
 	/* No link now is no promise for later: not lexical (verdict_cache.h). */
 	if (!special && no_links_from(out->name, out->name_len, root, follow_last))
 		return 0;
@@ -287,4 +293,15 @@ int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_
 		out->has_real = false;
 	}
 	return 0;
+}
+
+int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_path *out)
+{
+	return resolve(dirfd, path, follow_last, false, out);
+}
+
+int path_resolve_refusing_links(int dirfd, const char *path, bool follow_last,
+				struct resolved_path *out)
+{
+	return resolve(dirfd, path, follow_last, true, out);
 }

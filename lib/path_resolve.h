@@ -25,6 +25,8 @@ struct resolved_path {
 	size_t real_len;
 	bool has_real; /* real differs from name and must be judged too */
 	bool lexical;  /* no link could be on the way: name is exactly what the kernel opens */
+	/* links could be on the way, but the call refuses them: name is what it opens, if any */
+	bool links_refused;
 	bool dangling; /* internal: real's last name did not resolve (a dangling link?) */
 };
 
@@ -35,6 +37,16 @@ struct resolved_path {
  * the caller then lets the real call fail on its own, or blocks in enforce.
  */
 int path_resolve(int dirfd, const char *path, bool follow_last, struct resolved_path *out);
+
+/*
+ * path_resolve for a call that will refuse every link on its way (openat2
+ * with RESOLVE_NO_SYMLINKS): where links could be planted, the lexical name
+ * is what the call opens if it succeeds, so none are looked for
+ * (links_refused). Paths with "..", under /proc/ or /dev/fd/ are resolved
+ * in full as by path_resolve (links_refused false).
+ */
+int path_resolve_refusing_links(int dirfd, const char *path, bool follow_last,
+				struct resolved_path *out);
 
 /*
  * The path an open file descriptor refers to (readlink of /proc/self/fd/N,

@@ -66,10 +66,9 @@ static const char *const essential_syscalls[] = {
 	"restart_syscall",
 };
 
-/* Arguments behind pointers: ENOSYS makes glibc fall back to clone/openat. */
+/* Arguments behind pointers: ENOSYS makes glibc fall back to clone (plan_openat2 too). */
 static const char *const enosys_syscalls[] = {
 	"clone3",
-	"openat2",
 };
 
 /*
@@ -365,6 +364,25 @@ static int plan_fixed(struct plan *p, const char *const *names, size_t n, uint32
 }
 
 /*
+ * openat2(2) is openat(2) with its flags behind a pointer. The filter puts
+ * no condition on openat's flags, so where openat is allowed openat2 hides
+ * nothing from it and is allowed too: the shim opens with
+ * RESOLVE_NO_SYMLINKS where links can be planted (file_ops.c), one call
+ * instead of a readlink per component. Elsewhere ENOSYS, so that callers
+ * fall back to openat and meet its rule.
+ */
+static int plan_openat2(struct plan *p)
+{
+	int nr = claim(p, "openat2");
+	if (nr == -ENOMEM)
+		return nr;
+	if (nr < 0)
+		return 0;
+	return add_rule(p, nr, listed(p, "openat") ? SCMP_ACT_ALLOW : SCMP_ACT_ERRNO(ENOSYS), 0,
+			NULL);
+}
+
+/*
  * socket(2): the families the libc layer judges are allowed when socket is
  * listed; every other family (netlink, packet, vsock, alg, ...) is denied
  * like the dangerous set, listed or not.
@@ -565,6 +583,8 @@ static int make_plan(struct plan *p, const struct policy *policy, const struct s
 	if (r >= 0)
 		r = plan_fixed(p, enosys_syscalls, ELEMENTSOF(enosys_syscalls),
 			       SCMP_ACT_ERRNO(ENOSYS));
+	if (r >= 0)
+		r = plan_openat2(p);
 	if (r >= 0)
 		r = plan_fixed(p, essential_syscalls, ELEMENTSOF(essential_syscalls),
 			       SCMP_ACT_ALLOW);

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""TAP: opens of absolute names where links can be planted (lib/file_ops.c).
+
+There the shim opens with openat2(RESOLVE_NO_SYMLINKS): when the kernel
+finds no link on the way, the name judged is the file opened; a link on
+the way (ELOOP) sends the open the long way (each link followed and judged,
+the descriptor checked after). The same attacks run in four states, with
+Landlock off so that the libc layer's judgement is what is checked:
+
+- no seccomp filter at all (openat2 available);
+- fnguard's own filter, which allows openat2 where it allows openat;
+- a platform filter refusing openat2 with ENOSYS (kernels before 5.6);
+- a platform filter refusing it with EPERM (a default action).
+
+In each: a link planted as the last name, as a directory on the way, a
+creating open through a dangling link, and a link swapped in after the
+same name was allowed (the remembered verdict must not outlive it) are
+refused with EACCES and logged under the name the kernel would have used;
+plain opens, creations and truncations keep working.
+"""
+import errno
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnguard_test import HELPERS, LIB, Tap, run, workdir, write_profile  # noqa: E402
+
+SEQ = os.path.join(HELPERS, "path-seq")
+LAUNCH = os.path.join(HELPERS, "no-seccomp-launcher")
+tap = Tap()
+W = workdir("nolinks-")
+RW = os.path.join(W, "rw")          # where the function may create (and so plant links)
+SECRET = os.path.join(W, "secret")  # no rule: denied
+
+FILES = [
+    {"path": RW + "/**", "allow": "rwcd"},
+    {"path": RW, "allow": "r"},
+    {"path": HELPERS + "/**", "allow": "r"},
+]
+PLAIN = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"], "files": FILES},
+                      name="plain.json")
+FILTERED = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"], "files": FILES,
+                             "syscalls": ["@lambda-runtime"]}, name="filtered.json")
+
+STATES = [
+    ("no filter", PLAIN, None),
+    ("fnguard's filter", FILTERED, None),
+    ("openat2 refused (ENOSYS)", PLAIN, errno.ENOSYS),
+    ("openat2 refused (EPERM)", PLAIN, errno.EPERM),
+]
+
+
+def fresh():
+    for d in (RW, SECRET):
+        shutil.rmtree(d, ignore_errors=True)
+    for d in (RW, os.path.join(RW, "d"), os.path.join(RW, "d", "e"), SECRET):
+        os.makedirs(d)
+    for f in (os.path.join(RW, "d", "e", "f"), os.path.join(SECRET, "f")):
+        with open(f, "w") as fh:
+            fh.write("content\n")
+
+
+def seq(state, *ops):
+    _, profile, refuse = state
+    env = {"FNGUARD_NO_LANDLOCK": "1"}
+    if refuse is None:
+        return run([SEQ] + list(ops), profile=profile, mode="enforce", env=env)
+    env.update(LAUNCH_PRELOAD=LIB, LAUNCH_OPENAT2_ERRNO=str(refuse))
+    return run([LAUNCH, SEQ] + list(ops), profile=profile, mode="enforce", env=env,
+               preload=False)
+
+
+def results(r):
+    return [line.rsplit(" -> ", 1)[-1] for line in r.stdout.splitlines()
+            if not line.startswith("= ")]
+
+
+def denied(r, target):
+    return [e for e in r.events if e.get("type") == "violation" and e.get("target") == target
+            and e.get("action") == "blocked"]
+
+
+def rw(*parts):
+    return os.path.join(RW, *parts)
+
+
+for state in STATES:
+    label = state[0]
+
+    fresh()
+    r = seq(state, f"openr:{rw('d', 'e', 'f')}", f"openw:{rw('d', 'e', 'f')}",
+            f"creat:{rw('d', 'new')}", f"openr:{rw('d', 'new')}")
+    tap.ok(results(r) == ["0", "0", "0", "0"] and os.path.exists(rw("d", "new"))
+           and not r.find(type="violation") and not r.find(type="error"),
+           f"{label}: allowed opens, writes and creations work", r.diag())
+
+    fresh()
+    r = seq(state, f"ln:{os.path.join(SECRET, 'f')}={rw('last')}", f"openr:{rw('last')}")
+    tap.ok(results(r) == ["0", "EACCES"] and denied(r, os.path.join(SECRET, "f")),
+           f"{label}: a link planted as the last name is followed and refused", r.diag())
+
+    fresh()
+    r = seq(state, f"mv:{rw('d', 'e')}={rw('d', 'old')}", f"ln:{SECRET}={rw('d', 'e')}",
+            f"openr:{rw('d', 'e', 'f')}")
+    tap.ok(results(r) == ["0", "0", "EACCES"] and denied(r, os.path.join(SECRET, "f")),
+           f"{label}: a link planted as a directory on the way is followed and refused",
+           r.diag())
+
+    fresh()
+    made = os.path.join(SECRET, "made")
+    r = seq(state, f"ln:{made}={rw('dangling')}", f"creat:{rw('dangling')}")
+    tap.ok(results(r) == ["0", "EACCES"] and not os.path.exists(made) and denied(r, made),
+           f"{label}: a creating open through a dangling link creates nothing where it leads",
+           r.diag())
+
+    # Allowed once (and remembered), then a directory on the way becomes a link.
+    fresh()
+    target = rw("d", "e", "f")
+    r = seq(state, f"openr:{target}", f"openr:{target}", f"mv:{rw('d', 'e')}={rw('d', 'old')}",
+            f"ln:{SECRET}={rw('d', 'e')}", f"openr:{target}")
+    tap.ok(results(r) == ["0", "0", "0", "0", "EACCES"]
+           and denied(r, os.path.join(SECRET, "f")),
+           f"{label}: an open allowed before is refused once a link is swapped in on its way",
+           r.diag())
+
+    # O_TRUNC through a link to a denied file leaves it whole.
+    fresh()
+    with open(os.path.join(SECRET, "f"), "w") as fh:
+        fh.write("keep\n")
+    r = seq(state, f"ln:{os.path.join(SECRET, 'f')}={rw('t')}", f"openw:{rw('t')}")
+    with open(os.path.join(SECRET, "f")) as fh:
+        kept = fh.read() == "keep\n"
+    tap.ok(results(r) == ["0", "EACCES"] and kept and denied(r, os.path.join(SECRET, "f")),
+           f"{label}: a write open through a link to a denied file leaves it untouched",
+           r.diag())
+
+tap.done()
