@@ -70,9 +70,6 @@ enum open_as {
 	OPEN_NO_LINKS, /* with openat2(RESOLVE_NO_SYMLINKS): the name judged is what it opens */
 };
 
-/* Key bit of verdicts that hold only for an open refusing links (not a right). */
-#define CACHE_NO_LINKS 0x80u
-
 static void rights_text(unsigned rights, char buf[5])
 {
 	size_t n = 0;
@@ -207,10 +204,9 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 		 !child_env_in_vfork_child() &&
 		 (base ? plain_relative(path, len) && cwd_epoch() == base
 		       : rp.name_len == len && memcmp(rp.name, path, len) == 0))
-		/* Kept under its own key when it holds only for an open refusing links. */
 		verdict_cache_store(&vcache, hash, path, len, base,
-				    rights | ((flags & REFUSING_LINKS) ? CACHE_NO_LINKS : 0));
-	if (ret_open && (flags & REFUSING_LINKS) && (rp.lexical || rp.links_refused))
+				    rights | (rp.links_refused ? VERDICT_CACHE_NO_LINKS : 0));
+	if (ret_open && rp.links_refused)
 		*ret_open = OPEN_NO_LINKS;
 	else if (ret_open && shim.policy && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD &&
 		 (rp.has_real || policy_path_may_hold_links(shim.policy, rp.name, rp.name_len)))
@@ -246,15 +242,19 @@ static inline __attribute__((always_inline)) int guard_path_verify(const char *o
 	if (__builtin_expect(atomic_load_explicit(&shim_ready, memory_order_acquire), 1) &&
 	    shim.active && shim.policy && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD &&
 	    path && *path && (path[0] == '/' || dirfd == AT_FDCWD)) {
-		unsigned key = rights | ((flags & REFUSING_LINKS) ? CACHE_NO_LINKS : 0);
+		bool no_links = false;
 		len = strlen(path);
 		base = path[0] == '/' ? 0 : cwd_epoch();
 		/* Odd: a chdir under way, or threads with directories of their own. */
 		usable = !(base & 1);
-		hash = usable ? verdict_cache_hash(path, len, base, key) : 0;
-		if (usable && verdict_cache_lookup(&vcache, hash, path, len, base, key)) {
+		hash = usable ? verdict_cache_hash(path, len, base, rights) : 0;
+		if (usable &&
+		    ((flags & REFUSING_LINKS)
+			     ? verdict_cache_lookup_refusing(&vcache, hash, path, len, base, rights,
+							     &no_links)
+			     : verdict_cache_lookup(&vcache, hash, path, len, base, rights))) {
 			if (ret_open)
-				*ret_open = (flags & REFUSING_LINKS) ? OPEN_NO_LINKS : OPEN_PLAIN;
+				*ret_open = no_links ? OPEN_NO_LINKS : OPEN_PLAIN;
 			return 0;
 		}
 	}
@@ -330,7 +330,6 @@ static inline bool moved_under(uint64_t before)
 	return before && cwd_moved(before, cwd_epoch());
 }
 
-static int call_openat(int dirfd, const char *path, int flags, mode_t mode);
 static int call_open(int dirfd, const char *path, int flags, mode_t mode);
 
 /* openat2 refused in this process (a kernel before 5.6, a filter saying ENOSYS or EPERM). */
@@ -344,10 +343,9 @@ static atomic_bool no_openat2;
  * long way: the name of the directory they are relative to is remembered,
  * and a rename moves that.
  */
-static bool try_refusing_links(const char *path, int (*call)(int, const char *, int, mode_t))
+static bool try_refusing_links(const char *path, const void *next)
 {
-	/* Another preload wrapping open after the shim must see the call: it goes there. */
-	const void *next = call == call_open ? (const void *)real.open : (const void *)real.openat;
+	/* Another preload wrapping the call after the shim must see it: it goes there. */
 	return path && path[0] == '/' && !atomic_load_explicit(&no_openat2, memory_order_relaxed) &&
 	       shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD && dl_ops_in_libc(next);
 }
@@ -386,7 +384,8 @@ static int open_common(const char *op, int dirfd, const char *path, int flags, m
 	int g, how = OPEN_PLAIN;
 	unsigned rights = policy_open_rights(flags, &g);
 	uint64_t before = rel_epoch(dirfd, path);
-	bool refusing = try_refusing_links(path, call);
+	bool refusing = try_refusing_links(path, call == call_open ? (const void *)real.open
+								   : (const void *)real.openat);
 	if (guard_path_verify(op, dirfd, path, rights, g | (refusing ? REFUSING_LINKS : 0), &how) <
 	    0)
 		return -1;
@@ -788,41 +787,99 @@ WRAP(char *, NULL, mkdtemp, (char *tmpl), (tmpl), AT_FDCWD, tmpl, C, 0)
 /* An empty path with AT_EMPTY_PATH acts on the descriptor itself: nothing to judge. */
 #define ON_FD_ONLY(path, flags) (((flags)&AT_EMPTY_PATH) && (path) && !*(path))
 
+enum {
+	LOOK_FAILED = -1,
+	LOOK_PLAIN = -2
+};
+
+/*
+ * The stat family where links can be planted (try_refusing_links): the
+ * name is opened O_PATH refusing every link on its way and the call made
+ * on that descriptor, three system calls instead of a readlink per
+ * component and the call. next is the function the call goes to. Returns
+ * the descriptor, LOOK_PLAIN (judged: make the call as asked) or
+ * LOOK_FAILED (blocked, or the name's own failure; errno set).
+ */
+static int look_at(const char *op, int dirfd, const char *path, int flags, const void *next)
+{
+	int how = OPEN_PLAIN;
+	bool refusing = try_refusing_links(path, next);
+
+	if (guard_path_verify(op, dirfd, path, R, flags | (refusing ? REFUSING_LINKS : 0), &how) <
+	    0)
+		return LOOK_FAILED;
+	if (how != OPEN_NO_LINKS)
+		return LOOK_PLAIN;
+	int fd = open_refusing_links(dirfd, path,
+				     O_PATH | O_CLOEXEC | ((flags & FOLLOW) ? 0 : O_NOFOLLOW), 0);
+	if (fd >= 0)
+		return fd;
+	if (!open_long_way(errno))
+		return LOOK_FAILED;
+	return guard_path(op, dirfd, path, R, flags) < 0 ? LOOK_FAILED : LOOK_PLAIN;
+}
+
+/* The call made on look_at's descriptor: closes it, keeps the call's errno. */
+static int looked(int fd, int r)
+{
+	int saved = errno;
+	raw_syscall(SYS_close, fd);
+	errno = saved;
+	return r;
+}
+
 EXPORT int stat(const char *path, struct stat *st)
 {
-	return guard_path("stat", AT_FDCWD, path, R, FOLLOW | LOOK) < 0 ? -1 : real.stat(path, st);
+	int fd = look_at("stat", AT_FDCWD, path, FOLLOW | LOOK, real.stat);
+	if (fd >= 0)
+		return looked(fd, real.fstatat(fd, "", st, AT_EMPTY_PATH));
+	return fd == LOOK_FAILED ? -1 : real.stat(path, st);
 }
 
 EXPORT int stat64(const char *path, struct stat64 *st)
 {
-	return guard_path("stat64", AT_FDCWD, path, R, FOLLOW | LOOK) < 0 ? -1
-									  : real.stat64(path, st);
+	int fd = look_at("stat64", AT_FDCWD, path, FOLLOW | LOOK, real.stat64);
+	if (fd >= 0)
+		return looked(fd, real.fstatat64(fd, "", st, AT_EMPTY_PATH));
+	return fd == LOOK_FAILED ? -1 : real.stat64(path, st);
 }
 
 EXPORT int lstat(const char *path, struct stat *st)
 {
-	return guard_path("lstat", AT_FDCWD, path, R, LOOK) < 0 ? -1 : real.lstat(path, st);
+	int fd = look_at("lstat", AT_FDCWD, path, LOOK, real.lstat);
+	if (fd >= 0)
+		return looked(fd, real.fstatat(fd, "", st, AT_EMPTY_PATH));
+	return fd == LOOK_FAILED ? -1 : real.lstat(path, st);
 }
 
 EXPORT int lstat64(const char *path, struct stat64 *st)
 {
-	return guard_path("lstat64", AT_FDCWD, path, R, LOOK) < 0 ? -1 : real.lstat64(path, st);
+	int fd = look_at("lstat64", AT_FDCWD, path, LOOK, real.lstat64);
+	if (fd >= 0)
+		return looked(fd, real.fstatat64(fd, "", st, AT_EMPTY_PATH));
+	return fd == LOOK_FAILED ? -1 : real.lstat64(path, st);
 }
 
 EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
-	if (!ON_FD_ONLY(path, flags) &&
-	    guard_path("fstatat", dirfd, path, R, AT_FOLLOW(flags) | LOOK) < 0)
-		return -1;
-	return real.fstatat(dirfd, path, st, flags);
+	if (ON_FD_ONLY(path, flags))
+		return real.fstatat(dirfd, path, st, flags);
+	int fd = look_at("fstatat", dirfd, path, AT_FOLLOW(flags) | LOOK, real.fstatat);
+	if (fd >= 0)
+		return looked(fd,
+			      real.fstatat(fd, "", st, AT_EMPTY_PATH | (flags & AT_NO_AUTOMOUNT)));
+	return fd == LOOK_FAILED ? -1 : real.fstatat(dirfd, path, st, flags);
 }
 
 EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
 {
-	if (!ON_FD_ONLY(path, flags) &&
-	    guard_path("fstatat64", dirfd, path, R, AT_FOLLOW(flags) | LOOK) < 0)
-		return -1;
-	return real.fstatat64(dirfd, path, st, flags);
+	if (ON_FD_ONLY(path, flags))
+		return real.fstatat64(dirfd, path, st, flags);
+	int fd = look_at("fstatat64", dirfd, path, AT_FOLLOW(flags) | LOOK, real.fstatat64);
+	if (fd >= 0)
+		return looked(
+			fd, real.fstatat64(fd, "", st, AT_EMPTY_PATH | (flags & AT_NO_AUTOMOUNT)));
+	return fd == LOOK_FAILED ? -1 : real.fstatat64(dirfd, path, st, flags);
 }
 
 EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *stx)
@@ -831,10 +888,15 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask, stru
 		errno = ENOSYS;
 		return -1;
 	}
-	if (!ON_FD_ONLY(path, flags) &&
-	    guard_path("statx", dirfd, path, R, AT_FOLLOW(flags) | LOOK) < 0)
-		return -1;
-	return real.statx(dirfd, path, flags, mask, stx);
+	if (ON_FD_ONLY(path, flags))
+		return real.statx(dirfd, path, flags, mask, stx);
+	int fd = look_at("statx", dirfd, path, AT_FOLLOW(flags) | LOOK, real.statx);
+	if (fd >= 0)
+		return looked(fd, real.statx(fd, "",
+					     AT_EMPTY_PATH | (flags & (AT_NO_AUTOMOUNT |
+								       AT_STATX_SYNC_TYPE)),
+					     mask, stx));
+	return fd == LOOK_FAILED ? -1 : real.statx(dirfd, path, flags, mask, stx);
 }
 
 /* The pre-2.33 glibc stat ABI, still called by programs built against it. */

@@ -90,6 +90,32 @@ static inline bool verdict_cache_lookup(const struct verdict_cache *c, uint64_t 
 	       e->rights == rights && memcmp(e->path, path, len) == 0;
 }
 
+/*
+ * A bit stored with the rights: the answer holds only for a call that
+ * refuses every link on its way (openat2 with RESOLVE_NO_SYMLINKS, where
+ * links can be planted: path_resolve_refusing_links). verdict_cache_lookup
+ * never finds such an answer; verdict_cache_lookup_refusing does, and says so.
+ */
+#define VERDICT_CACHE_NO_LINKS 0x80u
+
+/*
+ * verdict_cache_lookup for a call that can refuse links: also finds the
+ * answers stored with VERDICT_CACHE_NO_LINKS; *ret_no_links says whether
+ * the call must refuse them.
+ */
+static inline bool verdict_cache_lookup_refusing(const struct verdict_cache *c, uint64_t hash,
+						 const char *path, size_t len, uint64_t base,
+						 unsigned rights, bool *ret_no_links)
+{
+	const struct verdict_cache_entry *e = verdict_cache_slot(c, hash);
+
+	if (!(e->len != 0 && e->hash == hash && e->len == len && e->base == base &&
+	      (e->rights & ~VERDICT_CACHE_NO_LINKS) == rights && memcmp(e->path, path, len) == 0))
+		return false;
+	*ret_no_links = e->rights & VERDICT_CACHE_NO_LINKS;
+	return true;
+}
+
 /* Remembers an allowed (path, base, rights); paths too long are not kept. */
 void verdict_cache_store(struct verdict_cache *c, uint64_t hash, const char *path, size_t len,
 			 uint64_t base, unsigned rights);

@@ -17,7 +17,9 @@ In each: a link planted as the last name, as a directory on the way, a
 creating open through a dangling link, and a link swapped in after the
 same name was allowed (the remembered verdict must not outlive it) are
 refused with EACCES and logged under the name the kernel would have used;
-plain opens, creations and truncations keep working.
+plain opens, creations and truncations keep working. The stat family
+(stat, lstat, fstatat, statx) goes the same way through an O_PATH
+descriptor: the same attacks, and what it reports is the file named.
 """
 import errno
 import os
@@ -134,6 +136,34 @@ for state in STATES:
         kept = fh.read() == "keep\n"
     tap.ok(results(r) == ["0", "EACCES"] and kept and denied(r, os.path.join(SECRET, "f")),
            f"{label}: a write open through a link to a denied file leaves it untouched",
+           r.diag())
+
+    # The stat family takes the same way (an O_PATH descriptor opened refusing links, the
+    # call made on it): what it reports is the file named, and links are still followed.
+    fresh()
+    r = seq(state, f"stat:{rw('d', 'e', 'f')}", f"fstatat:{rw('d', 'e', 'f')}",
+            f"statx:{rw('d', 'e', 'f')}", f"lstat:{rw('d', 'e')}")
+    tap.ok(results(r) == ["0", "0", "0", "0"] and "= size 8" in r.stdout
+           and not r.find(type="violation"),
+           f"{label}: stat, fstatat, statx and lstat of allowed names work and report the "
+           "file named", r.diag())
+
+    fresh()
+    r = seq(state, f"ln:{os.path.join(SECRET, 'f')}={rw('last')}", f"lstat:{rw('last')}",
+            f"stat:{rw('last')}", f"statx:{rw('last')}")
+    tap.ok(results(r) == ["0", "0", "EACCES", "EACCES"]
+           and len(denied(r, os.path.join(SECRET, "f"))) >= 2,
+           f"{label}: lstat of a planted link looks at the link; stat and statx follow it "
+           "and are refused", r.diag())
+
+    fresh()
+    target = rw("d", "e", "f")
+    r = seq(state, f"stat:{target}", f"statx:{target}", f"mv:{rw('d', 'e')}={rw('d', 'old')}",
+            f"ln:{SECRET}={rw('d', 'e')}", f"stat:{target}", f"fstatat:{target}",
+            f"statx:{target}")
+    tap.ok(results(r) == ["0", "0", "0", "0", "EACCES", "EACCES", "EACCES"]
+           and len(denied(r, os.path.join(SECRET, "f"))) >= 3,
+           f"{label}: a stat allowed before is refused once a link is swapped in on its way",
            r.diag())
 
 tap.done()

@@ -5,6 +5,7 @@
  * answer the shim remembered (lib/verdict_cache.h) never outlives what it
  * was about: a chdir, other rights, another thread. OPs: stat, access,
  * openr, openw, chdir, fchdir, thread-stat (stat from a new thread),
+ * lstat, fstatat, statx (prints "= size N" first),
  * ln (PATH is TARGET=LINK: LINK is replaced by a symlink to TARGET),
  * mv (PATH is OLD=NEW: rename), creat (open O_WRONLY|O_CREAT), lchown
  * (lchown(PATH, -1, -1)), vfork-chdir (a vfork child changes to PATH,
@@ -75,6 +76,18 @@ static int one(const char *op, const char *path)
 		return result(stat(path, &st));
 	if (!strcmp(op, "access"))
 		return result(access(path, R_OK));
+	if (!strcmp(op, "lstat"))
+		return result(lstat(path, &st));
+	if (!strcmp(op, "fstatat"))
+		return result(fstatat(AT_FDCWD, path, &st, 0));
+	if (!strcmp(op, "statx")) {
+		struct statx stx;
+		int r = statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx);
+		/* The size says which file was looked at: a test compares it. */
+		if (r == 0)
+			printf("= size %llu\n", (unsigned long long)stx.stx_size);
+		return result(r);
+	}
 	if (!strcmp(op, "openr"))
 		return open_close(path, O_RDONLY);
 	if (!strcmp(op, "openw"))
