@@ -34,6 +34,7 @@
 #include "raw_syscall.h"
 #include "real.h"
 #include "syscall_ops.h"
+#include "seccomp_layer.h"
 #include "shim.h"
 #include "verdict_cache.h"
 
@@ -943,24 +944,78 @@ EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st,
 	return real.__fxstatat64(ver, dirfd, path, st, flags);
 }
 
+/* faccessat2 on a descriptor: 0 not known yet, 1 usable, -1 not (refused, or not listed). */
+static atomic_int access_by_fd;
+
+/*
+ * The access family goes look_at's way only where the filter lets
+ * faccessat2 run without a word: no filter of the shim's, record mode, or
+ * faccessat2 listed (enforce would trap it, alert log it, where a profile
+ * lists only the calls glibc's access makes).
+ */
+static bool access_by_fd_usable(void)
+{
+	int u = atomic_load_explicit(&access_by_fd, memory_order_relaxed);
+	if (u == 0) {
+		struct policy_verdict v;
+		bool ok = seccomp_state.status != LAYER_ACTIVE ||
+			  shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_RECORD ||
+			  (shim.policy &&
+			   policy_check_syscall(shim.policy, "faccessat2", &v) == 0 && v.allowed);
+		u = ok ? 1 : -1;
+		atomic_store_explicit(&access_by_fd, u, memory_order_relaxed);
+	}
+	return u > 0;
+}
+
+/*
+ * access, faccessat and eaccess. Returns the call's result when it was
+ * made on look_at's descriptor (faccessat2, AT_EMPTY_PATH) or blocked
+ * (*done set); else the caller makes the call as asked, judged.
+ */
+static int access_common(const char *op, int dirfd, const char *path, int mode, int flags,
+			 const void *next, bool *done)
+{
+	int how = AT_FOLLOW(flags) | LOOK;
+	int fd = access_by_fd_usable()			   ? look_at(op, dirfd, path, how, next)
+		 : guard_path(op, dirfd, path, R, how) < 0 ? LOOK_FAILED
+							   : LOOK_PLAIN;
+	if (fd >= 0) {
+		long r = raw_syscall(SYS_faccessat2, fd, "", mode,
+				     AT_EMPTY_PATH | (flags & AT_EACCESS));
+		/* EPERM is also an answer (W_OK on an immutable file): asked again the long way. */
+		if (r == 0 || (errno != ENOSYS && errno != EPERM)) {
+			*done = true;
+			return looked(fd, (int)r);
+		}
+		if (errno == ENOSYS)
+			atomic_store_explicit(&access_by_fd, -1, memory_order_relaxed);
+		looked(fd, 0);
+		fd = guard_path(op, dirfd, path, R, how) < 0 ? LOOK_FAILED : LOOK_PLAIN;
+	}
+	*done = fd == LOOK_FAILED;
+	return -1;
+}
+
 EXPORT int access(const char *path, int mode)
 {
-	return guard_path("access", AT_FDCWD, path, R, FOLLOW | LOOK) < 0 ? -1
-									  : real.access(path, mode);
+	bool done = false;
+	int r = access_common("access", AT_FDCWD, path, mode, 0, real.access, &done);
+	return done ? r : real.access(path, mode);
 }
 
 EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 {
-	if (guard_path("faccessat", dirfd, path, R, AT_FOLLOW(flags) | LOOK) < 0)
-		return -1;
-	return real.faccessat(dirfd, path, mode, flags);
+	bool done = false;
+	int r = access_common("faccessat", dirfd, path, mode, flags, real.faccessat, &done);
+	return done ? r : real.faccessat(dirfd, path, mode, flags);
 }
 
 EXPORT int eaccess(const char *path, int mode)
 {
-	return guard_path("eaccess", AT_FDCWD, path, R, FOLLOW | LOOK) < 0
-		       ? -1
-		       : real.eaccess(path, mode);
+	bool done = false;
+	int r = access_common("eaccess", AT_FDCWD, path, mode, AT_EACCESS, real.eaccess, &done);
+	return done ? r : real.eaccess(path, mode);
 }
 
 EXPORT int euidaccess(const char *path, int mode)

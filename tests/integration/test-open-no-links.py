@@ -18,8 +18,8 @@ creating open through a dangling link, and a link swapped in after the
 same name was allowed (the remembered verdict must not outlive it) are
 refused with EACCES and logged under the name the kernel would have used;
 plain opens, creations and truncations keep working. The stat family
-(stat, lstat, fstatat, statx) goes the same way through an O_PATH
-descriptor: the same attacks, and what it reports is the file named.
+(stat, lstat, fstatat, statx) and access go the same way through an O_PATH
+descriptor: the same attacks, and what they report is the file named.
 """
 import errno
 import os
@@ -165,5 +165,16 @@ for state in STATES:
            and len(denied(r, os.path.join(SECRET, "f"))) >= 3,
            f"{label}: a stat allowed before is refused once a link is swapped in on its way",
            r.diag())
+
+    # access goes that way too where the filter lets faccessat2 run.
+    fresh()
+    target = rw("d", "e", "f")
+    r = seq(state, f"access:{target}", f"access:{target}", f"ln:{SECRET}={rw('e2')}",
+            f"access:{rw('e2', 'f')}", f"mv:{rw('d', 'e')}={rw('d', 'old')}",
+            f"ln:{SECRET}={rw('d', 'e')}", f"access:{target}", f"access:{rw('missing')}")
+    tap.ok(results(r) == ["0", "0", "0", "EACCES", "0", "0", "EACCES", "ENOENT"]
+           and len(denied(r, os.path.join(SECRET, "f"))) >= 2,
+           f"{label}: access of allowed names works, through links (planted or swapped in) "
+           "it is refused, a missing name says ENOENT", r.diag())
 
 tap.done()
