@@ -31,6 +31,8 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1276,6 +1278,150 @@ static bool popen_mode_valid(const char *mode)
 	return r != w;
 }
 
+/*
+ * The streams the shim's popen made and their shells, for pclose (and
+ * fclose, which waits for a popen stream's shell in glibc too). glibc keeps
+ * its own list for its own popen, which the shim does not use: it reads the
+ * live environ, which another thread may have just taken LD_PRELOAD out of.
+ */
+struct popen_child {
+	FILE *f;
+	pid_t pid;
+	int fd; /* the parent's end, closed in every later popen's shell */
+	struct popen_child *next;
+};
+
+static pthread_mutex_t popen_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t popen_atfork_once = PTHREAD_ONCE_INIT;
+static struct popen_child *popen_children;
+static atomic_int n_popen; /* fclose's quick way out */
+
+static void popen_prepare(void)
+{
+	pthread_mutex_lock(&popen_lock);
+}
+
+static void popen_parent(void)
+{
+	pthread_mutex_unlock(&popen_lock);
+}
+
+/* A forked child has its parent's streams; their shells are not its children. */
+static void popen_child(void)
+{
+	pthread_mutex_init(&popen_lock, NULL);
+}
+
+static void popen_atfork(void)
+{
+	pthread_atfork(popen_prepare, popen_parent, popen_child);
+}
+
+/* Takes f's entry out of the list; NULL when f is no stream of the shim's popen. */
+static struct popen_child *popen_take(FILE *f)
+{
+	struct popen_child *found = NULL;
+
+	pthread_mutex_lock(&popen_lock);
+	for (struct popen_child **p = &popen_children; *p; p = &(*p)->next) {
+		if ((*p)->f == f) {
+			found = *p;
+			*p = found->next;
+			atomic_fetch_sub(&n_popen, 1);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&popen_lock);
+	return found;
+}
+
+/* glibc's pclose: the stream closed, then the shell's status (-1 if it cannot be had). */
+static int popen_close(struct popen_child *c)
+{
+	int status = -1;
+	pid_t w;
+
+	pid_t pid = c->pid;
+
+	real.fclose(c->f);
+	free(c);
+	do
+		w = waitpid(pid, &status, 0);
+	while (w < 0 && errno == EINTR);
+	return w == pid ? status : -1;
+}
+
+/*
+ * What glibc's popen does (a pipe, the shell with one end as its stdin or
+ * stdout, every earlier popen stream closed in it), the shell spawned with
+ * the environment the shim builds, as system() is.
+ */
+static FILE *popen_spawn(const char *cmd, const char *mode)
+{
+	bool reading = strchr(mode, 'r') != NULL;
+	int parent_end = reading ? 0 : 1, child_end = reading ? 1 : 0;
+	int child_std = reading ? STDOUT_FILENO : STDIN_FILENO;
+	char *argv[] = {(char *)"sh", (char *)"-c", (char *)cmd, NULL};
+	posix_spawn_file_actions_t fa;
+	struct popen_child *c = calloc(1, sizeof(*c));
+	int fds[2], err;
+
+	if (!c || pipe2(fds, O_CLOEXEC) < 0) {
+		free(c);
+		return NULL;
+	}
+	/* Already the number the shell needs: moved, so that dup2 clears its close-on-exec. */
+	if (fds[child_end] == child_std) {
+		int moved = fcntl(child_std, F_DUPFD_CLOEXEC, 0);
+		if (moved < 0) {
+			err = errno;
+			goto fail_pipe;
+		}
+		real.close(fds[child_end]);
+		fds[child_end] = moved;
+	}
+	c->f = fdopen(fds[parent_end], reading ? "r" : "w");
+	if (!c->f) {
+		err = errno;
+		goto fail_pipe;
+	}
+	c->fd = fds[parent_end];
+	pthread_once(&popen_atfork_once, popen_atfork);
+	posix_spawn_file_actions_init(&fa);
+	err = posix_spawn_file_actions_adddup2(&fa, fds[child_end], child_std);
+	pthread_mutex_lock(&popen_lock);
+	for (struct popen_child *p = popen_children; p && !err; p = p->next)
+		if (p->fd != child_std)
+			err = posix_spawn_file_actions_addclose(&fa, p->fd);
+	if (!err)
+		err = spawn_rebuilt(&c->pid, SHELL_PATH, &fa, NULL, argv, environ);
+	if (!err) {
+		c->next = popen_children;
+		popen_children = c;
+		atomic_fetch_add(&n_popen, 1);
+	}
+	pthread_mutex_unlock(&popen_lock);
+	posix_spawn_file_actions_destroy(&fa);
+	real.close(fds[child_end]);
+	if (err) {
+		real.fclose(c->f);
+		free(c);
+		errno = err;
+		return NULL;
+	}
+	/* Without 'e' the parent's end is inherited by what it execs later, as in glibc. */
+	if (!strchr(mode, 'e'))
+		fcntl(c->fd, F_SETFD, 0);
+	return c->f;
+
+fail_pipe:
+	real.close(fds[0]);
+	real.close(fds[1]);
+	free(c);
+	errno = err;
+	return NULL;
+}
+
 EXPORT FILE *popen(const char *cmd, const char *mode)
 {
 	if (!real.popen) {
@@ -1283,9 +1429,39 @@ EXPORT FILE *popen(const char *cmd, const char *mode)
 		return NULL;
 	}
 	/* An invalid mode runs nothing: glibc says EINVAL. */
-	if (popen_mode_valid(mode) && guard_shell("popen", cmd) < 0)
+	if (!popen_mode_valid(mode))
+		return real.popen(cmd, mode);
+	if (guard_shell("popen", cmd) < 0)
 		return NULL;
-	return real.popen(cmd, mode);
+	if (!shim_on() || !real.posix_spawn || !real.fclose)
+		return real.popen(cmd, mode);
+	return popen_spawn(cmd, mode);
+}
+
+EXPORT int pclose(FILE *f)
+{
+	struct popen_child *c = popen_take(f);
+	if (c)
+		return popen_close(c);
+	if (!real.pclose) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real.pclose(f);
+}
+
+EXPORT int fclose(FILE *f)
+{
+	if (atomic_load_explicit(&n_popen, memory_order_acquire) > 0) {
+		struct popen_child *c = popen_take(f);
+		if (c)
+			return popen_close(c);
+	}
+	if (!real.fclose) {
+		errno = ENOSYS;
+		return EOF;
+	}
+	return real.fclose(f);
 }
 
 /* At exit: what vfork children learned goes into the recorded profile too. */

@@ -206,6 +206,8 @@ struct mmsghdr;
 	   char *const[], char *const[]))                                                         \
 	X(int, system, (const char *))                                                            \
 	X(FILE *, popen, (const char *, const char *))                                            \
+	X(int, pclose, (FILE *))                                                                  \
+	X(int, fclose, (FILE *))                                                                  \
 	X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                    \
 	X(sighandler_t, signal, (int, sighandler_t))                                              \
 	X(sighandler_t, sysv_signal, (int, sighandler_t))                                         \

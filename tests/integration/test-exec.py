@@ -14,6 +14,7 @@ profile output for execs done in vfork and fork children.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -487,6 +488,82 @@ leaks = r.stdout.count("probe=ok")
 tap.ok(r.rc == 0 and "runs" in r.stdout and r.stdout.count("probe=EACCES") > 10 and leaks == 0,
        "system() racing another thread that removes LD_PRELOAD: every shell runs under the "
        "shim", f"{leaks} children ran without it\n" + r.stdout[-300:] + r.diag()[-1200:])
+
+# The same race around libc's popen() (through ctypes: Python's own os.popen is subprocess):
+# glibc's popen reads the live environ when it spawns the shell.
+reset()
+code = ("import ctypes, os, threading, time\n"
+        "libc = ctypes.CDLL(None)\n"
+        "libc.popen.restype = ctypes.c_void_p\n"
+        "libc.popen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]\n"
+        "libc.pclose.argtypes = [ctypes.c_void_p]\n"
+        "libc.fgets.restype = ctypes.c_char_p\n"
+        "libc.fgets.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p]\n"
+        "stop = time.time() + 3\n"
+        "def flip():\n"
+        "    v = os.environ['LD_PRELOAD']\n"
+        "    while time.time() < stop:\n"
+        "        del os.environ['LD_PRELOAD']\n"
+        "        os.environ['LD_PRELOAD'] = v\n"
+        "t = threading.Thread(target=flip)\n"
+        "t.start()\n"
+        "runs, bad, buf = 0, 0, ctypes.create_string_buffer(4096)\n"
+        f"cmd = ({MARKER!r} + ' ' + {marker('popen-race')!r} + ' --probe ' + {SECRET!r}).encode()\n"
+        "while time.time() < stop:\n"
+        "    f = libc.popen(cmd, b'r')\n"
+        "    if not f:\n"
+        "        bad += 1\n"
+        "        continue\n"
+        "    while libc.fgets(buf, 4096, f):\n"
+        "        print(buf.value.decode(), end='')\n"
+        "    if libc.pclose(f) != 0:\n"
+        "        bad += 1\n"
+        "    runs += 1\n"
+        "t.join()\n"
+        "print('runs', runs, 'bad', bad)\n")
+r = py(code, profile=SYS_RACE, env={"FNGUARD_NO_LANDLOCK": "1"})
+leaks = r.stdout.count("probe=ok")
+tap.ok(r.rc == 0 and "runs" in r.stdout and r.stdout.count("probe=EACCES") > 10 and leaks == 0
+       and "bad 0" in r.stdout,
+       "popen() racing another thread that removes LD_PRELOAD: every shell runs under the "
+       "shim, and pclose reports each", f"{leaks} children ran without it\n" +
+       r.stdout[-300:] + r.diag()[-1200:])
+
+# The shim's popen keeps glibc's: pclose (and fclose) give the shell's status, a "w" stream
+# feeds its stdin, and a later popen's shell holds no end of an earlier stream (else the
+# first shell would wait for an EOF that never comes).
+POPEN_PROFILE = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"],
+                                  "files": COMMON_FILES + [
+                                      {"path": os.path.join(W, "popen-out"), "allow": "rwc"}],
+                                  "exec": [{"path": "/bin/sh"}, {"path": "/usr/bin/cat"},
+                                           {"path": "/usr/bin/sleep"}]}, "popen.json")
+code = ("import ctypes, os, time\n"
+        "libc = ctypes.CDLL(None)\n"
+        "libc.popen.restype = ctypes.c_void_p\n"
+        "libc.popen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]\n"
+        "for n in ('pclose', 'fclose'):\n"
+        "    getattr(libc, n).argtypes = [ctypes.c_void_p]\n"
+        "libc.fputs.argtypes = [ctypes.c_char_p, ctypes.c_void_p]\n"
+        "st = libc.pclose(libc.popen(b'exit 3', b'r'))\n"
+        "print('pclose', os.waitstatus_to_exitcode(st))\n"
+        "st = libc.fclose(libc.popen(b'exit 4', b're'))\n"
+        "print('fclose', os.waitstatus_to_exitcode(st))\n"
+        f"out = {os.path.join(W, 'popen-out')!r}\n"
+        "f = libc.popen(('/usr/bin/cat > ' + out).encode(), b'w')\n"
+        "libc.fputs(b'fed\\n', f)\n"
+        "print('cat', libc.pclose(f), open(out).read().strip())\n"
+        "f1 = libc.popen(b'/usr/bin/cat > /dev/null', b'w')\n"
+        "f2 = libc.popen(b'/usr/bin/sleep 3', b'r')\n"
+        "t = time.monotonic()\n"
+        "libc.pclose(f1)\n"
+        "print('first closed after', round(time.monotonic() - t, 1))\n"
+        "libc.pclose(f2)\n")
+r = py(code, profile=POPEN_PROFILE)
+m = re.search(r"first closed after ([0-9.]+)", r.stdout)
+tap.ok(r.rc == 0 and "pclose 3" in r.stdout and "fclose 4" in r.stdout and
+       "cat 0 fed" in r.stdout and m and float(m.group(1)) < 2.0 and not r.find(type="violation"),
+       "popen through the shim: pclose and fclose give the status, 'w' feeds the shell, and a "
+       "later shell holds no end of an earlier stream", r.diag())
 
 # A relative FNGUARD_PROFILE and LD_PRELOAD (a deployment's choice) are made absolute by
 # the first process: a child started from another directory, which holds a permissive
