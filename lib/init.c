@@ -340,8 +340,10 @@ static void load_profile(void)
 
 	struct diag_list diags = {0};
 	/* shim.bundle is kept for the process's life: the file matcher stays in it. */
-	struct policy_load_opts opts = {
-		.search_path_fn = search_path, .getvar = shim_getvar, .matcher_in_place = true};
+	struct policy_load_opts opts = {.search_path_fn = search_path,
+					.getvar = shim_getvar,
+					.matcher_in_place = true,
+					.net_when_asked = true};
 	/* Opening a FIFO would hang the function before main, in every mode: regular files only. */
 	struct stat st;
 	int r;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,9 @@ struct policy {
 	enum policy_on_error on_error;
 	struct glob_trie *files;
 	bool files_prebuilt; /* the trie came from a bundle (file_matcher.h) */
-	struct net_rules *net;
+	/* Built at load, or when first asked (net_later): policy_net(). */
+	_Atomic(struct net_rules *) net;
+	bool net_later;
 	struct exec_rules *exec;
 	uint64_t hash;
 	char **create_roots; /* literal prefixes of rules granting 'c' */
@@ -499,8 +502,42 @@ static int compile_files(struct policy *pol, const void *matcher, size_t matcher
  * Builds the matchers of pol->resolved; its hash is computed unless known
  * (a bundle's), and the file trie taken from matcher when it fits.
  */
+static int build_net(const struct profile *p, struct net_rules **ret)
+{
+	struct net_rule *rules = calloc(p->n_net ? p->n_net : 1, sizeof(*rules));
+	if (!rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_net; i++)
+		rules[i] = p->net[i].rule;
+	int r = net_rules_build(rules, p->n_net, ret);
+	free(rules);
+	return r;
+}
+
+/*
+ * The network matchers, built now if they were left for the first check
+ * (policy_load_opts.net_when_asked). Two threads asking first both build;
+ * one keeps its own and frees the other. NULL when they cannot be built.
+ */
+static const struct net_rules *policy_net(const struct policy *pol)
+{
+	/* The policy is never in read-only memory: const is the checks' promise, kept. */
+	struct policy *mut = (struct policy *)pol;
+	struct net_rules *n = atomic_load_explicit(&mut->net, memory_order_acquire);
+	struct net_rules *none = NULL;
+
+	if (n || !pol->net_later || build_net(pol->resolved, &n) < 0)
+		return n;
+	if (!atomic_compare_exchange_strong_explicit(&mut->net, &none, n, memory_order_acq_rel,
+						     memory_order_acquire)) {
+		net_rules_free(n);
+		return none;
+	}
+	return n;
+}
+
 static int compile(struct policy *pol, const uint64_t *known_hash, const void *matcher,
-		   size_t matcher_len, bool in_place, struct diag_list *diags)
+		   size_t matcher_len, bool in_place, bool net_later, struct diag_list *diags)
 {
 	const struct profile *p = pol->resolved;
 	int r;
@@ -516,13 +553,10 @@ static int compile(struct policy *pol, const uint64_t *known_hash, const void *m
 	if (r < 0)
 		return r;
 
-	struct net_rule *rules = calloc(p->n_net ? p->n_net : 1, sizeof(*rules));
-	if (!rules)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n_net; i++)
-		rules[i] = p->net[i].rule;
-	r = net_rules_build(rules, p->n_net, &pol->net);
-	free(rules);
+	struct net_rules *net = NULL;
+	pol->net_later = net_later;
+	r = net_later ? 0 : build_net(p, &net);
+	atomic_store_explicit(&pol->net, net, memory_order_release);
 	if (r == -E2BIG || r == -EINVAL) {
 		diag_add(diags, p->sources.n ? p->sources.items[0] : NULL, 0, 0, "network",
 			 "the network rules could not be compiled (%s)", strerror(-r));
@@ -579,7 +613,7 @@ int policy_load_buffer(const char *name, const char *text, size_t len,
 		stack.real[stack.depth++] = real;
 	r = load_tree(name, text, len, opts, &stack, diags, &pol->doc, &pol->resolved);
 	if (r == 0)
-		r = compile(pol, NULL, NULL, 0, false, diags);
+		r = compile(pol, NULL, NULL, 0, false, false, diags);
 	if (r < 0) {
 		policy_free(pol);
 		return r;
@@ -605,7 +639,7 @@ int policy_load_image(const char *name, const void *image, size_t len, const voi
 		diag_add(diags, name, 0, 0, NULL, "%s", msg);
 	if (r == 0)
 		r = compile(pol, &hash, matcher, matcher_len, opts && opts->matcher_in_place,
-			    diags);
+			    opts && opts->net_when_asked, diags);
 	if (r < 0) {
 		policy_free(pol);
 		return r;
@@ -654,8 +688,9 @@ void policy_free(struct policy *pol)
 	profile_free(pol->resolved);
 	if (pol->files)
 		glob_trie_free(pol->files);
-	if (pol->net)
-		net_rules_free(pol->net);
+	struct net_rules *net = atomic_load_explicit(&pol->net, memory_order_acquire);
+	if (net)
+		net_rules_free(net);
 	exec_rules_free(pol->exec);
 	for (size_t i = 0; i < pol->n_create_roots; i++)
 		free(pol->create_roots[i]);
@@ -809,19 +844,24 @@ static int net_verdict(int r, struct policy_verdict *ret)
 int policy_check_host(const struct policy *pol, const char *name, size_t len, int port,
 		      enum net_proto proto, enum net_dir dir, struct policy_verdict *ret)
 {
-	return net_verdict(net_rules_match_host(pol->net, name, len, port, proto, dir), ret);
+	const struct net_rules *net = policy_net(pol);
+	return net_verdict(net ? net_rules_match_host(net, name, len, port, proto, dir) : -ENOMEM,
+			   ret);
 }
 
 int policy_check_sockaddr(const struct policy *pol, const struct sockaddr *sa, socklen_t len,
 			  enum net_proto proto, enum net_dir dir, struct policy_verdict *ret)
 {
-	return net_verdict(net_rules_match_sockaddr(pol->net, sa, len, proto, dir), ret);
+	const struct net_rules *net = policy_net(pol);
+	return net_verdict(net ? net_rules_match_sockaddr(net, sa, len, proto, dir) : -ENOMEM, ret);
 }
 
 int policy_check_ip(const struct policy *pol, int family, const void *addr, int port,
 		    enum net_proto proto, enum net_dir dir, struct policy_verdict *ret)
 {
-	return net_verdict(net_rules_match_ip(pol->net, family, addr, port, proto, dir), ret);
+	const struct net_rules *net = policy_net(pol);
+	return net_verdict(net ? net_rules_match_ip(net, family, addr, port, proto, dir) : -ENOMEM,
+			   ret);
 }
 
 int policy_check_exec(const struct policy *pol, const char *path, size_t len, char *const argv[],

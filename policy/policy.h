@@ -95,6 +95,13 @@ struct policy_load_opts {
 	 * lie, not copied.
 	 */
 	bool matcher_in_place;
+	/*
+	 * policy_load_image(): the network matchers are built when first
+	 * asked, not at load (the bundle's rules were checked when it was
+	 * compiled; most processes never judge an address). A build that
+	 * fails then (no memory) makes every network check fail: denied.
+	 */
+	bool net_when_asked;
 };
 
 /*

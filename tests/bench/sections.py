@@ -851,12 +851,12 @@ def findings(sec):
         if big:
             out.append(
                 "10 000 rules: the path matcher comes prebuilt in the bundle and is used "
-                "where it lies, but each of the job's processes still builds its host, CIDR "
-                "and unix-socket matchers from the profile at start (the supplement's *host "
-                "build ms* column: milliseconds per process at 10 000 rules, paid again by "
-                "every child), and a tenth of the rules are under `/tmp`, where the job's "
-                "paths are matched. Carrying those matchers prebuilt too, or building the "
-                "host trie only when a name is first resolved, would close most of it.")
+                "where it lies, and the host, CIDR and unix-socket matchers are built only "
+                "by a process that judges an address (the supplement's *host build ms* "
+                "column; the job's processes judge none); what remains is the profile "
+                "image every process reads at start (its size grows with the rules) and "
+                "a tenth of the rules under `/tmp`, where the job's paths are matched. "
+                "Carrying the image's rules without copying them out would close more.")
     if sid == "peers":
         st = _missed(sec, lambda r: r["base"] == "record" and r["other"] == "strace")
         for r in st:

@@ -23,8 +23,8 @@ import urllib.request  # noqa: F401 (the child imports it; fail here first if mi
 import http.server
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import (HELPERS, LIB, PYTHON, SOURCE, Run, Tap, workdir,  # noqa: E402
-                          write_profile)
+from fnguard_test import (HELPERS, LIB, PYTHON, SOURCE, Run, Tap,  # noqa: E402
+                          compile_bundle, workdir, write_profile)
 from fnguard_test import run as run_argv  # noqa: E402
 
 
@@ -297,6 +297,21 @@ reset()
 r = run(py(PY_CONNECT, 6, "::1", TCP6.port, "tcp", "connect"), profile=P_TCP, mode="enforce")
 tap.ok(r.stdout == "ok\n" and TCP6.count(1) == 1 and not only_network(r),
        "enforce: IPv6 ::1 allowed by an IPv6 cidr rule", r.diag())
+
+# The same with the profile compiled into a bundle, where the shim builds the network
+# matchers when the first address is judged (policy_load_opts.net_when_asked).
+P_TCP_FGB = os.path.join(W, "tcp.fgb")
+compiled = compile_bundle(P_TCP, P_TCP_FGB)
+reset()
+r = run(py(PY_CONNECT, 4, "127.0.0.1", TCP4.port, "tcp", "connect"), profile=P_TCP_FGB,
+        mode="enforce")
+r2 = run(py(PY_CONNECT, 4, "127.0.0.1", TCP4B.port, "tcp", "connect"), profile=P_TCP_FGB,
+         mode="enforce")
+tap.ok(compiled.returncode == 0 and r.stdout == "ok\n" and TCP4.count(1) == 1 and
+       not only_network(r) and r2.stdout == f"errno={ECONNREFUSED}\n" and TCP4B.count() == 0 and
+       net_events(r2, type="violation", op="connect", action="blocked"),
+       "enforce with a bundle: the allowed connect reaches the server, the denied one is "
+       "refused and logged", r.diag() + r2.diag())
 
 P_V4ONLY = profile([{"cidr": "127.0.0.1", "ports": [TCP4.port]}], "v4only")
 reset()
