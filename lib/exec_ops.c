@@ -1244,12 +1244,8 @@ static int run_system(const char *cmd)
  * system(NULL) asks whether a shell is available: glibc answers by running
  * "exit 0", judged as such; blocked means "no".
  */
-EXPORT int system(const char *cmd)
+static int system_judged(const char *cmd)
 {
-	if (!real.system) {
-		errno = ENOSYS;
-		return -1;
-	}
 	if (guard_shell("system", cmd ? cmd : "exit 0") < 0)
 		return cmd ? W_EXITCODE(127, 0) : 0;
 	if (!shim_on() || !real.posix_spawn)
@@ -1257,6 +1253,23 @@ EXPORT int system(const char *cmd)
 	if (!cmd)
 		return run_system("exit 0") == 0;
 	return run_system(cmd);
+}
+
+EXPORT int system(const char *cmd)
+{
+	if (!real.system) {
+		errno = ENOSYS;
+		return -1;
+	}
+	/* What is judged is what runs: another thread may rewrite cmd meanwhile. */
+	char *copy = cmd ? strdup(cmd) : NULL;
+	if (cmd && !copy)
+		return -1;
+	int r = system_judged(copy);
+	int saved = errno;
+	free(copy);
+	errno = saved;
+	return r;
 }
 
 /* libc's (GLIBC_PRIVATE) other name for system. */
@@ -1296,17 +1309,12 @@ static pthread_once_t popen_atfork_once = PTHREAD_ONCE_INIT;
 static struct popen_child *popen_children;
 static atomic_int n_popen; /* fclose's quick way out */
 
-static void popen_prepare(void)
-{
-	pthread_mutex_lock(&popen_lock);
-}
-
-static void popen_parent(void)
-{
-	pthread_mutex_unlock(&popen_lock);
-}
-
-/* A forked child has its parent's streams; their shells are not its children. */
+/*
+ * A fork while another thread held the lock: the child's copy is free
+ * again. The list is consistent at every store (one pointer each), so it
+ * is not locked around fork, which a fork from a signal handler that
+ * interrupted popen or pclose would wait on forever.
+ */
 static void popen_child(void)
 {
 	pthread_mutex_init(&popen_lock, NULL);
@@ -1314,7 +1322,7 @@ static void popen_child(void)
 
 static void popen_atfork(void)
 {
-	pthread_atfork(popen_prepare, popen_parent, popen_child);
+	pthread_atfork(NULL, NULL, popen_child);
 }
 
 /* Takes f's entry out of the list; NULL when f is no stream of the shim's popen. */
@@ -1335,20 +1343,29 @@ static struct popen_child *popen_take(FILE *f)
 	return found;
 }
 
-/* glibc's pclose: the stream closed, then the shell's status (-1 if it cannot be had). */
+/*
+ * glibc's pclose: the stream closed, then the shell's status (-1 if it
+ * cannot be had); a status of 0 with a failed last write is -1 (EOF).
+ */
 static int popen_close(struct popen_child *c)
 {
 	int status = -1;
 	pid_t w;
-
 	pid_t pid = c->pid;
 
-	real.fclose(c->f);
+	int closed = real.fclose(c->f);
+	int saved = errno;
 	free(c);
 	do
 		w = waitpid(pid, &status, 0);
 	while (w < 0 && errno == EINTR);
-	return w == pid ? status : -1;
+	if (w != pid)
+		return -1;
+	if (status == 0 && closed == EOF) {
+		errno = saved;
+		return -1;
+	}
+	return status;
 }
 
 /*
@@ -1431,18 +1448,42 @@ EXPORT FILE *popen(const char *cmd, const char *mode)
 	/* An invalid mode runs nothing: glibc says EINVAL. */
 	if (!popen_mode_valid(mode))
 		return real.popen(cmd, mode);
-	if (guard_shell("popen", cmd) < 0)
+	/* What is judged is what runs: another thread may rewrite cmd meanwhile. */
+	char *copy = cmd ? strdup(cmd) : NULL;
+	if (cmd && !copy)
 		return NULL;
-	if (!shim_on() || !real.posix_spawn || !real.fclose)
-		return real.popen(cmd, mode);
-	return popen_spawn(cmd, mode);
+	FILE *f = NULL;
+	if (guard_shell("popen", copy) < 0)
+		f = NULL;
+	else if (!shim_on() || !real.posix_spawn || !real.fclose)
+		f = real.popen(copy, mode);
+	else
+		f = popen_spawn(copy, mode);
+	int saved = errno;
+	free(copy);
+	errno = saved;
+	return f;
 }
+
+/* libc's older public name for popen (glibc's malloc attribute on popen is not ours). */
+FILE *_IO_popen(const char *cmd, const char *mode);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-attributes"
+#endif
+EXPORT extern __typeof(popen) _IO_popen __attribute__((alias("popen")));
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 EXPORT int pclose(FILE *f)
 {
 	struct popen_child *c = popen_take(f);
 	if (c)
 		return popen_close(c);
+	/* A library's constructor may call it before the shim's has run. */
+	if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
+		shim_init_once();
 	if (!real.pclose) {
 		errno = ENOSYS;
 		return -1;
@@ -1457,6 +1498,8 @@ EXPORT int fclose(FILE *f)
 		if (c)
 			return popen_close(c);
 	}
+	if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
+		shim_init_once();
 	if (!real.fclose) {
 		errno = ENOSYS;
 		return EOF;

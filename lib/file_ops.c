@@ -69,6 +69,7 @@ enum open_as {
 	OPEN_PLAIN,    /* as the program asked */
 	OPEN_VERIFY,   /* then judge the descriptor on what it really is (verify_fd) */
 	OPEN_NO_LINKS, /* with openat2(RESOLVE_NO_SYMLINKS): the name judged is what it opens */
+	OPEN_LONG_WAY, /* not judged yet: judge the long way (links followed), then as it says */
 };
 
 static void rights_text(unsigned rights, char buf[5])
@@ -197,6 +198,14 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 	if (!v.allowed && !v.by_deny && (flags & LOOK) && shim.policy &&
 	    policy_path_is_ancestor(shim.policy, rp.name, rp.name_len))
 		v.allowed = seen_only = true;
+	/*
+	 * Not allowed by its name where links were to be refused: judged the
+	 * long way instead, which logs it once (with where a link leads).
+	 */
+	if (!v.allowed && rp.links_refused && ret_open) {
+		*ret_open = OPEN_LONG_WAY;
+		goto out;
+	}
 	/* The common case costs nothing more: allowed, and not recording. */
 	if (!v.allowed || shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD)
 		block = act_on(op, rp.name, rp.name_len, rights, &v, NULL);
@@ -364,7 +373,13 @@ static int open_refusing_links(int dirfd, const char *path, int flags, mode_t mo
 		.resolve = RESOLVE_NO_SYMLINKS,
 	};
 	int fd = (int)raw_syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	if (fd < 0 && (errno == ENOSYS || (errno == EPERM && !(flags & O_NOATIME))))
+	/*
+	 * EPERM is a filter's answer only where the open could not earn it: no
+	 * write (immutable and append-only files), no O_NOATIME. Elsewhere it
+	 * is asked again the long way, this once.
+	 */
+	if (fd < 0 && (errno == ENOSYS || (errno == EPERM && (flags & O_ACCMODE) == O_RDONLY &&
+					   !(flags & (O_NOATIME | O_TRUNC | O_CREAT)))))
 		atomic_store_explicit(&no_openat2, true, memory_order_relaxed);
 	return fd;
 }
@@ -394,6 +409,9 @@ static int open_common(const char *op, int dirfd, const char *path, int flags, m
 		int fd = open_refusing_links(dirfd, path, flags, mode);
 		if (fd >= 0 || !open_long_way(errno))
 			return fd;
+		how = OPEN_LONG_WAY;
+	}
+	if (how == OPEN_LONG_WAY) {
 		how = OPEN_PLAIN;
 		if (guard_path_verify(op, dirfd, path, rights, g, &how) < 0)
 			return -1;
@@ -794,6 +812,12 @@ enum {
 };
 
 /*
+ * The flags the calls on look_at's descriptor carry over; with any other
+ * the plain call is made (and says EINVAL where the kernel does).
+ */
+#define STAT_FLAGS (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)
+
+/*
  * The stat family where links can be planted (try_refusing_links): the
  * name is opened O_PATH refusing every link on its way and the call made
  * on that descriptor, three system calls instead of a readlink per
@@ -801,22 +825,27 @@ enum {
  * the descriptor, LOOK_PLAIN (judged: make the call as asked) or
  * LOOK_FAILED (blocked, or the name's own failure; errno set).
  */
-static int look_at(const char *op, int dirfd, const char *path, int flags, const void *next)
+static int look_at(const char *op, int dirfd, const char *path, int flags, const void *next,
+		   bool known_flags)
 {
 	int how = OPEN_PLAIN;
-	bool refusing = try_refusing_links(path, next);
+	bool refusing = known_flags && try_refusing_links(path, next);
 
 	if (guard_path_verify(op, dirfd, path, R, flags | (refusing ? REFUSING_LINKS : 0), &how) <
 	    0)
 		return LOOK_FAILED;
-	if (how != OPEN_NO_LINKS)
+	if (how == OPEN_NO_LINKS) {
+		int fd = open_refusing_links(
+			dirfd, path, O_PATH | O_CLOEXEC | ((flags & FOLLOW) ? 0 : O_NOFOLLOW), 0);
+		if (fd >= 0)
+			return fd;
+		/* Out of descriptors is no answer about the name: the plain call needs none. */
+		if (!open_long_way(errno) && errno != EMFILE && errno != ENFILE && errno != ENOMEM)
+			return LOOK_FAILED;
+		how = OPEN_LONG_WAY;
+	}
+	if (how != OPEN_LONG_WAY)
 		return LOOK_PLAIN;
-	int fd = open_refusing_links(dirfd, path,
-				     O_PATH | O_CLOEXEC | ((flags & FOLLOW) ? 0 : O_NOFOLLOW), 0);
-	if (fd >= 0)
-		return fd;
-	if (!open_long_way(errno))
-		return LOOK_FAILED;
 	return guard_path(op, dirfd, path, R, flags) < 0 ? LOOK_FAILED : LOOK_PLAIN;
 }
 
@@ -831,7 +860,7 @@ static int looked(int fd, int r)
 
 EXPORT int stat(const char *path, struct stat *st)
 {
-	int fd = look_at("stat", AT_FDCWD, path, FOLLOW | LOOK, real.stat);
+	int fd = look_at("stat", AT_FDCWD, path, FOLLOW | LOOK, real.stat, true);
 	if (fd >= 0)
 		return looked(fd, real.fstatat(fd, "", st, AT_EMPTY_PATH));
 	return fd == LOOK_FAILED ? -1 : real.stat(path, st);
@@ -839,7 +868,7 @@ EXPORT int stat(const char *path, struct stat *st)
 
 EXPORT int stat64(const char *path, struct stat64 *st)
 {
-	int fd = look_at("stat64", AT_FDCWD, path, FOLLOW | LOOK, real.stat64);
+	int fd = look_at("stat64", AT_FDCWD, path, FOLLOW | LOOK, real.stat64, true);
 	if (fd >= 0)
 		return looked(fd, real.fstatat64(fd, "", st, AT_EMPTY_PATH));
 	return fd == LOOK_FAILED ? -1 : real.stat64(path, st);
@@ -847,7 +876,7 @@ EXPORT int stat64(const char *path, struct stat64 *st)
 
 EXPORT int lstat(const char *path, struct stat *st)
 {
-	int fd = look_at("lstat", AT_FDCWD, path, LOOK, real.lstat);
+	int fd = look_at("lstat", AT_FDCWD, path, LOOK, real.lstat, true);
 	if (fd >= 0)
 		return looked(fd, real.fstatat(fd, "", st, AT_EMPTY_PATH));
 	return fd == LOOK_FAILED ? -1 : real.lstat(path, st);
@@ -855,7 +884,7 @@ EXPORT int lstat(const char *path, struct stat *st)
 
 EXPORT int lstat64(const char *path, struct stat64 *st)
 {
-	int fd = look_at("lstat64", AT_FDCWD, path, LOOK, real.lstat64);
+	int fd = look_at("lstat64", AT_FDCWD, path, LOOK, real.lstat64, true);
 	if (fd >= 0)
 		return looked(fd, real.fstatat64(fd, "", st, AT_EMPTY_PATH));
 	return fd == LOOK_FAILED ? -1 : real.lstat64(path, st);
@@ -865,7 +894,8 @@ EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
 	if (ON_FD_ONLY(path, flags))
 		return real.fstatat(dirfd, path, st, flags);
-	int fd = look_at("fstatat", dirfd, path, AT_FOLLOW(flags) | LOOK, real.fstatat);
+	int fd = look_at("fstatat", dirfd, path, AT_FOLLOW(flags) | LOOK, real.fstatat,
+			 !(flags & ~STAT_FLAGS));
 	if (fd >= 0)
 		return looked(fd,
 			      real.fstatat(fd, "", st, AT_EMPTY_PATH | (flags & AT_NO_AUTOMOUNT)));
@@ -876,7 +906,8 @@ EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
 {
 	if (ON_FD_ONLY(path, flags))
 		return real.fstatat64(dirfd, path, st, flags);
-	int fd = look_at("fstatat64", dirfd, path, AT_FOLLOW(flags) | LOOK, real.fstatat64);
+	int fd = look_at("fstatat64", dirfd, path, AT_FOLLOW(flags) | LOOK, real.fstatat64,
+			 !(flags & ~STAT_FLAGS));
 	if (fd >= 0)
 		return looked(
 			fd, real.fstatat64(fd, "", st, AT_EMPTY_PATH | (flags & AT_NO_AUTOMOUNT)));
@@ -891,7 +922,8 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask, stru
 	}
 	if (ON_FD_ONLY(path, flags))
 		return real.statx(dirfd, path, flags, mask, stx);
-	int fd = look_at("statx", dirfd, path, AT_FOLLOW(flags) | LOOK, real.statx);
+	int fd = look_at("statx", dirfd, path, AT_FOLLOW(flags) | LOOK, real.statx,
+			 !(flags & ~(STAT_FLAGS | AT_STATX_SYNC_TYPE)));
 	if (fd >= 0)
 		return looked(fd, real.statx(fd, "",
 					     AT_EMPTY_PATH | (flags & (AT_NO_AUTOMOUNT |
@@ -958,6 +990,9 @@ static bool access_by_fd_usable(void)
 	int u = atomic_load_explicit(&access_by_fd, memory_order_relaxed);
 	if (u == 0) {
 		struct policy_verdict v;
+		/* Before the shim has started, its filter is not known yet: asked again. */
+		if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
+			return false;
 		bool ok = seccomp_state.status != LAYER_ACTIVE ||
 			  shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_RECORD ||
 			  (shim.policy &&
@@ -977,7 +1012,8 @@ static int access_common(const char *op, int dirfd, const char *path, int mode, 
 			 const void *next, bool *done)
 {
 	int how = AT_FOLLOW(flags) | LOOK;
-	int fd = access_by_fd_usable()			   ? look_at(op, dirfd, path, how, next)
+	bool known = !(flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW));
+	int fd = access_by_fd_usable() ? look_at(op, dirfd, path, how, next, known)
 		 : guard_path(op, dirfd, path, R, how) < 0 ? LOOK_FAILED
 							   : LOOK_PLAIN;
 	if (fd >= 0) {

@@ -407,6 +407,41 @@ static int tries_finish(struct net_rules *r, const struct cidr_entry *v4, size_t
 	return 0;
 }
 
+int net_rules_validate(const struct net_rule *rules, size_t n)
+{
+	if (n > 0 && !rules)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		const struct net_rule *rule = &rules[i];
+		struct cidr_entry entry;
+		int family, err = limits_check(rule);
+
+		if (err < 0)
+			return err;
+		switch (rule->kind) {
+		case NET_RULE_HOST:
+			err = rule->pattern
+				      ? glob_validate(GLOB_TRIE_HOST, rule->pattern, NULL, NULL)
+				      : -EINVAL;
+			break;
+		case NET_RULE_UNIX:
+			err = !rule->pattern ? -EINVAL
+			      : rule->pattern[0] == '@'
+				      ? abstract_pattern_validate(rule->pattern)
+				      : glob_validate(GLOB_TRIE_PATH, rule->pattern, NULL, NULL);
+			break;
+		case NET_RULE_CIDR:
+			err = cidr_entry_make(&rule->cidr, (uint32_t)i, &entry, &family);
+			break;
+		default:
+			err = -EINVAL;
+		}
+		if (err < 0)
+			return err == -ENOMEM ? err : -EINVAL;
+	}
+	return 0;
+}
+
 int net_rules_build(const struct net_rule *rules, size_t n, struct net_rules **ret)
 {
 	_cleanup_(net_rules_freep) struct net_rules *r = NULL;

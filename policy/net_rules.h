@@ -84,6 +84,12 @@ int net_port_range_parse(const char *text, struct net_port_range *ret, const cha
  */
 int net_rules_build(const struct net_rule *rules, size_t n, struct net_rules **ret);
 
+/*
+ * What net_rules_build checks of each rule, without building anything:
+ * 0, -EINVAL or -ENOMEM. (A build can still fail: -E2BIG, -ENOMEM.)
+ */
+int net_rules_validate(const struct net_rule *rules, size_t n);
+
 void net_rules_free(struct net_rules *rules);
 
 /*

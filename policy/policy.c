@@ -39,6 +39,7 @@ struct policy {
 	/* Built at load, or when first asked (net_later): policy_net(). */
 	_Atomic(struct net_rules *) net;
 	bool net_later;
+	atomic_bool net_failed; /* a build when first asked failed for good: every check fails */
 	struct exec_rules *exec;
 	uint64_t hash;
 	char **create_roots; /* literal prefixes of rules granting 'c' */
@@ -502,14 +503,15 @@ static int compile_files(struct policy *pol, const void *matcher, size_t matcher
  * Builds the matchers of pol->resolved; its hash is computed unless known
  * (a bundle's), and the file trie taken from matcher when it fits.
  */
-static int build_net(const struct profile *p, struct net_rules **ret)
+/* The profile's network rules as net_rules wants them (validated, or built into *ret). */
+static int net_rules_of(const struct profile *p, struct net_rules **ret)
 {
 	struct net_rule *rules = calloc(p->n_net ? p->n_net : 1, sizeof(*rules));
 	if (!rules)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->n_net; i++)
 		rules[i] = p->net[i].rule;
-	int r = net_rules_build(rules, p->n_net, ret);
+	int r = ret ? net_rules_build(rules, p->n_net, ret) : net_rules_validate(rules, p->n_net);
 	free(rules);
 	return r;
 }
@@ -526,8 +528,15 @@ static const struct net_rules *policy_net(const struct policy *pol)
 	struct net_rules *n = atomic_load_explicit(&mut->net, memory_order_acquire);
 	struct net_rules *none = NULL;
 
-	if (n || !pol->net_later || build_net(pol->resolved, &n) < 0)
+	if (n || !pol->net_later || atomic_load_explicit(&mut->net_failed, memory_order_relaxed))
 		return n;
+	int r = net_rules_of(pol->resolved, &n);
+	if (r < 0) {
+		/* Out of memory may pass; anything else would fail again on every check. */
+		if (r != -ENOMEM)
+			atomic_store_explicit(&mut->net_failed, true, memory_order_relaxed);
+		return NULL;
+	}
 	if (!atomic_compare_exchange_strong_explicit(&mut->net, &none, n, memory_order_acq_rel,
 						     memory_order_acquire)) {
 		net_rules_free(n);
@@ -555,7 +564,8 @@ static int compile(struct policy *pol, const uint64_t *known_hash, const void *m
 
 	struct net_rules *net = NULL;
 	pol->net_later = net_later;
-	r = net_later ? 0 : build_net(p, &net);
+	/* Left for the first check: checked now all the same, so a bad rule refuses the load. */
+	r = net_rules_of(p, net_later ? NULL : &net);
 	atomic_store_explicit(&pol->net, net, memory_order_release);
 	if (r == -E2BIG || r == -EINVAL) {
 		diag_add(diags, p->sources.n ? p->sources.items[0] : NULL, 0, 0, "network",

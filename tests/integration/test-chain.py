@@ -44,4 +44,11 @@ tap.ok(marks["allowed"] == marks["denied"] + 1,
 r = run([OPS, "open-r", OK], profile=PROFILE, mode="enforce")
 tap.ok(r.rc == 0 and "[chain-open]" not in r.stderr,
        "without the other preload the shim calls libc's open", r.diag())
+# Another preload's constructor runs before the shim's: its close() and fclose() (which the
+# shim wraps) must still close what they are given, not fail for want of libc's functions.
+EARLY = os.path.join(HELPERS, "early-close.so")
+r = run([OPS, "open-r", OK], profile=PROFILE, mode="enforce", preload=False,
+        env={"LD_PRELOAD": LIB + ":" + EARLY})
+tap.ok(r.rc == 0 and "early-close: close=0 gone=1 fclose=0" in r.stderr,
+       "close and fclose called by a constructor that runs before the shim's close", r.diag())
 tap.done()

@@ -557,13 +557,34 @@ code = ("import ctypes, os, time\n"
         "t = time.monotonic()\n"
         "libc.pclose(f1)\n"
         "print('first closed after', round(time.monotonic() - t, 1))\n"
-        "libc.pclose(f2)\n")
+        "libc.pclose(f2)\n"
+        # A "w" stream whose last write fails at pclose (the shell is gone; Python ignores
+        # SIGPIPE): -1 although the shell exited 0, as glibc says.
+        "f = libc.popen(b'exit 0', b'w')\n"
+        "time.sleep(0.3)\n"
+        "libc.fputs(b'lost\\n', f)\n"
+        "print('lost write', libc.pclose(f))\n")
 r = py(code, profile=POPEN_PROFILE)
 m = re.search(r"first closed after ([0-9.]+)", r.stdout)
 tap.ok(r.rc == 0 and "pclose 3" in r.stdout and "fclose 4" in r.stdout and
-       "cat 0 fed" in r.stdout and m and float(m.group(1)) < 2.0 and not r.find(type="violation"),
-       "popen through the shim: pclose and fclose give the status, 'w' feeds the shell, and a "
-       "later shell holds no end of an earlier stream", r.diag())
+       "cat 0 fed" in r.stdout and m and float(m.group(1)) < 2.0 and
+       "lost write -1" in r.stdout and not r.find(type="violation"),
+       "popen through the shim: pclose and fclose give the status (-1 for a last write "
+       "lost), 'w' feeds the shell, and a later shell holds no end of an earlier stream",
+       r.diag())
+
+# glibc's older name for popen is the shim's popen too: a shell the profile does not allow
+# is not started, and the attempt is logged.
+reset()
+code = ("import ctypes\n"
+        "libc = ctypes.CDLL(None)\n"
+        "libc._IO_popen.restype = ctypes.c_void_p\n"
+        "libc._IO_popen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]\n"
+        f"f = libc._IO_popen({DENIED_CMD!r}.encode(), b'r')\n"
+        "print('stream', bool(f), ctypes.get_errno())\n")
+r = py(code)
+tap.ok("stream False" in r.stdout and not ran("sh-denied") and violations(r, op="popen"),
+       "_IO_popen: a denied shell is not started and is logged", r.diag())
 
 # A relative FNGUARD_PROFILE and LD_PRELOAD (a deployment's choice) are made absolute by
 # the first process: a child started from another directory, which holds a permissive

@@ -47,7 +47,8 @@ def seq(*ops, mode="enforce"):
 
 
 def results(r):
-    return [line.rsplit(" -> ", 1)[-1] for line in r.stdout.splitlines()]
+    return [line.rsplit(" -> ", 1)[-1] for line in r.stdout.splitlines()
+            if not line.startswith("= ")]
 
 
 def denied(r, target):

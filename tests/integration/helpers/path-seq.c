@@ -5,7 +5,7 @@
  * answer the shim remembered (lib/verdict_cache.h) never outlives what it
  * was about: a chdir, other rights, another thread. OPs: stat, access,
  * openr, openw, chdir, fchdir, thread-stat (stat from a new thread),
- * lstat, fstatat, statx (prints "= size N" first),
+ * lstat, fstatat, statx (stat and these print "= size N" first),
  * ln (PATH is TARGET=LINK: LINK is replaced by a symlink to TARGET),
  * mv (PATH is OLD=NEW: rename), creat (open O_WRONLY|O_CREAT), lchown
  * (lchown(PATH, -1, -1)), vfork-chdir (a vfork child changes to PATH,
@@ -41,6 +41,14 @@ static int result(int r)
 	return r < 0 ? errno : 0;
 }
 
+/* result(), and the size the call reported first: which file was looked at. */
+static int sized(int r, const struct stat *st)
+{
+	if (r == 0)
+		printf("= size %lld\n", (long long)st->st_size);
+	return result(r);
+}
+
 static int open_close(const char *path, int flags)
 {
 	int fd = open(path, flags);
@@ -73,13 +81,13 @@ static int one(const char *op, const char *path)
 	char first[4096];
 
 	if (!strcmp(op, "stat"))
-		return result(stat(path, &st));
+		return sized(stat(path, &st), &st);
 	if (!strcmp(op, "access"))
 		return result(access(path, R_OK));
 	if (!strcmp(op, "lstat"))
-		return result(lstat(path, &st));
+		return sized(lstat(path, &st), &st);
 	if (!strcmp(op, "fstatat"))
-		return result(fstatat(AT_FDCWD, path, &st, 0));
+		return sized(fstatat(AT_FDCWD, path, &st, 0), &st);
 	if (!strcmp(op, "statx")) {
 		struct statx stx;
 		int r = statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx);
