@@ -714,11 +714,15 @@ def findings(sec):
     out = []
     sid = sec["id"]
     if sid == "percall":
-        tmp = _missed(sec, lambda r: "/tmp" in r["cols"].get("path", "") and
+        def rel_tmp(r):
+            return "relative, /tmp" in r["cols"].get("path", "")
+
+        tmp = _missed(sec, lambda r: "/tmp" in r["cols"].get("path", "") and not rel_tmp(r) and
                       r["cols"].get("call", "") != "open-close")
         if tmp:
             out.append(
-                f"`stat` and `access` under `/tmp` ({len(tmp)} rows): wherever a rule grants "
+                f"`stat` and `access` of absolute names under `/tmp` ({len(tmp)} rows): "
+                "wherever a rule grants "
                 "`c`, the function can plant a symlink, so there the shim opens the name "
                 "`O_PATH` with `openat2(RESOLVE_NO_SYMLINKS)` and makes the call on that "
                 "descriptor (`fstatat`, `statx` or `faccessat2` with `AT_EMPTY_PATH`): the "
@@ -729,7 +733,19 @@ def findings(sec):
                 "root down, +3.3 µs. What would close the rest: nothing that keeps the links "
                 "judged for less than a system call; remembering link-free directories would "
                 "need one to learn they still are.")
-        oc = _missed(sec, lambda r: r["cols"].get("call", "") == "open-close")
+        rel = _missed(sec, rel_tmp)
+        if rel:
+            out.append(
+                f"Relative names under `/tmp` ({len(rel)} rows): they take the long way, one "
+                "`readlinkat(2)` per component from the create root down before the name is "
+                "judged and, for an open, the descriptor judged again after it "
+                "(`readlink` of `/proc/self/fd/N`): the shim names the working directory "
+                "from what it remembers, and a rename of that directory (which no `chdir` "
+                "announces) would make an `openat2` refusing links open a file other than "
+                "the one judged. What would close most of it: `openat2` refusing links, "
+                "then the descriptor's path judged (two system calls instead of one per "
+                "component and the check).")
+        oc = _missed(sec, lambda r: r["cols"].get("call", "") == "open-close" and not rel_tmp(r))
         if oc:
             out.append(
                 f"`open`+`close` ({len(oc)} rows): almost all of it is the Landlock layer, "
