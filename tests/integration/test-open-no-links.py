@@ -96,16 +96,19 @@ ROOT = os.geteuid() == 0
 # The fast way is taken where it should be: an openat2 that fails with an errno no open
 # would give (EXDEV, which the fallback does not take) shows through for names under the
 # create root, and names elsewhere never meet it.
-if ROOT:
+if ROOT and not os.path.realpath(sys.executable).startswith("/tmp/"):
     fresh()
-    task = os.path.join(HELPERS, os.path.basename(SEQ))
+    # A readable file outside every create root (lambda-base grants /tmp: the build tree
+    # itself may be there).
+    task = os.path.realpath(sys.executable)
     r = seq(("", PLAIN, errno.EXDEV), f"openr:{rw('d', 'e', 'f')}", f"stat:{rw('d', 'e', 'f')}",
             f"openr:{task}", f"stat:{task}")
     tap.ok(results(r) == ["EXDEV", "EXDEV", "0", "0"],
            "absolute names under the create root are opened with openat2, others are not",
            r.diag())
 else:
-    tap.skip("absolute names under the create root are opened with openat2", "not root")
+    tap.skip("absolute names under the create root are opened with openat2",
+             "not root, or the interpreter is under /tmp")
 
 for state in STATES:
     label = state[0]
