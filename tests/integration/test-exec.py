@@ -464,17 +464,18 @@ tap.ok(r.stdout.count("probe=") == 2 and "probe=EACCES" in r.stdout.split("\n")[
 
 # system() while another thread takes LD_PRELOAD out of the environment and puts it back
 # (plain Python): the shell never starts without the shim (review, 2026-11-23). Landlock
-# off: the libc layer's own answer.
+# off: the libc layer's own answer. FLIP_PRELOAD: that thread, for 3 s (needs os, threading,
+# time imported).
+FLIP_PRELOAD = ("stop = time.time() + 3\n"
+                "def flip():\n"
+                "    v = os.environ['LD_PRELOAD']\n"
+                "    while time.time() < stop:\n"
+                "        del os.environ['LD_PRELOAD']\n"
+                "        os.environ['LD_PRELOAD'] = v\n"
+                "t = threading.Thread(target=flip)\n"
+                "t.start()\n")
 reset()
-code = ("import os, threading, time\n"
-        "stop = time.time() + 3\n"
-        "def flip():\n"
-        "    v = os.environ['LD_PRELOAD']\n"
-        "    while time.time() < stop:\n"
-        "        del os.environ['LD_PRELOAD']\n"
-        "        os.environ['LD_PRELOAD'] = v\n"
-        "t = threading.Thread(target=flip)\n"
-        "t.start()\n"
+code = ("import os, threading, time\n" + FLIP_PRELOAD +
         "runs = 0\n"
         "while time.time() < stop:\n"
         f"    os.system({MARKER!r} + ' ' + {marker('sys-race')!r} + ' --probe ' + {SECRET!r})\n"
@@ -498,15 +499,8 @@ code = ("import ctypes, os, threading, time\n"
         "libc.popen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]\n"
         "libc.pclose.argtypes = [ctypes.c_void_p]\n"
         "libc.fgets.restype = ctypes.c_char_p\n"
-        "libc.fgets.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p]\n"
-        "stop = time.time() + 3\n"
-        "def flip():\n"
-        "    v = os.environ['LD_PRELOAD']\n"
-        "    while time.time() < stop:\n"
-        "        del os.environ['LD_PRELOAD']\n"
-        "        os.environ['LD_PRELOAD'] = v\n"
-        "t = threading.Thread(target=flip)\n"
-        "t.start()\n"
+        "libc.fgets.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p]\n" +
+        FLIP_PRELOAD +
         "runs, bad, buf = 0, 0, ctypes.create_string_buffer(4096)\n"
         f"cmd = ({MARKER!r} + ' ' + {marker('popen-race')!r} + ' --probe ' + {SECRET!r}).encode()\n"
         "while time.time() < stop:\n"
