@@ -93,8 +93,7 @@ static const char *env_lookup(const char *name)
 
 static bool shim_on(void)
 {
-	if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
-		shim_init_once();
+	shim_started();
 	return atomic_load_explicit(&shim_ready, memory_order_acquire) && shim.active;
 }
 
@@ -1476,19 +1475,21 @@ EXPORT extern __typeof(popen) _IO_popen __attribute__((alias("popen")));
 #pragma GCC diagnostic pop
 #endif
 
+/* A stream that is not the shim's popen's: libc's pclose or fclose (fn) closes it. */
+static int libc_close_stream(int (*const *fn)(FILE *), FILE *f)
+{
+	shim_started();
+	if (!*fn) {
+		errno = ENOSYS;
+		return EOF;
+	}
+	return (*fn)(f);
+}
+
 EXPORT int pclose(FILE *f)
 {
 	struct popen_child *c = popen_take(f);
-	if (c)
-		return popen_close(c);
-	/* A library's constructor may call it before the shim's has run. */
-	if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
-		shim_init_once();
-	if (!real.pclose) {
-		errno = ENOSYS;
-		return -1;
-	}
-	return real.pclose(f);
+	return c ? popen_close(c) : libc_close_stream(&real.pclose, f);
 }
 
 EXPORT int fclose(FILE *f)
@@ -1498,13 +1499,7 @@ EXPORT int fclose(FILE *f)
 		if (c)
 			return popen_close(c);
 	}
-	if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
-		shim_init_once();
-	if (!real.fclose) {
-		errno = ENOSYS;
-		return EOF;
-	}
-	return real.fclose(f);
+	return libc_close_stream(&real.fclose, f);
 }
 
 /* At exit: what vfork children learned goes into the recorded profile too. */

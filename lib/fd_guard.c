@@ -55,9 +55,7 @@ EXPORT int close(int fd)
 	    (fd == log_fd_now() ||
 	     (atomic_load_explicit(&shim_ready, memory_order_acquire) && fd == record_shared_fd())))
 		return 0; /* the shim's, not the program's: pretend, as if it were already gone */
-	/* A library's constructor may call it before the shim's has run. */
-	if (__builtin_expect(!real.close, 0))
-		shim_init_once();
+	shim_started();
 	return real.close ? real.close(fd) : (errno = ENOSYS, -1);
 }
 

@@ -60,14 +60,24 @@ extern __thread int shim_busy __attribute__((tls_model("initial-exec")));
 void shim_init_once(void);
 
 /*
+ * Starts the shim if it has not started: an interposer called before the
+ * shim's constructor (another library's constructor runs first) then has
+ * libc's functions (real.h) to pass the call on to.
+ */
+static inline void shim_started(void)
+{
+	if (__builtin_expect(!atomic_load_explicit(&shim_ready, memory_order_acquire), 0))
+		shim_init_once();
+}
+
+/*
  * The guard: returns true when the caller should judge this call (shim is
  * active and this thread is not inside the shim already). Pair every true
  * with shim_leave().
  */
 static inline bool shim_enter(void)
 {
-	if (__builtin_expect(!atomic_load_explicit(&shim_ready, memory_order_acquire), 0))
-		shim_init_once();
+	shim_started();
 	if (!shim.active || shim_busy)
 		return false;
 	shim_busy++;
