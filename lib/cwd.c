@@ -4,10 +4,12 @@
 #include <limits.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "child_env.h"
 #include "cwd.h"
+#include "raw_syscall.h"
 #include "real.h"
 #include "shim.h"
 #include "large_bss.h"
@@ -36,6 +38,55 @@ uint64_t cwd_epoch(void)
 	return atomic_load_explicit(&unshared, memory_order_relaxed) ? e | 1 : e;
 }
 
+enum cwd_match {
+	CWD_UNKNOWN,
+	CWD_SAME,
+	CWD_DIFFERS
+};
+
+/* buf against the value published for epoch e (unknown while none is, or it is being written). */
+static enum cwd_match cwd_matches(uint64_t e, const char *buf, size_t len)
+{
+	uint64_t g1 = atomic_load_explicit(&generation, memory_order_acquire);
+	if (g1 != e || (e & 1))
+		return CWD_UNKNOWN;
+	bool same = cached_len == len && memcmp(cached, buf, len) == 0;
+	atomic_thread_fence(memory_order_acquire);
+	if (atomic_load_explicit(&generation, memory_order_relaxed) != g1)
+		return CWD_UNKNOWN;
+	return same ? CWD_SAME : CWD_DIFFERS;
+}
+
+/*
+ * The directory was renamed (or one above it) while epoch e was current:
+ * what was judged against its old path is judged again (a new epoch, even
+ * as before, nothing cached).
+ */
+static void cwd_renamed(uint64_t e)
+{
+	uint64_t want = e;
+	if (atomic_compare_exchange_strong(&epoch, &want, e + 2))
+		atomic_store(&generation, 0);
+}
+
+bool cwd_unmoved(uint64_t before)
+{
+	char now[PATH_MAX];
+
+	now[0] = '\0'; /* what the kernel writes is unknown to the analyzer */
+	if (!before || (before & 1) || cwd_epoch() != before)
+		return false;
+	/* Raw: a getcwd interposed by another library must not answer for the kernel. */
+	long n = raw_syscall(SYS_getcwd, now, sizeof(now));
+	/* The kernel's length counts the NUL; "(unreachable)/..." names no path. */
+	if (n <= 1 || now[0] != '/')
+		return false;
+	enum cwd_match m = cwd_matches(before, now, (size_t)n - 1);
+	if (m == CWD_DIFFERS)
+		cwd_renamed(before);
+	return m == CWD_SAME;
+}
+
 int cwd_get(char *buf, size_t size, size_t *ret_len)
 {
 	uint64_t g1 = atomic_load_explicit(&generation, memory_order_acquire);
@@ -58,9 +109,19 @@ int cwd_get(char *buf, size_t size, size_t *ret_len)
 	 * read. Never from a vfork child: its memory is its parent's, whose
 	 * directory it may no longer share.
 	 */
-	if (*ret_len >= sizeof(cached) || (e & 1) || child_env_in_vfork_child() ||
-	    atomic_flag_test_and_set(&writing))
+	if (*ret_len >= sizeof(cached) || (e & 1) || child_env_in_vfork_child())
 		return 0;
+	if (atomic_flag_test_and_set(&writing)) {
+		/*
+		 * Another thread publishes this epoch's value: one that differs
+		 * from ours (or that cannot be read yet) may mean a rename in
+		 * between, and cwd_unmoved() must not vouch for a name judged
+		 * against ours with it: a new epoch.
+		 */
+		if (cwd_matches(e, buf, *ret_len) != CWD_SAME)
+			cwd_renamed(e);
+		return 0;
+	}
 	atomic_store(&generation, e | 1);
 	memcpy(cached, buf, *ret_len + 1);
 	cached_len = *ret_len;

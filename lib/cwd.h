@@ -39,5 +39,15 @@ static inline bool cwd_moved(uint64_t before, uint64_t now)
 	return (before & 1) || now != before;
 }
 
+/*
+ * After a call relative to the working directory: whether its path now
+ * (getcwd(2)) is still the one remembered for epoch before, which the name
+ * was judged against. A rename of the directory or of one above it (which
+ * no chdir announces) makes it false, and starts a new epoch so that no
+ * answer about the old path is used again. One system call: a sixth of
+ * what readlink of /proc/self/fd/N costs here. Async-signal-safe.
+ */
+bool cwd_unmoved(uint64_t before);
+
 /* Threads may have directories of their own from now on: no more caching. */
 void cwd_unshared(void);

@@ -271,10 +271,32 @@ static inline __attribute__((always_inline)) int guard_path_verify(const char *o
 	return guard_path_full(op, dirfd, path, rights, flags, ret_open, usable, len, base, hash);
 }
 
+static inline uint64_t rel_epoch(int dirfd, const char *path);
+
+/*
+ * A call made by name after its judgement, relative to the working
+ * directory where links can be planted (how OPEN_VERIFY): the name was
+ * judged against the directory's path as remembered, and a rename of it or
+ * of one above (which no chdir announces) moves the file the call reaches.
+ * Unless its path is still that (one getcwd, cwd.h), the name is judged
+ * again against where it is now. Returns 0, or -1 (blocked, EACCES).
+ */
+static int judged_here(const char *op, int dirfd, const char *path, unsigned rights, int flags,
+		       int how, uint64_t before)
+{
+	if (!before || how != OPEN_VERIFY || cwd_unmoved(before))
+		return 0;
+	return guard_path_verify(op, dirfd, path, rights, flags, NULL);
+}
+
 static inline __attribute__((always_inline)) int
 guard_path(const char *op, int dirfd, const char *path, unsigned rights, int flags)
 {
-	return guard_path_verify(op, dirfd, path, rights, flags, NULL);
+	int how = OPEN_PLAIN;
+	uint64_t before = rel_epoch(dirfd, path);
+	if (guard_path_verify(op, dirfd, path, rights, flags, &how) < 0)
+		return -1;
+	return judged_here(op, dirfd, path, rights, flags, how, before);
 }
 
 /*
@@ -282,7 +304,7 @@ guard_path(const char *op, int dirfd, const char *path, unsigned rights, int fla
  * judged again on what it really is: a symlink flipped between the check
  * and the open is caught here. Returns fd, or -1 (closed, EACCES).
  */
-static int verify_fd(const char *op, int fd, unsigned rights)
+static int verify_fd_as(const char *op, int fd, unsigned rights, bool look)
 {
 	char path[PATH_MAX];
 	size_t len;
@@ -294,6 +316,10 @@ static int verify_fd(const char *op, int fd, unsigned rights)
 	int saved = errno;
 	if (path_of_fd(fd, path, sizeof(path), &len) == 0) {
 		check_one(path, len, rights & ~C, &v);
+		/* A look (stat, access) at an ancestor of allowed paths is allowed, as judged before. */
+		if (!v.allowed && !v.by_deny && look &&
+		    policy_path_is_ancestor(shim.policy, path, len))
+			v.allowed = true;
 		block = act_on(op, path, len, rights & ~C, &v, "the opened file is elsewhere");
 	}
 	shim_leave();
@@ -304,6 +330,11 @@ static int verify_fd(const char *op, int fd, unsigned rights)
 	}
 	errno = saved;
 	return fd;
+}
+
+static int verify_fd(const char *op, int fd, unsigned rights)
+{
+	return verify_fd_as(op, fd, rights, false);
 }
 
 /*
@@ -346,18 +377,35 @@ static int call_open(int dirfd, const char *path, int flags, mode_t mode);
 static atomic_bool no_openat2;
 
 /*
- * Where links can be planted, an absolute name is opened refusing every
- * link on its way: when that works, the name judged is the file opened,
- * for no system call more (instead of a readlink per component before and
- * a look at the descriptor after, path_resolve.h). Relative names keep the
- * long way: the name of the directory they are relative to is remembered,
- * and a rename moves that.
+ * Where links can be planted, a name is opened refusing every link on its
+ * way (instead of a readlink per component before and a look at the
+ * descriptor after, path_resolve.h). An absolute name judged is then the
+ * file opened, for no system call more. A relative name is judged joined
+ * to the directory it is relative to as the shim knows it (the working
+ * directory from memory, a dirfd's path read before), and a rename of that
+ * directory, which no chdir announces, moves it: relative_checked looks
+ * again after the open.
  */
 static bool try_refusing_links(const char *path, const void *next)
 {
 	/* Another preload wrapping the call after the shim must see it: it goes there. */
-	return path && path[0] == '/' && !atomic_load_explicit(&no_openat2, memory_order_relaxed) &&
+	return path && path[0] && !atomic_load_explicit(&no_openat2, memory_order_relaxed) &&
 	       shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD && dl_ops_in_libc(next);
+}
+
+/*
+ * A descriptor opened refusing links by a relative name (see above): kept
+ * when the working directory's path is still the one the name was judged
+ * against (one getcwd, cwd.h), else judged on its own path (a readlink of
+ * /proc/self/fd/N, six times the cost; always for a dirfd's names).
+ * before is rel_epoch() from before the judgement.
+ */
+static int relative_checked(const char *op, const char *path, int fd, unsigned rights, bool look,
+			    uint64_t before)
+{
+	if (path[0] == '/' || cwd_unmoved(before))
+		return fd;
+	return verify_fd_as(op, fd, rights, look);
 }
 
 /*
@@ -405,9 +453,22 @@ static int open_common(const char *op, int dirfd, const char *path, int flags, m
 	if (guard_path_verify(op, dirfd, path, rights, g | (refusing ? REFUSING_LINKS : 0), &how) <
 	    0)
 		return -1;
+	/*
+	 * A creating or truncating open acts before its descriptor can be
+	 * looked at: a relative name is judged again first if its directory
+	 * has moved since (relative_checked still looks after).
+	 */
+	if (how == OPEN_NO_LINKS && before && (flags & (O_CREAT | O_TRUNC)) &&
+	    !cwd_unmoved(before)) {
+		before = rel_epoch(dirfd, path);
+		if (guard_path_verify(op, dirfd, path, rights, g | REFUSING_LINKS, &how) < 0)
+			return -1;
+	}
 	if (how == OPEN_NO_LINKS) {
 		int fd = open_refusing_links(dirfd, path, flags, mode);
-		if (fd >= 0 || !open_long_way(errno))
+		if (fd >= 0)
+			return relative_checked(op, path, fd, rights, false, before);
+		if (!open_long_way(errno))
 			return fd;
 		how = OPEN_LONG_WAY;
 	}
@@ -416,6 +477,9 @@ static int open_common(const char *op, int dirfd, const char *path, int flags, m
 		if (guard_path_verify(op, dirfd, path, rights, g, &how) < 0)
 			return -1;
 	}
+	if ((flags & (O_CREAT | O_TRUNC)) &&
+	    judged_here(op, dirfd, path, rights, g, how, before) < 0)
+		return -1;
 	int fd = call(dirfd, path, flags, mode);
 	bool verify = how == OPEN_VERIFY || moved_under(before);
 	return verify ? verify_fd(op, fd, rights) : fd;
@@ -580,8 +644,8 @@ static int fopen_flags(const char *mode)
 static FILE *fopen_common(const char *op, const char *path, const char *mode, FILE *stream,
 			  FILE *(*call)(const char *, const char *, FILE *))
 {
-	int g;
-	unsigned rights = policy_open_rights(fopen_flags(mode), &g);
+	int g, flags = fopen_flags(mode);
+	unsigned rights = policy_open_rights(flags, &g);
 	if (!path) {
 		/* freopen(NULL, mode, f): same file, new mode; judge what the stream is. */
 		if (stream && guard_fd(op, fileno(stream), rights & ~C) < 0)
@@ -591,6 +655,10 @@ static FILE *fopen_common(const char *op, const char *path, const char *mode, FI
 	int how = OPEN_PLAIN;
 	uint64_t before = rel_epoch(AT_FDCWD, path);
 	if (guard_path_verify(op, AT_FDCWD, path, rights, g, &how) < 0)
+		return NULL;
+	/* It creates or truncates before its descriptor can be looked at (open_common). */
+	if ((flags & (O_CREAT | O_TRUNC)) &&
+	    judged_here(op, AT_FDCWD, path, rights, g, how, before) < 0)
 		return NULL;
 	FILE *f = call(path, mode, stream);
 	if (f && (how == OPEN_VERIFY || moved_under(before))) {
@@ -821,7 +889,8 @@ enum {
  * The stat family where links can be planted (try_refusing_links): the
  * name is opened O_PATH refusing every link on its way and the call made
  * on that descriptor, three system calls instead of a readlink per
- * component and the call. next is the function the call goes to. Returns
+ * component and the call (a relative name: one more, relative_checked).
+ * next is the function the call goes to. Returns
  * the descriptor, LOOK_PLAIN (judged: make the call as asked) or
  * LOOK_FAILED (blocked, or the name's own failure; errno set).
  */
@@ -829,6 +898,7 @@ static int look_at(const char *op, int dirfd, const char *path, int flags, const
 		   bool known_flags)
 {
 	int how = OPEN_PLAIN;
+	uint64_t before = rel_epoch(dirfd, path);
 	bool refusing = known_flags && try_refusing_links(path, next);
 
 	if (guard_path_verify(op, dirfd, path, R, flags | (refusing ? REFUSING_LINKS : 0), &how) <
@@ -837,16 +907,18 @@ static int look_at(const char *op, int dirfd, const char *path, int flags, const
 	if (how == OPEN_NO_LINKS) {
 		int fd = open_refusing_links(
 			dirfd, path, O_PATH | O_CLOEXEC | ((flags & FOLLOW) ? 0 : O_NOFOLLOW), 0);
-		if (fd >= 0)
-			return fd;
+		if (fd >= 0) {
+			fd = relative_checked(op, path, fd, R, true, before);
+			return fd >= 0 ? fd : LOOK_FAILED;
+		}
 		/* Out of descriptors is no answer about the name: the plain call needs none. */
 		if (!open_long_way(errno) && errno != EMFILE && errno != ENFILE && errno != ENOMEM)
 			return LOOK_FAILED;
 		how = OPEN_LONG_WAY;
 	}
-	if (how != OPEN_LONG_WAY)
-		return LOOK_PLAIN;
-	return guard_path(op, dirfd, path, R, flags) < 0 ? LOOK_FAILED : LOOK_PLAIN;
+	if (how == OPEN_LONG_WAY)
+		return guard_path(op, dirfd, path, R, flags) < 0 ? LOOK_FAILED : LOOK_PLAIN;
+	return judged_here(op, dirfd, path, R, flags, how, before) < 0 ? LOOK_FAILED : LOOK_PLAIN;
 }
 
 /* The call made on look_at's descriptor: closes it, keeps the call's errno. */

@@ -106,8 +106,16 @@ if ROOT and not os.path.realpath(sys.executable).startswith("/tmp/"):
     tap.ok(results(r) == ["EXDEV", "EXDEV", "0", "0"],
            "absolute names under the create root are opened with openat2, others are not",
            r.diag())
+    # Relative names too; with ".." they take the long way.
+    r = seq(("", PLAIN, errno.EXDEV), f"chdir:{rw('d')}", "openr:e/f", "stat:e/f",
+            "access:e/f", "openr:../d/e/f")
+    tap.ok(results(r) == ["0", "EXDEV", "EXDEV", "EXDEV", "0"],
+           "relative names under the create root are opened with openat2, not with '..'",
+           r.diag())
 else:
     tap.skip("absolute names under the create root are opened with openat2",
+             "not root, or the interpreter is under /tmp")
+    tap.skip("relative names under the create root are opened with openat2",
              "not root, or the interpreter is under /tmp")
 
 for state in STATES:
@@ -212,6 +220,47 @@ for state in STATES:
            and denied(r, os.path.join(SECRET, "f")),
            f"{label}: fopen of a name an open allowed before is judged again after a link "
            "is swapped in", r.diag())
+
+    # Relative names are opened refusing links too, judged against the working directory
+    # the shim remembers: renamed (no chdir says so) into a denied place, the directory's
+    # files are refused there, and the remembered verdicts are not used again.
+    fresh()
+    moved = os.path.join(SECRET, "e")
+    r = seq(state, f"chdir:{rw('d', 'e')}", "openr:f", "openr:f", "stat:f", "access:f",
+            "creat:g", f"raw-mv:{rw('d', 'e')}={moved}", "openr:f", "openr:f", "stat:f",
+            "access:f", "openw:f", "creat:new", "mkfifo:fifo", "lchown:g")
+    tap.ok(results(r) == ["0"] * 7 + ["EACCES"] * 8
+           and len(denied(r, os.path.join(moved, "f"))) >= 5
+           and not os.path.exists(os.path.join(moved, "new"))
+           and not os.path.exists(os.path.join(moved, "fifo")),
+           f"{label}: relative names are refused once their directory is renamed into a "
+           "denied place, and nothing is created there", r.diag())
+
+    # The first call after the rename creates: judged again before it acts.
+    fresh()
+    r = seq(state, f"chdir:{rw('d', 'e')}", "openr:f", "stat:f", f"raw-mv:{rw('d', 'e')}={moved}",
+            "creat:new")
+    tap.ok(results(r) == ["0", "0", "0", "0", "EACCES"]
+           and not os.path.exists(os.path.join(moved, "new"))
+           and denied(r, os.path.join(moved, "new")),
+           f"{label}: a creating open first after its directory is renamed into a denied "
+           "place creates nothing", r.diag())
+    fresh()
+    r = seq(state, f"chdir:{rw('d', 'e')}", "openr:f", f"raw-mv:{rw('d', 'e')}={moved}",
+            "fopen-w:new")
+    tap.ok(results(r) == ["0", "0", "0", "EACCES"]
+           and not os.path.exists(os.path.join(moved, "new"))
+           and denied(r, os.path.join(moved, "new")),
+           f"{label}: fopen \"w\" first after its directory is renamed into a denied place "
+           "creates nothing", r.diag())
+
+    fresh()
+    r = seq(state, f"chdir:{rw('d')}", f"ln:{SECRET}={rw('d', 'link')}", "openr:link/f",
+            "stat:link/f", "openr:e/f", "stat:e/f")
+    tap.ok(results(r) == ["0", "0", "EACCES", "EACCES", "0", "0"]
+           and len(denied(r, os.path.join(SECRET, "f"))) >= 2,
+           f"{label}: a relative name through a planted link is followed and refused",
+           r.diag())
 
     # Alert: a name denied by its own rule, through a link, is logged once (and its target).
     fresh()

@@ -7,12 +7,14 @@
  * openr, openw, chdir, fchdir, thread-stat (stat from a new thread),
  * lstat, fstatat, statx (stat and these print "= size N" first),
  * ln (PATH is TARGET=LINK: LINK is replaced by a symlink to TARGET),
- * mv (PATH is OLD=NEW: rename), creat (open O_WRONLY|O_CREAT), lchown
+ * mv (PATH is OLD=NEW: rename), raw-mv (the same with the system call
+ * instruction, behind the shim's back, as another process would), creat (open O_WRONLY|O_CREAT), lchown
  * (lchown(PATH, -1, -1)), vfork-chdir (a vfork child changes to PATH,
  * stats "x" there, or NAME when PATH is DIR=NAME, and exits; the parent
  * goes on), linkfd (PATH is
  * SRC=DST: SRC opened read-only, linked as DST by descriptor with
- * AT_EMPTY_PATH), freopen-w (fopen PATH "r", then freopen(NULL, "w")),
+ * AT_EMPTY_PATH), fopen-w (fopen PATH "w"), freopen-w (fopen PATH "r",
+ * then freopen(NULL, "w")),
  * glob (glob(3) of the pattern PATH; each match printed first as
  * "= MATCH"), mkostemp64 (PATH a template), utmp-read (utmpname(PATH),
  * then getutent), updwtmp (a record appended to PATH), lchmod, mkfifo,
@@ -35,6 +37,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <utmp.h>
+
+#include "raw_syscall.h"
 
 static int result(int r)
 {
@@ -150,6 +154,12 @@ static int one(const char *op, const char *path)
 		const char *to = split_pair(path, first, sizeof(first));
 		return to ? result(rename(first, to)) : -1;
 	}
+	if (!strcmp(op, "raw-mv")) {
+		const char *to = split_pair(path, first, sizeof(first));
+		return to ? result((int)raw_syscall(SYS_renameat2, AT_FDCWD, first, AT_FDCWD, to,
+						    0))
+			  : -1;
+	}
 	if (!strcmp(op, "linkfd")) {
 		const char *to = split_pair(path, first, sizeof(first));
 		if (!to)
@@ -160,6 +170,13 @@ static int one(const char *op, const char *path)
 		int r = result(linkat(fd, "", AT_FDCWD, to, AT_EMPTY_PATH));
 		close(fd);
 		return r;
+	}
+	if (!strcmp(op, "fopen-w")) {
+		FILE *f = fopen(path, "w");
+		if (!f)
+			return errno;
+		fclose(f);
+		return 0;
 	}
 	if (!strcmp(op, "freopen-w")) {
 		FILE *f = fopen(path, "r");
