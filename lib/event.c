@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -156,6 +157,32 @@ static void request_id_field(struct json_line *jl)
 		json_line_str(jl, "requestId", id, len);
 }
 
+/*
+ * The program's path (readlink of /proc/self/exe), read when an event first
+ * needs it: most processes under the shim never write one, and in a new
+ * process that readlink costs more than the rest of the shim's bookkeeping
+ * at start. A thread that finds another reading it (or a signal handler
+ * that interrupted the reading) reads its own copy into buf.
+ */
+static const char *exe_path(char *buf, size_t size)
+{
+	static atomic_int state; /* 0: not read, 1: being read, 2: shim.exe holds it */
+	int s = atomic_load_explicit(&state, memory_order_acquire);
+	char *out = buf;
+
+	if (s == 2)
+		return shim.exe;
+	if (s == 0 && atomic_compare_exchange_strong(&state, &s, 1)) {
+		out = shim.exe;
+		size = sizeof(shim.exe);
+	}
+	long n = shim_syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", out, size - 1);
+	out[n > 0 ? n : 0] = '\0';
+	if (out == shim.exe)
+		atomic_store_explicit(&state, 2, memory_order_release);
+	return out;
+}
+
 /* function, version, requestId, traceId, pid, tid, exe, seq — the tail every line ends with. */
 static void tail(struct json_line *jl)
 {
@@ -170,8 +197,10 @@ static void tail(struct json_line *jl)
 		json_line_str_capped(jl, "traceId", trace, strlen(trace), 256);
 	json_line_i64(jl, "pid", (int64_t)shim_syscall(SYS_getpid));
 	json_line_i64(jl, "tid", (int64_t)shim_syscall(SYS_gettid));
-	if (shim.exe[0])
-		json_line_str_capped(jl, "exe", shim.exe, strlen(shim.exe), 512);
+	char own[513];
+	const char *exe = exe_path(own, sizeof(own));
+	if (exe[0])
+		json_line_str_capped(jl, "exe", exe, strlen(exe), 512);
 	/* Lines lost so far (a full or closed log): the next line that gets through says so. */
 	uint64_t lost = atomic_load_explicit(&shim.dropped, memory_order_relaxed);
 	if (lost)

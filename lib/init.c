@@ -461,8 +461,6 @@ static void shim_init(void)
 	copy_env(shim.record_out, sizeof(shim.record_out), "FNGUARD_RECORD_OUT");
 	if (shim.root)
 		drop_descendant_marks();
-	ssize_t n = readlink("/proc/self/exe", shim.exe, sizeof(shim.exe) - 1);
-	shim.exe[n > 0 ? n : 0] = '\0';
 	load_profile();
 	record_prepare();
 	/* The first process looks for the CLI before its filter goes in; descendants inherit it. */

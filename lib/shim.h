@@ -47,7 +47,7 @@ struct shim_state {
 	char profile_hash[17];
 	char function[128];
 	char version[64];
-	char exe[PATH_MAX];
+	char exe[PATH_MAX]; /* read when an event first needs it (event.c) */
 	char profile_path[PATH_MAX];
 	char record_out[PATH_MAX];
 };

@@ -47,6 +47,26 @@ tap.ok(len(per_target) == 400 and max(per_target.values()) <= 10 * 2,
 seqs = [e["seq"] for e in parsed]
 tap.ok(len(set(seqs)) == len(seqs), "flood: sequence numbers are unique")
 
+# ---- a descendant's program path is read when its first event is written -------------
+# (event.c): by threads racing to write their first violations, and by the SIGSYS handler
+# when a trapped system call is a process's first event. Each names the program it runs.
+SYSOPS = os.path.join(HELPERS, "sys-ops")
+TREE = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"], "syscalls": ["@lambda-runtime"],
+    "files": [{"path": HELPERS + "/**", "allow": "r"},
+              {"path": sys.base_prefix + "/**", "allow": "r"}],
+    "exec": [{"path": "/bin/sh"}, {"path": "/usr/bin/dash"}, {"path": FLOOD},
+             {"path": SYSOPS}],
+}, name="tree.json")
+r = run(["/bin/sh", "-c", f"{FLOOD} 8 50 {deny_dir}; {SYSOPS} raw-unlisted; true"],
+        profile=TREE, mode="enforce", timeout=120)
+flood_ev = r.find(type="violation", op="open")
+trap_ev = [e for e in r.find(type="violation") if e.get("category") == "syscall"]
+tap.ok(flood_ev and all(e.get("exe") == os.path.realpath(FLOOD) for e in flood_ev)
+       and trap_ev and all(e.get("exe") == os.path.realpath(SYSOPS) for e in trap_ev),
+       "a descendant's events name its program: from racing threads, and from the SIGSYS "
+       "handler first", r.diag())
+
 # ---- the limiter never hides what a burst is not ---------------------------------
 # Alert mode: twenty harmless denied commands, then a different command line on the
 # same program, and reads of a file then a write to it: each distinct one is logged,
