@@ -14,6 +14,7 @@
 
 #include "child_env.h"
 #include "real.h"
+#include "profile_share.h"
 #include "record.h"
 #include "shim.h"
 
@@ -26,34 +27,49 @@ static int log_fd_now(void)
 	return atomic_load_explicit(&shim.log_fd, memory_order_relaxed);
 }
 
-/*
- * The descriptors that are the shim's, not the program's: the log and the
- * record-mode table of learned behaviours. Ascending; returns how many.
- */
-static int guarded(int out[2])
-{
-	int n = 0, log = log_fd_now();
-	int learn =
-		atomic_load_explicit(&shim_ready, memory_order_acquire) ? record_shared_fd() : -1;
+#define GUARDED_MAX 3
 
-	if (log >= 0)
-		out[n++] = log;
-	if (learn >= 0 && learn != log)
-		out[n++] = learn;
-	if (n == 2 && out[0] > out[1]) {
-		int t = out[0];
-		out[0] = out[1];
-		out[1] = t;
+/*
+ * The descriptors that are the shim's, not the program's: the log, the
+ * record-mode table of learned behaviours and the profile handed to
+ * descendants (profile_share.h). Ascending, distinct; returns how many.
+ */
+static int guarded(int out[GUARDED_MAX])
+{
+	bool ready = atomic_load_explicit(&shim_ready, memory_order_acquire);
+	int fds[GUARDED_MAX] = {log_fd_now(), ready ? record_shared_fd() : -1,
+				ready ? profile_share_fd() : -1};
+	int n = 0;
+
+	for (int i = 0; i < GUARDED_MAX; i++) {
+		int fd = fds[i], j = n;
+		bool dup = false;
+		for (int k = 0; k < n; k++)
+			dup |= out[k] == fd;
+		if (fd < 0 || dup)
+			continue;
+		while (j > 0 && out[j - 1] > fd) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = fd;
+		n++;
 	}
 	return n;
 }
 
+/* guarded() asked about one number: close is on every program's hot path. */
+static bool is_guarded(int fd)
+{
+	if (fd == log_fd_now())
+		return true;
+	return atomic_load_explicit(&shim_ready, memory_order_acquire) &&
+	       (fd == record_shared_fd() || fd == profile_share_fd());
+}
+
 EXPORT int close(int fd)
 {
-	/* guarded()'s two, asked directly: close is on every program's hot path. */
-	if (fd >= 0 &&
-	    (fd == log_fd_now() ||
-	     (atomic_load_explicit(&shim_ready, memory_order_acquire) && fd == record_shared_fd())))
+	if (fd >= 0 && is_guarded(fd))
 		return 0; /* the shim's, not the program's: pretend, as if it were already gone */
 	shim_started();
 	return real.close ? real.close(fd) : (errno = ENOSYS, -1);
@@ -65,7 +81,7 @@ EXPORT extern __typeof(close) __close __attribute__((alias("close")));
 /* close_range over [first, last] minus the guarded descriptors. */
 static int close_range_split(unsigned int first, unsigned int last, int flags)
 {
-	int g[2], n = guarded(g), r = 0;
+	int g[GUARDED_MAX], n = guarded(g), r = 0;
 	unsigned int cur = first;
 
 	for (int i = 0; i < n; i++) {
@@ -94,7 +110,7 @@ EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 
 EXPORT void closefrom(int lowfd)
 {
-	int g[2], n = guarded(g);
+	int g[GUARDED_MAX], n = guarded(g);
 	if (lowfd < 0)
 		lowfd = 0;
 	if (n == 0 || g[n - 1] < lowfd || !real.close_range) {

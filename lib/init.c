@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -33,6 +34,7 @@
 #include "landlock_layer.h"
 #include "log_id.h"
 #include "log_line.h"
+#include "profile_share.h"
 #include "real.h"
 #include "record.h"
 #include "seccomp_layer.h"
@@ -305,6 +307,26 @@ __attribute__((noreturn)) static void refuse_to_start(const char *what, const ch
 	_exit(126);
 }
 
+/* Whether a SIGSYS handler will want syscall names (a descendant's are in what it is handed). */
+static bool syscall_names_wanted(void)
+{
+	enum policy_mode m = policy_action(shim.policy, POLICY_CAT_SYSCALL);
+	const char *forced = secure_getenv("FNGUARD_MODE");
+	return policy_rule_count(shim.policy, POLICY_CAT_SYSCALL) > 0 &&
+	       !(forced && strcmp(forced, "record") == 0) && m != POLICY_MODE_RECORD &&
+	       !secure_getenv("FNGUARD_NO_SECCOMP");
+}
+
+/*
+ * Handing the profile down makes system calls (memfd_create, fcntl) a
+ * descendant's inherited filter may trap before this process has its
+ * handler: a first process, or one under no filter yet, does it.
+ */
+static bool may_share(void)
+{
+	return shim.root || prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0;
+}
+
 static void load_profile(void)
 {
 	const char *mode_env = secure_getenv("FNGUARD_MODE");
@@ -347,6 +369,19 @@ static void load_profile(void)
 	/* Opening a FIFO would hang the function before main, in every mode: regular files only. */
 	struct stat st;
 	int r;
+	const void *shared = NULL;
+	size_t shared_len = 0;
+	if (!shim.root && profile_share_map(&shared, &shared_len) == 0) {
+		/* What the process that read the JSON made of it (profile_share.h). */
+		r = bundle_load_policy_mem(shim.profile_path, shared, shared_len, &opts,
+					   &shim.policy, &shim.bundle_view, &diags);
+		if (r == 0) {
+			shim.bundle = (void *)shared;
+			goto loaded;
+		}
+		profile_share_unmap(shared, shared_len);
+		diag_list_clear(&diags);
+	}
 	if (stat(shim.profile_path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
 		diag_add(&diags, shim.profile_path, 0, 0, NULL, "cannot read: not a regular file");
 		r = -EINVAL;
@@ -384,6 +419,14 @@ static void load_profile(void)
 			shim.action[c] = POLICY_MODE_RECORD;
 		return;
 	}
+	/*
+	 * A bundle is read by each process: its programs (which a lean bundle
+	 * lacks) are what a descendant installs when the filter could not be
+	 * inherited (a platform that refuses seccomp refuses every process).
+	 */
+	if (!shim.bundle && may_share())
+		profile_share_publish(shim.policy, syscall_names_wanted());
+loaded:
 	diag_list_clear(&diags);
 	pin_profile_vars();
 	if (have_forced) {
@@ -421,6 +464,13 @@ static void check_seccomp_layer(void)
 	if (enforce && seccomp_state.error == ENOMEM)
 		refuse_to_start("out of memory while setting up the seccomp layer",
 				seccomp_state.reason, ENOMEM);
+	/*
+	 * libseccomp out of memory deep inside says EFAULT, as for any failure of
+	 * its own: no kernel refused anything, the filter is simply missing.
+	 */
+	if (enforce && seccomp_state.ours)
+		refuse_to_start("the seccomp filter could not be compiled", seccomp_state.reason,
+				seccomp_state.error);
 	if (required && enforce)
 		refuse_to_start("the profile requires the seccomp layer, which is unavailable",
 				seccomp_state.reason, seccomp_state.error);

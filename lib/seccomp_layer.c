@@ -333,12 +333,20 @@ bool seccomp_layer_go_runtime(void)
 	return go_runtime;
 }
 
-/* A descendant whose first process installed this profile's filter (never the first process). */
-static bool inherited(void)
+/*
+ * A descendant whose first process installed its filter (never the first
+ * process). *same: for the profile this process read; else the profile
+ * changed since (a JSON file edited while the function runs, read again
+ * where what the first process read was not handed down): its filter
+ * stays all the same, and refuses another (after_install_lockdown).
+ */
+static bool inherited(bool *same)
 {
 	const char *mark = secure_getenv("FNGUARD_SECCOMP");
-	return !shim.root && mark && strcmp(mark, shim.profile_hash) == 0 &&
-	       prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2;
+	if (shim.root || !mark || prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 2)
+		return false;
+	*same = strcmp(mark, shim.profile_hash) == 0;
+	return true;
 }
 
 int seccomp_layer_start(void)
@@ -348,8 +356,9 @@ int seccomp_layer_start(void)
 	bool from_bundle = false;
 	int r;
 
+	bool same = true;
 	dl_iterate_phdr(find_go_note, &go_runtime);
-	if (shim.policy && inherited()) {
+	if (shim.policy && inherited(&same)) {
 		/*
 		 * The filter came with the exec: its traps need this image's
 		 * handler (handlers do not survive exec), and its lockdown would
@@ -365,7 +374,10 @@ int seccomp_layer_start(void)
 			return 0;
 		}
 		if (install_handler(from_bundle_names()) == 0)
-			note(&seccomp_state, LAYER_ACTIVE, 0, "inherited from the first process");
+			note(&seccomp_state, LAYER_ACTIVE, 0,
+			     same ? "inherited from the first process"
+				  : "inherited from the first process, made from the profile as it "
+				    "was then (it has changed since)");
 		else
 			note(&seccomp_state, LAYER_ACTIVE, errno,
 			     "inherited, but the SIGSYS handler could not be set: traps kill");
@@ -415,6 +427,7 @@ int seccomp_layer_start(void)
 		if (r < 0) {
 			note(&seccomp_state, LAYER_UNAVAILABLE, -r,
 			     "the filter could not be compiled");
+			seccomp_state.ours = true;
 			return 0;
 		}
 		prog = seccomp_filter_program(f, &len);

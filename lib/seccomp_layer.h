@@ -18,6 +18,8 @@ struct layer_state {
 	enum layer_status status;
 	int error;	    /* errno when unavailable, 0 if none */
 	const char *reason; /* static English */
+	/* Unavailable through fnguard's own failure (the filter not compiled), not the kernel's. */
+	bool ours;
 };
 
 extern struct layer_state seccomp_state;

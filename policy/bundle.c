@@ -122,6 +122,52 @@ static int syscall_names(uint32_t arch, struct strbuf *out)
 	return out->oom ? -ENOMEM : 0;
 }
 
+static uint32_t arch_or_native(uint32_t arch)
+{
+	if (arch)
+		return arch;
+	return seccomp_filter_arch_from_name(
+#if defined(__aarch64__)
+		"aarch64"
+#else
+		"x86_64"
+#endif
+	);
+}
+
+/* The sections every bundle has after its JSON: image, file matcher, and names when asked. */
+static int add_tables(struct build *b, const struct policy *policy, uint32_t arch, bool names,
+		      struct strbuf *image, struct strbuf *matcher, struct strbuf *name_list)
+{
+	policy_image_write(policy, image);
+	policy_matcher_write(policy, matcher);
+	if (image->oom || matcher->oom)
+		return -ENOMEM;
+	if (names) {
+		int r = syscall_names(arch, name_list);
+		if (r < 0)
+			return r;
+	}
+	add_section(b, BUNDLE_PROFILE_IMAGE, 0, image->buf, image->len);
+	add_section(b, BUNDLE_FILE_MATCHER, 0, matcher->buf, matcher->len);
+	if (names)
+		add_section(b, BUNDLE_SYSCALL_NAMES, 0, name_list->buf, name_list->len);
+	return 0;
+}
+
+int bundle_build_lean(const struct policy *policy, bool names, void **ret, size_t *ret_len)
+{
+	struct strbuf image = {0}, matcher = {0}, name_list = {0};
+	struct build b = {0};
+	int r = add_tables(&b, policy, arch_or_native(0), names, &image, &matcher, &name_list);
+	if (r == 0)
+		r = write_bundle(&b, ret, ret_len);
+	free(name_list.buf);
+	free(image.buf);
+	free(matcher.buf);
+	return r;
+}
+
 int bundle_build(const struct policy *policy, uint32_t arch, void **ret, size_t *ret_len,
 		 struct diag_list *diags)
 {
@@ -139,26 +185,14 @@ int bundle_build(const struct policy *policy, uint32_t arch, void **ret, size_t 
 	_cleanup_free_ char *json = NULL;
 	int r;
 
-	if (!arch)
-		arch = seccomp_filter_arch_from_name(
-#if defined(__aarch64__)
-			"aarch64"
-#else
-			"x86_64"
-#endif
-		);
+	arch = arch_or_native(arch);
 	r = policy_to_json(policy, true, &json);
 	if (r < 0)
 		return r;
-	policy_image_write(policy, &image);
-	policy_matcher_write(policy, &matcher);
-	r = image.oom || matcher.oom ? -ENOMEM : syscall_names(arch, &names);
+	add_section(&b, BUNDLE_PROFILE_JSON, 0, json, strlen(json));
+	r = add_tables(&b, policy, arch, true, &image, &matcher, &names);
 	if (r < 0)
 		goto out;
-	add_section(&b, BUNDLE_PROFILE_JSON, 0, json, strlen(json));
-	add_section(&b, BUNDLE_PROFILE_IMAGE, 0, image.buf, image.len);
-	add_section(&b, BUNDLE_FILE_MATCHER, 0, matcher.buf, matcher.len);
-	add_section(&b, BUNDLE_SYSCALL_NAMES, 0, names.buf, names.len);
 	struct policy_verdict wv;
 	bool no_write = policy_check_syscall(policy, "write", &wv) == 0 && !wv.allowed;
 	for (size_t i = 0; i < ELEMENTSOF(variants); i++) {
@@ -250,7 +284,8 @@ int bundle_parse(const void *data, size_t len, struct bundle_view *ret, const ch
 			v.n_bpf++;
 		}
 	}
-	if (!v.json) {
+	/* Lean bundles (a first process's, for its descendants) carry only the image. */
+	if (!v.json && !v.image) {
 		*ret_msg = "bundle has no profile";
 		return -EINVAL;
 	}
@@ -311,7 +346,6 @@ int bundle_load_policy(const char *path, const struct policy_load_opts *opts, st
 {
 	char *data = NULL;
 	size_t len = 0;
-	const char *msg = NULL;
 	int r = policy_read_file(path, &data, &len);
 	if (r < 0) {
 		diag_add(diags, path, 0, 0, NULL, "cannot read: %s", strerror(-r));
@@ -323,10 +357,23 @@ int bundle_load_policy(const char *path, const struct policy_load_opts *opts, st
 		*ret_bundle = NULL;
 		return r;
 	}
-	r = bundle_parse(data, len, ret_view, &msg);
+	r = bundle_load_policy_mem(path, data, len, opts, ret, ret_view, diags);
 	if (r < 0) {
-		diag_add(diags, path, 0, 0, NULL, "%s", msg);
 		free(data);
+		return r;
+	}
+	*ret_bundle = data;
+	return 0;
+}
+
+int bundle_load_policy_mem(const char *name, const void *data, size_t len,
+			   const struct policy_load_opts *opts, struct policy **ret,
+			   struct bundle_view *ret_view, struct diag_list *diags)
+{
+	const char *msg = NULL;
+	int r = bundle_parse(data, len, ret_view, &msg);
+	if (r < 0) {
+		diag_add(diags, name, 0, 0, NULL, "%s", msg);
 		return r;
 	}
 	/*
@@ -336,14 +383,7 @@ int bundle_load_policy(const char *path, const struct policy_load_opts *opts, st
 	struct policy_load_opts o = opts ? *opts : (struct policy_load_opts){0};
 	o.no_extends = true;
 	if (ret_view->image)
-		r = policy_load_image(path, ret_view->image, ret_view->image_len, ret_view->matcher,
-				      ret_view->matcher_len, &o, ret, diags);
-	else
-		r = policy_load_buffer(path, ret_view->json, ret_view->json_len, &o, ret, diags);
-	if (r < 0) {
-		free(data);
-		return r;
-	}
-	*ret_bundle = data;
-	return 0;
+		return policy_load_image(name, ret_view->image, ret_view->image_len,
+					 ret_view->matcher, ret_view->matcher_len, &o, ret, diags);
+	return policy_load_buffer(name, ret_view->json, ret_view->json_len, &o, ret, diags);
 }

@@ -70,6 +70,14 @@ bool bundle_sniff(const void *data, size_t len);
 int bundle_build(const struct policy *policy, uint32_t arch, void **ret, size_t *ret_len,
 		 struct diag_list *diags);
 
+/*
+ * A lean bundle: the image, the file matcher and (names) the native
+ * syscall names, no JSON and no programs. What a first process that read
+ * a JSON profile hands its descendants (lib/profile_share.c), so that they
+ * neither parse JSON nor load libseccomp for the names. Caller frees *ret.
+ */
+int bundle_build_lean(const struct policy *policy, bool names, void **ret, size_t *ret_len);
+
 /* A parsed bundle: pointers into the caller's buffer (borrowed). */
 struct bundle_view {
 	const char *json;
@@ -103,6 +111,15 @@ int bundle_parse(const void *data, size_t len, struct bundle_view *ret, const ch
  */
 int bundle_load_policy(const char *path, const struct policy_load_opts *opts, struct policy **ret,
 		       void **ret_bundle, struct bundle_view *ret_view, struct diag_list *diags);
+
+/*
+ * bundle_load_policy for a bundle already in memory (name says where it
+ * came from, for diags). data must stay valid, unchanged, for the policy's
+ * life: the programs and the file matcher point into it.
+ */
+int bundle_load_policy_mem(const char *name, const void *data, size_t len,
+			   const struct policy_load_opts *opts, struct policy **ret,
+			   struct bundle_view *ret_view, struct diag_list *diags);
 
 /*
  * The bundle's syscall names into names[nr] (numbers it has no name for are

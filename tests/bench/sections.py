@@ -736,15 +736,17 @@ def findings(sec):
         rel = _missed(sec, rel_tmp)
         if rel:
             out.append(
-                f"Relative names under `/tmp` ({len(rel)} rows): they take the long way, one "
-                "`readlinkat(2)` per component from the create root down before the name is "
-                "judged and, for an open, the descriptor judged again after it "
-                "(`readlink` of `/proc/self/fd/N`): the shim names the working directory "
-                "from what it remembers, and a rename of that directory (which no `chdir` "
-                "announces) would make an `openat2` refusing links open a file other than "
-                "the one judged. What would close most of it: `openat2` refusing links, "
-                "then the descriptor's path judged (two system calls instead of one per "
-                "component and the check).")
+                f"Relative names under `/tmp` ({len(rel)} rows): opened (or, for `stat` and "
+                "`access`, looked at through an `O_PATH` descriptor) with "
+                "`openat2(RESOLVE_NO_SYMLINKS)` from the working directory, then one "
+                "`getcwd(2)` says the directory's path is still the one the name was judged "
+                "against (the shim remembers it, and a rename, which no `chdir` announces, "
+                "would move the file reached): one system call more than an absolute name. "
+                "Before 2026-11-23 they took the long way, one `readlinkat(2)` per component "
+                "and, for an open, a `readlink` of `/proc/self/fd/N` after it (+8 to +10 µs "
+                "an open; that `readlink` alone costs ~3 µs here, six times a `getcwd`). "
+                "What would close the rest: nothing that keeps both the links and the "
+                "directory's renames judged for less than a system call.")
         oc = _missed(sec, lambda r: r["cols"].get("call", "") == "open-close" and not rel_tmp(r))
         if oc:
             out.append(
@@ -844,18 +846,21 @@ def findings(sec):
                 "measured in the subprocess loop (2026-11-23): loading libfnguard.so before "
                 "its constructor runs, about 55 us more than an empty preload (relocations "
                 "and the pages they touch; the relative ones are packed, DT_RELR, which took "
-                "23 us off); then the shim's own start in a descendant, about 106 us by its "
-                "clock: finding libc's functions 12, the log and environment 20, loading the "
-                "bundle 68 (19 page faults, ~2-3 us each here: the bundle's bytes and the "
-                "heap its tables are built in); Landlock and seccomp are inherited and cost "
-                "little more. About 33 page faults more than an empty preload in all. Tried "
-                "without effect: lazy binding, no /proc/self/exe at start; mapping the "
-                "bundle instead of reading it saves ~9 us and 5 faults. A JSON profile is "
-                "parsed and its `extends` resolved again in every process: compare the JSON "
-                "and bundle rows. What would close it: the first process handing its checked "
-                "bundle down as a sealed memfd, and a bundle image its descendants use in "
-                "place instead of building tables on the heap; the loader's and libc's own "
-                "pages are not fnguard's.")
+                "23 us off); then the shim's own start in a descendant, timed phase by phase: "
+                "finding libc's functions 10-15 us, the log and environment ~15, the profile "
+                "~100 (reading the bundle 28, its checksum 5, the image 8, the matchers and "
+                "tables 15, the first touches of the code doing it), Landlock and seccomp "
+                "(inherited) 4. Taken off on 2026-11-23: the program's path (a readlink of "
+                "/proc/self/exe, ~25 us in a new process) is read when an event first needs "
+                "it, and the profile hash is no first snprintf (~7 us of libc's printf "
+                "pages): the shim's cost above an empty preload in this loop fell by about a "
+                "quarter. Tried without effect: lazy binding, mapping the bundle instead of "
+                "reading it, Landlock off (`FNGUARD_NO_LANDLOCK=1`). A JSON profile is read "
+                "once per tree: the process that parses it hands its descendants the result "
+                "in a sealed memfd (docs/operations.md), so they start as under a bundle "
+                "(compare the JSON and bundle rows). What would close the rest: a profile "
+                "image descendants use in place instead of building tables on the heap; the "
+                "loader's and libc's own pages are not fnguard's.")
         fil = _missed(sec, lambda r: "file-heavy" in r["cols"].get("workload", "") and
                       r["other"] in ("alert", "enforce", "run"))
         if fil:

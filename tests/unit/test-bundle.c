@@ -221,6 +221,44 @@ Test(bundle, rich_profile_loads_the_same)
 	diag_list_clear(&d);
 }
 
+/*
+ * What a first process hands its descendants (lib/profile_share.c): no
+ * JSON, no programs; loaded in place from memory it gives the same
+ * answers, hash and modes, with the syscall names when asked for them.
+ */
+Test(bundle, lean_bundle_loads_the_same_from_memory)
+{
+	struct diag_list d = {0};
+	struct policy *fromjson, *lean = NULL;
+	struct bundle_view view;
+	struct policy_load_opts o = opts();
+	void *data = NULL;
+	size_t len = 0;
+
+	task_root = NULL;
+	write_file("rich.json", rich, strlen(rich));
+	fromjson = load_json(at("rich.json"));
+	for (int names = 0; names <= 1; names++) {
+		cr_assert_eq(bundle_build_lean(fromjson, names, &data, &len), 0);
+		cr_assert_eq(bundle_load_policy_mem("lean", data, len, &o, &lean, &view, &d), 0,
+			     "%s", d.n ? d.lines[0] : "");
+		cr_assert(view.json == NULL && view.n_bpf == 0 && view.image != NULL);
+		cr_assert_eq(view.names != NULL, names);
+		assert_same(fromjson, lean);
+		assert_same_answers(fromjson, lean);
+		cr_assert(policy_files_prebuilt(lean), "its file matcher is used where it lies");
+		policy_free(lean);
+		lean = NULL;
+		/* Damage is refused as in a file. */
+		((unsigned char *)data)[len - 1] ^= 0x40;
+		cr_assert_eq(bundle_load_policy_mem("lean", data, len, &o, &lean, &view, &d),
+			     -EINVAL);
+		free(data);
+		diag_list_clear(&d);
+	}
+	policy_free(fromjson);
+}
+
 struct first_asker {
 	const struct policy *p;
 	char out[4096];

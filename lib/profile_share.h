@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * profile_share — a process that read its profile from JSON hands what it
+ * made of it to its descendants, so that they need neither cJSON, nor the
+ * profile's files and `extends`, nor libseccomp for the syscall names (a
+ * bundle they read themselves: it has all that already, and the programs
+ * a descendant installs where the filter could not be inherited).
+ *
+ * The loaded profile is written as a lean bundle (bundle.h: image, file
+ * matcher, names) into a memfd sealed against every change (write, grow,
+ * shrink, more seals), kept open across exec at a high number exported in
+ * FNGUARD_PROFILE_FD and guarded like the log descriptor (fd_guard.c). A
+ * descendant maps it read-only and loads the profile from the mapping, in
+ * place: sealed, it cannot change under the matchers that point into it.
+ * A descriptor that is not such a memfd (closed and reused, set by hand)
+ * is not used: the descendant reads FNGUARD_PROFILE as before.
+ *
+ * The snapshot is what the first process read: a JSON file edited while
+ * the function runs does not reach its descendants.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct policy;
+
+/*
+ * A descendant: maps the memfd named by FNGUARD_PROFILE_FD if it is one
+ * (regular, sealed, of a bundle's size). Returns 0 and the mapping,
+ * -ENOENT when there is none to use. profile_share_unmap() if it cannot be
+ * loaded after all.
+ */
+int profile_share_map(const void **ret, size_t *ret_len);
+void profile_share_unmap(const void *data, size_t len);
+
+/*
+ * After a JSON profile was loaded: writes pol for descendants (names: with
+ * the native syscall names, for a SIGSYS handler). Nothing happens when a
+ * step fails; descendants then read the profile themselves. Before the
+ * seccomp filter: memfd_create and fcntl need not be in the profile.
+ */
+void profile_share_publish(const struct policy *pol, bool names);
+
+/* The descriptor in use (mapped or published), or -1. */
+int profile_share_fd(void);

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""TAP: a process that read a JSON profile hands it to its descendants
+(lib/profile_share.h): a sealed memfd named by FNGUARD_PROFILE_FD, which a
+descendant maps and loads instead of reading and parsing the profile.
+
+The descendants keep the first process's rules even when the JSON file is
+replaced while the function runs (before: each process re-read it, so a
+function that could write its own profile could widen its children's); the
+memfd survives programs that close every descriptor; a number that is not
+such a memfd (another file, an unsealed memfd, a sealed one holding
+garbage) is not used: the descendant reads the profile itself. A first
+process never takes one from its environment.
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnguard_test import PYTHON, Tap, compile_bundle, run, workdir, write_profile  # noqa: E402
+
+tap = Tap()
+W = workdir("share-")
+SECRET = os.path.join(W, "secret.txt")
+with open(SECRET, "w") as f:
+    f.write("s3cret\n")
+OPEN = os.path.join(W, "open")
+os.makedirs(OPEN)
+DATA = os.path.join(OPEN, "data.txt")
+with open(DATA, "w") as f:
+    f.write("data\n")
+
+BASE = {"fnguard": 1, "extends": ["lambda-base"], "syscalls": ["@lambda-runtime", "memfd_create"],
+        "exec": [{"path": "/bin/sh"}, {"path": "/usr/bin/dash"}, {"path": "/usr/bin/cat"},
+                 {"path": "/bin/cat"}, {"path": os.path.realpath(PYTHON)}]}
+FILES = [{"path": OPEN + "/**", "allow": "r"},
+         {"path": W + "/*.json", "allow": "rwc"},
+         {"path": sys.base_prefix + "/**", "allow": "r"},
+         {"path": os.path.realpath(sys.base_prefix) + "/**", "allow": "r"}]
+STRICT = dict(BASE, files=FILES)
+WIDE = dict(BASE, files=FILES + [{"path": SECRET, "allow": "r"}])
+WIDE_TEXT = json.dumps(WIDE)
+
+
+# The libc layer's decisions are what is checked: Landlock's ruleset, made by the first
+# process from what it read, would refuse the secret whatever a child loads.
+NO_LL = {"FNGUARD_NO_LANDLOCK": "1"}
+
+
+def fresh():
+    return write_profile(W, STRICT, name="profile.json")
+
+
+def denied(r, target):
+    return [e for e in r.events if e.get("type") == "violation" and e.get("target") == target
+            and e.get("action") == "blocked"]
+
+
+# The profile is replaced by a wider one after the first process read it: its children
+# still run under what it read.
+prof = fresh()
+script = (f"/usr/bin/cat {DATA}; printf '%s' '{WIDE_TEXT}' > {prof}; /usr/bin/cat {SECRET}; "
+          f"/bin/sh -c '/usr/bin/cat {SECRET}'; true")
+r = run(["/bin/sh", "-c", script], profile=prof, mode="enforce", env=NO_LL)
+tap.ok(r.rc == 0 and "data" in r.stdout and "s3cret" not in r.stdout
+       and len(denied(r, SECRET)) >= 2 and not r.find(type="error"),
+       "descendants keep the rules the first process read when its JSON profile is replaced",
+       r.diag())
+with open(prof) as f:
+    tap.ok(json.load(f) == WIDE, "the profile file was replaced (the attack ran)")
+
+# Every descriptor closed (one by one, and with close_range through libc, as Python's
+# close_fds does), then the same: the memfd is kept, and what children load is still the
+# first process's.
+prof = fresh()
+code = ("import os, subprocess\n"
+        "for fd in range(3, 1100):\n"
+        "    try:\n"
+        "        os.close(fd)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "os.closerange(3, 65536)\n"
+        f"open({prof!r}, 'w').write({WIDE_TEXT!r})\n"
+        f"subprocess.run(['/bin/sh', '-c', '/usr/bin/cat {DATA}; /usr/bin/cat {SECRET}; true'],"
+        " close_fds=True)\n")
+r = run([PYTHON, "-c", code], profile=prof, mode="enforce", env=NO_LL)
+tap.ok(r.rc == 0 and "data" in r.stdout and "s3cret" not in r.stdout and denied(r, SECRET),
+       "after close, closerange and close_fds, children still load the first process's "
+       "profile",
+       r.diag())
+
+# Something else at the number: the first process's own bytes in a plain file or in an
+# unsealed memfd (either could change under a child that used it), a sealed memfd of
+# garbage. Not used: the child reads the profile itself, which has been replaced by a
+# wider one meanwhile, and goes by that.
+GOOD = "good = os.pread(n, 1 << 20, 0)\n"
+REPLACE = {
+    "a plain file holding the profile handed down": (
+        GOOD + f"fd = os.open({W + '/copy.json'!r}, os.O_RDWR | os.O_CREAT)\n"
+        "os.write(fd, good)\n"),
+    "an unsealed memfd holding the profile handed down": (
+        GOOD + "fd = os.memfd_create('fnguard-profile', 0)\n"
+        "os.write(fd, good)\n"),
+    "a sealed memfd of garbage": (
+        "import fcntl\n"
+        "fd = os.memfd_create('fnguard-profile', os.MFD_ALLOW_SEALING)\n"
+        "os.write(fd, b'FNGBNDL\\0' + bytes(4096))\n"
+        "fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK |"
+        " fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE)\n"),
+}
+for what, make in REPLACE.items():
+    prof = fresh()
+    code = ("import os, subprocess\n"
+            "n = int(os.environ['FNGUARD_PROFILE_FD'])\n" + make +
+            "os.dup2(fd, n)\n"
+            f"open({prof!r}, 'w').write({WIDE_TEXT!r})\n"
+            f"subprocess.run(['/bin/sh', '-c', '/usr/bin/cat {SECRET}'], pass_fds=[n])\n")
+    r = run([PYTHON, "-c", code], profile=prof, mode="enforce", env=NO_LL)
+    tap.ok(r.rc == 0 and "s3cret" in r.stdout and not denied(r, SECRET)
+           and not r.find(type="error"),
+           f"{what} at FNGUARD_PROFILE_FD's number is not used: the child reads the profile",
+           r.diag())
+
+# A first process does not take one from its environment.
+prof = fresh()
+r = run(["/bin/sh", "-c", f"/usr/bin/cat {DATA}; /usr/bin/cat {SECRET}; true"], profile=prof, mode="enforce",
+        env=dict(NO_LL, FNGUARD_PROFILE_FD="0"))
+errs = [e for e in r.find(type="error") if "FNGUARD_PROFILE_FD" in e.get("detail", "")]
+tap.ok(r.rc == 0 and "data" in r.stdout and denied(r, SECRET) and errs,
+       "FNGUARD_PROFILE_FD set for a first process is ignored, and said so", r.diag())
+
+# A bundle is read by each process (its programs are what a descendant installs when it
+# cannot inherit the filter): nothing is handed down.
+prof = fresh()
+fgb = os.path.join(W, "profile.fgb")
+c = compile_bundle(prof, fgb)
+r = run(["/bin/sh", "-c", "echo fd=${FNGUARD_PROFILE_FD:-none}"], profile=fgb, mode="enforce")
+tap.ok(c.returncode == 0 and r.rc == 0 and "fd=none" in r.stdout,
+       "a bundle profile is not handed down", r.diag() + c.stderr)
+
+# Record mode: the first process's profile reaches the children, which record.
+prof = fresh()
+r = run(["/bin/sh", "-c", f"echo fd=$FNGUARD_PROFILE_FD; /bin/sh -c '/usr/bin/cat {SECRET}'"],
+        profile=prof, mode="record", env=NO_LL)
+tap.ok(r.rc == 0 and "s3cret" in r.stdout and "fd=" in r.stdout and "fd=\n" not in r.stdout
+       and [e for e in r.find(type="learn") if e.get("target") == SECRET],
+       "record mode: children load the handed-down profile and learn", r.diag())
+
+tap.done()
