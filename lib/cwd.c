@@ -74,23 +74,74 @@ bool cwd_unmoved(uint64_t before)
 	char now[PATH_MAX];
 
 	now[0] = '\0'; /* what the kernel writes is unknown to the analyzer */
-	if (!before || (before & 1) || cwd_epoch() != before)
+	/* A vfork child's judgements were not made against its parent's memory of the path. */
+	if (!before || (before & 1) || cwd_epoch() != before || child_env_in_vfork_child())
 		return false;
 	/* Raw: a getcwd interposed by another library must not answer for the kernel. */
 	long n = raw_syscall(SYS_getcwd, now, sizeof(now));
 	/* The kernel's length counts the NUL; "(unreachable)/..." names no path. */
 	if (n <= 1 || now[0] != '/')
 		return false;
+	/* Unknown (nothing published, or being written): judged again, in a new epoch. */
 	enum cwd_match m = cwd_matches(before, now, (size_t)n - 1);
-	if (m == CWD_DIFFERS)
+	if (m != CWD_SAME)
 		cwd_renamed(before);
 	return m == CWD_SAME;
+}
+
+/*
+ * buf as epoch e's path, published once per epoch: a value already there
+ * (another thread's) is compared instead, and one that differs (a rename
+ * between the two getcwd calls) or that cannot be read yet starts a new
+ * epoch, so that cwd_unmoved() never vouches for a name judged against
+ * the other.
+ */
+static void cwd_publish(uint64_t e, const char *buf, size_t len)
+{
+	if (atomic_flag_test_and_set(&writing)) {
+		if (cwd_matches(e, buf, len) != CWD_SAME)
+			cwd_renamed(e);
+		return;
+	}
+	/* Holding the flag: no other writer, generation is not odd. */
+	if (atomic_load(&generation) == e) {
+		bool same = cached_len == len && memcmp(cached, buf, len) == 0;
+		atomic_flag_clear(&writing);
+		if (!same)
+			cwd_renamed(e);
+		return;
+	}
+	atomic_store(&generation, e | 1);
+	memcpy(cached, buf, len + 1);
+	cached_len = len;
+	uint64_t odd = e | 1;
+	atomic_compare_exchange_strong(&generation, &odd, cwd_epoch() == e ? e : 0);
+	atomic_flag_clear(&writing);
+}
+
+int cwd_get_fresh(char *buf, size_t size, size_t *ret_len)
+{
+	/* The epoch before asking: a chdir after this point makes the answer stale. */
+	uint64_t e = cwd_epoch();
+	if (!getcwd(buf, size))
+		return -errno;
+	*ret_len = strlen(buf);
+	/*
+	 * Published only if no chdir happened since e was read. Never from a
+	 * vfork child: its memory is its parent's, whose directory it may no
+	 * longer share.
+	 */
+	if (*ret_len < sizeof(cached) && !(e & 1) && !child_env_in_vfork_child())
+		cwd_publish(e, buf, *ret_len);
+	return 0;
 }
 
 int cwd_get(char *buf, size_t size, size_t *ret_len)
 {
 	uint64_t g1 = atomic_load_explicit(&generation, memory_order_acquire);
-	if (g1 && !(g1 & 1) && g1 == cwd_epoch() && cached_len < size) {
+	/* A vfork child shares its parent's memory, not its directory: it always asks. */
+	if (g1 && !(g1 & 1) && g1 == cwd_epoch() && cached_len < size &&
+	    !child_env_in_vfork_child()) {
 		size_t len = cached_len;
 		memcpy(buf, cached, len + 1);
 		atomic_thread_fence(memory_order_acquire);
@@ -99,36 +150,7 @@ int cwd_get(char *buf, size_t size, size_t *ret_len)
 			return 0;
 		}
 	}
-	/* The epoch before asking: a chdir after this point makes the answer stale. */
-	uint64_t e = cwd_epoch();
-	if (!getcwd(buf, size))
-		return -errno;
-	*ret_len = strlen(buf);
-	/*
-	 * Publish under the writer flag, only if no chdir happened since e was
-	 * read. Never from a vfork child: its memory is its parent's, whose
-	 * directory it may no longer share.
-	 */
-	if (*ret_len >= sizeof(cached) || (e & 1) || child_env_in_vfork_child())
-		return 0;
-	if (atomic_flag_test_and_set(&writing)) {
-		/*
-		 * Another thread publishes this epoch's value: one that differs
-		 * from ours (or that cannot be read yet) may mean a rename in
-		 * between, and cwd_unmoved() must not vouch for a name judged
-		 * against ours with it: a new epoch.
-		 */
-		if (cwd_matches(e, buf, *ret_len) != CWD_SAME)
-			cwd_renamed(e);
-		return 0;
-	}
-	atomic_store(&generation, e | 1);
-	memcpy(cached, buf, *ret_len + 1);
-	cached_len = *ret_len;
-	uint64_t odd = e | 1;
-	atomic_compare_exchange_strong(&generation, &odd, cwd_epoch() == e ? e : 0);
-	atomic_flag_clear(&writing);
-	return 0;
+	return cwd_get_fresh(buf, size, ret_len);
 }
 
 /*

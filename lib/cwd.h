@@ -27,6 +27,13 @@
 int cwd_get(char *buf, size_t size, size_t *ret_len);
 
 /*
+ * cwd_get without the remembered value: getcwd(2), published for the epoch
+ * (or compared with what is, a difference starting a new one). For names
+ * that climb with "..", judged against where the directory is now.
+ */
+int cwd_get_fresh(char *buf, size_t size, size_t *ret_len);
+
+/*
  * A number that changes whenever the program changes directory through libc:
  * an answer about a relative path is valid while it stays the same, and
  * even. Read it before judging a relative path; cwd_moved() after the call

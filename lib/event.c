@@ -36,6 +36,8 @@ static uint8_t limiter_seed[16];
  * thread was setting it up (no atfork handler runs) goes without one.
  */
 static atomic_int limiter_state;
+/* The program's path (exe_path): 0 not read, 1 being read, 2 in shim.exe. */
+static atomic_int exe_state;
 
 void event_init(void)
 {
@@ -74,6 +76,8 @@ void event_after_fork_child(void)
 	/* A set-up cut short by the fork (another thread's) is done again here. */
 	if (atomic_load(&limiter_state) == 1)
 		atomic_store(&limiter_state, 0);
+	if (atomic_load(&exe_state) == 1)
+		atomic_store(&exe_state, 0);
 	/* Resetting touches (and so copies) all 320 KiB: only when there is something. */
 	if (limiter_ready && atomic_load(&limiter_used))
 		rate_limit_reset_after_fork(&limiter);
@@ -166,20 +170,21 @@ static void request_id_field(struct json_line *jl)
  */
 static const char *exe_path(char *buf, size_t size)
 {
-	static atomic_int state; /* 0: not read, 1: being read, 2: shim.exe holds it */
-	int s = atomic_load_explicit(&state, memory_order_acquire);
+	int s = atomic_load_explicit(&exe_state, memory_order_acquire);
+	int saved = errno;
 	char *out = buf;
 
 	if (s == 2)
 		return shim.exe;
-	if (s == 0 && atomic_compare_exchange_strong(&state, &s, 1)) {
+	if (s == 0 && atomic_compare_exchange_strong(&exe_state, &s, 1)) {
 		out = shim.exe;
 		size = sizeof(shim.exe);
 	}
 	long n = shim_syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", out, size - 1);
 	out[n > 0 ? n : 0] = '\0';
 	if (out == shim.exe)
-		atomic_store_explicit(&state, 2, memory_order_release);
+		atomic_store_explicit(&exe_state, 2, memory_order_release);
+	errno = saved;
 	return out;
 }
 

@@ -138,16 +138,32 @@ static void move_log_away(int wanted)
 	atomic_store(&shim.log_fd, moved);
 }
 
+/*
+ * The program wants the number of the profile handed down: it becomes the
+ * program's (profile_share.h). Not from a vfork child, whose memory is its
+ * parent's: that child's program finds another file there and reads the
+ * profile itself.
+ */
+static void share_given_up(int wanted)
+{
+	if (wanted >= 0 && wanted == profile_share_fd() && !child_env_in_vfork_child())
+		profile_share_forget(wanted);
+}
+
 EXPORT int dup2(int oldfd, int newfd)
 {
-	if (oldfd != newfd)
+	if (oldfd != newfd) {
 		move_log_away(newfd);
+		share_given_up(newfd);
+	}
 	return real.dup2(oldfd, newfd);
 }
 
 EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	if (oldfd != newfd)
+	if (oldfd != newfd) {
 		move_log_away(newfd);
+		share_given_up(newfd);
+	}
 	return real.dup3(oldfd, newfd, flags);
 }

@@ -517,6 +517,10 @@ long file_ops_openat2(int dirfd, const char *path, const struct open_how *how, s
 	uint64_t before = rel_epoch(dirfd, path);
 	if (guard_path_verify("openat2", dirfd, path, rights, g, &verify) < 0)
 		return -1;
+	/* It creates or truncates before its descriptor can be looked at (open_common). */
+	if ((copy.flags & (O_CREAT | O_TRUNC)) &&
+	    judged_here("openat2", dirfd, path, rights, g, verify, before) < 0)
+		return -1;
 	long fd = real.syscall(SYS_openat2, dirfd, path, &copy, sizeof(copy));
 	return verify == OPEN_VERIFY || moved_under(before) ? verify_fd("openat2", (int)fd, rights)
 							    : fd;

@@ -380,6 +380,7 @@ static void load_profile(void)
 			goto loaded;
 		}
 		profile_share_unmap(shared, shared_len);
+		memset(&shim.bundle_view, 0, sizeof(shim.bundle_view));
 		diag_list_clear(&diags);
 	}
 	if (stat(shim.profile_path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
@@ -522,6 +523,12 @@ static void shim_init(void)
 				landlock_state.reason, landlock_state.error);
 	seccomp_layer_start();
 	check_seccomp_layer();
+	if (seccomp_layer_profile_changed())
+		event_error(
+			"the profile has changed since the first process of this tree read "
+			"it: that process's seccomp filter stays in force, the libc layer judges "
+			"with the profile as read now",
+			NULL, 0);
 	record_init();
 	pthread_atfork(NULL, NULL, atfork_child);
 	shim.active = true;

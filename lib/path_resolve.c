@@ -232,9 +232,9 @@ static int resolve(int dirfd, const char *path, bool follow_last, bool refusing,
 			 * directory is now, and a rename of it or of a parent
 			 * (which no chdir announces) moves that.
 			 */
-			if (!getcwd(base, sizeof(base)))
-				return -errno;
-			blen = strlen(base);
+			r = cwd_get_fresh(base, sizeof(base), &blen);
+			if (r < 0)
+				return r;
 		} else if (dirfd == AT_FDCWD) {
 			r = cwd_get(base, sizeof(base), &blen);
 			if (r < 0)

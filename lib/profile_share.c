@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "log_id.h"
 #include "profile.h"
 #include "profile_share.h"
 
@@ -24,23 +25,36 @@ int profile_share_fd(void)
 	return atomic_load_explicit(&share_fd, memory_order_relaxed);
 }
 
-static int fd_from_env(void)
+/*
+ * FNGUARD_PROFILE_FD is "fd:dev:ino": the number, and the identity of the
+ * memfd the process that made it put there. Restored for every child like
+ * any FNGUARD_ variable, it cannot follow a program that puts another
+ * sealed memfd (of a profile of its choosing) at that number, and a
+ * memfd's inode is not the program's to choose. Returns the number, or -1.
+ */
+static int fd_from_env(struct stat *st)
 {
-	const char *env = secure_getenv(SHARE_NAME);
-	char *end;
+	const char *s = secure_getenv(SHARE_NAME);
+	unsigned long long fd, dev, ino;
 
-	if (!env || !*env)
+	if (!s || !log_id_number(&s, ':', &fd) || fd >= 1 << 20)
 		return -1;
-	long fd = strtol(env, &end, 10);
-	return *end == '\0' && fd >= 0 && fd < 1 << 20 ? (int)fd : -1;
+	s++;
+	if (!log_id_number(&s, ':', &dev))
+		return -1;
+	s++;
+	if (!log_id_number(&s, '\0', &ino) || fstat((int)fd, st) < 0 ||
+	    (unsigned long long)st->st_dev != dev || (unsigned long long)st->st_ino != ino)
+		return -1;
+	return (int)fd;
 }
 
 int profile_share_map(const void **ret, size_t *ret_len)
 {
 	struct stat st;
-	int fd = fd_from_env();
+	int fd = fd_from_env(&st);
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 32 ||
+	if (fd < 0 || !S_ISREG(st.st_mode) || st.st_size < 32 ||
 	    (uint64_t)st.st_size > PROFILE_MAX_BYTES)
 		return -ENOENT;
 	/* Only files that can never change again: the policy is used where it lies. */
@@ -54,6 +68,12 @@ int profile_share_map(const void **ret, size_t *ret_len)
 	*ret = m;
 	*ret_len = (size_t)st.st_size;
 	return 0;
+}
+
+void profile_share_forget(int fd)
+{
+	int cur = fd;
+	atomic_compare_exchange_strong(&share_fd, &cur, -1);
 }
 
 void profile_share_unmap(const void *data, size_t len)
@@ -80,7 +100,8 @@ static bool write_all(int fd, const char *p, size_t len)
 /* Takes data (freed). */
 static void publish(void *data, size_t len)
 {
-	char num[16];
+	char num[64];
+	struct stat st;
 	int fd = -1;
 	int mfd = memfd_create("fnguard-profile", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mfd >= 0 && write_all(mfd, data, len) && fcntl(mfd, F_ADD_SEALS, SHARE_SEALS) == 0)
@@ -91,7 +112,12 @@ static void publish(void *data, size_t len)
 	if (fd < 0)
 		return;
 	/* One this process found in its environment is not its descendants' any more. */
-	snprintf(num, sizeof(num), "%d", fd);
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return;
+	}
+	snprintf(num, sizeof(num), "%d:%llu:%llu", fd, (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
 	if (setenv(SHARE_NAME, num, 1) < 0) {
 		close(fd);
 		return;

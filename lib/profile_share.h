@@ -13,7 +13,10 @@
  * descendant maps it read-only and loads the profile from the mapping, in
  * place: sealed, it cannot change under the matchers that point into it.
  * A descriptor that is not such a memfd (closed and reused, set by hand)
- * is not used: the descendant reads FNGUARD_PROFILE as before.
+ * is not used: the descendant reads FNGUARD_PROFILE as before. The
+ * variable holds the memfd's identity as well as its number ("fd:dev:ino",
+ * as the log's FNGUARD_LOG_ID): a program that puts a sealed memfd of its
+ * own at that number (a wider profile) finds it refused.
  *
  * The snapshot is what the first process read: a JSON file edited while
  * the function runs does not reach its descendants.
@@ -44,3 +47,10 @@ void profile_share_publish(const struct policy *pol, bool names);
 
 /* The descriptor in use (mapped or published), or -1. */
 int profile_share_fd(void);
+
+/*
+ * The program put another file at fd's number (dup2): it is the program's
+ * now, not guarded; descendants find another identity there and read the
+ * profile themselves.
+ */
+void profile_share_forget(int fd);

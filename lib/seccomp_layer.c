@@ -327,6 +327,12 @@ static int find_go_note(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 static bool go_runtime;
+static bool other_profile;
+
+bool seccomp_layer_profile_changed(void)
+{
+	return other_profile;
+}
 
 bool seccomp_layer_go_runtime(void)
 {
@@ -359,6 +365,7 @@ int seccomp_layer_start(void)
 	bool same = true;
 	dl_iterate_phdr(find_go_note, &go_runtime);
 	if (shim.policy && inherited(&same)) {
+		other_profile = !same;
 		/*
 		 * The filter came with the exec: its traps need this image's
 		 * handler (handlers do not survive exec), and its lockdown would

@@ -23,6 +23,12 @@ struct layer_state {
 };
 
 extern struct layer_state seccomp_state;
+
+/*
+ * A descendant's inherited filter was made from another profile than the one
+ * it read (the file changed since the first process read it).
+ */
+bool seccomp_layer_profile_changed(void);
 extern struct layer_state notify_state;
 
 /*

@@ -253,6 +253,14 @@ for state in STATES:
            and denied(r, os.path.join(moved, "new")),
            f"{label}: fopen \"w\" first after its directory is renamed into a denied place "
            "creates nothing", r.diag())
+    fresh()
+    r = seq(state, f"chdir:{rw('d', 'e')}", "openr:f", f"raw-mv:{rw('d', 'e')}={moved}",
+            "sys-openat2-c:new")
+    tap.ok(results(r) == ["0", "0", "0", "EACCES"]
+           and not os.path.exists(os.path.join(moved, "new"))
+           and denied(r, os.path.join(moved, "new")),
+           f"{label}: openat2 through syscall() creating first after its directory is renamed "
+           "into a denied place creates nothing", r.diag())
 
     fresh()
     r = seq(state, f"chdir:{rw('d')}", f"ln:{SECRET}={rw('d', 'link')}", "openr:link/f",

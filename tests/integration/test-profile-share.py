@@ -35,6 +35,7 @@ BASE = {"fnguard": 1, "extends": ["lambda-base"], "syscalls": ["@lambda-runtime"
                  {"path": "/bin/cat"}, {"path": os.path.realpath(PYTHON)}]}
 FILES = [{"path": OPEN + "/**", "allow": "r"},
          {"path": W + "/*.json", "allow": "rwc"},
+         {"path": W + "/*.lean", "allow": "rwc"},
          {"path": sys.base_prefix + "/**", "allow": "r"},
          {"path": os.path.realpath(sys.base_prefix) + "/**", "allow": "r"}]
 STRICT = dict(BASE, files=FILES)
@@ -111,15 +112,59 @@ REPLACE = {
 for what, make in REPLACE.items():
     prof = fresh()
     code = ("import os, subprocess\n"
-            "n = int(os.environ['FNGUARD_PROFILE_FD'])\n" + make +
+            "n = int(os.environ['FNGUARD_PROFILE_FD'].split(':')[0])\n" + make +
             "os.dup2(fd, n)\n"
             f"open({prof!r}, 'w').write({WIDE_TEXT!r})\n"
             f"subprocess.run(['/bin/sh', '-c', '/usr/bin/cat {SECRET}'], pass_fds=[n])\n")
     r = run([PYTHON, "-c", code], profile=prof, mode="enforce", env=NO_LL)
+    errs = [e.get("message", "") for e in r.find(type="error")]
     tap.ok(r.rc == 0 and "s3cret" in r.stdout and not denied(r, SECRET)
-           and not r.find(type="error"),
-           f"{what} at FNGUARD_PROFILE_FD's number is not used: the child reads the profile",
-           r.diag())
+           and errs and all(m.startswith("the profile has changed since") for m in errs),
+           f"{what} at FNGUARD_PROFILE_FD's number is not used: the child reads the profile "
+           "(and says it differs from the one the filter was made from)", r.diag())
+
+# The attack the identity stops: the function puts a sealed memfd of a wider profile, in
+# the very format handed down (a first process's under WIDE, taken from its descriptor),
+# at the number. Its children do not take it; they read the profile, which is unchanged.
+wide = write_profile(W, WIDE, name="wide.json")
+lean = os.path.join(W, "wide.lean")
+code = ("import os\n"
+        "n = int(os.environ['FNGUARD_PROFILE_FD'].split(':')[0])\n"
+        f"open({lean!r}, 'wb').write(os.pread(n, 1 << 20, 0))\n")
+r0 = run([PYTHON, "-c", code], profile=wide, mode="enforce", env=NO_LL)
+prof = fresh()
+code = ("import os, subprocess, fcntl\n"
+        "n = int(os.environ['FNGUARD_PROFILE_FD'].split(':')[0])\n"
+        "fd = os.memfd_create('fnguard-profile', os.MFD_ALLOW_SEALING)\n"
+        f"os.write(fd, open({lean!r}, 'rb').read())\n"
+        "fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK |"
+        " fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE)\n"
+        "os.dup2(fd, n)\n"
+        f"subprocess.run(['/bin/sh', '-c', '/usr/bin/cat {SECRET}'], pass_fds=[n])\n")
+r = run([PYTHON, "-c", code], profile=prof, mode="enforce", env=NO_LL)
+tap.ok(r0.rc == 0 and os.path.getsize(lean) > 32 and r.rc == 0 and "s3cret" not in r.stdout
+       and denied(r, SECRET),
+       "a sealed memfd of a wider profile put at the number is refused: children keep the "
+       "profile", r0.diag() + r.diag())
+
+# The number is the program's once it puts something there: a pipe's write end dup2'd
+# onto it closes when the program closes it (its reader sees the end).
+prof = fresh()
+code = ("import os\n"
+        "n = int(os.environ['FNGUARD_PROFILE_FD'].split(':')[0])\n"
+        "r, w = os.pipe()\n"
+        "os.dup2(w, n)\n"
+        "os.close(w)\n"
+        "os.close(n)\n"
+        "os.set_blocking(r, False)\n"
+        "try:\n"
+        "    print('eof' if os.read(r, 1) == b'' else 'data')\n"
+        "except BlockingIOError:\n"
+        "    print('still open')\n")
+r = run([PYTHON, "-c", code], profile=prof, mode="enforce", env=NO_LL)
+tap.ok(r.rc == 0 and r.stdout.strip() == "eof",
+       "a descriptor the program dup2s onto the number is the program's: close closes it",
+       r.diag())
 
 # A first process does not take one from its environment.
 prof = fresh()

@@ -20,7 +20,7 @@
  * then getutent), updwtmp (a record appended to PATH), lchmod, mkfifo,
  * futimesat, fts (fts_open of PATH), and through libc's
  * syscall(): sys-statx, sys-openat, sys-openat-hi (the number with bit 32
- * set), sys-openat2-w, sys-unlink.
+ * set), sys-openat2-w, sys-openat2-c (creating), sys-unlink.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -120,6 +120,14 @@ static int one(const char *op, const char *path)
 	}
 	if (!strcmp(op, "sys-openat")) {
 		long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY);
+		if (fd < 0)
+			return errno;
+		close((int)fd);
+		return 0;
+	}
+	if (!strcmp(op, "sys-openat2-c")) {
+		struct open_how how = {.flags = O_WRONLY | O_CREAT, .mode = 0644};
+		long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
 		if (fd < 0)
 			return errno;
 		close((int)fd);
