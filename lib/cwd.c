@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -21,6 +22,8 @@ static size_t cached_len;
 /* Even and non-zero: cached is valid for that generation. Odd: being written. 0: empty. */
 static atomic_uint_fast64_t generation;
 static atomic_uint_fast64_t epoch = 2;
+/* chdirs under way: two at once would leave the epoch even in between. */
+static atomic_int moves;
 static atomic_bool unshared;
 /* One writer at a time; a thread that finds it taken simply does not cache. */
 static atomic_flag writing = ATOMIC_FLAG_INIT;
@@ -34,8 +37,32 @@ void cwd_unshared(void)
 uint64_t cwd_epoch(void)
 {
 	uint64_t e = atomic_load_explicit(&epoch, memory_order_acquire);
-	/* Odd for good once threads may have directories of their own. */
-	return atomic_load_explicit(&unshared, memory_order_relaxed) ? e | 1 : e;
+	/* Odd while any chdir is under way, and for good once threads have directories of their own. */
+	if (atomic_load_explicit(&moves, memory_order_acquire) ||
+	    atomic_load_explicit(&unshared, memory_order_relaxed))
+		e |= 1;
+	return e;
+}
+
+/* getcwd(2) itself (not a getcwd another library may wrap): the path's length, or -errno. */
+static long sys_getcwd(char *buf, size_t size)
+{
+	long n = raw_syscall(SYS_getcwd, buf, size);
+	if (n < 0)
+		return -errno;
+	/* The kernel's length counts the NUL; "(unreachable)/..." names no path. */
+	if (n <= 1 || buf[0] != '/')
+		return -ENOENT;
+	return n - 1;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
 }
 
 enum cwd_match {
@@ -72,18 +99,18 @@ static void cwd_renamed(uint64_t e)
 bool cwd_unmoved(uint64_t before)
 {
 	char now[PATH_MAX];
+	int saved = errno;
 
 	now[0] = '\0'; /* what the kernel writes is unknown to the analyzer */
 	/* A vfork child's judgements were not made against its parent's memory of the path. */
 	if (!before || (before & 1) || cwd_epoch() != before || child_env_in_vfork_child())
 		return false;
-	/* Raw: a getcwd interposed by another library must not answer for the kernel. */
-	long n = raw_syscall(SYS_getcwd, now, sizeof(now));
-	/* The kernel's length counts the NUL; "(unreachable)/..." names no path. */
-	if (n <= 1 || now[0] != '/')
+	long n = sys_getcwd(now, sizeof(now));
+	errno = saved;
+	if (n < 0)
 		return false;
 	/* Unknown (nothing published, or being written): judged again, in a new epoch. */
-	enum cwd_match m = cwd_matches(before, now, (size_t)n - 1);
+	enum cwd_match m = cwd_matches(before, now, (size_t)n);
 	if (m != CWD_SAME)
 		cwd_renamed(before);
 	return m == CWD_SAME;
@@ -99,8 +126,22 @@ bool cwd_unmoved(uint64_t before)
 static void cwd_publish(uint64_t e, const char *buf, size_t len)
 {
 	if (atomic_flag_test_and_set(&writing)) {
-		if (cwd_matches(e, buf, len) != CWD_SAME)
+		/* Being written: give the writer (a memcpy) a moment before calling it a rename. */
+		enum cwd_match m = cwd_matches(e, buf, len);
+		for (int spin = 0;
+		     m == CWD_UNKNOWN && spin < 256 &&
+		     atomic_load_explicit(&generation, memory_order_relaxed) == (e | 1);
+		     spin++) {
+			cpu_relax();
+			m = cwd_matches(e, buf, len);
+		}
+		if (m != CWD_SAME)
 			cwd_renamed(e);
+		return;
+	}
+	/* A value of an epoch already over is nobody's any more. */
+	if (cwd_epoch() != e) {
+		atomic_flag_clear(&writing);
 		return;
 	}
 	/* Holding the flag: no other writer, generation is not odd. */
@@ -123,9 +164,10 @@ int cwd_get_fresh(char *buf, size_t size, size_t *ret_len)
 {
 	/* The epoch before asking: a chdir after this point makes the answer stale. */
 	uint64_t e = cwd_epoch();
-	if (!getcwd(buf, size))
-		return -errno;
-	*ret_len = strlen(buf);
+	long n = sys_getcwd(buf, size);
+	if (n < 0)
+		return (int)n;
+	*ret_len = (size_t)n;
 	/*
 	 * Published only if no chdir happened since e was read. Never from a
 	 * vfork child: its memory is its parent's, whose directory it may no
@@ -157,28 +199,66 @@ int cwd_get(char *buf, size_t size, size_t *ret_len)
  * Counted up before the system call and after it: a thread that judged a
  * relative path with the epoch from before, and runs its call while this
  * one moves, sees another number afterwards (file_ops.c checks the
- * descriptor then).
+ * descriptor then). moves keeps cwd_epoch() odd while any chdir is under
+ * way: two at once would make the count even half-way.
  */
-static void moving(void)
+static void moving(int step)
 {
+	if (step > 0)
+		atomic_fetch_add(&moves, 1);
 	atomic_fetch_add(&epoch, 1);
 	atomic_store(&generation, 0);
+	if (step < 0)
+		atomic_fetch_sub(&moves, 1);
 }
 
 EXPORT int chdir(const char *path)
 {
-	moving();
+	moving(1);
 	int r = real.chdir(path);
-	moving();
+	moving(-1);
 	return r;
 }
 
 EXPORT int fchdir(int fd)
 {
-	moving();
+	moving(1);
 	int r = real.fchdir(fd);
-	moving();
+	moving(-1);
 	return r;
+}
+
+void cwd_after_fork_child(void)
+{
+	/* Another thread's publish or chdir, cut short by the fork: the child is alone. */
+	atomic_flag_clear(&writing);
+	atomic_store(&moves, 0);
+	uint64_t g = atomic_load(&generation);
+	if (g & 1)
+		atomic_store(&generation, 0);
+}
+
+/*
+ * clone(2) of a task that shares this memory but not the working directory
+ * (CLONE_VM without CLONE_FS): from then on threads may have directories of
+ * their own (cwd.h). glibc's clone reads the optional arguments whatever
+ * the flags: so does this.
+ */
+EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	pid_t *ptid = va_arg(ap, pid_t *);
+	void *tls = va_arg(ap, void *);
+	pid_t *ctid = va_arg(ap, pid_t *);
+	va_end(ap);
+	if ((flags & CLONE_VM) && !(flags & CLONE_FS))
+		cwd_unshared();
+	if (!real.clone) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real.clone(fn, stack, flags, arg, ptid, tls, ctid);
 }
 
 /* A thread with a directory of its own would make the shared cache lie to the others. */

@@ -56,5 +56,8 @@ static inline bool cwd_moved(uint64_t before, uint64_t now)
  */
 bool cwd_unmoved(uint64_t before);
 
+/* After fork, in the child: what another thread was doing is not under way there. */
+void cwd_after_fork_child(void);
+
 /* Threads may have directories of their own from now on: no more caching. */
 void cwd_unshared(void);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cjson_lazy.h"
+#include "cwd.h"
 #include "descendant_vars.h"
 #include "event.h"
 #include "exec_ops.h"
@@ -318,6 +319,22 @@ static bool syscall_names_wanted(void)
 }
 
 /*
+ * What a memfd gave is the profile the tree's filter was made from (its
+ * FNGUARD_SECCOMP mark), where there is one: anything else at that number
+ * (an inode number reused, ages later) is not taken.
+ */
+static bool share_is_the_filters(const struct policy *pol)
+{
+	const char *mark = secure_getenv("FNGUARD_SECCOMP");
+	char hash[17];
+
+	if (!mark)
+		return true;
+	policy_hash(pol, hash);
+	return strcmp(mark, hash) == 0;
+}
+
+/*
  * Handing the profile down makes system calls (memfd_create, fcntl) a
  * descendant's inherited filter may trap before this process has its
  * handler: a first process, or one under no filter yet, does it.
@@ -375,10 +392,12 @@ static void load_profile(void)
 		/* What the process that read the JSON made of it (profile_share.h). */
 		r = bundle_load_policy_mem(shim.profile_path, shared, shared_len, &opts,
 					   &shim.policy, &shim.bundle_view, &diags);
-		if (r == 0) {
+		if (r == 0 && share_is_the_filters(shim.policy)) {
 			shim.bundle = (void *)shared;
 			goto loaded;
 		}
+		policy_free(shim.policy);
+		shim.policy = NULL;
 		profile_share_unmap(shared, shared_len);
 		memset(&shim.bundle_view, 0, sizeof(shim.bundle_view));
 		diag_list_clear(&diags);
@@ -483,6 +502,7 @@ static void check_seccomp_layer(void)
 
 static void atfork_child(void)
 {
+	cwd_after_fork_child();
 	event_after_fork_child();
 	record_after_fork_child();
 	seccomp_layer_after_fork_child();
@@ -523,12 +543,20 @@ static void shim_init(void)
 				landlock_state.reason, landlock_state.error);
 	seccomp_layer_start();
 	check_seccomp_layer();
-	if (seccomp_layer_profile_changed())
+	if (seccomp_layer_profile_changed()) {
+		/* Permissions only narrow down a tree: a profile read again may be wider. */
+		const char *on_error = secure_getenv("FNGUARD_ON_ERROR");
+		if (shim.mode == POLICY_MODE_ENFORCE &&
+		    !(on_error && strcmp(on_error, "open") == 0))
+			refuse_to_start("the profile has changed since the first process of this "
+					"tree read it: refusing to start",
+					shim.profile_path, ESTALE);
 		event_error(
 			"the profile has changed since the first process of this tree read "
 			"it: that process's seccomp filter stays in force, the libc layer judges "
 			"with the profile as read now",
-			NULL, 0);
+			NULL, ESTALE);
+	}
 	record_init();
 	pthread_atfork(NULL, NULL, atfork_child);
 	shim.active = true;

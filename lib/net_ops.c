@@ -72,6 +72,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cwd.h"
 #include "dns_cache.h"
 #include "judge.h"
 #include "lambda_ctx.h"
@@ -403,6 +404,29 @@ static bool act_unix(const char *op, int fd, const char *path, size_t len, enum 
  * Judges the address of a unix socket. follow: the kernel follows a final
  * symlink (connect, sendto) or creates the name (bind, judged as named).
  */
+/*
+ * A socket's name as path_resolve makes it, a relative one joined to where
+ * the working directory is now (a fresh getcwd): nothing checks the socket
+ * after connect or bind as an open's descriptor is, so the directory's
+ * remembered path (which a rename moves) is not enough.
+ */
+static int unix_resolve(const char *name, bool follow, struct resolved_path *rp)
+{
+	char abs[PATH_MAX];
+	size_t len = 0, n = strlen(name);
+
+	if (name[0] == '/')
+		return path_resolve(AT_FDCWD, name, follow, rp);
+	int r = cwd_get_fresh(abs, sizeof(abs), &len);
+	if (r < 0)
+		return r;
+	if (len + 1 + n + 1 > sizeof(abs))
+		return -ENAMETOOLONG;
+	abs[len] = '/';
+	memcpy(abs + len + 1, name, n + 1);
+	return path_resolve(AT_FDCWD, abs, follow, rp);
+}
+
 static bool judge_unix(const char *op, int fd, const struct sockaddr *sa, socklen_t len,
 		       enum net_dir dir, bool follow)
 {
@@ -426,7 +450,7 @@ static bool judge_unix(const char *op, int fd, const struct sockaddr *sa, sockle
 	n = strnlen(sun_path, n);
 	memcpy(name, sun_path, n);
 	name[n] = '\0';
-	if (path_resolve(AT_FDCWD, name, follow, &rp) < 0) {
+	if (unix_resolve(name, follow, &rp) < 0) {
 		/* No cwd to anchor a relative name: judged as it is spelled. */
 		return act_unix(op, fd, name, n, dir, "the socket path could not be resolved");
 	}

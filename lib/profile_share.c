@@ -79,7 +79,10 @@ void profile_share_forget(int fd)
 void profile_share_unmap(const void *data, size_t len)
 {
 	munmap((void *)data, len);
-	atomic_store_explicit(&share_fd, -1, memory_order_relaxed);
+	/* Ours (its identity matched), of no use: not left open for the children. */
+	int fd = atomic_exchange_explicit(&share_fd, -1, memory_order_relaxed);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* All of len, or false. */

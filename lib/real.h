@@ -144,6 +144,7 @@ struct mmsghdr;
 	X(int, chdir, (const char *))                                                             \
 	X(int, fchdir, (int))                                                                     \
 	X(int, unshare, (int))                                                                    \
+	X(int, clone, (int (*)(void *), void *, int, void *, ...))                                \
 	X(int, close, (int))                                                                      \
 	X(int, close_range, (unsigned int, unsigned int, int))                                    \
 	X(void, closefrom, (int))                                                                 \

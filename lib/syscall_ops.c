@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <utime.h>
 
+#include "cwd.h"
 #include "raw_syscall.h"
 #include "real.h"
 #include "seccomp_layer.h"
@@ -188,6 +189,11 @@ EXPORT long syscall(long nr, ...)
 		return fchdir(I(a));
 	case SYS_unshare:
 		return unshare(I(a));
+	case SYS_clone:
+		/* A task sharing this memory but not the working directory (cwd.h). */
+		if ((a & CLONE_VM) && !(a & CLONE_FS))
+			cwd_unshared();
+		return pass(nr, a, b, c, d, e, f);
 	/* the log descriptor */
 	case SYS_close:
 		return close(I(a));

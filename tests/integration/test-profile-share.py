@@ -93,7 +93,8 @@ tap.ok(r.rc == 0 and "data" in r.stdout and "s3cret" not in r.stdout and denied(
 # Something else at the number: the first process's own bytes in a plain file or in an
 # unsealed memfd (either could change under a child that used it), a sealed memfd of
 # garbage. Not used: the child reads the profile itself, which has been replaced by a
-# wider one meanwhile, and goes by that.
+# wider one meanwhile. Permissions only narrow down a tree: in enforce mode it refuses to
+# start, saying why; in alert mode it runs, and says so.
 GOOD = "good = os.pread(n, 1 << 20, 0)\n"
 REPLACE = {
     "a plain file holding the profile handed down": (
@@ -109,19 +110,32 @@ REPLACE = {
         "fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK |"
         " fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE)\n"),
 }
-for what, make in REPLACE.items():
+CHANGED = "the profile has changed since the first process of this tree read it"
+
+
+def replaced(make, mode):
     prof = fresh()
     code = ("import os, subprocess\n"
             "n = int(os.environ['FNGUARD_PROFILE_FD'].split(':')[0])\n" + make +
             "os.dup2(fd, n)\n"
             f"open({prof!r}, 'w').write({WIDE_TEXT!r})\n"
-            f"subprocess.run(['/bin/sh', '-c', '/usr/bin/cat {SECRET}'], pass_fds=[n])\n")
-    r = run([PYTHON, "-c", code], profile=prof, mode="enforce", env=NO_LL)
-    errs = [e.get("message", "") for e in r.find(type="error")]
-    tap.ok(r.rc == 0 and "s3cret" in r.stdout and not denied(r, SECRET)
-           and errs and all(m.startswith("the profile has changed since") for m in errs),
-           f"{what} at FNGUARD_PROFILE_FD's number is not used: the child reads the profile "
-           "(and says it differs from the one the filter was made from)", r.diag())
+            f"p = subprocess.run(['/bin/sh', '-c', '/usr/bin/cat {SECRET}'], pass_fds=[n])\n"
+            "print('child', p.returncode)\n")
+    r = run([PYTHON, "-c", code], profile=prof, mode=mode, env=NO_LL)
+    return r, [e.get("message", "") for e in r.find(type="error")]
+
+
+for what, make in REPLACE.items():
+    r, errs = replaced(make, "enforce")
+    tap.ok(r.rc == 0 and "s3cret" not in r.stdout and "child 126" in r.stdout
+           and errs and all(m.startswith(CHANGED) for m in errs)
+           and any("refusing to start" in m for m in errs),
+           f"{what} at FNGUARD_PROFILE_FD's number is not used; the profile read instead has "
+           "changed: enforce refuses to start", r.diag())
+r, errs = replaced(REPLACE["a sealed memfd of garbage"], "alert")
+tap.ok(r.rc == 0 and "s3cret" in r.stdout and "child 0" in r.stdout
+       and errs and all(m.startswith(CHANGED) and "refusing" not in m for m in errs),
+       "alert: the child runs under the profile as read now, and says it changed", r.diag())
 
 # The attack the identity stops: the function puts a sealed memfd of a wider profile, in
 # the very format handed down (a first process's under WIDE, taken from its descriptor),
@@ -168,8 +182,8 @@ tap.ok(r.rc == 0 and r.stdout.strip() == "eof",
 
 # A first process does not take one from its environment.
 prof = fresh()
-r = run(["/bin/sh", "-c", f"/usr/bin/cat {DATA}; /usr/bin/cat {SECRET}; true"], profile=prof, mode="enforce",
-        env=dict(NO_LL, FNGUARD_PROFILE_FD="0"))
+r = run(["/bin/sh", "-c", f"/usr/bin/cat {DATA}; /usr/bin/cat {SECRET}; true"], profile=prof,
+        mode="enforce", env=dict(NO_LL, FNGUARD_PROFILE_FD="0"))
 errs = [e for e in r.find(type="error") if "FNGUARD_PROFILE_FD" in e.get("detail", "")]
 tap.ok(r.rc == 0 and "data" in r.stdout and denied(r, SECRET) and errs,
        "FNGUARD_PROFILE_FD set for a first process is ignored, and said so", r.diag())

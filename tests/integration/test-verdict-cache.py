@@ -5,8 +5,9 @@ never outlives what it was about.
 
 One process makes the calls in order (helpers/path-seq.c), so a path is
 judged, remembered, and then asked about again after the thing the answer
-depended on changed: the cwd (chdir, fchdir), the rights, the thread, the
-last byte of the name, a symlink planted in a writable area. Each denied
+depended on changed: the cwd (chdir, fchdir), the rights, the thread (one
+with a directory of its own too), the last byte of the name, a symlink
+planted in a writable area. Each denied
 call must fail with EACCES and be logged, as without the cache.
 """
 import os
@@ -86,6 +87,13 @@ r = seq("stat:" + p("a/cfg"), "stat:" + p("a/cfg"), "thread-stat:" + p("a/cfg"),
         "thread-stat:" + p("b/cfg"), "stat:" + p("b/cfg"))
 tap.ok(results(r) == ["0", "0", "0", "EACCES", "EACCES"] and len(denied(r, p("b/cfg"))) == 2,
        "threads: allowed stays allowed, denied stays denied and logged", r.diag())
+
+# A thread made with clone(CLONE_VM) without CLONE_FS has a directory of its own: it
+# changes to b, this thread (still in a) looks at a name, then the other opens "cfg":
+# b/cfg, never judged as a/cfg (the remembered directory is this thread's).
+r = seq("chdir:" + p("a"), "stat:cfg", "clone-nofs:" + p("b") + "=cfg", "stat:cfg")
+tap.ok(results(r) == ["0", "0", "EACCES", "0"] and denied(r, p("b/cfg")),
+       "clone without CLONE_FS: a thread with its own directory is judged in it", r.diag())
 
 # Denials are never remembered: every attempt is refused and logged.
 r = seq(*(["stat:" + p("b/cfg")] * 4))

@@ -8,8 +8,8 @@
  * lstat, fstatat, statx (stat and these print "= size N" first),
  * ln (PATH is TARGET=LINK: LINK is replaced by a symlink to TARGET),
  * mv (PATH is OLD=NEW: rename), raw-mv (the same with the system call
- * instruction, behind the shim's back, as another process would), creat (open O_WRONLY|O_CREAT), lchown
- * (lchown(PATH, -1, -1)), vfork-chdir (a vfork child changes to PATH,
+ * instruction, behind the shim's back, as another process would), creat
+ * (open O_WRONLY|O_CREAT), lchown (lchown(PATH, -1, -1)), vfork-chdir (a vfork child changes to PATH,
  * stats "x" there, or NAME when PATH is DIR=NAME, and exits; the parent
  * goes on), linkfd (PATH is
  * SRC=DST: SRC opened read-only, linked as DST by descriptor with
@@ -18,7 +18,10 @@
  * glob (glob(3) of the pattern PATH; each match printed first as
  * "= MATCH"), mkostemp64 (PATH a template), utmp-read (utmpname(PATH),
  * then getutent), updwtmp (a record appended to PATH), lchmod, mkfifo,
- * futimesat, fts (fts_open of PATH), and through libc's
+ * futimesat, fts (fts_open of PATH), clone-nofs (PATH is DIR=NAME: a
+ * task sharing memory but not the working directory changes to DIR,
+ * this one stats "x" in its own, then the task opens NAME), and through
+ * libc's
  * syscall(): sys-statx, sys-openat, sys-openat-hi (the number with bit 32
  * set), sys-openat2-w, sys-openat2-c (creating), sys-unlink.
  */
@@ -28,6 +31,8 @@
 #include <glob.h>
 #include <linux/openat2.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +82,55 @@ static const char *split_pair(const char *path, char *first, size_t size)
 	memcpy(first, path, (size_t)(eq - path));
 	first[eq - path] = '\0';
 	return eq + 1;
+}
+
+/*
+ * clone-nofs: a task sharing this memory but not the working directory
+ * (CLONE_VM without CLONE_FS) changes to DIR; then this one looks at a
+ * name in its own directory (the shim remembers that path for the new
+ * epoch); then the task opens NAME relative to DIR. Its answer is the op's.
+ */
+struct nofs {
+	const char *dir, *name;
+	int to_main[2], to_task[2];
+	int result;
+};
+
+static int nofs_task(void *arg)
+{
+	struct nofs *n = arg;
+	char c = 0;
+	int r = chdir(n->dir);
+	if (write(n->to_main[1], &c, 1) != 1 || read(n->to_task[0], &c, 1) != 1)
+		return 1;
+	n->result = r < 0 ? errno : open_close(n->name, O_RDONLY);
+	/* A thread of this process (CLONE_THREAD): its end is said through the pipe. */
+	if (write(n->to_main[1], &c, 1) != 1)
+		return 1;
+	return 0;
+}
+
+static int clone_nofs(const char *path)
+{
+	static char stack[256 * 1024] __attribute__((aligned(16)));
+	struct nofs n = {.result = -1};
+	char dir[4096], c;
+	struct stat st;
+
+	n.name = split_pair(path, dir, sizeof(dir));
+	n.dir = dir;
+	if (!n.name || pipe(n.to_main) < 0 || pipe(n.to_task) < 0)
+		return -1;
+	/* A thread (same pid, so no vfork child to the shim) with a directory of its own. */
+	int flags = CLONE_VM | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+	if (clone(nofs_task, stack + sizeof(stack), flags, &n) < 0)
+		return errno;
+	if (read(n.to_main[0], &c, 1) != 1)
+		return -1;
+	stat("x", &st); /* a relative name of this task's own: its path, remembered */
+	if (write(n.to_task[1], &c, 1) != 1 || read(n.to_main[0], &c, 1) != 1)
+		return -1;
+	return n.result;
 }
 
 static int one(const char *op, const char *path)
@@ -270,6 +324,8 @@ static int one(const char *op, const char *path)
 			return errno;
 		return result(waitpid(pid, NULL, 0) == pid ? 0 : -1);
 	}
+	if (!strcmp(op, "clone-nofs"))
+		return clone_nofs(path);
 	if (!strcmp(op, "thread-stat")) {
 		pthread_t t;
 		void *ret;
