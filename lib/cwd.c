@@ -230,12 +230,17 @@ EXPORT int fchdir(int fd)
 
 void cwd_after_fork_child(void)
 {
-	/* Another thread's publish or chdir, cut short by the fork: the child is alone. */
+	/*
+	 * Another thread's publish or chdir, cut short by the fork, and tasks
+	 * with directories of their own: the child is alone in its memory.
+	 */
 	atomic_flag_clear(&writing);
 	atomic_store(&moves, 0);
-	uint64_t g = atomic_load(&generation);
-	if (g & 1)
-		atomic_store(&generation, 0);
+	atomic_store(&unshared, false);
+	uint64_t e = atomic_load(&epoch);
+	if (e & 1)
+		atomic_store(&epoch, e + 1);
+	atomic_store(&generation, 0);
 }
 
 /*
