@@ -275,7 +275,8 @@ static inline uint64_t rel_epoch(int dirfd, const char *path);
 
 /*
  * A call made by name after its judgement, relative to the working
- * directory where links can be planted (how OPEN_VERIFY): the name was
+ * directory where links can be planted (how OPEN_VERIFY, or OPEN_NO_LINKS
+ * for an open that acts before its descriptor is looked at): the name was
  * judged against the directory's path as remembered, and a rename of it or
  * of one above (which no chdir announces) moves the file the call reaches.
  * Unless its path is still that (one getcwd, cwd.h), the name is judged
@@ -284,7 +285,7 @@ static inline uint64_t rel_epoch(int dirfd, const char *path);
 static int judged_here(const char *op, int dirfd, const char *path, unsigned rights, int flags,
 		       int how, uint64_t before)
 {
-	if (!before || how != OPEN_VERIFY || cwd_unmoved(before))
+	if (!before || (how != OPEN_VERIFY && how != OPEN_NO_LINKS) || cwd_unmoved(before))
 		return 0;
 	return guard_path_verify(op, dirfd, path, rights, flags, NULL);
 }
@@ -458,12 +459,9 @@ static int open_common(const char *op, int dirfd, const char *path, int flags, m
 	 * looked at: a relative name is judged again first if its directory
 	 * has moved since (relative_checked still looks after).
 	 */
-	if (how == OPEN_NO_LINKS && before && (flags & (O_CREAT | O_TRUNC)) &&
-	    !cwd_unmoved(before)) {
-		before = rel_epoch(dirfd, path);
-		if (guard_path_verify(op, dirfd, path, rights, g | REFUSING_LINKS, &how) < 0)
-			return -1;
-	}
+	if (how == OPEN_NO_LINKS && (flags & (O_CREAT | O_TRUNC)) &&
+	    judged_here(op, dirfd, path, rights, g, how, before) < 0)
+		return -1;
 	if (how == OPEN_NO_LINKS) {
 		int fd = open_refusing_links(dirfd, path, flags, mode);
 		if (fd >= 0)

@@ -308,13 +308,15 @@ __attribute__((noreturn)) static void refuse_to_start(const char *what, const ch
 	_exit(126);
 }
 
-/* Whether a SIGSYS handler will want syscall names (a descendant's are in what it is handed). */
-static bool syscall_names_wanted(void)
+/*
+ * Whether a SIGSYS handler will want syscall names (a descendant's are in
+ * what it is handed): the syscall rules will be filtered. forced: the mode
+ * FNGUARD_MODE sets, or NULL.
+ */
+static bool syscall_names_wanted(const enum policy_mode *forced)
 {
-	enum policy_mode m = policy_action(shim.policy, POLICY_CAT_SYSCALL);
-	const char *forced = secure_getenv("FNGUARD_MODE");
-	return policy_rule_count(shim.policy, POLICY_CAT_SYSCALL) > 0 &&
-	       !(forced && strcmp(forced, "record") == 0) && m != POLICY_MODE_RECORD &&
+	enum policy_mode m = forced ? *forced : policy_action(shim.policy, POLICY_CAT_SYSCALL);
+	return policy_rule_count(shim.policy, POLICY_CAT_SYSCALL) > 0 && m != POLICY_MODE_RECORD &&
 	       !secure_getenv("FNGUARD_NO_SECCOMP");
 }
 
@@ -344,11 +346,17 @@ static bool may_share(void)
 	return shim.root || prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0;
 }
 
+/* FNGUARD_ON_ERROR=open: the environment's, or the profile's once loaded (pinned there). */
+static bool on_error_open(void)
+{
+	const char *on_error = secure_getenv("FNGUARD_ON_ERROR");
+	return on_error && strcmp(on_error, "open") == 0;
+}
+
 static void load_profile(void)
 {
 	const char *mode_env = secure_getenv("FNGUARD_MODE");
-	const char *on_error = secure_getenv("FNGUARD_ON_ERROR");
-	bool open_on_error = on_error && strcmp(on_error, "open") == 0;
+	bool open_on_error = on_error_open();
 	enum policy_mode forced;
 	bool have_forced = false;
 
@@ -445,7 +453,8 @@ static void load_profile(void)
 	 * inherited (a platform that refuses seccomp refuses every process).
 	 */
 	if (!shim.bundle && may_share())
-		profile_share_publish(shim.policy, syscall_names_wanted());
+		profile_share_publish(shim.policy,
+				      syscall_names_wanted(have_forced ? &forced : NULL));
 loaded:
 	diag_list_clear(&diags);
 	pin_profile_vars();
@@ -472,13 +481,27 @@ loaded:
  * In enforce mode a filter lost to our own failure (out of memory) would turn
  * the profile's syscall denies into allows: refuse. A kernel that refuses
  * seccomp is the documented degraded start, unless the profile requires the
- * layer. Alert and record never stop the function over it.
+ * layer. Alert and record never stop the function over it. A descendant
+ * whose inherited filter was made from another profile than it read (the
+ * file changed) refuses in enforce unless FNGUARD_ON_ERROR=open.
  */
 static void check_seccomp_layer(void)
 {
 	bool enforce = shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_ENFORCE;
 	bool required = shim.policy && policy_requires(shim.policy, "seccomp");
 
+	if (seccomp_layer_profile_changed()) {
+		/* Permissions only narrow down a tree: a profile read again may be wider. */
+		if (shim.mode == POLICY_MODE_ENFORCE && !on_error_open())
+			refuse_to_start("the profile has changed since the first process of this "
+					"tree read it: refusing to start",
+					shim.profile_path, ESTALE);
+		event_error(
+			"the profile has changed since the first process of this tree read "
+			"it: that process's seccomp filter stays in force, the libc layer judges "
+			"with the profile as read now",
+			NULL, ESTALE);
+	}
 	if (!shim.policy || seccomp_state.status == LAYER_ACTIVE)
 		return;
 	if (enforce && seccomp_state.error == ENOMEM)
@@ -543,20 +566,6 @@ static void shim_init(void)
 				landlock_state.reason, landlock_state.error);
 	seccomp_layer_start();
 	check_seccomp_layer();
-	if (seccomp_layer_profile_changed()) {
-		/* Permissions only narrow down a tree: a profile read again may be wider. */
-		const char *on_error = secure_getenv("FNGUARD_ON_ERROR");
-		if (shim.mode == POLICY_MODE_ENFORCE &&
-		    !(on_error && strcmp(on_error, "open") == 0))
-			refuse_to_start("the profile has changed since the first process of this "
-					"tree read it: refusing to start",
-					shim.profile_path, ESTALE);
-		event_error(
-			"the profile has changed since the first process of this tree read "
-			"it: that process's seccomp filter stays in force, the libc layer judges "
-			"with the profile as read now",
-			NULL, ESTALE);
-	}
 	record_init();
 	pthread_atfork(NULL, NULL, atfork_child);
 	shim.active = true;

@@ -11,6 +11,7 @@
 
 #include "bundle.h"
 #include "log_id.h"
+#include "log_line.h" /* its write of all of a buffer */
 #include "profile.h"
 #include "profile_share.h"
 
@@ -85,21 +86,6 @@ void profile_share_unmap(const void *data, size_t len)
 		close(fd);
 }
 
-/* All of len, or false. */
-static bool write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 /* Takes data (freed). */
 static void publish(void *data, size_t len)
 {
@@ -107,7 +93,8 @@ static void publish(void *data, size_t len)
 	struct stat st;
 	int fd = -1;
 	int mfd = memfd_create("fnguard-profile", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (mfd >= 0 && write_all(mfd, data, len) && fcntl(mfd, F_ADD_SEALS, SHARE_SEALS) == 0)
+	if (mfd >= 0 && log_line_write(mfd, data, len, false) == 0 &&
+	    fcntl(mfd, F_ADD_SEALS, SHARE_SEALS) == 0)
 		fd = fcntl(mfd, F_DUPFD, SHARE_FD_MIN); /* not close-on-exec: descendants map it */
 	if (mfd >= 0)
 		close(mfd);
