@@ -43,11 +43,17 @@ static size_t preload_len;
 /* The pid whose memory this is: updated by fork's child handler, not by vfork. */
 static atomic_int image_pid;
 
+/*
+ * Managed: put back as captured, or (LD_AUDIT, never captured) dropped. An
+ * audit library can tell the loader to skip the preloaded shim
+ * (la_objsearch), so a child given one would run without it.
+ */
 static bool is_managed_name(const char *entry)
 {
 	if (strncmp(entry, PREFIX, sizeof(PREFIX) - 1) == 0)
 		return true;
-	return preload_value && strncmp(entry, PRELOAD "=", sizeof(PRELOAD)) == 0;
+	return preload_value && (strncmp(entry, PRELOAD "=", sizeof(PRELOAD)) == 0 ||
+				 strncmp(entry, "LD_AUDIT=", 9) == 0);
 }
 
 static size_t name_len(const char *entry)
@@ -239,19 +245,20 @@ int child_env_build(char *const envp[], char *out[], size_t size,
 		    char logfd_buf[CHILD_ENV_LOGFD_LEN])
 {
 	const char *caller_preload = NULL;
-	size_t n = 0;
+	/* Counted once: another thread's setenv can grow environ while it is copied. */
+	size_t n = 0, count = child_env_count(envp);
 
 	if (!atomic_load(&captured)) {
-		if (child_env_count(envp) + 1 > size)
+		if (count + 1 > size)
 			return -E2BIG;
-		for (size_t i = 0; envp && envp[i]; i++)
+		for (size_t i = 0; i < count && envp[i]; i++)
 			out[n++] = envp[i];
 		out[n] = NULL;
 		return 0;
 	}
-	if (capture_overflow || child_env_count(envp) + n_capture + 2 > size)
+	if (capture_overflow || count + n_capture + 2 > size)
 		return -E2BIG;
-	for (size_t i = 0; envp && envp[i]; i++) {
+	for (size_t i = 0; i < count && envp[i]; i++) {
 		if (!is_managed_name(envp[i])) {
 			out[n++] = envp[i];
 			continue;

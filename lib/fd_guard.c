@@ -7,6 +7,7 @@
  * out of the way of dup2.
  */
 #include <errno.h>
+#include <spawn.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdatomic.h>
@@ -157,6 +158,31 @@ EXPORT int dup2(int oldfd, int newfd)
 		share_given_up(newfd);
 	}
 	return real.dup2(oldfd, newfd);
+}
+
+/*
+ * posix_spawn's file actions run in the child through libc's internal
+ * calls, which no interposer sees: a close or dup2 onto the log is seen when
+ * it is added, and the log moves away before the child is made.
+ */
+EXPORT int posix_spawn_file_actions_addclose(posix_spawn_file_actions_t *fa, int fd)
+{
+	move_log_away(fd);
+	share_given_up(fd);
+	if (!real.posix_spawn_file_actions_addclose)
+		return ENOSYS;
+	return real.posix_spawn_file_actions_addclose(fa, fd);
+}
+
+EXPORT int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int oldfd, int newfd)
+{
+	if (oldfd != newfd) {
+		move_log_away(newfd);
+		share_given_up(newfd);
+	}
+	if (!real.posix_spawn_file_actions_adddup2)
+		return ENOSYS;
+	return real.posix_spawn_file_actions_adddup2(fa, oldfd, newfd);
 }
 
 EXPORT int dup3(int oldfd, int newfd, int flags)

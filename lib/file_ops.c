@@ -11,6 +11,7 @@
  * open), which is why the stdio and dirent entry points are wrapped too.
  */
 #include <errno.h>
+#include <spawn.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <glob.h>
@@ -184,6 +185,13 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 		}
 		goto out;
 	}
+	if (rp.unresolved && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD) {
+		/* Links on the way lead somewhere unknown: nothing allows it (path_resolve.h). */
+		struct policy_verdict none = {.allowed = false, .rule = -1};
+		block = act_on(op, rp.name, rp.name_len, rights, &none,
+			       "links on the way could not be followed to where they lead");
+		goto out;
+	}
 	if ((flags & MAYBE_CREATE) && (rights & C)) {
 		check_one(rp.name, rp.name_len, rights, &v);
 		/* Opening an existing file with O_CREAT creates nothing: no 'c' needed. */
@@ -298,6 +306,29 @@ guard_path(const char *op, int dirfd, const char *path, unsigned rights, int fla
 	if (guard_path_verify(op, dirfd, path, rights, flags, &how) < 0)
 		return -1;
 	return judged_here(op, dirfd, path, rights, flags, how, before);
+}
+
+/*
+ * posix_spawn's file actions run in the child through libc's internal
+ * calls, which no interposer sees: an open is judged when it is added (a
+ * relative name against the working directory then), and a denied one is
+ * not added (EACCES: posix_spawn is never reached).
+ */
+EXPORT int posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *fa, int fd,
+					    const char *path, int flags, mode_t mode)
+{
+	int g, saved = errno;
+	unsigned rights = policy_open_rights(flags, &g);
+
+	if (!real.posix_spawn_file_actions_addopen)
+		return ENOSYS;
+	if (path && guard_path("posix_spawn_file_actions_addopen", AT_FDCWD, path, rights, g) < 0) {
+		int err = errno;
+		errno = saved;
+		return err;
+	}
+	errno = saved;
+	return real.posix_spawn_file_actions_addopen(fa, fd, path, flags, mode);
 }
 
 /*

@@ -366,13 +366,16 @@ static void check_unix(const char *path, size_t len, enum net_dir dir, struct po
 		*v = denied_verdict;
 }
 
-static bool act_unix(const char *op, int fd, const char *path, size_t len, enum net_dir dir,
-		     const char *detail)
+/* unknown: where path leads could not be found, so no rule can allow it. */
+static bool act_unix_as(const char *op, int fd, const char *path, size_t len, enum net_dir dir,
+			const char *detail, bool unknown)
 {
 	struct policy_verdict v;
 	const char *why = NULL;
 
 	check_unix(path, len, dir, &v, &why);
+	if (unknown && net_mode() != POLICY_MODE_RECORD)
+		v = (struct policy_verdict){.allowed = false, .rule = -1};
 	if (v.allowed && net_mode() != POLICY_MODE_RECORD)
 		return false;
 	if (!judged_domain(fd))
@@ -398,6 +401,12 @@ static bool act_unix(const char *op, int fd, const char *path, size_t len, enum 
 	j.learn.port = NET_PORT_ANY;
 	j.learn.inbound = dir == NET_DIR_IN;
 	return judge_act(&j);
+}
+
+static bool act_unix(const char *op, int fd, const char *path, size_t len, enum net_dir dir,
+		     const char *detail)
+{
+	return act_unix_as(op, fd, path, len, dir, detail, false);
 }
 
 /*
@@ -451,9 +460,18 @@ static bool judge_unix(const char *op, int fd, const struct sockaddr *sa, sockle
 	memcpy(name, sun_path, n);
 	name[n] = '\0';
 	if (unix_resolve(name, follow, &rp) < 0) {
-		/* No cwd to anchor a relative name: judged as it is spelled. */
-		return act_unix(op, fd, name, n, dir, "the socket path could not be resolved");
+		/*
+		 * No cwd to anchor a relative name, or too long to join to it:
+		 * where it is is unknown (and a name spelled "@..." is still a
+		 * path, never the abstract socket a rule of that name allows).
+		 */
+		return act_unix_as(op, fd, name, n, dir, "the socket path could not be resolved",
+				   true);
 	}
+	if (rp.unresolved)
+		return act_unix_as(op, fd, rp.name, rp.name_len, dir,
+				   "links on the way could not be followed to where they lead",
+				   true);
 	if (act_unix(op, fd, rp.name, rp.name_len, dir, NULL))
 		return true;
 	return rp.has_real &&
@@ -599,7 +617,7 @@ static bool judge_local(const char *op, int fd)
 /*
  * The address judged is the one the kernel gets: a copy, which another
  * thread cannot change between the two. An address longer than any the
- * kernel takes is passed on as it is (the kernel refuses it).
+ * kernel takes is passed on as it is (connect and sendto refuse it).
  */
 static const struct sockaddr *own_copy(const struct sockaddr *sa, socklen_t len,
 				       struct sockaddr_storage *buf)
@@ -608,6 +626,18 @@ static const struct sockaddr *own_copy(const struct sockaddr *sa, socklen_t len,
 		return sa;
 	memcpy(buf, sa, len);
 	return (const struct sockaddr *)buf;
+}
+
+/*
+ * A message's destination: the kernel cuts a longer msg_namelen to the size
+ * of a sockaddr_storage instead of refusing it, so the copy is cut the same
+ * way (not the caller's memory passed on).
+ */
+static void own_msg_name(struct msghdr *m, struct sockaddr_storage *buf)
+{
+	if (m->msg_namelen > sizeof(*buf))
+		m->msg_namelen = sizeof(*buf);
+	m->msg_name = (void *)own_copy(m->msg_name, m->msg_namelen, buf);
 }
 
 EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
@@ -660,7 +690,7 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (!msg || !msg->msg_name || !msg->msg_namelen)
 		return real.sendmsg(fd, msg, flags);
 	m = *msg;
-	m.msg_name = (void *)own_copy(msg->msg_name, msg->msg_namelen, &copy);
+	own_msg_name(&m, &copy);
 	if (guard_sockaddr("sendmsg", fd, m.msg_name, m.msg_namelen, NET_DIR_OUT, ECONNREFUSED) < 0)
 		return -1;
 	return real.sendmsg(fd, &m, flags);
@@ -703,7 +733,7 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 		for (unsigned int i = 0; i < n; i++) {
 			batch[i] = vec[sent + i];
 			struct msghdr *m = &batch[i].msg_hdr;
-			m->msg_name = (void *)own_copy(m->msg_name, m->msg_namelen, &names[i]);
+			own_msg_name(m, &names[i]);
 		}
 		if (shim_enter()) {
 			for (unsigned int i = 0; i < n; i++) {

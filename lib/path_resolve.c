@@ -222,6 +222,7 @@ static int resolve(int dirfd, const char *path, bool follow_last, bool refusing,
 	out->has_real = false;
 	out->lexical = false;
 	out->links_refused = false;
+	out->unresolved = 0;
 	if (!path || !*path)
 		return -EINVAL;
 	follow_last = follow_last || names_a_directory(path);
@@ -289,8 +290,14 @@ static int resolve(int dirfd, const char *path, bool follow_last, bool refusing,
 	}
 	r = resolve_links(joined, follow_last, out);
 	if (r < 0) {
-		/* Nothing to follow (the path does not exist): the lexical name stands. */
+		/*
+		 * Nothing to follow (the path does not exist, or cannot be
+		 * searched: the call fails as well): the lexical name stands.
+		 * Anything else leaves where the call goes unknown.
+		 */
 		out->has_real = false;
+		if (r != -ENOENT && r != -ENOTDIR && r != -EACCES)
+			out->unresolved = r;
 	}
 	return 0;
 }

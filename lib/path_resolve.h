@@ -28,6 +28,12 @@ struct resolved_path {
 	/* links could be on the way, but the call refuses them: name is what it opens, if any */
 	bool links_refused;
 	bool dangling; /* internal: real's last name did not resolve (a dangling link?) */
+	/*
+	 * Links are on the way and could not be followed (realpath's answer
+	 * would pass PATH_MAX, where the kernel's walk does not stop): where
+	 * the path leads is unknown, so it is not allowed.
+	 */
+	int unresolved; /* 0, or the -errno that stopped the resolution */
 };
 
 /*

@@ -709,5 +709,43 @@ for label, tag, argv in (
                                              for e in learned),
            f"record: an exec by a {label} is in the recorded profile", f"{learned}\n{r.diag()}")
 
+# LD_AUDIT in a child's environment: an audit library can make the loader skip the
+# preloaded shim (la_objsearch), so children never get it.
+r = py("import subprocess\n"
+       "out = subprocess.run(['/usr/bin/env'], env={'LD_AUDIT': '/nonexistent-audit.so', "
+       "'PATH': '/usr/bin'}, capture_output=True, text=True).stdout\n"
+       "names = [l.split('=', 1)[0] for l in out.splitlines()]\n"
+       "print('LD_AUDIT' in names, 'LD_PRELOAD' in names, 'FNGUARD_PROFILE' in names)")
+tap.ok(r.rc == 0 and r.stdout.split() == ["False", "True", "True"],
+       "a child given LD_AUDIT (which could make the loader skip the shim) starts without it, "
+       "with LD_PRELOAD and FNGUARD_* put back", r.diag())
+
+# posix_spawn's file actions run in the child through libc's own calls: an open is
+# judged when it is added, and a close of the log never reaches it.
+r = py("import os, sys\n"
+       "def spawn(actions, argv=('cat',)):\n"
+       "    try:\n"
+       "        pid = os.posix_spawn('/usr/bin/cat', list(argv), dict(os.environ), "
+       "file_actions=actions)\n"
+       "        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])\n"
+       "    except OSError as e:\n"
+       "        return 'E%d' % e.errno\n"
+       "print(spawn([(os.POSIX_SPAWN_OPEN, 0, SECRET, os.O_RDONLY, 0)]))\n"
+       "print(spawn([(os.POSIX_SPAWN_OPEN, 0, '/dev/null', os.O_RDONLY, 0), "
+       "(os.POSIX_SPAWN_CLOSE, int(os.environ['FNGUARD_LOG_FD'])), "
+       "(os.POSIX_SPAWN_OPEN, 0, SECRET, os.O_RDONLY, 0)]))\n"
+       "sys.stdout.flush()\n"
+       "print(spawn([(os.POSIX_SPAWN_CLOSE, int(os.environ['FNGUARD_LOG_FD']))], "
+       "('cat', SECRET)))\n".replace("SECRET", repr(SECRET)))
+opens = [e for e in r.events if e.get("type") == "violation" and e.get("target") == SECRET and
+         e.get("op") == "posix_spawn_file_actions_addopen"]
+child = [e for e in r.events if e.get("type") == "violation" and e.get("target") == SECRET and
+         e.get("exe") == "/usr/bin/cat"]
+tap.ok(r.stdout.split() == ["E13", "E13", "1"] and "secret" not in r.stdout and
+       len(opens) == 2 and child,
+       "posix_spawn file actions: an open of a denied file is refused when it is added "
+       "(EACCES, logged) and the child never reads it; a child whose file actions close "
+       "the log's descriptor still logs its own violation", r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())

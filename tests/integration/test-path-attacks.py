@@ -19,6 +19,7 @@ name the kernel would really have used.
 """
 import os
 import shutil
+import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -298,6 +299,70 @@ tap.ok(r.rc == 0 and r.stdout.strip() == "denied" and
        "after a thread took a directory of its own (unshare CLONE_FS) and opened there, "
        "the main thread's relative open is judged in its own directory: denied, logged",
        r.diag())
+
+# Links whose resolution passes PATH_MAX: realpath() gives up (ENAMETOOLONG) where
+# the kernel walks on. A chain planted in the create area leads to the secret; the
+# call must not be judged by the link's own (allowed) name.
+DEEP = p("deep")
+os.makedirs(p("deep", "rw"), exist_ok=True)
+dfd = os.open(p("deep", "rw"), os.O_RDONLY)
+for i in range(20):
+    name = chr(ord("a") + i) * 200
+    os.mkdir(name, dir_fd=dfd)
+    nfd = os.open(name, os.O_RDONLY, dir_fd=dfd)
+    os.close(dfd)
+    dfd = nfd
+os.mkdir("y" * 100, dir_fd=dfd)
+os.close(dfd)
+bottom = p("deep", "rw", *[chr(ord("a") + i) * 200 for i in range(20)])
+os.symlink(bottom, p("deep", "rw", "s"))
+os.makedirs(p("deep", "secret"), exist_ok=True)
+with open(p("deep", "secret", "key"), "w") as f:
+    f.write("k\n")
+os.chmod(p("deep", "secret", "key"), 0o644)
+# From deep/rw/s/yyy: 21 levels up to deep/rw, one more to deep.
+os.symlink(p("deep", "rw", "s", "y" * 100) + "/.." * 22 + "/secret/key", p("deep", "rw", "a"))
+os.symlink(p("deep", "rw", "s", "y" * 100) + "/.." * 22 + "/secret/x.sock",
+           p("deep", "rw", "b.sock"))
+DEEP_PROFILE = write_profile(DEEP, {
+    "fnguard": 1,
+    "extends": ["lambda-base"],
+    "files": [{"path": DEEP + "/rw/**", "allow": "rwcd"}, {"path": DEEP + "/rw", "allow": "r"},
+              {"path": DEEP, "allow": "r"}, {"path": sys.base_prefix + "/**", "allow": "r"},
+              {"path": "/usr/**", "allow": "r"}, {"path": "/etc/**", "allow": "r"}],
+    "network": [{"unix": DEEP + "/rw/*.sock"}],
+})
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(p("deep", "secret", "x.sock"))
+srv.listen(4)
+code = f"""
+import os, socket
+a = {p("deep", "rw", "a")!r}
+for what, call in (("stat", lambda: os.stat(a)), ("chmod", lambda: os.chmod(a, 0o600)),
+                   ("read", lambda: open(a).read())):
+    try:
+        call()
+        print(what, "done")
+    except OSError as e:
+        print(what, e.errno)
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    c.connect({p("deep", "rw", "b.sock")!r})
+    print("connect done")
+except OSError as e:
+    print("connect", e.errno)
+"""
+r = run([PY, "-c", code], profile=DEEP_PROFILE, mode="enforce", env={"FNGUARD_NO_LANDLOCK": "1"},
+        timeout=60)
+srv.close()
+unknown = [e for e in r.events if e.get("type") == "violation" and
+           "could not be followed" in e.get("detail", "")]
+tap.ok(r.rc == 0 and r.stdout.split() == ["stat", "13", "chmod", "13", "read", "13",
+                                          "connect", "111"] and
+       os.stat(p("deep", "secret", "key")).st_mode & 0o777 == 0o644 and len(unknown) >= 4,
+       "links whose resolution passes PATH_MAX (realpath gives up, the kernel does not): "
+       "stat, chmod, open and a unix connect through them are refused and logged, the "
+       "secret's mode unchanged", r.diag())
 
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
