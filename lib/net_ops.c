@@ -1139,6 +1139,99 @@ RES_QUERY(res_nsearch, (res_state st, const char *name, RES_REST), (st, name, RE
 RES_QUERY(res_nquerydomain, (res_state st, const char *name, const char *domain, RES_REST),
 	  (st, name, domain, RES_ARGS), domain)
 
+/*
+ * res_send and res_nsend take a whole query: the names in its question
+ * section are judged as res_query judges its name. A message whose
+ * questions cannot be read (none, a compressed name, cut short) is refused:
+ * what it asks is unknown. The message is copied first: the one judged is
+ * the one sent.
+ */
+#define DNS_MSG_MAX 65535
+
+static int question_name(const unsigned char *m, size_t len, size_t *off, char *out, size_t size)
+{
+	size_t o = *off, n = 0;
+
+	for (;;) {
+		if (o >= len)
+			return -EINVAL;
+		unsigned l = m[o++];
+		if (l == 0)
+			break;
+		if (l > 63 || o + l > len || n + l + 2 > size)
+			return -EINVAL; /* a pointer (0xc0), or too long */
+		if (n)
+			out[n++] = '.';
+		for (unsigned i = 0; i < l; i++) {
+			unsigned char c = m[o + i];
+			/* A dot or NUL inside a label would change the name judged. */
+			if (c == '.' || c == '\0')
+				return -EINVAL;
+			out[n++] = (char)c;
+		}
+		o += l;
+	}
+	if (o + 4 > len)
+		return -EINVAL; /* type and class */
+	out[n] = '\0';
+	*off = o + 4;
+	return n ? 0 : -EINVAL;
+}
+
+static int guard_send(const char *op, const unsigned char *msg, int msglen, unsigned char **copy)
+{
+	char name[DNS_CACHE_NAME_MAX + 1];
+
+	*copy = NULL;
+	if (!msg || msglen < 12 || msglen > DNS_MSG_MAX)
+		return 0; /* the resolver refuses it */
+	unsigned char *m = malloc((size_t)msglen);
+	if (!m) {
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(m, msg, (size_t)msglen);
+	*copy = m;
+	size_t qd = (size_t)m[4] << 8 | m[5], off = 12;
+	for (size_t i = 0; i < qd || i == 0; i++) {
+		if (i == qd || question_name(m, (size_t)msglen, &off, name, sizeof(name)) < 0)
+			/* Judged under a name no rule can allow: refused in enforce, logged. */
+			return guard_query(op, "(a query without a readable question)", NULL);
+		if (guard_query(op, name, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+EXPORT int res_send(const unsigned char *msg, int msglen, unsigned char *answer, int anslen)
+{
+	unsigned char *copy;
+
+	if (!real.res_send || guard_send("res_send", msg, msglen, &copy) < 0) {
+		free(copy);
+		return -1;
+	}
+	int r = real.res_send(copy ? copy : msg, msglen, answer, anslen);
+	free(copy);
+	return r;
+}
+EXPORT extern __typeof(res_send) __res_send __attribute__((alias("res_send"), copy(res_send)));
+
+EXPORT int res_nsend(res_state st, const unsigned char *msg, int msglen, unsigned char *answer,
+		     int anslen)
+{
+	unsigned char *copy;
+
+	if (!real.res_nsend || guard_send("res_nsend", msg, msglen, &copy) < 0) {
+		free(copy);
+		return -1;
+	}
+	int r = real.res_nsend(st, copy ? copy : msg, msglen, answer, anslen);
+	free(copy);
+	return r;
+}
+EXPORT extern __typeof(res_nsend) __res_nsend __attribute__((alias("res_nsend"), copy(res_nsend)));
+
 EXPORT struct hostent *gethostbyname(const char *name)
 {
 	if (!real.gethostbyname) {
@@ -1297,6 +1390,42 @@ EXPORT int rexec_af(char **ahost, int rport, const char *name, const char *pass,
 	if (!real.rexec_af || rexec_refused("rexec_af", ahost))
 		return -1;
 	return real.rexec_af(ahost, rport, name, pass, cmd, fd2p, af);
+}
+
+/* rcmd and ruserok resolve the host with libc's internal functions too. */
+EXPORT int rcmd(char **ahost, unsigned short port, const char *locuser, const char *remuser,
+		const char *cmd, int *fd2p)
+{
+	if (!real.rcmd || rexec_refused("rcmd", ahost))
+		return -1;
+	return real.rcmd(ahost, port, locuser, remuser, cmd, fd2p);
+}
+
+EXPORT int rcmd_af(char **ahost, unsigned short port, const char *locuser, const char *remuser,
+		   const char *cmd, int *fd2p, sa_family_t af)
+{
+	if (!real.rcmd_af || rexec_refused("rcmd_af", ahost))
+		return -1;
+	return real.rcmd_af(ahost, port, locuser, remuser, cmd, fd2p, af);
+}
+
+EXPORT int ruserok(const char *rhost, int superuser, const char *ruser, const char *luser)
+{
+	char *host = (char *)rhost;
+
+	if (!real.ruserok || rexec_refused("ruserok", &host))
+		return -1;
+	return real.ruserok(rhost, superuser, ruser, luser);
+}
+
+EXPORT int ruserok_af(const char *rhost, int superuser, const char *ruser, const char *luser,
+		      sa_family_t af)
+{
+	char *host = (char *)rhost;
+
+	if (!real.ruserok_af || rexec_refused("ruserok_af", &host))
+		return -1;
+	return real.ruserok_af(rhost, superuser, ruser, luser, af);
 }
 
 static int blocked_r(struct hostent **result, int *h_errnop)

@@ -637,6 +637,7 @@ def dns_exfil_case():
     # resolver's query functions, which send any name.
     for op, query in (("gethostbyname2-6", "1::%" + name), ("res_query", "1::%" + name),
                       ("res_query", name), ("res_query", "1234"),
+                      ("res_send", name), ("ruserok", name),
                       ("getnameinfo", "2001:db8::c0ff:ee"), ("gethostbyaddr", "192.0.2.77"),
                       ("gethostbyaddr", "2001:db8::c0ff:ee")):
         dns.reset()
@@ -687,7 +688,8 @@ else:
     tap.ok(all(n == 0 and r.rc == 1 and net_events(r, type="violation", action="blocked")
                for r, n in others.values()),
            "enforce: no query leaves either for 'ADDR%name' through gethostbyname2(AF_INET6) "
-           "or res_query, for any name res_query is given (digits included), or for a "
+           "or res_query, for any name res_query is given (digits included), for a query "
+           "made by hand and sent with res_send, for ruserok's lookup, or for a "
            "gethostbyaddr of an address no rule lets be looked up",
            "\n".join(f"{k}: queries={n}\n{r.diag()}" for k, (r, n) in others.items()))
 

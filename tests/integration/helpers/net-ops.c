@@ -27,6 +27,9 @@
  *   gethostbyname|gethostbyname2|gethostbyname_r|gethostbyname2_r NAME
  *   gethostbyname2-6 NAME               gethostbyname2(NAME, AF_INET6)
  *   res_query NAME                      an A query through the resolver
+ *   res_send NAME                       the same query made with res_mkquery, sent
+ *                                       with res_send
+ *   ruserok NAME                        ruserok(NAME, 0, "u", "u") (resolves NAME)
  *   getnameinfo ADDR                    prints the host name (numeric if none)
  *   gethostbyaddr ADDR                  prints the name
  *   resolve-connect NAME PORT           getaddrinfo, then connect to the first
@@ -497,6 +500,22 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		return 0;
+	}
+	if (strcmp(op, "res_send") == 0) {
+		unsigned char query[512], answer[512];
+		int n = res_mkquery(ns_o_query, argv[2], ns_c_in, ns_t_a, NULL, 0, NULL, query,
+				    sizeof(query));
+		if (n < 0 || res_send(query, n, answer, sizeof(answer)) < 0) {
+			fprintf(stderr, "%s: h_errno=%s n=%d\n", op, h_name(h_errno), n);
+			return 1;
+		}
+		return 0;
+	}
+	if (strcmp(op, "ruserok") == 0) {
+		errno = 0;
+		r = ruserok(argv[2], 0, "u", "u");
+		fprintf(stderr, "%s: r=%d errno=%s\n", op, r, strerrorname_np(errno));
+		return r == 0 ? 0 : 1;
 	}
 	if (strcmp(op, "gethostbyname_r") == 0 || strcmp(op, "gethostbyname2_r") == 0) {
 		struct hostent he, *h = NULL;
