@@ -692,8 +692,9 @@ __attribute__((noinline)) static int exec_supervised(const char *op, const char 
 /*
  * fexecve and execveat name the program by descriptor: it is handed over by
  * the name it was judged by, when that name is still the same file (a memfd
- * or a deleted file has none to give; it then runs unsupervised, said in a
- * coverage event). Returns only when the program was not handed over, as
+ * or a deleted file has none to give: refused in enforce, as any static
+ * program fnguard exec cannot take; elsewhere it runs unsupervised, said in
+ * a coverage event). Returns only when the program was not handed over, as
  * exec_supervised().
  */
 static int exec_supervised_by_name(const char *op, const struct exec_target *t, int dirfd,
@@ -713,10 +714,14 @@ static int exec_supervised_by_name(const char *op, const struct exec_target *t, 
 	    named.st_dev == target.st_dev && named.st_ino == target.st_ino)
 		return exec_supervised(op, name, argv, envp);
 	handover_armed = handover_attach = false;
-	report_static_why(op, name, strlen(name), argv,
-			  STATIC_DETAIL "; run by descriptor from a file no name reaches (a memfd, "
-					"a deleted or replaced file): it runs unsupervised");
-	return 0;
+	int err = not_supervised(op, name, argv,
+				 STATIC_DETAIL "; run by descriptor from a file no name reaches (a "
+					       "memfd, a deleted or replaced file)",
+				 0);
+	if (!err)
+		return 0;
+	errno = err;
+	return -1;
 }
 
 /*
@@ -745,6 +750,19 @@ __attribute__((noinline)) static int spawn_supervised(const char *op, pid_t *pid
 
 static int exec_path(const char *op, const char *path, char *const argv[], char *const envp[])
 {
+	char abs[PATH_MAX];
+	size_t cl, pl;
+
+	/*
+	 * A relative name runs from the directory it was judged in, not from
+	 * wherever another thread's chdir has moved the process since.
+	 */
+	if (path && path[0] && path[0] != '/' && shim.active && getcwd(abs, sizeof(abs)) &&
+	    (cl = strlen(abs)) + 1 + (pl = strlen(path)) < sizeof(abs)) {
+		abs[cl] = '/';
+		memcpy(abs + cl + 1, path, pl + 1);
+		path = abs;
+	}
 	struct exec_target t = {.dirfd = AT_FDCWD, .path = path, .fd = -1};
 	if (guard_exec(op, &t, argv) < 0)
 		return -1;

@@ -345,8 +345,20 @@ if built:
             mode="alert")
     tap.ok(r.rc == 0 and r.stdout == "static hello\n" and violations(r, action="logged"),
            "static binary in alert: runs (supervised) and is logged", r.diag())
+    # Run by descriptor after its name is gone: fnguard exec cannot be handed it.
+    gone = os.path.join(OUT, "allowed-static-gone")
+    shutil.copy2(os.path.join(BIN, "static-allowed"), gone)
+    code = (f"import os\nfd = os.open({gone!r}, os.O_RDONLY)\nos.unlink({gone!r})\n"
+            "try:\n    os.execve(fd, ['s'], dict(os.environ))\n"
+            "except OSError as e:\n    print('E%d' % e.errno)\n")
+    r = run([sys.executable, "-c", code], profile=PROFILE, mode="enforce")
+    cov = r.find(type="coverage", category="exec")
+    tap.ok(r.rc == 0 and r.stdout == "E13\n" and cov and
+           "no name reaches" in cov[0].get("detail", ""),
+           "a static binary run by descriptor from a deleted file (no name fnguard exec could "
+           "be given): refused in enforce, coverage event", r.diag())
 else:
-    for _ in range(5):
+    for _ in range(6):
         tap.ok(True, "static binaries # SKIP no C compiler with a static libc")
 
 r = run([CALL, "execve", MARKER, marker("dyn")], profile=PROFILE, mode="enforce")
