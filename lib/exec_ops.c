@@ -438,12 +438,69 @@ static bool handover_arm(const char *op, const char *name, size_t len, char *con
  * with errno set: EACCES when blocked, or the error the exec itself would
  * fail with (enforce mode, denied, not runnable). errno is kept otherwise.
  */
+/*
+ * The dynamic loader run as a program runs the program its arguments name
+ * (after its own options): that program is judged too, as if it were run
+ * directly. Returns the index in argv of the program's name, 0 when there
+ * is none (ld.so prints its help), or -1 with *why set when the loader is
+ * told something that would take the run out of the shim's sight: an audit
+ * library (which can drop the shim), an option it does not know here, or a
+ * name without '/' (looked up in the library search path, not PATH).
+ */
+static int loader_program(char *const argv[], const char **why)
+{
+	static const char *const with_value[] = {
+		"--preload",	   "--library-path",	     "--argv0",
+		"--inhibit-rpath", "--glibc-hwcaps-prepend", "--glibc-hwcaps-mask"};
+	static const char *const flags[] = {
+		"--inhibit-cache",    "--list", "--verify", "--list-tunables",
+		"--list-diagnostics", "--help", "--version"};
+	for (int i = 1; argv && argv[i]; i++) {
+		const char *a = argv[i];
+		bool known = false;
+		if (strncmp(a, "--", 2) != 0) {
+			if (!strchr(a, '/')) {
+				*why = "the loader is asked for a program without '/' in its name: it "
+				       "looks for it in the library search path";
+				return -1;
+			}
+			return i;
+		}
+		if (strcmp(a, "--audit") == 0 || strncmp(a, "--audit=", 8) == 0) {
+			*why = "the loader is asked to load an audit library, which can drop the "
+			       "shim";
+			return -1;
+		}
+		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]) && !known; k++)
+			if (strcmp(a, with_value[k]) == 0) {
+				known = true;
+				if (!argv[++i])
+					return 0;
+			}
+		for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]) && !known; k++)
+			known = strcmp(a, flags[k]) == 0;
+		if (!known) {
+			*why = "the loader is given an option fnguard does not know";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int guard_exec_as(const char *op, const struct exec_target *t, char *const argv[],
+			 int depth);
+
 static int guard_exec(const char *op, const struct exec_target *t, char *const argv[])
+{
+	return guard_exec_as(op, t, argv, 0);
+}
+
+static int guard_exec_as(const char *op, const struct exec_target *t, char *const argv[], int depth)
 {
 	char name[PATH_MAX], real_name[PATH_MAX];
 	size_t len, real_len;
 	struct policy_verdict v;
-	int saved = errno, err = 0;
+	int saved = errno, err = 0, program = 0;
 
 	if (t->fd < 0 && !t->path)
 		return 0; /* EFAULT from the kernel */
@@ -482,10 +539,28 @@ static int guard_exec(const char *op, const struct exec_target *t, char *const a
 			goto out;
 		}
 	}
-	if (exe_kind_of(t) == EXE_STATIC && !handover_arm(op, name, len, argv))
+	enum exe_kind kind = exe_kind_of(t);
+	if (kind == EXE_STATIC && !handover_arm(op, name, len, argv))
 		report_static(op, name, len, argv);
+	if (kind == EXE_LOADER && shim.action[POLICY_CAT_EXEC] != POLICY_MODE_RECORD) {
+		const char *why = NULL;
+		program = depth ? -1 : loader_program(argv, &why);
+		if (program < 0) {
+			struct policy_verdict none = {.allowed = false, .rule = -1};
+			if (act_on(op, name, len, argv, &none,
+				   why ? why : "the loader is asked to run the loader"))
+				err = EACCES;
+			program = 0;
+		}
+	}
 out:
 	shim_leave();
+	if (!err && program > 0) {
+		/* What the loader will run, judged as run directly (its own handover too). */
+		struct exec_target inner = {.dirfd = AT_FDCWD, .path = argv[program], .fd = -1};
+		errno = saved;
+		return guard_exec_as(op, &inner, argv + program, depth + 1);
+	}
 	errno = err ? err : saved;
 	return err ? -1 : 0;
 }

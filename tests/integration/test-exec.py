@@ -388,6 +388,24 @@ tap.ok(r.rc == 0 and ran("loader") and "probe=EACCES" in r.stdout and
        not r.find(type="coverage"),
        "the loader allowed by path runs, and the program under it is still guarded", r.diag())
 
+# The loader allowed by path runs what its arguments name: that program is judged as if
+# run directly, and options that would take the run out of sight are refused.
+for what, args, target in (
+        ("a program no rule allows", [DENIED, marker("loader-denied")], DENIED),
+        ("an audit library", ["--audit", "/tmp/none.so", MARKER, marker("loader-audit")], LOADER),
+        ("a program found in the library path",
+         ["--library-path", HELPERS, "exec-marker", marker("loader-libpath")], LOADER)):
+    reset()
+    r = run([CALL, "execve", LOADER] + args, profile=LOADER_PROFILE, mode="enforce")
+    tap.ok(r.rc == 1 and "errno=EACCES" in r.stderr and not os.listdir(OUT) and
+           violations(r, target=target, action="blocked"),
+           f"the loader allowed by path, asked to run {what}: refused, logged", r.diag())
+reset()
+r = run([CALL, "execve", LOADER, "--argv0", "x", MARKER, marker("loader-argv0")],
+        profile=LOADER_PROFILE, mode="enforce")
+tap.ok(r.rc == 0 and ran("loader-argv0") and not r.find(type="violation"),
+       "the loader with its own options before an allowed program: runs", r.diag())
+
 # ---- sh ----------------------------------------------------------------------------------------
 with open("/etc/hostname", "rb") as f:
     hostname = f.read()
