@@ -1016,6 +1016,23 @@ static int bind_address(const char *name, int family, const void *addr)
 	return dns_cache_insert(family, addr, name, strlen(name), shim_now_mono());
 }
 
+/*
+ * A caller's name, copied: the one judged is the one resolved and bound
+ * (another thread cannot rewrite it between them). A name longer than the
+ * copy (no DNS name or numeric form is) is cut: judged and resolved cut.
+ */
+#define OWN_NAME_MAX 1025
+
+static const char *own_name(const char *name, char buf[OWN_NAME_MAX])
+{
+	if (!name)
+		return NULL;
+	size_t n = strnlen(name, OWN_NAME_MAX - 1);
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 EXPORT int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 		       struct addrinfo **res)
 {
@@ -1028,18 +1045,12 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 	 * copies, which another thread cannot rewrite between the three.
 	 */
 	struct addrinfo hint_copy;
-	char name_copy[1025];
+	char name_copy[OWN_NAME_MAX];
 	if (hints) {
 		hint_copy = *hints;
 		hints = &hint_copy;
 	}
-	if (node) {
-		size_t n = strnlen(node, sizeof(name_copy));
-		if (n < sizeof(name_copy)) {
-			memcpy(name_copy, node, n + 1);
-			node = name_copy;
-		}
-	}
+	node = own_name(node, name_copy);
 	if (hints && (hints->ai_flags & AI_NUMERICHOST))
 		return real.getaddrinfo(node, service, hints, res);
 	enum name_guard g = guard_name("getaddrinfo", node, service_port(service),
@@ -1121,11 +1132,17 @@ static int guard_query(const char *op, const char *name, const char *domain)
 #define RES_QUERY(sym, params, args, domain)                          \
 	EXPORT int sym params                                         \
 	{                                                             \
+		char own_[OWN_NAME_MAX], own_domain_[OWN_NAME_MAX];   \
+		name = own_name(name, own_);                          \
+		OWN_DOMAIN_##domain(own_domain_);                     \
 		if (!real.sym || guard_query(#sym, name, domain) < 0) \
 			return -1;                                    \
 		return real.sym args;                                 \
 	}                                                             \
 	EXPORT extern __typeof(sym) __##sym __attribute__((alias(#sym), copy(sym)));
+/* The domain, copied too where there is one. */
+#define OWN_DOMAIN_NULL(buf)   (void)(buf)
+#define OWN_DOMAIN_domain(buf) (domain = own_name(domain, buf))
 /* The parameters after the name (and domain), and their names. */
 #define RES_REST int class, int type, unsigned char *answer, int len
 #define RES_ARGS class, type, answer, len
@@ -1238,6 +1255,8 @@ EXPORT struct hostent *gethostbyname(const char *name)
 		h_errno = NO_RECOVERY;
 		return NULL;
 	}
+	char copy[OWN_NAME_MAX];
+	name = own_name(name, copy);
 	enum name_guard g =
 		guard_name("gethostbyname", name, NET_PORT_ANY, NET_PROTO_ANY, NUMERIC_PLAIN);
 	if (g == NAME_BLOCKED) {
@@ -1256,6 +1275,8 @@ EXPORT struct hostent *gethostbyname2(const char *name, int af)
 		h_errno = NO_RECOVERY;
 		return NULL;
 	}
+	char copy[OWN_NAME_MAX];
+	name = own_name(name, copy);
 	enum name_guard g =
 		guard_name("gethostbyname2", name, NET_PORT_ANY, NET_PROTO_ANY, NUMERIC_PLAIN);
 	if (g == NAME_BLOCKED) {
@@ -1327,6 +1348,12 @@ EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, s
 		return EAI_SYSTEM;
 	if (!host || !hostlen || (flags & NI_NUMERICHOST))
 		return real.getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
+	/* The address judged is the one looked up. */
+	struct sockaddr_storage own;
+	if (sa && salen <= sizeof(own)) {
+		memcpy(&own, sa, salen);
+		sa = (const struct sockaddr *)&own;
+	}
 	const void *ip = sockaddr_ip(sa, salen, &family);
 	enum name_guard g = guard_reverse("getnameinfo", family, ip);
 	if (g == NAME_BLOCKED) {
@@ -1347,6 +1374,12 @@ EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
 		return NULL;
 	}
 	bool sized = (type == AF_INET && len == 4) || (type == AF_INET6 && len == 16);
+	unsigned char own[16];
+	if (sized) {
+		/* The address judged is the one looked up. */
+		memcpy(own, addr, len);
+		addr = own;
+	}
 	enum name_guard g = guard_reverse("gethostbyaddr", type, sized ? addr : NULL);
 	if (g == NAME_BLOCKED) {
 		h_errno = NO_RECOVERY;
@@ -1444,6 +1477,12 @@ EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hos
 	if (!real.gethostbyaddr_r)
 		return blocked_r(result, h_errnop);
 	bool sized = (type == AF_INET && len == 4) || (type == AF_INET6 && len == 16);
+	unsigned char own[16];
+	if (sized) {
+		/* The address judged is the one looked up. */
+		memcpy(own, addr, len);
+		addr = own;
+	}
 	enum name_guard g = guard_reverse("gethostbyaddr_r", type, sized ? addr : NULL);
 	if (g == NAME_BLOCKED)
 		return blocked_r(result, h_errnop);
@@ -1458,6 +1497,8 @@ EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf, siz
 {
 	if (!real.gethostbyname_r)
 		return ENOSYS;
+	char copy[OWN_NAME_MAX];
+	name = own_name(name, copy);
 	enum name_guard g =
 		guard_name("gethostbyname_r", name, NET_PORT_ANY, NET_PROTO_ANY, NUMERIC_PLAIN);
 	if (g == NAME_BLOCKED)
@@ -1473,6 +1514,8 @@ EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret, char 
 {
 	if (!real.gethostbyname2_r)
 		return ENOSYS;
+	char copy[OWN_NAME_MAX];
+	name = own_name(name, copy);
 	enum name_guard g =
 		guard_name("gethostbyname2_r", name, NET_PORT_ANY, NET_PROTO_ANY, NUMERIC_PLAIN);
 	if (g == NAME_BLOCKED)
