@@ -1107,11 +1107,9 @@ static int guard_query(const char *op, const char *name, const char *domain)
 
 	if (domain && *domain && name) {
 		int n = snprintf(full, sizeof(full), "%s.%s", name, domain);
-		if (n < 0 || (size_t)n >= sizeof(full)) {
-			h_errno = NO_RECOVERY;
-			return -1;
-		}
-		name = full;
+		/* Longer than any DNS name: judged as a name no rule allows (logged). */
+		name = n < 0 || (size_t)n >= sizeof(full) ? "(a name longer than DNS allows)"
+							  : full;
 	}
 	enum name_guard g = guard_name(op, name, NET_PORT_ANY, NET_PROTO_ANY, NUMERIC_NONE);
 	if (g == NAME_BLOCKED) {
@@ -1304,6 +1302,17 @@ static enum name_guard guard_reverse(const char *op, int family, const void *add
 
 	if (!addr)
 		return NAME_PASS;
+	/*
+	 * glibc's DNS module asks for an IPv4-mapped (::ffff:a.b.c.d) or
+	 * -compatible (::a.b.c.d, not ::1) address under in-addr.arpa.
+	 */
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t zero[12], local[4] = {0, 0, 0, 1};
+	if (family == AF_INET6 && (memcmp(a, mapped, 12) == 0 ||
+				   (memcmp(a, zero, 12) == 0 && memcmp(a + 12, local, 4) != 0))) {
+		family = AF_INET;
+		a += 12;
+	}
 	if (family == AF_INET) {
 		snprintf(name, sizeof(name), "%u.%u.%u.%u.in-addr.arpa", a[3], a[2], a[1], a[0]);
 	} else if (family == AF_INET6) {

@@ -643,6 +643,14 @@ def dns_exfil_case():
         dns.reset()
         r = run(wrap + [NETOPS, op, query], profile=P_NONAME, mode="enforce", preload=False)
         results[f"{op} {query}"] = (r, dns.count())
+    # Reverse lookups of IPv4-mapped and -compatible addresses: glibc asks for the
+    # in-addr.arpa name, which a profile allowing only ip6.arpa names does not allow.
+    ptr6_only = profile([{"host": "*.ip6.arpa"}], "ptr6")
+    for query in ("::ffff:192.0.2.78", "::192.0.2.79"):
+        dns.reset()
+        r = run(wrap + [NETOPS, "gethostbyaddr", query], profile=ptr6_only, mode="enforce",
+                preload=False)
+        results[f"gethostbyaddr {query}"] = (r, dns.count())
     # An allowed name, with the resolver's environment set to send it elsewhere.
     allowed = profile([{"host": "api.allowed.example", "ports": [443]}], "steer")
     for var, value in (("", ""), ("LOCALDOMAIN", "c2VjcmV0.exfil.example.com"),
@@ -690,7 +698,8 @@ else:
            "enforce: no query leaves either for 'ADDR%name' through gethostbyname2(AF_INET6) "
            "or res_query, for any name res_query is given (digits included), for a query "
            "made by hand and sent with res_send, for ruserok's lookup, or for a "
-           "gethostbyaddr of an address no rule lets be looked up",
+           "gethostbyaddr of an address no rule lets be looked up (an IPv4-mapped or "
+           "-compatible one judged by the in-addr.arpa name glibc asks for)",
            "\n".join(f"{k}: queries={n}\n{r.diag()}" for k, (r, n) in others.items()))
 
 # A name with several addresses, each listed once per socket type by getaddrinfo
