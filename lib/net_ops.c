@@ -69,6 +69,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -79,6 +80,7 @@
 #include "path_resolve.h"
 #include "real.h"
 #include "shim.h"
+#include "syscall_ops.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -436,8 +438,54 @@ static int unix_resolve(const char *name, bool follow, struct resolved_path *rp)
 	return path_resolve(AT_FDCWD, abs, follow, rp);
 }
 
+/*
+ * A unix socket reached by path is pinned before it is judged: opened
+ * O_PATH (the kernel follows every link, as connect would), judged as the
+ * file that descriptor is, and connected to through /proc/self/fd/N, so
+ * that a link swapped between the judgement and the call cannot lead the
+ * call elsewhere. fd -1: not pinned (the call uses the caller's address).
+ */
+struct unix_pin {
+	int fd;
+	int err; /* the open failed: the call fails with this, as it would have */
+	socklen_t len;
+	struct sockaddr_un sun;
+};
+
+static void unpin(struct unix_pin *pin)
+{
+	if (pin && pin->fd >= 0) {
+		int saved = errno;
+		shim_syscall(SYS_close, pin->fd);
+		pin->fd = -1;
+		errno = saved;
+	}
+}
+
+/* Pins name; true when it is pinned (path holds the file's path). */
+static bool pin_unix(const char *name, struct unix_pin *pin, char *path, size_t size,
+		     size_t *path_len)
+{
+	int pfd = (int)shim_syscall(SYS_openat, AT_FDCWD, name, O_PATH | O_CLOEXEC);
+	if (pfd < 0) {
+		pin->err = errno;
+		return false;
+	}
+	int n = snprintf(pin->sun.sun_path, sizeof(pin->sun.sun_path), "/proc/self/fd/%d", pfd);
+	if (path_of_fd(pfd, path, size, path_len) < 0 || n < 0 ||
+	    (size_t)n >= sizeof(pin->sun.sun_path)) {
+		/* No /proc: judged by resolving the name, and called with it. */
+		shim_syscall(SYS_close, pfd);
+		return false;
+	}
+	pin->fd = pfd;
+	pin->sun.sun_family = AF_UNIX;
+	pin->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1);
+	return true;
+}
+
 static bool judge_unix(const char *op, int fd, const struct sockaddr *sa, socklen_t len,
-		       enum net_dir dir, bool follow)
+		       enum net_dir dir, bool follow, struct unix_pin *pin)
 {
 	const size_t off = offsetof(struct sockaddr_un, sun_path);
 	char name[sizeof(((struct sockaddr_un *)NULL)->sun_path) + 1];
@@ -459,6 +507,21 @@ static bool judge_unix(const char *op, int fd, const struct sockaddr *sa, sockle
 	n = strnlen(sun_path, n);
 	memcpy(name, sun_path, n);
 	name[n] = '\0';
+	if (pin && follow && net_mode() != POLICY_MODE_RECORD) {
+		char pinned[PATH_MAX];
+		size_t plen;
+		if (pin_unix(name, pin, pinned, sizeof(pinned), &plen)) {
+			/* Judged by its name and by the file it is now, which the call reaches. */
+			bool named = unix_resolve(name, false, &rp) == 0 && !rp.unresolved;
+			if (named && act_unix(op, fd, rp.name, rp.name_len, dir, NULL))
+				return true;
+			if (named && plen == rp.name_len && memcmp(pinned, rp.name, plen) == 0)
+				return false;
+			return act_unix(op, fd, pinned, plen, dir, "reached through a symlink");
+		}
+		if (pin->err)
+			return true; /* nothing there to reach: the call fails as it would */
+	}
 	if (unix_resolve(name, follow, &rp) < 0) {
 		/*
 		 * No cwd to anchor a relative name, or too long to join to it:
@@ -543,7 +606,7 @@ static const struct sockaddr *unspec_as_domain(const char *op, int fd, const str
 
 /* Judges one socket address; true to block. */
 static bool judge_sockaddr(const char *op, int fd, const struct sockaddr *sa, socklen_t len,
-			   enum net_dir dir, bool follow)
+			   enum net_dir dir, bool follow, struct unix_pin *pin)
 {
 	sa_family_t family;
 	struct inet_peer peer;
@@ -561,7 +624,7 @@ static bool judge_sockaddr(const char *op, int fd, const struct sockaddr *sa, so
 			len = sizeof(as_domain);
 	}
 	if (family == AF_UNIX)
-		return judge_unix(op, fd, sa, len, dir, follow);
+		return judge_unix(op, fd, sa, len, dir, follow, pin);
 	if ((family != AF_INET && family != AF_INET6) || !inet_peer_of(sa, len, &peer))
 		return false;
 	if (allowed_any_proto(&peer, dir))
@@ -585,22 +648,29 @@ static bool judged_family(const struct sockaddr *sa, socklen_t len)
  * The common path: 0 to let the call run, -1 when it is blocked (errno =
  * err). errno is preserved otherwise.
  */
-static int guard_sockaddr(const char *op, int fd, const struct sockaddr *sa, socklen_t len,
-			  enum net_dir dir, int err)
+static int guard_sockaddr_pinned(const char *op, int fd, const struct sockaddr *sa, socklen_t len,
+				 enum net_dir dir, int err, struct unix_pin *pin)
 {
 	int saved = errno;
 	bool block;
 
 	if (!judged_family(sa, len) || !shim_enter())
 		return 0;
-	block = judge_sockaddr(op, fd, sa, len, dir, dir == NET_DIR_OUT);
+	block = judge_sockaddr(op, fd, sa, len, dir, dir == NET_DIR_OUT, pin);
 	shim_leave();
 	if (block) {
-		errno = err;
+		unpin(pin);
+		errno = pin && pin->err ? pin->err : err;
 		return -1;
 	}
 	errno = saved;
 	return 0;
+}
+
+static int guard_sockaddr(const char *op, int fd, const struct sockaddr *sa, socklen_t len,
+			  enum net_dir dir, int err)
+{
+	return guard_sockaddr_pinned(op, fd, sa, len, dir, err, NULL);
 }
 
 /* Judges the socket's own address (listen, accept); true to block. */
@@ -611,7 +681,7 @@ static bool judge_local(const char *op, int fd)
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 || len > sizeof(ss))
 		return false;
-	return judge_sockaddr(op, fd, (const struct sockaddr *)&ss, len, NET_DIR_IN, false);
+	return judge_sockaddr(op, fd, (const struct sockaddr *)&ss, len, NET_DIR_IN, false, NULL);
 }
 
 /*
@@ -643,14 +713,17 @@ static void own_msg_name(struct msghdr *m, struct sockaddr_storage *buf)
 EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
 	struct sockaddr_storage copy;
+	struct unix_pin pin = {.fd = -1};
 	const struct sockaddr *sa = own_copy(CONST_SA(addr), len, &copy);
 	if (!real.connect) {
 		errno = ENOSYS;
 		return -1;
 	}
-	if (guard_sockaddr("connect", fd, sa, len, NET_DIR_OUT, ECONNREFUSED) < 0)
+	if (guard_sockaddr_pinned("connect", fd, sa, len, NET_DIR_OUT, ECONNREFUSED, &pin) < 0)
 		return -1;
-	int r = real.connect(fd, sa, len);
+	int r = pin.fd >= 0 ? real.connect(fd, (const struct sockaddr *)&pin.sun, pin.len)
+			    : real.connect(fd, sa, len);
+	unpin(&pin);
 	/*
 	 * Lambda: follow Runtime API connections for the request id
 	 * (lambda_ctx.c); only a connection made or under way starts a parse
@@ -673,9 +746,15 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, __CONST_SOCK
 		errno = ENOSYS;
 		return -1;
 	}
-	if (sa && len && guard_sockaddr("sendto", fd, sa, len, NET_DIR_OUT, ECONNREFUSED) < 0)
+	struct unix_pin pin = {.fd = -1};
+	if (sa && len &&
+	    guard_sockaddr_pinned("sendto", fd, sa, len, NET_DIR_OUT, ECONNREFUSED, &pin) < 0)
 		return -1;
-	return real.sendto(fd, buf, n, flags, sa, len);
+	if (pin.fd < 0)
+		return real.sendto(fd, buf, n, flags, sa, len);
+	ssize_t r = real.sendto(fd, buf, n, flags, (const struct sockaddr *)&pin.sun, pin.len);
+	unpin(&pin);
+	return r;
 }
 
 EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
@@ -691,9 +770,17 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		return real.sendmsg(fd, msg, flags);
 	m = *msg;
 	own_msg_name(&m, &copy);
-	if (guard_sockaddr("sendmsg", fd, m.msg_name, m.msg_namelen, NET_DIR_OUT, ECONNREFUSED) < 0)
+	struct unix_pin pin = {.fd = -1};
+	if (guard_sockaddr_pinned("sendmsg", fd, m.msg_name, m.msg_namelen, NET_DIR_OUT,
+				  ECONNREFUSED, &pin) < 0)
 		return -1;
-	return real.sendmsg(fd, &m, flags);
+	if (pin.fd < 0)
+		return real.sendmsg(fd, &m, flags);
+	m.msg_name = &pin.sun;
+	m.msg_namelen = pin.len;
+	ssize_t r = real.sendmsg(fd, &m, flags);
+	unpin(&pin);
+	return r;
 }
 
 static bool same_dest(const struct msghdr *a, const struct msghdr *b)
@@ -742,7 +829,7 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 				    (judged && same_dest(judged, m)))
 					continue;
 				if (judge_sockaddr("sendmmsg", fd, m->msg_name, m->msg_namelen,
-						   NET_DIR_OUT, true)) {
+						   NET_DIR_OUT, true, NULL)) {
 					ok = i;
 					denied = true;
 					break;

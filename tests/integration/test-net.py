@@ -769,6 +769,41 @@ tap.ok(r.stdout == f"errno={ECONNREFUSED}\n" and UNIX_NO.count() == 0 and ev and
        ev[0].get("detail") == "reached through a symlink",
        "enforce: a symlink named like an allowed socket is judged where it leads", r.diag())
 
+# A link swapped between an allowed and a denied socket while another thread connects
+# through it: what is judged is what is reached (the socket is pinned first).
+PY_SWAP = r"""
+import os, socket, sys, threading, time
+d = sys.argv[1]
+good, bad, link = os.path.join(d, "ok.sock"), os.path.join(d, "no.sock"), os.path.join(d, "ok-swap.sock")
+stop = time.time() + 3
+def swapper():
+    i = 0
+    while time.time() < stop:
+        os.symlink(bad if i % 2 else good, link + ".t")
+        os.replace(link + ".t", link)
+        i += 1
+th = threading.Thread(target=swapper)
+th.start()
+ok = refused = 0
+while time.time() < stop:
+    c = socket.socket(socket.AF_UNIX)
+    try:
+        c.connect(link)
+        ok += 1
+    except OSError:
+        refused += 1
+    c.close()
+th.join()
+print(ok, refused)
+"""
+reset()
+r = run(py(PY_SWAP, SOCKDIR), profile=P_UNIX, mode="enforce", timeout=60)
+counts = r.stdout.split()
+tap.ok(r.rc == 0 and len(counts) == 2 and int(counts[0]) > 0 and int(counts[1]) > 0 and
+       UNIX_NO.count() == 0,
+       "enforce: connects racing a link swapped between an allowed and a denied socket never "
+       "reach the denied one", f"denied server reached {UNIX_NO.count()} times\n" + r.diag())
+
 reset()
 r = run(py(PY_UNIX, f"@{TAG}-ok"), profile=P_UNIX, mode="enforce")
 r2 = run(py(PY_UNIX, f"@{TAG}-no"), profile=P_UNIX, mode="enforce")
