@@ -1307,7 +1307,7 @@ static int guard_send(const char *op, const unsigned char *msg, int msglen, unsi
 
 EXPORT int res_send(const unsigned char *msg, int msglen, unsigned char *answer, int anslen)
 {
-	unsigned char *copy;
+	unsigned char *copy = NULL;
 
 	if (!real.res_send || guard_send("res_send", msg, msglen, &copy) < 0) {
 		free(copy);
@@ -1322,7 +1322,7 @@ EXPORT extern __typeof(res_send) __res_send __attribute__((alias("res_send"), co
 EXPORT int res_nsend(res_state st, const unsigned char *msg, int msglen, unsigned char *answer,
 		     int anslen)
 {
-	unsigned char *copy;
+	unsigned char *copy = NULL;
 
 	if (!real.res_nsend || guard_send("res_nsend", msg, msglen, &copy) < 0) {
 		free(copy);
