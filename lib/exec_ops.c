@@ -328,6 +328,26 @@ static void report_static(const char *op, const char *name, size_t len, char *co
  * program's children (FNGUARD_EXEC_PRELOAD).
  */
 #define HANDOVER_PRELOAD "FNGUARD_EXEC_PRELOAD="
+/*
+ * The other variables that would steer fnguard's own loader, libc or name
+ * resolution (it runs outside the shim, and is what supervises the static
+ * program) reach it renamed, and it gives them back to the program:
+ * FNGUARD_EXEC_ENV_<entry>. The launcher's path keeps them away otherwise
+ * (handover.c). A caller cannot set these names itself: FNGUARD_* is managed.
+ */
+#define HANDOVER_ENV_PREFIX "FNGUARD_EXEC_ENV_"
+static bool steers_fnguard(const char *e)
+{
+	static const char *const names[] = {
+		"GLIBC_TUNABLES=", "HOSTALIASES=", "RES_OPTIONS=", "LOCALDOMAIN=",
+		"GCONV_PATH=",	   "LOCPATH=",	   "NLSPATH="};
+	if (strncmp(e, "LD_", 3) == 0 || strncmp(e, "MALLOC_", 7) == 0)
+		return strncmp(e, "LD_PRELOAD=", 11) != 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strncmp(e, names[i], strlen(names[i])) == 0)
+			return true;
+	return false;
+}
 
 static char fnguard_cli[PATH_MAX] LARGE_BSS;
 static __thread bool handover_armed;
@@ -653,6 +673,7 @@ struct supervised {
 	char *fixed[ENV_SLOTS];
 	char logfd[CHILD_ENV_LOGFD_LEN];
 	char preload[PATH_MAX * 2];
+	char renamed[16384]; /* HANDOVER_ENV_PREFIX entries */
 };
 
 #define SUPERVISED_FAILED STATIC_DETAIL "; fnguard exec could not be started"
@@ -694,7 +715,19 @@ static const char *supervised_build(struct supervised *sv, const char *path, cha
 	for (size_t i = 1; i < argc; i++)
 		sv->argv[n++] = argv[i];
 	sv->argv[n] = NULL;
+	size_t used = 0;
 	for (size_t i = 0; sv->fixed[i]; i++) {
+		if (steers_fnguard(sv->fixed[i])) {
+			size_t elen = strlen(sv->fixed[i]) + 1;
+			size_t plen = sizeof(HANDOVER_ENV_PREFIX) - 1;
+			if (used + plen + elen > sizeof(sv->renamed))
+				return SUPERVISED_TOO_BIG;
+			memcpy(sv->renamed + used, HANDOVER_ENV_PREFIX, plen);
+			memcpy(sv->renamed + used + plen, sv->fixed[i], elen);
+			sv->env[k++] = sv->renamed + used;
+			used += plen + elen;
+			continue;
+		}
 		if (strncmp(sv->fixed[i], "LD_PRELOAD=", 11) != 0) {
 			sv->env[k++] = sv->fixed[i];
 			continue;

@@ -150,8 +150,12 @@ static int send_request(const char *program, char **argv, int argc, const int *f
 	r = append(strings, &used, program);
 	for (int i = 0; r == 0 && i < argc; i++)
 		r = append(strings, &used, argv[i]);
+	/* What the shim's handover renamed (lib/exec_ops.c) goes back under its name. */
+	static const char renamed[] = "FNGUARD_EXEC_ENV_";
 	for (char **e = environ; r == 0 && e && *e; e++, h.envc++)
-		r = append(strings, &used, *e);
+		r = append(strings, &used,
+			   strncmp(*e, renamed, sizeof(renamed) - 1) == 0 ? *e + sizeof(renamed) - 1
+									  : *e);
 	if (r < 0 || h.envc > HANDOVER_ARGS_MAX || (size_t)argc > HANDOVER_ARGS_MAX)
 		return -E2BIG;
 	h.strings_len = (uint32_t)used;

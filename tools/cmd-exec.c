@@ -409,6 +409,46 @@ static void note_child(const struct sv_child *c, const struct exec_filters *x)
 			"filter applies, file, network and exec calls are not judged"};
 }
 
+/*
+ * Variables the shim's handover renamed so that they would not steer this
+ * process's own loader, libc or name resolution (lib/exec_ops.c,
+ * FNGUARD_EXEC_ENV_<entry>): the program gets them back under their names.
+ * LD_PRELOAD and FNGUARD_* are never taken this way.
+ */
+static int restore_renamed(void)
+{
+	static const char prefix[] = "FNGUARD_EXEC_ENV_";
+	char name[256];
+
+	for (;;) {
+		char **e = environ;
+		while (e && *e && strncmp(*e, prefix, sizeof(prefix) - 1) != 0)
+			e++;
+		if (!e || !*e)
+			return 0;
+		const char *entry = *e + sizeof(prefix) - 1, *eq = strchr(entry, '=');
+		size_t n = eq ? (size_t)(eq - *e) : strlen(*e);
+		if (n >= sizeof(name))
+			return -ENAMETOOLONG;
+		memcpy(name, *e, n);
+		name[n] = '\0';
+		if (eq && strncmp(entry, "LD_PRELOAD=", 11) != 0 &&
+		    strncmp(entry, "FNGUARD_", 8) != 0) {
+			char inner[256];
+			size_t m = (size_t)(eq - entry);
+			if (m >= sizeof(inner))
+				return -ENAMETOOLONG;
+			memcpy(inner, entry, m);
+			inner[m] = '\0';
+			int r = sv_env_set(inner, eq + 1);
+			if (r < 0)
+				return r;
+		}
+		if (unsetenv(name) < 0)
+			return -errno;
+	}
+}
+
 int cmd_exec(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -518,6 +558,10 @@ int cmd_exec(int argc, char **argv)
 	if (preload) {
 		sv_env_set("LD_PRELOAD", preload);
 		unsetenv("FNGUARD_EXEC_PRELOAD");
+	}
+	if (restore_renamed() < 0) {
+		fprintf(stderr, "fnguard exec: cannot give the program its environment back\n");
+		return EXIT_USAGE;
 	}
 	if (argv0)
 		argv[optind] = (char *)argv0;

@@ -345,6 +345,14 @@ if built:
             mode="alert")
     tap.ok(r.rc == 0 and r.stdout == "static hello\n" and violations(r, action="logged"),
            "static binary in alert: runs (supervised) and is logged", r.diag())
+    # fnguard exec (outside the shim, supervising the program) is not steered by the
+    # caller's loader variables: LD_DEBUG would make its own loader talk about libseccomp.
+    r = run([CALL, "execve", os.path.join(BIN, "static-allowed")], profile=PROFILE,
+            mode="enforce", env={"LD_DEBUG": "libs"})
+    tap.ok(r.rc == 0 and r.stdout == "static hello\n" and "libseccomp" not in r.stderr,
+           "a static binary handed to fnguard exec with LD_DEBUG set: the supervisor's own "
+           "loader does not see it (renamed, given back to the program), the program runs",
+           r.diag())
     # Run by descriptor after its name is gone: fnguard exec cannot be handed it.
     gone = os.path.join(OUT, "allowed-static-gone")
     shutil.copy2(os.path.join(BIN, "static-allowed"), gone)
@@ -358,7 +366,7 @@ if built:
            "a static binary run by descriptor from a deleted file (no name fnguard exec could "
            "be given): refused in enforce, coverage event", r.diag())
 else:
-    for _ in range(6):
+    for _ in range(7):
         tap.ok(True, "static binaries # SKIP no C compiler with a static libc")
 
 r = run([CALL, "execve", MARKER, marker("dyn")], profile=PROFILE, mode="enforce")
