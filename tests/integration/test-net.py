@@ -496,11 +496,19 @@ targets = sorted(e.get("target") for e in ev)
 want = sorted([f"127.0.0.1:{UDP4B.port}"] * 3 + [f"[::1]:{UDP4.port}"] +
               [f"127.0.0.1:{port}" for port in MEMO_NO] +
               [f"127.0.1.{i}:47200" for i in range(1, 65)])
-tap.ok(r.stdout.split() == ["ok"] * 3 + [refused] * 3 + ["ok", "ok", refused, "ok"] +
-       ["ok"] * 128 + [refused] * 64 + ["ok"] * 64 + [refused] * 64 and
-       UDP4.count(4) == 4 and UDP6.count(2) == 2 and UDP4B.count() == 0 and targets == want,
+got = r.stdout.split()
+expect = ["ok"] * 3 + [refused] * 3 + ["ok", "ok", refused, "ok"] + \
+    ["ok"] * 128 + [refused] * 64 + ["ok"] * 64 + [refused] * 64
+counts = (UDP4.count(4), UDP6.count(2), UDP4B.count())
+first = next(((i, g, e) for i, (g, e) in enumerate(zip(got, expect)) if g != e), None)
+tap.ok(got == expect and counts == (4, 2, 0) and targets == want,
        "enforce: peers allowed for both protocols are remembered; a tcp-only rule, other "
-       "ports, other addresses, another family are still denied and logged every time", r.diag())
+       "ports, other addresses, another family are still denied and logged every time",
+       f"first differing answer (index, got, wanted): {first} ({len(got)} answers)\n"
+       f"server counts (4, 2, 0 wanted): {counts}\n"
+       f"events missing: {sorted(set(want) - set(targets))[:8]} "
+       f"unexpected: {sorted(set(targets) - set(want))[:8]} "
+       f"({len(targets)} of {len(want)})\n" + r.diag())
 reset()
 r = run([NETOPS, "fastopen", "127.0.0.1", TCP4B.port, "data"], profile=P_TCP, mode="enforce")
 ev = net_events(r, type="violation", op="sendto", target=f"127.0.0.1:{TCP4B.port}")
@@ -774,7 +782,8 @@ tap.ok(r.stdout == f"errno={ECONNREFUSED}\n" and UNIX_NO.count() == 0 and ev and
 PY_SWAP = r"""
 import os, socket, sys, threading, time
 d = sys.argv[1]
-good, bad, link = os.path.join(d, "ok.sock"), os.path.join(d, "no.sock"), os.path.join(d, "ok-swap.sock")
+good, bad = os.path.join(d, "ok.sock"), os.path.join(d, "no.sock")
+link = os.path.join(d, "ok-swap.sock")
 stop = time.time() + 3
 def swapper():
     i = 0
