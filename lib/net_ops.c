@@ -462,6 +462,12 @@ static void unpin(struct unix_pin *pin)
 	}
 }
 
+static void unpin_all(struct unix_pin *pins, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		unpin(&pins[i]);
+}
+
 /* Pins name; true when it is pinned (path holds the file's path). */
 static bool pin_unix(const char *name, struct unix_pin *pin, char *path, size_t size,
 		     size_t *path_len)
@@ -803,8 +809,9 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
 	struct mmsghdr batch[SENDMMSG_BATCH];
 	struct sockaddr_storage names[SENDMMSG_BATCH];
+	struct unix_pin pins[SENDMMSG_BATCH];
 	unsigned int limit = vlen < SENDMMSG_MAX ? vlen : SENDMMSG_MAX, sent = 0;
-	int saved = errno;
+	int saved = errno, refused = ECONNREFUSED;
 
 	if (!real.sendmmsg) {
 		errno = ENOSYS;
@@ -821,31 +828,40 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 			batch[i] = vec[sent + i];
 			struct msghdr *m = &batch[i].msg_hdr;
 			own_msg_name(m, &names[i]);
+			pins[i] = (struct unix_pin){.fd = -1};
 		}
 		if (shim_enter()) {
 			for (unsigned int i = 0; i < n; i++) {
-				const struct msghdr *m = &batch[i].msg_hdr;
+				struct msghdr *m = &batch[i].msg_hdr;
 				if (!m->msg_name || !judged_family(m->msg_name, m->msg_namelen) ||
 				    (judged && same_dest(judged, m)))
 					continue;
 				if (judge_sockaddr("sendmmsg", fd, m->msg_name, m->msg_namelen,
-						   NET_DIR_OUT, true, NULL)) {
+						   NET_DIR_OUT, true, &pins[i])) {
 					ok = i;
 					denied = true;
+					refused = pins[i].err ? pins[i].err : ECONNREFUSED;
 					break;
+				}
+				if (pins[i].fd >= 0) {
+					/* Sent where it was judged (as sendmsg does). */
+					m->msg_name = &pins[i].sun;
+					m->msg_namelen = pins[i].len;
 				}
 				judged = m;
 			}
 			shim_leave();
 		}
 		if (ok == 0) {
+			unpin_all(pins, n);
 			if (sent)
 				break;
-			errno = ECONNREFUSED;
+			errno = refused;
 			return -1;
 		}
 		errno = saved;
 		int r = real.sendmmsg(fd, batch, ok, flags);
+		unpin_all(pins, n);
 		if (r < 0)
 			return sent ? (int)sent : -1;
 		for (int i = 0; i < r; i++)

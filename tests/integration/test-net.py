@@ -813,6 +813,22 @@ tap.ok(r.rc == 0 and len(counts) == 2 and int(counts[0]) > 0 and int(counts[1]) 
        "enforce: connects racing a link swapped between an allowed and a denied socket never "
        "reach the denied one", f"denied server reached {UNIX_NO.count()} times\n" + r.diag())
 
+# sendmmsg to unix datagram sockets by path: each destination pinned and judged as the
+# socket it reaches, the allowed one delivered through the pin, the link refused.
+DG_OK = Server(socket.AF_UNIX, socket.SOCK_DGRAM, os.path.join(SOCKDIR, "ok-dg.sock"))
+DG_NO = Server(socket.AF_UNIX, socket.SOCK_DGRAM, os.path.join(SOCKDIR, "no-dg.sock"))
+os.symlink(os.path.join(SOCKDIR, "no-dg.sock"), os.path.join(SOCKDIR, "ok-dglink.sock"))
+reset()
+r = run([NETOPS, "unix-sendmmsg", os.path.join(SOCKDIR, "ok-dg.sock"),
+         os.path.join(SOCKDIR, "ok-dglink.sock")], profile=P_UNIX, mode="enforce")
+ev = net_events(r, type="violation", op="sendmmsg", target=os.path.join(SOCKDIR, "no-dg.sock"))
+tap.ok(r.rc == 0 and r.stdout == "sent 1\n" and DG_OK.count(1) == 1 and DG_NO.count() == 0 and
+       ev and ev[0].get("detail") == "reached through a symlink",
+       "enforce: sendmmsg to unix sockets by path delivers the allowed datagram and refuses "
+       "the one a link leads to a denied socket, logged where it leads", r.diag())
+DG_OK.sock.close()
+DG_NO.sock.close()
+
 reset()
 r = run(py(PY_UNIX, f"@{TAG}-ok"), profile=P_UNIX, mode="enforce")
 r2 = run(py(PY_UNIX, f"@{TAG}-no"), profile=P_UNIX, mode="enforce")

@@ -18,6 +18,7 @@
  *   fastopen ADDR PORT MSG              TCP sendto with MSG_FASTOPEN
  *   unix-connect PATH                   stream connect
  *   unix-sendto PATH MSG                datagram to a bound unix socket
+ *   unix-sendmmsg PATH1 PATH2           one datagram to each, in one sendmmsg
  *   bind ADDR PORT tcp|udp              bind (prints the port taken)
  *   unix-bind PATH                      bind a unix stream socket
  *   listen ADDR PORT                    bind behind the shim's back, then listen
@@ -358,6 +359,30 @@ int main(int argc, char **argv)
 				     .msg_iov = &iov[0],
 				     .msg_iovlen = 1}},
 			{.msg_hdr = {.msg_name = &ss2,
+				     .msg_namelen = len2,
+				     .msg_iov = &iov[1],
+				     .msg_iovlen = 1}},
+		};
+		r = sendmmsg(fd, vec, 2, 0);
+		if (r < 0)
+			return fail("sendmmsg");
+		printf("sent %d\n", r);
+		return 0;
+	}
+	if (strcmp(op, "unix-sendmmsg") == 0 && argc == 4) {
+		struct sockaddr_un sun2;
+		socklen_t len2;
+		len = unix_addr_of(argv[2], &sun);
+		len2 = unix_addr_of(argv[3], &sun2);
+		fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+		struct iovec iov[2] = {{.iov_base = "first", .iov_len = 5},
+				       {.iov_base = "second", .iov_len = 6}};
+		struct mmsghdr vec[2] = {
+			{.msg_hdr = {.msg_name = &sun,
+				     .msg_namelen = len,
+				     .msg_iov = &iov[0],
+				     .msg_iovlen = 1}},
+			{.msg_hdr = {.msg_name = &sun2,
 				     .msg_namelen = len2,
 				     .msg_iov = &iov[1],
 				     .msg_iovlen = 1}},
