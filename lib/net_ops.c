@@ -64,6 +64,7 @@
 #include <netdb.h>
 #include <resolv.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1350,6 +1351,27 @@ EXPORT int res_nsend(res_state st, const unsigned char *msg, int msglen, unsigne
 }
 EXPORT extern __typeof(res_nsend) __res_nsend __attribute__((alias("res_nsend"), copy(res_nsend)));
 
+/*
+ * gethostbyname and gethostbyname2 answer in glibc's process-wide buffers:
+ * another thread's call could rewrite one between a lookup's return and
+ * the shim binding its addresses to the name (binding the other call's
+ * addresses to an allowed name). Calls through the shim take turns; a fork
+ * child starts with the lock free (the holder is not in it).
+ */
+/* Recursive: a name service module may look a name up from inside one. */
+static pthread_mutex_t hostent_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+static void hostent_lock_reset(void)
+{
+	pthread_mutex_t fresh = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+	memcpy(&hostent_lock, &fresh, sizeof(fresh));
+}
+
+__attribute__((constructor)) static void hostent_lock_setup(void)
+{
+	pthread_atfork(NULL, NULL, hostent_lock_reset);
+}
+
 EXPORT struct hostent *gethostbyname(const char *name)
 {
 	if (!real.gethostbyname) {
@@ -1364,9 +1386,11 @@ EXPORT struct hostent *gethostbyname(const char *name)
 		h_errno = NO_RECOVERY;
 		return NULL;
 	}
+	pthread_mutex_lock(&hostent_lock);
 	struct hostent *h = real.gethostbyname(name);
 	if (g == NAME_RESOLVE)
 		bind_hostent(name, h);
+	pthread_mutex_unlock(&hostent_lock);
 	return h;
 }
 
@@ -1384,9 +1408,11 @@ EXPORT struct hostent *gethostbyname2(const char *name, int af)
 		h_errno = NO_RECOVERY;
 		return NULL;
 	}
+	pthread_mutex_lock(&hostent_lock);
 	struct hostent *h = real.gethostbyname2(name, af);
 	if (g == NAME_RESOLVE)
 		bind_hostent(name, h);
+	pthread_mutex_unlock(&hostent_lock);
 	return h;
 }
 

@@ -741,6 +741,37 @@ else:
            "socket type, is connectable by name (and a name outside the profile resolves "
            "to nothing)", r.diag() + "\n" + r2.diag())
 
+# gethostbyname answers in glibc's process-wide buffer: a numeric lookup racing an allowed
+# name's must not get its address bound to that name.
+PY_HOSTENT = r"""
+import ctypes, socket, threading, time
+libc = ctypes.CDLL(None)
+libc.gethostbyname.restype = ctypes.c_void_p
+stop = time.time() + 3
+def numeric():
+    while time.time() < stop:
+        libc.gethostbyname(b"127.0.0.9")
+t = threading.Thread(target=numeric)
+t.start()
+n = 0
+while time.time() < stop:
+    libc.gethostbyname(b"localhost")
+    n += 1
+t.join()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.connect(("127.0.0.9", 4243))
+    print(n, "connected")
+except OSError as e:
+    print(n, "errno=%d" % e.errno)
+"""
+r = run(py(PY_HOSTENT), profile=profile([{"host": "localhost", "ports": [4243]}], "hostent"),
+        mode="enforce", timeout=60)
+out = r.stdout.split()
+tap.ok(r.rc == 0 and len(out) == 2 and int(out[0]) > 0 and out[1] == f"errno={ECONNREFUSED}",
+       "enforce: numeric gethostbyname calls racing an allowed name's never get their address "
+       "bound to that name (glibc's result buffer is shared)", r.diag())
+
 # ---- unix sockets ----------------------------------------------------------
 P_UNIX = profile([
     {"unix": SOCKDIR + "/ok*.sock"},
