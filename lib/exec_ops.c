@@ -206,6 +206,52 @@ static bool target_real(const struct exec_target *t, const char *name, size_t le
 	return r == 0 && (*ret_len != len || memcmp(real_buf, name, len) != 0);
 }
 
+/*
+ * The loader every dynamic program here names, once it was seen to be one
+ * (a dynamic loader, not a static program under that name): not read again.
+ */
+static char known_loader[128];
+static atomic_size_t known_loader_len;
+static atomic_bool known_loader_claimed; /* one writer, ever */
+
+/*
+ * What the kernel will start first for the program open at fd: a script's
+ * interpreter, or the program an ELF names as its interpreter, when that is
+ * a static program (nothing in it loads the shim) is the static program to
+ * hand over. Scripts nest as far as the kernel lets them (4).
+ */
+static enum exe_kind started_kind(int fd, enum exe_kind kind, int depth)
+{
+	char interp[PATH_MAX];
+	const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+
+	if (kind != EXE_SCRIPT && kind != EXE_DYNAMIC)
+		return kind;
+	ssize_t len = exe_interp_of_fd(fd, interp, sizeof(interp));
+	if (len <= 0 || interp[0] != '/')
+		return kind;
+	size_t known = atomic_load_explicit(&known_loader_len, memory_order_acquire);
+	if (kind == EXE_DYNAMIC && known == (size_t)len && memcmp(interp, known_loader, known) == 0)
+		return kind;
+	int ifd = (int)shim_syscall(SYS_openat, AT_FDCWD, interp, flags);
+	if (ifd < 0)
+		return kind; /* the exec fails, or reads what this process cannot */
+	enum exe_kind inner = exe_kind_of_fd(ifd, NULL);
+	if (inner == EXE_SCRIPT && kind == EXE_SCRIPT && depth < 4)
+		inner = started_kind(ifd, inner, depth + 1);
+	shim_syscall(SYS_close, ifd);
+	if (inner == EXE_STATIC)
+		return EXE_STATIC;
+	bool unclaimed = false;
+	if (kind == EXE_DYNAMIC && inner == EXE_LOADER && !known &&
+	    (size_t)len < sizeof(known_loader) &&
+	    atomic_compare_exchange_strong(&known_loader_claimed, &unclaimed, true)) {
+		memcpy(known_loader, interp, (size_t)len);
+		atomic_store_explicit(&known_loader_len, (size_t)len, memory_order_release);
+	}
+	return kind;
+}
+
 /* What kind of program t is, from its first bytes (open + pread, no allocation). */
 static enum exe_kind exe_kind_of(const struct exec_target *t)
 {
@@ -214,7 +260,7 @@ static enum exe_kind exe_kind_of(const struct exec_target *t)
 	int fd = (int)shim_syscall(SYS_openat, t->dirfd, t->path, flags);
 	if (fd < 0)
 		return EXE_UNKNOWN;
-	enum exe_kind kind = exe_kind_of_fd(fd, NULL);
+	enum exe_kind kind = started_kind(fd, exe_kind_of_fd(fd, NULL), 0);
 	shim_syscall(SYS_close, fd);
 	return kind;
 }

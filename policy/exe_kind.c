@@ -55,6 +55,66 @@
 DEFINE_ELF_KIND(32)
 DEFINE_ELF_KIND(64)
 
+/* One ELF class's PT_INTERP: its length, or -1. */
+#define DEFINE_ELF_INTERP(bits)                                                                  \
+	static ssize_t elf##bits##_interp(int fd, const unsigned char *head, char *buf,          \
+					  size_t size)                                           \
+	{                                                                                        \
+		Elf##bits##_Ehdr eh;                                                             \
+		Elf##bits##_Phdr ph[64];                                                         \
+		memcpy(&eh, head, sizeof(eh));                                                   \
+		if (eh.e_phentsize != sizeof(ph[0]) || eh.e_phnum == 0 || eh.e_phnum == PN_XNUM) \
+			return -1;                                                               \
+		size_t n = eh.e_phnum < 64 ? eh.e_phnum : 64;                                    \
+		if (pread(fd, ph, n * sizeof(ph[0]), (off_t)eh.e_phoff) !=                       \
+		    (ssize_t)(n * sizeof(ph[0])))                                                \
+			return -1;                                                               \
+		for (size_t i = 0; i < n; i++) {                                                 \
+			if (ph[i].p_type != PT_INTERP)                                           \
+				continue;                                                        \
+			size_t len = (size_t)ph[i].p_filesz;                                     \
+			if (len < 2 || len > size)                                               \
+				return -1;                                                       \
+			if (pread(fd, buf, len, (off_t)ph[i].p_offset) != (ssize_t)len ||        \
+			    buf[len - 1] != '\0' || memchr(buf, '\0', len - 1))                  \
+				return -1;                                                       \
+			return (ssize_t)len - 1;                                                 \
+		}                                                                                \
+		return -1;                                                                       \
+	}
+
+DEFINE_ELF_INTERP(32)
+DEFINE_ELF_INTERP(64)
+
+ssize_t exe_interp_of_fd(int fd, char *buf, size_t size)
+{
+	unsigned char head[256];
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+
+	if (n >= 2 && head[0] == '#' && head[1] == '!') {
+		/* As the kernel reads it: the first word after "#!", within the first line. */
+		ssize_t i = 2, start;
+		while (i < n && (head[i] == ' ' || head[i] == '\t'))
+			i++;
+		start = i;
+		while (i < n && head[i] != ' ' && head[i] != '\t' && head[i] != '\n' &&
+		       head[i] != '\0')
+			i++;
+		if (i == start || (size_t)(i - start) >= size)
+			return -1;
+		memcpy(buf, head + start, (size_t)(i - start));
+		buf[i - start] = '\0';
+		return i - start;
+	}
+	if (n < (ssize_t)sizeof(Elf32_Ehdr) || memcmp(head, ELFMAG, SELFMAG) != 0)
+		return -1;
+	if (head[EI_CLASS] == ELFCLASS32)
+		return elf32_interp(fd, head, buf, size);
+	if (head[EI_CLASS] == ELFCLASS64 && n >= (ssize_t)sizeof(Elf64_Ehdr))
+		return elf64_interp(fd, head, buf, size);
+	return -1;
+}
+
 enum exe_kind exe_kind_of_fd(int fd, bool *ret_foreign)
 {
 	unsigned char head[sizeof(Elf64_Ehdr)];

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 enum exe_kind {
 	EXE_UNKNOWN, /* unreadable, not ELF */
@@ -20,3 +21,10 @@ enum exe_kind {
 
 /* The kind of the program open at fd; *ret_foreign (optional): an ELF of another class. */
 enum exe_kind exe_kind_of_fd(int fd, bool *ret_foreign);
+
+/*
+ * The program the kernel starts first for the one open at fd: a script's
+ * interpreter (the first word after "#!") or an ELF's PT_INTERP, into buf.
+ * Returns its length, or -1 (none, or unreadable).
+ */
+ssize_t exe_interp_of_fd(int fd, char *buf, size_t size);
