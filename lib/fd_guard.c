@@ -6,11 +6,15 @@
  * events (DESIGN.md "Where events go"), so it is skipped by closes and moved
  * out of the way of dup2.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <spawn.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdatomic.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "child_env.h"
@@ -18,6 +22,7 @@
 #include "profile_share.h"
 #include "record.h"
 #include "shim.h"
+#include "syscall_ops.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -172,6 +177,61 @@ EXPORT int posix_spawn_file_actions_addclose(posix_spawn_file_actions_t *fa, int
 	if (!real.posix_spawn_file_actions_addclose)
 		return ENOSYS;
 	return real.posix_spawn_file_actions_addclose(fa, fd);
+}
+
+/*
+ * closefrom as a file action (Python 3.13's subprocess adds one for
+ * close_fds): split around the shim's descriptors. The program's open ones
+ * between lowfd and the last of the shim's are closed one by one (listed
+ * from /proc/self/fd now), everything above the shim's by closefrom.
+ */
+static int add_closes_below(posix_spawn_file_actions_t *fa, int lowfd, int top, const int *g, int n)
+{
+	char buf[4096];
+	int dir = (int)shim_syscall(SYS_openat, AT_FDCWD, "/proc/self/fd",
+				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return errno;
+	int err = 0;
+	for (;;) {
+		long got = shim_syscall(SYS_getdents64, dir, buf, sizeof(buf));
+		if (got <= 0) {
+			err = got < 0 ? errno : 0;
+			break;
+		}
+		for (long off = 0; off < got && !err;) {
+			const struct dirent64 *d = (const struct dirent64 *)(buf + off);
+			off += d->d_reclen;
+			char *end;
+			long fd = strtol(d->d_name, &end, 10);
+			if (*end || end == d->d_name || fd < lowfd || fd > top || fd == dir)
+				continue;
+			bool ours = false;
+			for (int i = 0; i < n; i++)
+				ours |= g[i] == fd;
+			if (!ours)
+				err = real.posix_spawn_file_actions_addclose(fa, (int)fd);
+		}
+		if (err)
+			break;
+	}
+	shim_syscall(SYS_close, dir);
+	return err;
+}
+
+EXPORT int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *fa, int lowfd)
+{
+	int g[GUARDED_MAX], n = guarded(g);
+
+	if (!real.posix_spawn_file_actions_addclosefrom_np ||
+	    !real.posix_spawn_file_actions_addclose)
+		return ENOSYS;
+	if (n == 0 || lowfd < 0 || g[n - 1] < lowfd)
+		return real.posix_spawn_file_actions_addclosefrom_np(fa, lowfd);
+	int err = add_closes_below(fa, lowfd, g[n - 1], g, n);
+	if (err)
+		return err;
+	return real.posix_spawn_file_actions_addclosefrom_np(fa, g[n - 1] + 1);
 }
 
 EXPORT int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int oldfd, int newfd)
