@@ -1302,8 +1302,11 @@ static int guard_send(const char *op, const unsigned char *msg, int msglen, unsi
 	char name[DNS_CACHE_NAME_MAX + 1];
 
 	*copy = NULL;
-	if (!msg || msglen < 12 || msglen > DNS_MSG_MAX)
+	if (!msg || msglen < 12)
 		return 0; /* the resolver refuses it */
+	/* Longer than one message: over TCP it is several, the first one's length cut to 16 bits. */
+	if (msglen > DNS_MSG_MAX)
+		return guard_query(op, "(a query longer than one DNS message)", NULL);
 	unsigned char *m = malloc((size_t)msglen);
 	if (!m) {
 		errno = ENOMEM;
@@ -1488,7 +1491,10 @@ EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, s
 		return real.getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
 	/* The address judged is the one looked up. */
 	struct sockaddr_storage own;
-	if (sa && salen <= sizeof(own)) {
+	if (sa) {
+		/* glibc reads no more of a longer one. */
+		if (salen > sizeof(own))
+			salen = sizeof(own);
 		memcpy(&own, sa, salen);
 		sa = (const struct sockaddr *)&own;
 	}
@@ -1511,12 +1517,14 @@ EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
 		h_errno = NO_RECOVERY;
 		return NULL;
 	}
-	bool sized = (type == AF_INET && len == 4) || (type == AF_INET6 && len == 16);
+	/* glibc looks up the first 4 or 16 bytes of a longer address. */
+	bool sized = addr && ((type == AF_INET && len >= 4) || (type == AF_INET6 && len >= 16));
 	unsigned char own[16];
 	if (sized) {
 		/* The address judged is the one looked up. */
-		memcpy(own, addr, len);
+		memcpy(own, addr, type == AF_INET ? 4 : 16);
 		addr = own;
+		len = type == AF_INET ? 4 : 16;
 	}
 	enum name_guard g = guard_reverse("gethostbyaddr", type, sized ? addr : NULL);
 	if (g == NAME_BLOCKED) {
@@ -1614,12 +1622,14 @@ EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hos
 {
 	if (!real.gethostbyaddr_r)
 		return blocked_r(result, h_errnop);
-	bool sized = (type == AF_INET && len == 4) || (type == AF_INET6 && len == 16);
+	/* glibc looks up the first 4 or 16 bytes of a longer address. */
+	bool sized = addr && ((type == AF_INET && len >= 4) || (type == AF_INET6 && len >= 16));
 	unsigned char own[16];
 	if (sized) {
 		/* The address judged is the one looked up. */
-		memcpy(own, addr, len);
+		memcpy(own, addr, type == AF_INET ? 4 : 16);
 		addr = own;
+		len = type == AF_INET ? 4 : 16;
 	}
 	enum name_guard g = guard_reverse("gethostbyaddr_r", type, sized ? addr : NULL);
 	if (g == NAME_BLOCKED)

@@ -645,7 +645,7 @@ def dns_exfil_case():
     # resolver's query functions, which send any name.
     for op, query in (("gethostbyname2-6", "1::%" + name), ("res_query", "1::%" + name),
                       ("res_query", name), ("res_query", "1234"),
-                      ("res_send", name), ("ruserok", name),
+                      ("res_send", name), ("res_send-long", name), ("ruserok", name),
                       ("getnameinfo", "2001:db8::c0ff:ee"), ("gethostbyaddr", "192.0.2.77"),
                       ("gethostbyaddr", "2001:db8::c0ff:ee")):
         dns.reset()

@@ -30,6 +30,7 @@
  *   res_query NAME                      an A query through the resolver
  *   res_send NAME                       the same query made with res_mkquery, sent
  *                                       with res_send
+ *   res_send-long NAME                  the same, padded past 65535 bytes
  *   ruserok NAME                        ruserok(NAME, 0, "u", "u") (resolves NAME)
  *   getnameinfo ADDR                    prints the host name (numeric if none)
  *   gethostbyaddr ADDR                  prints the name
@@ -526,10 +527,14 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (strcmp(op, "res_send") == 0) {
-		unsigned char query[512], answer[512];
+	if (strcmp(op, "res_send") == 0 || strcmp(op, "res_send-long") == 0) {
+		/* -long: the query, then zeros to more than one message can hold. */
+		static unsigned char query[65600];
+		unsigned char answer[512];
 		int n = res_mkquery(ns_o_query, argv[2], ns_c_in, ns_t_a, NULL, 0, NULL, query,
-				    sizeof(query));
+				    512);
+		if (n > 0 && op[8] == '-')
+			n = (int)sizeof(query);
 		if (n < 0 || res_send(query, n, answer, sizeof(answer)) < 0) {
 			fprintf(stderr, "%s: h_errno=%s n=%d\n", op, h_name(h_errno), n);
 			return 1;
