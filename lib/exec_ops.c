@@ -387,6 +387,8 @@ static bool steers_fnguard(const char *e)
 	static const char *const names[] = {
 		"GLIBC_TUNABLES=", "HOSTALIASES=", "RES_OPTIONS=", "LOCALDOMAIN=",
 		"GCONV_PATH=",	   "LOCPATH=",	   "NLSPATH="};
+	if (!strchr(e, '='))
+		return false; /* no value: nothing reads it */
 	if (strncmp(e, "LD_", 3) == 0 || strncmp(e, "MALLOC_", 7) == 0)
 		return strncmp(e, "LD_PRELOAD=", 11) != 0;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -418,35 +418,47 @@ static void note_child(const struct sv_child *c, const struct exec_filters *x)
 static int restore_renamed(void)
 {
 	static const char prefix[] = "FNGUARD_EXEC_ENV_";
+	const size_t plen = sizeof(prefix) - 1;
 	char name[256];
+	bool any = false;
 
+	for (char **e = environ; e && *e && !any; e++)
+		any = strncmp(*e, prefix, plen) == 0;
+	if (!any)
+		return 0;
+	/* The program's own copy: what is given back must not steer this process. */
+	int r = sv_env_detach(prefix);
+	if (r < 0)
+		return r;
+	for (char **e = environ; e && *e; e++) {
+		if (strncmp(*e, prefix, plen) != 0)
+			continue;
+		const char *entry = *e + plen, *eq = strchr(entry, '=');
+		if (!eq || (size_t)(eq - entry) >= sizeof(name) ||
+		    strncmp(entry, "LD_PRELOAD=", 11) == 0 || strncmp(entry, "FNGUARD_", 8) == 0)
+			continue;
+		memcpy(name, entry, (size_t)(eq - entry));
+		name[eq - entry] = '\0';
+		r = sv_env_set(name, eq + 1);
+		if (r < 0)
+			return r;
+	}
+	/* Gone from this process's environment too (one pass: never loops). */
 	for (;;) {
 		char **e = environ;
-		while (e && *e && strncmp(*e, prefix, sizeof(prefix) - 1) != 0)
+		while (e && *e && (strncmp(*e, prefix, plen) != 0 || !strchr(*e, '=')))
 			e++;
 		if (!e || !*e)
-			return 0;
-		const char *entry = *e + sizeof(prefix) - 1, *eq = strchr(entry, '=');
-		size_t n = eq ? (size_t)(eq - *e) : strlen(*e);
-		if (n >= sizeof(name))
-			return -ENAMETOOLONG;
-		memcpy(name, *e, n);
-		name[n] = '\0';
-		if (eq && strncmp(entry, "LD_PRELOAD=", 11) != 0 &&
-		    strncmp(entry, "FNGUARD_", 8) != 0) {
-			char inner[256];
-			size_t m = (size_t)(eq - entry);
-			if (m >= sizeof(inner))
-				return -ENAMETOOLONG;
-			memcpy(inner, entry, m);
-			inner[m] = '\0';
-			int r = sv_env_set(inner, eq + 1);
-			if (r < 0)
-				return r;
-		}
-		if (unsetenv(name) < 0)
-			return -errno;
+			break;
+		size_t nl = (size_t)(strchr(*e, '=') - *e);
+		if (nl >= sizeof(name))
+			break;
+		memcpy(name, *e, nl);
+		name[nl] = '\0';
+		if (unsetenv(name) < 0 || getenv(name))
+			break;
 	}
+	return 0;
 }
 
 int cmd_exec(int argc, char **argv)

@@ -380,6 +380,20 @@ if built:
                not r2.find(type="coverage"),
                f"{what}: seen as static (handed to fnguard exec; without it, a coverage event)",
                r.diag() + "\n" + r2.diag())
+    # An environment entry without '=' (which nothing reads) does not trouble the handover.
+    code = ("import ctypes, os\n"
+            "libc = ctypes.CDLL(None, use_errno=True)\n"
+            "envs = [f'{k}={v}'.encode() for k, v in os.environ.items()] + "
+            "[b'LD_NOVALUE', b'LD_LIBRARY_PATH=/nonexistent']\n"
+            "envp = (ctypes.c_char_p * (len(envs) + 1))(*envs, None)\n"
+            f"prog = {os.path.join(BIN, 'static-allowed')!r}.encode()\n"
+            "argv = (ctypes.c_char_p * 2)(prog, None)\n"
+            "libc.execve(argv[0], argv, envp)\n"
+            "print('errno', ctypes.get_errno())\n")
+    r = run([sys.executable, "-c", code], profile=PROFILE, mode="enforce", timeout=30)
+    tap.ok(r.rc == 0 and r.stdout == "static hello\n",
+           "a static binary handed over with an environment entry without '=' and a loader "
+           "variable: runs", r.diag())
     # Run by descriptor after its name is gone: fnguard exec cannot be handed it.
     gone = os.path.join(OUT, "allowed-static-gone")
     shutil.copy2(os.path.join(BIN, "static-allowed"), gone)
@@ -393,7 +407,7 @@ if built:
            "a static binary run by descriptor from a deleted file (no name fnguard exec could "
            "be given): refused in enforce, coverage event", r.diag())
 else:
-    for _ in range(9):
+    for _ in range(10):
         tap.ok(True, "static binaries # SKIP no C compiler with a static libc")
 
 r = run([CALL, "execve", MARKER, marker("dyn")], profile=PROFILE, mode="enforce")

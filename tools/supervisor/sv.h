@@ -317,6 +317,12 @@ const char *sv_env_get(const char *name);
 int sv_env_set(const char *name, const char *value);
 /* Reads NUL-separated entries from fd (--env-fd): the program's from now on. */
 int sv_env_load(int fd);
+/*
+ * Gives the program an environment of its own, a copy of this process's
+ * (without entries starting with skip_prefix, when not NULL), so that what
+ * is set for it no longer changes this process's. A no-op once it has one.
+ */
+int sv_env_detach(const char *skip_prefix);
 
 /* Writes every pending `suppressed` summary (exit). */
 void sv_event_flush(void);

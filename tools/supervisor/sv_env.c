@@ -80,6 +80,21 @@ int sv_env_set(const char *name, const char *value)
 	return r;
 }
 
+int sv_env_detach(const char *skip_prefix)
+{
+	if (program_env)
+		return 0;
+	if (append(NULL) < 0)
+		return -ENOMEM;
+	n_env = 0;
+	size_t skip = skip_prefix ? strlen(skip_prefix) : 0;
+	for (char **e = environ; e && *e; e++)
+		if ((!skip || strncmp(*e, skip_prefix, skip) != 0) && strchr(*e, '=') &&
+		    append(*e) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
 int sv_env_load(int fd)
 {
 	size_t size = 0, cap = 0;
