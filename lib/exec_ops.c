@@ -906,19 +906,6 @@ __attribute__((noinline)) static int spawn_supervised(const char *op, pid_t *pid
 
 static int exec_path(const char *op, const char *path, char *const argv[], char *const envp[])
 {
-	char abs[PATH_MAX];
-	size_t cl, pl;
-
-	/*
-	 * A relative name runs from the directory it was judged in, not from
-	 * wherever another thread's chdir has moved the process since.
-	 */
-	if (path && path[0] && path[0] != '/' && shim.active && getcwd(abs, sizeof(abs)) &&
-	    (cl = strlen(abs)) + 1 + (pl = strlen(path)) < sizeof(abs)) {
-		abs[cl] = '/';
-		memcpy(abs + cl + 1, path, pl + 1);
-		path = abs;
-	}
 	struct exec_target t = {.dirfd = AT_FDCWD, .path = path, .fd = -1};
 	if (guard_exec(op, &t, argv) < 0)
 		return -1;
