@@ -469,26 +469,45 @@ static void unpin_all(struct unix_pin *pins, unsigned int n)
 		unpin(&pins[i]);
 }
 
-/* Pins name; true when it is pinned (path holds the file's path). */
-static bool pin_unix(const char *name, struct unix_pin *pin, char *path, size_t size,
-		     size_t *path_len)
+/*
+ * Pins name for a call on socket fd (sending: a send with an address, which
+ * only a datagram socket looks up). Returns 1 when pinned (path holds the
+ * file's path), 0 when not (the name is judged and used as before: another
+ * kind of socket, no /proc, no descriptor left), -1 when where it leads
+ * cannot be told (refused as unknown). pin->err: the name does not open, as
+ * the call would not.
+ */
+static int pin_unix(int fd, bool sending, const char *name, struct unix_pin *pin, char *path,
+		    size_t size, size_t *path_len)
 {
+	int v;
+	socklen_t vlen = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &vlen) < 0 || v != AF_UNIX)
+		return 0;
+	vlen = sizeof(v);
+	if (sending && (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &vlen) < 0 || v != SOCK_DGRAM))
+		return 0;
 	int pfd = (int)shim_syscall(SYS_openat, AT_FDCWD, name, O_PATH | O_CLOEXEC);
 	if (pfd < 0) {
-		pin->err = errno;
-		return false;
+		if (errno != EMFILE && errno != ENFILE && errno != ENOMEM)
+			pin->err = errno;
+		return 0;
 	}
-	int n = snprintf(pin->sun.sun_path, sizeof(pin->sun.sun_path), "/proc/self/fd/%d", pfd);
-	if (path_of_fd(pfd, path, size, path_len) < 0 || n < 0 ||
-	    (size_t)n >= sizeof(pin->sun.sun_path)) {
-		/* No /proc: judged by resolving the name, and called with it. */
+	int n = snprintf(pin->sun.sun_path, sizeof(pin->sun.sun_path), "/proc/thread-self/fd/%d",
+			 pfd);
+	int r = path_of_fd(pfd, path, size, path_len);
+	if (r < 0 || n < 0 || (size_t)n >= sizeof(pin->sun.sun_path)) {
 		shim_syscall(SYS_close, pfd);
-		return false;
+		/* No /proc: judged by resolving the name, and called with it. */
+		return r == -ENOENT && shim_syscall(SYS_faccessat, AT_FDCWD, "/proc/thread-self/fd",
+						    F_OK) != 0
+			       ? 0
+			       : -1;
 	}
 	pin->fd = pfd;
 	pin->sun.sun_family = AF_UNIX;
 	pin->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1);
-	return true;
+	return 1;
 }
 
 static bool judge_unix(const char *op, int fd, const struct sockaddr *sa, socklen_t len,
@@ -517,7 +536,12 @@ static bool judge_unix(const char *op, int fd, const struct sockaddr *sa, sockle
 	if (pin && follow && net_mode() != POLICY_MODE_RECORD) {
 		char pinned[PATH_MAX];
 		size_t plen;
-		if (pin_unix(name, pin, pinned, sizeof(pinned), &plen)) {
+		int pinning = pin_unix(fd, strcmp(op, "connect") != 0, name, pin, pinned,
+				       sizeof(pinned), &plen);
+		if (pinning < 0)
+			return act_unix_as(op, fd, name, n, dir,
+					   "the socket path could not be resolved", true);
+		if (pinning > 0) {
 			/* Judged by its name and by the file it is now, which the call reaches. */
 			bool named = unix_resolve(name, false, &rp) == 0 && !rp.unresolved;
 			if (named && act_unix(op, fd, rp.name, rp.name_len, dir, NULL))

@@ -844,6 +844,39 @@ tap.ok(r.rc == 0 and len(counts) == 2 and int(counts[0]) > 0 and int(counts[1]) 
        "enforce: connects racing a link swapped between an allowed and a denied socket never "
        "reach the denied one", f"denied server reached {UNIX_NO.count()} times\n" + r.diag())
 
+# Pinning never changes what a legitimate call gets: a stream socket's sendto ignores the
+# address (EISCONN, not the open's ENOENT), and a process out of descriptors still connects.
+PY_PIN_EDGES = r"""
+import errno, os, resource, socket, sys
+d = sys.argv[1]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(os.path.join(d, "ok.sock"))
+try:
+    s.sendto(b"x", os.path.join(d, "ok-missing.sock"))
+    print("sent")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, e.errno))
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+held = []
+try:
+    while True:
+        held.append(os.open("/dev/null", os.O_RDONLY))
+except OSError:
+    pass
+try:
+    c.connect(os.path.join(d, "ok.sock"))
+    print("connected")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, e.errno))
+"""
+reset()
+r = run(py(PY_PIN_EDGES, SOCKDIR), profile=P_UNIX, mode="enforce")
+tap.ok(r.rc == 0 and r.stdout.split() == ["EISCONN", "connected"],
+       "enforce: a unix stream socket's sendto with an address gets the kernel's EISCONN, and "
+       "a process with no descriptor left still connects by path", r.diag())
+
 # sendmmsg to unix datagram sockets by path: each destination pinned and judged as the
 # socket it reaches, the allowed one delivered through the pin, the link refused.
 DG_OK = Server(socket.AF_UNIX, socket.SOCK_DGRAM, os.path.join(SOCKDIR, "ok-dg.sock"))
