@@ -27,6 +27,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -38,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -207,29 +209,77 @@ static bool target_real(const struct exec_target *t, const char *name, size_t le
 }
 
 /*
- * The loader every dynamic program here names, once it was seen to be one
- * (a dynamic loader, not a static program under that name): not read again.
+ * The dynamic loader this process runs under, by identity: the one
+ * interpreter that loads the shim. Anything else a program names as its
+ * interpreter (another program, a shared object shaped like a loader, a
+ * relative name) runs outside the shim's reach. Found at the first exec
+ * (0: not yet, 1: known, 2: cannot be told, and then only what is plainly
+ * static is handed over, as before).
  */
+static atomic_int loader_state;
+static dev_t loader_dev;
+static ino_t loader_ino;
+/* The name dynamic programs give it, once seen to be it: not opened again. */
 static char known_loader[128];
 static atomic_size_t known_loader_len;
 static atomic_bool known_loader_claimed; /* one writer, ever */
 
+static int find_loader(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	return info->dlpi_addr == *(ElfW(Addr) *)data && info->dlpi_name[0] == '/' &&
+	       shim_syscall(SYS_newfstatat, AT_FDCWD, info->dlpi_name, data, 0) == 0;
+}
+
+static int loader_known(void)
+{
+	int state = atomic_load_explicit(&loader_state, memory_order_acquire);
+	if (state)
+		return state;
+	union {
+		ElfW(Addr) base;
+		struct stat st;
+	} u = {.base = (ElfW(Addr))getauxval(AT_BASE)};
+	state = u.base && dl_iterate_phdr(find_loader, &u) ? 1 : 2;
+	if (state == 1) {
+		loader_dev = u.st.st_dev;
+		loader_ino = u.st.st_ino;
+	}
+	atomic_store_explicit(&loader_state, state, memory_order_release);
+	return state;
+}
+
+static bool is_the_loader(int fd)
+{
+	struct stat st;
+	return loader_known() == 1 && shim_syscall(SYS_fstat, fd, &st) == 0 &&
+	       st.st_dev == loader_dev && st.st_ino == loader_ino;
+}
+
 /*
- * What the kernel will start first for the program open at fd: a script's
- * interpreter, or the program an ELF names as its interpreter, when that is
- * a static program (nothing in it loads the shim) is the static program to
- * hand over. Scripts nest as far as the kernel lets them (4).
+ * What the kernel will start first for the program open at fd decides: a
+ * script's interpreter, the interpreter an ELF names, an ELF that names
+ * audit libraries (they can drop the shim), a loader-shaped object run
+ * directly. Scripts nest as far as the kernel lets them (4). *refuse: a
+ * script run by the dynamic loader (its "#!" options choose what runs).
  */
-static enum exe_kind started_kind(int fd, enum exe_kind kind, int depth)
+static enum exe_kind started_kind(int fd, enum exe_kind kind, int depth, bool *refuse)
 {
 	char interp[PATH_MAX];
 	const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	bool strict = loader_known() == 1;
 
+	if (kind == EXE_LOADER)
+		return !strict || is_the_loader(fd) ? EXE_LOADER : EXE_STATIC;
 	if (kind != EXE_SCRIPT && kind != EXE_DYNAMIC)
 		return kind;
+	if (kind == EXE_DYNAMIC && exe_has_audit(fd))
+		return EXE_STATIC;
 	ssize_t len = exe_interp_of_fd(fd, interp, sizeof(interp));
-	if (len <= 0 || interp[0] != '/')
+	if (len <= 0)
 		return kind;
+	if (interp[0] != '/')
+		return EXE_STATIC; /* found from wherever the program runs */
 	size_t known = atomic_load_explicit(&known_loader_len, memory_order_acquire);
 	if (kind == EXE_DYNAMIC && known == (size_t)len && memcmp(interp, known_loader, known) == 0)
 		return kind;
@@ -237,14 +287,19 @@ static enum exe_kind started_kind(int fd, enum exe_kind kind, int depth)
 	if (ifd < 0)
 		return kind; /* the exec fails, or reads what this process cannot */
 	enum exe_kind inner = exe_kind_of_fd(ifd, NULL);
-	if (inner == EXE_SCRIPT && kind == EXE_SCRIPT && depth < 4)
-		inner = started_kind(ifd, inner, depth + 1);
+	bool loader = is_the_loader(ifd);
+	if (kind == EXE_SCRIPT && !loader)
+		inner = depth < 4 ? started_kind(ifd, inner, depth + 1, refuse) : EXE_STATIC;
 	shim_syscall(SYS_close, ifd);
-	if (inner == EXE_STATIC)
+	if (kind == EXE_SCRIPT) {
+		*refuse |= loader;
+		return inner == EXE_STATIC ? EXE_STATIC : kind;
+	}
+	/* An ELF's interpreter: the loader, or code that never loads the shim. */
+	if (strict ? !loader : inner == EXE_STATIC)
 		return EXE_STATIC;
 	bool unclaimed = false;
-	if (kind == EXE_DYNAMIC && inner == EXE_LOADER && !known &&
-	    (size_t)len < sizeof(known_loader) &&
+	if (loader && (size_t)len < sizeof(known_loader) &&
 	    atomic_compare_exchange_strong(&known_loader_claimed, &unclaimed, true)) {
 		memcpy(known_loader, interp, (size_t)len);
 		atomic_store_explicit(&known_loader_len, (size_t)len, memory_order_release);
@@ -253,14 +308,14 @@ static enum exe_kind started_kind(int fd, enum exe_kind kind, int depth)
 }
 
 /* What kind of program t is, from its first bytes (open + pread, no allocation). */
-static enum exe_kind exe_kind_of(const struct exec_target *t)
+static enum exe_kind exe_kind_of(const struct exec_target *t, bool *refuse)
 {
 	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
 		    (t->at_flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0);
 	int fd = (int)shim_syscall(SYS_openat, t->dirfd, t->path, flags);
 	if (fd < 0)
 		return EXE_UNKNOWN;
-	enum exe_kind kind = started_kind(fd, exe_kind_of_fd(fd, NULL), 0);
+	enum exe_kind kind = started_kind(fd, exe_kind_of_fd(fd, NULL), 0, refuse);
 	shim_syscall(SYS_close, fd);
 	return kind;
 }
@@ -268,7 +323,8 @@ static enum exe_kind exe_kind_of(const struct exec_target *t)
 bool exec_ops_static_program(const char *path)
 {
 	struct exec_target t = {.dirfd = AT_FDCWD, .path = path, .fd = -1};
-	return exe_kind_of(&t) == EXE_STATIC;
+	bool refuse = false;
+	return exe_kind_of(&t, &refuse) == EXE_STATIC;
 }
 
 /* ---- judging ------------------------------------------------------------ */
@@ -607,7 +663,16 @@ static int guard_exec_as(const char *op, const struct exec_target *t, char *cons
 			goto out;
 		}
 	}
-	enum exe_kind kind = exe_kind_of(t);
+	bool refuse = false;
+	enum exe_kind kind = exe_kind_of(t, &refuse);
+	if (refuse && shim.action[POLICY_CAT_EXEC] != POLICY_MODE_RECORD) {
+		struct policy_verdict none = {.allowed = false, .rule = -1};
+		if (act_on(op, name, len, argv, &none,
+			   "a script whose interpreter is the dynamic loader: its options choose "
+			   "what runs"))
+			err = EACCES;
+		goto out;
+	}
 	if (kind == EXE_STATIC && !handover_arm(op, name, len, argv))
 		report_static(op, name, len, argv);
 	if (kind == EXE_LOADER && shim.action[POLICY_CAT_EXEC] != POLICY_MODE_RECORD) {

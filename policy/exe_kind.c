@@ -86,6 +86,53 @@ DEFINE_ELF_KIND(64)
 DEFINE_ELF_INTERP(32)
 DEFINE_ELF_INTERP(64)
 
+/* One ELF class's DT_AUDIT or DT_DEPAUDIT, which the loader honours like LD_AUDIT. */
+#define DEFINE_ELF_AUDIT(bits)                                                                 \
+	static bool elf##bits##_audit(int fd, const unsigned char *head)                       \
+	{                                                                                      \
+		Elf##bits##_Ehdr eh;                                                           \
+		Elf##bits##_Phdr ph[64];                                                       \
+		Elf##bits##_Dyn dyn[256];                                                      \
+		memcpy(&eh, head, sizeof(eh));                                                 \
+		if (eh.e_phentsize != sizeof(ph[0]) || eh.e_phnum == 0 ||                      \
+		    eh.e_phnum == PN_XNUM)                                                     \
+			return false;                                                          \
+		size_t n = eh.e_phnum < 64 ? eh.e_phnum : 64;                                  \
+		if (pread(fd, ph, n * sizeof(ph[0]), (off_t)eh.e_phoff) !=                     \
+		    (ssize_t)(n * sizeof(ph[0])))                                              \
+			return false;                                                          \
+		for (size_t i = 0; i < n; i++) {                                               \
+			if (ph[i].p_type != PT_DYNAMIC)                                        \
+				continue;                                                      \
+			size_t size = (size_t)ph[i].p_filesz;                                  \
+			if (size > sizeof(dyn))                                                \
+				size = sizeof(dyn);                                            \
+			ssize_t got = pread(fd, dyn, size, (off_t)ph[i].p_offset);             \
+			for (size_t k = 0; got > 0 && k < (size_t)got / sizeof(dyn[0]); k++) { \
+				if (dyn[k].d_tag == DT_NULL)                                   \
+					break;                                                 \
+				if (dyn[k].d_tag == DT_AUDIT || dyn[k].d_tag == DT_DEPAUDIT)   \
+					return true;                                           \
+			}                                                                      \
+		}                                                                              \
+		return false;                                                                  \
+	}
+
+DEFINE_ELF_AUDIT(32)
+DEFINE_ELF_AUDIT(64)
+
+bool exe_has_audit(int fd)
+{
+	unsigned char head[sizeof(Elf64_Ehdr)];
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+
+	if (n < (ssize_t)sizeof(Elf32_Ehdr) || memcmp(head, ELFMAG, SELFMAG) != 0)
+		return false;
+	if (head[EI_CLASS] == ELFCLASS32)
+		return elf32_audit(fd, head);
+	return head[EI_CLASS] == ELFCLASS64 && n == (ssize_t)sizeof(head) && elf64_audit(fd, head);
+}
+
 ssize_t exe_interp_of_fd(int fd, char *buf, size_t size)
 {
 	unsigned char head[256];

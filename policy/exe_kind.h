@@ -28,3 +28,6 @@ enum exe_kind exe_kind_of_fd(int fd, bool *ret_foreign);
  * Returns its length, or -1 (none, or unreadable).
  */
 ssize_t exe_interp_of_fd(int fd, char *buf, size_t size);
+
+/* True when the ELF open at fd names audit libraries (DT_AUDIT, DT_DEPAUDIT). */
+bool exe_has_audit(int fd);

@@ -363,6 +363,36 @@ if built:
     linked = subprocess.run([cc, "-o", s_interp, hello_c,
                              f"-Wl,--dynamic-linker={os.path.join(BIN, 'static-allowed')}"]
                             ).returncode == 0
+    # The same for what only looks like a loader or names one in another way: an ELF whose
+    # interpreter is another dynamic program, a shared object with a soname run directly,
+    # an ELF naming an audit library, a relative interpreter.
+    fake_c = os.path.join(W, "fake.c")
+    with open(fake_c, "w") as f:
+        f.write("void _start(void) { __builtin_trap(); }\n")
+    odd = {
+        os.path.join(OUT, "allowed-interp-dyn"): (
+            "an ELF whose interpreter is a dynamic program",
+            [cc, "-o", "{out}", hello_c, "-Wl,--dynamic-linker=/usr/bin/true"]),
+        os.path.join(OUT, "allowed-fake-loader"): ("a shared object with a soname run directly",
+                                                   [cc, "-nostdlib", "-shared", "-fPIC",
+                                                    "-Wl,-soname,x", "-o", "{out}", fake_c]),
+        os.path.join(OUT, "allowed-audit"): ("an ELF that names an audit library",
+                                             [cc, "-o", "{out}", hello_c,
+                                              "-Wl,--audit=/nonexistent-audit.so"]),
+        os.path.join(OUT, "allowed-rel-interp"): ("an ELF with a relative interpreter",
+                                                  [cc, "-o", "{out}", hello_c,
+                                                   "-Wl,--dynamic-linker=rel/ld.so"]),
+    }
+    for prog, (what, argv) in odd.items():
+        ok = subprocess.run([a.replace("{out}", prog) for a in argv]).returncode == 0
+        if ok:
+            os.chmod(prog, 0o755)
+            r = run([CALL, "execve", prog], profile=PROFILE, mode="enforce",
+                    env={"FNGUARD_CLI": "/nonexistent"}, timeout=10)
+            cov = r.find(type="coverage", category="exec", target=prog)
+        tap.ok(ok and cov and cov[0].get("detail", "").startswith(STATIC_DETAIL),
+               f"{what}: not the loader that loads the shim, so handled as static (a coverage "
+               "event without fnguard exec)", r.diag() if ok else "could not build it")
     for prog, what in ((s_script, "a script whose interpreter is static"),
                        (s_interp, "an ELF whose PT_INTERP names a static program")):
         if prog == s_interp and not linked:
@@ -407,7 +437,7 @@ if built:
            "a static binary run by descriptor from a deleted file (no name fnguard exec could "
            "be given): refused in enforce, coverage event", r.diag())
 else:
-    for _ in range(10):
+    for _ in range(14):
         tap.ok(True, "static binaries # SKIP no C compiler with a static libc")
 
 r = run([CALL, "execve", MARKER, marker("dyn")], profile=PROFILE, mode="enforce")
@@ -454,6 +484,20 @@ r = run([CALL, "execve", LOADER, "--argv0", "x", MARKER, marker("loader-argv0")]
         profile=LOADER_PROFILE, mode="enforce")
 tap.ok(r.rc == 0 and ran("loader-argv0") and not r.find(type="violation"),
        "the loader with its own options before an allowed program: runs", r.diag())
+
+# The loader named as a script's interpreter: its options (and the script's arguments)
+# choose what runs, the exec rules never see it.
+ld_script = os.path.join(OUT, "allowed-ld-script")
+reset()
+with open(ld_script, "w") as f:
+    f.write(f"#!{LOADER} --argv0\n")
+os.chmod(ld_script, 0o755)
+r = run([CALL, "execve", ld_script, MARKER, marker("ld-script")], profile=PROFILE,
+        mode="enforce")
+tap.ok(r.rc == 1 and "errno=EACCES" in r.stderr and not ran("ld-script") and
+       violations(r, target=ld_script, action="blocked"),
+       "a script whose interpreter is the dynamic loader: refused, logged", r.diag())
+os.unlink(ld_script)
 
 # ---- sh ----------------------------------------------------------------------------------------
 with open("/etc/hostname", "rb") as f:
