@@ -131,13 +131,19 @@ static bool read_dynamic(struct dl_phdr_info *info, struct elf_view *v)
 
 static bool holds(const struct dl_phdr_info *info, uintptr_t addr);
 
-/* The shim's own object, and libc's address range. */
+/* The dynamic loader's file name (the object holding _r_debug), for exec_ops. */
+static char loader_path[256];
+
+/* The shim's own object, libc's address range and the loader's name. */
 static int find_self_and_libc(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;
 	(void)data;
 	if (holds(info, (uintptr_t)&find_self_and_libc))
 		read_dynamic(info, &self_view);
+	if (!loader_path[0] && info->dlpi_name[0] == '/' &&
+	    strlen(info->dlpi_name) < sizeof(loader_path) && holds(info, (uintptr_t)&_r_debug))
+		memcpy(loader_path, info->dlpi_name, strlen(info->dlpi_name) + 1);
 	const char *slash = strrchr(info->dlpi_name, '/');
 	const char *base = slash ? slash + 1 : info->dlpi_name;
 	if (strncmp(base, "libc.so.", 8) == 0) {
@@ -202,6 +208,11 @@ int dl_ops_resolve(void)
 	dl_ops_libc_dlopen = (void *(*)(const char *, int))elf_lookup(&v, "dlopen");
 	dl_iterate_phdr(find_self_and_libc, NULL);
 	return dl_ops_libc_dlsym && dl_ops_libc_dlvsym && dl_ops_libc_dlopen ? 0 : -ENOENT;
+}
+
+const char *dl_ops_loader_path(void)
+{
+	return loader_path;
 }
 
 bool dl_ops_in_libc(const void *fn)

@@ -30,3 +30,9 @@ void *dl_ops_next(const char *name);
 
 /* True when fn lies in libc (and no other preload stands between the shim and it). */
 bool dl_ops_in_libc(const void *fn);
+
+/*
+ * The file name of the dynamic loader this process runs under, as found at
+ * start (dl_ops_resolve), or "" when it was not found: read without a lock.
+ */
+const char *dl_ops_loader_path(void);

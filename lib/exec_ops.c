@@ -27,7 +27,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <link.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -39,7 +38,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -48,6 +46,7 @@
 #include "child_env.h"
 #include "event.h"
 #include "exe_kind.h"
+#include "dl_ops.h"
 #include "exec_ops.h"
 #include "handover.h"
 #include "judge.h"
@@ -224,26 +223,18 @@ static char known_loader[128];
 static atomic_size_t known_loader_len;
 static atomic_bool known_loader_claimed; /* one writer, ever */
 
-static int find_loader(struct dl_phdr_info *info, size_t size, void *data)
-{
-	(void)size;
-	return info->dlpi_addr == *(ElfW(Addr) *)data && info->dlpi_name[0] == '/' &&
-	       shim_syscall(SYS_newfstatat, AT_FDCWD, info->dlpi_name, data, 0) == 0;
-}
-
+/* No lock on the way: the loader's name was found at start (dl_ops.h), a stat is raw. */
 static int loader_known(void)
 {
 	int state = atomic_load_explicit(&loader_state, memory_order_acquire);
 	if (state)
 		return state;
-	union {
-		ElfW(Addr) base;
-		struct stat st;
-	} u = {.base = (ElfW(Addr))getauxval(AT_BASE)};
-	state = u.base && dl_iterate_phdr(find_loader, &u) ? 1 : 2;
+	struct stat st;
+	const char *path = dl_ops_loader_path();
+	state = path[0] == '/' && shim_syscall(SYS_newfstatat, AT_FDCWD, path, &st, 0) == 0 ? 1 : 2;
 	if (state == 1) {
-		loader_dev = u.st.st_dev;
-		loader_ino = u.st.st_ino;
+		loader_dev = st.st_dev;
+		loader_ino = st.st_ino;
 	}
 	atomic_store_explicit(&loader_state, state, memory_order_release);
 	return state;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -183,15 +184,45 @@ EXPORT int posix_spawn_file_actions_addclose(posix_spawn_file_actions_t *fa, int
  * closefrom as a file action (Python 3.13's subprocess adds one for
  * close_fds): split around the shim's descriptors. The program's open ones
  * between lowfd and the last of the shim's are closed one by one (listed
- * from /proc/self/fd now), everything above the shim's by closefrom.
+ * now, from /proc, or probed without it), everything above the shim's by
+ * closefrom. glibc refuses numbers at or above the descriptor limit (a
+ * lowered one leaves the shim's above it): those are left to the child.
+ * A descriptor opened between this call and the spawn in that range is
+ * not closed in the child.
  */
-static int add_closes_below(posix_spawn_file_actions_t *fa, int lowfd, int top, const int *g, int n)
+static bool shims(int fd, const int *g, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (g[i] == fd)
+			return true;
+	return false;
+}
+
+static int add_close(posix_spawn_file_actions_t *fa, long fd, int lowfd, int top, long limit,
+		     const int *g, int n)
+{
+	if (fd < lowfd || fd > top || fd >= limit || shims((int)fd, g, n))
+		return 0;
+	return real.posix_spawn_file_actions_addclose(fa, (int)fd);
+}
+
+static int add_closes_below(posix_spawn_file_actions_t *fa, int lowfd, int top, long limit,
+			    const int *g, int n)
 {
 	char buf[4096];
-	int dir = (int)shim_syscall(SYS_openat, AT_FDCWD, "/proc/self/fd",
+	int dir = (int)shim_syscall(SYS_openat, AT_FDCWD, "/proc/thread-self/fd",
 				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
-		return errno;
+		dir = (int)shim_syscall(SYS_openat, AT_FDCWD, "/proc/self/fd",
+					O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0) {
+		/* No /proc: every number in the range asked (bounded by the shim's last). */
+		int err = 0;
+		for (long fd = lowfd; fd <= top && fd < limit && !err; fd++)
+			if (shim_syscall(SYS_fcntl, (int)fd, F_GETFD) >= 0)
+				err = add_close(fa, fd, lowfd, top, limit, g, n);
+		return err;
+	}
 	int err = 0;
 	for (;;) {
 		long got = shim_syscall(SYS_getdents64, dir, buf, sizeof(buf));
@@ -204,13 +235,8 @@ static int add_closes_below(posix_spawn_file_actions_t *fa, int lowfd, int top, 
 			off += d->d_reclen;
 			char *end;
 			long fd = strtol(d->d_name, &end, 10);
-			if (*end || end == d->d_name || fd < lowfd || fd > top || fd == dir)
-				continue;
-			bool ours = false;
-			for (int i = 0; i < n; i++)
-				ours |= g[i] == fd;
-			if (!ours)
-				err = real.posix_spawn_file_actions_addclose(fa, (int)fd);
+			if (!*end && end != d->d_name && fd != dir)
+				err = add_close(fa, fd, lowfd, top, limit, g, n);
 		}
 		if (err)
 			break;
@@ -222,14 +248,18 @@ static int add_closes_below(posix_spawn_file_actions_t *fa, int lowfd, int top, 
 EXPORT int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *fa, int lowfd)
 {
 	int g[GUARDED_MAX], n = guarded(g);
+	struct rlimit rl;
+	long limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)INT_MAX
+			     ? (long)rl.rlim_cur
+			     : INT_MAX;
 
 	if (!real.posix_spawn_file_actions_addclosefrom_np ||
 	    !real.posix_spawn_file_actions_addclose)
 		return ENOSYS;
 	if (n == 0 || lowfd < 0 || g[n - 1] < lowfd)
 		return real.posix_spawn_file_actions_addclosefrom_np(fa, lowfd);
-	int err = add_closes_below(fa, lowfd, g[n - 1], g, n);
-	if (err)
+	int err = add_closes_below(fa, lowfd, g[n - 1], limit, g, n);
+	if (err || (long)g[n - 1] + 1 >= limit)
 		return err;
 	return real.posix_spawn_file_actions_addclosefrom_np(fa, g[n - 1] + 1);
 }

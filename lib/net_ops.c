@@ -65,6 +65,7 @@
 #include <resolv.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -473,8 +474,9 @@ static void unpin_all(struct unix_pin *pins, unsigned int n)
  * Pins name for a call on socket fd (sending: a send with an address, which
  * only a datagram socket looks up). Returns 1 when pinned (path holds the
  * file's path), 0 when not (the name is judged and used as before: another
- * kind of socket, no /proc, no descriptor left), -1 when where it leads
- * cannot be told (refused as unknown). pin->err: the name does not open, as
+ * kind of socket, no /proc), -1 when where it leads cannot be told (no
+ * descriptor left for the pin, a path that cannot be read back: refused as
+ * unknown). pin->err: the name does not open, as
  * the call would not.
  */
 static int pin_unix(int fd, bool sending, const char *name, struct unix_pin *pin, char *path,
@@ -489,12 +491,22 @@ static int pin_unix(int fd, bool sending, const char *name, struct unix_pin *pin
 		return 0;
 	int pfd = (int)shim_syscall(SYS_openat, AT_FDCWD, name, O_PATH | O_CLOEXEC);
 	if (pfd < 0) {
-		if (errno != EMFILE && errno != ENFILE && errno != ENOMEM)
-			pin->err = errno;
+		/* No descriptor for the pin: judging the name instead would be the race again. */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM)
+			return -1;
+		pin->err = errno;
 		return 0;
 	}
-	int n = snprintf(pin->sun.sun_path, sizeof(pin->sun.sun_path), "/proc/thread-self/fd/%d",
-			 pfd);
+	/* 1: /proc/thread-self exists (3.17 and later), 2: /proc/self only. */
+	static atomic_int self_kind;
+	int kind = atomic_load_explicit(&self_kind, memory_order_relaxed);
+	if (!kind) {
+		kind = shim_syscall(SYS_faccessat, AT_FDCWD, "/proc/thread-self", F_OK) == 0 ? 1
+											     : 2;
+		atomic_store_explicit(&self_kind, kind, memory_order_relaxed);
+	}
+	int n = snprintf(pin->sun.sun_path, sizeof(pin->sun.sun_path),
+			 kind == 1 ? "/proc/thread-self/fd/%d" : "/proc/self/fd/%d", pfd);
 	int r = path_of_fd(pfd, path, size, path_len);
 	if (r < 0 || n < 0 || (size_t)n >= sizeof(pin->sun.sun_path)) {
 		shim_syscall(SYS_close, pfd);

@@ -35,10 +35,18 @@ static size_t proc_self_alias(char *buf, size_t len, size_t size)
 int path_of_fd(int fd, char *buf, size_t size, size_t *ret_len)
 {
 	char link[48];
-	/* The calling thread's table: one that unshared CLONE_FILES has its own. */
+	/*
+	 * The calling thread's table (one that unshared CLONE_FILES has its
+	 * own); /proc/self on kernels before 3.17, which have no thread-self.
+	 * Raw: the readlink wrapper would judge this lookup as the program's own.
+	 */
 	snprintf(link, sizeof(link), "/proc/thread-self/fd/%d", fd);
-	/* Raw: the readlink wrapper would judge this lookup as the program's own. */
 	long n = raw_syscall(SYS_readlinkat, AT_FDCWD, link, buf, size - 1);
+	if (n < 0 && errno == ENOENT &&
+	    raw_syscall(SYS_faccessat, AT_FDCWD, "/proc/thread-self", F_OK) < 0) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = raw_syscall(SYS_readlinkat, AT_FDCWD, link, buf, size - 1);
+	}
 	if (n < 0)
 		return -errno;
 	buf[n] = '\0';
