@@ -4,6 +4,7 @@
 #include <link.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -86,36 +87,57 @@ DEFINE_ELF_KIND(64)
 DEFINE_ELF_INTERP(32)
 DEFINE_ELF_INTERP(64)
 
-/* One ELF class's DT_AUDIT or DT_DEPAUDIT, which the loader honours like LD_AUDIT. */
-#define DEFINE_ELF_AUDIT(bits)                                                                 \
-	static bool elf##bits##_audit(int fd, const unsigned char *head)                       \
-	{                                                                                      \
-		Elf##bits##_Ehdr eh;                                                           \
-		Elf##bits##_Phdr ph[64];                                                       \
-		Elf##bits##_Dyn dyn[256];                                                      \
-		memcpy(&eh, head, sizeof(eh));                                                 \
-		if (eh.e_phentsize != sizeof(ph[0]) || eh.e_phnum == 0 ||                      \
-		    eh.e_phnum == PN_XNUM)                                                     \
-			return false;                                                          \
-		size_t n = eh.e_phnum < 64 ? eh.e_phnum : 64;                                  \
-		if (pread(fd, ph, n * sizeof(ph[0]), (off_t)eh.e_phoff) !=                     \
-		    (ssize_t)(n * sizeof(ph[0])))                                              \
-			return false;                                                          \
-		for (size_t i = 0; i < n; i++) {                                               \
-			if (ph[i].p_type != PT_DYNAMIC)                                        \
-				continue;                                                      \
-			size_t size = (size_t)ph[i].p_filesz;                                  \
-			if (size > sizeof(dyn))                                                \
-				size = sizeof(dyn);                                            \
-			ssize_t got = pread(fd, dyn, size, (off_t)ph[i].p_offset);             \
-			for (size_t k = 0; got > 0 && k < (size_t)got / sizeof(dyn[0]); k++) { \
-				if (dyn[k].d_tag == DT_NULL)                                   \
-					break;                                                 \
-				if (dyn[k].d_tag == DT_AUDIT || dyn[k].d_tag == DT_DEPAUDIT)   \
-					return true;                                           \
-			}                                                                      \
-		}                                                                              \
-		return false;                                                                  \
+/*
+ * One ELF class's DT_AUDIT or DT_DEPAUDIT, which the loader honours like
+ * LD_AUDIT. Read as the loader reads it: the dynamic array at PT_DYNAMIC's
+ * address, through the PT_LOAD that maps it, up to DT_NULL (not
+ * PT_DYNAMIC's own offset and size, which it ignores). More program
+ * headers than are read here counts as naming one (unknown).
+ */
+#define DEFINE_ELF_AUDIT(bits)                                                               \
+	static bool elf##bits##_audit(int fd, const unsigned char *head)                     \
+	{                                                                                    \
+		Elf##bits##_Ehdr eh;                                                         \
+		Elf##bits##_Phdr ph[64];                                                     \
+		Elf##bits##_Dyn dyn[256];                                                    \
+		const Elf##bits##_Phdr *dynamic = NULL, *load = NULL;                        \
+		memcpy(&eh, head, sizeof(eh));                                               \
+		if (eh.e_phentsize != sizeof(ph[0]) || eh.e_phnum == 0)                      \
+			return false;                                                        \
+		if (eh.e_phnum > 64)                                                         \
+			return true;                                                         \
+		size_t n = eh.e_phnum;                                                       \
+		if (pread(fd, ph, n * sizeof(ph[0]), (off_t)eh.e_phoff) !=                   \
+		    (ssize_t)(n * sizeof(ph[0])))                                            \
+			return true;                                                         \
+		for (size_t i = 0; i < n; i++)                                               \
+			if (ph[i].p_type == PT_DYNAMIC)                                      \
+				dynamic = &ph[i];                                            \
+		if (!dynamic)                                                                \
+			return false;                                                        \
+		for (size_t i = 0; i < n; i++)                                               \
+			if (ph[i].p_type == PT_LOAD && dynamic->p_vaddr >= ph[i].p_vaddr &&  \
+			    dynamic->p_vaddr - ph[i].p_vaddr < ph[i].p_filesz)               \
+				load = &ph[i];                                               \
+		if (!load)                                                                   \
+			return false; /* not in the file: zeros, DT_NULL at once */          \
+		uint64_t off = load->p_offset + (dynamic->p_vaddr - load->p_vaddr);          \
+		uint64_t left = load->p_filesz - (dynamic->p_vaddr - load->p_vaddr);         \
+		for (int rounds = 0; left >= sizeof(dyn[0]) && rounds < 256; rounds++) {     \
+			size_t want = left < sizeof(dyn) ? (size_t)left : sizeof(dyn);       \
+			ssize_t got = pread(fd, dyn, want, (off_t)off);                      \
+			if (got < (ssize_t)sizeof(dyn[0]))                                   \
+				return true;                                                 \
+			for (size_t k = 0; k < (size_t)got / sizeof(dyn[0]); k++) {          \
+				if (dyn[k].d_tag == DT_NULL)                                 \
+					return false;                                        \
+				if (dyn[k].d_tag == DT_AUDIT || dyn[k].d_tag == DT_DEPAUDIT) \
+					return true;                                         \
+			}                                                                    \
+			off += (uint64_t)got / sizeof(dyn[0]) * sizeof(dyn[0]);              \
+			left -= (uint64_t)got / sizeof(dyn[0]) * sizeof(dyn[0]);             \
+		}                                                                            \
+		return left >= sizeof(dyn[0]); /* too long to read through: unknown */       \
 	}
 
 DEFINE_ELF_AUDIT(32)

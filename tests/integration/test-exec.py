@@ -383,8 +383,28 @@ if built:
                                                   [cc, "-o", "{out}", hello_c,
                                                    "-Wl,--dynamic-linker=rel/ld.so"]),
     }
+    hidden = os.path.join(OUT, "allowed-audit-hidden")
+    odd[hidden] = ("an ELF that names an audit library, its PT_DYNAMIC's size cut to 16 "
+                   "(the loader reads on to DT_NULL)",
+                   [cc, "-o", "{out}", hello_c, "-Wl,--audit=/nonexistent-audit.so"])
+
+    def cut_dynamic(path):
+        import struct
+        with open(path, "r+b") as f:
+            data = bytearray(f.read())
+            phoff, = struct.unpack_from("<Q", data, 0x20)
+            phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+            for i in range(phnum):
+                at = phoff + i * phentsize
+                if struct.unpack_from("<I", data, at)[0] == 2:  # PT_DYNAMIC
+                    struct.pack_into("<Q", data, at + 0x20, 16)  # p_filesz
+            f.seek(0)
+            f.write(data)
+
     for prog, (what, argv) in odd.items():
         ok = subprocess.run([a.replace("{out}", prog) for a in argv]).returncode == 0
+        if ok and prog == hidden:
+            cut_dynamic(prog)
         if ok:
             os.chmod(prog, 0o755)
             r = run([CALL, "execve", prog], profile=PROFILE, mode="enforce",
@@ -437,7 +457,7 @@ if built:
            "a static binary run by descriptor from a deleted file (no name fnguard exec could "
            "be given): refused in enforce, coverage event", r.diag())
 else:
-    for _ in range(14):
+    for _ in range(15):
         tap.ok(True, "static binaries # SKIP no C compiler with a static libc")
 
 r = run([CALL, "execve", MARKER, marker("dyn")], profile=PROFILE, mode="enforce")
