@@ -1547,21 +1547,30 @@ EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, s
 	return r;
 }
 
+/*
+ * The address a reverse lookup asks about, copied into own (the one judged
+ * is the one looked up): glibc uses the first 4 or 16 bytes of a longer
+ * one. False when it is too short for its family (not judged: glibc fails).
+ */
+static bool own_address(const void **addr, socklen_t *len, int type, unsigned char own[16])
+{
+	socklen_t want = type == AF_INET ? 4 : type == AF_INET6 ? 16 : 0;
+	if (!*addr || !want || *len < want)
+		return false;
+	memcpy(own, *addr, want);
+	*addr = own;
+	*len = want;
+	return true;
+}
+
 EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
 {
 	if (!real.gethostbyaddr) {
 		h_errno = NO_RECOVERY;
 		return NULL;
 	}
-	/* glibc looks up the first 4 or 16 bytes of a longer address. */
-	bool sized = addr && ((type == AF_INET && len >= 4) || (type == AF_INET6 && len >= 16));
 	unsigned char own[16];
-	if (sized) {
-		/* The address judged is the one looked up. */
-		memcpy(own, addr, type == AF_INET ? 4 : 16);
-		addr = own;
-		len = type == AF_INET ? 4 : 16;
-	}
+	bool sized = own_address(&addr, &len, type, own);
 	enum name_guard g = guard_reverse("gethostbyaddr", type, sized ? addr : NULL);
 	if (g == NAME_BLOCKED) {
 		h_errno = NO_RECOVERY;
@@ -1658,15 +1667,8 @@ EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hos
 {
 	if (!real.gethostbyaddr_r)
 		return blocked_r(result, h_errnop);
-	/* glibc looks up the first 4 or 16 bytes of a longer address. */
-	bool sized = addr && ((type == AF_INET && len >= 4) || (type == AF_INET6 && len >= 16));
 	unsigned char own[16];
-	if (sized) {
-		/* The address judged is the one looked up. */
-		memcpy(own, addr, type == AF_INET ? 4 : 16);
-		addr = own;
-		len = type == AF_INET ? 4 : 16;
-	}
+	bool sized = own_address(&addr, &len, type, own);
 	enum name_guard g = guard_reverse("gethostbyaddr_r", type, sized ? addr : NULL);
 	if (g == NAME_BLOCKED)
 		return blocked_r(result, h_errnop);
