@@ -290,6 +290,24 @@ static int race_sendto(const char *ip, const char *port, const char *port2, int 
 	return 0;
 }
 
+/* One sendmmsg of two datagrams ("first", "second") to a and b; prints how many went. */
+static int send_two(int fd, void *a, socklen_t la, void *b, socklen_t lb)
+{
+	struct iovec iov[2] = {{.iov_base = "first", .iov_len = 5},
+			       {.iov_base = "second", .iov_len = 6}};
+	struct mmsghdr vec[2] = {
+		{.msg_hdr =
+			 {.msg_name = a, .msg_namelen = la, .msg_iov = &iov[0], .msg_iovlen = 1}},
+		{.msg_hdr =
+			 {.msg_name = b, .msg_namelen = lb, .msg_iov = &iov[1], .msg_iovlen = 1}},
+	};
+	int r = sendmmsg(fd, vec, 2, 0);
+	if (r < 0)
+		return fail("sendmmsg");
+	printf("sent %d\n", r);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
@@ -352,23 +370,7 @@ int main(int argc, char **argv)
 		len = inet_addr_of(argv[2], argv[3], &ss);
 		len2 = inet_addr_of(argv[4], argv[5], &ss2);
 		fd = inet_socket(&ss, SOCK_DGRAM);
-		struct iovec iov[2] = {{.iov_base = "first", .iov_len = 5},
-				       {.iov_base = "second", .iov_len = 6}};
-		struct mmsghdr vec[2] = {
-			{.msg_hdr = {.msg_name = &ss,
-				     .msg_namelen = len,
-				     .msg_iov = &iov[0],
-				     .msg_iovlen = 1}},
-			{.msg_hdr = {.msg_name = &ss2,
-				     .msg_namelen = len2,
-				     .msg_iov = &iov[1],
-				     .msg_iovlen = 1}},
-		};
-		r = sendmmsg(fd, vec, 2, 0);
-		if (r < 0)
-			return fail("sendmmsg");
-		printf("sent %d\n", r);
-		return 0;
+		return send_two(fd, &ss, len, &ss2, len2);
 	}
 	if (strcmp(op, "unix-sendmmsg") == 0 && argc == 4) {
 		struct sockaddr_un sun2;
@@ -376,23 +378,7 @@ int main(int argc, char **argv)
 		len = unix_addr_of(argv[2], &sun);
 		len2 = unix_addr_of(argv[3], &sun2);
 		fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-		struct iovec iov[2] = {{.iov_base = "first", .iov_len = 5},
-				       {.iov_base = "second", .iov_len = 6}};
-		struct mmsghdr vec[2] = {
-			{.msg_hdr = {.msg_name = &sun,
-				     .msg_namelen = len,
-				     .msg_iov = &iov[0],
-				     .msg_iovlen = 1}},
-			{.msg_hdr = {.msg_name = &sun2,
-				     .msg_namelen = len2,
-				     .msg_iov = &iov[1],
-				     .msg_iovlen = 1}},
-		};
-		r = sendmmsg(fd, vec, 2, 0);
-		if (r < 0)
-			return fail("sendmmsg");
-		printf("sent %d\n", r);
-		return 0;
+		return send_two(fd, &sun, len, &sun2, len2);
 	}
 	if (strcmp(op, "fastopen") == 0 && argc == 5) {
 		len = inet_addr_of(argv[2], argv[3], &ss);
