@@ -237,6 +237,14 @@ static int loader_known(void)
 		loader_ino = st.st_ino;
 	}
 	atomic_store_explicit(&loader_state, state, memory_order_release);
+	/* The name this process's own program gave it: the one nearly every program gives. */
+	size_t len = strlen(path);
+	bool unclaimed = false;
+	if (state == 1 && len < sizeof(known_loader) &&
+	    atomic_compare_exchange_strong(&known_loader_claimed, &unclaimed, true)) {
+		memcpy(known_loader, path, len);
+		atomic_store_explicit(&known_loader_len, len, memory_order_release);
+	}
 	return state;
 }
 
@@ -248,39 +256,44 @@ static bool is_the_loader(int fd)
 }
 
 /*
- * What the kernel will start first for the program open at fd decides: a
- * script's interpreter, the interpreter an ELF names, an ELF that names
- * audit libraries (they can drop the shim), a loader-shaped object run
- * directly. Scripts nest as far as the kernel lets them (4). *refuse: a
- * script run by the dynamic loader (its "#!" options choose what runs).
+ * What the kernel will start first for the program open at fd (v: what
+ * exe_inspect saw in it) decides: a script's interpreter, the interpreter
+ * an ELF names, an ELF that names audit libraries (they can drop the
+ * shim), a loader-shaped object run directly. Scripts nest as far as the
+ * kernel lets them (4). *refuse: a script run by the dynamic loader (its
+ * "#!" options choose what runs).
  */
-static enum exe_kind started_kind(int fd, enum exe_kind kind, int depth, bool *refuse)
+static enum exe_kind started_kind(int fd, const struct exe_view *v, int depth, bool *refuse)
 {
-	char interp[PATH_MAX];
 	const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	bool strict = loader_known() == 1;
+	enum exe_kind kind = v->kind;
 
 	if (kind == EXE_LOADER)
 		return !strict || is_the_loader(fd) ? EXE_LOADER : EXE_STATIC;
 	if (kind != EXE_SCRIPT && kind != EXE_DYNAMIC)
 		return kind;
-	if (kind == EXE_DYNAMIC && exe_has_audit(fd))
+	if (kind == EXE_DYNAMIC && v->audit)
 		return EXE_STATIC;
-	ssize_t len = exe_interp_of_fd(fd, interp, sizeof(interp));
+	ssize_t len = v->interp_len;
 	if (len <= 0)
 		return kind;
-	if (interp[0] != '/')
+	if (v->interp[0] != '/')
 		return EXE_STATIC; /* found from wherever the program runs */
 	size_t known = atomic_load_explicit(&known_loader_len, memory_order_acquire);
-	if (kind == EXE_DYNAMIC && known == (size_t)len && memcmp(interp, known_loader, known) == 0)
+	if (kind == EXE_DYNAMIC && known == (size_t)len &&
+	    memcmp(v->interp, known_loader, known) == 0)
 		return kind;
-	int ifd = (int)shim_syscall(SYS_openat, AT_FDCWD, interp, flags);
+	int ifd = (int)shim_syscall(SYS_openat, AT_FDCWD, v->interp, flags);
 	if (ifd < 0)
 		return kind; /* the exec fails, or reads what this process cannot */
-	enum exe_kind inner = exe_kind_of_fd(ifd, NULL);
+	char inner_interp[PATH_MAX];
+	struct exe_view iv = {.interp = inner_interp, .interp_size = sizeof(inner_interp)};
+	exe_inspect(ifd, &iv);
+	enum exe_kind inner = iv.kind;
 	bool loader = is_the_loader(ifd);
 	if (kind == EXE_SCRIPT && !loader)
-		inner = depth < 4 ? started_kind(ifd, inner, depth + 1, refuse) : EXE_STATIC;
+		inner = depth < 4 ? started_kind(ifd, &iv, depth + 1, refuse) : EXE_STATIC;
 	shim_syscall(SYS_close, ifd);
 	if (kind == EXE_SCRIPT) {
 		*refuse |= loader;
@@ -292,7 +305,7 @@ static enum exe_kind started_kind(int fd, enum exe_kind kind, int depth, bool *r
 	bool unclaimed = false;
 	if (loader && (size_t)len < sizeof(known_loader) &&
 	    atomic_compare_exchange_strong(&known_loader_claimed, &unclaimed, true)) {
-		memcpy(known_loader, interp, (size_t)len);
+		memcpy(known_loader, v->interp, (size_t)len);
 		atomic_store_explicit(&known_loader_len, (size_t)len, memory_order_release);
 	}
 	return kind;
@@ -306,7 +319,10 @@ static enum exe_kind exe_kind_of(const struct exec_target *t, bool *refuse)
 	int fd = (int)shim_syscall(SYS_openat, t->dirfd, t->path, flags);
 	if (fd < 0)
 		return EXE_UNKNOWN;
-	enum exe_kind kind = started_kind(fd, exe_kind_of_fd(fd, NULL), 0, refuse);
+	char interp[PATH_MAX];
+	struct exe_view v = {.interp = interp, .interp_size = sizeof(interp)};
+	exe_inspect(fd, &v);
+	enum exe_kind kind = started_kind(fd, &v, 0, refuse);
 	shim_syscall(SYS_close, fd);
 	return kind;
 }

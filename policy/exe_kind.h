@@ -3,12 +3,14 @@
  * exe_kind — what kind of program a file is, for whether a preloaded
  * library can reach it: a script, a dynamic ELF (its interpreter loads
  * LD_PRELOAD), the dynamic loader itself, or a static program. Reads the
- * header, program headers and dynamic section with pread: no allocation, no
- * other system call (the shim calls it on the way to an exec).
+ * first kilobyte (header, program headers and, in nearly every program,
+ * PT_INTERP) and what lies beyond it with pread: no allocation, no other
+ * system call (the shim calls it on the way to an exec).
  */
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 enum exe_kind {
@@ -19,15 +21,26 @@ enum exe_kind {
 	EXE_STATIC,  /* nothing in it will load the shim */
 };
 
+struct exe_view {
+	char *interp;	    /* in: where the interpreter's name goes (NULL: not wanted) */
+	size_t interp_size; /* in: its size */
+	enum exe_kind kind;
+	/*
+	 * For EXE_SCRIPT and EXE_DYNAMIC, when interp was given: the program
+	 * the kernel starts first (the first word after "#!", or PT_INTERP),
+	 * its length; else -1 (none, unreadable or longer than interp_size - 1).
+	 */
+	ssize_t interp_len;
+	bool foreign; /* an ELF of another class (32-bit on 64-bit) */
+	/*
+	 * For EXE_DYNAMIC: it names audit libraries (DT_AUDIT, DT_DEPAUDIT),
+	 * which the loader honours like LD_AUDIT, or cannot be read through.
+	 */
+	bool audit;
+};
+
+/* One look at the program open at fd, filling v's out fields. */
+void exe_inspect(int fd, struct exe_view *v);
+
 /* The kind of the program open at fd; *ret_foreign (optional): an ELF of another class. */
 enum exe_kind exe_kind_of_fd(int fd, bool *ret_foreign);
-
-/*
- * The program the kernel starts first for the one open at fd: a script's
- * interpreter (the first word after "#!") or an ELF's PT_INTERP, into buf.
- * Returns its length, or -1 (none, or unreadable).
- */
-ssize_t exe_interp_of_fd(int fd, char *buf, size_t size);
-
-/* True when the ELF open at fd names audit libraries (DT_AUDIT, DT_DEPAUDIT). */
-bool exe_has_audit(int fd);
