@@ -45,6 +45,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "exe_kind.h"
 #include "landlock_layer.h"
 #include "shim.h"
 #include "syscall_ops.h"
@@ -302,50 +303,15 @@ static int rebuild(struct builder *b, int abi)
 /* ---- interpreters ------------------------------------------------------------ */
 
 /*
- * The interpreter a program names: its "#!" line, or its ELF PT_INTERP
- * (native 64-bit programs). Writes an absolute path into buf; false when
- * there is none.
+ * The interpreter a program names: its "#!" line, or its ELF PT_INTERP.
+ * Writes an absolute path into buf; false when there is none.
  */
 static bool program_interp(int fd, char *buf, size_t size)
 {
-	unsigned char head[256];
-	ssize_t n = pread(fd, head, sizeof(head) - 1, 0);
-	if (n < 4)
-		return false;
-	head[n] = '\0';
-	if (head[0] == '#' && head[1] == '!') {
-		size_t i = 2, k = 0;
-		while (i < (size_t)n && (head[i] == ' ' || head[i] == '\t'))
-			i++;
-		while (i < (size_t)n && head[i] != ' ' && head[i] != '\t' && head[i] != '\n' &&
-		       head[i] != '\0' && k + 1 < size)
-			buf[k++] = (char)head[i++];
-		buf[k] = '\0';
-		return k > 1 && buf[0] == '/';
-	}
-	Elf64_Ehdr eh;
-	if ((size_t)n < sizeof(eh) || memcmp(head, ELFMAG, SELFMAG) != 0 ||
-	    head[EI_CLASS] != ELFCLASS64)
-		return false;
-	memcpy(&eh, head, sizeof(eh));
-	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 64)
-		return false;
-	Elf64_Phdr ph[64];
-	size_t len = eh.e_phnum * sizeof(ph[0]);
-	if (pread(fd, ph, len, (off_t)eh.e_phoff) != (ssize_t)len)
-		return false;
-	for (size_t i = 0; i < eh.e_phnum; i++) {
-		if (ph[i].p_type != PT_INTERP)
-			continue;
-		if (ph[i].p_filesz < 2 || ph[i].p_filesz > size)
-			return false;
-		if (pread(fd, buf, ph[i].p_filesz, (off_t)ph[i].p_offset) !=
-		    (ssize_t)ph[i].p_filesz)
-			return false;
-		buf[ph[i].p_filesz - 1] = '\0';
-		return buf[0] == '/';
-	}
-	return false;
+	struct exe_view v = {.interp = buf, .interp_size = size};
+
+	exe_inspect(fd, &v);
+	return v.interp_len > 0 && buf[0] == '/';
 }
 
 /* Exec opens the interpreter of a program too (read + execute), and its interpreter. */
