@@ -782,9 +782,20 @@ static int grant_own_needs(struct builder *b, const struct landlock_plan *plan)
 
 /* ---- installing -------------------------------------------------------------- */
 
+/*
+ * The threads of this process. /proc/self/task's link count is 2 plus
+ * their number (the kernel's getattr adds it): one stat, where formatting
+ * /proc/self/stat costs ~7 us. Any other count is read from the latter.
+ */
 static int thread_count(void)
 {
 	char buf[1024];
+#ifdef SYS_newfstatat
+	struct stat st;
+	if (shim_syscall(SYS_newfstatat, AT_FDCWD, "/proc/self/task", &st, 0) == 0 &&
+	    st.st_nlink >= 3 && st.st_nlink - 2 <= INT_MAX)
+		return (int)(st.st_nlink - 2);
+#endif
 	int fd = sys_open(AT_FDCWD, "/proc/self/stat", O_RDONLY);
 	if (fd < 0)
 		return -1;
