@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "child_env.h"
+#include "path_resolve.h"
 #include "real.h"
 #include "profile_share.h"
 #include "record.h"
@@ -210,11 +211,10 @@ static int add_closes_below(posix_spawn_file_actions_t *fa, int lowfd, int top, 
 			    const int *g, int n)
 {
 	char buf[4096];
-	int dir = (int)shim_syscall(SYS_openat, AT_FDCWD, "/proc/thread-self/fd",
-				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		dir = (int)shim_syscall(SYS_openat, AT_FDCWD, "/proc/self/fd",
-					O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	const char *fds = proc_fd_dir();
+	int dir = fds ? (int)shim_syscall(SYS_openat, AT_FDCWD, fds,
+					  O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+		      : -1;
 	if (dir < 0) {
 		/* No /proc: every number in the range asked (bounded by the shim's last). */
 		int err = 0;

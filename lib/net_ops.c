@@ -497,24 +497,14 @@ static int pin_unix(int fd, bool sending, const char *name, struct unix_pin *pin
 		pin->err = errno;
 		return 0;
 	}
-	/* 1: /proc/thread-self exists (3.17 and later), 2: /proc/self only. */
-	static atomic_int self_kind;
-	int kind = atomic_load_explicit(&self_kind, memory_order_relaxed);
-	if (!kind) {
-		kind = shim_syscall(SYS_faccessat, AT_FDCWD, "/proc/thread-self", F_OK) == 0 ? 1
-											     : 2;
-		atomic_store_explicit(&self_kind, kind, memory_order_relaxed);
-	}
-	int n = snprintf(pin->sun.sun_path, sizeof(pin->sun.sun_path),
-			 kind == 1 ? "/proc/thread-self/fd/%d" : "/proc/self/fd/%d", pfd);
+	const char *dir = proc_fd_dir();
+	int n = dir ? snprintf(pin->sun.sun_path, sizeof(pin->sun.sun_path), "%s/%d", dir, pfd)
+		    : -1;
 	int r = path_of_fd(pfd, path, size, path_len);
 	if (r < 0 || n < 0 || (size_t)n >= sizeof(pin->sun.sun_path)) {
 		shim_syscall(SYS_close, pfd);
 		/* No /proc: judged by resolving the name, and called with it. */
-		return r == -ENOENT && shim_syscall(SYS_faccessat, AT_FDCWD, "/proc/thread-self/fd",
-						    F_OK) != 0
-			       ? 0
-			       : -1;
+		return r == -ENOENT && !proc_fd_dir() ? 0 : -1;
 	}
 	pin->fd = pfd;
 	pin->sun.sun_family = AF_UNIX;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,21 +33,34 @@ static size_t proc_self_alias(char *buf, size_t len, size_t size)
 	return len - (size_t)n + 10;
 }
 
+const char *proc_fd_dir(void)
+{
+	/* 1: /proc/thread-self/fd, 2: /proc/self/fd only. Raw: not the program's own lookups. */
+	static atomic_int kind;
+	int k = atomic_load_explicit(&kind, memory_order_relaxed);
+
+	if (!k) {
+		if (raw_syscall(SYS_faccessat, AT_FDCWD, "/proc/thread-self/fd", F_OK) == 0)
+			k = 1;
+		else if (raw_syscall(SYS_faccessat, AT_FDCWD, "/proc/self/fd", F_OK) == 0)
+			k = 2;
+		else
+			return NULL; /* looked for again next time: /proc may be mounted later */
+		atomic_store_explicit(&kind, k, memory_order_relaxed);
+	}
+	return k == 1 ? "/proc/thread-self/fd" : "/proc/self/fd";
+}
+
 int path_of_fd(int fd, char *buf, size_t size, size_t *ret_len)
 {
 	char link[48];
-	/*
-	 * The calling thread's table (one that unshared CLONE_FILES has its
-	 * own); /proc/self on kernels before 3.17, which have no thread-self.
-	 * Raw: the readlink wrapper would judge this lookup as the program's own.
-	 */
-	snprintf(link, sizeof(link), "/proc/thread-self/fd/%d", fd);
+	const char *dir = proc_fd_dir();
+
+	if (!dir)
+		return -ENOENT;
+	/* Raw: the readlink wrapper would judge this lookup as the program's own. */
+	snprintf(link, sizeof(link), "%s/%d", dir, fd);
 	long n = raw_syscall(SYS_readlinkat, AT_FDCWD, link, buf, size - 1);
-	if (n < 0 && errno == ENOENT &&
-	    raw_syscall(SYS_faccessat, AT_FDCWD, "/proc/thread-self", F_OK) < 0) {
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-		n = raw_syscall(SYS_readlinkat, AT_FDCWD, link, buf, size - 1);
-	}
 	if (n < 0)
 		return -errno;
 	buf[n] = '\0';

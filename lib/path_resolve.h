@@ -60,3 +60,10 @@ int path_resolve_refusing_links(int dirfd, const char *path, bool follow_last,
  * descriptors that are not files on a path (pipes, sockets, anonymous).
  */
 int path_of_fd(int fd, char *buf, size_t size, size_t *ret_len);
+
+/*
+ * The directory naming the calling thread's descriptors: /proc/thread-self/fd
+ * (a thread that unshared CLONE_FILES has its own table), /proc/self/fd on
+ * kernels before 3.17, which have no thread-self; NULL without /proc.
+ */
+const char *proc_fd_dir(void);
