@@ -143,6 +143,22 @@ static bool plain_relative(const char *p, size_t len)
 	return true;
 }
 
+/*
+ * Whether the verdict on rp holds for (path, base) as the cache keys it: an
+ * absolute name judged as written, a relative one against the cwd it was
+ * judged with. Not a vfork child's relative name: it writes its parent's
+ * memory, judged against its own cwd (an absolute name's verdict is the
+ * same in either; asking costs a getpid).
+ */
+static bool keyed_exactly(const char *path, size_t len, uint64_t base,
+			  const struct resolved_path *rp)
+{
+	if (base)
+		return plain_relative(path, len) && cwd_epoch() == base &&
+		       !child_env_in_vfork_child();
+	return rp->name_len == len && memcmp(rp->name, path, len) == 0;
+}
+
 /* Leaves the shim with a judgement's answer: -1 (EACCES) when blocked, else 0, errno kept. */
 static int leave_judged(bool block, int saved)
 {
@@ -218,10 +234,7 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 	if (!v.allowed || shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD)
 		block = act_on(op, rp.name, rp.name_len, rights, &v, NULL);
 	else if (cacheable && !seen_only && (rp.lexical || rp.links_refused) && rights == asked &&
-		 /* A vfork child writes its parent's memory, judged against its own cwd. */
-		 !child_env_in_vfork_child() &&
-		 (base ? plain_relative(path, len) && cwd_epoch() == base
-		       : rp.name_len == len && memcmp(rp.name, path, len) == 0))
+		 keyed_exactly(path, len, base, &rp))
 		verdict_cache_store(&vcache, hash, path, len, base,
 				    rights | (rp.links_refused ? VERDICT_CACHE_NO_LINKS : 0));
 	if (ret_open && rp.links_refused)
