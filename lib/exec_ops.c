@@ -46,6 +46,7 @@
 #include "child_env.h"
 #include "event.h"
 #include "exe_kind.h"
+#include "fd_guard.h"
 #include "dl_ops.h"
 #include "exec_ops.h"
 #include "handover.h"
@@ -745,6 +746,7 @@ static int call_exec(enum exec_call call, int dirfd, const char *path, char *con
 		     char *const env[], int flags)
 {
 	before_exec_image();
+	fd_guard_inheritable();
 	switch (call) {
 	case CALL_EXECVE:
 		if (real.execve)
@@ -968,6 +970,7 @@ __attribute__((noinline)) static int spawn_supervised(const char *op, pid_t *pid
 	const char *why = supervised_build(&sv, path, argv, envp);
 	int err = why ? E2BIG : ENOSYS;
 	if (!why && real.posix_spawn) {
+		fd_guard_inheritable();
 		err = real.posix_spawn(pid, fnguard_cli, fa, attr, sv.argv, sv.env);
 		if (err == 0)
 			return 0;
@@ -1251,6 +1254,7 @@ __attribute__((noinline)) static int spawn_rebuilt(pid_t *pid, const char *path,
 	char *fixed[ENV_SLOTS];
 	if (child_env_build(envp, fixed, ENV_SLOTS, logfd) < 0)
 		return E2BIG;
+	fd_guard_inheritable();
 	return real.posix_spawn(pid, path, fa, attr, argv, fixed);
 }
 
@@ -1259,8 +1263,10 @@ static int spawn_with_env(pid_t *pid, const char *path, const posix_spawn_file_a
 {
 	if (!real.posix_spawn)
 		return ENOSYS;
-	if (env_intact(envp))
+	if (env_intact(envp)) {
+		fd_guard_inheritable();
 		return real.posix_spawn(pid, path, fa, attr, argv, envp);
+	}
 	return spawn_rebuilt(pid, path, fa, attr, argv, envp);
 }
 

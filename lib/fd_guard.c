@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdatomic.h>
 #include <sys/resource.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "child_env.h"
+#include "fd_guard.h"
 #include "path_resolve.h"
 #include "real.h"
 #include "profile_share.h"
@@ -66,6 +68,15 @@ static int guarded(int out[GUARDED_MAX])
 	return n;
 }
 
+void fd_guard_inheritable(void)
+{
+	int g[GUARDED_MAX], n = guarded(g);
+
+	/* Raw: a system call each, about to be made anyway by the exec it precedes. */
+	for (int i = 0; i < n; i++)
+		shim_syscall(SYS_fcntl, g[i], F_SETFD, 0);
+}
+
 /* guarded() asked about one number: close is on every program's hot path. */
 static bool is_guarded(int fd)
 {
@@ -81,6 +92,16 @@ EXPORT int close(int fd)
 		return 0; /* the shim's, not the program's: pretend, as if it were already gone */
 	shim_started();
 	return real.close ? real.close(fd) : (errno = ENOSYS, -1);
+}
+
+/* A stream on the shim's descriptor would close it with libc's own close. */
+EXPORT FILE *fdopen(int fd, const char *mode)
+{
+	if (fd >= 0 && is_guarded(fd)) {
+		errno = EBADF; /* not the program's: as if it were already gone */
+		return NULL;
+	}
+	return real.fdopen ? real.fdopen(fd, mode) : (errno = ENOSYS, NULL);
 }
 
 /* libc's public alias of close. */

@@ -19,6 +19,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <mntent.h>
+#include <stdio_ext.h>
 #include <string.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -382,6 +384,17 @@ static int verify_fd(const char *op, int fd, unsigned rights)
 	return verify_fd_as(op, fd, rights, false);
 }
 
+/* A call whose target cannot be known in advance: refused in enforce, logged, as unknown. */
+static int guard_unknown(const char *op, const char *path, unsigned rights, const char *why)
+{
+	struct policy_verdict none = {.allowed = false, .rule = -1};
+
+	if (!shim.policy || !path || !shim_enter())
+		return 0;
+	int saved = errno;
+	return leave_judged(act_on(op, path, strlen(path), rights, &none, why), saved);
+}
+
 /*
  * A call on the file behind a descriptor (freopen(NULL), linkat with
  * AT_EMPTY_PATH): judged on that file's path. A descriptor that is no file
@@ -395,6 +408,21 @@ static int guard_fd(const char *op, int fd, unsigned rights)
 	if (path_of_fd(fd, path, sizeof(path), &len) < 0)
 		return 0;
 	return guard_path(op, AT_FDCWD, path, rights, 0);
+}
+
+/*
+ * A change to the file behind a descriptor (fchmod, fchown, futimens,
+ * fsetxattr...): one open for writing was judged for writing when opened;
+ * any other (read-only, O_PATH) is judged on its path now. A closed
+ * descriptor is left to fail.
+ */
+static int guard_fd_change(const char *op, int fd)
+{
+	long fl = shim_syscall(SYS_fcntl, fd, F_GETFL);
+
+	if (fl < 0 || (!(fl & O_PATH) && (fl & O_ACCMODE) != O_RDONLY))
+		return 0;
+	return guard_fd(op, fd, W);
 }
 
 /*
@@ -556,6 +584,21 @@ long file_ops_openat2(int dirfd, const char *path, const struct open_how *how, s
 			}
 	}
 	unsigned rights = policy_open_rights((int)copy.flags, &g);
+	/*
+	 * RESOLVE_IN_ROOT reads an absolute name, and "..", as below dirfd:
+	 * the name does not say what it opens. Judged on the descriptor, and
+	 * refused where it would create or truncate before that.
+	 */
+	if (copy.resolve & RESOLVE_IN_ROOT) {
+		if ((copy.flags & (O_CREAT | O_TRUNC)) &&
+		    guard_unknown("openat2", path, rights,
+				  "RESOLVE_IN_ROOT: where the name leads is known only once it is "
+				  "open, and this open would create or truncate first") < 0)
+			return -1;
+		return verify_fd("openat2",
+				 (int)real.syscall(SYS_openat2, dirfd, path, &copy, sizeof(copy)),
+				 rights);
+	}
 	uint64_t before = rel_epoch(dirfd, path);
 	if (guard_path_verify("openat2", dirfd, path, rights, g, &verify) < 0)
 		return -1;
@@ -665,10 +708,15 @@ static int fopen_flags(const char *mode)
 	bool plus = false, excl = false;
 	if (!mode)
 		return O_RDONLY;
-	for (const char *m = mode + 1; *m && *m != ','; m++) {
-		if (*m == '+')
+	/*
+	 * glibc reads the six characters after the first, up to a NUL, and
+	 * skips any it does not know (',' included: "r,+" opens for writing).
+	 * A '+' anywhere counts, which is stricter.
+	 */
+	for (size_t i = 1; mode[0] && mode[i]; i++) {
+		if (mode[i] == '+')
 			plus = true;
-		else if (*m == 'x')
+		else if (mode[i] == 'x' && i < 7)
 			excl = true;
 	}
 	switch (mode[0]) {
@@ -1242,7 +1290,9 @@ EXPORT int chmod(const char *path, mode_t mode)
 
 EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 {
-	if (guard_path("fchmodat", dirfd, path, W, AT_FOLLOW(flags)) < 0)
+	if ((ON_FD_ONLY(path, flags)
+		     ? guard_fd_change("fchmodat", dirfd)
+		     : guard_path("fchmodat", dirfd, path, W, AT_FOLLOW(flags))) < 0)
 		return -1;
 	return real.fchmodat(dirfd, path, mode, flags);
 }
@@ -1259,8 +1309,9 @@ EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
 
 EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
 {
-	if (!ON_FD_ONLY(path, flags) &&
-	    guard_path("fchownat", dirfd, path, W, AT_FOLLOW(flags)) < 0)
+	if ((ON_FD_ONLY(path, flags)
+		     ? guard_fd_change("fchownat", dirfd)
+		     : guard_path("fchownat", dirfd, path, W, AT_FOLLOW(flags))) < 0)
 		return -1;
 	return real.fchownat(dirfd, path, uid, gid, flags);
 }
@@ -1268,9 +1319,41 @@ EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags
 EXPORT int utimensat(int dirfd, const char *path, const struct timespec times[2], int flags)
 {
 	/* A NULL path acts on dirfd itself (futimens). */
-	if (path && guard_path("utimensat", dirfd, path, W, AT_FOLLOW(flags)) < 0)
+	if ((path ? guard_path("utimensat", dirfd, path, W, AT_FOLLOW(flags))
+		  : guard_fd_change("utimensat", dirfd)) < 0)
 		return -1;
 	return real.utimensat(dirfd, path, times, flags);
+}
+
+EXPORT int fchmod(int fd, mode_t mode)
+{
+	return guard_fd_change("fchmod", fd) < 0 ? -1 : real.fchmod(fd, mode);
+}
+
+EXPORT int fchown(int fd, uid_t uid, gid_t gid)
+{
+	return guard_fd_change("fchown", fd) < 0 ? -1 : real.fchown(fd, uid, gid);
+}
+
+EXPORT int futimens(int fd, const struct timespec times[2])
+{
+	return guard_fd_change("futimens", fd) < 0 ? -1 : real.futimens(fd, times);
+}
+
+EXPORT int futimes(int fd, const struct timeval times[2])
+{
+	return guard_fd_change("futimes", fd) < 0 ? -1 : real.futimes(fd, times);
+}
+
+EXPORT int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
+{
+	return guard_fd_change("fsetxattr", fd) < 0 ? -1
+						    : real.fsetxattr(fd, name, value, size, flags);
+}
+
+EXPORT int fremovexattr(int fd, const char *name)
+{
+	return guard_fd_change("fremovexattr", fd) < 0 ? -1 : real.fremovexattr(fd, name);
 }
 
 EXPORT int utimes(const char *path, const struct timeval times[2])
@@ -1344,10 +1427,59 @@ WRAP(int, -1, futimesat, (int dirfd, const char *path, const struct timeval tv[2
 /*
  * The login records: utmpname names the file getutent and pututline then
  * read and rewrite (any file: 384-byte records of its bytes), updwtmp
- * appends to one. Judged as reading and writing that file.
+ * appends to one. Judged as reading and writing that file. libc opens it
+ * later, by name: where links can be planted (or one is on the way), a
+ * link swapped in by then would be what is read, so such a name is refused
+ * as unknown.
  */
-WRAP(int, -1, utmpname, (const char *file), (file), AT_FDCWD, file, R | W, FOLLOW)
-WRAP(int, -1, utmpxname, (const char *file), (file), AT_FDCWD, file, R | W, FOLLOW)
+static int guard_utmp_name(const char *op, const char *file)
+{
+	struct resolved_path rp;
+	bool planted = false;
+
+	if (guard_path(op, AT_FDCWD, file, R | W, FOLLOW) < 0)
+		return -1;
+	if (!file || !shim.policy || shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD ||
+	    !shim_enter())
+		return 0;
+	int saved = errno;
+	planted = path_resolve(AT_FDCWD, file, true, &rp) == 0 &&
+		  (rp.has_real || policy_path_may_hold_links(shim.policy, rp.name, rp.name_len));
+	shim_leave();
+	errno = saved;
+	return planted ? guard_unknown(op, file, R | W,
+				       "the login records are opened later by name, where links "
+				       "can be planted: what they would reach then is unknown")
+		       : 0;
+}
+
+EXPORT int utmpname(const char *file)
+{
+	return guard_utmp_name("utmpname", file) < 0 ? -1 : real.utmpname(file);
+}
+
+EXPORT int utmpxname(const char *file)
+{
+	return guard_utmp_name("utmpxname", file) < 0 ? -1 : real.utmpxname(file);
+}
+
+/* glibc's setmntent is its own fopen with "ce" (no cancellation, close-on-exec). */
+EXPORT FILE *setmntent(const char *file, const char *mode)
+{
+	char m[16];
+	size_t n = mode ? strlen(mode) : 0;
+
+	if (!mode || n + 3 > sizeof(m)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	memcpy(m, mode, n);
+	memcpy(m + n, "ce", 3);
+	FILE *f = fopen(file, m);
+	if (f)
+		__fsetlocking(f, FSETLOCKING_BYCALLER);
+	return f;
+}
 
 EXPORT void updwtmp(const char *file, const struct utmp *ut)
 {
@@ -1429,10 +1561,18 @@ static int guard_rename_tree(const char *op, int dirfd, const char *path)
 	/* Raw: the stat wrappers would judge this look as the program's own. */
 	bool dir = shim_syscall(SYS_newfstatat, dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		   S_ISDIR(st.st_mode);
-	if (dir && path_resolve(dirfd, path, false, &rp) == 0 &&
-	    policy_path_denies_below(shim.policy, rp.name, rp.name_len)) {
+	if (!dir || path_resolve(dirfd, path, false, &rp) < 0)
+		return leave_judged(false, saved);
+	/* The name as written, and where a link on the way leads (the directory that moves). */
+	const char *name = rp.name;
+	size_t len = rp.name_len;
+	if (!policy_path_denies_below(shim.policy, name, len) && rp.has_real) {
+		name = rp.real;
+		len = rp.real_len;
+	}
+	if (policy_path_denies_below(shim.policy, name, len)) {
 		struct policy_verdict v = {.allowed = false, .rule = -1};
-		block = act_on(op, rp.name, rp.name_len, D, &v,
+		block = act_on(op, name, len, D, &v,
 			       "deny rules cover paths below it, which would come out from under "
 			       "them with new names");
 	}
@@ -1442,14 +1582,18 @@ static int guard_rename_tree(const char *op, int dirfd, const char *path)
 static int guard_rename(const char *op, int olddirfd, const char *oldpath, int newdirfd,
 			const char *newpath, unsigned flags)
 {
-	unsigned target = C;
-	if (flags & RENAME_EXCHANGE)
-		target = C | D; /* both names are replaced */
 	/* The source is read and written under its new name: rights a deny rule may withhold. */
 	if (guard_path(op, olddirfd, oldpath, (flags & RENAME_EXCHANGE) ? R | W | C | D : R | W | D,
 		       0) < 0 ||
 	    guard_rename_tree(op, olddirfd, oldpath) < 0)
 		return -1;
+	/* An exchange moves the target to the source's name: it is a source as well. */
+	if (flags & RENAME_EXCHANGE)
+		return guard_path(op, newdirfd, newpath, R | W | C | D, 0) < 0 ||
+				       guard_rename_tree(op, newdirfd, newpath) < 0
+			       ? -1
+			       : 0;
+	unsigned target = C;
 	if (!(flags & RENAME_NOREPLACE) && exists(newdirfd, newpath, false))
 		target |= D; /* the existing target is destroyed */
 	return guard_path(op, newdirfd, newpath, target, 0);

@@ -45,6 +45,7 @@ struct mmsghdr;
 	X(int, creat, (const char *, mode_t))                                                      \
 	X(int, creat64, (const char *, mode_t))                                                    \
 	X(FILE *, fopen, (const char *, const char *))                                             \
+	X(FILE *, fdopen, (int, const char *))                                                     \
 	X(FILE *, fopen64, (const char *, const char *))                                           \
 	X(FILE *, freopen, (const char *, const char *, FILE *))                                   \
 	X(FILE *, freopen64, (const char *, const char *, FILE *))                                 \
@@ -100,6 +101,10 @@ struct mmsghdr;
 	X(int, lchown, (const char *, uid_t, gid_t))                                               \
 	X(int, fchownat, (int, const char *, uid_t, gid_t, int))                                   \
 	X(int, utimensat, (int, const char *, const struct timespec *, int))                       \
+	X(int, fchmod, (int, mode_t))                                                              \
+	X(int, fchown, (int, uid_t, gid_t))                                                        \
+	X(int, futimens, (int, const struct timespec *))                                           \
+	X(int, futimes, (int, const struct timeval *))                                             \
 	X(int, utimes, (const char *, const struct timeval *))                                     \
 	X(int, lutimes, (const char *, const struct timeval *))                                    \
 	X(int, utime, (const char *, const struct utimbuf *))                                      \
@@ -137,6 +142,8 @@ struct mmsghdr;
 	X(int, lsetxattr, (const char *, const char *, const void *, size_t, int))                 \
 	X(int, removexattr, (const char *, const char *))                                          \
 	X(int, lremovexattr, (const char *, const char *))                                         \
+	X(int, fsetxattr, (int, const char *, const void *, size_t, int))                          \
+	X(int, fremovexattr, (int, const char *))                                                  \
 	X(ssize_t, getxattr, (const char *, const char *, void *, size_t))                         \
 	X(ssize_t, lgetxattr, (const char *, const char *, void *, size_t))                        \
 	X(ssize_t, listxattr, (const char *, char *, size_t))                                      \

@@ -368,5 +368,88 @@ tap.ok(r.rc == 0 and r.stdout.split() == ["stat", "13", "chmod", "13", "read", "
        "on the socket it would reach (pinned): all refused and logged, the secret's mode "
        "unchanged", r.diag())
 
+# RENAME_EXCHANGE moves the target to the source's name: a file a deny rule keeps from being
+# read, or a directory with such files below it, comes out from under the rule. The target
+# is judged as a source too. And a directory renamed through a link is judged where it is.
+with open(p("rw", "mine"), "w") as f:
+    f.write("mine\n")
+os.makedirs(p("rw", "empty"), exist_ok=True)
+r = seq(f"exchange:{p('rw', 'mine')}={p('rw', 'creds', 'a.json')}",
+        f"exchange:{p('rw', 'empty')}={p('rw', 'creds')}",
+        f"ln:{RW}={p('rw', 'up')}", f"mv:{p('rw', 'up', 'creds')}={p('rw', 'out')}")
+with open(p("rw", "mine")) as f:
+    mine = f.read()
+tap.ok(results(r) == ["EACCES", "EACCES", "0", "EACCES"] and mine == "mine\n" and
+       os.path.exists(p("rw", "creds", "a.json")) and not os.path.exists(p("rw", "out")) and
+       denied(r, p("rw", "creds", "a.json")) and len(denied(r, p("rw", "creds"))) == 2,
+       "renameat2(RENAME_EXCHANGE) with a denied file or a directory with denied files below "
+       "it, and a rename of that directory through a link to its parent: refused and logged",
+       r.diag())
+
+# fopen's mode as glibc reads it: "r,+" opens for writing (',' is skipped, not an end).
+with open(p("task", "ro.txt"), "w") as f:
+    f.write("ro\n")
+r = seq(f"fopen-mode:r,+={p('task', 'ro.txt')}", f"fopen-mode:r={p('task', 'ro.txt')}")
+with open(p("task", "ro.txt")) as f:
+    content = f.read()
+tap.ok(results(r) == ["EACCES", "EBADF"] and content == "ro\n" and
+       denied(r, p("task", "ro.txt")),
+       "fopen(read-only file, \"r,+\") is judged as opening for writing: refused and logged "
+       "(\"r\" opens, and its write fails as glibc's does)", r.diag())
+
+# Changes through a descriptor open read-only are judged on its file: read is not write.
+os.chmod(p("task", "ro.txt"), 0o644)
+with open(p("rw", "w.txt"), "w") as f:
+    f.write("w\n")
+ops = ["fchmod", "fchown", "futimens", "fsetxattr", "fchownat-empty"]
+r = seq(*[f"{op}:{p('task', 'ro.txt')}" for op in ops], f"fchmod:{p('rw', 'w.txt')}")
+tap.ok(results(r) == ["EACCES"] * len(ops) + ["0"] and
+       os.stat(p("task", "ro.txt")).st_mode & 0o777 == 0o644 and
+       len(denied(r, p("task", "ro.txt"))) == len(ops),
+       "fchmod, fchown, futimens, fsetxattr and fchownat(AT_EMPTY_PATH) on a read-only "
+       "descriptor of a file the profile lets be read only: refused and logged; fchmod of a "
+       "writable file works", r.diag())
+
+# openat2 with RESOLVE_IN_ROOT reads an absolute name below its dirfd: an allowed name there
+# ("/<task>/x") is a link planted to a file a deny rule keeps from being read ("/creds/a.json"
+# is also read below the root). Judged on the file it opens.
+inroot = RW + p("task")
+os.makedirs(inroot, exist_ok=True)
+if os.path.lexists(os.path.join(inroot, "x")):
+    os.unlink(os.path.join(inroot, "x"))
+os.symlink("/creds/a.json", os.path.join(inroot, "x"))
+r = seq(f"sys-openat2-inroot:{RW}={p('task', 'x')}")
+tap.ok(results(r) == ["EACCES"] and not matches(r) and denied(r, p("rw", "creds", "a.json")),
+       "openat2(RESOLVE_IN_ROOT) of an allowed absolute name that leads, below the root, to "
+       "a denied file: refused and logged", r.diag())
+
+# glibc functions that open a name inside libc: setmntent; the login records' file, opened
+# later by name, in a place where a link can be planted by then.
+with open(p("rw", "utmp"), "wb") as f:
+    f.write(b"\0" * 384)
+r = seq(f"setmntent:{p('secret', 'key')}", f"utmp-read:{p('rw', 'utmp')}")
+tap.ok(results(r) == ["EACCES", "EACCES"] and not matches(r) and
+       denied(r, p("secret", "key")) and denied(r, p("rw", "utmp")),
+       "setmntent of the secret, utmpname of a file where links can be planted: refused and "
+       "logged", r.diag())
+
+# The log descriptor: no stream on it (its fclose would close it), and close-on-exec set on
+# it does not keep the events of what is run next from being written.
+SEQ_PROFILE = write_profile(W, {
+    "fnguard": 1,
+    "extends": ["lambda-base"],
+    "files": [{"path": W + "/**", "allow": "r"}, {"path": SECRET + "/**", "deny": "r"},
+              {"path": HELPERS + "/**", "allow": "r"}],
+    "exec": [{"path": SEQ}],
+}, name="seq-exec.json")
+r = run([SEQ, "fdopen-log:x", "cloexec-log:x", f"exec-stat:{SEQ}=stat:{p('secret', 'key')}"],
+        profile=SEQ_PROFILE, mode="enforce", env={"FNGUARD_NO_LANDLOCK": "1"})
+child = [e for e in denied(r, p("secret", "key")) if e.get("op") == "stat"]
+mine = [line.rsplit(" -> ", 1)[-1] for line in r.stdout.splitlines()
+        if line.split(" ", 1)[0] in ("fdopen-log", "cloexec-log", "exec-stat")]
+tap.ok(mine == ["EBADF", "0", "0"] and child,
+       "fdopen of the log descriptor fails (EBADF); with close-on-exec set on it, the program "
+       "run next still logs its denied stat", r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())

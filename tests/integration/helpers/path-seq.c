@@ -22,14 +22,25 @@
  * task sharing memory but not the working directory changes to DIR,
  * this one stats "x" in its own, then the task opens NAME), and through
  * libc's
- * syscall(): sys-statx, sys-openat, sys-openat-hi (the number with bit 32
+ * syscall(): sys-statx, sys-openat, sys-openat2-inroot (PATH is DIR=NAME:
+ * NAME read with RESOLVE_IN_ROOT below DIR, its first bytes printed as
+ * "= BYTES"), sys-openat-hi (the number with bit 32
  * set), sys-openat2-w, sys-openat2-c (creating), sys-unlink.
+ * Also: exchange (PATH is A=B: renameat2 RENAME_EXCHANGE), fopen-mode
+ * (PATH is MODE=FILE: fopen, write "X", fclose), fchmod, fchown,
+ * futimens, fsetxattr (on PATH opened read-only), fchownat-empty
+ * (fchownat(fd, "", AT_EMPTY_PATH) on PATH opened O_PATH), setmntent
+ * (each entry's first field printed as "= FIELD"), fdopen-log (fdopen of
+ * FNGUARD_LOG_FD, then fclose), cloexec-log (FD_CLOEXEC set on
+ * FNGUARD_LOG_FD), exec-stat (PATH is PROG=FILE: runs PROG FILE, its
+ * status is the result).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <fts.h>
 #include <glob.h>
 #include <linux/openat2.h>
+#include <mntent.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -38,6 +49,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -326,6 +338,99 @@ static int one(const char *op, const char *path)
 	}
 	if (!strcmp(op, "clone-nofs"))
 		return clone_nofs(path);
+	if (!strcmp(op, "exchange")) {
+		const char *to = split_pair(path, first, sizeof(first));
+		return to ? result(renameat2(AT_FDCWD, first, AT_FDCWD, to, RENAME_EXCHANGE)) : -1;
+	}
+	if (!strcmp(op, "fopen-mode")) {
+		const char *file = split_pair(path, first, sizeof(first));
+		FILE *f = file ? fopen(file, first) : NULL;
+		if (!file)
+			return -1;
+		if (!f)
+			return errno;
+		int w = fputs("X", f) < 0 ? EBADF : 0;
+		return fclose(f) == 0 && !w ? 0 : EBADF;
+	}
+	if (!strcmp(op, "fchmod") || !strcmp(op, "fchown") || !strcmp(op, "futimens") ||
+	    !strcmp(op, "fsetxattr")) {
+		int fd = open(path, O_RDONLY);
+		if (fd < 0)
+			return errno;
+		int r = !strcmp(op, "fchmod")	  ? fchmod(fd, 0604)
+			: !strcmp(op, "fchown")	  ? fchown(fd, geteuid(), getegid())
+			: !strcmp(op, "futimens") ? futimens(fd, NULL)
+						  : fsetxattr(fd, "user.fnguard", "x", 1, 0);
+		r = result(r);
+		close(fd);
+		return r;
+	}
+	if (!strcmp(op, "fchownat-empty")) {
+		int fd = open(path, O_PATH);
+		if (fd < 0)
+			return errno;
+		int r = result(fchownat(fd, "", geteuid(), getegid(), AT_EMPTY_PATH));
+		close(fd);
+		return r;
+	}
+	if (!strcmp(op, "sys-openat2-inroot")) {
+		const char *name = split_pair(path, first, sizeof(first));
+		char buf[64];
+		if (!name)
+			return -1;
+		int dir = open(first, O_PATH | O_DIRECTORY);
+		if (dir < 0)
+			return errno;
+		struct open_how how = {.flags = O_RDONLY, .resolve = RESOLVE_IN_ROOT};
+		int fd = (int)syscall(SYS_openat2, dir, name, &how, sizeof(how));
+		int r = fd < 0 ? errno : 0;
+		close(dir);
+		if (fd < 0)
+			return r;
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		printf("= %s\n", buf);
+		return 0;
+	}
+	if (!strcmp(op, "setmntent")) {
+		FILE *f = setmntent(path, "r");
+		if (!f)
+			return errno;
+		struct mntent *m;
+		while ((m = getmntent(f)))
+			printf("= %s\n", m->mnt_fsname);
+		endmntent(f);
+		return 0;
+	}
+	if (!strcmp(op, "fdopen-log") || !strcmp(op, "cloexec-log")) {
+		const char *v = getenv("FNGUARD_LOG_FD");
+		int fd = v ? atoi(v) : -1;
+		if (fd < 0)
+			return ENOENT;
+		if (!strcmp(op, "cloexec-log"))
+			return result(fcntl(fd, F_SETFD, FD_CLOEXEC));
+		FILE *f = fdopen(fd, "w");
+		if (!f)
+			return errno;
+		fclose(f);
+		return 0;
+	}
+	if (!strcmp(op, "exec-stat")) {
+		const char *file = split_pair(path, first, sizeof(first));
+		int status;
+		if (!file)
+			return -1;
+		pid_t pid = fork();
+		if (pid == 0) {
+			execl(first, first, file, (char *)NULL);
+			_exit(127);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid)
+			return errno;
+		return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : EPERM;
+	}
 	if (!strcmp(op, "thread-stat")) {
 		pthread_t t;
 		void *ret;
