@@ -383,6 +383,31 @@ static int plan_openat2(struct plan *p)
 }
 
 /*
+ * socket(AF_INET, SOCK_PACKET) is the kernel's old spelling of an AF_PACKET
+ * socket (__sock_create turns one into the other): its type (the low four
+ * bits of the argument, the rest being SOCK_NONBLOCK and SOCK_CLOEXEC) is
+ * refused like the packet family; every other type is allowed. The allowed
+ * types are cut into masked prefixes of those four bits, none overlapping
+ * the refused one: 0xxx, 11xx, 100x, 1011.
+ */
+static int add_inet_socket(struct plan *p, int nr, struct filter_cond inet)
+{
+	const uint32_t type_bits = 0xf, packet = SOCK_PACKET;
+
+	for (unsigned fixed = 1; fixed <= 4; fixed++) {
+		uint32_t mask = (type_bits << (4 - fixed)) & type_bits;
+		uint32_t bit = 1u << (4 - fixed);
+		/* Equal to SOCK_PACKET above this bit, different at it. */
+		struct filter_cond c[2] = {inet, arg32(1, mask, (packet & mask) ^ bit)};
+		int r = add_rule(p, nr, SCMP_ACT_ALLOW, 2, c);
+		if (r < 0)
+			return r;
+	}
+	struct filter_cond c[2] = {inet, arg32(1, type_bits, packet)};
+	return add_rule(p, nr, p->hard, 2, c);
+}
+
+/*
  * socket(2): the families the libc layer judges are allowed when socket is
  * listed; every other family (netlink, packet, vsock, alg, ...) is denied
  * like the dangerous set, listed or not.
@@ -395,7 +420,9 @@ static int plan_socket(struct plan *p)
 	if (nr_set_has(&p->listed, nr)) {
 		for (size_t i = 0; i < ELEMENTSOF(socket_families); i++) {
 			struct filter_cond c = arg32(0, 0xffffffffu, socket_families[i]);
-			int r = add_rule(p, nr, SCMP_ACT_ALLOW, 1, &c);
+			int r = socket_families[i] == AF_INET
+					? add_inet_socket(p, nr, c)
+					: add_rule(p, nr, SCMP_ACT_ALLOW, 1, &c);
 			if (r < 0)
 				return r;
 		}

@@ -244,6 +244,11 @@ CASES = [
     Case("packet", "network", "`AF_PACKET` hand-made UDP packet on loopback",
          [C + "packet"], "net", caps="CAP_NET_RAW",
          note="Without seccomp nothing judges socket families."),
+    Case("packet-inet", "network", "the same packet through `socket(AF_INET, SOCK_PACKET)`, "
+         "the kernel's old name for an `AF_PACKET` socket", [C + "packet", "inet"], "net",
+         caps="CAP_NET_RAW",
+         note="Without seccomp nothing judges socket families; the filter refuses this type "
+              "of AF_INET socket like the packet family."),
     Case("vsock", "network", "`AF_VSOCK` socket (guest to host)", [C + "vsock"],
          "stdout:vsock-socket=open",
          note="Without seccomp nothing judges socket families. Opening the socket is the effect "

@@ -436,6 +436,29 @@ Test(seccomp_filter, socket_families)
 	}
 }
 
+/* socket(AF_INET, SOCK_PACKET) makes an AF_PACKET socket (the kernel's old spelling). */
+Test(seccomp_filter, socket_inet_packet_type)
+{
+	const uint64_t flags[] = {0, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_NONBLOCK | SOCK_CLOEXEC};
+	for (size_t a = 0; a < ELEMENTSOF(arches); a++) {
+		for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
+			const char *l = modes[m].label;
+			struct seccomp_filter *f = build(profile_main, &modes[m], arches[a]);
+			for (size_t k = 0; k < ELEMENTSOF(flags); k++) {
+				for (uint64_t type = 0; type < 16; type++)
+					EXPECT_ACTION(f, l,
+						      type == SOCK_PACKET ? modes[m].hard : ALLOW,
+						      "socket", AF_INET, type | flags[k], 0);
+				EXPECT_ACTION(f, l, ALLOW, "socket", AF_INET6,
+					      SOCK_PACKET | flags[k], 0);
+				EXPECT_ACTION(f, l, ALLOW, "socket", AF_UNIX,
+					      SOCK_PACKET | flags[k], 0);
+			}
+			seccomp_filter_free(f);
+		}
+	}
+}
+
 /* Tiny deterministic generator: the same values on every run. */
 static uint64_t next_random(uint64_t *state)
 {
