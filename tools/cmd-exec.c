@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "bundle.h"
@@ -87,6 +88,23 @@ static int find_program(const char *name, char *buf, size_t size)
  * makes this supervisor a descendant that writes there and no `start`;
  * otherwise --log / FNGUARD_LOG / stdout, and this is the first process.
  */
+/*
+ * A close-on-exec copy of the log, out of the program's way: at
+ * LOG_FD_FLOOR, or lower when the descriptor limit is below it (as the
+ * shim does), or anywhere free rather than no log at all.
+ */
+static int dup_log(int fd)
+{
+	struct rlimit rl;
+	int floor = LOG_FD_FLOOR;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur <= (rlim_t)LOG_FD_FLOOR)
+		floor = (int)rl.rlim_cur * 3 / 4;
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, floor);
+	return copy >= 0 ? copy : fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
 static int setup_log(const char *dest)
 {
 	const char *inherited = getenv("FNGUARD_LOG_FD");
@@ -98,7 +116,7 @@ static int setup_log(const char *dest)
 		int n = log_id_inherited(inherited, id);
 		sv.root = false;
 		if (n >= 0)
-			sv.log_fd = fcntl(n, F_DUPFD_CLOEXEC, LOG_FD_FLOOR);
+			sv.log_fd = dup_log(n);
 		const char *shared = getenv("FNGUARD_LOG_SHARED");
 		sv.log_shared =
 			(shared && strcmp(shared, "1") == 0) || log_line_shares_output(sv.log_fd);
@@ -121,7 +139,7 @@ static int setup_log(const char *dest)
 		return -EINVAL;
 	}
 	/* A descriptor of our own, closed in the program (it has its stdout already). */
-	sv.log_fd = fcntl(fd, F_DUPFD_CLOEXEC, LOG_FD_FLOOR);
+	sv.log_fd = dup_log(fd);
 	if (sv.log_fd < 0) {
 		fprintf(stderr, "fnguard exec: log descriptor %d: %s\n", fd, strerror(errno));
 		return -errno;
@@ -409,6 +427,14 @@ static void note_child(const struct sv_child *c, const struct exec_filters *x)
 			"filter applies, file, network and exec calls are not judged"};
 }
 
+/* Whether a file, network or exec call the profile does not allow is refused. */
+static bool enforcing_calls(void)
+{
+	return sv.action[POLICY_CAT_FILE] == POLICY_MODE_ENFORCE ||
+	       sv.action[POLICY_CAT_NETWORK] == POLICY_MODE_ENFORCE ||
+	       sv.action[POLICY_CAT_EXEC] == POLICY_MODE_ENFORCE;
+}
+
 /*
  * Variables the shim's handover renamed so that they would not steer this
  * process's own loader, libc or name resolution (lib/exec_ops.c,
@@ -611,6 +637,7 @@ int cmd_exec(int argc, char **argv)
 		return 126;
 	}
 	note_child(&child, &filters);
+	bool notify_wanted = filters.f.notify != NULL;
 	exec_filters_free(&filters);
 	sv.child = child.pid;
 	sv.listener = child.listener;
@@ -618,6 +645,22 @@ int cmd_exec(int argc, char **argv)
 	if (filters.merged_ok && sv.listener >= 0)
 		sv_sys_activate();
 
+	/*
+	 * The listener refused for want of a descriptor or of memory: the
+	 * program's descriptors and limits are the function's to use up, so
+	 * this is not a platform that refuses supervision, and an enforced
+	 * category is not left unjudged.
+	 */
+	bool starved = child.notify_err == EMFILE || child.notify_err == ENFILE ||
+		       child.notify_err == ENOMEM;
+	if (notify_wanted && !sv.notify_layer.active && starved && enforcing_calls()) {
+		sv_event_error("the supervisor's listener could not be installed: refusing to run "
+			       "the program unsupervised",
+			       NULL, child.notify_err);
+		sv_launch_release(&child, false);
+		sv_launch_wait(&child);
+		return 126;
+	}
 	if (sv.policy && policy_requires(sv.policy, "seccomp") && !sv.seccomp_layer.active) {
 		sv_event_error("the profile requires the seccomp layer, which is unavailable",
 			       sv.seccomp_layer.reason, sv.seccomp_layer.error);

@@ -12,6 +12,7 @@
  *   chmod PATH | truncate PATH
  *   connect IP PORT      TCP connect to IPv4 IP:PORT
  *   sendto IP PORT       UDP sendto IPv4 IP:PORT
+ *   sendto-unspec IP PORT  the same with the address's family AF_UNSPEC (read as AF_INET)
  *   exec PATH ARGS       fork, execve(PATH, [PATH, ARGS split at spaces]), wait:
  *                        "ok <exit status>"
  *   threads PATH N       N threads open PATH at once: "ok <successes>"
@@ -127,9 +128,9 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int inet_call(const char *ip, const char *port, int type)
+static int inet_call(const char *ip, const char *port, int type, sa_family_t family)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port))};
+	struct sockaddr_in sin = {.sin_family = family, .sin_port = htons((uint16_t)atoi(port))};
 	inet_pton(AF_INET, ip, &sin.sin_addr);
 	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -356,10 +357,13 @@ int main(int argc, char **argv)
 		} else if (strcmp(cmd, "symlink") == 0 && i + 1 < argc) {
 			result(cmd, argv[i + 1], symlink(a, argv[i + 1]) < 0 ? errno : 0, NULL);
 			i += 2;
-		} else if ((strcmp(cmd, "connect") == 0 || strcmp(cmd, "sendto") == 0) &&
+		} else if ((strcmp(cmd, "connect") == 0 || strcmp(cmd, "sendto") == 0 ||
+			    strcmp(cmd, "sendto-unspec") == 0) &&
 			   i + 1 < argc) {
+			/* sendto-unspec: the address's family AF_UNSPEC, which UDP reads as AF_INET. */
 			snprintf(buf, sizeof(buf), "%s:%s", a, argv[i + 1]);
-			err = inet_call(a, argv[i + 1], cmd[0] == 'c' ? SOCK_STREAM : SOCK_DGRAM);
+			err = inet_call(a, argv[i + 1], cmd[0] == 'c' ? SOCK_STREAM : SOCK_DGRAM,
+					strcmp(cmd, "sendto-unspec") == 0 ? AF_UNSPEC : AF_INET);
 			result(cmd, buf, err, NULL);
 			i += 2;
 		} else if (strcmp(cmd, "exec") == 0 && i + 1 < argc) {

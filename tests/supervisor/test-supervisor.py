@@ -371,6 +371,48 @@ t.ok(link_ev and link_ev[0]["op"] == "openat" and ops.get(f"{wd}/dir") in ("mkdi
      f"[c] the events name the system call, the right wanted and the symlink's target "
      f"({sorted(set(ops.values()))})", r.diag())
 
+# A destination whose family is AF_UNSPEC: UDP sends it as AF_INET, so it is judged as one.
+r = sv([PROBE, "sendto-unspec", "127.0.0.1", str(UDP_NO), "sendto-unspec", "127.0.0.1",
+        str(UDP_OK)], profile=ENFORCE)
+ev = r.find(type="violation", category="network", op="sendto")
+t.ok(r.out("sendto-unspec", f"127.0.0.1:{UDP_NO}") == ("err", "ECONNREFUSED") and
+     r.out("sendto-unspec", f"127.0.0.1:{UDP_OK}")[0] == "ok" and len(ev) == 1 and
+     ev[0]["target"] == f"127.0.0.1:{UDP_NO}",
+     "[c] enforce: a UDP sendto to an AF_UNSPEC address is judged as AF_INET: a denied port "
+     "refused and logged, an allowed one sent", r.diag())
+
+# Out of descriptors when the listener is made: enforce refuses to run the program without
+# its supervisor (the function's descriptors are its own to use up, not a platform's refusal).
+code = f"""
+import os, resource
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+fds = []
+while True:
+    try:
+        fd = os.open("/dev/null", os.O_RDONLY)
+    except OSError:
+        break
+    os.set_inheritable(fd, True)  # the function's own descriptors, handed on at exec
+    fds.append(fd)
+# Room for what fnguard exec needs before the listener (its own files), none after.
+for fd in fds[len(fds) - {{free}}:]:
+    os.close(fd)
+os.execv({CLI!r}, [{CLI!r}, "exec", "--profile", {ENFORCE!r}, "--log", "{{LOG}}", "--",
+                   {PROBE!r}, "open", {DENIED!r}])
+"""
+outcomes, read_denied, refused = [], [], []
+for free in range(0, 14):
+    r = run([sys.executable, "-c", code.replace("{free}", str(free))])
+    outcomes.append((free, r.rc, r.out("open", DENIED)))
+    if r.out("open", DENIED)[0] == "ok":
+        read_denied.append(free)
+    if r.rc == 126 and r.find(type="error", message="the supervisor's listener could not be "
+                              "installed: refusing to run the program unsupervised"):
+        refused.append(free)
+t.ok(not read_denied and refused,
+     "[c] enforce, descriptors used up before the listener is made: the program never runs "
+     f"unsupervised (refused with an error event for {len(refused)} of the fills tried): "
+     f"{outcomes}", "")
 # ---- alert -----------------------------------------------------------------------
 
 for kind, probe in PROBES:

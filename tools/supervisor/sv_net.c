@@ -345,6 +345,24 @@ static int judge_dest(struct sv_req *req, int sock, struct dest *d, enum net_dir
 	int domain = sock_int(sock, SO_DOMAIN);
 	if (domain != AF_INET && domain != AF_INET6 && domain != AF_UNIX)
 		return 0; /* other families are the profile filter's (they cannot be created) */
+	if (d->ss.ss_family == AF_UNSPEC && (domain == AF_INET || domain == AF_INET6)) {
+		/*
+		 * Read as the socket's own family, as the shim does (net_ops.c):
+		 * an AF_INET socket sends to its address and binds to it, raw
+		 * AF_INET6 sockets send to it (an AF_INET6 bind refuses it). The
+		 * call made here, with this copy, reads it the same way. A
+		 * connect to it disconnects: h_connect does not ask.
+		 */
+		struct sockaddr_storage as = d->ss;
+		if (domain == AF_INET6 && dir == NET_DIR_IN)
+			return 0;
+		if (domain == AF_INET6 && d->len < sizeof(struct sockaddr_in6))
+			memset((char *)&as + d->len, 0, sizeof(struct sockaddr_in6) - d->len);
+		as.ss_family = (sa_family_t)domain;
+		if (!inet_peer_of(&as, d->len, &peer))
+			return 0; /* too short: the kernel refuses it */
+		return judge_inet(req, &peer, proto_of(sock), dir) ? -err_blocked : 0;
+	}
 	if (d->ss.ss_family == AF_INET || d->ss.ss_family == AF_INET6) {
 		if (!inet_peer_of(&d->ss, d->len, &peer))
 			return 0; /* the kernel refuses it */
@@ -433,7 +451,9 @@ static int64_t h_connect(struct sv_req *req)
 	int sock = grab_fd(req, IARG(0));
 	if (sock < 0)
 		return sock;
-	r = judge_dest(req, sock, &d, NET_DIR_OUT, ECONNREFUSED);
+	/* AF_UNSPEC: a disconnect, nothing reached. */
+	if (d.len < sizeof(sa_family_t) || d.ss.ss_family != AF_UNSPEC)
+		r = judge_dest(req, sock, &d, NET_DIR_OUT, ECONNREFUSED);
 	if (r == 0) {
 		maybe_blocks(sock, 0);
 		r = sv_raw(connect(sock, (struct sockaddr *)&d.ss, d.len));
