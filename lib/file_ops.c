@@ -1270,36 +1270,102 @@ EXPORT ssize_t llistxattr(const char *path, char *list, size_t size)
 
 /* ---- modification: w -------------------------------------------------------- */
 
+/*
+ * A change made by name that follows links (chmod, chown, utimes,
+ * setxattr, truncate...), where links can be planted: the file is pinned
+ * first (O_PATH, links followed as the call follows them), judged as what
+ * it is, and changed through the pin's /proc name, so that a link swapped
+ * after the judgement changes nothing. Elsewhere the name is what the
+ * call reaches and it is called with it.
+ */
+struct pin {
+	int fd; /* -1: call by name */
+	char name[48];
+};
+
+/* Returns 0 (call with pinned(), then unpin()), or -1 (blocked or failed, errno set). */
+static int pin_change(const char *op, int dirfd, const char *path, struct pin *pin)
+{
+	int how = OPEN_PLAIN;
+
+	pin->fd = -1;
+	if (guard_path_verify(op, dirfd, path, W, FOLLOW, &how) < 0)
+		return -1;
+	const char *fds = how == OPEN_VERIFY ? proc_fd_dir() : NULL;
+	if (!fds)
+		return 0;
+	/* Failing here is failing there: the same walk (or no descriptor for the pin). */
+	int fd = (int)raw_syscall(SYS_openat, dirfd, path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	fd = verify_fd_as(op, fd, W, false);
+	if (fd < 0)
+		return -1;
+	snprintf(pin->name, sizeof(pin->name), "%s/%d", fds, fd);
+	pin->fd = fd;
+	return 0;
+}
+
+static const char *pinned(const struct pin *pin, const char *path)
+{
+	return pin->fd >= 0 ? pin->name : path;
+}
+
+/* Closes the pin; returns r with the call's errno. */
+static int unpin(const struct pin *pin, int r)
+{
+	if (pin->fd >= 0) {
+		int saved = errno;
+		raw_syscall(SYS_close, pin->fd);
+		errno = saved;
+	}
+	return r;
+}
+
 EXPORT int truncate(const char *path, off_t length)
 {
-	return guard_path("truncate", AT_FDCWD, path, W, FOLLOW) < 0 ? -1
-								     : real.truncate(path, length);
+	struct pin pin;
+	if (pin_change("truncate", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.truncate(pinned(&pin, path), length));
 }
 
 EXPORT int truncate64(const char *path, off64_t length)
 {
-	return guard_path("truncate64", AT_FDCWD, path, W, FOLLOW) < 0
-		       ? -1
-		       : real.truncate64(path, length);
+	struct pin pin;
+	if (pin_change("truncate64", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.truncate64(pinned(&pin, path), length));
 }
 
 EXPORT int chmod(const char *path, mode_t mode)
 {
-	return guard_path("chmod", AT_FDCWD, path, W, FOLLOW) < 0 ? -1 : real.chmod(path, mode);
+	struct pin pin;
+	if (pin_change("chmod", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.chmod(pinned(&pin, path), mode));
 }
 
 EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 {
-	if ((ON_FD_ONLY(path, flags)
-		     ? guard_fd_change("fchmodat", dirfd)
-		     : guard_path("fchmodat", dirfd, path, W, AT_FOLLOW(flags))) < 0)
+	struct pin pin = {.fd = -1};
+	if (ON_FD_ONLY(path, flags) || (flags & AT_SYMLINK_NOFOLLOW)) {
+		if ((ON_FD_ONLY(path, flags) ? guard_fd_change("fchmodat", dirfd)
+					     : guard_path("fchmodat", dirfd, path, W, 0)) < 0)
+			return -1;
+	} else if (pin_change("fchmodat", dirfd, path, &pin) < 0) {
 		return -1;
-	return real.fchmodat(dirfd, path, mode, flags);
+	}
+	return unpin(&pin, pin.fd >= 0 ? real.fchmodat(AT_FDCWD, pin.name, mode, flags)
+				       : real.fchmodat(dirfd, path, mode, flags));
 }
 
 EXPORT int chown(const char *path, uid_t uid, gid_t gid)
 {
-	return guard_path("chown", AT_FDCWD, path, W, FOLLOW) < 0 ? -1 : real.chown(path, uid, gid);
+	struct pin pin;
+	if (pin_change("chown", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.chown(pinned(&pin, path), uid, gid));
 }
 
 EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
@@ -1309,20 +1375,30 @@ EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
 
 EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
 {
-	if ((ON_FD_ONLY(path, flags)
-		     ? guard_fd_change("fchownat", dirfd)
-		     : guard_path("fchownat", dirfd, path, W, AT_FOLLOW(flags))) < 0)
+	struct pin pin = {.fd = -1};
+	if (ON_FD_ONLY(path, flags) || (flags & AT_SYMLINK_NOFOLLOW)) {
+		if ((ON_FD_ONLY(path, flags) ? guard_fd_change("fchownat", dirfd)
+					     : guard_path("fchownat", dirfd, path, W, 0)) < 0)
+			return -1;
+	} else if (pin_change("fchownat", dirfd, path, &pin) < 0) {
 		return -1;
-	return real.fchownat(dirfd, path, uid, gid, flags);
+	}
+	return unpin(&pin, pin.fd >= 0 ? real.fchownat(AT_FDCWD, pin.name, uid, gid, flags)
+				       : real.fchownat(dirfd, path, uid, gid, flags));
 }
 
 EXPORT int utimensat(int dirfd, const char *path, const struct timespec times[2], int flags)
 {
-	/* A NULL path acts on dirfd itself (futimens). */
-	if ((path ? guard_path("utimensat", dirfd, path, W, AT_FOLLOW(flags))
-		  : guard_fd_change("utimensat", dirfd)) < 0)
+	struct pin pin = {.fd = -1};
+	if (!path || ON_FD_ONLY(path, flags) || (flags & AT_SYMLINK_NOFOLLOW)) {
+		if ((path && !ON_FD_ONLY(path, flags) ? guard_path("utimensat", dirfd, path, W, 0)
+						      : guard_fd_change("utimensat", dirfd)) < 0)
+			return -1;
+	} else if (pin_change("utimensat", dirfd, path, &pin) < 0) {
 		return -1;
-	return real.utimensat(dirfd, path, times, flags);
+	}
+	return unpin(&pin, pin.fd >= 0 ? real.utimensat(AT_FDCWD, pin.name, times, flags)
+				       : real.utimensat(dirfd, path, times, flags));
 }
 
 EXPORT int fchmod(int fd, mode_t mode)
@@ -1358,7 +1434,10 @@ EXPORT int fremovexattr(int fd, const char *name)
 
 EXPORT int utimes(const char *path, const struct timeval times[2])
 {
-	return guard_path("utimes", AT_FDCWD, path, W, FOLLOW) < 0 ? -1 : real.utimes(path, times);
+	struct pin pin;
+	if (pin_change("utimes", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.utimes(pinned(&pin, path), times));
 }
 
 EXPORT int lutimes(const char *path, const struct timeval times[2])
@@ -1368,14 +1447,18 @@ EXPORT int lutimes(const char *path, const struct timeval times[2])
 
 EXPORT int utime(const char *path, const struct utimbuf *times)
 {
-	return guard_path("utime", AT_FDCWD, path, W, FOLLOW) < 0 ? -1 : real.utime(path, times);
+	struct pin pin;
+	if (pin_change("utime", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.utime(pinned(&pin, path), times));
 }
 
 EXPORT int setxattr(const char *path, const char *name, const void *value, size_t size, int flags)
 {
-	return guard_path("setxattr", AT_FDCWD, path, W, FOLLOW) < 0
-		       ? -1
-		       : real.setxattr(path, name, value, size, flags);
+	struct pin pin;
+	if (pin_change("setxattr", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.setxattr(pinned(&pin, path), name, value, size, flags));
 }
 
 EXPORT int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)
@@ -1387,9 +1470,10 @@ EXPORT int lsetxattr(const char *path, const char *name, const void *value, size
 
 EXPORT int removexattr(const char *path, const char *name)
 {
-	return guard_path("removexattr", AT_FDCWD, path, W, FOLLOW) < 0
-		       ? -1
-		       : real.removexattr(path, name);
+	struct pin pin;
+	if (pin_change("removexattr", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.removexattr(pinned(&pin, path), name));
 }
 
 EXPORT int lremovexattr(const char *path, const char *name)

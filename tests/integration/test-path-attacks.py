@@ -451,5 +451,59 @@ tap.ok(mine == ["EBADF", "0", "0"] and child,
        "fdopen of the log descriptor fails (EBADF); with close-on-exec set on it, the program "
        "run next still logs its denied stat", r.diag())
 
+# A change made by name racing a link swap where links can be planted (plain Python, two
+# threads): chmod, truncate and os.utime judged one file and reached the other. The file is
+# pinned, judged as what it is, and changed through the pin.
+os.makedirs(p("rw", "swap"), exist_ok=True)
+with open(p("secret", "mode"), "w") as f:
+    f.write("SECRET")
+os.chmod(p("secret", "mode"), 0o600)
+code = f"""
+import os, threading, time
+x, real, secret = {p("rw", "swap", "x")!r}, {p("rw", "swap", "real")!r}, {p("secret", "mode")!r}
+open(real, "w").close()
+stop = time.time() + 2
+def swapper():
+    tmp = x + ".tmp"
+    while time.time() < stop:
+        for target in (real, secret):
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            os.symlink(target, tmp)
+            os.rename(tmp, x)
+t = threading.Thread(target=swapper)
+t.start()
+done = refused = 0
+while time.time() < stop:
+    for call in (lambda: os.chmod(x, 0o604), lambda: os.truncate(x, 0),
+                 lambda: os.utime(x, (1, 1))):
+        try:
+            call()
+            done += 1
+        except OSError:
+            refused += 1
+t.join()
+print("done", done, "refused", refused)
+"""
+SWAP = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"],
+    "files": [{"path": RW + "/**", "allow": "rwcd"}, {"path": RW, "allow": "r"},
+              {"path": sys.base_prefix + "/**", "allow": "r"},
+              {"path": "/usr/**", "allow": "r"}, {"path": "/etc/**", "allow": "r"}],
+}, "swap.json")
+r = run([PY, "-c", code], profile=SWAP, mode="enforce", env={"FNGUARD_NO_LANDLOCK": "1"},
+        timeout=60)
+out = r.stdout.split()
+st = os.stat(p("secret", "mode"))
+tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and int(out[3]) > 100 and
+       st.st_mode & 0o777 == 0o600 and st.st_size == 6 and int(st.st_mtime) != 1 and
+       denied(r, p("secret", "mode")),
+       "chmod, truncate and utime by name racing a link swapped between an allowed file and "
+       "the secret: the allowed file changes, the secret never does, the refusals are logged",
+       f"stdout={r.stdout!r} rc={r.rc} secret: {oct(st.st_mode)} {st.st_size} bytes, mtime "
+       f"{int(st.st_mtime)} stderr={r.stderr[-600:]!r}")
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
