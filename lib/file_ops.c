@@ -1484,14 +1484,137 @@ EXPORT int lremovexattr(const char *path, const char *name)
 
 /* ---- creation and deletion: c, d --------------------------------------------- */
 
+/*
+ * A call on a name itself, its last component not followed (unlink, rmdir,
+ * mkdir, mknod, symlink), where links can be planted: judged by its name,
+ * which is what it reaches once its directory is opened refusing links
+ * (openat2 RESOLVE_NO_SYMLINKS: one call, where looking for links took a
+ * readlink per component); the call is then made in that directory, so a
+ * link swapped in afterwards changes nothing. A name with links on the way
+ * is judged the long way, its directory opened following them and judged
+ * again as what it is. Elsewhere the name is what the call reaches.
+ */
+struct entry {
+	int fd;		  /* the directory pinned, or -1: call by name */
+	const char *name; /* the last component, when pinned */
+	char last[NAME_MAX + 1];
+};
+
+/* path's directory and last component; false for names not split here ("/", "..", "x/"). */
+static bool split_entry(const char *path, char parent[PATH_MAX], char last[NAME_MAX + 1])
+{
+	size_t len = strlen(path);
+	if (!len || len >= PATH_MAX || path[len - 1] == '/')
+		return false;
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	size_t n = len - (size_t)(name - path);
+	if (n > NAME_MAX || (name[0] == '.' && (n == 1 || (n == 2 && name[1] == '.'))))
+		return false;
+	memcpy(last, name, n + 1);
+	if (!slash) {
+		memcpy(parent, ".", 2);
+	} else {
+		size_t plen = slash == path ? 1 : (size_t)(slash - path);
+		memcpy(parent, path, plen);
+		parent[plen] = '\0';
+	}
+	return true;
+}
+
+/*
+ * The name last in the directory open at fd, judged as where that directory
+ * is (its path has no links in it: none are looked for). Returns 0 or -1.
+ */
+static int judge_in(const char *op, int fd, const char *last, unsigned rights)
+{
+	char name[PATH_MAX];
+	size_t n, len = strlen(last);
+	int how = OPEN_PLAIN;
+
+	if (path_of_fd(fd, name, sizeof(name), &n) < 0 || n + 1 + len >= sizeof(name))
+		return 0; /* no /proc: as judged by name */
+	if (n > 1)
+		name[n++] = '/';
+	memcpy(name + n, last, len + 1);
+	if (guard_path_verify(op, AT_FDCWD, name, rights, REFUSING_LINKS, &how) < 0)
+		return -1;
+	return how == OPEN_LONG_WAY ? guard_path(op, AT_FDCWD, name, rights, 0) : 0;
+}
+
+/* Returns 0 (call in e->fd when it is >= 0, then entry_done), or -1 (errno set). */
+static int entry_at(const char *op, int dirfd, const char *path, unsigned rights, const void *next,
+		    struct entry *e)
+{
+	char parent[PATH_MAX];
+	int how = OPEN_PLAIN, fd = -1;
+	uint64_t before = rel_epoch(dirfd, path);
+	bool refusing = try_refusing_links(path, next) && split_entry(path, parent, e->last);
+
+	e->fd = -1;
+	e->name = e->last;
+	if (guard_path_verify(op, dirfd, path, rights, refusing ? REFUSING_LINKS : 0, &how) < 0)
+		return -1;
+	if (!refusing || (how != OPEN_NO_LINKS && how != OPEN_LONG_WAY))
+		return 0;
+	if (how == OPEN_NO_LINKS) {
+		fd = open_refusing_links(dirfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+		/* Absolute, or relative to a working directory whose path is as judged (cwd.h). */
+		if (fd >= 0 && (path[0] == '/' || (dirfd == AT_FDCWD && cwd_unmoved(before)))) {
+			e->fd = fd;
+			return 0;
+		}
+		/* The call by name meets the same (ENOENT, ENOTDIR...); no descriptor is no answer. */
+		if (fd < 0 && !open_long_way(errno) && errno != EMFILE && errno != ENFILE &&
+		    errno != ENOMEM)
+			return -1;
+	}
+	if (fd < 0) {
+		/* Links on the way: judged where they lead, then the directory pinned there. */
+		if (guard_path(op, dirfd, path, rights, 0) < 0)
+			return -1;
+		fd = (int)raw_syscall(SYS_openat, dirfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+	}
+	/* A dirfd's name, a directory that moved, links followed: judged as what is pinned. */
+	if (judge_in(op, fd, e->last, rights) < 0) {
+		int saved = errno;
+		raw_syscall(SYS_close, fd);
+		errno = saved;
+		return -1;
+	}
+	e->fd = fd;
+	return 0;
+}
+
+/* Closes the pinned directory; returns r with the call's errno. */
+static int entry_done(const struct entry *e, int r)
+{
+	if (e->fd >= 0) {
+		int saved = errno;
+		raw_syscall(SYS_close, e->fd);
+		errno = saved;
+	}
+	return r;
+}
+
 EXPORT int mkdir(const char *path, mode_t mode)
 {
-	return guard_path("mkdir", AT_FDCWD, path, C, 0) < 0 ? -1 : real.mkdir(path, mode);
+	struct entry e;
+	if (entry_at("mkdir", AT_FDCWD, path, C, real.mkdir, &e) < 0)
+		return -1;
+	return entry_done(&e,
+			  e.fd >= 0 ? real.mkdirat(e.fd, e.name, mode) : real.mkdir(path, mode));
 }
 
 EXPORT int mkdirat(int dirfd, const char *path, mode_t mode)
 {
-	return guard_path("mkdirat", dirfd, path, C, 0) < 0 ? -1 : real.mkdirat(dirfd, path, mode);
+	struct entry e;
+	if (entry_at("mkdirat", dirfd, path, C, real.mkdirat, &e) < 0)
+		return -1;
+	return entry_done(&e,
+			  real.mkdirat(e.fd >= 0 ? e.fd : dirfd, e.fd >= 0 ? e.name : path, mode));
 }
 
 /* Older programs' mknod (glibc before 2.33 built them against these). */
@@ -1600,29 +1723,46 @@ EXPORT FTS64 *fts64_open(char *const *argv, int options,
 
 EXPORT int mknod(const char *path, mode_t mode, dev_t dev)
 {
-	return guard_path("mknod", AT_FDCWD, path, C, 0) < 0 ? -1 : real.mknod(path, mode, dev);
+	struct entry e;
+	if (entry_at("mknod", AT_FDCWD, path, C, real.mknod, &e) < 0)
+		return -1;
+	return entry_done(&e, e.fd >= 0 ? real.mknodat(e.fd, e.name, mode, dev)
+					: real.mknod(path, mode, dev));
 }
 
 EXPORT int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
 {
-	return guard_path("mknodat", dirfd, path, C, 0) < 0 ? -1
-							    : real.mknodat(dirfd, path, mode, dev);
+	struct entry e;
+	if (entry_at("mknodat", dirfd, path, C, real.mknodat, &e) < 0)
+		return -1;
+	return entry_done(
+		&e, real.mknodat(e.fd >= 0 ? e.fd : dirfd, e.fd >= 0 ? e.name : path, mode, dev));
 }
 
 EXPORT int rmdir(const char *path)
 {
-	return guard_path("rmdir", AT_FDCWD, path, D, 0) < 0 ? -1 : real.rmdir(path);
+	struct entry e;
+	if (entry_at("rmdir", AT_FDCWD, path, D, real.rmdir, &e) < 0)
+		return -1;
+	return entry_done(&e,
+			  e.fd >= 0 ? real.unlinkat(e.fd, e.name, AT_REMOVEDIR) : real.rmdir(path));
 }
 
 EXPORT int unlink(const char *path)
 {
-	return guard_path("unlink", AT_FDCWD, path, D, 0) < 0 ? -1 : real.unlink(path);
+	struct entry e;
+	if (entry_at("unlink", AT_FDCWD, path, D, real.unlink, &e) < 0)
+		return -1;
+	return entry_done(&e, e.fd >= 0 ? real.unlinkat(e.fd, e.name, 0) : real.unlink(path));
 }
 
 EXPORT int unlinkat(int dirfd, const char *path, int flags)
 {
-	return guard_path("unlinkat", dirfd, path, D, 0) < 0 ? -1
-							     : real.unlinkat(dirfd, path, flags);
+	struct entry e;
+	if (entry_at("unlinkat", dirfd, path, D, real.unlinkat, &e) < 0)
+		return -1;
+	return entry_done(
+		&e, real.unlinkat(e.fd >= 0 ? e.fd : dirfd, e.fd >= 0 ? e.name : path, flags));
 }
 
 /* rename: the source is deleted from its name, the target created (or replaced). */
@@ -1736,13 +1876,18 @@ EXPORT int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *n
 
 EXPORT int symlink(const char *target, const char *linkpath)
 {
-	return guard_path("symlink", AT_FDCWD, linkpath, C, 0) < 0 ? -1
-								   : real.symlink(target, linkpath);
+	struct entry e;
+	if (entry_at("symlink", AT_FDCWD, linkpath, C, real.symlink, &e) < 0)
+		return -1;
+	return entry_done(&e, e.fd >= 0 ? real.symlinkat(target, e.fd, e.name)
+					: real.symlink(target, linkpath));
 }
 
 EXPORT int symlinkat(const char *target, int newdirfd, const char *linkpath)
 {
-	return guard_path("symlinkat", newdirfd, linkpath, C, 0) < 0
-		       ? -1
-		       : real.symlinkat(target, newdirfd, linkpath);
+	struct entry e;
+	if (entry_at("symlinkat", newdirfd, linkpath, C, real.symlinkat, &e) < 0)
+		return -1;
+	return entry_done(&e, real.symlinkat(target, e.fd >= 0 ? e.fd : newdirfd,
+					     e.fd >= 0 ? e.name : linkpath));
 }

@@ -265,9 +265,16 @@ while time.time() < stop:
 t.join()
 print("opens", opens, "leaks", leaks)
 """
-r = run([PY, "-c", code], profile=RACE, mode="enforce", env={"FNGUARD_NO_LANDLOCK": "1"},
-        timeout=60)
-out = r.stdout.split()
+
+
+def py_race(code, profile):
+    """Runs a racing Python program under enforce, Landlock off; its result and stdout words."""
+    r = run([PY, "-c", code], profile=profile, mode="enforce",
+            env={"FNGUARD_NO_LANDLOCK": "1"}, timeout=60)
+    return r, r.stdout.split()
+
+
+r, out = py_race(code, RACE)
 tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and out[3] == "0",
        "a relative open racing another thread's chdir never reads the denied directory's "
        "file", r.stdout + r.diag()[-1500:])
@@ -493,9 +500,7 @@ SWAP = write_profile(W, {
               {"path": sys.base_prefix + "/**", "allow": "r"},
               {"path": "/usr/**", "allow": "r"}, {"path": "/etc/**", "allow": "r"}],
 }, "swap.json")
-r = run([PY, "-c", code], profile=SWAP, mode="enforce", env={"FNGUARD_NO_LANDLOCK": "1"},
-        timeout=60)
-out = r.stdout.split()
+r, out = py_race(code, SWAP)
 st = os.stat(p("secret", "mode"))
 tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and int(out[3]) > 100 and
        st.st_mode & 0o777 == 0o600 and st.st_size == 6 and int(st.st_mtime) != 1 and
@@ -504,6 +509,52 @@ tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and int(out[3]) > 100 a
        "the secret: the allowed file changes, the secret never does, the refusals are logged",
        f"stdout={r.stdout!r} rc={r.rc} secret: {oct(st.st_mode)} {st.st_size} bytes, mtime "
        f"{int(st.st_mtime)} stderr={r.stderr[-600:]!r}")
+
+# A name changed in a directory swapped with a link to the secret one (renameat2 EXCHANGE,
+# plain Python with ctypes, two threads): unlink, mkdir and symlink judged in the real
+# directory reached the secret one. The directory is pinned (opened refusing links) and the
+# call made in it.
+os.makedirs(p("rw", "dswap"), exist_ok=True)
+with open(p("secret", "victim"), "w") as f:
+    f.write("v")
+code = f"""
+import ctypes, os, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+base = {p("rw", "dswap")!r}
+d, link = base + "/d", base + "/l"
+os.makedirs(d, exist_ok=True)
+if not os.path.lexists(link):
+    os.symlink({SECRET!r}, link)
+stop = time.time() + 2
+def swapper():
+    while time.time() < stop:
+        libc.renameat2(-100, d.encode(), -100, link.encode(), 2)  # RENAME_EXCHANGE
+t = threading.Thread(target=swapper)
+t.start()
+done = refused = 0
+while time.time() < stop:
+    for call in (lambda: os.unlink(d + "/victim"), lambda: os.mkdir(d + "/made"),
+                 lambda: os.rmdir(d + "/made"), lambda: os.symlink("x", d + "/sym"),
+                 lambda: os.unlink(d + "/sym")):
+        try:
+            call()
+            done += 1
+        except OSError:
+            refused += 1
+    try:
+        open(d + "/victim", "w").close()
+    except OSError:
+        pass
+t.join()
+print("done", done, "refused", refused)
+"""
+r, out = py_race(code, SWAP)
+left = sorted(os.listdir(SECRET))
+tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and "victim" in left and
+       "made" not in left and "sym" not in left and denied(r, p("secret", "victim")),
+       "unlink, mkdir, rmdir and symlink in a directory swapped with a link to the secret one: "
+       "the secret directory is never changed, the refusals are logged",
+       f"stdout={r.stdout!r} rc={r.rc} secret holds {left} stderr={r.stderr[-600:]!r}")
 
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
