@@ -1803,50 +1803,81 @@ static int guard_rename_tree(const char *op, int dirfd, const char *path)
 	return leave_judged(block, saved);
 }
 
+/*
+ * Both names judged, each pinned in its directory where links can be
+ * planted (entry_at): the rename is then made between the two pinned
+ * directories. Returns 0 (rename with renamed(), which closes them) or -1.
+ */
 static int guard_rename(const char *op, int olddirfd, const char *oldpath, int newdirfd,
-			const char *newpath, unsigned flags)
+			const char *newpath, unsigned flags, const void *next, struct entry *o,
+			struct entry *n)
 {
+	n->fd = -1;
 	/* The source is read and written under its new name: rights a deny rule may withhold. */
-	if (guard_path(op, olddirfd, oldpath, (flags & RENAME_EXCHANGE) ? R | W | C | D : R | W | D,
-		       0) < 0 ||
-	    guard_rename_tree(op, olddirfd, oldpath) < 0)
+	if (entry_at(op, olddirfd, oldpath, (flags & RENAME_EXCHANGE) ? R | W | C | D : R | W | D,
+		     next, o) < 0)
 		return -1;
+	if (guard_rename_tree(op, olddirfd, oldpath) < 0)
+		return entry_done(o, -1);
 	/* An exchange moves the target to the source's name: it is a source as well. */
-	if (flags & RENAME_EXCHANGE)
-		return guard_path(op, newdirfd, newpath, R | W | C | D, 0) < 0 ||
-				       guard_rename_tree(op, newdirfd, newpath) < 0
-			       ? -1
-			       : 0;
-	unsigned target = C;
-	if (!(flags & RENAME_NOREPLACE) && exists(newdirfd, newpath, false))
-		target |= D; /* the existing target is destroyed */
-	return guard_path(op, newdirfd, newpath, target, 0);
+	unsigned target = R | W | C | D;
+	if (!(flags & RENAME_EXCHANGE)) {
+		target = C;
+		if (!(flags & RENAME_NOREPLACE) && exists(newdirfd, newpath, false))
+			target |= D; /* the existing target is destroyed */
+	}
+	if (entry_at(op, newdirfd, newpath, target, next, n) < 0 ||
+	    ((flags & RENAME_EXCHANGE) && guard_rename_tree(op, newdirfd, newpath) < 0)) {
+		entry_done(n, -1);
+		return entry_done(o, -1);
+	}
+	return 0;
+}
+
+/* The rename between the pinned directories (or by the names given); closes them. */
+static int renamed(const struct entry *o, int olddirfd, const char *oldpath, const struct entry *n,
+		   int newdirfd, const char *newpath, unsigned flags)
+{
+	int ofd = o->fd >= 0 ? o->fd : olddirfd, nfd = n->fd >= 0 ? n->fd : newdirfd;
+	const char *oname = o->fd >= 0 ? o->name : oldpath, *nname = n->fd >= 0 ? n->name : newpath;
+	int r = flags ? real.renameat2(ofd, oname, nfd, nname, flags)
+		      : real.renameat(ofd, oname, nfd, nname);
+	entry_done(n, r);
+	return entry_done(o, r);
 }
 
 EXPORT int rename(const char *oldpath, const char *newpath)
 {
-	return guard_rename("rename", AT_FDCWD, oldpath, AT_FDCWD, newpath, 0) < 0
-		       ? -1
-		       : real.rename(oldpath, newpath);
+	struct entry o, n;
+	if (guard_rename("rename", AT_FDCWD, oldpath, AT_FDCWD, newpath, 0, real.rename, &o, &n) <
+	    0)
+		return -1;
+	if (o.fd < 0 && n.fd < 0)
+		return real.rename(oldpath, newpath);
+	return renamed(&o, AT_FDCWD, oldpath, &n, AT_FDCWD, newpath, 0);
 }
 
 EXPORT int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
 {
-	return guard_rename("renameat", olddirfd, oldpath, newdirfd, newpath, 0) < 0
-		       ? -1
-		       : real.renameat(olddirfd, oldpath, newdirfd, newpath);
+	struct entry o, n;
+	if (guard_rename("renameat", olddirfd, oldpath, newdirfd, newpath, 0, real.renameat, &o,
+			 &n) < 0)
+		return -1;
+	return renamed(&o, olddirfd, oldpath, &n, newdirfd, newpath, 0);
 }
 
 EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
 		     unsigned int flags)
 {
+	struct entry o, n;
 	if (!real.renameat2) {
 		errno = ENOSYS;
 		return -1;
 	}
-	return guard_rename("renameat2", olddirfd, oldpath, newdirfd, newpath, flags) < 0
-		       ? -1
-		       : real.renameat2(olddirfd, oldpath, newdirfd, newpath, flags);
+	if (guard_rename("renameat2", olddirfd, oldpath, newdirfd, newpath, flags, real.renameat2,
+			 &o, &n) < 0)
+		return -1;
+	return renamed(&o, olddirfd, oldpath, &n, newdirfd, newpath, flags);
 }
 
 /*

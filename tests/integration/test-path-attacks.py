@@ -535,7 +535,7 @@ done = refused = 0
 while time.time() < stop:
     for call in (lambda: os.unlink(d + "/victim"), lambda: os.mkdir(d + "/made"),
                  lambda: os.rmdir(d + "/made"), lambda: os.symlink("x", d + "/sym"),
-                 lambda: os.unlink(d + "/sym")):
+                 lambda: os.unlink(d + "/sym"), lambda: os.rename(d + "/victim", d + "/moved")):
         try:
             call()
             done += 1
@@ -551,9 +551,10 @@ print("done", done, "refused", refused)
 r, out = py_race(code, SWAP)
 left = sorted(os.listdir(SECRET))
 tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and "victim" in left and
-       "made" not in left and "sym" not in left and denied(r, p("secret", "victim")),
-       "unlink, mkdir, rmdir and symlink in a directory swapped with a link to the secret one: "
-       "the secret directory is never changed, the refusals are logged",
+       "made" not in left and "sym" not in left and "moved" not in left and
+       denied(r, p("secret", "victim")),
+       "unlink, mkdir, rmdir, symlink and rename in a directory swapped with a link to the "
+       "secret one: the secret directory is never changed, the refusals are logged",
        f"stdout={r.stdout!r} rc={r.rc} secret holds {left} stderr={r.stderr[-600:]!r}")
 
 shutil.rmtree(W, ignore_errors=True)
