@@ -42,6 +42,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <wordexp.h>
 
 #include "child_env.h"
 #include "event.h"
@@ -1491,6 +1492,31 @@ static int system_judged(const char *cmd)
 	if (!cmd)
 		return run_system("exit 0") == 0;
 	return run_system(cmd);
+}
+
+/*
+ * A command substitution in wordexp's words ("$(...)" or "`...`", not the
+ * arithmetic "$((...))") runs "/bin/sh -c" through glibc's own spawn, past
+ * the exec wrappers: judged as system() of the words would be (their whole
+ * text standing for the command, which a profile's sh argv rules then
+ * match), and refused with WRDE_CMDSUB.
+ */
+static bool runs_commands(const char *words)
+{
+	for (const char *p = words; *p; p++)
+		if (*p == '`' || (p[0] == '$' && p[1] == '(' && p[2] != '('))
+			return true;
+	return false;
+}
+
+EXPORT int wordexp(const char *words, wordexp_t *we, int flags)
+{
+	if (!real.wordexp)
+		return WRDE_NOSPACE;
+	if (words && !(flags & WRDE_NOCMD) && runs_commands(words) &&
+	    guard_shell("wordexp", words) < 0)
+		return WRDE_CMDSUB;
+	return real.wordexp(words, we, flags);
 }
 
 EXPORT int system(const char *cmd)

@@ -20,11 +20,14 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <utime.h>
 #include <utmp.h>
 #include <utmpx.h>
+#include <wordexp.h>
 
 struct statx;
 struct __res_state;
@@ -116,6 +119,10 @@ struct mmsghdr;
 	X(int, mkfifo, (const char *, mode_t))                                                     \
 	X(int, mkfifoat, (int, const char *, mode_t))                                              \
 	X(int, lchmod, (const char *, mode_t))                                                     \
+	X(int, statvfs, (const char *, struct statvfs *))                                          \
+	X(int, statvfs64, (const char *, struct statvfs64 *))                                      \
+	X(int, statfs, (const char *, struct statfs *))                                            \
+	X(int, statfs64, (const char *, struct statfs64 *))                                        \
 	X(int, futimesat, (int, const char *, const struct timeval *))                             \
 	X(int, utmpname, (const char *))                                                           \
 	X(int, utmpxname, (const char *))                                                          \
@@ -227,6 +234,7 @@ struct mmsghdr;
 	   char *const[], char *const[]))                                                          \
 	X(int, system, (const char *))                                                             \
 	X(FILE *, popen, (const char *, const char *))                                             \
+	X(int, wordexp, (const char *, wordexp_t *, int))                                          \
 	X(int, pclose, (FILE *))                                                                   \
 	X(int, fclose, (FILE *))                                                                   \
 	X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                     \

@@ -177,6 +177,19 @@ for entry, op, kind in ENTRIES:
            and isinstance(ev[0].get("argv"), list),
            f"{entry}: runs and is learned (path and argv) in record", r.diag())
 
+# ---- wordexp's command substitution (glibc spawns /bin/sh -c itself) ----------------
+reset()
+r = run([CALL, "wordexp", ALLOWED_CMD], profile=SHELL_PROFILE, mode="enforce")
+tap.ok(r.rc == 0 and ran("sh-allowed") and not violations(r),
+       "wordexp: a command substitution runs in enforce where the shell is allowed", r.diag())
+reset()
+r = run([CALL, "wordexp", DENIED_CMD], profile=PROFILE, mode="enforce")
+ev = violations(r, op="wordexp", action="blocked", target="/bin/sh")
+tap.ok(r.rc == 1 and "wordexp=4" in r.stderr and not ran("sh-denied") and len(ev) == 1 and
+       ev[0].get("argv") == ["sh", "-c", f"$({DENIED_CMD})"],
+       "wordexp: a denied command substitution is refused (WRDE_CMDSUB), does not run, and "
+       "is logged as /bin/sh -c with the words", r.diag())
+
 # ---- the PATH search ----------------------------------------------------------------
 reset()
 r = run([CALL, "execvp", "exec-marker", marker("p"), "x"], profile=PROFILE, mode="enforce",

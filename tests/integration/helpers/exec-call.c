@@ -23,6 +23,10 @@
  *   vfork-execve        vfork, execve in the child
  *   fork-execv          fork, execv in the child
  *   dup2-log-execve     dup2 over the log descriptor, then execve
+ *   wordexp             wordexp("$(PROGRAM)"): a command substitution, which
+ *                       glibc runs with /bin/sh -c through its own spawn;
+ *                       prints "wordexp=N" (its return) to stderr, exits 1
+ *                       unless it is 0
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +37,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <wordexp.h>
 
 extern char **environ;
 
@@ -210,6 +215,15 @@ int main(int argc, char **argv)
 		if (r == -1 || (WIFEXITED(r) && WEXITSTATUS(r) == 127))
 			return fail(e);
 		return WIFEXITED(r) ? WEXITSTATUS(r) : 1;
+	} else if (strcmp(op, "wordexp") == 0) {
+		char words[4096];
+		wordexp_t w;
+		snprintf(words, sizeof(words), "$(%s)", prog);
+		r = wordexp(words, &w, 0);
+		fprintf(stderr, "wordexp=%d\n", r);
+		if (r == 0)
+			wordfree(&w);
+		return r == 0 ? 0 : 1;
 	} else if (strcmp(op, "popen") == 0 || strcmp(op, "unsetenv-popen") == 0) {
 		if (op[0] == 'u')
 			weaken_environ();
