@@ -278,8 +278,9 @@ static enum exe_kind started_kind(int fd, const struct exe_view *v, int depth, b
 	if (kind == EXE_DYNAMIC && v->audit)
 		return EXE_STATIC;
 	ssize_t len = v->interp_len;
+	/* An interpreter that cannot be read (too long, malformed): nothing says it loads the shim. */
 	if (len <= 0)
-		return kind;
+		return kind == EXE_DYNAMIC ? EXE_STATIC : kind;
 	if (v->interp[0] != '/')
 		return EXE_STATIC; /* found from wherever the program runs */
 	size_t known = atomic_load_explicit(&known_loader_len, memory_order_acquire);

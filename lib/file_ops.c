@@ -33,6 +33,7 @@
 
 #include "child_env.h"
 #include "cwd.h"
+#include "fd_guard.h"
 #include "dl_ops.h"
 #include "judge.h"
 #include "path_resolve.h"
@@ -420,6 +421,9 @@ static int guard_fd(const char *op, int fd, unsigned rights)
  */
 static int guard_fd_change(const char *op, int fd)
 {
+	/* AT_FDCWD with an empty name: the working directory itself. */
+	if (fd == AT_FDCWD)
+		return guard_path(op, AT_FDCWD, ".", W, 0);
 	long fl = shim_syscall(SYS_fcntl, fd, F_GETFL);
 
 	if (fl < 0 || (!(fl & O_PATH) && (fl & O_ACCMODE) != O_RDONLY))
@@ -1272,6 +1276,12 @@ EXPORT ssize_t llistxattr(const char *path, char *list, size_t size)
 
 /* ---- modification: w -------------------------------------------------------- */
 
+/* No descriptor (or memory) for a pin: no answer about the name itself. */
+static bool out_of_descriptors(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOMEM;
+}
+
 /*
  * A change made by name that follows links (chmod, chown, utimes,
  * setxattr, truncate...), where links can be planted: the file is pinned
@@ -1296,13 +1306,22 @@ static int pin_change(const char *op, int dirfd, const char *path, struct pin *p
 	const char *fds = how == OPEN_VERIFY ? proc_fd_dir() : NULL;
 	if (!fds)
 		return 0;
-	/* Failing here is failing there: the same walk (or no descriptor for the pin). */
+	/* Failing here is failing there: the same walk. No descriptor left: by name, as judged. */
 	int fd = (int)raw_syscall(SYS_openat, dirfd, path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
+		return out_of_descriptors(errno) ? 0 : -1;
+	/* Held before it is judged: what the number is from then on is what is judged. */
+	int held = fd_guard_pin(fd);
+	if (held < 0) {
+		raw_syscall(SYS_close, fd);
+		errno = -held;
 		return -1;
-	fd = verify_fd_as(op, fd, W, false);
-	if (fd < 0)
+	}
+	if (verify_fd_as(op, fd, W, false) < 0) {
+		/* verify_fd_as closed it */
+		fd_guard_unpin(fd);
 		return -1;
+	}
 	snprintf(pin->name, sizeof(pin->name), "%s/%d", fds, fd);
 	pin->fd = fd;
 	return 0;
@@ -1319,6 +1338,7 @@ static int unpin(const struct pin *pin, int r)
 	if (pin->fd >= 0) {
 		int saved = errno;
 		raw_syscall(SYS_close, pin->fd);
+		fd_guard_unpin(pin->fd);
 		errno = saved;
 	}
 	return r;
@@ -1496,31 +1516,43 @@ EXPORT int lremovexattr(const char *path, const char *name)
  * is judged the long way, its directory opened following them and judged
  * again as what it is. Elsewhere the name is what the call reaches.
  */
+/* The last name, with its trailing slashes. */
+#define ENTRY_LAST_MAX (NAME_MAX + 16)
+
 struct entry {
 	int fd;		  /* the directory pinned, or -1: call by name */
 	const char *name; /* the last component, when pinned */
-	char last[NAME_MAX + 1];
+	char last[ENTRY_LAST_MAX];
 };
 
-/* path's directory and last component; false for names not split here ("/", "..", "x/"). */
-static bool split_entry(const char *path, char parent[PATH_MAX], char last[NAME_MAX + 1])
+/* path's directory and last component; false for names not split here ("/", "..", ".", "x/.."). */
+static bool split_entry(const char *path, char parent[PATH_MAX], char last[ENTRY_LAST_MAX])
 {
-	size_t len = strlen(path);
-	if (!len || len >= PATH_MAX || path[len - 1] == '/')
+	size_t len = strlen(path), end = len, start;
+
+	if (!len || len >= PATH_MAX)
 		return false;
-	const char *slash = strrchr(path, '/');
-	const char *name = slash ? slash + 1 : path;
-	size_t n = len - (size_t)(name - path);
-	if (n > NAME_MAX || (name[0] == '.' && (n == 1 || (n == 2 && name[1] == '.'))))
+	while (end > 0 && path[end - 1] == '/')
+		end--;
+	if (end == 0)
+		return false; /* "/" */
+	for (start = end; start > 0 && path[start - 1] != '/'; start--)
+		;
+	size_t n = end - start;
+	if (n > NAME_MAX || len - start >= ENTRY_LAST_MAX ||
+	    (path[start] == '.' && (n == 1 || (n == 2 && path[start + 1] == '.'))))
 		return false;
-	memcpy(last, name, n + 1);
-	if (!slash) {
+	/* The last name keeps its trailing slashes: the call in the directory reads them. */
+	memcpy(last, path + start, len - start + 1);
+	if (start == 0) {
 		memcpy(parent, ".", 2);
-	} else {
-		size_t plen = slash == path ? 1 : (size_t)(slash - path);
-		memcpy(parent, path, plen);
-		parent[plen] = '\0';
+		return true;
 	}
+	size_t plen = start;
+	while (plen > 1 && path[plen - 1] == '/')
+		plen--;
+	memcpy(parent, path, plen);
+	parent[plen] = '\0';
 	return true;
 }
 
@@ -1531,11 +1563,18 @@ static bool split_entry(const char *path, char parent[PATH_MAX], char last[NAME_
 static int judge_in(const char *op, int fd, const char *last, unsigned rights)
 {
 	char name[PATH_MAX];
-	size_t n, len = strlen(last);
+	size_t n = 0, len = strlen(last);
 	int how = OPEN_PLAIN;
 
-	if (path_of_fd(fd, name, sizeof(name), &n) < 0 || n + 1 + len >= sizeof(name))
-		return 0; /* no /proc: as judged by name */
+	/* Pinned only where /proc is: a directory it cannot name is not one to act in. */
+	if (path_of_fd(fd, name, sizeof(name), &n) < 0) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	if (n + 1 + len >= sizeof(name)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	if (n > 1)
 		name[n++] = '/';
 	memcpy(name + n, last, len + 1);
@@ -1550,39 +1589,45 @@ static int entry_at(const char *op, int dirfd, const char *path, unsigned rights
 {
 	char parent[PATH_MAX];
 	int how = OPEN_PLAIN, fd = -1;
-	uint64_t before = rel_epoch(dirfd, path);
 	bool refusing = try_refusing_links(path, next) && split_entry(path, parent, e->last);
 
 	e->fd = -1;
 	e->name = e->last;
 	if (guard_path_verify(op, dirfd, path, rights, refusing ? REFUSING_LINKS : 0, &how) < 0)
 		return -1;
-	if (!refusing || (how != OPEN_NO_LINKS && how != OPEN_LONG_WAY))
+	/* OPEN_PLAIN: no link can be on the way, the name is what the call reaches. */
+	if (!refusing || how == OPEN_PLAIN || !proc_fd_dir())
 		return 0;
 	if (how == OPEN_NO_LINKS) {
 		fd = open_refusing_links(dirfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
-		/* Absolute, or relative to a working directory whose path is as judged (cwd.h). */
-		if (fd >= 0 && (path[0] == '/' || (dirfd == AT_FDCWD && cwd_unmoved(before)))) {
-			e->fd = fd;
-			return 0;
-		}
-		/* The call by name meets the same (ENOENT, ENOTDIR...); no descriptor is no answer. */
-		if (fd < 0 && !open_long_way(errno) && errno != EMFILE && errno != ENFILE &&
-		    errno != ENOMEM)
+		/* The call by name meets the same (ENOENT, ENOTDIR...). */
+		if (fd < 0 && !open_long_way(errno) && !out_of_descriptors(errno))
 			return -1;
+		/* Links on the way (or no descriptor): judged where they lead, as before. */
+		if (fd < 0 && guard_path(op, dirfd, path, rights, 0) < 0)
+			return -1;
+	} else if (how == OPEN_LONG_WAY && guard_path(op, dirfd, path, rights, 0) < 0) {
+		return -1;
 	}
-	if (fd < 0) {
-		/* Links on the way: judged where they lead, then the directory pinned there. */
-		if (guard_path(op, dirfd, path, rights, 0) < 0)
-			return -1;
+	/* OPEN_VERIFY ("..", /proc, links), or the long way: the directory as the call reaches it. */
+	if (fd < 0)
 		fd = (int)raw_syscall(SYS_openat, dirfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			return -1;
+	if (fd < 0)
+		return out_of_descriptors(errno) ? 0 : -1; /* by name, judged the long way */
+	/*
+	 * Held before it is judged as what it is: a number another thread's dup2
+	 * or close changed before this would be judged as what it became.
+	 */
+	int held = fd_guard_pin(fd);
+	if (held < 0) {
+		raw_syscall(SYS_close, fd);
+		errno = -held;
+		return -1;
 	}
-	/* A dirfd's name, a directory that moved, links followed: judged as what is pinned. */
 	if (judge_in(op, fd, e->last, rights) < 0) {
 		int saved = errno;
 		raw_syscall(SYS_close, fd);
+		fd_guard_unpin(fd);
 		errno = saved;
 		return -1;
 	}
@@ -1596,6 +1641,7 @@ static int entry_done(const struct entry *e, int r)
 	if (e->fd >= 0) {
 		int saved = errno;
 		raw_syscall(SYS_close, e->fd);
+		fd_guard_unpin(e->fd);
 		errno = saved;
 	}
 	return r;

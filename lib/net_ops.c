@@ -608,10 +608,19 @@ static bool allowed_any_proto(const struct inet_peer *p, enum net_dir dir)
 	return true;
 }
 
+/* SOCK_DGRAM: an AF_INET6 one (UDP, ICMPv6) never sends to an AF_UNSPEC address's bytes. */
+static bool is_datagram(int fd)
+{
+	int type;
+	socklen_t len = sizeof(type);
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_DGRAM;
+}
+
 /*
  * An AF_UNSPEC destination: the kernel sends a datagram of an AF_INET
- * socket to its sin_addr (and of an AF_INET6 one to its sin6_addr), and an
- * AF_INET socket binds to it as to INADDR_ANY; a connect to it disconnects.
+ * socket to its sin_addr (and a raw AF_INET6 one to its sin6_addr; UDPv6
+ * sends to the connected peer instead), and an AF_INET socket binds to it
+ * as to INADDR_ANY; a connect to it disconnects.
  * Returns the address as the socket's family reads it (in *buf), or NULL
  * when nothing is reached through it.
  */
@@ -626,7 +635,7 @@ static const struct sockaddr *unspec_as_domain(const char *op, int fd, const str
 	if (domain == AF_INET && len >= sizeof(struct sockaddr_in)) {
 		memcpy(buf, sa, sizeof(struct sockaddr_in));
 	} else if (domain == AF_INET6 && len >= offsetof(struct sockaddr_in6, sin6_scope_id) &&
-		   strcmp(op, "bind") != 0) {
+		   strcmp(op, "bind") != 0 && !is_datagram(fd)) {
 		memset(buf, 0, sizeof(*buf));
 		memcpy(buf, sa,
 		       len < sizeof(struct sockaddr_in6) ? len : sizeof(struct sockaddr_in6));

@@ -39,7 +39,8 @@ static bool read_all(const struct file_head *h, void *dst, size_t len, uint64_t 
  * One ELF class's view. Kind: the first PT_INTERP makes it dynamic; an
  * ET_DYN with DT_SONAME (within PT_DYNAMIC's file size) is a loader run
  * directly, any other ET_EXEC or ET_DYN static. Interpreter: the first
- * PT_INTERP, NUL-terminated at its end and nowhere else. Audit: read as
+ * PT_INTERP, NUL-terminated at its end and taken up to its first NUL, as
+ * the kernel takes it. Audit: read as
  * the loader reads the dynamic array, at PT_DYNAMIC's address through the
  * PT_LOAD that maps it, up to DT_NULL (not PT_DYNAMIC's own offset and
  * size, which it ignores); more program headers than are read here, or an
@@ -124,9 +125,9 @@ static bool read_all(const struct file_head *h, void *dst, size_t len, uint64_t 
 		if (!v->interp || len < 2 || len > v->interp_size)                               \
 			return;                                                                  \
 		if (!read_all(h, v->interp, len, interp->p_offset) ||                            \
-		    v->interp[len - 1] != '\0' || memchr(v->interp, '\0', len - 1))              \
+		    v->interp[len - 1] != '\0' || v->interp[0] == '\0')                          \
 			return;                                                                  \
-		v->interp_len = (ssize_t)len - 1;                                                \
+		v->interp_len = (ssize_t)strlen(v->interp);                                      \
 	}
 
 DEFINE_ELF_INSPECT(32)

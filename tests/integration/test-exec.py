@@ -401,7 +401,14 @@ if built:
                    "(the loader reads on to DT_NULL)",
                    [cc, "-o", "{out}", hello_c, "-Wl,--audit=/nonexistent-audit.so"])
 
-    def cut_dynamic(path):
+    # PT_INTERP with a NUL before its end: the kernel runs the name up to the first NUL.
+    nul = os.path.join(OUT, "allowed-nul-interp")
+    static_path = os.path.join(BIN, "static-allowed")
+    odd[nul] = ("an ELF whose PT_INTERP names a static program up to a NUL before its end",
+                [cc, "-o", "{out}", hello_c, f"-Wl,--dynamic-linker={static_path}.ld.so"])
+
+    def patch_phdrs(path, p_type, patch):
+        """Calls patch(data, offset) for each 64-bit program header of type p_type."""
         import struct
         with open(path, "r+b") as f:
             data = bytearray(f.read())
@@ -409,15 +416,29 @@ if built:
             phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
             for i in range(phnum):
                 at = phoff + i * phentsize
-                if struct.unpack_from("<I", data, at)[0] == 2:  # PT_DYNAMIC
-                    struct.pack_into("<Q", data, at + 0x20, 16)  # p_filesz
+                if struct.unpack_from("<I", data, at)[0] == p_type:
+                    patch(data, at)
             f.seek(0)
             f.write(data)
+
+    def cut_interp(path, keep):
+        import struct
+
+        def nul(data, at):  # PT_INTERP: a NUL after its first keep bytes
+            data[struct.unpack_from("<Q", data, at + 8)[0] + keep] = 0
+        patch_phdrs(path, 3, nul)
+
+    def cut_dynamic(path):
+        import struct
+        # PT_DYNAMIC: p_filesz cut to 16
+        patch_phdrs(path, 2, lambda data, at: struct.pack_into("<Q", data, at + 0x20, 16))
 
     for prog, (what, argv) in odd.items():
         ok = subprocess.run([a.replace("{out}", prog) for a in argv]).returncode == 0
         if ok and prog == hidden:
             cut_dynamic(prog)
+        if ok and prog == nul:
+            cut_interp(prog, len(static_path))
         if ok:
             os.chmod(prog, 0o755)
             r = run([CALL, "execve", prog], profile=PROFILE, mode="enforce",

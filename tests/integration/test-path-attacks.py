@@ -539,7 +539,8 @@ done = refused = 0
 while time.time() < stop:
     for call in (lambda: os.unlink(d + "/victim"), lambda: os.mkdir(d + "/made"),
                  lambda: os.rmdir(d + "/made"), lambda: os.symlink("x", d + "/sym"),
-                 lambda: os.unlink(d + "/sym"), lambda: os.rename(d + "/victim", d + "/moved")):
+                 lambda: os.unlink(d + "/sym"), lambda: os.rename(d + "/victim", d + "/moved"),
+                 lambda: os.mkdir(d + "/slash/"), lambda: os.rmdir(d + "/slash/")):
         try:
             call()
             done += 1
@@ -556,10 +557,105 @@ r, out = py_race(code, SWAP)
 left = sorted(os.listdir(SECRET))
 tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and "victim" in left and
        "made" not in left and "sym" not in left and "moved" not in left and
+       "slash" not in left and
        denied(r, p("secret", "victim")),
-       "unlink, mkdir, rmdir, symlink and rename in a directory swapped with a link to the "
+       "unlink, mkdir, rmdir, symlink and rename (names with a trailing '/' too) in a "
+       "directory swapped with a link to the "
        "secret one: the secret directory is never changed, the refusals are logged",
        f"stdout={r.stdout!r} rc={r.rc} secret holds {left} stderr={r.stderr[-600:]!r}")
+
+# The pin's own number: another thread's dup2 of a read-only file's descriptor onto the
+# lowest free numbers (where the pin lands) while chmod by name runs where links can be
+# planted: the pin is held (dup2 onto it fails with EBUSY, close leaves it), so the chmod
+# never reaches the read-only file.
+with open(p("task", "pinned.txt"), "w") as f:
+    f.write("ro")
+os.chmod(p("task", "pinned.txt"), 0o600)
+PINNED = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"],
+    "files": [{"path": RW + "/**", "allow": "rwcd"}, {"path": RW, "allow": "r"},
+              {"path": W + "/task/**", "allow": "r"},
+              {"path": sys.base_prefix + "/**", "allow": "r"},
+              {"path": "/usr/**", "allow": "r"}, {"path": "/etc/**", "allow": "r"}],
+}, "pinned.json")
+code = f"""
+import os, threading, time
+f, ro = {p("rw", "pinme")!r}, {p("task", "pinned.txt")!r}
+open(f, "w").close()
+vfd = os.open(ro, os.O_RDONLY)
+vdir = os.open(os.path.dirname(ro), os.O_RDONLY | os.O_DIRECTORY)
+low = os.open("/dev/null", os.O_RDONLY)
+os.close(low)
+stop = time.time() + 2
+def dupper():
+    while time.time() < stop:
+        for n in (low, low + 1):
+            for v in (vfd, vdir):
+                try:
+                    os.dup2(v, n)
+                    os.close(n)
+                except OSError:
+                    pass
+t = threading.Thread(target=dupper)
+t.start()
+done = 0
+while time.time() < stop:
+    for call in (lambda: os.chmod(f, 0o606), lambda: os.mkdir(f + ".d"),
+                 lambda: os.rmdir(f + ".d")):
+        try:
+            call()
+            done += 1
+        except OSError:
+            pass
+t.join()
+print("done", done)
+"""
+r = run([PY, "-c", code], profile=PINNED, mode="enforce", timeout=60)
+out = r.stdout.split()
+st = os.stat(p("task", "pinned.txt"))
+tap.ok(r.rc == 0 and len(out) == 2 and int(out[1]) > 100 and st.st_mode & 0o777 == 0o600 and
+       not os.path.exists(p("task", "pinme.d")),
+       "a pinned chmod or mkdir racing another thread's dup2 onto the pin's number: the "
+       "read-only file and directory are never changed (Landlock on)",
+       f"stdout={r.stdout!r} mode {oct(st.st_mode)} stderr={r.stderr[-600:]!r}")
+
+# The working directory itself through AT_EMPTY_PATH (AT_FDCWD and an empty name).
+r = seq(f"chdir:{p('task')}", "fchownat-cwd:x", f"chdir:{RW}", "fchownat-cwd:x")
+tap.ok(results(r) == ["0", "EACCES", "0", "0"] and denied(r, p("task")),
+       "fchownat(AT_FDCWD, \"\", AT_EMPTY_PATH) changes the working directory: refused where "
+       "it is read-only, and logged; allowed where it may be written", r.diag())
+
+# Out of descriptors: the calls that pin where links can be planted still work, by name.
+code = f"""
+import os, resource
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+base = {p("rw", "em")!r}
+os.makedirs(base, exist_ok=True)
+open(base + "/f", "w").close()
+fds = []
+while True:
+    try:
+        fds.append(os.open("/dev/null", os.O_RDONLY))
+    except OSError:
+        break
+out = []
+for name, call in (("chmod", lambda: os.chmod(base + "/f", 0o644)),
+                   ("mkdir", lambda: os.mkdir(base + "/d")),
+                   ("rename", lambda: os.rename(base + "/d", base + "/e")),
+                   ("rmdir", lambda: os.rmdir(base + "/e")),
+                   ("unlink", lambda: os.unlink(base + "/f"))):
+    try:
+        call()
+        out.append(name + ":ok")
+    except OSError as e:
+        out.append(name + ":" + str(e.errno))
+print(" ".join(out))
+"""
+r = run([PY, "-c", code], profile=PINNED, mode="enforce", timeout=60)
+tap.ok(r.rc == 0 and r.stdout.split() == ["chmod:ok", "mkdir:ok", "rename:ok", "rmdir:ok",
+                                          "unlink:ok"],
+       "out of descriptors, chmod, mkdir, rename, rmdir and unlink where links can be planted "
+       "still work (judged the long way, called by name)", r.diag())
 
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())

@@ -349,12 +349,14 @@ static int judge_dest(struct sv_req *req, int sock, struct dest *d, enum net_dir
 		/*
 		 * Read as the socket's own family, as the shim does (net_ops.c):
 		 * an AF_INET socket sends to its address and binds to it, raw
-		 * AF_INET6 sockets send to it (an AF_INET6 bind refuses it). The
+		 * AF_INET6 sockets send to it. The
 		 * call made here, with this copy, reads it the same way. A
 		 * connect to it disconnects: h_connect does not ask.
 		 */
 		struct sockaddr_storage as = d->ss;
-		if (domain == AF_INET6 && dir == NET_DIR_IN)
+		/* An AF_INET6 bind refuses it; a UDPv6 send goes to the connected peer instead. */
+		if (domain == AF_INET6 &&
+		    (dir == NET_DIR_IN || sock_int(sock, SO_TYPE) == SOCK_DGRAM))
 			return 0;
 		if (domain == AF_INET6 && d->len < sizeof(struct sockaddr_in6))
 			memset((char *)&as + d->len, 0, sizeof(struct sockaddr_in6) - d->len);
