@@ -11,7 +11,6 @@
 #include <spawn.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,23 +39,6 @@ static int log_fd_now(void)
 
 #define GUARDED_MAX 3
 
-/* fd into out[0..n) (ascending, distinct) unless negative or there; returns the new count. */
-static int insert_sorted(int *out, int n, int fd)
-{
-	int j = n;
-	for (int k = 0; k < n; k++)
-		if (out[k] == fd)
-			return n;
-	if (fd < 0)
-		return n;
-	while (j > 0 && out[j - 1] > fd) {
-		out[j] = out[j - 1];
-		j--;
-	}
-	out[j] = fd;
-	return n + 1;
-}
-
 /*
  * The descriptors that are the shim's, not the program's: the log, the
  * record-mode table of learned behaviours and the profile handed to
@@ -69,110 +51,20 @@ static int guarded(int out[GUARDED_MAX])
 				ready ? profile_share_fd() : -1};
 	int n = 0;
 
-	for (int i = 0; i < GUARDED_MAX; i++)
-		n = insert_sorted(out, n, fds[i]);
-	return n;
-}
-
-/*
- * Descriptors the shim holds for the length of one call (a file or a
- * directory pinned where links can be planted, file_ops.c): the call goes
- * through their number, so another thread's dup2, dup3 or close onto it
- * would redirect it. Registered while in use; a slot is fd + 1, 0 free.
- */
-#define PIN_SLOTS 32
-static atomic_int pin_slots[PIN_SLOTS];
-static atomic_int pins_active;
-
-/*
- * The program's closes and dup2s against a pin being taken (Dekker's
- * handshake, every access sequentially consistent): each counts itself in
- * flight before it looks at the pins, and a pin, once registered, waits
- * for those in flight. Either the call sees the pin and leaves it alone,
- * or the pin sees the call and waits for it to end before its descriptor
- * is judged. This thread's own (a signal handler that interrupted one)
- * are not waited for.
- */
-static atomic_int fd_ops_inflight;
-static __thread int my_fd_ops __attribute__((tls_model("initial-exec")));
-
-static void fd_op_begin(void)
-{
-	my_fd_ops++;
-	atomic_fetch_add(&fd_ops_inflight, 1);
-}
-
-static void fd_op_end(void)
-{
-	atomic_fetch_sub(&fd_ops_inflight, 1);
-	my_fd_ops--;
-}
-
-void fd_guard_unpin(int fd);
-
-int fd_guard_pin(int fd)
-{
-	bool held = false;
-
-	for (int i = 0; i < PIN_SLOTS && !held; i++) {
-		int free_slot = 0;
-		held = atomic_compare_exchange_strong(&pin_slots[i], &free_slot, fd + 1);
-	}
-	if (!held)
-		return -EAGAIN;
-	atomic_fetch_add(&pins_active, 1);
-	/* Closes and dup2s that looked before: a few microseconds; a stream of them, EAGAIN. */
-	for (int spin = 0; atomic_load(&fd_ops_inflight) > my_fd_ops; spin++) {
-		if (spin == 20000) {
-			fd_guard_unpin(fd);
-			return -EAGAIN;
+	for (int i = 0; i < GUARDED_MAX; i++) {
+		int fd = fds[i], j = n;
+		bool dup = false;
+		for (int k = 0; k < n; k++)
+			dup |= out[k] == fd;
+		if (fd < 0 || dup)
+			continue;
+		while (j > 0 && out[j - 1] > fd) {
+			out[j] = out[j - 1];
+			j--;
 		}
-		sched_yield();
+		out[j] = fd;
+		n++;
 	}
-	return 0;
-}
-
-void fd_guard_unpin(int fd)
-{
-	for (int i = 0; i < PIN_SLOTS; i++) {
-		int mine = fd + 1;
-		if (atomic_compare_exchange_strong(&pin_slots[i], &mine, 0)) {
-			atomic_fetch_sub(&pins_active, 1);
-			return;
-		}
-	}
-}
-
-/* A fork child's copies are no thread's pins: the calls holding them are not in it. */
-void fd_guard_after_fork_child(void)
-{
-	for (int i = 0; i < PIN_SLOTS; i++)
-		atomic_store(&pin_slots[i], 0);
-	atomic_store(&pins_active, 0);
-	/* Nor closes under way in other threads: only this one's, if a handler forked. */
-	atomic_store(&fd_ops_inflight, my_fd_ops);
-}
-
-/* Asked between fd_op_begin and fd_op_end. */
-static bool is_pinned(int fd)
-{
-	if (!atomic_load(&pins_active))
-		return false;
-	for (int i = 0; i < PIN_SLOTS; i++)
-		if (atomic_load(&pin_slots[i]) == fd + 1)
-			return true;
-	return false;
-}
-
-/* guarded() and the pins: what a close of a range leaves alone. Ascending, distinct. */
-static int guarded_and_pinned(int out[GUARDED_MAX + PIN_SLOTS])
-{
-	int n = guarded(out);
-
-	if (!atomic_load_explicit(&pins_active, memory_order_acquire))
-		return n;
-	for (int i = 0; i < PIN_SLOTS; i++)
-		n = insert_sorted(out, n, atomic_load(&pin_slots[i]) - 1);
 	return n;
 }
 
@@ -199,14 +91,7 @@ EXPORT int close(int fd)
 	if (fd >= 0 && is_guarded(fd))
 		return 0; /* the shim's, not the program's: pretend, as if it were already gone */
 	shim_started();
-	if (!real.close) {
-		errno = ENOSYS;
-		return -1;
-	}
-	fd_op_begin();
-	int r = fd >= 0 && is_pinned(fd) ? 0 : real.close(fd);
-	fd_op_end();
-	return r;
+	return real.close ? real.close(fd) : (errno = ENOSYS, -1);
 }
 
 /* A stream on the shim's descriptor would close it with libc's own close. */
@@ -225,7 +110,7 @@ EXPORT extern __typeof(close) __close __attribute__((alias("close")));
 /* close_range over [first, last] minus the guarded descriptors. */
 static int close_range_split(unsigned int first, unsigned int last, int flags)
 {
-	int g[GUARDED_MAX + PIN_SLOTS], n = guarded_and_pinned(g), r = 0;
+	int g[GUARDED_MAX], n = guarded(g), r = 0;
 	unsigned int cur = first;
 
 	for (int i = 0; i < n; i++) {
@@ -249,23 +134,19 @@ EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 		errno = ENOSYS;
 		return -1;
 	}
-	fd_op_begin();
-	int r = close_range_split(first, last, flags);
-	fd_op_end();
-	return r;
+	return close_range_split(first, last, flags);
 }
 
 EXPORT void closefrom(int lowfd)
 {
-	fd_op_begin();
-	int g[GUARDED_MAX + PIN_SLOTS], n = guarded_and_pinned(g);
+	int g[GUARDED_MAX], n = guarded(g);
 	if (lowfd < 0)
 		lowfd = 0;
-	if (n == 0 || g[n - 1] < lowfd || !real.close_range)
+	if (n == 0 || g[n - 1] < lowfd || !real.close_range) {
 		real.closefrom(lowfd);
-	else
-		close_range_split((unsigned)lowfd, ~0u, 0);
-	fd_op_end();
+		return;
+	}
+	close_range_split((unsigned)lowfd, ~0u, 0);
 }
 
 /* Moves the log fd when the program wants its number. Returns false if it could not. */
@@ -298,25 +179,13 @@ static void share_given_up(int wanted)
 		profile_share_forget(wanted);
 }
 
-/* A number the shim holds for a call in progress: as dup2 says in a race with open. */
-static bool busy(int newfd)
-{
-	if (newfd < 0 || !is_pinned(newfd))
-		return false;
-	errno = EBUSY;
-	return true;
-}
-
 EXPORT int dup2(int oldfd, int newfd)
 {
 	if (oldfd != newfd) {
 		move_log_away(newfd);
 		share_given_up(newfd);
 	}
-	fd_op_begin();
-	int r = busy(newfd) ? -1 : real.dup2(oldfd, newfd);
-	fd_op_end();
-	return r;
+	return real.dup2(oldfd, newfd);
 }
 
 /*
@@ -433,8 +302,5 @@ EXPORT int dup3(int oldfd, int newfd, int flags)
 		move_log_away(newfd);
 		share_given_up(newfd);
 	}
-	fd_op_begin();
-	int r = busy(newfd) ? -1 : real.dup3(oldfd, newfd, flags);
-	fd_op_end();
-	return r;
+	return real.dup3(oldfd, newfd, flags);
 }

@@ -12,16 +12,3 @@
  * exec or spawn, so that the program run still writes its events.
  */
 void fd_guard_inheritable(void);
-
-/*
- * A descriptor the shim holds for one call (a pin, file_ops.c): until
- * fd_guard_unpin, the program's close leaves it open and its dup2 or dup3
- * onto it fails with EBUSY; what the number is once this returns is what
- * it stays. Returns 0, or -EAGAIN (every slot taken, or a stream of the
- * program's closes that never ends).
- */
-int fd_guard_pin(int fd);
-void fd_guard_unpin(int fd);
-
-/* In a fork child: no call holds a pin there. */
-void fd_guard_after_fork_child(void);

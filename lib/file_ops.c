@@ -33,7 +33,6 @@
 
 #include "child_env.h"
 #include "cwd.h"
-#include "fd_guard.h"
 #include "dl_ops.h"
 #include "judge.h"
 #include "path_resolve.h"
@@ -1310,18 +1309,8 @@ static int pin_change(const char *op, int dirfd, const char *path, struct pin *p
 	int fd = (int)raw_syscall(SYS_openat, dirfd, path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return out_of_descriptors(errno) ? 0 : -1;
-	/* Held before it is judged: what the number is from then on is what is judged. */
-	int held = fd_guard_pin(fd);
-	if (held < 0) {
-		raw_syscall(SYS_close, fd);
-		errno = -held;
-		return -1;
-	}
-	if (verify_fd_as(op, fd, W, false) < 0) {
-		/* verify_fd_as closed it */
-		fd_guard_unpin(fd);
-		return -1;
-	}
+	if (verify_fd_as(op, fd, W, false) < 0)
+		return -1; /* closed by verify_fd_as */
 	snprintf(pin->name, sizeof(pin->name), "%s/%d", fds, fd);
 	pin->fd = fd;
 	return 0;
@@ -1338,7 +1327,6 @@ static int unpin(const struct pin *pin, int r)
 	if (pin->fd >= 0) {
 		int saved = errno;
 		raw_syscall(SYS_close, pin->fd);
-		fd_guard_unpin(pin->fd);
 		errno = saved;
 	}
 	return r;
@@ -1516,8 +1504,8 @@ EXPORT int lremovexattr(const char *path, const char *name)
  * is judged the long way, its directory opened following them and judged
  * again as what it is. Elsewhere the name is what the call reaches.
  */
-/* The last name, with its trailing slashes. */
-#define ENTRY_LAST_MAX (NAME_MAX + 16)
+/* The last name, with a trailing slash. */
+#define ENTRY_LAST_MAX (NAME_MAX + 2)
 
 struct entry {
 	int fd;		  /* the directory pinned, or -1: call by name */
@@ -1539,11 +1527,13 @@ static bool split_entry(const char *path, char parent[PATH_MAX], char last[ENTRY
 	for (start = end; start > 0 && path[start - 1] != '/'; start--)
 		;
 	size_t n = end - start;
-	if (n > NAME_MAX || len - start >= ENTRY_LAST_MAX ||
-	    (path[start] == '.' && (n == 1 || (n == 2 && path[start + 1] == '.'))))
+	if (n > NAME_MAX || (path[start] == '.' && (n == 1 || (n == 2 && path[start + 1] == '.'))))
 		return false;
-	/* The last name keeps its trailing slashes: the call in the directory reads them. */
-	memcpy(last, path + start, len - start + 1);
+	/* The last name keeps a trailing slash (one is as many): the call in the directory reads it. */
+	memcpy(last, path + start, n);
+	if (end < len)
+		last[n++] = '/';
+	last[n] = '\0';
 	if (start == 0) {
 		memcpy(parent, ".", 2);
 		return true;
@@ -1596,8 +1586,11 @@ static int entry_at(const char *op, int dirfd, const char *path, unsigned rights
 	if (guard_path_verify(op, dirfd, path, rights, refusing ? REFUSING_LINKS : 0, &how) < 0)
 		return -1;
 	/* OPEN_PLAIN: no link can be on the way, the name is what the call reaches. */
-	if (!refusing || how == OPEN_PLAIN || !proc_fd_dir())
+	if (!refusing || how == OPEN_PLAIN)
 		return 0;
+	/* No /proc to judge a pinned directory by: judged the long way, and by name. */
+	if (!proc_fd_dir())
+		return how == OPEN_VERIFY || guard_path(op, dirfd, path, rights, 0) == 0 ? 0 : -1;
 	if (how == OPEN_NO_LINKS) {
 		fd = open_refusing_links(dirfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 		/* The call by name meets the same (ENOENT, ENOTDIR...). */
@@ -1614,20 +1607,9 @@ static int entry_at(const char *op, int dirfd, const char *path, unsigned rights
 		fd = (int)raw_syscall(SYS_openat, dirfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return out_of_descriptors(errno) ? 0 : -1; /* by name, judged the long way */
-	/*
-	 * Held before it is judged as what it is: a number another thread's dup2
-	 * or close changed before this would be judged as what it became.
-	 */
-	int held = fd_guard_pin(fd);
-	if (held < 0) {
-		raw_syscall(SYS_close, fd);
-		errno = -held;
-		return -1;
-	}
 	if (judge_in(op, fd, e->last, rights) < 0) {
 		int saved = errno;
 		raw_syscall(SYS_close, fd);
-		fd_guard_unpin(fd);
 		errno = saved;
 		return -1;
 	}
@@ -1641,7 +1623,6 @@ static int entry_done(const struct entry *e, int r)
 	if (e->fd >= 0) {
 		int saved = errno;
 		raw_syscall(SYS_close, e->fd);
-		fd_guard_unpin(e->fd);
 		errno = saved;
 	}
 	return r;
@@ -1874,17 +1855,26 @@ static int guard_rename(const char *op, int olddirfd, const char *oldpath, int n
 	if (entry_at(op, olddirfd, oldpath, (flags & RENAME_EXCHANGE) ? R | W | C | D : R | W | D,
 		     next, o) < 0)
 		return -1;
-	if (guard_rename_tree(op, olddirfd, oldpath) < 0)
+	/* What is below the source, as the pinned directory holds it (or by name). */
+	if (guard_rename_tree(op, o->fd >= 0 ? o->fd : olddirfd, o->fd >= 0 ? o->name : oldpath) <
+	    0)
 		return entry_done(o, -1);
 	/* An exchange moves the target to the source's name: it is a source as well. */
-	unsigned target = R | W | C | D;
-	if (!(flags & RENAME_EXCHANGE)) {
-		target = C;
-		if (!(flags & RENAME_NOREPLACE) && exists(newdirfd, newpath, false))
-			target |= D; /* the existing target is destroyed */
+	unsigned target = (flags & RENAME_EXCHANGE) ? R | W | C | D : C;
+	if (entry_at(op, newdirfd, newpath, target, next, n) < 0) {
+		entry_done(n, -1);
+		return entry_done(o, -1);
 	}
-	if (entry_at(op, newdirfd, newpath, target, next, n) < 0 ||
-	    ((flags & RENAME_EXCHANGE) && guard_rename_tree(op, newdirfd, newpath) < 0)) {
+	int tfd = n->fd >= 0 ? n->fd : newdirfd;
+	const char *tname = n->fd >= 0 ? n->name : newpath;
+	int r = 0;
+	if (flags & RENAME_EXCHANGE)
+		r = guard_rename_tree(op, tfd, tname);
+	else if (!(flags & RENAME_NOREPLACE) && exists(tfd, tname, false))
+		/* The existing target is destroyed: looked for where the rename will be made. */
+		r = n->fd >= 0 ? judge_in(op, n->fd, n->name, C | D)
+			       : guard_path(op, newdirfd, newpath, C | D, 0);
+	if (r < 0) {
 		entry_done(n, -1);
 		return entry_done(o, -1);
 	}

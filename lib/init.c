@@ -31,7 +31,6 @@
 #include "descendant_vars.h"
 #include "event.h"
 #include "exec_ops.h"
-#include "fd_guard.h"
 #include "large_bss.h"
 #include "landlock_layer.h"
 #include "log_id.h"
@@ -527,7 +526,6 @@ static void check_seccomp_layer(void)
 static void atfork_child(void)
 {
 	cwd_after_fork_child();
-	fd_guard_after_fork_child();
 	event_after_fork_child();
 	record_after_fork_child();
 	seccomp_layer_after_fork_child();

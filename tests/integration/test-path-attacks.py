@@ -23,7 +23,7 @@ import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import HELPERS, Tap, run, workdir, write_profile  # noqa: E402
+from fnguard_test import HELPERS, LIB, Tap, run, workdir, write_profile  # noqa: E402
 
 SEQ = os.path.join(HELPERS, "path-seq")
 tap = Tap()
@@ -564,13 +564,12 @@ tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and "victim" in left an
        "secret one: the secret directory is never changed, the refusals are logged",
        f"stdout={r.stdout!r} rc={r.rc} secret holds {left} stderr={r.stderr[-600:]!r}")
 
-# The pin's own number: another thread's dup2 of a read-only file's descriptor onto the
-# lowest free numbers (where the pin lands) while chmod by name runs where links can be
-# planted: the pin is held (dup2 onto it fails with EBUSY, close leaves it), so the chmod
-# never reaches the read-only file.
-with open(p("task", "pinned.txt"), "w") as f:
-    f.write("ro")
-os.chmod(p("task", "pinned.txt"), 0o600)
+# The working directory itself through AT_EMPTY_PATH (AT_FDCWD and an empty name).
+r = seq(f"chdir:{p('task')}", "fchownat-cwd:x", f"chdir:{RW}", "fchownat-cwd:x")
+tap.ok(results(r) == ["0", "EACCES", "0", "0"] and denied(r, p("task")),
+       "fchownat(AT_FDCWD, \"\", AT_EMPTY_PATH) changes the working directory: refused where "
+       "it is read-only, and logged; allowed where it may be written", r.diag())
+
 PINNED = write_profile(W, {
     "fnguard": 1, "extends": ["lambda-base"],
     "files": [{"path": RW + "/**", "allow": "rwcd"}, {"path": RW, "allow": "r"},
@@ -578,52 +577,6 @@ PINNED = write_profile(W, {
               {"path": sys.base_prefix + "/**", "allow": "r"},
               {"path": "/usr/**", "allow": "r"}, {"path": "/etc/**", "allow": "r"}],
 }, "pinned.json")
-code = f"""
-import os, threading, time
-f, ro = {p("rw", "pinme")!r}, {p("task", "pinned.txt")!r}
-open(f, "w").close()
-vfd = os.open(ro, os.O_RDONLY)
-vdir = os.open(os.path.dirname(ro), os.O_RDONLY | os.O_DIRECTORY)
-low = os.open("/dev/null", os.O_RDONLY)
-os.close(low)
-stop = time.time() + 2
-def dupper():
-    while time.time() < stop:
-        for n in (low, low + 1):
-            for v in (vfd, vdir):
-                try:
-                    os.dup2(v, n)
-                    os.close(n)
-                except OSError:
-                    pass
-t = threading.Thread(target=dupper)
-t.start()
-done = 0
-while time.time() < stop:
-    for call in (lambda: os.chmod(f, 0o606), lambda: os.mkdir(f + ".d"),
-                 lambda: os.rmdir(f + ".d")):
-        try:
-            call()
-            done += 1
-        except OSError:
-            pass
-t.join()
-print("done", done)
-"""
-r = run([PY, "-c", code], profile=PINNED, mode="enforce", timeout=60)
-out = r.stdout.split()
-st = os.stat(p("task", "pinned.txt"))
-tap.ok(r.rc == 0 and len(out) == 2 and int(out[1]) > 100 and st.st_mode & 0o777 == 0o600 and
-       not os.path.exists(p("task", "pinme.d")),
-       "a pinned chmod or mkdir racing another thread's dup2 onto the pin's number: the "
-       "read-only file and directory are never changed (Landlock on)",
-       f"stdout={r.stdout!r} mode {oct(st.st_mode)} stderr={r.stderr[-600:]!r}")
-
-# The working directory itself through AT_EMPTY_PATH (AT_FDCWD and an empty name).
-r = seq(f"chdir:{p('task')}", "fchownat-cwd:x", f"chdir:{RW}", "fchownat-cwd:x")
-tap.ok(results(r) == ["0", "EACCES", "0", "0"] and denied(r, p("task")),
-       "fchownat(AT_FDCWD, \"\", AT_EMPTY_PATH) changes the working directory: refused where "
-       "it is read-only, and logged; allowed where it may be written", r.diag())
 
 # Out of descriptors: the calls that pin where links can be planted still work, by name.
 code = f"""
@@ -656,6 +609,28 @@ tap.ok(r.rc == 0 and r.stdout.split() == ["chmod:ok", "mkdir:ok", "rename:ok", "
                                           "unlink:ok"],
        "out of descriptors, chmod, mkdir, rename, rmdir and unlink where links can be planted "
        "still work (judged the long way, called by name)", r.diag())
+
+# Without /proc (a mount namespace with an empty one): no pinned directory can be judged,
+# so a name where links can be planted is judged the long way, and a call its rule does
+# not allow is refused and logged (it went through unjudged: review, 2026-11-23).
+NO_D = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"],
+    "files": [{"path": RW + "/**", "allow": "rwc"}, {"path": W, "allow": "r"},
+              {"path": HELPERS + "/**", "allow": "r"}],
+}, "no-d.json")
+with open(p("rw", "keep"), "w") as f:
+    f.write("k")
+wrap = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+        f'mount -t tmpfs none /proc && LD_PRELOAD={LIB} exec "$@"', "sh"]
+if subprocess.run(wrap + ["true"], capture_output=True).returncode != 0:
+    tap.ok(True, "without /proc: # SKIP no mount namespace here")
+else:
+    r = run(wrap + [SEQ, f"unlink:{p('rw', 'keep')}"], profile=NO_D, mode="enforce",
+            env={"FNGUARD_NO_LANDLOCK": "1"}, preload=False)
+    tap.ok(results(r) == ["EACCES"] and os.path.exists(p("rw", "keep")) and
+           denied(r, p("rw", "keep")),
+           "without /proc, an unlink the profile does not allow where links can be planted: "
+           "refused and logged", r.diag())
 
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())

@@ -26,7 +26,7 @@
  * NAME read with RESOLVE_IN_ROOT below DIR, its first bytes printed as
  * "= BYTES"), sys-openat-hi (the number with bit 32
  * set), sys-openat2-w, sys-openat2-c (creating), sys-unlink.
- * Also: fchownat-cwd (fchownat(AT_FDCWD, "", AT_EMPTY_PATH)), statvfs, exchange (PATH is A=B: renameat2 RENAME_EXCHANGE), fopen-mode
+ * Also: unlink, fchownat-cwd (fchownat(AT_FDCWD, "", AT_EMPTY_PATH)), statvfs, exchange (PATH is A=B: renameat2 RENAME_EXCHANGE), fopen-mode
  * (PATH is MODE=FILE: fopen, write "X", fclose), fchmod, fchown,
  * futimens, fsetxattr (on PATH opened read-only), fchownat-empty
  * (fchownat(fd, "", AT_EMPTY_PATH) on PATH opened O_PATH), setmntent
@@ -339,6 +339,8 @@ static int one(const char *op, const char *path)
 	}
 	if (!strcmp(op, "clone-nofs"))
 		return clone_nofs(path);
+	if (!strcmp(op, "unlink"))
+		return result(unlink(path));
 	if (!strcmp(op, "fchownat-cwd")) /* the working directory itself, by AT_EMPTY_PATH */
 		return result(fchownat(AT_FDCWD, "", geteuid(), getegid(), AT_EMPTY_PATH));
 	if (!strcmp(op, "statvfs")) {
