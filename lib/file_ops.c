@@ -24,8 +24,6 @@
 #include <string.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/xattr.h>
@@ -1657,15 +1655,6 @@ WRAP(int, -1, mkfifo, (const char *path, mode_t mode), (path, mode), AT_FDCWD, p
 WRAP(int, -1, mkfifoat, (int dirfd, const char *path, mode_t mode), (dirfd, path, mode), dirfd,
      path, C, 0)
 WRAP(int, -1, lchmod, (const char *path, mode_t mode), (path, mode), AT_FDCWD, path, W, 0)
-/* The file system a name is on: a look at the name, as stat is (it tells whether it exists). */
-WRAP(int, -1, statvfs, (const char *path, struct statvfs *buf), (path, buf), AT_FDCWD, path, R,
-     FOLLOW | LOOK)
-WRAP(int, -1, statvfs64, (const char *path, struct statvfs64 *buf), (path, buf), AT_FDCWD, path, R,
-     FOLLOW | LOOK)
-WRAP(int, -1, statfs, (const char *path, struct statfs *buf), (path, buf), AT_FDCWD, path, R,
-     FOLLOW | LOOK)
-WRAP(int, -1, statfs64, (const char *path, struct statfs64 *buf), (path, buf), AT_FDCWD, path, R,
-     FOLLOW | LOOK)
 WRAP(int, -1, futimesat, (int dirfd, const char *path, const struct timeval tv[2]),
      (dirfd, path, tv), dirfd, path, W, FOLLOW)
 

@@ -20,8 +20,6 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/statvfs.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <utime.h>
@@ -119,10 +117,6 @@ struct mmsghdr;
 	X(int, mkfifo, (const char *, mode_t))                                                     \
 	X(int, mkfifoat, (int, const char *, mode_t))                                              \
 	X(int, lchmod, (const char *, mode_t))                                                     \
-	X(int, statvfs, (const char *, struct statvfs *))                                          \
-	X(int, statvfs64, (const char *, struct statvfs64 *))                                      \
-	X(int, statfs, (const char *, struct statfs *))                                            \
-	X(int, statfs64, (const char *, struct statfs64 *))                                        \
 	X(int, futimesat, (int, const char *, const struct timeval *))                             \
 	X(int, utmpname, (const char *))                                                           \
 	X(int, utmpxname, (const char *))                                                          \

@@ -26,7 +26,8 @@
  * NAME read with RESOLVE_IN_ROOT below DIR, its first bytes printed as
  * "= BYTES"), sys-openat-hi (the number with bit 32
  * set), sys-openat2-w, sys-openat2-c (creating), sys-unlink.
- * Also: unlink, fchownat-cwd (fchownat(AT_FDCWD, "", AT_EMPTY_PATH)), statvfs, exchange (PATH is A=B: renameat2 RENAME_EXCHANGE), fopen-mode
+ * Also: unlink, fchownat-cwd (fchownat(AT_FDCWD, "", AT_EMPTY_PATH)),
+ * exchange (PATH is A=B: renameat2 RENAME_EXCHANGE), fopen-mode
  * (PATH is MODE=FILE: fopen, write "X", fclose), fchmod, fchown,
  * futimens, fsetxattr (on PATH opened read-only), fchownat-empty
  * (fchownat(fd, "", AT_EMPTY_PATH) on PATH opened O_PATH), setmntent
@@ -48,7 +49,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <sys/time.h>
@@ -343,10 +343,6 @@ static int one(const char *op, const char *path)
 		return result(unlink(path));
 	if (!strcmp(op, "fchownat-cwd")) /* the working directory itself, by AT_EMPTY_PATH */
 		return result(fchownat(AT_FDCWD, "", geteuid(), getegid(), AT_EMPTY_PATH));
-	if (!strcmp(op, "statvfs")) {
-		struct statvfs sv;
-		return result(statvfs(path, &sv));
-	}
 	if (!strcmp(op, "exchange")) {
 		const char *to = split_pair(path, first, sizeof(first));
 		return to ? result(renameat2(AT_FDCWD, first, AT_FDCWD, to, RENAME_EXCHANGE)) : -1;
