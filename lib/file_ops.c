@@ -1018,7 +1018,7 @@ static int look_at(const char *op, int dirfd, const char *path, int flags, const
 	return judged_here(op, dirfd, path, R, flags, how, before) < 0 ? LOOK_FAILED : LOOK_PLAIN;
 }
 
-/* The call made on look_at's descriptor: closes it, keeps the call's errno. */
+/* The call made on a descriptor of the shim's (look_at's, a pin): closes it, keeps its errno. */
 static int looked(int fd, int r)
 {
 	int saved = errno;
@@ -1322,12 +1322,7 @@ static const char *pinned(const struct pin *pin, const char *path)
 /* Closes the pin; returns r with the call's errno. */
 static int unpin(const struct pin *pin, int r)
 {
-	if (pin->fd >= 0) {
-		int saved = errno;
-		raw_syscall(SYS_close, pin->fd);
-		errno = saved;
-	}
-	return r;
+	return pin->fd >= 0 ? looked(pin->fd, r) : r;
 }
 
 EXPORT int truncate(const char *path, off_t length)
@@ -1618,12 +1613,7 @@ static int entry_at(const char *op, int dirfd, const char *path, unsigned rights
 /* Closes the pinned directory; returns r with the call's errno. */
 static int entry_done(const struct entry *e, int r)
 {
-	if (e->fd >= 0) {
-		int saved = errno;
-		raw_syscall(SYS_close, e->fd);
-		errno = saved;
-	}
-	return r;
+	return e->fd >= 0 ? looked(e->fd, r) : r;
 }
 
 EXPORT int mkdir(const char *path, mode_t mode)
