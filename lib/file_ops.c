@@ -1911,24 +1911,40 @@ EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char
  * readable by the profile (or the link would launder access to it) and the
  * new name creatable.
  */
+/*
+ * Both names pinned in their directories where links can be planted
+ * (entry_at), the link made between them; a source whose last link is
+ * followed (AT_SYMLINK_FOLLOW), or named by a descriptor, is judged and
+ * passed as given. Returns the call's result.
+ */
+static int linked(const char *op, int olddirfd, const char *oldpath, int newdirfd,
+		  const char *newpath, int flags, const void *next)
+{
+	struct entry o = {.fd = -1}, n;
+	bool as_given = ON_FD_ONLY(oldpath, flags) || (flags & AT_SYMLINK_FOLLOW);
+
+	/* The source must be readable and writable, or the new name would launder access. */
+	if (as_given ? (ON_FD_ONLY(oldpath, flags)
+				? guard_fd(op, olddirfd, R | W)
+				: guard_path(op, olddirfd, oldpath, R | W, FOLLOW)) < 0
+		     : entry_at(op, olddirfd, oldpath, R | W, next, &o) < 0)
+		return -1;
+	if (entry_at(op, newdirfd, newpath, C, next, &n) < 0)
+		return entry_done(&o, -1);
+	int r = real.linkat(o.fd >= 0 ? o.fd : olddirfd, o.fd >= 0 ? o.name : oldpath,
+			    n.fd >= 0 ? n.fd : newdirfd, n.fd >= 0 ? n.name : newpath, flags);
+	entry_done(&n, r);
+	return entry_done(&o, r);
+}
+
 EXPORT int link(const char *oldpath, const char *newpath)
 {
-	if (guard_path("link", AT_FDCWD, oldpath, R | W, 0) < 0 ||
-	    guard_path("link", AT_FDCWD, newpath, C, 0) < 0)
-		return -1;
-	return real.link(oldpath, newpath);
+	return linked("link", AT_FDCWD, oldpath, AT_FDCWD, newpath, 0, real.link);
 }
 
 EXPORT int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
 {
-	int follow = (flags & AT_SYMLINK_FOLLOW) ? FOLLOW : 0;
-	/* The source must be readable and writable, or the new name would launder access. */
-	if ((ON_FD_ONLY(oldpath, flags)
-		     ? guard_fd("linkat", olddirfd, R | W)
-		     : guard_path("linkat", olddirfd, oldpath, R | W, follow)) < 0 ||
-	    guard_path("linkat", newdirfd, newpath, C, 0) < 0)
-		return -1;
-	return real.linkat(olddirfd, oldpath, newdirfd, newpath, flags);
+	return linked("linkat", olddirfd, oldpath, newdirfd, newpath, flags, real.linkat);
 }
 
 EXPORT int symlink(const char *target, const char *linkpath)

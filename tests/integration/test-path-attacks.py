@@ -536,7 +536,8 @@ while time.time() < stop:
     for call in (lambda: os.unlink(d + "/victim"), lambda: os.mkdir(d + "/made"),
                  lambda: os.rmdir(d + "/made"), lambda: os.symlink("x", d + "/sym"),
                  lambda: os.unlink(d + "/sym"), lambda: os.rename(d + "/victim", d + "/moved"),
-                 lambda: os.mkdir(d + "/slash/"), lambda: os.rmdir(d + "/slash/")):
+                 lambda: os.mkdir(d + "/slash/"), lambda: os.rmdir(d + "/slash/"),
+                 lambda: os.link(d + "/victim", d + "/hard"), lambda: os.unlink(d + "/hard")):
         try:
             call()
             done += 1
@@ -553,9 +554,9 @@ r, out = py_race(code, SWAP)
 left = sorted(os.listdir(SECRET))
 tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and "victim" in left and
        "made" not in left and "sym" not in left and "moved" not in left and
-       "slash" not in left and
+       "slash" not in left and "hard" not in left and
        denied(r, p("secret", "victim")),
-       "unlink, mkdir, rmdir, symlink and rename (names with a trailing '/' too) in a "
+       "unlink, mkdir, rmdir, symlink, rename and link (names with a trailing '/' too) in a "
        "directory swapped with a link to the "
        "secret one: the secret directory is never changed, the refusals are logged",
        f"stdout={r.stdout!r} rc={r.rc} secret holds {left} stderr={r.stderr[-600:]!r}")
