@@ -1325,6 +1325,28 @@ static int unpin(const struct pin *pin, int r)
 	return pin->fd >= 0 ? looked(pin->fd, r) : r;
 }
 
+/*
+ * The *at forms: a name is pinned (pin_change) unless the call acts on the
+ * descriptor itself (AT_EMPTY_PATH with "", or a NULL name where the call
+ * reads it so: null_is_fd) or on a last link (AT_SYMLINK_NOFOLLOW), which
+ * are judged as they are. Call with pinned_dirfd() and pinned(), then unpin().
+ */
+static int pin_change_at(const char *op, int dirfd, const char *path, int flags, bool null_is_fd,
+			 struct pin *pin)
+{
+	pin->fd = -1;
+	if ((!path && null_is_fd) || ON_FD_ONLY(path, flags))
+		return guard_fd_change(op, dirfd);
+	if (flags & AT_SYMLINK_NOFOLLOW)
+		return guard_path(op, dirfd, path, W, 0);
+	return pin_change(op, dirfd, path, pin);
+}
+
+static int pinned_dirfd(const struct pin *pin, int dirfd)
+{
+	return pin->fd >= 0 ? AT_FDCWD : dirfd;
+}
+
 EXPORT int truncate(const char *path, off_t length)
 {
 	struct pin pin;
@@ -1351,16 +1373,11 @@ EXPORT int chmod(const char *path, mode_t mode)
 
 EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 {
-	struct pin pin = {.fd = -1};
-	if (ON_FD_ONLY(path, flags) || (flags & AT_SYMLINK_NOFOLLOW)) {
-		if ((ON_FD_ONLY(path, flags) ? guard_fd_change("fchmodat", dirfd)
-					     : guard_path("fchmodat", dirfd, path, W, 0)) < 0)
-			return -1;
-	} else if (pin_change("fchmodat", dirfd, path, &pin) < 0) {
+	struct pin pin;
+	if (pin_change_at("fchmodat", dirfd, path, flags, false, &pin) < 0)
 		return -1;
-	}
-	return unpin(&pin, pin.fd >= 0 ? real.fchmodat(AT_FDCWD, pin.name, mode, flags)
-				       : real.fchmodat(dirfd, path, mode, flags));
+	return unpin(&pin,
+		     real.fchmodat(pinned_dirfd(&pin, dirfd), pinned(&pin, path), mode, flags));
 }
 
 EXPORT int chown(const char *path, uid_t uid, gid_t gid)
@@ -1378,30 +1395,20 @@ EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
 
 EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
 {
-	struct pin pin = {.fd = -1};
-	if (ON_FD_ONLY(path, flags) || (flags & AT_SYMLINK_NOFOLLOW)) {
-		if ((ON_FD_ONLY(path, flags) ? guard_fd_change("fchownat", dirfd)
-					     : guard_path("fchownat", dirfd, path, W, 0)) < 0)
-			return -1;
-	} else if (pin_change("fchownat", dirfd, path, &pin) < 0) {
+	struct pin pin;
+	if (pin_change_at("fchownat", dirfd, path, flags, false, &pin) < 0)
 		return -1;
-	}
-	return unpin(&pin, pin.fd >= 0 ? real.fchownat(AT_FDCWD, pin.name, uid, gid, flags)
-				       : real.fchownat(dirfd, path, uid, gid, flags));
+	return unpin(&pin,
+		     real.fchownat(pinned_dirfd(&pin, dirfd), pinned(&pin, path), uid, gid, flags));
 }
 
 EXPORT int utimensat(int dirfd, const char *path, const struct timespec times[2], int flags)
 {
-	struct pin pin = {.fd = -1};
-	if (!path || ON_FD_ONLY(path, flags) || (flags & AT_SYMLINK_NOFOLLOW)) {
-		if ((path && !ON_FD_ONLY(path, flags) ? guard_path("utimensat", dirfd, path, W, 0)
-						      : guard_fd_change("utimensat", dirfd)) < 0)
-			return -1;
-	} else if (pin_change("utimensat", dirfd, path, &pin) < 0) {
+	struct pin pin;
+	if (pin_change_at("utimensat", dirfd, path, flags, true, &pin) < 0)
 		return -1;
-	}
-	return unpin(&pin, pin.fd >= 0 ? real.utimensat(AT_FDCWD, pin.name, times, flags)
-				       : real.utimensat(dirfd, path, times, flags));
+	return unpin(&pin,
+		     real.utimensat(pinned_dirfd(&pin, dirfd), pinned(&pin, path), times, flags));
 }
 
 EXPORT int fchmod(int fd, mode_t mode)
