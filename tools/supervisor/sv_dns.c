@@ -136,9 +136,13 @@ int sv_dns_init(const struct policy *policy)
 	bool any_host = false;
 
 	find_resolver();
-	names = calloc(NAMES_MAX, sizeof(*names));
-	if (!names)
-		return -ENOMEM;
+	/* At most one entry per rule: a profile without host rules touches no page of it. */
+	size_t cap = rules < NAMES_MAX ? rules : NAMES_MAX;
+	if (cap) {
+		names = calloc(cap, sizeof(*names));
+		if (!names)
+			return -ENOMEM;
+	}
 	for (size_t i = 0; i < rules; i++) {
 		if (!host_text(policy, (int32_t)i, text, sizeof(text)))
 			continue;
@@ -155,7 +159,7 @@ int sv_dns_init(const struct policy *policy)
 		if (!literal_name(text, len))
 			continue; /* an address written as a host: a cidr rule already */
 		any_host = true;
-		if (known(text, len) || n_names == NAMES_MAX)
+		if (known(text, len) || n_names == cap)
 			continue;
 		memcpy(names[n_names].name, text, len + 1);
 		names[n_names].len = len;

@@ -225,9 +225,20 @@ static int spawn_worker(void)
 
 	if (total_workers >= SV_WORKERS_MAX)
 		return -EAGAIN;
-	struct sv_req *req = calloc(1, sizeof(*req));
-	if (req)
+	/*
+	 * Its path buffers are written before they are read, request after
+	 * request: left unzeroed, their pages are touched only when used.
+	 */
+	struct sv_req *req = malloc(sizeof(*req));
+	if (req) {
 		req->n = calloc(1, sizes.seccomp_notif);
+		req->call = NULL;
+		req->tid = req->tgid = 0;
+		req->exe[0] = '\0';
+		req->have_exe = false;
+		req->big = NULL;
+		req->big_size = 0;
+	}
 	if (!req || !req->n) {
 		free(req);
 		return -ENOMEM;
