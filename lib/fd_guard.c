@@ -11,6 +11,7 @@
 #include <spawn.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,9 @@
 #include <unistd.h>
 
 #include "child_env.h"
+#include "event.h"
 #include "fd_guard.h"
+#include "large_bss.h"
 #include "path_resolve.h"
 #include "real.h"
 #include "profile_share.h"
@@ -149,8 +152,114 @@ EXPORT void closefrom(int lowfd)
 	close_range_split((unsigned)lowfd, ~0u, 0);
 }
 
-/* Moves the log fd when the program wants its number. Returns false if it could not. */
-static void move_log_away(int wanted)
+static void share_given_up(int wanted);
+
+/*
+ * The numbers that live file actions (posix_spawn_file_actions_t) name: a
+ * close's, a dup2's or an open's target, and where a closefrom begins. The
+ * child carries them out through libc's internal calls, which no
+ * interposer sees, so the log must not sit at one of them when the spawn
+ * is made: it moves away when an action names its number, and it never
+ * moves into a number an action added earlier names, or one a closefrom
+ * covers (it would be taken from the child of that spawn). Lists are
+ * dropped by posix_spawn_file_actions_destroy and init.
+ */
+#define FA_SHADOWS 64
+#define FA_NAMED   32
+
+struct fa_shadow {
+	const posix_spawn_file_actions_t *fa; /* NULL: a free slot */
+	int n;
+	int named[FA_NAMED];
+	int from; /* a closefrom's first number; INT_MAX: none */
+};
+
+static struct fa_shadow fa_shadows[FA_SHADOWS] LARGE_BSS;
+static pthread_mutex_t fa_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void fd_guard_after_fork_child(void)
+{
+	pthread_mutex_init(&fa_lock, NULL);
+}
+
+/* Under fa_lock. */
+static struct fa_shadow *shadow_of(const posix_spawn_file_actions_t *fa, bool create)
+{
+	struct fa_shadow *free_slot = NULL;
+	for (size_t i = 0; i < FA_SHADOWS; i++) {
+		if (fa_shadows[i].fa == fa)
+			return &fa_shadows[i];
+		if (!fa_shadows[i].fa && !free_slot)
+			free_slot = &fa_shadows[i];
+	}
+	if (!create || !free_slot)
+		return NULL;
+	*free_slot = (struct fa_shadow){.fa = fa, .from = INT_MAX};
+	return free_slot;
+}
+
+/* Under fa_lock: may the log sit at fd when any live file actions are carried out? */
+static bool number_is_free(int fd)
+{
+	for (size_t i = 0; i < FA_SHADOWS; i++) {
+		const struct fa_shadow *sh = &fa_shadows[i];
+		if (!sh->fa)
+			continue;
+		if (fd >= sh->from)
+			return false;
+		for (int k = 0; k < sh->n; k++)
+			if (sh->named[k] == fd)
+				return false;
+	}
+	return true;
+}
+
+/* Under fa_lock: the lowest number a closefrom of live file actions begins at. */
+static int lowest_from(void)
+{
+	int from = INT_MAX;
+	for (size_t i = 0; i < FA_SHADOWS; i++)
+		if (fa_shadows[i].fa && fa_shadows[i].from < from)
+			from = fa_shadows[i].from;
+	return from;
+}
+
+/*
+ * Under fa_lock: the log moved to the lowest free number in [start, limit)
+ * that no live file actions take. Returns 0, or -1 if there is none.
+ */
+static int move_log_between(int log, int start, int limit)
+{
+	for (int tries = 0; tries < 256 && start < limit; tries++) {
+		int moved = fcntl(log, F_DUPFD, start);
+		if (moved < 0)
+			return -1;
+		if (moved < limit && number_is_free(moved)) {
+			/* dup2 closes the old number itself; children get the new one at exec. */
+			atomic_store(&shim.log_fd, moved);
+			return 0;
+		}
+		shim_syscall(SYS_close, moved);
+		start = moved + 1;
+	}
+	return -1;
+}
+
+/* Under fa_lock: above its number if it can, else from 3 up. Returns 0 or -1. */
+static int move_log_locked(int log)
+{
+	int from = lowest_from();
+	if (move_log_between(log, log + 1, from) == 0)
+		return 0;
+	return move_log_between(log, 3, from < log ? from : log);
+}
+
+/*
+ * Moves the log fd when the program wants its number. Returns 0, or -1 when
+ * no number is left for it (every one a live closefrom covers or an action
+ * names): the program's call is refused rather than the log given up.
+ */
+static int move_log_away(int wanted)
 {
 	int log = log_fd_now();
 	/*
@@ -159,12 +268,80 @@ static void move_log_away(int wanted)
 	 * loses its log instead (it is about to exec anyway).
 	 */
 	if (log < 0 || wanted != log || child_env_in_vfork_child())
-		return;
-	int moved = fcntl(log, F_DUPFD, log + 1);
-	if (moved < 0)
-		moved = fcntl(log, F_DUPFD, 3);
-	/* dup2 closes the old number itself; children get the new one at exec. */
-	atomic_store(&shim.log_fd, moved);
+		return 0;
+	pthread_mutex_lock(&fa_lock);
+	int r = move_log_locked(log);
+	pthread_mutex_unlock(&fa_lock);
+	if (r < 0)
+		event_error("the program wants the log's descriptor and no other number is free "
+			    "for it: the call is refused",
+			    NULL, EBUSY);
+	return r;
+}
+
+/*
+ * A file action names fd (closefrom: every number from fd on). Returns 0 or
+ * an error number: ENOMEM when too many file actions are live to keep track
+ * of, or when the log, at fd, has nowhere to go.
+ */
+static int fa_names(const posix_spawn_file_actions_t *fa, int fd, bool from)
+{
+	int log = log_fd_now(), r = 0;
+
+	if (fd < 0 || child_env_in_vfork_child())
+		return 0;
+	pthread_mutex_lock(&fa_lock);
+	struct fa_shadow *sh = shadow_of(fa, true);
+	if (!sh) {
+		r = ENOMEM;
+	} else if (from) {
+		if (fd < sh->from)
+			sh->from = fd;
+	} else if (sh->n < FA_NAMED) {
+		sh->named[sh->n++] = fd;
+	} else if (fd < sh->from) {
+		sh->from = 3 < fd ? 3 : fd; /* too many to list: every number but stdio's */
+	}
+	/* A closefrom is split around the log (posix_spawn_file_actions_addclosefrom_np). */
+	if (!r && !from && log >= 0 && fd == log && move_log_locked(log) < 0)
+		r = ENOMEM;
+	pthread_mutex_unlock(&fa_lock);
+	if (r == ENOMEM && sh)
+		event_error("a file action wants the log's descriptor and no other number is free "
+			    "for it: the action is refused",
+			    NULL, ENOMEM);
+	return r;
+}
+
+static void fa_forget(const posix_spawn_file_actions_t *fa)
+{
+	pthread_mutex_lock(&fa_lock);
+	struct fa_shadow *sh = shadow_of(fa, false);
+	if (sh)
+		sh->fa = NULL;
+	pthread_mutex_unlock(&fa_lock);
+}
+
+EXPORT int posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa)
+{
+	fa_forget(fa); /* the same memory, once other actions' (a reused stack frame) */
+	if (!real.posix_spawn_file_actions_init)
+		return ENOSYS;
+	return real.posix_spawn_file_actions_init(fa);
+}
+
+EXPORT int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *fa)
+{
+	fa_forget(fa);
+	if (!real.posix_spawn_file_actions_destroy)
+		return ENOSYS;
+	return real.posix_spawn_file_actions_destroy(fa);
+}
+
+int fd_guard_file_action_open(posix_spawn_file_actions_t *fa, int fd)
+{
+	share_given_up(fd);
+	return fa_names(fa, fd, false);
 }
 
 /*
@@ -182,7 +359,10 @@ static void share_given_up(int wanted)
 EXPORT int dup2(int oldfd, int newfd)
 {
 	if (oldfd != newfd) {
-		move_log_away(newfd);
+		if (move_log_away(newfd) < 0) {
+			errno = EBUSY;
+			return -1;
+		}
 		share_given_up(newfd);
 	}
 	return real.dup2(oldfd, newfd);
@@ -195,11 +375,11 @@ EXPORT int dup2(int oldfd, int newfd)
  */
 EXPORT int posix_spawn_file_actions_addclose(posix_spawn_file_actions_t *fa, int fd)
 {
-	move_log_away(fd);
-	share_given_up(fd);
 	if (!real.posix_spawn_file_actions_addclose)
 		return ENOSYS;
-	return real.posix_spawn_file_actions_addclose(fa, fd);
+	share_given_up(fd);
+	int err = fa_names(fa, fd, false);
+	return err ? err : real.posix_spawn_file_actions_addclose(fa, fd);
 }
 
 /*
@@ -277,9 +457,12 @@ EXPORT int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *
 	if (!real.posix_spawn_file_actions_addclosefrom_np ||
 	    !real.posix_spawn_file_actions_addclose)
 		return ENOSYS;
+	int err = fa_names(fa, lowfd, true);
+	if (err)
+		return err;
 	if (n == 0 || lowfd < 0 || g[n - 1] < lowfd)
 		return real.posix_spawn_file_actions_addclosefrom_np(fa, lowfd);
-	int err = add_closes_below(fa, lowfd, g[n - 1], limit, g, n);
+	err = add_closes_below(fa, lowfd, g[n - 1], limit, g, n);
 	if (err || (long)g[n - 1] + 1 >= limit)
 		return err;
 	return real.posix_spawn_file_actions_addclosefrom_np(fa, g[n - 1] + 1);
@@ -287,19 +470,24 @@ EXPORT int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *
 
 EXPORT int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int oldfd, int newfd)
 {
-	if (oldfd != newfd) {
-		move_log_away(newfd);
-		share_given_up(newfd);
-	}
 	if (!real.posix_spawn_file_actions_adddup2)
 		return ENOSYS;
+	if (oldfd != newfd) {
+		share_given_up(newfd);
+		int err = fa_names(fa, newfd, false);
+		if (err)
+			return err;
+	}
 	return real.posix_spawn_file_actions_adddup2(fa, oldfd, newfd);
 }
 
 EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	if (oldfd != newfd) {
-		move_log_away(newfd);
+		if (move_log_away(newfd) < 0) {
+			errno = EBUSY;
+			return -1;
+		}
 		share_given_up(newfd);
 	}
 	return real.dup3(oldfd, newfd, flags);

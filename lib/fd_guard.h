@@ -12,3 +12,13 @@
  * exec or spawn, so that the program run still writes its events.
  */
 void fd_guard_inheritable(void);
+
+/*
+ * posix_spawn_file_actions_addopen's part: an action opens a file at fd in
+ * the child. Returns 0, or an error number for the caller to return.
+ */
+#include <spawn.h>
+int fd_guard_file_action_open(posix_spawn_file_actions_t *fa, int fd);
+
+/* Called in the child after fork (locks another thread held are reset). */
+void fd_guard_after_fork_child(void);

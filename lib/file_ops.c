@@ -32,6 +32,7 @@
 #include "child_env.h"
 #include "cwd.h"
 #include "dl_ops.h"
+#include "fd_guard.h"
 #include "judge.h"
 #include "path_resolve.h"
 #include "raw_syscall.h"
@@ -343,6 +344,9 @@ EXPORT int posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *fa, int 
 		return err;
 	}
 	errno = saved;
+	int err = fd_guard_file_action_open(fa, fd);
+	if (err)
+		return err;
 	return real.posix_spawn_file_actions_addopen(fa, fd, path, flags, mode);
 }
 

@@ -30,6 +30,7 @@
 #include "cwd.h"
 #include "descendant_vars.h"
 #include "event.h"
+#include "fd_guard.h"
 #include "exec_ops.h"
 #include "large_bss.h"
 #include "landlock_layer.h"
@@ -526,6 +527,7 @@ static void check_seccomp_layer(void)
 static void atfork_child(void)
 {
 	cwd_after_fork_child();
+	fd_guard_after_fork_child();
 	event_after_fork_child();
 	record_after_fork_child();
 	seccomp_layer_after_fork_child();

@@ -220,6 +220,8 @@ struct mmsghdr;
 	X(int, posix_spawn_file_actions_addclose, (posix_spawn_file_actions_t *, int))             \
 	X(int, posix_spawn_file_actions_adddup2, (posix_spawn_file_actions_t *, int, int))         \
 	X(int, posix_spawn_file_actions_addclosefrom_np, (posix_spawn_file_actions_t *, int))      \
+	X(int, posix_spawn_file_actions_init, (posix_spawn_file_actions_t *))                      \
+	X(int, posix_spawn_file_actions_destroy, (posix_spawn_file_actions_t *))                   \
 	X(int, posix_spawn,                                                                        \
 	  (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,   \
 	   char *const[], char *const[]))                                                          \

@@ -924,6 +924,38 @@ tap.ok(r.stdout.split() == ["E13", "E13", "1"] and "secret" not in r.stdout and
        "(EACCES, logged) and the child never reads it; a child whose file actions close "
        "the log's descriptor still logs its own violation", r.diag())
 
+# File actions that would take the log's number in the child: an open onto it, and a dup2 or
+# close onto the number the log would move to, added before the one onto the log's (the log
+# must not move where an earlier action puts something else). Each child logs its violation.
+r = py("import os, sys\n"
+       "LOG = int(os.environ['FNGUARD_LOG_FD'])\n"
+       "def free_above(n):\n"
+       "    n += 1\n"
+       "    while True:\n"
+       "        try:\n"
+       "            os.fstat(n)\n"
+       "        except OSError:\n"
+       "            return n\n"
+       "        n += 1\n"
+       "def spawn(actions):\n"
+       "    pid = os.posix_spawn('/usr/bin/cat', ['cat', SECRET], dict(os.environ), "
+       "file_actions=actions)\n"
+       "    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])\n"
+       "print(spawn([(os.POSIX_SPAWN_OPEN, LOG, '/dev/null', os.O_RDONLY, 0)]))\n"
+       "sys.stdout.flush()\n"
+       "LOG = int(os.environ['FNGUARD_LOG_FD'])\n"
+       "print(spawn([(os.POSIX_SPAWN_DUP2, 0, free_above(LOG)), (os.POSIX_SPAWN_DUP2, 0, LOG)]))\n"
+       "sys.stdout.flush()\n"
+       "LOG = int(os.environ['FNGUARD_LOG_FD'])\n"
+       "print(spawn([(os.POSIX_SPAWN_CLOSE, free_above(LOG)), (os.POSIX_SPAWN_CLOSE, LOG)]))\n"
+       .replace("SECRET", repr(SECRET)))
+child = [e for e in r.events if e.get("type") == "violation" and e.get("target") == SECRET and
+         e.get("exe") == "/usr/bin/cat"]
+tap.ok(r.rc == 0 and r.stdout.split() == ["1", "1", "1"] and len(child) == 3,
+       "posix_spawn file actions onto the log's number (an open; a dup2 or close after one "
+       "onto the number it would move to): every child still logs its denied read",
+       r.diag())
+
 # A closefrom file action (Python 3.13's subprocess adds one for close_fds) spares the log:
 # the child still logs its own violation. Through ctypes, as Python 3.11 has no wrapper.
 # (With this machine's glibc 2.36 the log survived without the file action's wrapper too:
@@ -936,6 +968,7 @@ SPAWN_CLOSEFROM = ("import ctypes, os, resource\n"
                    "fa = ctypes.create_string_buffer(256)\n"
                    "assert libc.posix_spawn_file_actions_init(fa) == 0\n"
                    "print(libc.posix_spawn_file_actions_addclosefrom_np(fa, 3))\n"
+                   "MORE\n"
                    "args = [b'cat'] + [a.encode() for a in ARGS]\n"
                    "argv = (ctypes.c_char_p * (len(args) + 1))(*args, None)\n"
                    "envs = [f'{k}={v}'.encode() for k, v in os.environ.items()]\n"
@@ -944,7 +977,8 @@ SPAWN_CLOSEFROM = ("import ctypes, os, resource\n"
                    "print(libc.posix_spawn(ctypes.byref(pid), b'/usr/bin/cat', fa, None, argv, "
                    "envp))\n"
                    "print(os.waitstatus_to_exitcode(os.waitpid(pid.value, 0)[1]))\n")
-r = py(SPAWN_CLOSEFROM.replace("SETUP", "pass").replace("ARGS", repr([SECRET])))
+r = py(SPAWN_CLOSEFROM.replace("SETUP", "pass").replace("MORE", "pass")
+       .replace("ARGS", repr([SECRET])))
 child = [e for e in r.events if e.get("type") == "violation" and e.get("target") == SECRET and
          e.get("exe") == "/usr/bin/cat"]
 tap.ok(r.rc == 0 and r.stdout.split() == ["0", "0", "1"] and child,
@@ -954,10 +988,23 @@ tap.ok(r.rc == 0 and r.stdout.split() == ["0", "0", "1"] and child,
 # numbers at or above the limit), the action is still taken and the spawn runs.
 r = py(SPAWN_CLOSEFROM.replace("SETUP", "resource.setrlimit(resource.RLIMIT_NOFILE, (512, "
                                "resource.getrlimit(resource.RLIMIT_NOFILE)[1]))")
-       .replace("ARGS", "[]"))
+       .replace("MORE", "pass").replace("ARGS", "[]"))
 tap.ok(r.rc == 0 and r.stdout.split() == ["0", "0", "0"],
        "a closefrom file action under a descriptor limit below the log's number: accepted, "
        "the spawn runs", r.diag())
+
+# After a closefrom(3) action, a dup2 action onto the log's number leaves the log nowhere
+# to go in that child: the action is refused (ENOMEM) with an error event, and the spawn,
+# without it, logs the child's violation.
+r = py(SPAWN_CLOSEFROM.replace("SETUP", "pass").replace("ARGS", repr([SECRET])).replace(
+    "MORE", "print(libc.posix_spawn_file_actions_adddup2(fa, 0, "
+    "int(os.environ['FNGUARD_LOG_FD'])))"))
+child = [e for e in r.events if e.get("type") == "violation" and e.get("target") == SECRET and
+         e.get("exe") == "/usr/bin/cat"]
+errors = [e for e in r.events if e.get("type") == "error" and "file action" in json.dumps(e)]
+tap.ok(r.rc == 0 and r.stdout.split() == ["0", "12", "0", "1"] and child and errors,
+       "a dup2 file action onto the log's number after a closefrom(3): refused (ENOMEM, an "
+       "error event); the child still logs its denied read", r.diag())
 
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
