@@ -624,6 +624,22 @@ static int loader_program(char *const argv[], const char **why)
 static int guard_exec_as(const char *op, const struct exec_target *t, char *const argv[],
 			 int depth);
 
+/*
+ * A program run while the real and effective user (or group) ids differ
+ * starts in secure mode (AT_SECURE), even without a set-id bit: the loader
+ * then ignores LD_PRELOAD names with a slash and removes the variable, so
+ * the shim is not loaded there, nor below it. A process that dropped its
+ * effective id (setresuid(0, 65534, 0)) would run its children unwatched.
+ */
+static bool secure_exec(void)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0)
+		return false;
+	return ru != eu || rg != eg;
+}
+
 static int guard_exec(const char *op, const struct exec_target *t, char *const argv[])
 {
 	return guard_exec_as(op, t, argv, 0);
@@ -670,6 +686,15 @@ static int guard_exec_as(const char *op, const struct exec_target *t, char *cons
 		check_exec(real_name, real_len, argv, &v);
 		if (act_on(op, real_name, real_len, argv, &v, "reached through a symlink")) {
 			err = EACCES;
+			goto out;
+		}
+	}
+	if (secure_exec() && shim.action[POLICY_CAT_EXEC] != POLICY_MODE_RECORD) {
+		struct policy_verdict none = {.allowed = false, .rule = -1};
+		if (act_on(op, name, len, argv, &none,
+			   "the real and effective user or group ids differ: the program would "
+			   "start in secure mode, where the loader drops the shim")) {
+			err = EPERM;
 			goto out;
 		}
 	}

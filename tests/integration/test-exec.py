@@ -1006,5 +1006,29 @@ tap.ok(r.rc == 0 and r.stdout.split() == ["0", "12", "0", "1"] and child and err
        "a dup2 file action onto the log's number after a closefrom(3): refused (ENOMEM, an "
        "error event); the child still logs its denied read", r.diag())
 
+# A process that makes its real and effective ids differ (root dropping its effective uid
+# with setresuid) runs its programs in secure mode, where the loader drops the shim: such an
+# exec is refused in enforce mode (EPERM, logged) and logged in alert mode. The seccomp
+# layer is off: its filter traps setresuid.
+CREDS = ("import os, subprocess\n"
+         "os.setresgid(0, 65534, 0)\n"
+         "os.setresuid(0, 65534, 0)\n"
+         "try:\n"
+         "    print(subprocess.run(['MARKER', 'OUT/creds']).returncode)\n"
+         "except PermissionError as e:\n"
+         "    print('E%d' % e.errno)\n").replace("MARKER", MARKER).replace("OUT", OUT)
+for mode, want in (("enforce", "E1"), ("alert", "0")):
+    reset()
+    os.chmod(W, 0o755)
+    os.chmod(OUT, 0o777)  # the marker runs as nobody
+    r = py(CREDS, mode=mode, env={"FNGUARD_NO_SECCOMP": "1"})
+    ev = [e for e in r.events if e.get("type") == "violation" and e.get("target") == MARKER and
+          "secure mode" in e.get("rule", "") + json.dumps(e)]
+    tap.ok(r.rc == 0 and r.stdout.split()[-1:] == [want] and ev and
+           ran("creds") == (mode == "alert"),
+           f"{mode}: a program run after the effective uid was dropped (secure mode, where the "
+           "loader drops the shim): " + ("refused (EPERM), logged" if mode == "enforce" else
+                                         "runs, logged"), r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
