@@ -1535,14 +1535,89 @@ static bool runs_commands(const char *words)
 	return false;
 }
 
+/*
+ * glibc's wordexp spawns its shell with the process's environment as it is
+ * then, past the exec wrappers: guard_shell puts the managed variables back
+ * in it, and env_lock keeps libc's environment calls of other threads
+ * (setenv, unsetenv, putenv, clearenv: os.putenv, process.env) from taking
+ * them out again before the shell starts. Recursive: guard_shell's repair
+ * calls them itself.
+ */
+static pthread_mutex_t env_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+void exec_ops_after_fork_child(void)
+{
+	pthread_mutexattr_t a;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&env_lock, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
+static void env_real(void)
+{
+	if (!real.setenv || !real.unsetenv || !real.putenv || !real.clearenv)
+		real_resolve(); /* another library's constructor, before the shim's */
+}
+
+EXPORT int setenv(const char *name, const char *value, int overwrite)
+{
+	env_real();
+	pthread_mutex_lock(&env_lock);
+	int r = real.setenv ? real.setenv(name, value, overwrite) : (errno = ENOSYS, -1);
+	int saved = errno;
+	pthread_mutex_unlock(&env_lock);
+	errno = saved;
+	return r;
+}
+
+EXPORT int unsetenv(const char *name)
+{
+	env_real();
+	pthread_mutex_lock(&env_lock);
+	int r = real.unsetenv ? real.unsetenv(name) : (errno = ENOSYS, -1);
+	int saved = errno;
+	pthread_mutex_unlock(&env_lock);
+	errno = saved;
+	return r;
+}
+
+EXPORT int putenv(char *string)
+{
+	env_real();
+	pthread_mutex_lock(&env_lock);
+	int r = real.putenv ? real.putenv(string) : (errno = ENOSYS, -1);
+	int saved = errno;
+	pthread_mutex_unlock(&env_lock);
+	errno = saved;
+	return r;
+}
+
+EXPORT int clearenv(void)
+{
+	env_real();
+	pthread_mutex_lock(&env_lock);
+	int r = real.clearenv ? real.clearenv() : (errno = ENOSYS, -1);
+	int saved = errno;
+	pthread_mutex_unlock(&env_lock);
+	errno = saved;
+	return r;
+}
+
 EXPORT int wordexp(const char *words, wordexp_t *we, int flags)
 {
 	if (!real.wordexp)
 		return WRDE_NOSPACE;
-	if (words && !(flags & WRDE_NOCMD) && runs_commands(words) &&
-	    guard_shell("wordexp", words) < 0)
-		return WRDE_CMDSUB;
-	return real.wordexp(words, we, flags);
+	if (!words || (flags & WRDE_NOCMD) || !runs_commands(words))
+		return real.wordexp(words, we, flags);
+	pthread_mutex_lock(&env_lock);
+	int r = WRDE_CMDSUB;
+	if (guard_shell("wordexp", words) == 0) {
+		fd_guard_inheritable();
+		r = real.wordexp(words, we, flags);
+	}
+	pthread_mutex_unlock(&env_lock);
+	return r;
 }
 
 EXPORT int system(const char *cmd)

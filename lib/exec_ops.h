@@ -19,3 +19,6 @@ void exec_ops_cli_start(bool first);
 
 /* True when path is a static ELF program (nothing in it loads the shim). */
 bool exec_ops_static_program(const char *path);
+
+/* Called in the child after fork: the environment's lock (wordexp) is reset. */
+void exec_ops_after_fork_child(void);

@@ -528,6 +528,7 @@ static void atfork_child(void)
 {
 	cwd_after_fork_child();
 	fd_guard_after_fork_child();
+	exec_ops_after_fork_child();
 	event_after_fork_child();
 	record_after_fork_child();
 	seccomp_layer_after_fork_child();

@@ -231,6 +231,10 @@ struct mmsghdr;
 	X(int, system, (const char *))                                                             \
 	X(FILE *, popen, (const char *, const char *))                                             \
 	X(int, wordexp, (const char *, wordexp_t *, int))                                          \
+	X(int, setenv, (const char *, const char *, int))                                          \
+	X(int, unsetenv, (const char *))                                                           \
+	X(int, putenv, (char *))                                                                   \
+	X(int, clearenv, (void))                                                                   \
 	X(int, pclose, (FILE *))                                                                   \
 	X(int, fclose, (FILE *))                                                                   \
 	X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                     \

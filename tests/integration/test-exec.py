@@ -1030,5 +1030,42 @@ for mode, want in (("enforce", "E1"), ("alert", "0")):
            "loader drops the shim): " + ("refused (EPERM), logged" if mode == "enforce" else
                                          "runs, logged"), r.diag())
 
+# wordexp's shell, spawned by glibc with the environment as it is then: another thread
+# taking LD_PRELOAD out of it (os.unsetenv) must not catch the shell without the shim, and
+# the log made close-on-exec (os.set_inheritable) must not silence it. The shell's cat of
+# the secret is refused and logged by the shim in it; without the shim the word would be
+# the secret.
+WORDEXP_RACE = ("import ctypes, os, threading\n"
+                "libc = ctypes.CDLL(None)\n"
+                "class WE(ctypes.Structure):\n"
+                "    _fields_ = [('n', ctypes.c_size_t), ('v', ctypes.POINTER(ctypes.c_char_p)), "
+                "('offs', ctypes.c_size_t)]\n"
+                "pre = os.environ['LD_PRELOAD']\n"
+                "os.set_inheritable(int(os.environ['FNGUARD_LOG_FD']), False)\n"
+                "stop = False\n"
+                "def flip():\n"
+                "    while not stop:\n"
+                "        os.unsetenv('LD_PRELOAD')\n"
+                "        os.putenv('LD_PRELOAD', pre)\n"
+                "t = threading.Thread(target=flip)\n"
+                "t.start()\n"
+                "leaks = 0\n"
+                "for i in range(ROUNDS):\n"
+                "    we = WE()\n"
+                "    if libc.wordexp(b'$(/usr/bin/cat SECRET 2>/dev/null)', ctypes.byref(we), 0) "
+                "== 0:\n"
+                "        leaks += any(b'secret' in (we.v[k] or b'') for k in range(we.n))\n"
+                "        libc.wordfree(ctypes.byref(we))\n"
+                "stop = True\n"
+                "t.join()\n"
+                "print(leaks)\n").replace("SECRET", SECRET).replace("ROUNDS", "150")
+r = py(WORDEXP_RACE, profile=SHELL_PROFILE)
+reads = [e for e in r.events if e.get("type") == "violation" and e.get("target") == SECRET and
+         e.get("exe") == "/usr/bin/cat"]
+tap.ok(r.rc == 0 and r.stdout.split() == ["0"] and len(reads) >= 150,
+       "wordexp's shell while another thread takes LD_PRELOAD out of the environment, with "
+       "the log made close-on-exec: every shell's cat runs under the shim (150 of 150 "
+       "refused reads of the secret, each logged)", r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
