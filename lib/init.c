@@ -440,6 +440,22 @@ static void load_profile(void)
 		if (enforce && !open_on_error)
 			refuse_to_start("the profile could not be loaded: refusing to start",
 					detail, -r);
+		/*
+		 * A descendant's tree ran under this profile: recording here would
+		 * drop its violations (the program can make the load fail: a dup2
+		 * over the profile handed down, a library path for cJSON). It goes
+		 * on in alert mode with no rule: every call logged, none blocked.
+		 */
+		if (!shim.root && !(have_forced && forced == POLICY_MODE_RECORD) &&
+		    policy_new_empty("(the profile could not be loaded)", POLICY_MODE_ALERT,
+				     &shim.policy) == 0) {
+			event_error("the profile could not be loaded: every call is logged as a "
+				    "violation, none blocked",
+				    detail, -r);
+			have_forced = false;
+			shim.profile_lost = true;
+			goto loaded;
+		}
 		event_error("the profile could not be loaded: recording, blocking nothing", detail,
 			    -r);
 		shim.policy = NULL;
@@ -491,7 +507,7 @@ static void check_seccomp_layer(void)
 	bool enforce = shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_ENFORCE;
 	bool required = shim.policy && policy_requires(shim.policy, "seccomp");
 
-	if (seccomp_layer_profile_changed()) {
+	if (seccomp_layer_profile_changed() && !shim.profile_lost) {
 		/* Permissions only narrow down a tree: a profile read again may be wider. */
 		if (shim.mode == POLICY_MODE_ENFORCE && !on_error_open())
 			refuse_to_start("the profile has changed since the first process of this "

@@ -24,7 +24,8 @@ struct shim_state {
 	bool active; /* false: every call passes through untouched */
 	bool root;   /* first fnguard process of the tree: owns the log, writes start */
 	bool have_profile;
-	bool mode_from_env;    /* FNGUARD_MODE set the mode */
+	bool profile_lost;  /* a descendant judging with no rule: its profile could not be loaded */
+	bool mode_from_env; /* FNGUARD_MODE set the mode */
 	bool weakened_by_env;  /* ... to less than the profile's for some category */
 	struct policy *policy; /* NULL when no profile was given or it failed open */
 	void *bundle; /* the compiled bundle's bytes when FNGUARD_PROFILE is one, or NULL */

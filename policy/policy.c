@@ -632,6 +632,29 @@ int policy_load_buffer(const char *name, const char *text, size_t len,
 	return 0;
 }
 
+int policy_new_empty(const char *name, enum policy_mode mode, struct policy **ret)
+{
+	struct policy *pol = calloc(1, sizeof(*pol));
+	uint64_t hash = 0; /* no document to hash: nothing to parse */
+	struct diag_list diags = {0};
+	int r = -ENOMEM;
+
+	if (!pol)
+		return -ENOMEM;
+	pol->resolved = profile_new();
+	if (pol->resolved && (pol->resolved->name = strdup(name))) {
+		pol->resolved->mode = (int)mode;
+		r = compile(pol, &hash, NULL, 0, false, false, &diags);
+		diag_list_clear(&diags);
+	}
+	if (r < 0) {
+		policy_free(pol);
+		return r;
+	}
+	*ret = pol;
+	return 0;
+}
+
 int policy_load_image(const char *name, const void *image, size_t len, const void *matcher,
 		      size_t matcher_len, const struct policy_load_opts *opts, struct policy **ret,
 		      struct diag_list *diags)

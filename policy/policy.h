@@ -136,6 +136,13 @@ int policy_load_buffer(const char *name, const char *text, size_t len,
 		       struct diag_list *diags);
 
 /*
+ * A profile without rules, in mode: what a descendant that lost its tree's
+ * profile judges with (every file, network and exec call unmatched). No
+ * document is parsed. Returns 0 or -ENOMEM.
+ */
+int policy_new_empty(const char *name, enum policy_mode mode, struct policy **ret);
+
+/*
  * Same, from a profile image (profile_image.h, a bundle's compiled form):
  * no JSON, the rules already checked, the hash as computed at compile
  * time. ${VAR} in paths is expanded with opts. matcher (may be NULL): the

@@ -137,6 +137,30 @@ tap.ok(r.rc == 0 and "s3cret" in r.stdout and "child 0" in r.stdout
        and errs and all(m.startswith(CHANGED) and "refusing" not in m for m in errs),
        "alert: the child runs under the profile as read now, and says it changed", r.diag())
 
+# The profile handed down given up (a dup2 over its number) and the child's own load of it
+# made to fail (a cJSON library path pointing at garbage): the child does not fall back to
+# recording, which would drop its violations. In alert mode it judges with no rule: its
+# read of the secret is a violation, logged. (Before: no violation, only learn events.)
+BAD_LIB = os.path.join(W, "badlib")
+os.makedirs(BAD_LIB, exist_ok=True)
+with open(os.path.join(BAD_LIB, "libcjson.so.1"), "w") as f:
+    f.write("not a library\n")
+prof = fresh()
+code = ("import os, subprocess\n"
+        "n = int(os.environ['FNGUARD_PROFILE_FD'].split(':')[0])\n"
+        "os.dup2(os.open('/dev/null', os.O_RDONLY), n)\n"
+        f"p = subprocess.run(['/usr/bin/cat', {SECRET!r}], "
+        f"env=dict(os.environ, LD_LIBRARY_PATH={BAD_LIB!r}))\n"
+        "print('child', p.returncode)\n")
+r = run([PYTHON, "-c", code], profile=prof, mode="alert", env=NO_LL)
+cat_reads = [e for e in r.events if e.get("type") == "violation" and e.get("target") == SECRET
+             and e.get("exe") == "/usr/bin/cat" and e.get("action") == "logged"]
+lost = [e for e in r.find(type="error") if "every call is logged" in e.get("message", "")]
+tap.ok(r.rc == 0 and "child 0" in r.stdout and cat_reads and lost,
+       "alert: a child that cannot load the profile (handed-down copy given up, cJSON "
+       "unloadable) judges with no rule instead of recording: its read of the secret is "
+       "logged as a violation", r.diag())
+
 # The attack the identity stops: the function puts a sealed memfd of a wider profile, in
 # the very format handed down (a first process's under WIDE, taken from its descriptor),
 # at the number. Its children do not take it; they read the profile, which is unchanged.
