@@ -23,7 +23,6 @@
 #include "child_env.h"
 #include "event.h"
 #include "fd_guard.h"
-#include "large_bss.h"
 #include "path_resolve.h"
 #include "real.h"
 #include "profile_share.h"
@@ -164,8 +163,7 @@ static void share_given_up(int wanted);
  * covers (it would be taken from the child of that spawn). Lists are
  * dropped by posix_spawn_file_actions_destroy and init.
  */
-#define FA_SHADOWS 64
-#define FA_NAMED   32
+#define FA_NAMED 32
 
 struct fa_shadow {
 	const posix_spawn_file_actions_t *fa; /* NULL: a free slot */
@@ -174,7 +172,9 @@ struct fa_shadow {
 	int from; /* a closefrom's first number; INT_MAX: none */
 };
 
-static struct fa_shadow fa_shadows[FA_SHADOWS] LARGE_BSS;
+/* Grown as needed: file actions never destroyed keep theirs, as libc keeps its own. */
+static struct fa_shadow *fa_shadows;
+static size_t fa_count, fa_cap;
 static pthread_mutex_t fa_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void fd_guard_after_fork_child(void)
@@ -182,18 +182,29 @@ void fd_guard_after_fork_child(void)
 	pthread_mutex_init(&fa_lock, NULL);
 }
 
-/* Under fa_lock. */
+/* Under fa_lock. NULL when it is not kept (create false) or out of memory. */
 static struct fa_shadow *shadow_of(const posix_spawn_file_actions_t *fa, bool create)
 {
 	struct fa_shadow *free_slot = NULL;
-	for (size_t i = 0; i < FA_SHADOWS; i++) {
+	for (size_t i = 0; i < fa_count; i++) {
 		if (fa_shadows[i].fa == fa)
 			return &fa_shadows[i];
 		if (!fa_shadows[i].fa && !free_slot)
 			free_slot = &fa_shadows[i];
 	}
-	if (!create || !free_slot)
+	if (!create)
 		return NULL;
+	if (!free_slot) {
+		if (fa_count == fa_cap) {
+			size_t cap = fa_cap ? 2 * fa_cap : 8;
+			struct fa_shadow *grown = realloc(fa_shadows, cap * sizeof(*grown));
+			if (!grown)
+				return NULL;
+			fa_shadows = grown;
+			fa_cap = cap;
+		}
+		free_slot = &fa_shadows[fa_count++];
+	}
 	*free_slot = (struct fa_shadow){.fa = fa, .from = INT_MAX};
 	return free_slot;
 }
@@ -201,7 +212,7 @@ static struct fa_shadow *shadow_of(const posix_spawn_file_actions_t *fa, bool cr
 /* Under fa_lock: may the log sit at fd when any live file actions are carried out? */
 static bool number_is_free(int fd)
 {
-	for (size_t i = 0; i < FA_SHADOWS; i++) {
+	for (size_t i = 0; i < fa_count; i++) {
 		const struct fa_shadow *sh = &fa_shadows[i];
 		if (!sh->fa)
 			continue;
@@ -218,7 +229,7 @@ static bool number_is_free(int fd)
 static int lowest_from(void)
 {
 	int from = INT_MAX;
-	for (size_t i = 0; i < FA_SHADOWS; i++)
+	for (size_t i = 0; i < fa_count; i++)
 		if (fa_shadows[i].fa && fa_shadows[i].from < from)
 			from = fa_shadows[i].from;
 	return from;
@@ -281,8 +292,8 @@ static int move_log_away(int wanted)
 
 /*
  * A file action names fd (closefrom: every number from fd on). Returns 0 or
- * an error number: ENOMEM when too many file actions are live to keep track
- * of, or when the log, at fd, has nowhere to go.
+ * an error number: ENOMEM out of memory, or when the log, at fd, has nowhere
+ * to go.
  */
 static int fa_names(const posix_spawn_file_actions_t *fa, int fd, bool from)
 {

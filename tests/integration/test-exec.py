@@ -1067,5 +1067,22 @@ tap.ok(r.rc == 0 and r.stdout.split() == ["0"] and len(reads) >= 150,
        "the log made close-on-exec: every shell's cat runs under the shim (150 of 150 "
        "refused reads of the secret, each logged)", r.diag())
 
+# Sets of file actions a program never destroys keep what they name for the log's sake, as
+# long as they live: a hundred of them leave popen and posix_spawn working.
+r = py("import ctypes, os\n"
+       "libc = ctypes.CDLL(None, use_errno=True)\n"
+       "keep = []\n"
+       "for i in range(100):\n"
+       "    fa = ctypes.create_string_buffer(256)\n"
+       "    assert libc.posix_spawn_file_actions_init(fa) == 0\n"
+       "    assert libc.posix_spawn_file_actions_adddup2(fa, 0, 5) == 0\n"
+       "    keep.append(fa)\n"
+       "libc.popen.restype = ctypes.c_void_p\n"
+       "f = libc.popen(b'MARKER OUT/popen', b'r')\n"
+       "print(bool(f), libc.pclose(ctypes.c_void_p(f)) if f else -1)\n"
+       .replace("MARKER", MARKER).replace("OUT", OUT), profile=SHELL_PROFILE)
+tap.ok(r.rc == 0 and r.stdout.split() == ["True", "0"],
+       "a hundred sets of file actions never destroyed: popen still runs", r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
