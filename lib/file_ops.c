@@ -522,10 +522,18 @@ static bool open_long_way(int err)
 	return err == ELOOP || err == EINVAL || err == ENOSYS || err == EPERM;
 }
 
+/* r, with errno set to saved when r is a descriptor (the checks after a call succeeded). */
+static int kept_errno(int r, int saved)
+{
+	if (r >= 0)
+		errno = saved;
+	return r;
+}
+
 static int open_common(const char *op, int dirfd, const char *path, int flags, mode_t mode,
 		       int (*call)(int, const char *, int, mode_t))
 {
-	int g, how = OPEN_PLAIN;
+	int g, how = OPEN_PLAIN, saved = errno;
 	unsigned rights = policy_open_rights(flags, &g);
 	uint64_t before = rel_epoch(dirfd, path);
 	bool refusing = try_refusing_links(path, call == call_open ? (const void *)real.open
@@ -544,7 +552,8 @@ static int open_common(const char *op, int dirfd, const char *path, int flags, m
 	if (how == OPEN_NO_LINKS) {
 		int fd = open_refusing_links(dirfd, path, flags, mode);
 		if (fd >= 0)
-			return relative_checked(op, path, fd, rights, false, before);
+			return kept_errno(relative_checked(op, path, fd, rights, false, before),
+					  saved);
 		if (!open_long_way(errno))
 			return fd;
 		how = OPEN_LONG_WAY;
@@ -557,9 +566,10 @@ static int open_common(const char *op, int dirfd, const char *path, int flags, m
 	if ((flags & (O_CREAT | O_TRUNC)) &&
 	    judged_here(op, dirfd, path, rights, g, how, before) < 0)
 		return -1;
+	errno = saved; /* the long way's failed attempt (ELOOP) is not the call's */
 	int fd = call(dirfd, path, flags, mode);
 	bool verify = how == OPEN_VERIFY || moved_under(before);
-	return verify ? verify_fd(op, fd, rights) : fd;
+	return verify ? kept_errno(verify_fd(op, fd, rights), fd < 0 ? errno : saved) : fd;
 }
 
 int file_ops_guard_read(const char *op, const char *path)
@@ -995,8 +1005,8 @@ enum {
  * the descriptor, LOOK_PLAIN (judged: make the call as asked) or
  * LOOK_FAILED (blocked, or the name's own failure; errno set).
  */
-static int look_at(const char *op, int dirfd, const char *path, int flags, const void *next,
-		   bool known_flags)
+static int look_at_judged(const char *op, int dirfd, const char *path, int flags, const void *next,
+			  bool known_flags)
 {
 	int how = OPEN_PLAIN;
 	uint64_t before = rel_epoch(dirfd, path);
@@ -1020,6 +1030,18 @@ static int look_at(const char *op, int dirfd, const char *path, int flags, const
 	if (how == OPEN_LONG_WAY)
 		return guard_path(op, dirfd, path, R, flags) < 0 ? LOOK_FAILED : LOOK_PLAIN;
 	return judged_here(op, dirfd, path, R, flags, how, before) < 0 ? LOOK_FAILED : LOOK_PLAIN;
+}
+
+/* look_at_judged, the program's errno kept when the call goes on (a look refusing links
+ * that failed leaves ELOOP behind; a call that succeeds must not show it). */
+static int look_at(const char *op, int dirfd, const char *path, int flags, const void *next,
+		   bool known_flags)
+{
+	int saved = errno;
+	int r = look_at_judged(op, dirfd, path, flags, next, known_flags);
+	if (r != LOOK_FAILED)
+		errno = saved;
+	return r;
 }
 
 /* The call made on a descriptor of the shim's (look_at's, a pin): closes it, keeps its errno. */
@@ -1578,8 +1600,8 @@ static int judge_in(const char *op, int fd, const char *last, unsigned rights)
 }
 
 /* Returns 0 (call in e->fd when it is >= 0, then entry_done), or -1 (errno set). */
-static int entry_at(const char *op, int dirfd, const char *path, unsigned rights, const void *next,
-		    struct entry *e)
+static int entry_at_judged(const char *op, int dirfd, const char *path, unsigned rights,
+			   const void *next, struct entry *e)
 {
 	char parent[PATH_MAX];
 	int how = OPEN_PLAIN, fd = -1;
@@ -1619,6 +1641,17 @@ static int entry_at(const char *op, int dirfd, const char *path, unsigned rights
 	}
 	e->fd = fd;
 	return 0;
+}
+
+/* entry_at_judged, the program's errno kept when the call goes on. */
+static int entry_at(const char *op, int dirfd, const char *path, unsigned rights, const void *next,
+		    struct entry *e)
+{
+	int saved = errno;
+	int r = entry_at_judged(op, dirfd, path, rights, next, e);
+	if (r == 0)
+		errno = saved;
+	return r;
 }
 
 /* Closes the pinned directory; returns r with the call's errno. */

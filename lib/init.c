@@ -604,7 +604,10 @@ void shim_init_once(void)
 	 */
 	if (shim_busy)
 		return;
+	/* The program's errno, as before the shim's own calls (0 at main, as C says). */
+	int saved = errno;
 	pthread_once(&init_once, shim_init);
+	errno = saved;
 }
 
 __attribute__((constructor)) static void shim_constructor(void)

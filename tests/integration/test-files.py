@@ -273,5 +273,30 @@ r = run([sys.executable, "-c", script], profile=PROFILE, mode="enforce")
 tap.ok(r.stdout.strip() == "DENIED" and os.path.exists(p("rw/out")),
        "python: allowed reads and writes work, a denied read raises PermissionError", r.diag())
 
+# errno is the program's: a call that succeeds leaves it as it was, also where the shim
+# tried a way first that failed (a link under a create root, opened refusing links: ELOOP;
+# a flag openat2 does not know: EINVAL) before making the call the long way.
+fresh()
+os.symlink(p("rw/f"), p("rw/link"))
+script = ("import ctypes, os, sys\n"
+          "libc = ctypes.CDLL(None, use_errno=True)\n"
+          "st = ctypes.create_string_buffer(512)\n"
+          "def kept(name, call):\n"
+          "    ctypes.set_errno(999)\n"
+          "    r = call()\n"
+          "    print(name, r >= 0, ctypes.get_errno())\n"
+          "    if r > 2 and name.startswith('open'):\n"
+          "        os.close(r)\n"
+          f"kept('open-link', lambda: libc.open({p('rw/link')!r}.encode(), os.O_RDONLY))\n"
+          f"kept('open-flag', lambda: libc.open({p('rw/f')!r}.encode(), os.O_RDONLY | 0x40000000))\n"
+          f"kept('stat-link', lambda: libc.stat({p('rw/link')!r}.encode(), st))\n"
+          f"kept('access-link', lambda: libc.access({p('rw/link')!r}.encode(), os.R_OK))\n"
+          f"kept('mkdir', lambda: libc.mkdir({p('rw/newdir')!r}.encode(), 0o755))\n")
+r = run([sys.executable, "-c", script], profile=PROFILE, mode="enforce")
+lines = [line.split() for line in r.stdout.splitlines()]
+tap.ok(r.rc == 0 and len(lines) == 5 and all(l[1:] == ["True", "999"] for l in lines),
+       "errno after calls that succeed is the program's (not the ELOOP or EINVAL of a way "
+       "the shim tried first)", r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
