@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "json_line.h"
+#include "raw_syscall.h"
 
 _Static_assert(JSON_LINE_MAX + 1 <= 4096, "an event and its newline fit in PIPE_BUF");
 
@@ -35,7 +37,12 @@ int log_line_write(int fd, const char *line, size_t len, bool newline_first)
 		len++;
 	}
 	while (done < len) {
-		ssize_t n = write(fd, p + done, len - done);
+		/*
+		 * The instruction itself: libc's write is a cancellation point, and an
+		 * event written inside a call that is not one (stat, mkdir) must not
+		 * make it one, or lose what record mode was learning.
+		 */
+		ssize_t n = raw_syscall(SYS_write, fd, p + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

@@ -106,6 +106,16 @@ def expected_secret(mode):
     return "EACCES" if mode == "enforce" else "ok"
 
 
+# An event is written inside calls that are no cancellation point (a stat learned in record
+# mode, judged in alert mode): the write must not make them one, nor lose what was learned.
+for mode in ("record", "alert"):
+    r = go([OPS, "cancel-stat", SECRET], profile=PROFILE, mode=mode)
+    ev = [e for e in r.events if e.get("target") == SECRET and
+          e.get("type") == ("learn" if mode == "record" else "violation")]
+    tap.ok(r.rc == 0 and f"cancel-stat {SECRET}: returned" in r.stderr and ev,
+           f"{mode}: a thread with a cancel pending is not cancelled inside stat by the event "
+           "it writes, and the event is there", r.diag())
+
 # ---- the profile -------------------------------------------------------------------
 bad = {}
 bad["missing"] = os.path.join(W, "no-such-profile.json")

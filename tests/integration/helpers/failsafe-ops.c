@@ -10,12 +10,16 @@
  *   dup2-log PATH    open PATH for writing and dup2(2) it onto the log fd's number
  *   print TEXT       TEXT and a newline on stdout
  *   wait             "wait: ready" on stderr, then read one line from stdin
+ *   cancel-stat PATH stat(2) PATH in a thread with a cancel pending: stat is no
+ *                    cancellation point, so "cancel-stat PATH: returned"
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -31,6 +35,14 @@ static int log_fd(void)
 {
 	const char *v = getenv("FNGUARD_LOG_FD");
 	return v ? atoi(v) : -1;
+}
+
+static void *cancel_stat(void *path)
+{
+	struct stat st;
+	pthread_cancel(pthread_self());
+	stat(path, &st);
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -60,6 +72,14 @@ int main(int argc, char **argv)
 		} else if (!strcmp(cmd, "print") && arg) {
 			printf("%s\n", arg);
 			fflush(stdout);
+			i++;
+		} else if (!strcmp(cmd, "cancel-stat") && arg) {
+			pthread_t t;
+			void *rv;
+			pthread_create(&t, NULL, cancel_stat, (void *)arg);
+			pthread_join(t, &rv);
+			fprintf(stderr, "cancel-stat %s: %s\n", arg,
+				rv == PTHREAD_CANCELED ? "cancelled" : "returned");
 			i++;
 		} else if (!strcmp(cmd, "wait")) {
 			char line[64];
