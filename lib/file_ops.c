@@ -204,6 +204,16 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 		}
 		goto out;
 	}
+	if (rp.unresolved == -ELOOP) {
+		/*
+		 * Links that lead to links without end (a loop): the kernel stops
+		 * at the same count and the call fails with ELOOP by itself. Failed
+		 * here with it, unmade: nothing reached, nothing to report.
+		 */
+		shim_leave();
+		errno = ELOOP;
+		return -1;
+	}
 	if (rp.unresolved && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD) {
 		/* Links on the way lead somewhere unknown: nothing allows it (path_resolve.h). */
 		struct policy_verdict none = {.allowed = false, .rule = -1};

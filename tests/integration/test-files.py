@@ -298,5 +298,25 @@ tap.ok(r.rc == 0 and len(lines) == 5 and all(l[1:] == ["True", "999"] for l in l
        "errno after calls that succeed is the program's (not the ELOOP or EINVAL of a way "
        "the shim tried first)", r.diag())
 
+# A loop of links where links can be planted: the call fails with ELOOP, as it does without
+# fnguard, and nothing is logged (nothing was reached). Before: EACCES and a violation.
+fresh()
+os.symlink(p("rw/loop2"), p("rw/loop1"))
+os.symlink(p("rw/loop1"), p("rw/loop2"))
+script = ("import errno, os\n"
+          "for call in (lambda x: os.open(x, os.O_RDONLY), os.stat, "
+          "lambda x: open(x, 'w')):\n"
+          "    try:\n"
+          "        call(LOOP)\n"
+          "        print('ok')\n"
+          "    except OSError as e:\n"
+          "        print(errno.errorcode[e.errno])\n").replace("LOOP", repr(p("rw/loop1")))
+for mode in ("enforce", "alert"):
+    r = run([sys.executable, "-c", script], profile=PROFILE, mode=mode)
+    loops = [e for e in r.events if e.get("type") == "violation" and "loop" in e.get("target", "")]
+    tap.ok(r.rc == 0 and r.stdout.split() == ["ELOOP"] * 3 and not loops,
+           f"{mode}: a loop of links under a create root fails with ELOOP, as without fnguard, "
+           "and logs nothing", r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
