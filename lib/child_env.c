@@ -241,6 +241,26 @@ bool child_env_intact(char *const envp[])
 	return logfd_seen && seen == (n_capture == 64 ? ~0ull : (1ull << n_capture) - 1);
 }
 
+/*
+ * A caller's LD_PRELOAD without ours first: "LD_PRELOAD=<ours>:<its own>"
+ * in buf past the log fd's text, so that its libraries are still loaded
+ * (after the shim). NULL (ours alone) when there are none or no room.
+ */
+static const char *preload_after_ours(const char *entry, char buf[CHILD_ENV_LOGFD_LEN])
+{
+	const char *own = entry + sizeof(PRELOAD);
+	char *p = buf + CHILD_ENV_LOGFD_TEXT;
+	size_t room = CHILD_ENV_LOGFD_LEN - CHILD_ENV_LOGFD_TEXT, own_len = strlen(own);
+
+	if (!preload_value || !*own || sizeof(PRELOAD) + preload_len + 1 + own_len + 1 > room)
+		return NULL;
+	memcpy(p, PRELOAD "=", sizeof(PRELOAD));
+	memcpy(p + sizeof(PRELOAD), preload_value, preload_len);
+	p[sizeof(PRELOAD) + preload_len] = ':';
+	memcpy(p + sizeof(PRELOAD) + preload_len + 1, own, own_len + 1);
+	return p;
+}
+
 int child_env_build(char *const envp[], char *out[], size_t size,
 		    char logfd_buf[CHILD_ENV_LOGFD_LEN])
 {
@@ -263,8 +283,10 @@ int child_env_build(char *const envp[], char *out[], size_t size,
 			out[n++] = envp[i];
 			continue;
 		}
-		if (!caller_preload && has_name(envp[i], PRELOAD) && preload_acceptable(envp[i]))
-			caller_preload = envp[i];
+		if (!caller_preload && has_name(envp[i], PRELOAD))
+			caller_preload = preload_acceptable(envp[i])
+						 ? envp[i]
+						 : preload_after_ours(envp[i], logfd_buf);
 	}
 	for (size_t i = 0; i < n_capture; i++)
 		out[n++] = caller_preload && has_name(capture[i], PRELOAD) ? (char *)caller_preload

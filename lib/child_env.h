@@ -30,8 +30,10 @@
 #define CHILD_ENV_EXTRA 80
 /* Largest environment (entries) a child's environment is rebuilt from. */
 #define CHILD_ENV_MAX_ENTRIES 2048
-/* Room for "FNGUARD_LOG_FD=<int>". */
-#define CHILD_ENV_LOGFD_LEN 32
+/* Room for "FNGUARD_LOG_FD=<int>"... */
+#define CHILD_ENV_LOGFD_TEXT 32
+/* ... and for an LD_PRELOAD made of ours followed by the caller's own. */
+#define CHILD_ENV_LOGFD_LEN (CHILD_ENV_LOGFD_TEXT + 8192)
 
 /*
  * Records LD_PRELOAD and every FNGUARD_* variable of the environment, once
@@ -64,6 +66,8 @@ bool child_env_intact(char *const envp[]);
  * CHILD_ENV_EXTRA) the environment a child gets: envp's own entries except
  * the managed ones, then the captured values and FNGUARD_LOG_FD (its text
  * written into logfd_buf, which must live as long as out), NULL-terminated.
+ * A caller's LD_PRELOAD that does not start with the shim's keeps its
+ * libraries after the shim's (written into logfd_buf too).
  * Entries point into envp, logfd_buf or static storage. Returns 0, or
  * -E2BIG when out is too small or the capture did not fit (the child could
  * not be kept under fnguard: the exec must fail). Async-signal-safe.

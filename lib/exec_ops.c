@@ -1407,8 +1407,14 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_act
 	return err;
 }
 
-/* The shell glibc's system() and popen() run: judged, and its environment put back. */
-static int guard_shell(const char *op, const char *cmd)
+/*
+ * The shell of system(), popen() and wordexp(): judged. repair: glibc will
+ * spawn it with the process's own environment (wordexp, or libc's system
+ * and popen when the shim's cannot run), which gets the managed variables
+ * back; the shim's own spawns build the child's environment instead and
+ * leave the program's alone.
+ */
+static int guard_shell(const char *op, const char *cmd, bool repair)
 {
 	char *argv[] = {(char *)"sh", (char *)"-c", (char *)cmd, NULL};
 	struct exec_target t = {.dirfd = AT_FDCWD, .path = SHELL_PATH, .fd = -1};
@@ -1416,7 +1422,7 @@ static int guard_shell(const char *op, const char *cmd)
 	drain_children();
 	if (guard_exec(op, &t, argv) < 0)
 		return -1;
-	if (!shim_on())
+	if (!shim_on() || !repair)
 		return 0;
 	int saved = errno;
 	child_env_capture();
@@ -1511,7 +1517,7 @@ static int run_system(const char *cmd)
  */
 static int system_judged(const char *cmd)
 {
-	if (guard_shell("system", cmd ? cmd : "exit 0") < 0)
+	if (guard_shell("system", cmd ? cmd : "exit 0", !shim_on() || !real.posix_spawn) < 0)
 		return cmd ? W_EXITCODE(127, 0) : 0;
 	if (!shim_on() || !real.posix_spawn)
 		return real.system(cmd);
@@ -1612,7 +1618,7 @@ EXPORT int wordexp(const char *words, wordexp_t *we, int flags)
 		return real.wordexp(words, we, flags);
 	pthread_mutex_lock(&env_lock);
 	int r = WRDE_CMDSUB;
-	if (guard_shell("wordexp", words) == 0) {
+	if (guard_shell("wordexp", words, true) == 0) {
 		fd_guard_inheritable();
 		r = real.wordexp(words, we, flags);
 	}
@@ -1818,7 +1824,7 @@ EXPORT FILE *popen(const char *cmd, const char *mode)
 	if (cmd && !copy)
 		return NULL;
 	FILE *f = NULL;
-	if (guard_shell("popen", copy) < 0)
+	if (guard_shell("popen", copy, !shim_on() || !real.posix_spawn || !real.fclose) < 0)
 		f = NULL;
 	else if (!shim_on() || !real.posix_spawn || !real.fclose)
 		f = real.popen(copy, mode);

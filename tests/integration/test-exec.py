@@ -1084,5 +1084,28 @@ r = py("import ctypes, os\n"
 tap.ok(r.rc == 0 and r.stdout.split() == ["True", "0"],
        "a hundred sets of file actions never destroyed: popen still runs", r.diag())
 
+# A program's own LD_PRELOAD for a child is kept after the shim's (before: replaced by the
+# shim's alone), and system() leaves the program's own environment as it was (before: its
+# LD_PRELOAD was put back to the shim's). Each child still logs its denied read.
+CHAIN = os.path.join(HELPERS, "chain-open.so")
+r = py("import ctypes, os, subprocess\n"
+       "libc = ctypes.CDLL(None)\n"
+       "libc.getenv.restype = ctypes.c_char_p\n"
+       "p = subprocess.run(['/bin/sh', '-c', 'echo \"$LD_PRELOAD\"; /usr/bin/cat ' + SECRET], "
+       "env=dict(os.environ, LD_PRELOAD=CHAIN), capture_output=True, text=True)\n"
+       "value = p.stdout.splitlines()[0]\n"
+       "print('spawn', value.startswith(os.environ['LD_PRELOAD']) and "
+       "value.endswith(':' + CHAIN))\n"
+       "os.environ['LD_PRELOAD'] = CHAIN\n"
+       "os.system('/usr/bin/cat ' + SECRET + ' 2>/dev/null')\n"
+       "print('after-system', libc.getenv(b'LD_PRELOAD') == CHAIN.encode())\n"
+       .replace("SECRET", repr(SECRET)).replace("CHAIN", repr(CHAIN)), profile=SHELL_PROFILE)
+reads = [e for e in r.events if e.get("type") == "violation" and e.get("target") == SECRET and
+         e.get("exe") == "/usr/bin/cat"]
+tap.ok(r.rc == 0 and "spawn True" in r.stdout and "after-system True" in r.stdout and
+       len(reads) == 2,
+       "a child given its own LD_PRELOAD loads it after the shim (and logs its denied read); "
+       "system() leaves the program's LD_PRELOAD as the program set it", r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
