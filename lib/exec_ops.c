@@ -1442,15 +1442,30 @@ static pthread_mutex_t system_lock = PTHREAD_MUTEX_INITIALIZER;
 static int system_calls;
 static struct sigaction system_intr, system_quit;
 
-static void system_restore(void *omask)
+struct system_call {
+	sigset_t omask;
+	pid_t pid; /* the shell while it is waited for; 0 once reaped */
+};
+
+/*
+ * After the wait, or when the thread is cancelled in it: as glibc does, a
+ * cancelled system() kills its shell and reaps it, leaving no child behind.
+ */
+static void system_restore(void *arg)
 {
+	struct system_call *c = arg;
+	if (c->pid > 0) {
+		kill(c->pid, SIGKILL);
+		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
 	pthread_mutex_lock(&system_lock);
 	if (--system_calls == 0) {
 		sigaction(SIGINT, &system_intr, NULL);
 		sigaction(SIGQUIT, &system_quit, NULL);
 	}
 	pthread_mutex_unlock(&system_lock);
-	sigprocmask(SIG_SETMASK, omask, NULL);
+	sigprocmask(SIG_SETMASK, &c->omask, NULL);
 }
 
 /*
@@ -1462,7 +1477,8 @@ static void system_restore(void *omask)
 static int run_system(const char *cmd)
 {
 	struct sigaction ign = {.sa_handler = SIG_IGN};
-	sigset_t block, omask, reset;
+	sigset_t block, reset;
+	struct system_call c = {.pid = 0};
 	posix_spawnattr_t attr;
 	char *argv[] = {(char *)"sh", (char *)"-c", (char *)cmd, NULL};
 	pid_t pid;
@@ -1477,7 +1493,7 @@ static int run_system(const char *cmd)
 	pthread_mutex_unlock(&system_lock);
 	sigemptyset(&block);
 	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &omask);
+	sigprocmask(SIG_BLOCK, &block, &c.omask);
 
 	sigemptyset(&reset);
 	if (system_intr.sa_handler != SIG_IGN)
@@ -1485,19 +1501,21 @@ static int run_system(const char *cmd)
 	if (system_quit.sa_handler != SIG_IGN)
 		sigaddset(&reset, SIGQUIT);
 	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &omask);
+	posix_spawnattr_setsigmask(&attr, &c.omask);
 	posix_spawnattr_setsigdefault(&attr, &reset);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 	int err = spawn_rebuilt(&pid, SHELL_PATH, NULL, &attr, argv, environ);
 	posix_spawnattr_destroy(&attr);
 
 	int saved = 0;
-	pthread_cleanup_push(system_restore, &omask);
+	pthread_cleanup_push(system_restore, &c);
 	if (err == 0) {
 		pid_t w;
+		c.pid = pid;
 		do
 			w = waitpid(pid, &status, 0);
 		while (w < 0 && errno == EINTR);
+		c.pid = 0;
 		if (w != pid)
 			status = -1;
 	} else {

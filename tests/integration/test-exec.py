@@ -1107,5 +1107,12 @@ tap.ok(r.rc == 0 and "spawn True" in r.stdout and "after-system True" in r.stdou
        "a child given its own LD_PRELOAD loads it after the shim (and logs its denied read); "
        "system() leaves the program's LD_PRELOAD as the program set it", r.diag())
 
+# A thread cancelled while system() waits: as with glibc alone, its shell is killed and
+# reaped, not left running.
+r = run([CALL, "system-cancel", "i=0; while [ $i -lt 2000000 ]; do i=$((i+1)); done"],
+        profile=SHELL_PROFILE, mode="enforce")
+tap.ok(r.rc == 0 and "left=0" in r.stderr,
+       "system() in a cancelled thread: its shell is killed and reaped", r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())

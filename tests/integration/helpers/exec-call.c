@@ -27,15 +27,20 @@
  *                       glibc runs with /bin/sh -c through its own spawn;
  *                       prints "wordexp=N" (its return) to stderr, exits 1
  *                       unless it is 0
+ *   system-cancel       system(PROGRAM) in a thread cancelled after 0.3 s;
+ *                       prints "left=1" to stderr if a child is left, else
+ *                       "left=0"
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <wordexp.h>
 
@@ -116,6 +121,12 @@ static void weaken_environ(void)
 
 /* execl and friends need their arguments spelled out. */
 #define A(i) (n > (i) ? a[i] : NULL)
+
+static void *system_thread(void *cmd)
+{
+	system(cmd);
+	return NULL;
+}
 
 int main(int argc, char **argv)
 {
@@ -215,6 +226,16 @@ int main(int argc, char **argv)
 		if (r == -1 || (WIFEXITED(r) && WEXITSTATUS(r) == 127))
 			return fail(e);
 		return WIFEXITED(r) ? WEXITSTATUS(r) : 1;
+	} else if (strcmp(op, "system-cancel") == 0) {
+		pthread_t t;
+		struct timespec pause = {.tv_nsec = 300 * 1000 * 1000};
+		pthread_create(&t, NULL, system_thread, (void *)prog);
+		nanosleep(&pause, NULL);
+		pthread_cancel(t);
+		pthread_join(t, NULL);
+		/* 0: a shell still running; a pid: one not reaped; -1 (ECHILD): none left. */
+		fprintf(stderr, "left=%d\n", waitpid(-1, NULL, WNOHANG) >= 0);
+		return 0;
 	} else if (strcmp(op, "wordexp") == 0) {
 		char words[4096];
 		wordexp_t w;
