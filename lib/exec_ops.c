@@ -1072,6 +1072,7 @@ static int path_search(const char *file, try_fn try, void *ctx)
 {
 	char candidate[PATH_MAX];
 	bool eacces = false;
+	int last = ENOENT; /* as glibc: the last failure that let the search go on */
 	const char *path = env_lookup("PATH");
 	size_t flen = strnlen(file, NAME_MAX + 1);
 
@@ -1094,16 +1095,19 @@ static int path_search(const char *file, try_fn try, void *ctx)
 			if (!cannot) {
 				if (try(candidate, ctx, &eacces))
 					return -1;
+				last = errno;
 			} else if (!search_goes_on(cannot, &eacces)) {
 				errno = cannot;
 				return -1;
+			} else {
+				last = cannot;
 			}
 		}
 		if (!*end)
 			break;
 		p = end;
 	}
-	errno = eacces ? EACCES : ENOENT;
+	errno = eacces ? EACCES : last;
 	return -1;
 }
 
@@ -1373,6 +1377,8 @@ static bool try_spawn(const char *candidate, void *ctx, bool *eacces)
 	}
 	s->result = spawn_with_env(s->pid, candidate, s->fa, s->attr, s->argv, s->envp);
 	s->done = s->result == 0 || !search_goes_on(s->result, eacces);
+	if (!s->done)
+		errno = s->result; /* the search's last failure so far */
 	return s->done;
 }
 

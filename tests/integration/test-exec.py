@@ -1114,5 +1114,13 @@ r = run([CALL, "system-cancel", "i=0; while [ $i -lt 2000000 ]; do i=$((i+1)); d
 tap.ok(r.rc == 0 and "left=0" in r.stderr,
        "system() in a cancelled thread: its shell is killed and reaped", r.diag())
 
+# A PATH search that finds nothing ends with the last failure that let it go on, as glibc's
+# does: with PATH naming a regular file, ENOTDIR (before: ENOENT).
+for op in ("execvp", "posix_spawnp"):
+    r = run([CALL, op, "no-such-program"], profile=PROFILE, mode="enforce",
+            env={"PATH": SECRET})
+    tap.ok(r.rc != 0 and "errno=ENOTDIR" in r.stderr,
+           f"{op} with PATH naming a regular file fails with ENOTDIR, as glibc's", r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
