@@ -134,6 +134,9 @@ EXPORT long syscall(long nr, ...)
 		return futimesat(I(a), P(b), (const struct timeval *)c);
 #endif
 	case SYS_fchmodat2_NR:
+		/* glibc's fchmodat refuses AT_EMPTY_PATH; the kernel changes the descriptor's file. */
+		if ((I(d) & AT_EMPTY_PATH) && P(b) && !*P(b) && !(I(d) & ~AT_EMPTY_PATH))
+			return I(a) == AT_FDCWD ? chmod(".", (mode_t)c) : fchmod(I(a), (mode_t)c);
 		return fchmodat(I(a), P(b), (mode_t)c, I(d));
 	case SYS_newfstatat:
 		return fstatat(I(a), P(b), (struct stat *)c, I(d));
@@ -152,6 +155,9 @@ EXPORT long syscall(long nr, ...)
 	case SYS_fchownat:
 		return fchownat(I(a), P(b), (uid_t)c, (gid_t)d, I(e));
 	case SYS_utimensat:
+		/* A NULL name is the descriptor's file (futimens); glibc's utimensat refuses it. */
+		if (!P(b) && I(d) == 0 && I(a) != AT_FDCWD)
+			return futimens(I(a), (const struct timespec *)c);
 		return utimensat(I(a), P(b), (const struct timespec *)c, I(d));
 	case SYS_mkdirat:
 		return mkdirat(I(a), P(b), (mode_t)c);

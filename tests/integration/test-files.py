@@ -318,5 +318,23 @@ for mode in ("enforce", "alert"):
            f"{mode}: a loop of links under a create root fails with ELOOP, as without fnguard, "
            "and logs nothing", r.diag())
 
+# syscall() with the kernel's forms that glibc's functions of the same name refuse: a
+# NULL name to utimensat (the descriptor's file, as futimens) and AT_EMPTY_PATH to
+# fchmodat2. Allowed on a file of the function's: they succeed, as without fnguard.
+fresh()
+script = ("import ctypes, os\n"
+          "libc = ctypes.CDLL(None, use_errno=True)\n"
+          "libc.syscall.restype = ctypes.c_long\n"
+          f"fd = os.open({p('rw/f')!r}, os.O_RDWR)\n"
+          "r1 = libc.syscall(280, fd, None, None, 0)\n"
+          "e1 = ctypes.get_errno()\n"
+          "r2 = libc.syscall(452, fd, b'', 0o600, 0x1000)\n"
+          "e2 = ctypes.get_errno()\n"
+          "print(r1, e1 if r1 else 0, r2, e2 if r2 else 0, oct(os.fstat(fd).st_mode & 0o777))\n")
+r = run([sys.executable, "-c", script], profile=PROFILE, mode="enforce")
+tap.ok(r.rc == 0 and r.stdout.split() == ["0", "0", "0", "0", "0o600"],
+       "syscall(SYS_utimensat) with a NULL name and syscall(SYS_fchmodat2) with AT_EMPTY_PATH "
+       "work on an allowed descriptor, as without fnguard", r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
