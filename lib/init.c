@@ -75,6 +75,20 @@ static void copy_env(char *dst, size_t size, const char *name)
 	copy_str(dst, size, secure_getenv(name));
 }
 
+/*
+ * The function's name or version in events: what the first process found
+ * in the Lambda variable, pinned for its descendants in a managed one (put
+ * back in every child's environment), so that a program cannot label its
+ * children's events as another function's by setting the Lambda variable.
+ */
+static void event_label(char *dst, size_t size, const char *pin, const char *lambda)
+{
+	const char *v = shim.root ? NULL : secure_getenv(pin);
+	copy_str(dst, size, v ? v : secure_getenv(lambda));
+	if (shim.root)
+		setenv(pin, dst, 1);
+}
+
 /* The lowest fd number the log is moved to, out of the way of the program's own. */
 static int log_fd_floor(void)
 {
@@ -569,11 +583,13 @@ static void shim_init(void)
 		absolute_list("LD_PRELOAD", ": ", preload_absolute);
 		absolute_list("FNGUARD_PROFILE_PATH", ":", search_dir_absolute);
 	}
-	copy_env(shim.function, sizeof(shim.function), "AWS_LAMBDA_FUNCTION_NAME");
-	copy_env(shim.version, sizeof(shim.version), "AWS_LAMBDA_FUNCTION_VERSION");
 	copy_env(shim.record_out, sizeof(shim.record_out), "FNGUARD_RECORD_OUT");
 	if (shim.root)
 		drop_descendant_marks();
+	event_label(shim.function, sizeof(shim.function), "FNGUARD_FUNCTION_NAME",
+		    "AWS_LAMBDA_FUNCTION_NAME");
+	event_label(shim.version, sizeof(shim.version), "FNGUARD_FUNCTION_VERSION",
+		    "AWS_LAMBDA_FUNCTION_VERSION");
 	load_profile();
 	record_prepare();
 	/* The first process looks for the CLI before its filter goes in; descendants inherit it. */

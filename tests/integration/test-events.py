@@ -155,6 +155,20 @@ ev = r.find(type="violation")
 tap.ok(ev and ev[0].get("function") == "orders-api" and ev[0].get("version") == "$LATEST"
        and ev[0].get("traceId", "").startswith("Root=1-5e1b4151"),
        "events carry function, version and traceId", r.diag())
+# A child given other Lambda variables by the function still carries the tree's labels:
+# the first process pins them (FNGUARD_FUNCTION_NAME, FNGUARD_FUNCTION_VERSION).
+LABELS = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"],
+                           "files": [{"path": HELPERS + "/**", "allow": "r"}],
+                           "exec": [{"path": "/bin/sh"}, {"path": "/usr/bin/dash"},
+                                    {"path": OPS}]}, name="labels.json")
+r2 = run(["/bin/sh", "-c", "AWS_LAMBDA_FUNCTION_NAME=some-other-fn AWS_LAMBDA_FUNCTION_VERSION=7 "
+          f"{OPS} open-r {W}/nope"], profile=LABELS, mode="enforce",
+         env={"AWS_LAMBDA_FUNCTION_NAME": "orders-api", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST"})
+child = [e for e in r2.find(type="violation") if e.get("target") == f"{W}/nope"]
+tap.ok(child and all(e.get("function") == "orders-api" and e.get("version") == "$LATEST"
+                     for e in child),
+       "a child given other Lambda variables is still labelled with the tree's function and "
+       "version", r2.diag())
 e = ev[0] if ev else {}
 tap.ok(e.get("level") == "WARN" and e.get("logger") == "fnguard" and
        e.get("timestamp", "").endswith("Z") and len(e.get("timestamp", "")) == 24,
