@@ -367,6 +367,13 @@ static void share_given_up(int wanted)
 		profile_share_forget(wanted);
 }
 
+/* The same for the record-mode table, when this process's own dup2 takes its number. */
+static void table_given_up(int wanted)
+{
+	if (!child_env_in_vfork_child())
+		record_fd_given_up(wanted);
+}
+
 EXPORT int dup2(int oldfd, int newfd)
 {
 	if (oldfd != newfd) {
@@ -375,6 +382,7 @@ EXPORT int dup2(int oldfd, int newfd)
 			return -1;
 		}
 		share_given_up(newfd);
+		table_given_up(newfd);
 	}
 	return real.dup2(oldfd, newfd);
 }
@@ -500,6 +508,7 @@ EXPORT int dup3(int oldfd, int newfd, int flags)
 			return -1;
 		}
 		share_given_up(newfd);
+		table_given_up(newfd);
 	}
 	return real.dup3(oldfd, newfd, flags);
 }

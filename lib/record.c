@@ -246,13 +246,18 @@ static void on_sigterm(int sig)
 	raise(sig);
 }
 
-/* A descriptor from FNGUARD_LEARN_FD is used only if it is our memfd, whole. */
-static void *map_inherited(int fd)
+/*
+ * A descriptor from FNGUARD_LEARN_FD ("fd:dev:ino") is used only if it is
+ * the memfd named there, whole: another one the program put at that number
+ * (its own "fnguard-learn" memfd, to hide what a child learns) is not.
+ */
+static void *map_inherited(int fd, unsigned long long dev, unsigned long long ino)
 {
 	struct stat st;
 	char link[40], target[64];
 
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != SEEN_BYTES)
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != SEEN_BYTES ||
+	    (unsigned long long)st.st_dev != dev || (unsigned long long)st.st_ino != ino)
 		return NULL;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(link, target, sizeof(target) - 1);
@@ -268,13 +273,15 @@ static void *map_inherited(int fd)
 static void share_seen(void)
 {
 	const char *env = secure_getenv("FNGUARD_LEARN_FD");
-	char num[16];
+	char num[64];
 	void *m;
 
 	if (env && *env) {
-		char *end;
-		long fd = strtol(env, &end, 10);
-		if (*end == '\0' && fd >= 0 && fd < 1 << 20 && (m = map_inherited((int)fd))) {
+		int fd = -1;
+		unsigned long long dev = 0, ino = 0;
+		int used = 0;
+		if (sscanf(env, "%d:%llu:%llu%n", &fd, &dev, &ino, &used) == 3 && !env[used] &&
+		    fd >= 0 && fd < 1 << 20 && (m = map_inherited(fd, dev, ino))) {
 			seen = m;
 			atomic_store(&shared_fd, (int)fd);
 			return;
@@ -297,11 +304,25 @@ static void share_seen(void)
 		return;
 	}
 	/* What this process learned before now (nothing: init runs first) stays valid. */
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		munmap(m, SEEN_BYTES);
+		close(fd);
+		return;
+	}
 	memcpy(m, seen_private, SEEN_BYTES);
 	seen = m;
 	atomic_store(&shared_fd, fd);
-	snprintf(num, sizeof(num), "%d", fd);
+	snprintf(num, sizeof(num), "%d:%llu:%llu", fd, (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
 	setenv("FNGUARD_LEARN_FD", num, 1);
+}
+
+void record_fd_given_up(int fd)
+{
+	int expected = fd;
+	if (fd >= 0)
+		atomic_compare_exchange_strong(&shared_fd, &expected, -1);
 }
 
 int record_shared_fd(void)

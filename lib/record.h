@@ -28,6 +28,13 @@ void record_write(void);
 int record_shared_fd(void);
 
 /*
+ * The program took the table's number (dup2 onto it): it is the program's
+ * now, no longer guarded. This process keeps its mapping; children find
+ * another file there and keep a table of their own.
+ */
+void record_fd_given_up(int fd);
+
+/*
  * Loads cJSON when this process records to FNGUARD_RECORD_OUT: the merge with
  * what is already there reads it at exit, maybe from SIGTERM, and the Landlock
  * layer may not let the library be read later. Shim init, before the layers.

@@ -59,6 +59,38 @@ r = run(["/bin/sh", "-c", f"cat {DATA} >/dev/null"], mode="record",
 tap.ok(r.rc == 0 and len(learned(r, DATA)) == 1,
        "FNGUARD_LEARN_FD naming another descriptor is not used; learning goes on", r.diag())
 
+# The program puts a table of its own at the table's number (a memfd of the same name and
+# size, a copy of the tree's after a first child read the file): a second child does not
+# take it for the tree's, so its read is not hidden by what the copy holds: it learns it.
+code = ("import os, subprocess\n"
+        "n = int(os.environ['FNGUARD_LEARN_FD'].split(':')[0])\n"
+        f"subprocess.run(['/bin/cat', {DATA!r}], stdout=subprocess.DEVNULL)\n"
+        "fd = os.memfd_create('fnguard-learn', 0)\n"
+        "os.write(fd, os.pread(n, os.fstat(n).st_size, 0))\n"
+        "os.dup2(fd, n)\n"
+        f"subprocess.run(['/bin/cat', {DATA!r}], stdout=subprocess.DEVNULL, pass_fds=[n])\n")
+r = run([PYTHON, "-c", code], mode="record")
+tap.ok(r.rc == 0 and len(learned(r, DATA)) == 2,
+       "a table of the program's own at the table's number is not the tree's: the second "
+       "child, not joining it, learns its read itself", r.diag())
+
+# A pipe the program dup2s onto the table's number is the program's: closing it closes it
+# (before: the shim pretended, the reader never saw the end).
+code = ("import os\n"
+        "n = int(os.environ['FNGUARD_LEARN_FD'].split(':')[0])\n"
+        "r, w = os.pipe()\n"
+        "os.dup2(w, n)\n"
+        "os.close(w)\n"
+        "os.close(n)\n"
+        "os.set_blocking(r, False)\n"
+        "try:\n"
+        "    print('eof' if os.read(r, 1) == b'' else 'data')\n"
+        "except BlockingIOError:\n"
+        "    print('would block')\n")
+r = run([PYTHON, "-c", code], mode="record")
+tap.ok(r.rc == 0 and r.stdout.strip() == "eof",
+       "a pipe dup2'd onto the table's number closes when the program closes it", r.diag())
+
 # The learned profile (FNGUARD_RECORD_OUT) still holds what children learned.
 out = os.path.join(W, "learned.json")
 r = run(["/bin/sh", "-c", LOOP], mode="record", env={"FNGUARD_RECORD_OUT": out})
