@@ -43,6 +43,22 @@ class Tap:
         return 0
 
 
+def pipe_onto_var_fd(var):
+    """Python code: dup2 a pipe's write end onto the number the fnguard variable var names
+    (its first field), close both, print 'eof' if the reader then sees the end."""
+    return ("import os\n"
+            f"n = int(os.environ[{var!r}].split(':')[0])\n"
+            "r, w = os.pipe()\n"
+            "os.dup2(w, n)\n"
+            "os.close(w)\n"
+            "os.close(n)\n"
+            "os.set_blocking(r, False)\n"
+            "try:\n"
+            "    print('eof' if os.read(r, 1) == b'' else 'data')\n"
+            "except BlockingIOError:\n"
+            "    print('still open')\n")
+
+
 def workdir(prefix="fnguard-it-"):
     """A scratch directory outside /tmp (lambda-base allows all of /tmp, and
     the tree itself may be under /tmp): /var/tmp."""

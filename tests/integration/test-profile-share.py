@@ -17,7 +17,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import PYTHON, Tap, compile_bundle, run, workdir, write_profile  # noqa: E402
+from fnguard_test import (PYTHON, Tap, compile_bundle, pipe_onto_var_fd, run,  # noqa: E402
+                          workdir, write_profile)
 
 tap = Tap()
 W = workdir("share-")
@@ -188,18 +189,8 @@ tap.ok(r0.rc == 0 and os.path.getsize(lean) > 32 and r.rc == 0 and "s3cret" not 
 # The number is the program's once it puts something there: a pipe's write end dup2'd
 # onto it closes when the program closes it (its reader sees the end).
 prof = fresh()
-code = ("import os\n"
-        "n = int(os.environ['FNGUARD_PROFILE_FD'].split(':')[0])\n"
-        "r, w = os.pipe()\n"
-        "os.dup2(w, n)\n"
-        "os.close(w)\n"
-        "os.close(n)\n"
-        "os.set_blocking(r, False)\n"
-        "try:\n"
-        "    print('eof' if os.read(r, 1) == b'' else 'data')\n"
-        "except BlockingIOError:\n"
-        "    print('still open')\n")
-r = run([PYTHON, "-c", code], profile=prof, mode="enforce", env=NO_LL)
+r = run([PYTHON, "-c", pipe_onto_var_fd("FNGUARD_PROFILE_FD")], profile=prof, mode="enforce",
+        env=NO_LL)
 tap.ok(r.rc == 0 and r.stdout.strip() == "eof",
        "a descriptor the program dup2s onto the number is the program's: close closes it",
        r.diag())

@@ -13,7 +13,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import PYTHON, Tap, run, workdir  # noqa: E402
+from fnguard_test import PYTHON, Tap, pipe_onto_var_fd, run, workdir  # noqa: E402
 
 tap = Tap()
 W = workdir("rectree-")
@@ -76,18 +76,7 @@ tap.ok(r.rc == 0 and len(learned(r, DATA)) == 2,
 
 # A pipe the program dup2s onto the table's number is the program's: closing it closes it
 # (before: the shim pretended, the reader never saw the end).
-code = ("import os\n"
-        "n = int(os.environ['FNGUARD_LEARN_FD'].split(':')[0])\n"
-        "r, w = os.pipe()\n"
-        "os.dup2(w, n)\n"
-        "os.close(w)\n"
-        "os.close(n)\n"
-        "os.set_blocking(r, False)\n"
-        "try:\n"
-        "    print('eof' if os.read(r, 1) == b'' else 'data')\n"
-        "except BlockingIOError:\n"
-        "    print('would block')\n")
-r = run([PYTHON, "-c", code], mode="record")
+r = run([PYTHON, "-c", pipe_onto_var_fd("FNGUARD_LEARN_FD")], mode="record")
 tap.ok(r.rc == 0 and r.stdout.strip() == "eof",
        "a pipe dup2'd onto the table's number closes when the program closes it", r.diag())
 
