@@ -1590,37 +1590,31 @@ static void env_real(void)
 		real_resolve(); /* another library's constructor, before the shim's */
 }
 
+/* libc's call, made under env_lock (its errno kept). */
+#define ENV_LOCKED(fn, ...)                                                     \
+	({                                                                      \
+		env_real();                                                     \
+		pthread_mutex_lock(&env_lock);                                  \
+		int r_ = real.fn ? real.fn(__VA_ARGS__) : (errno = ENOSYS, -1); \
+		int saved_ = errno;                                             \
+		pthread_mutex_unlock(&env_lock);                                \
+		errno = saved_;                                                 \
+		r_;                                                             \
+	})
+
 EXPORT int setenv(const char *name, const char *value, int overwrite)
 {
-	env_real();
-	pthread_mutex_lock(&env_lock);
-	int r = real.setenv ? real.setenv(name, value, overwrite) : (errno = ENOSYS, -1);
-	int saved = errno;
-	pthread_mutex_unlock(&env_lock);
-	errno = saved;
-	return r;
+	return ENV_LOCKED(setenv, name, value, overwrite);
 }
 
 EXPORT int unsetenv(const char *name)
 {
-	env_real();
-	pthread_mutex_lock(&env_lock);
-	int r = real.unsetenv ? real.unsetenv(name) : (errno = ENOSYS, -1);
-	int saved = errno;
-	pthread_mutex_unlock(&env_lock);
-	errno = saved;
-	return r;
+	return ENV_LOCKED(unsetenv, name);
 }
 
 EXPORT int putenv(char *string)
 {
-	env_real();
-	pthread_mutex_lock(&env_lock);
-	int r = real.putenv ? real.putenv(string) : (errno = ENOSYS, -1);
-	int saved = errno;
-	pthread_mutex_unlock(&env_lock);
-	errno = saved;
-	return r;
+	return ENV_LOCKED(putenv, string);
 }
 
 EXPORT int clearenv(void)
