@@ -277,11 +277,21 @@ static void share_seen(void)
 	void *m;
 
 	if (env && *env) {
-		int fd = -1;
+		char *end;
+		long fd = strtol(env, &end, 10);
 		unsigned long long dev = 0, ino = 0;
-		int used = 0;
-		if (sscanf(env, "%d:%llu:%llu%n", &fd, &dev, &ino, &used) == 3 && !env[used] &&
-		    fd >= 0 && fd < 1 << 20 && (m = map_inherited(fd, dev, ino))) {
+		bool parsed = end != env && *end == ':';
+		if (parsed) {
+			const char *p = end + 1;
+			dev = strtoull(p, &end, 10);
+			parsed = end != p && *end == ':';
+		}
+		if (parsed) {
+			const char *p = end + 1;
+			ino = strtoull(p, &end, 10);
+			parsed = end != p && !*end;
+		}
+		if (parsed && fd >= 0 && fd < 1 << 20 && (m = map_inherited((int)fd, dev, ino))) {
 			seen = m;
 			atomic_store(&shared_fd, (int)fd);
 			return;
