@@ -163,12 +163,10 @@ static void share_given_up(int wanted);
  * covers (it would be taken from the child of that spawn). Lists are
  * dropped by posix_spawn_file_actions_destroy and init.
  */
-#define FA_NAMED 32
-
 struct fa_shadow {
 	const posix_spawn_file_actions_t *fa; /* NULL: a free slot */
-	int n;
-	int named[FA_NAMED];
+	int *named;			      /* grown as actions are added */
+	int n, cap;
 	int from; /* a closefrom's first number; INT_MAX: none */
 };
 
@@ -176,6 +174,29 @@ struct fa_shadow {
 static struct fa_shadow *fa_shadows;
 static size_t fa_count, fa_cap;
 static pthread_mutex_t fa_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t fa_atfork_once = PTHREAD_ONCE_INIT;
+
+/* A fork while another thread grows the lists would leave the child a torn copy. */
+static void fa_prepare(void)
+{
+	pthread_mutex_lock(&fa_lock);
+}
+
+static void fa_parent(void)
+{
+	pthread_mutex_unlock(&fa_lock);
+}
+
+static void fa_atfork(void)
+{
+	pthread_atfork(fa_prepare, fa_parent, NULL);
+}
+
+static void fa_lock_take(void)
+{
+	pthread_once(&fa_atfork_once, fa_atfork);
+	pthread_mutex_lock(&fa_lock);
+}
 
 void fd_guard_after_fork_child(void)
 {
@@ -280,7 +301,7 @@ static int move_log_away(int wanted)
 	 */
 	if (log < 0 || wanted != log || child_env_in_vfork_child())
 		return 0;
-	pthread_mutex_lock(&fa_lock);
+	fa_lock_take();
 	int r = move_log_locked(log);
 	pthread_mutex_unlock(&fa_lock);
 	if (r < 0)
@@ -301,23 +322,40 @@ static int fa_names(const posix_spawn_file_actions_t *fa, int fd, bool from)
 
 	if (fd < 0 || child_env_in_vfork_child())
 		return 0;
-	pthread_mutex_lock(&fa_lock);
+	fa_lock_take();
 	struct fa_shadow *sh = shadow_of(fa, true);
+	bool stuck = false;
 	if (!sh) {
 		r = ENOMEM;
 	} else if (from) {
 		if (fd < sh->from)
 			sh->from = fd;
-	} else if (sh->n < FA_NAMED) {
+	} else {
+		if (sh->n == sh->cap) {
+			int cap = sh->cap ? 2 * sh->cap : 8;
+			int *grown = realloc(sh->named, (size_t)cap * sizeof(*grown));
+			if (!grown) {
+				pthread_mutex_unlock(&fa_lock);
+				return ENOMEM;
+			}
+			sh->named = grown;
+			sh->cap = cap;
+		}
 		sh->named[sh->n++] = fd;
-	} else if (fd < sh->from) {
-		sh->from = 3 < fd ? 3 : fd; /* too many to list: every number but stdio's */
 	}
-	/* A closefrom is split around the log (posix_spawn_file_actions_addclosefrom_np). */
-	if (!r && !from && log >= 0 && fd == log && move_log_locked(log) < 0)
-		r = ENOMEM;
+	/*
+	 * A closefrom is split around the log (addclosefrom_np). Moved, the
+	 * old number is closed here: the action puts the program's file there
+	 * in the child, and the parent keeps no second, unguarded copy.
+	 */
+	if (!r && !from && log >= 0 && fd == log) {
+		if (move_log_locked(log) < 0)
+			r = ENOMEM, stuck = true;
+		else
+			shim_syscall(SYS_close, log);
+	}
 	pthread_mutex_unlock(&fa_lock);
-	if (r == ENOMEM && sh)
+	if (stuck)
 		event_error("a file action wants the log's descriptor and no other number is free "
 			    "for it: the action is refused",
 			    NULL, ENOMEM);
@@ -326,10 +364,12 @@ static int fa_names(const posix_spawn_file_actions_t *fa, int fd, bool from)
 
 static void fa_forget(const posix_spawn_file_actions_t *fa)
 {
-	pthread_mutex_lock(&fa_lock);
+	fa_lock_take();
 	struct fa_shadow *sh = shadow_of(fa, false);
-	if (sh)
-		sh->fa = NULL;
+	if (sh) {
+		free(sh->named);
+		*sh = (struct fa_shadow){.fa = NULL};
+	}
 	pthread_mutex_unlock(&fa_lock);
 }
 
@@ -396,6 +436,9 @@ EXPORT int posix_spawn_file_actions_addclose(posix_spawn_file_actions_t *fa, int
 {
 	if (!real.posix_spawn_file_actions_addclose)
 		return ENOSYS;
+	/* The log is the shim's: not closed in the child, as close() pretends (closefrom splits). */
+	if (fd >= 0 && fd == log_fd_now())
+		return 0;
 	share_given_up(fd);
 	int err = fa_names(fa, fd, false);
 	return err ? err : real.posix_spawn_file_actions_addclose(fa, fd);

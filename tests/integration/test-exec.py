@@ -1122,5 +1122,27 @@ for op in ("execvp", "posix_spawnp"):
     tap.ok(r.rc != 0 and "errno=ENOTDIR" in r.stderr,
            f"{op} with PATH naming a regular file fails with ENOTDIR, as glibc's", r.diag())
 
+# A close action for every number up to the limit (a common way to close "everything"):
+# the log's is not carried out (the shim's, as close() pretends), no action is refused, the
+# spawn runs and its child logs; the parent is left no stray copy of the log.
+for mode in ("enforce", "alert"):
+    r = py("import os\n"
+           "before = set(os.listdir('/proc/self/fd'))\n"
+           "acts = [(os.POSIX_SPAWN_CLOSE, n) for n in range(3, 1024)]\n"
+           "acts.append((os.POSIX_SPAWN_OPEN, int(os.environ['FNGUARD_LOG_FD']), '/dev/null', "
+           "os.O_RDONLY, 0))\n"
+           "pid = os.posix_spawn('/usr/bin/cat', ['cat', SECRET], dict(os.environ), "
+           "file_actions=acts)\n"
+           "print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n"
+           "print(len(os.listdir('/proc/self/fd')) - len(before))\n"
+           .replace("SECRET", repr(SECRET)), mode=mode)
+    child = [e for e in r.events if e.get("type") == "violation" and e.get("target") == SECRET
+             and e.get("exe") == "/usr/bin/cat"]
+    tap.ok(r.rc == 0 and r.stdout.split()[-2:] == ["1" if mode == "enforce" else "0", "0"]
+           and child,
+           f"{mode}: close actions for every number up to 1023, then an open onto the log's: "
+           "the spawn runs, its child logs, the parent holds as many descriptors as before "
+           "(the log moved, not copied)", r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
