@@ -41,6 +41,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <wordexp.h>
 
@@ -1557,10 +1558,29 @@ static int system_judged(const char *cmd)
  * text standing for the command, which a profile's sh argv rules then
  * match), and refused with WRDE_CMDSUB.
  */
+/*
+ * "$((" is arithmetic only when, as glibc decides, the first ")" at its own
+ * depth is followed by another: "$((cmd) )" runs the subshell "(cmd) ".
+ * Commands inside arithmetic ("$(( $(cmd) ))") are found at their own "$(".
+ */
+static bool arithmetic(const char *p)
+{
+	int depth = 0;
+	const char *q = p + 3;
+	while (*q && !(depth == 0 && *q == ')')) {
+		if (*q == '(')
+			depth++;
+		else if (*q == ')')
+			depth--;
+		q++;
+	}
+	return q[0] == ')' && q[1] == ')';
+}
+
 static bool runs_commands(const char *words)
 {
 	for (const char *p = words; *p; p++)
-		if (*p == '`' || (p[0] == '$' && p[1] == '(' && p[2] != '('))
+		if (*p == '`' || (p[0] == '$' && p[1] == '(' && (p[2] != '(' || !arithmetic(p))))
 			return true;
 	return false;
 }
@@ -1574,6 +1594,24 @@ static bool runs_commands(const char *words)
  * calls them itself.
  */
 static pthread_mutex_t env_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+/*
+ * The lock is held while wordexp runs its commands, which may wait on the
+ * very thread that wants to change the environment: that thread waits at
+ * most ENV_WAIT_MS, then goes on without it (a substitution started later
+ * than that in the same call may meet the change).
+ */
+#define ENV_WAIT_MS 200
+
+static bool env_lock_take(void)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += ENV_WAIT_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	return pthread_mutex_timedlock(&env_lock, &until) == 0;
+}
 
 void exec_ops_after_fork_child(void)
 {
@@ -1594,10 +1632,11 @@ static void env_real(void)
 #define ENV_LOCKED(fn, ...)                                                     \
 	({                                                                      \
 		env_real();                                                     \
-		pthread_mutex_lock(&env_lock);                                  \
+		bool locked_ = env_lock_take();                                 \
 		int r_ = real.fn ? real.fn(__VA_ARGS__) : (errno = ENOSYS, -1); \
 		int saved_ = errno;                                             \
-		pthread_mutex_unlock(&env_lock);                                \
+		if (locked_)                                                    \
+			pthread_mutex_unlock(&env_lock);                        \
 		errno = saved_;                                                 \
 		r_;                                                             \
 	})
@@ -1620,10 +1659,11 @@ EXPORT int putenv(char *string)
 EXPORT int clearenv(void)
 {
 	env_real();
-	pthread_mutex_lock(&env_lock);
+	bool locked = env_lock_take();
 	int r = real.clearenv ? real.clearenv() : (errno = ENOSYS, -1);
 	int saved = errno;
-	pthread_mutex_unlock(&env_lock);
+	if (locked)
+		pthread_mutex_unlock(&env_lock);
 	errno = saved;
 	return r;
 }

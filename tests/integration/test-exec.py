@@ -1144,5 +1144,44 @@ for mode in ("enforce", "alert"):
            "the spawn runs, its child logs, the parent holds as many descriptors as before "
            "(the log moved, not copied)", r.diag())
 
+# "$((cmd) )" is a command substitution of a subshell for glibc, not arithmetic: judged as
+# one (refused where the shell is not allowed, logged). "$((1 + 2))" stays arithmetic.
+r = py("import ctypes\n"
+       "libc = ctypes.CDLL(None)\n"
+       "class WE(ctypes.Structure):\n"
+       "    _fields_ = [('n', ctypes.c_size_t), ('v', ctypes.POINTER(ctypes.c_char_p)), "
+       "('offs', ctypes.c_size_t)]\n"
+       "for words in (b'$((/usr/bin/cat SECRET) )', b'$((1 + 2))'):\n"
+       "    we = WE()\n"
+       "    r = libc.wordexp(words, ctypes.byref(we), 0)\n"
+       "    print(r, we.v[0].decode() if r == 0 else '-')\n".replace("SECRET", SECRET))
+ev = violations(r, op="wordexp", target="/bin/sh")
+tap.ok(r.rc == 0 and r.stdout.split() == ["4", "-", "0", "3"] and ev,
+       "wordexp of \"$((cmd) )\" (a subshell, for glibc) is judged as a command: refused "
+       "(WRDE_CMDSUB), logged; \"$((1 + 2))\" is arithmetic", r.diag())
+
+# A thread that changes the environment while wordexp's command waits on that thread: it
+# waits a moment, then goes on (before: both waited for ever).
+FIFO = os.path.join(W, "fifo")
+os.mkfifo(FIFO)
+r = py("import ctypes, os, threading, time\n"
+       "libc = ctypes.CDLL(None)\n"
+       "class WE(ctypes.Structure):\n"
+       "    _fields_ = [('n', ctypes.c_size_t), ('v', ctypes.POINTER(ctypes.c_char_p)), "
+       "('offs', ctypes.c_size_t)]\n"
+       "def writer():\n"
+       "    time.sleep(0.3)\n"
+       "    os.environ['REQUEST_ID'] = 'abc'\n"
+       "    with open(FIFOPATH, 'w') as f:\n"
+       "        f.write('hello\\n')\n"
+       "threading.Thread(target=writer, daemon=True).start()\n"
+       "we = WE()\n"
+       "r = libc.wordexp(b'$(/usr/bin/cat FIFO)', ctypes.byref(we), 0)\n"
+       "print(r, we.v[0].decode() if r == 0 else '-')\n".replace("FIFOPATH", repr(FIFO))
+       .replace("FIFO", FIFO), profile=SHELL_PROFILE, mode="alert")
+tap.ok(r.rc == 0 and r.stdout.split() == ["0", "hello"],
+       "a thread changing the environment while wordexp's command waits on it: both finish",
+       r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
