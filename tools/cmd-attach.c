@@ -325,10 +325,7 @@ int cmd_attach(int argc, char **argv)
 	sv.self = getpid();
 	inherited_log();
 	install_sigsys();
-	const char *fn = getenv("AWS_LAMBDA_FUNCTION_NAME");
-	const char *ver = getenv("AWS_LAMBDA_FUNCTION_VERSION");
-	snprintf(sv.function, sizeof(sv.function), "%s", fn ? fn : "");
-	snprintf(sv.version, sizeof(sv.version), "%s", ver ? ver : "");
+	sv_event_labels();
 	const char *program = argv[optind];
 	if (r < 0 || n > HANDOVER_FDS_MAX)
 		fail("fnguard attach: more open descriptors than one handover carries: not run",

@@ -148,12 +148,6 @@ static int setup_log(const char *dest)
 	return 0;
 }
 
-static void copy_env(char *dst, size_t size, const char *name)
-{
-	const char *v = getenv(name);
-	snprintf(dst, size, "%s", v ? v : "");
-}
-
 static void probe_kernel(void)
 {
 	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS};
@@ -603,8 +597,7 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (argv0)
 		argv[optind] = (char *)argv0;
-	copy_env(sv.function, sizeof(sv.function), "AWS_LAMBDA_FUNCTION_NAME");
-	copy_env(sv.version, sizeof(sv.version), "AWS_LAMBDA_FUNCTION_VERSION");
+	sv_event_labels();
 	if (sv_event_init() < 0 || sv_table_init() < 0) {
 		fprintf(stderr, "fnguard exec: cannot set up the supervisor\n");
 		return EXIT_USAGE;

@@ -218,6 +218,18 @@ t.ok(r.has("rc=0") and "open denied.txt err EACCES" in written and
      "descriptors and working directory: the program writes to the redirected stdout and "
      "judges relative paths in the caller's directory", f"{written}\n{r.diag()}")
 
+# A static program given other Lambda variables than the tree's first process had: the
+# supervisor labels its events with the tree's (pinned), as the shim does for dynamic ones.
+# Through the launcher (fnguard attach) and, without the shim's filter, fnguard exec itself.
+for how, more in (("fnguard attach", {}), ("fnguard exec", {"FNGUARD_NO_SECCOMP": "1"})):
+    r = sh(f"AWS_LAMBDA_FUNCTION_NAME=other-fn AWS_LAMBDA_FUNCTION_VERSION=7 {PROBE} open "
+           f"{DENIED}", extra=dict(more, AWS_LAMBDA_FUNCTION_NAME="real-fn",
+                                   AWS_LAMBDA_FUNCTION_VERSION="3"))
+    ev = r.find(type="violation", target=DENIED)
+    t.ok(ev and all(e.get("function") == "real-fn" and e.get("version") == "3" for e in ev),
+         f"{how}: a static program given other Lambda variables: its events carry the tree's "
+         "function and version", r.diag())
+
 # The caller's umask and ignored signals are the program's (exec keeps them).
 r = sh(f"umask 077; trap '' TERM; {PROBE} write {wd}/out/umask.txt kill 15; echo rc=$?")
 mode = os.stat(f"{wd}/out/umask.txt").st_mode & 0o777 if os.path.exists(

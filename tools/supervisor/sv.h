@@ -291,6 +291,8 @@ struct sv_judgement {
 };
 
 /* Prepares the rate limiter and the record-mode state. Returns 0 or -errno. */
+/* Fills sv.function and sv.version (FNGUARD_FUNCTION_* first, then the Lambda variables). */
+void sv_event_labels(void);
 int sv_event_init(void);
 
 /*

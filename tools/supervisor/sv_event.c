@@ -43,6 +43,27 @@ uint64_t sv_now_mono(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * One label (function name or version): the value a shimmed tree's first
+ * process pinned (FNGUARD_FUNCTION_*), which a program cannot change for
+ * its children, else the Lambda variable itself.
+ */
+static void label(char *dst, size_t size, const char *pin, const char *lambda)
+{
+	const char *v = getenv(pin);
+	if (!v)
+		v = getenv(lambda);
+	snprintf(dst, size, "%s", v ? v : "");
+}
+
+void sv_event_labels(void)
+{
+	label(sv.function, sizeof(sv.function), "FNGUARD_FUNCTION_NAME",
+	      "AWS_LAMBDA_FUNCTION_NAME");
+	label(sv.version, sizeof(sv.version), "FNGUARD_FUNCTION_VERSION",
+	      "AWS_LAMBDA_FUNCTION_VERSION");
+}
+
 int sv_event_init(void)
 {
 	uint8_t seed[16];
