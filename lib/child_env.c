@@ -170,7 +170,7 @@ size_t child_env_count(char *const envp[])
 }
 
 /* "FNGUARD_LOG_FD=<n>" without stdio. */
-static void format_log_fd(char buf[CHILD_ENV_LOGFD_LEN])
+static void format_log_fd(char buf[CHILD_ENV_LOGFD_TEXT])
 {
 	int fd = atomic_load_explicit(&shim.log_fd, memory_order_relaxed);
 	char digits[12];
@@ -215,7 +215,7 @@ static int capture_index(const char *entry)
 
 bool child_env_intact(char *const envp[])
 {
-	char logfd[CHILD_ENV_LOGFD_LEN];
+	char logfd[CHILD_ENV_LOGFD_TEXT];
 	uint64_t seen = 0;
 	bool logfd_seen = false;
 
@@ -299,7 +299,7 @@ int child_env_build(char *const envp[], char *out[], size_t size,
 
 int child_env_repair_environ(void)
 {
-	char logfd[CHILD_ENV_LOGFD_LEN];
+	char logfd[CHILD_ENV_LOGFD_TEXT];
 	char name[256];
 
 	if (!atomic_load(&captured) || child_env_intact(environ))

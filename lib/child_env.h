@@ -33,7 +33,7 @@
 /* Room for "FNGUARD_LOG_FD=<int>"... */
 #define CHILD_ENV_LOGFD_TEXT 32
 /* ... and for an LD_PRELOAD made of ours followed by the caller's own. */
-#define CHILD_ENV_LOGFD_LEN (CHILD_ENV_LOGFD_TEXT + 8192)
+#define CHILD_ENV_LOGFD_LEN (CHILD_ENV_LOGFD_TEXT + 4096)
 
 /*
  * Records LD_PRELOAD and every FNGUARD_* variable of the environment, once

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -793,18 +794,52 @@ static int call_exec(enum exec_call call, int dirfd, const char *path, char *con
 	return -1;
 }
 
-/* Kept out of run_exec so that the common case (nothing to put back) uses no stack for it. */
+/*
+ * A child's rebuilt environment: its pointers and the text made for it,
+ * about 20 KiB. Mapped, not on the stack: a vfork child runs on its
+ * parent's thread's stack, which may be small (Python's subprocess from a
+ * thread). No malloc: a vfork child must not take its locks.
+ */
+struct rebuilt_env {
+	char *fixed[ENV_SLOTS];
+	char logfd[CHILD_ENV_LOGFD_LEN];
+};
+
+static struct rebuilt_env *rebuilt_env(char *const envp[])
+{
+	struct rebuilt_env *e = (struct rebuilt_env *)shim_syscall(
+		SYS_mmap, NULL, sizeof(*e), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		0);
+	if (e == MAP_FAILED) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (child_env_build(envp, e->fixed, ENV_SLOTS, e->logfd) < 0) {
+		shim_syscall(SYS_munmap, e, sizeof(*e));
+		errno = E2BIG;
+		return NULL;
+	}
+	return e;
+}
+
+static void rebuilt_env_free(struct rebuilt_env *e)
+{
+	int saved = errno;
+	shim_syscall(SYS_munmap, e, sizeof(*e));
+	errno = saved;
+}
+
+/* Kept out of run_exec so that the common case (nothing to put back) costs nothing. */
 __attribute__((noinline)) static int call_exec_rebuilt(enum exec_call call, int dirfd,
 						       const char *path, char *const argv[],
 						       char *const envp[], int flags)
 {
-	char logfd[CHILD_ENV_LOGFD_LEN];
-	char *fixed[ENV_SLOTS];
-	if (child_env_build(envp, fixed, ENV_SLOTS, logfd) < 0) {
-		errno = E2BIG;
+	struct rebuilt_env *e = rebuilt_env(envp);
+	if (!e)
 		return -1;
-	}
-	return call_exec(call, dirfd, path, argv, fixed, flags);
+	int r = call_exec(call, dirfd, path, argv, e->fixed, flags);
+	rebuilt_env_free(e);
+	return r;
 }
 
 /* The real exec with the child's environment. Returns only on failure (-1, errno). */
@@ -1282,12 +1317,13 @@ __attribute__((noinline)) static int spawn_rebuilt(pid_t *pid, const char *path,
 						   const posix_spawnattr_t *attr,
 						   char *const argv[], char *const envp[])
 {
-	char logfd[CHILD_ENV_LOGFD_LEN];
-	char *fixed[ENV_SLOTS];
-	if (child_env_build(envp, fixed, ENV_SLOTS, logfd) < 0)
-		return E2BIG;
+	struct rebuilt_env *e = rebuilt_env(envp);
+	if (!e)
+		return errno;
 	fd_guard_inheritable();
-	return real.posix_spawn(pid, path, fa, attr, argv, fixed);
+	int r = real.posix_spawn(pid, path, fa, attr, argv, e->fixed);
+	rebuilt_env_free(e);
+	return r;
 }
 
 static int spawn_with_env(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
