@@ -633,13 +633,26 @@ static int guard_exec_as(const char *op, const struct exec_target *t, char *cons
  * the shim is not loaded there, nor below it. A process that dropped its
  * effective id (setresuid(0, 65534, 0)) would run its children unwatched.
  */
-static bool secure_exec(void)
+static bool secure_exec(const struct exec_target *t)
 {
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
+	struct stat st;
 	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0)
 		return false;
-	return ru != eu || rg != eg;
+	if (ru != eu || rg != eg)
+		return true;
+	/*
+	 * A set-id program changes the ids itself, unless no_new_privs is set
+	 * (the shim's seccomp and Landlock layers set it): in secure mode too.
+	 * File capabilities are not looked at (docs/security.md).
+	 */
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+		return false;
+	int r = t->fd >= 0 ? (int)shim_syscall(SYS_fstat, t->fd, &st)
+			   : stat_at(t->dirfd, t->path, &st, t->at_flags & AT_SYMLINK_NOFOLLOW);
+	return r == 0 && (((st.st_mode & S_ISUID) && st.st_uid != eu) ||
+			  ((st.st_mode & S_ISGID) && st.st_gid != eg));
 }
 
 static int guard_exec(const char *op, const struct exec_target *t, char *const argv[])
@@ -691,11 +704,11 @@ static int guard_exec_as(const char *op, const struct exec_target *t, char *cons
 			goto out;
 		}
 	}
-	if (secure_exec() && shim.action[POLICY_CAT_EXEC] != POLICY_MODE_RECORD) {
+	if (secure_exec(t) && shim.action[POLICY_CAT_EXEC] != POLICY_MODE_RECORD) {
 		struct policy_verdict none = {.allowed = false, .rule = -1};
 		if (act_on(op, name, len, argv, &none,
-			   "the real and effective user or group ids differ: the program would "
-			   "start in secure mode, where the loader drops the shim")) {
+			   "the program would start in secure mode (real and effective ids "
+			   "differ, or it is set-id), where the loader drops the shim")) {
 			err = EPERM;
 			goto out;
 		}

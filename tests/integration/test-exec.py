@@ -1183,5 +1183,23 @@ tap.ok(r.rc == 0 and r.stdout.split() == ["0", "hello"],
        "a thread changing the environment while wordexp's command waits on it: both finish",
        r.diag())
 
+# A set-gid program (group other than ours) starts in secure mode too when no_new_privs is
+# not set (seccomp and Landlock off here: both set it): refused in enforce mode.
+SGID = os.path.join(W, "sgid-marker")
+shutil.copy(MARKER, SGID)
+os.chown(SGID, 0, 65534)
+os.chmod(SGID, 0o2755)
+SGID_PROFILE = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"],
+                                 "files": [{"path": OUT + "/**", "allow": "rwc"}],
+                                 "exec": [{"path": SGID}]}, name="sgid.json")
+reset()
+r = run([CALL, "execv", SGID, marker("sgid")], profile=SGID_PROFILE, mode="enforce",
+        env={"FNGUARD_NO_SECCOMP": "1", "FNGUARD_NO_LANDLOCK": "1"})
+ev = [e for e in r.events if e.get("type") == "violation" and e.get("target") == SGID and
+      "secure mode" in e.get("rule", "") + json.dumps(e)]
+tap.ok("errno=EPERM" in r.stderr and not ran("sgid") and ev,
+       "a set-gid program without no_new_privs (it would start in secure mode, without the "
+       "shim): refused (EPERM), logged", r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
