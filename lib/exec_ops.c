@@ -645,14 +645,18 @@ static bool secure_exec(const struct exec_target *t)
 	/*
 	 * A set-id program changes the ids itself, unless no_new_privs is set
 	 * (the shim's seccomp and Landlock layers set it): in secure mode too.
+	 * Asked only of a set-id program, and not where a layer of ours is in
+	 * place: a filter that does not list prctl would trap the question.
 	 * File capabilities are not looked at (docs/security.md).
 	 */
-	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+	if (seccomp_state.status == LAYER_ACTIVE || landlock_state.status == LANDLOCK_ACTIVE)
 		return false;
 	int r = t->fd >= 0 ? (int)shim_syscall(SYS_fstat, t->fd, &st)
 			   : stat_at(t->dirfd, t->path, &st, t->at_flags & AT_SYMLINK_NOFOLLOW);
-	return r == 0 && (((st.st_mode & S_ISUID) && st.st_uid != eu) ||
-			  ((st.st_mode & S_ISGID) && st.st_gid != eg));
+	if (r != 0 || !(((st.st_mode & S_ISUID) && st.st_uid != eu) ||
+			((st.st_mode & S_ISGID) && st.st_gid != eg)))
+		return false;
+	return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1;
 }
 
 static int guard_exec(const char *op, const struct exec_target *t, char *const argv[])
@@ -1537,7 +1541,7 @@ static int run_system(const char *cmd)
 	struct system_call c = {.pid = 0};
 	posix_spawnattr_t attr;
 	char *argv[] = {(char *)"sh", (char *)"-c", (char *)cmd, NULL};
-	pid_t pid;
+	pid_t pid = 0;
 	int status = -1;
 
 	sigemptyset(&ign.sa_mask);
