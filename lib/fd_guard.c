@@ -350,15 +350,17 @@ static int fa_names(const posix_spawn_file_actions_t *fa, int fd, bool from)
 	 */
 	if (!r && !from && log >= 0 && fd == log) {
 		if (move_log_locked(log) < 0)
-			r = ENOMEM, stuck = true;
+			stuck = true;
 		else
 			shim_syscall(SYS_close, log);
 	}
 	pthread_mutex_unlock(&fa_lock);
-	if (stuck)
+	if (stuck) {
+		r = ENOMEM;
 		event_error("a file action wants the log's descriptor and no other number is free "
 			    "for it: the action is refused",
 			    NULL, ENOMEM);
+	}
 	return r;
 }
 
