@@ -34,6 +34,26 @@ static inline bool log_id_number(const char **s, char stop, unsigned long long *
 	return true;
 }
 
+/*
+ * "fd:dev:ino" (FNGUARD_PROFILE_FD, FNGUARD_LEARN_FD): the number fd when it
+ * is open on the file dev:ino names (its fstat in *st), else -1. A program
+ * that puts another file at the number does not pass for it.
+ */
+static inline int log_id_fd_identity(const char *s, struct stat *st)
+{
+	unsigned long long fd, dev, ino;
+	if (!s || !log_id_number(&s, ':', &fd) || fd >= 1 << 20)
+		return -1;
+	s++;
+	if (!log_id_number(&s, ':', &dev))
+		return -1;
+	s++;
+	if (!log_id_number(&s, '\0', &ino) || fstat((int)fd, st) < 0 ||
+	    (unsigned long long)st->st_dev != dev || (unsigned long long)st->st_ino != ino)
+		return -1;
+	return (int)fd;
+}
+
 /* Whether fd is open on the file that id ("dev:ino", as FNGUARD_LOG_ID) names. */
 static inline bool same_file(int fd, const char *id)
 {

@@ -35,19 +35,7 @@ int profile_share_fd(void)
  */
 static int fd_from_env(struct stat *st)
 {
-	const char *s = secure_getenv(SHARE_NAME);
-	unsigned long long fd, dev, ino;
-
-	if (!s || !log_id_number(&s, ':', &fd) || fd >= 1 << 20)
-		return -1;
-	s++;
-	if (!log_id_number(&s, ':', &dev))
-		return -1;
-	s++;
-	if (!log_id_number(&s, '\0', &ino) || fstat((int)fd, st) < 0 ||
-	    (unsigned long long)st->st_dev != dev || (unsigned long long)st->st_ino != ino)
-		return -1;
-	return (int)fd;
+	return log_id_fd_identity(secure_getenv(SHARE_NAME), st);
 }
 
 int profile_share_map(const void **ret, size_t *ret_len)

@@ -17,6 +17,7 @@
 #include "event.h"
 #include "judge.h"
 #include "learn.h"
+#include "log_id.h"
 #include "record.h"
 #include "shim.h"
 #include "large_bss.h"
@@ -251,13 +252,13 @@ static void on_sigterm(int sig)
  * the memfd named there, whole: another one the program put at that number
  * (its own "fnguard-learn" memfd, to hide what a child learns) is not.
  */
-static void *map_inherited(int fd, unsigned long long dev, unsigned long long ino)
+static void *map_inherited(const char *id, int *ret_fd)
 {
 	struct stat st;
 	char link[40], target[64];
+	int fd = log_id_fd_identity(id, &st);
 
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != SEEN_BYTES ||
-	    (unsigned long long)st.st_dev != dev || (unsigned long long)st.st_ino != ino)
+	if (fd < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != SEEN_BYTES)
 		return NULL;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(link, target, sizeof(target) - 1);
@@ -267,6 +268,7 @@ static void *map_inherited(int fd, unsigned long long dev, unsigned long long in
 	if (strncmp(target, "/memfd:fnguard-learn", 20) != 0)
 		return NULL;
 	void *m = mmap(NULL, SEEN_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	*ret_fd = fd;
 	return m == MAP_FAILED ? NULL : m;
 }
 
@@ -276,26 +278,11 @@ static void share_seen(void)
 	char num[64];
 	void *m;
 
-	if (env && *env) {
-		char *end;
-		long fd = strtol(env, &end, 10);
-		unsigned long long dev = 0, ino = 0;
-		bool parsed = end != env && *end == ':';
-		if (parsed) {
-			const char *p = end + 1;
-			dev = strtoull(p, &end, 10);
-			parsed = end != p && *end == ':';
-		}
-		if (parsed) {
-			const char *p = end + 1;
-			ino = strtoull(p, &end, 10);
-			parsed = end != p && !*end;
-		}
-		if (parsed && fd >= 0 && fd < 1 << 20 && (m = map_inherited((int)fd, dev, ino))) {
-			seen = m;
-			atomic_store(&shared_fd, (int)fd);
-			return;
-		}
+	int inherited;
+	if (env && *env && (m = map_inherited(env, &inherited))) {
+		seen = m;
+		atomic_store(&shared_fd, inherited);
+		return;
 	}
 	/* None to join: this process starts one for its descendants. */
 	int mfd = memfd_create("fnguard-learn", MFD_CLOEXEC | MFD_ALLOW_SEALING);
