@@ -6,8 +6,10 @@ runs, profiles, and checks of what fnguard logged.
 Configuration (environment):
   FNGUARD_BENCH_QUICK=1      smoke test: 3 rounds, small workloads (numbers
                              are meaningless, the plumbing is exercised)
-  FNGUARD_BENCH_ROUNDS=N     rounds of the heavy groups (default 10; the
-                             light ones, per call and start-up, get 3N)
+  FNGUARD_BENCH_ROUNDS=N     rounds of the heavy groups (default 10; per-call
+                             groups get 2N, start-up groups 10N: a process
+                             start is short and noisy, and its targets are
+                             fractions of a millisecond)
   FNGUARD_BENCH_ONLY=a,b     sections to run: percall, startup, macro,
                              scaling, peers, match (default all)
   FNGUARD_BENCH_SEED=N       the seed of the run orders and the bootstrap
@@ -42,7 +44,7 @@ class Config:
         self.rounds = int(environ.get("FNGUARD_BENCH_ROUNDS") or default_rounds)
         if self.rounds < 2:
             raise SystemExit("bench: FNGUARD_BENCH_ROUNDS must be at least 2")
-        self.light_rounds = 3 * self.rounds
+        self.startup_rounds = 10 * self.rounds
         only = environ.get("FNGUARD_BENCH_ONLY", "")
         self.sections = [s for s in SECTIONS if not only or s in only.split(",")]
         unknown = set(only.split(",")) - set(SECTIONS) - {""}

@@ -114,7 +114,7 @@ def markdown(results):
         f"enforce, a peer tool ...). Each round runs every mode of the group once, **in a "
         f"random order drawn for that round** (seed {cfg['seed']}), so that drift of the "
         f"machine falls on all modes alike. Heavy groups run {cfg['rounds']} rounds, "
-        f"per-call groups {2 * cfg['rounds']}, start-up groups {3 * cfg['rounds']}, after "
+        f"per-call groups {2 * cfg['rounds']}, start-up groups {10 * cfg['rounds']}, after "
         "an untimed warm-up run of the bare mode and of every fnguard mode.",
         "- The warm-up run of every fnguard mode is checked: its log must show fnguard "
         "started in that mode (with the seccomp filter where the profile lists syscalls) "

@@ -219,7 +219,7 @@ def preload_floor_rows(ctx, section, g, what):
 
 def startup(ctx):
     cfg, sc, envs = ctx.cfg, ctx.scratch, ctx.envs
-    rounds = cfg.light_rounds
+    rounds = cfg.startup_rounds
     rows = []
     local = write_profile(os.path.join(sc.var, "local-python.json"), benchenv.local_python(cfg))
     pyprof = write_profile(os.path.join(sc.var, "start-python.json"), {
@@ -622,7 +622,7 @@ def peers(ctx):
           mk("enforce", "enforce, bundle", [], envs.shim(fgb, "enforce"), L("enforce"),
              check=workloads.shim_check(L("enforce"), "enforce", seccomp=True))]
     ms += _peer_modes(ctx, mk, bpf, L)
-    g = ctx.interleave("peers python3 -c pass", ms, cfg.light_rounds)
+    g = ctx.interleave("peers python3 -c pass", ms, cfg.startup_rounds)
     add_rows(g, "`python3 -c pass`", False)
 
     g = files_group(ctx)
