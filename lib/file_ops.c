@@ -1316,221 +1316,6 @@ static bool out_of_descriptors(int err)
 }
 
 /*
- * A change made by name that follows links (chmod, chown, utimes,
- * setxattr, truncate...), where links can be planted: the file is pinned
- * first (O_PATH, links followed as the call follows them), judged as what
- * it is, and changed through the pin's /proc name, so that a link swapped
- * after the judgement changes nothing. Elsewhere the name is what the
- * call reaches and it is called with it.
- */
-struct pin {
-	int fd; /* -1: call by name */
-	char name[48];
-};
-
-/* Returns 0 (call with pinned(), then unpin()), or -1 (blocked or failed, errno set). */
-static int pin_change(const char *op, int dirfd, const char *path, struct pin *pin)
-{
-	int how = OPEN_PLAIN;
-
-	pin->fd = -1;
-	if (guard_path_verify(op, dirfd, path, W, FOLLOW, &how) < 0)
-		return -1;
-	const char *fds = how == OPEN_VERIFY ? proc_fd_dir() : NULL;
-	if (!fds)
-		return 0;
-	/* Failing here is failing there: the same walk. No descriptor left: by name, as judged. */
-	int fd = (int)raw_syscall(SYS_openat, dirfd, path, O_PATH | O_CLOEXEC);
-	if (fd < 0)
-		return out_of_descriptors(errno) ? 0 : -1;
-	if (verify_fd_as(op, fd, W, false) < 0)
-		return -1; /* closed by verify_fd_as */
-	snprintf(pin->name, sizeof(pin->name), "%s/%d", fds, fd);
-	pin->fd = fd;
-	return 0;
-}
-
-static const char *pinned(const struct pin *pin, const char *path)
-{
-	return pin->fd >= 0 ? pin->name : path;
-}
-
-/* Closes the pin; returns r with the call's errno. */
-static int unpin(const struct pin *pin, int r)
-{
-	return pin->fd >= 0 ? looked(pin->fd, r) : r;
-}
-
-/*
- * The *at forms: a name is pinned (pin_change) unless the call acts on the
- * descriptor itself (AT_EMPTY_PATH with "", or a NULL name where the call
- * reads it so: null_is_fd) or on a last link (AT_SYMLINK_NOFOLLOW), which
- * are judged as they are. Call with pinned_dirfd() and pinned(), then unpin().
- */
-static int pin_change_at(const char *op, int dirfd, const char *path, int flags, bool null_is_fd,
-			 struct pin *pin)
-{
-	pin->fd = -1;
-	if ((!path && null_is_fd) || ON_FD_ONLY(path, flags))
-		return guard_fd_change(op, dirfd);
-	if (flags & AT_SYMLINK_NOFOLLOW)
-		return guard_path(op, dirfd, path, W, 0);
-	return pin_change(op, dirfd, path, pin);
-}
-
-static int pinned_dirfd(const struct pin *pin, int dirfd)
-{
-	return pin->fd >= 0 ? AT_FDCWD : dirfd;
-}
-
-EXPORT int truncate(const char *path, off_t length)
-{
-	struct pin pin;
-	if (pin_change("truncate", AT_FDCWD, path, &pin) < 0)
-		return -1;
-	return unpin(&pin, real.truncate(pinned(&pin, path), length));
-}
-
-EXPORT int truncate64(const char *path, off64_t length)
-{
-	struct pin pin;
-	if (pin_change("truncate64", AT_FDCWD, path, &pin) < 0)
-		return -1;
-	return unpin(&pin, real.truncate64(pinned(&pin, path), length));
-}
-
-EXPORT int chmod(const char *path, mode_t mode)
-{
-	struct pin pin;
-	if (pin_change("chmod", AT_FDCWD, path, &pin) < 0)
-		return -1;
-	return unpin(&pin, real.chmod(pinned(&pin, path), mode));
-}
-
-EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
-{
-	struct pin pin;
-	if (pin_change_at("fchmodat", dirfd, path, flags, false, &pin) < 0)
-		return -1;
-	return unpin(&pin,
-		     real.fchmodat(pinned_dirfd(&pin, dirfd), pinned(&pin, path), mode, flags));
-}
-
-EXPORT int chown(const char *path, uid_t uid, gid_t gid)
-{
-	struct pin pin;
-	if (pin_change("chown", AT_FDCWD, path, &pin) < 0)
-		return -1;
-	return unpin(&pin, real.chown(pinned(&pin, path), uid, gid));
-}
-
-EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
-{
-	return guard_path("lchown", AT_FDCWD, path, W, 0) < 0 ? -1 : real.lchown(path, uid, gid);
-}
-
-EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
-{
-	struct pin pin;
-	if (pin_change_at("fchownat", dirfd, path, flags, false, &pin) < 0)
-		return -1;
-	return unpin(&pin,
-		     real.fchownat(pinned_dirfd(&pin, dirfd), pinned(&pin, path), uid, gid, flags));
-}
-
-EXPORT int utimensat(int dirfd, const char *path, const struct timespec times[2], int flags)
-{
-	struct pin pin;
-	if (pin_change_at("utimensat", dirfd, path, flags, true, &pin) < 0)
-		return -1;
-	return unpin(&pin,
-		     real.utimensat(pinned_dirfd(&pin, dirfd), pinned(&pin, path), times, flags));
-}
-
-EXPORT int fchmod(int fd, mode_t mode)
-{
-	return guard_fd_change("fchmod", fd) < 0 ? -1 : real.fchmod(fd, mode);
-}
-
-EXPORT int fchown(int fd, uid_t uid, gid_t gid)
-{
-	return guard_fd_change("fchown", fd) < 0 ? -1 : real.fchown(fd, uid, gid);
-}
-
-EXPORT int futimens(int fd, const struct timespec times[2])
-{
-	return guard_fd_change("futimens", fd) < 0 ? -1 : real.futimens(fd, times);
-}
-
-EXPORT int futimes(int fd, const struct timeval times[2])
-{
-	return guard_fd_change("futimes", fd) < 0 ? -1 : real.futimes(fd, times);
-}
-
-EXPORT int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
-{
-	return guard_fd_change("fsetxattr", fd) < 0 ? -1
-						    : real.fsetxattr(fd, name, value, size, flags);
-}
-
-EXPORT int fremovexattr(int fd, const char *name)
-{
-	return guard_fd_change("fremovexattr", fd) < 0 ? -1 : real.fremovexattr(fd, name);
-}
-
-EXPORT int utimes(const char *path, const struct timeval times[2])
-{
-	struct pin pin;
-	if (pin_change("utimes", AT_FDCWD, path, &pin) < 0)
-		return -1;
-	return unpin(&pin, real.utimes(pinned(&pin, path), times));
-}
-
-EXPORT int lutimes(const char *path, const struct timeval times[2])
-{
-	return guard_path("lutimes", AT_FDCWD, path, W, 0) < 0 ? -1 : real.lutimes(path, times);
-}
-
-EXPORT int utime(const char *path, const struct utimbuf *times)
-{
-	struct pin pin;
-	if (pin_change("utime", AT_FDCWD, path, &pin) < 0)
-		return -1;
-	return unpin(&pin, real.utime(pinned(&pin, path), times));
-}
-
-EXPORT int setxattr(const char *path, const char *name, const void *value, size_t size, int flags)
-{
-	struct pin pin;
-	if (pin_change("setxattr", AT_FDCWD, path, &pin) < 0)
-		return -1;
-	return unpin(&pin, real.setxattr(pinned(&pin, path), name, value, size, flags));
-}
-
-EXPORT int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)
-{
-	return guard_path("lsetxattr", AT_FDCWD, path, W, 0) < 0
-		       ? -1
-		       : real.lsetxattr(path, name, value, size, flags);
-}
-
-EXPORT int removexattr(const char *path, const char *name)
-{
-	struct pin pin;
-	if (pin_change("removexattr", AT_FDCWD, path, &pin) < 0)
-		return -1;
-	return unpin(&pin, real.removexattr(pinned(&pin, path), name));
-}
-
-EXPORT int lremovexattr(const char *path, const char *name)
-{
-	return guard_path("lremovexattr", AT_FDCWD, path, W, 0) < 0 ? -1
-								    : real.lremovexattr(path, name);
-}
-
-/* ---- creation and deletion: c, d --------------------------------------------- */
-
-/*
  * A call on a name itself, its last component not followed (unlink, rmdir,
  * mkdir, mknod, symlink), where links can be planted: judged by its name,
  * which is what it reaches once its directory is opened refusing links
@@ -1670,6 +1455,289 @@ static int entry_done(const struct entry *e, int r)
 	return e->fd >= 0 ? looked(e->fd, r) : r;
 }
 
+/*
+ * A change made by name that follows links (chmod, chown, utimes,
+ * setxattr, truncate...), where links can be planted: the file is pinned
+ * first (O_PATH, links followed as the call follows them), judged as what
+ * it is, and changed through the pin's /proc name, so that a link swapped
+ * after the judgement changes nothing. Elsewhere the name is what the
+ * call reaches and it is called with it. A change that does not follow a
+ * last link (lchown, lutimes, lsetxattr, AT_SYMLINK_NOFOLLOW) is made in
+ * its directory, pinned as for a call on a name itself (entry_at).
+ */
+struct pin {
+	int fd;			   /* -1: call by name */
+	bool in_dir;		   /* fd is the directory, name the last component in it */
+	char name[ENTRY_LAST_MAX]; /* else the pin's /proc name */
+};
+
+/* Returns 0 (call with pinned(), then unpin()), or -1 (blocked or failed, errno set). */
+static int pin_change(const char *op, int dirfd, const char *path, struct pin *pin)
+{
+	int how = OPEN_PLAIN;
+
+	pin->fd = -1;
+	pin->in_dir = false;
+	if (guard_path_verify(op, dirfd, path, W, FOLLOW, &how) < 0)
+		return -1;
+	const char *fds = how == OPEN_VERIFY ? proc_fd_dir() : NULL;
+	if (!fds)
+		return 0;
+	/* Failing here is failing there: the same walk. No descriptor left: by name, as judged. */
+	int fd = (int)raw_syscall(SYS_openat, dirfd, path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return out_of_descriptors(errno) ? 0 : -1;
+	if (verify_fd_as(op, fd, W, false) < 0)
+		return -1; /* closed by verify_fd_as */
+	snprintf(pin->name, sizeof(pin->name), "%s/%d", fds, fd);
+	pin->fd = fd;
+	return 0;
+}
+
+static const char *pinned(const struct pin *pin, const char *path)
+{
+	return pin->fd >= 0 ? pin->name : path;
+}
+
+/* Closes the pin; returns r with the call's errno. */
+static int unpin(const struct pin *pin, int r)
+{
+	return pin->fd >= 0 ? looked(pin->fd, r) : r;
+}
+
+/*
+ * The *at forms: a name is pinned (pin_change), or its directory when the
+ * call does not follow a last link (AT_SYMLINK_NOFOLLOW), unless the call
+ * acts on the descriptor itself (AT_EMPTY_PATH with "", or a NULL name where
+ * the call reads it so: null_is_fd), which is judged as it is. next is the
+ * function the call goes to (entry_at). Call with pinned_dirfd() and
+ * pinned(), then unpin().
+ */
+static int pin_change_at(const char *op, int dirfd, const char *path, int flags, bool null_is_fd,
+			 const void *next, struct pin *pin)
+{
+	pin->fd = -1;
+	pin->in_dir = false;
+	if ((!path && null_is_fd) || ON_FD_ONLY(path, flags))
+		return guard_fd_change(op, dirfd);
+	if (!(flags & AT_SYMLINK_NOFOLLOW))
+		return pin_change(op, dirfd, path, pin);
+	if (path && path_names_a_directory(path)) {
+		/* Followed whatever the flag: pinned so, and named with a '/' that keeps it so. */
+		if (pin_change(op, dirfd, path, pin) < 0)
+			return -1;
+		if (pin->fd >= 0)
+			strcat(pin->name, "/");
+		return 0;
+	}
+	struct entry e;
+	if (entry_at(op, dirfd, path, W, next, &e) < 0)
+		return -1;
+	if (e.fd >= 0) {
+		memcpy(pin->name, e.name, strlen(e.name) + 1);
+		pin->fd = e.fd;
+		pin->in_dir = true;
+	}
+	return 0;
+}
+
+static int pinned_dirfd(const struct pin *pin, int dirfd)
+{
+	return pin->fd < 0 ? dirfd : pin->in_dir ? pin->fd : AT_FDCWD;
+}
+
+EXPORT int truncate(const char *path, off_t length)
+{
+	struct pin pin;
+	if (pin_change("truncate", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.truncate(pinned(&pin, path), length));
+}
+
+EXPORT int truncate64(const char *path, off64_t length)
+{
+	struct pin pin;
+	if (pin_change("truncate64", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.truncate64(pinned(&pin, path), length));
+}
+
+EXPORT int chmod(const char *path, mode_t mode)
+{
+	struct pin pin;
+	if (pin_change("chmod", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.chmod(pinned(&pin, path), mode));
+}
+
+EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+{
+	struct pin pin;
+	if (pin_change_at("fchmodat", dirfd, path, flags, false, real.fchmodat, &pin) < 0)
+		return -1;
+	return unpin(&pin,
+		     real.fchmodat(pinned_dirfd(&pin, dirfd), pinned(&pin, path), mode, flags));
+}
+
+EXPORT int chown(const char *path, uid_t uid, gid_t gid)
+{
+	struct pin pin;
+	if (pin_change("chown", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.chown(pinned(&pin, path), uid, gid));
+}
+
+EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
+{
+	struct pin pin;
+	if (pin_change_at("lchown", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, real.lchown, &pin) <
+	    0)
+		return -1;
+	return unpin(&pin, pin.fd >= 0 ? real.fchownat(pinned_dirfd(&pin, AT_FDCWD), pin.name, uid,
+						       gid, AT_SYMLINK_NOFOLLOW)
+				       : real.lchown(path, uid, gid));
+}
+
+EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	struct pin pin;
+	if (pin_change_at("fchownat", dirfd, path, flags, false, real.fchownat, &pin) < 0)
+		return -1;
+	return unpin(&pin,
+		     real.fchownat(pinned_dirfd(&pin, dirfd), pinned(&pin, path), uid, gid, flags));
+}
+
+EXPORT int utimensat(int dirfd, const char *path, const struct timespec times[2], int flags)
+{
+	struct pin pin;
+	if (pin_change_at("utimensat", dirfd, path, flags, true, real.utimensat, &pin) < 0)
+		return -1;
+	return unpin(&pin,
+		     real.utimensat(pinned_dirfd(&pin, dirfd), pinned(&pin, path), times, flags));
+}
+
+EXPORT int fchmod(int fd, mode_t mode)
+{
+	return guard_fd_change("fchmod", fd) < 0 ? -1 : real.fchmod(fd, mode);
+}
+
+EXPORT int fchown(int fd, uid_t uid, gid_t gid)
+{
+	return guard_fd_change("fchown", fd) < 0 ? -1 : real.fchown(fd, uid, gid);
+}
+
+EXPORT int futimens(int fd, const struct timespec times[2])
+{
+	return guard_fd_change("futimens", fd) < 0 ? -1 : real.futimens(fd, times);
+}
+
+EXPORT int futimes(int fd, const struct timeval times[2])
+{
+	return guard_fd_change("futimes", fd) < 0 ? -1 : real.futimes(fd, times);
+}
+
+EXPORT int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
+{
+	return guard_fd_change("fsetxattr", fd) < 0 ? -1
+						    : real.fsetxattr(fd, name, value, size, flags);
+}
+
+EXPORT int fremovexattr(int fd, const char *name)
+{
+	return guard_fd_change("fremovexattr", fd) < 0 ? -1 : real.fremovexattr(fd, name);
+}
+
+EXPORT int utimes(const char *path, const struct timeval times[2])
+{
+	struct pin pin;
+	if (pin_change("utimes", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.utimes(pinned(&pin, path), times));
+}
+
+EXPORT int lutimes(const char *path, const struct timeval times[2])
+{
+	struct pin pin;
+	if (pin_change_at("lutimes", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, real.lutimes,
+			  &pin) < 0)
+		return -1;
+	if (pin.fd < 0)
+		return real.lutimes(path, times);
+	/* What glibc's lutimes makes of it, in the pinned directory. */
+	struct timespec ts[2];
+	for (int i = 0; times && i < 2; i++) {
+		if (times[i].tv_usec < 0 || times[i].tv_usec >= 1000000) {
+			errno = EINVAL;
+			return unpin(&pin, -1);
+		}
+		ts[i].tv_sec = times[i].tv_sec;
+		ts[i].tv_nsec = times[i].tv_usec * 1000;
+	}
+	return unpin(&pin, real.utimensat(pinned_dirfd(&pin, AT_FDCWD), pin.name, times ? ts : NULL,
+					  AT_SYMLINK_NOFOLLOW));
+}
+
+EXPORT int utime(const char *path, const struct utimbuf *times)
+{
+	struct pin pin;
+	if (pin_change("utime", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.utime(pinned(&pin, path), times));
+}
+
+EXPORT int setxattr(const char *path, const char *name, const void *value, size_t size, int flags)
+{
+	struct pin pin;
+	if (pin_change("setxattr", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.setxattr(pinned(&pin, path), name, value, size, flags));
+}
+
+/*
+ * The name an l*xattr call pinned in its directory makes it with: no *at
+ * form, so the directory's /proc name and the last component, which the
+ * call does not follow.
+ */
+static const char *pinned_entry(const struct pin *pin, const char *path, char *buf, size_t size)
+{
+	const char *fds = pin->in_dir ? proc_fd_dir() : NULL;
+	if (!fds)
+		return pinned(pin, path);
+	snprintf(buf, size, "%s/%d/%s", fds, pin->fd, pin->name);
+	return buf;
+}
+
+EXPORT int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)
+{
+	struct pin pin;
+	char buf[64 + ENTRY_LAST_MAX];
+	if (pin_change_at("lsetxattr", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, real.lsetxattr,
+			  &pin) < 0)
+		return -1;
+	return unpin(&pin, real.lsetxattr(pinned_entry(&pin, path, buf, sizeof(buf)), name, value,
+					  size, flags));
+}
+
+EXPORT int removexattr(const char *path, const char *name)
+{
+	struct pin pin;
+	if (pin_change("removexattr", AT_FDCWD, path, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.removexattr(pinned(&pin, path), name));
+}
+
+EXPORT int lremovexattr(const char *path, const char *name)
+{
+	struct pin pin;
+	char buf[64 + ENTRY_LAST_MAX];
+	if (pin_change_at("lremovexattr", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false,
+			  real.lremovexattr, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.lremovexattr(pinned_entry(&pin, path, buf, sizeof(buf)), name));
+}
+
+/* ---- creation and deletion: c, d --------------------------------------------- */
+
 EXPORT int mkdir(const char *path, mode_t mode)
 {
 	struct entry e;
@@ -1691,16 +1759,60 @@ EXPORT int mkdirat(int dirfd, const char *path, mode_t mode)
 /* Older programs' mknod (glibc before 2.33 built them against these). */
 int __xmknod(int ver, const char *path, mode_t mode, dev_t *dev);
 int __xmknodat(int ver, int dirfd, const char *path, mode_t mode, dev_t *dev);
-WRAP(int, -1, __xmknod, (int ver, const char *path, mode_t mode, dev_t *dev),
-     (ver, path, mode, dev), AT_FDCWD, path, C, 0)
-WRAP(int, -1, __xmknodat, (int ver, int dirfd, const char *path, mode_t mode, dev_t *dev),
-     (ver, dirfd, path, mode, dev), dirfd, path, C, 0)
-WRAP(int, -1, mkfifo, (const char *path, mode_t mode), (path, mode), AT_FDCWD, path, C, 0)
-WRAP(int, -1, mkfifoat, (int dirfd, const char *path, mode_t mode), (dirfd, path, mode), dirfd,
-     path, C, 0)
-WRAP(int, -1, lchmod, (const char *path, mode_t mode), (path, mode), AT_FDCWD, path, W, 0)
-WRAP(int, -1, futimesat, (int dirfd, const char *path, const struct timeval tv[2]),
-     (dirfd, path, tv), dirfd, path, W, FOLLOW)
+EXPORT int __xmknod(int ver, const char *path, mode_t mode, dev_t *dev)
+{
+	struct entry e;
+	if (entry_at("__xmknod", AT_FDCWD, path, C, real.__xmknod, &e) < 0)
+		return -1;
+	return entry_done(&e, e.fd >= 0 ? real.__xmknodat(ver, e.fd, e.name, mode, dev)
+					: real.__xmknod(ver, path, mode, dev));
+}
+
+EXPORT int __xmknodat(int ver, int dirfd, const char *path, mode_t mode, dev_t *dev)
+{
+	struct entry e;
+	if (entry_at("__xmknodat", dirfd, path, C, real.__xmknodat, &e) < 0)
+		return -1;
+	return entry_done(&e, real.__xmknodat(ver, e.fd >= 0 ? e.fd : dirfd,
+					      e.fd >= 0 ? e.name : path, mode, dev));
+}
+
+EXPORT int mkfifo(const char *path, mode_t mode)
+{
+	struct entry e;
+	if (entry_at("mkfifo", AT_FDCWD, path, C, real.mkfifo, &e) < 0)
+		return -1;
+	return entry_done(&e,
+			  e.fd >= 0 ? real.mkfifoat(e.fd, e.name, mode) : real.mkfifo(path, mode));
+}
+
+EXPORT int mkfifoat(int dirfd, const char *path, mode_t mode)
+{
+	struct entry e;
+	if (entry_at("mkfifoat", dirfd, path, C, real.mkfifoat, &e) < 0)
+		return -1;
+	return entry_done(&e,
+			  real.mkfifoat(e.fd >= 0 ? e.fd : dirfd, e.fd >= 0 ? e.name : path, mode));
+}
+
+EXPORT int lchmod(const char *path, mode_t mode)
+{
+	struct pin pin;
+	if (pin_change_at("lchmod", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, real.lchmod, &pin) <
+	    0)
+		return -1;
+	return unpin(&pin, pin.fd >= 0 ? real.fchmodat(pinned_dirfd(&pin, AT_FDCWD), pin.name, mode,
+						       AT_SYMLINK_NOFOLLOW)
+				       : real.lchmod(path, mode));
+}
+
+EXPORT int futimesat(int dirfd, const char *path, const struct timeval tv[2])
+{
+	struct pin pin;
+	if (pin_change_at("futimesat", dirfd, path, 0, true, real.futimesat, &pin) < 0)
+		return -1;
+	return unpin(&pin, real.futimesat(pinned_dirfd(&pin, dirfd), pinned(&pin, path), tv));
+}
 
 /*
  * The login records: utmpname names the file getutent and pututline then

@@ -224,7 +224,7 @@ static bool no_links_from(const char *name, size_t len, size_t root, bool follow
  * follows a link in its last place whatever the call (lchown("link/")
  * changes the target), so it is judged followed.
  */
-static bool names_a_directory(const char *path)
+bool path_names_a_directory(const char *path)
 {
 	size_t n = strlen(path);
 	if (n && path[n - 1] == '/')
@@ -248,7 +248,7 @@ static int resolve(int dirfd, const char *path, bool follow_last, bool refusing,
 	out->unresolved = 0;
 	if (!path || !*path)
 		return -EINVAL;
-	follow_last = follow_last || names_a_directory(path);
+	follow_last = follow_last || path_names_a_directory(path);
 	if (path[0] != '/') {
 		if (dirfd == AT_FDCWD && has_dotdot(path)) {
 			/*

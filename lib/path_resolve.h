@@ -59,6 +59,12 @@ int path_resolve_refusing_links(int dirfd, const char *path, bool follow_last,
  * /proc/<pid> mapped to /proc/self). Returns 0 and writes buf, -ENOENT for
  * descriptors that are not files on a path (pipes, sockets, anonymous).
  */
+/*
+ * A name ending in "/", "/." or "/.." (or that is "." or ".."): the kernel
+ * follows a link in its last place whatever the call.
+ */
+bool path_names_a_directory(const char *path);
+
 int path_of_fd(int fd, char *buf, size_t size, size_t *ret_len);
 
 /*

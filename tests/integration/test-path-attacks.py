@@ -510,17 +510,14 @@ tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and int(out[3]) > 100 a
        f"stdout={r.stdout!r} rc={r.rc} secret: {oct(st.st_mode)} {st.st_size} bytes, mtime "
        f"{int(st.st_mtime)} stderr={r.stderr[-600:]!r}")
 
-# A name changed in a directory swapped with a link to the secret one (renameat2 EXCHANGE,
-# plain Python with ctypes, two threads): unlink, mkdir and symlink judged in the real
-# directory reached the secret one. The directory is pinned (opened refusing links) and the
-# call made in it.
-os.makedirs(p("rw", "dswap"), exist_ok=True)
-with open(p("secret", "victim"), "w") as f:
-    f.write("v")
-code = f"""
+def exchanging(where):
+    """The start of a racing program: a thread exchanging directory d under where with
+    link, a link to the secret directory, for 2 s (RENAME_EXCHANGE), started."""
+    os.makedirs(p("rw", where), exist_ok=True)
+    return f"""
 import ctypes, os, threading, time
 libc = ctypes.CDLL(None, use_errno=True)
-base = {p("rw", "dswap")!r}
+base = {p("rw", where)!r}
 d, link = base + "/d", base + "/l"
 os.makedirs(d, exist_ok=True)
 if not os.path.lexists(link):
@@ -532,17 +529,30 @@ def swapper():
 t = threading.Thread(target=swapper)
 t.start()
 done = refused = 0
-while time.time() < stop:
-    for call in (lambda: os.unlink(d + "/victim"), lambda: os.mkdir(d + "/made"),
-                 lambda: os.rmdir(d + "/made"), lambda: os.symlink("x", d + "/sym"),
-                 lambda: os.unlink(d + "/sym"), lambda: os.rename(d + "/victim", d + "/moved"),
-                 lambda: os.mkdir(d + "/slash/"), lambda: os.rmdir(d + "/slash/"),
-                 lambda: os.link(d + "/victim", d + "/hard"), lambda: os.unlink(d + "/hard")):
+def attempt(calls):
+    global done, refused
+    for call in calls:
         try:
             call()
             done += 1
         except OSError:
             refused += 1
+"""
+
+
+# A name changed in a directory swapped with a link to the secret one (renameat2 EXCHANGE,
+# plain Python with ctypes, two threads): unlink, mkdir and symlink judged in the real
+# directory reached the secret one. The directory is pinned (opened refusing links) and the
+# call made in it.
+with open(p("secret", "victim"), "w") as f:
+    f.write("v")
+code = exchanging("dswap") + """
+while time.time() < stop:
+    attempt((lambda: os.unlink(d + "/victim"), lambda: os.mkdir(d + "/made"),
+             lambda: os.rmdir(d + "/made"), lambda: os.symlink("x", d + "/sym"),
+             lambda: os.unlink(d + "/sym"), lambda: os.rename(d + "/victim", d + "/moved"),
+             lambda: os.mkdir(d + "/slash/"), lambda: os.rmdir(d + "/slash/"),
+             lambda: os.link(d + "/victim", d + "/hard"), lambda: os.unlink(d + "/hard")))
     try:
         open(d + "/victim", "w").close()
     except OSError:
@@ -560,6 +570,53 @@ tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and "victim" in left an
        "directory swapped with a link to the "
        "secret one: the secret directory is never changed, the refusals are logged",
        f"stdout={r.stdout!r} rc={r.rc} secret holds {left} stderr={r.stderr[-600:]!r}")
+
+# The changes that do not follow a last link (lchown, lutimes, lsetxattr, lremovexattr,
+# lchmod, AT_SYMLINK_NOFOLLOW) and mkfifo, futimesat, racing the same exchange: they were
+# judged, then made by name, so the directory swapped in between took them to the secret
+# file. They are made in the directory pinned as for unlink.
+victim = p("secret", "lvictim")
+with open(victim, "w") as f:
+    f.write("v")
+os.chmod(victim, 0o600)
+os.chown(victim, 0, 0)
+os.setxattr(victim, "user.keep", b"k")
+os.utime(victim, (1000000, 1000000))
+code = exchanging("lswap") + """
+v = d + "/lvictim"
+bv = v.encode()
+def setx():
+    os.setxattr(v, "user.evil", b"e", follow_symlinks=False)
+def check(r):
+    if r != 0:
+        raise OSError(ctypes.get_errno(), "")
+while time.time() < stop:
+    attempt((lambda: os.utime(v, (5, 5), follow_symlinks=False),
+             lambda: check(libc.lutimes(bv, None)),
+             lambda: check(libc.futimesat(-100, bv, None)),
+             lambda: os.chown(v, -1, 4242, follow_symlinks=False),
+             lambda: check(libc.lchmod(bv, 0o644)), setx,
+             lambda: os.removexattr(v, "user.keep", follow_symlinks=False),
+             lambda: os.mkfifo(d + "/fifo"), lambda: os.unlink(d + "/fifo")))
+    try:
+        open(v, "w").close()
+        os.setxattr(v, "user.keep", b"k")
+    except OSError:
+        pass
+t.join()
+print("done", done, "refused", refused)
+"""
+r, out = py_race(code, SWAP)
+st = os.lstat(victim)
+kept = (oct(st.st_mode & 0o777), st.st_gid, int(st.st_mtime), sorted(os.listxattr(victim)),
+        "fifo" in os.listdir(SECRET))
+tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and
+       kept == ("0o600", 0, 1000000, ["user.keep"], False) and
+       denied(r, victim),
+       "lutimes, utimensat and fchmodat without following, lchown, lchmod, lsetxattr, "
+       "lremovexattr, futimesat and mkfifo in a directory swapped with a link to the secret "
+       "one: the secret file is never changed, no FIFO is made there, the refusals are logged",
+       f"stdout={r.stdout!r} rc={r.rc} secret file {kept} stderr={r.stderr[-600:]!r}")
 
 # The working directory itself through AT_EMPTY_PATH (AT_FDCWD and an empty name).
 r = seq(f"chdir:{p('task')}", "fchownat-cwd:x", f"chdir:{RW}", "fchownat-cwd:x")
