@@ -259,6 +259,12 @@ static bool is_the_loader(int fd)
 	       st.st_dev == loader_dev && st.st_ino == loader_ino;
 }
 
+/* No descriptor or memory left to look at a program with. */
+static bool out_of_room(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOMEM;
+}
+
 /*
  * What the kernel will start first for the program open at fd (v: what
  * exe_inspect saw in it) decides: a script's interpreter, the interpreter
@@ -290,6 +296,8 @@ static enum exe_kind started_kind(int fd, const struct exe_view *v, int depth, b
 	    memcmp(v->interp, known_loader, known) == 0)
 		return kind;
 	int ifd = (int)shim_syscall(SYS_openat, AT_FDCWD, v->interp, flags);
+	if (ifd < 0 && out_of_room(errno))
+		return EXE_STATIC; /* unread: nothing says it loads the shim */
 	if (ifd < 0)
 		return kind; /* the exec fails, or reads what this process cannot */
 	char inner_interp[PATH_MAX];
@@ -316,14 +324,18 @@ static enum exe_kind started_kind(int fd, const struct exe_view *v, int depth, b
 	return kind;
 }
 
-/* What kind of program t is, from its first bytes (open + pread, no allocation). */
+/*
+ * What kind of program t is, from its first bytes (open + pread, no
+ * allocation). Unread for want of a descriptor, it is taken for static: the
+ * exec itself needs none, and nothing says the program loads the shim.
+ */
 static enum exe_kind exe_kind_of(const struct exec_target *t, bool *refuse)
 {
 	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
 		    (t->at_flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0);
 	int fd = (int)shim_syscall(SYS_openat, t->dirfd, t->path, flags);
 	if (fd < 0)
-		return EXE_UNKNOWN;
+		return out_of_room(errno) ? EXE_STATIC : EXE_UNKNOWN;
 	char interp[PATH_MAX];
 	struct exe_view v = {.interp = interp, .interp_size = sizeof(interp)};
 	exe_inspect(fd, &v);

@@ -358,6 +358,32 @@ if built:
             mode="alert")
     tap.ok(r.rc == 0 and r.stdout == "static hello\n" and violations(r, action="logged"),
            "static binary in alert: runs (supervised) and is logged", r.diag())
+    # A program that cannot be looked at for want of a descriptor (the function filled its
+    # table first, pure Python) is taken for static: it ran outside the supervisor, where
+    # its read of the secret went through.
+    reader_c = os.path.join(W, "reader.c")
+    with open(reader_c, "w") as f:
+        f.write('#include <stdio.h>\nint main(void) { FILE *f = fopen("%s", "r");\n'
+                'puts(f ? "read the secret" : "denied"); return 0; }\n' % SECRET)
+    reader = os.path.join(BIN, "static-reader")
+    if subprocess.run([cc, "-static", "-o", reader, reader_c]).returncode == 0:
+        full = write_profile(W, {
+            "fnguard": 1, "extends": ["lambda-base"], "files": COMMON_FILES,
+            "exec": [{"path": reader}], "syscalls": ["@lambda-runtime"]}, "full-table.json")
+        code = ("import os, resource, sys\n"
+                "resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))\n"
+                "held = []\n"
+                "try:\n"
+                "    while True:\n"
+                "        held.append(os.open('/dev/null', os.O_RDONLY))\n"
+                "except OSError:\n"
+                "    pass\n"
+                f"os.execv({reader!r}, ['static-reader'])\n")
+        r = run([sys.executable, "-c", code], profile=full, mode="enforce")
+        tap.ok(r.stdout == "denied\n" and
+               r.find(type="violation", category="file", target=SECRET, action="blocked"),
+               "a static program exec'd with every descriptor taken (it cannot be looked at) "
+               "is run supervised: its read of the secret is refused and logged", r.diag())
     # fnguard exec (outside the shim, supervising the program) is not steered by the
     # caller's loader variables: LD_DEBUG would make its own loader talk about libseccomp.
     r = run([CALL, "execve", os.path.join(BIN, "static-allowed")], profile=PROFILE,
