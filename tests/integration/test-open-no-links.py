@@ -283,4 +283,59 @@ r = run([sys.executable, "-c", code], profile=FILTERED, mode="enforce",
 tap.ok(r.rc == 0 and "size 8" in r.stdout and "access True" in r.stdout,
        "stat and access under the create root work with every descriptor taken", r.diag())
 
+# fopen looks at what it opened through a copy of the descriptor: with one descriptor left
+# (fopen's), the copy failed and the look was skipped, so a link flipped between an allowed
+# file and the secret after the judgement was read (plain Python with ctypes, two threads).
+with open(os.path.join(SECRET, "key"), "w") as f:
+    f.write("TOPSECRET\n")
+with open(rw("ok.txt"), "w") as f:
+    f.write("ok\n")
+code = f"""
+import ctypes, os, resource, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.fopen.restype = ctypes.c_void_p
+libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+libc.fgets.restype = ctypes.c_char_p
+libc.fgets.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p]
+libc.fclose.argtypes = [ctypes.c_void_p]
+link, ok, secret = {rw("flip")!r}, {rw("ok.txt")!r}, {os.path.join(SECRET, "key")!r}
+os.symlink(ok, link)
+stop = time.time() + 2
+def flip():
+    while time.time() < stop:
+        for t in (ok, secret):
+            try:
+                os.symlink(t, link + ".n")
+                os.rename(link + ".n", link)
+            except OSError:
+                pass
+resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+held = []
+try:
+    while True:
+        held.append(os.open("/dev/null", os.O_RDONLY))
+except OSError:
+    pass
+os.close(held.pop())
+th = threading.Thread(target=flip)
+th.start()
+buf = ctypes.create_string_buffer(100)
+tries = leaks = 0
+while time.time() < stop:
+    f = libc.fopen(link.encode(), b"r")
+    tries += 1
+    if f:
+        leaks += (libc.fgets(buf, 100, f) or b"").startswith(b"TOP")
+        libc.fclose(f)
+th.join()
+print("tries", tries, "leaks", leaks)
+"""
+r = run([sys.executable, "-c", code], profile=PLAIN, mode="enforce",
+        env={"FNGUARD_NO_LANDLOCK": "1"})
+out = r.stdout.split()
+tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 1000 and out[3] == "0" and
+       denied(r, os.path.join(SECRET, "key")),
+       "fopen of a link flipped between an allowed file and the secret, with one descriptor "
+       "left: the secret is never read, the refusals are logged", r.diag())
+
 tap.done()
