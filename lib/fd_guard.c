@@ -287,31 +287,6 @@ static int move_log_locked(int log)
 }
 
 /*
- * Moves the log fd when the program wants its number. Returns 0, or -1 when
- * no number is left for it (every one a live closefrom covers or an action
- * names): the program's call is refused rather than the log given up.
- */
-static int move_log_away(int wanted)
-{
-	int log = log_fd_now();
-	/*
-	 * A vfork child has its own descriptors but the parent's memory: moving
-	 * the number there would point the parent at the wrong fd. That child
-	 * loses its log instead (it is about to exec anyway).
-	 */
-	if (log < 0 || wanted != log || child_env_in_vfork_child())
-		return 0;
-	fa_lock_take();
-	int r = move_log_locked(log);
-	pthread_mutex_unlock(&fa_lock);
-	if (r < 0)
-		event_error("the program wants the log's descriptor and no other number is free "
-			    "for it: the call is refused",
-			    NULL, EBUSY);
-	return r;
-}
-
-/*
  * A file action names fd (closefrom: every number from fd on). Returns 0 or
  * an error number: ENOMEM out of memory, or when the log, at fd, has nowhere
  * to go.
@@ -416,17 +391,48 @@ static void table_given_up(int wanted)
 		record_fd_given_up(wanted);
 }
 
-EXPORT int dup2(int oldfd, int newfd)
+/*
+ * dup2 and dup3 onto newfd: when the program wants the log's number, the
+ * log moves away first; when no number is left for it (every one a live
+ * closefrom covers or an action names), the call is refused rather than the
+ * log given up. The check and the call are made under fa_lock, so that
+ * another thread's move of the log into newfd cannot come between them (the
+ * log would be replaced: every later event lost). A vfork child has its own
+ * descriptors but the parent's memory: moving the number there would point
+ * the parent at the wrong fd. That child loses its log instead (it is about
+ * to exec anyway).
+ */
+static int dup_onto(int oldfd, int newfd, int flags, bool three)
 {
+	bool locked = oldfd != newfd && !child_env_in_vfork_child();
 	if (oldfd != newfd) {
-		if (move_log_away(newfd) < 0) {
-			errno = EBUSY;
-			return -1;
-		}
 		share_given_up(newfd);
 		table_given_up(newfd);
 	}
-	return real.dup2(oldfd, newfd);
+	if (locked) {
+		fa_lock_take();
+		int log = log_fd_now();
+		if (log >= 0 && newfd == log && move_log_locked(log) < 0) {
+			pthread_mutex_unlock(&fa_lock);
+			event_error("the program wants the log's descriptor and no other number is "
+				    "free for it: the call is refused",
+				    NULL, EBUSY);
+			errno = EBUSY;
+			return -1;
+		}
+	}
+	int r = three ? real.dup3(oldfd, newfd, flags) : real.dup2(oldfd, newfd);
+	if (locked) {
+		int saved = errno;
+		pthread_mutex_unlock(&fa_lock);
+		errno = saved;
+	}
+	return r;
+}
+
+EXPORT int dup2(int oldfd, int newfd)
+{
+	return dup_onto(oldfd, newfd, 0, false);
 }
 
 /*
@@ -547,13 +553,5 @@ EXPORT int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int 
 
 EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	if (oldfd != newfd) {
-		if (move_log_away(newfd) < 0) {
-			errno = EBUSY;
-			return -1;
-		}
-		share_given_up(newfd);
-		table_given_up(newfd);
-	}
-	return real.dup3(oldfd, newfd, flags);
+	return dup_onto(oldfd, newfd, flags, true);
 }

@@ -147,6 +147,58 @@ tap.ok(p.stdout.decode().startswith("\n{") and len(all_lines) == 2 * len(out_lin
        "on the function's stdout every event is written after a newline of its own",
        p.stdout[:300])
 
+# Two threads dup2'ing onto the log's number and the number above (pure Python): the log
+# moves to the number above when the first takes its number; the second's dup2, checked
+# before the move and made after it, replaced the log, and every later event was lost.
+secret = os.path.join(W, "denied", "dup-race")
+code = f"""
+import os, threading
+n = int(os.environ["FNGUARD_LOG"].split(":")[1])
+ident = os.fstat(n)
+def log_number():
+    for fd in sorted(int(x) for x in os.listdir("/proc/self/fd")):
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == (ident.st_dev, ident.st_ino):
+            return fd
+    return None
+null = os.open("/dev/null", os.O_WRONLY)
+cur = log_number()
+stop = False
+def onto(k):
+    if k != null:
+        try:
+            os.dup2(null, k)
+            os.close(k)
+        except OSError:
+            pass
+def neighbour():
+    while not stop:
+        onto(cur + 1)
+t = threading.Thread(target=neighbour)
+t.start()
+try:
+    for i in range(3000):
+        onto(cur)
+        cur = log_number() or cur  # None: seen while it moves
+finally:
+    stop = True
+    t.join()
+print("log", "lost" if log_number() is None else "kept")
+for i in range(3):
+    try:
+        open({secret!r}).read()
+    except OSError:
+        pass
+"""
+r = run([sys.executable, "-c", code], profile=PROFILE, mode="enforce")
+tap.ok(r.rc == 0 and r.stdout == "log kept\n" and
+       len(r.find(type="violation", target=secret)) >= 1,
+       "dup2 onto the log's number racing a dup2 onto the number it moves to: the log is "
+       "never replaced, later violations are still logged", r.diag())
+
 # ---- Lambda context ------------------------------------------------------------------
 r = run([OPS, "open-r", os.path.join(W, "nope")], profile=PROFILE, mode="enforce",
         env={"AWS_LAMBDA_FUNCTION_NAME": "orders-api", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
