@@ -57,6 +57,7 @@
 #include "landlock_layer.h"
 #include "path_norm.h"
 #include "path_resolve.h"
+#include "jump_ops.h"
 #include "real.h"
 #include "record.h"
 #include "shim.h"
@@ -1678,6 +1679,26 @@ static bool env_lock_take(void)
 	return pthread_mutex_timedlock(&env_lock, &until) == 0;
 }
 
+/*
+ * wordexp holds the lock while its commands run: a thread cancelled there,
+ * or whose signal handler jumps out (jump_ops.h), lets it go. env_held
+ * counts this thread's holds of it there.
+ */
+static __thread int env_held;
+
+static void env_lock_give(void *unused)
+{
+	(void)unused;
+	env_held--;
+	pthread_mutex_unlock(&env_lock);
+}
+
+void exec_ops_jumped_out(void)
+{
+	while (env_held > 0)
+		env_lock_give(NULL);
+}
+
 void exec_ops_after_fork_child(void)
 {
 	pthread_mutexattr_t a;
@@ -1739,13 +1760,15 @@ EXPORT int wordexp(const char *words, wordexp_t *we, int flags)
 		return WRDE_NOSPACE;
 	if (!words || (flags & WRDE_NOCMD) || !runs_commands(words))
 		return real.wordexp(words, we, flags);
-	pthread_mutex_lock(&env_lock);
 	int r = WRDE_CMDSUB;
+	pthread_mutex_lock(&env_lock);
+	env_held++;
+	pthread_cleanup_push(env_lock_give, NULL);
 	if (guard_shell("wordexp", words, true) == 0) {
 		fd_guard_inheritable();
 		r = real.wordexp(words, we, flags);
 	}
-	pthread_mutex_unlock(&env_lock);
+	pthread_cleanup_pop(1);
 	return r;
 }
 

@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <shadow.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <netdb.h>
 #include <spawn.h>
@@ -242,6 +243,10 @@ struct mmsghdr;
 	X(sighandler_t, sysv_signal, (int, sighandler_t))                                          \
 	X(sighandler_t, bsd_signal, (int, sighandler_t))                                           \
 	X(sighandler_t, sigset, (int, sighandler_t))                                               \
+	X(void, longjmp, (struct __jmp_buf_tag *, int))                                            \
+	X(void, _longjmp, (struct __jmp_buf_tag *, int))                                           \
+	X(void, siglongjmp, (struct __jmp_buf_tag *, int))                                         \
+	X(void, __longjmp_chk, (struct __jmp_buf_tag *, int))                                      \
 	X(ssize_t, read, (int, void *, size_t))                                                    \
 	X(ssize_t, __read_chk, (int, void *, size_t, size_t))                                      \
 	X(ssize_t, recv, (int, void *, size_t, int))                                               \

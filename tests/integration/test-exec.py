@@ -190,6 +190,58 @@ tap.ok(r.rc == 1 and "wordexp=4" in r.stderr and not ran("sh-denied") and len(ev
        "wordexp: a denied command substitution is refused (WRDE_CMDSUB), does not run, and "
        "is logged as /bin/sh -c with the words", r.diag())
 
+# A signal handler that jumps out of a wordexp waiting on its command (a timeout): the shim
+# held the environment's lock there, and kept it: another thread's wordexp waited for ever.
+jump_c = os.path.join(W, "wordexp-jump.c")
+fifo = os.path.join(OUT, "never-written")
+if not os.path.exists(fifo):
+    os.mkfifo(fifo)
+with open(jump_c, "w") as f:
+    f.write(r"""#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <wordexp.h>
+static sigjmp_buf back;
+static void on_alarm(int sig) { siglongjmp(back, 1); }
+static void hung(int sig) { write(1, "hung\n", 5); _exit(3); }
+static void *other(void *unused)
+{
+	wordexp_t we;
+	printf("another wordexp: %d\n", wordexp("$(echo hi)", &we, 0));
+	return NULL;
+}
+int main(int argc, char **argv)
+{
+	char words[300];
+	wordexp_t we;
+	pthread_t t;
+	snprintf(words, sizeof(words), "$(cat %s)", argv[1]);
+	signal(SIGALRM, on_alarm);
+	if (sigsetjmp(back, 1) == 0) {
+		ualarm(300000, 0);
+		wordexp(words, &we, 0);
+		return 1;
+	}
+	puts("jumped");
+	fflush(stdout);
+	signal(SIGALRM, hung);
+	alarm(5);
+	pthread_create(&t, NULL, other, NULL);
+	pthread_join(t, NULL);
+	return 0;
+}
+""")
+jump = os.path.join(BIN, "wordexp-jump")
+if subprocess.run(["cc", "-o", jump, jump_c]).returncode == 0:
+    r = run([jump, fifo], profile=SHELL_PROFILE, mode="enforce", timeout=30)
+    tap.ok(r.rc == 0 and r.stdout == "jumped\nanother wordexp: 0\n",
+           "wordexp left by a signal handler's siglongjmp: another thread's wordexp does not "
+           "wait for ever on the environment's lock", r.diag())
+else:
+    tap.ok(False, "wordexp-jump builds")
+
 # ---- the PATH search ----------------------------------------------------------------
 reset()
 r = run([CALL, "execvp", "exec-marker", marker("p"), "x"], profile=PROFILE, mode="enforce",

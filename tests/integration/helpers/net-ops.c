@@ -37,6 +37,9 @@
  *   resolve-connect NAME PORT           getaddrinfo, then connect to the first
  *   resolve-connect-each NAME PORT      getaddrinfo for every socket type, then a UDP
  *                                       connect to each entry: "ADDR ok|errno=E"
+ *   jump-connect NAME ADDR PORT         getaddrinfo(NAME) given up after 300 ms by a
+ *                                       SIGALRM handler that jumps out (siglongjmp,
+ *                                       as wget's --dns-timeout), then a TCP connect
  *   bench tcp|udp HOST PORT N           median ns per connect() over 7 runs of N
  *                                       (HOST a name: resolved first; tcp with
  *                                       PORT 0: a listener of its own)
@@ -47,6 +50,8 @@
 #include <netinet/in.h>
 #include <resolv.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -308,6 +313,40 @@ static int send_two(int fd, void *a, socklen_t la, void *b, socklen_t lb)
 	return 0;
 }
 
+static sigjmp_buf jump_back;
+
+static void jump_on_alarm(int sig)
+{
+	(void)sig;
+	siglongjmp(jump_back, 1);
+}
+
+/* jump-connect: a lookup left by a jump, then a connect. */
+static int jump_connect(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	struct addrinfo *res;
+
+	if (argc < 5)
+		return 2;
+	signal(SIGALRM, jump_on_alarm);
+	if (sigsetjmp(jump_back, 1) == 0) {
+		ualarm(300000, 0);
+		int r = getaddrinfo(argv[2], "443", NULL, &res);
+		ualarm(0, 0);
+		printf("lookup returned: %s\n", gai_name(r));
+		return 1;
+	}
+	printf("timed out\n");
+	fflush(stdout);
+	socklen_t len = inet_addr_of(argv[3], argv[4], &ss);
+	int fd = inet_socket(&ss, SOCK_STREAM);
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
+		return fail("connect");
+	printf("connected\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
@@ -320,6 +359,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *op = argv[1];
+	if (strcmp(op, "jump-connect") == 0)
+		return jump_connect(argc, argv);
 
 	if (strcmp(op, "connect") == 0 && argc == 5) {
 		len = inet_addr_of(argv[2], argv[3], &ss);
