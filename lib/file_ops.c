@@ -540,6 +540,34 @@ static int kept_errno(int r, int saved)
 	return r;
 }
 
+/*
+ * Where the name is known only once it is open (links on the way: the
+ * descriptor is looked at after), a truncation would act before the look:
+ * a directory swapped for a link to a denied one in between had that file
+ * truncated. Such an open is made without O_TRUNC, and the file it reached,
+ * once allowed, truncated through the descriptor (as O_TRUNC does: regular
+ * files only). An O_RDONLY open asking for O_TRUNC keeps it.
+ */
+static bool truncates_late(int how, int flags)
+{
+	int acc = flags & O_ACCMODE;
+	return how == OPEN_VERIFY && (flags & O_TRUNC) && (acc == O_WRONLY || acc == O_RDWR);
+}
+
+/* fd, truncated when it is a regular file; -1 (closed, errno set) when that fails. */
+static int truncated(int fd)
+{
+	struct stat st;
+	if (fd < 0 || (raw_syscall(SYS_fstat, fd, &st) == 0 && !S_ISREG(st.st_mode)))
+		return fd;
+	if (raw_syscall(SYS_ftruncate, fd, 0) == 0)
+		return fd;
+	int saved = errno;
+	raw_syscall(SYS_close, fd);
+	errno = saved;
+	return -1;
+}
+
 static int open_common(const char *op, int dirfd, const char *path, int flags, mode_t mode,
 		       int (*call)(int, const char *, int, mode_t))
 {
@@ -577,9 +605,15 @@ static int open_common(const char *op, int dirfd, const char *path, int flags, m
 	    judged_here(op, dirfd, path, rights, g, how, before) < 0)
 		return -1;
 	errno = saved; /* the long way's failed attempt (ELOOP) is not the call's */
-	int fd = call(dirfd, path, flags, mode);
+	bool late = truncates_late(how, flags);
+	int fd = call(dirfd, path, late ? flags & ~O_TRUNC : flags, mode);
 	bool verify = how == OPEN_VERIFY || moved_under(before);
-	return verify ? kept_errno(verify_fd(op, fd, rights), fd < 0 ? errno : saved) : fd;
+	if (!verify)
+		return fd;
+	int r = verify_fd(op, fd, rights);
+	if (late)
+		r = truncated(r);
+	return kept_errno(r, fd < 0 || r < 0 ? errno : saved);
 }
 
 int file_ops_guard_read(const char *op, const char *path)
@@ -633,9 +667,14 @@ long file_ops_openat2(int dirfd, const char *path, const struct open_how *how, s
 	if ((copy.flags & (O_CREAT | O_TRUNC)) &&
 	    judged_here("openat2", dirfd, path, rights, g, verify, before) < 0)
 		return -1;
+	bool late = truncates_late(verify, (int)copy.flags);
+	if (late)
+		copy.flags &= ~(uint64_t)O_TRUNC;
 	long fd = real.syscall(SYS_openat2, dirfd, path, &copy, sizeof(copy));
-	return verify == OPEN_VERIFY || moved_under(before) ? verify_fd("openat2", (int)fd, rights)
-							    : fd;
+	if (verify != OPEN_VERIFY && !moved_under(before))
+		return fd;
+	int r = verify_fd("openat2", (int)fd, rights);
+	return late ? truncated(r) : r;
 }
 
 static int call_openat(int dirfd, const char *path, int flags, mode_t mode)

@@ -64,6 +64,16 @@ static long raw_sigaction(long sig, const unsigned long *kact, long b, long c, l
 
 /* fchmodat2 (Linux 6.6), the same number on every architecture; newer than the headers here. */
 #define SYS_fchmodat2_NR 452
+/*
+ * Name calls newer than the shim's wrappers (Linux 6.13: the *xattrat
+ * family; 6.17: file_getattr, file_setattr): no libc makes them, and the
+ * shim does not judge them, so they answer ENOSYS, as an older kernel would,
+ * and a caller falls back to the calls it judges.
+ */
+#define SYS_setxattrat_NR 463
+#define SYS_removexattrat_NR 466
+#define SYS_file_getattr_NR 468
+#define SYS_file_setattr_NR 469
 
 #define P(x)  ((const char *)(x))
 #define I(x)  ((int)(x))
@@ -181,6 +191,20 @@ EXPORT long syscall(long nr, ...)
 		return removexattr(P(a), P(b));
 	case SYS_lremovexattr:
 		return lremovexattr(P(a), P(b));
+	/* changes through a descriptor: judged on its file (file_ops.c) */
+	case SYS_fchmod:
+		return fchmod(I(a), (mode_t)b);
+	case SYS_fchown:
+		return fchown(I(a), (uid_t)b, (gid_t)c);
+	case SYS_fsetxattr:
+		return fsetxattr(I(a), P(b), (const void *)c, (size_t)d, I(e));
+	case SYS_fremovexattr:
+		return fremovexattr(I(a), P(b));
+	case SYS_setxattrat_NR ... SYS_removexattrat_NR:
+	case SYS_file_getattr_NR:
+	case SYS_file_setattr_NR:
+		errno = ENOSYS;
+		return -1;
 	case SYS_getxattr:
 		return getxattr(P(a), P(b), (void *)c, (size_t)d);
 	case SYS_lgetxattr:

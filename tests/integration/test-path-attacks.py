@@ -18,6 +18,7 @@ name the kernel would really have used.
   is judged as the file it is.
 """
 import os
+import platform
 import shutil
 import socket
 import sys
@@ -417,6 +418,41 @@ tap.ok(results(r) == ["EACCES"] * len(ops) + ["0"] and
        "descriptor of a file the profile lets be read only: refused and logged; fchmod of a "
        "writable file works", r.diag())
 
+# The same through syscall() (pure Python with ctypes), and the name calls newer than the
+# shim's wrappers (Linux 6.13's setxattrat family, 6.17's file_setattr): ENOSYS, as an older
+# kernel answers, so that a caller falls back to the calls judged.
+code = f"""
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open({p("task", "ro.txt")!r}, os.O_RDONLY)
+def call(*args):
+    r = libc.syscall(*args)
+    return "0" if r == 0 else os.strerror(ctypes.get_errno())
+print(call(91, fd, 0o666))  # fchmod
+print(call(93, fd, 4242, -1))  # fchown
+print(call(190, fd, b"user.x", b"1", 1, 0))  # fsetxattr
+print(call(199, fd, b"user.keep"))  # fremovexattr
+print(call(463, -100, {p("task", "ro.txt").encode()!r}, 0, b"user.x", None, 0))  # setxattrat
+print(call(469, -100, {p("task", "ro.txt").encode()!r}, None, 0, 0))  # file_setattr
+"""
+os.setxattr(p("task", "ro.txt"), "user.keep", b"k")
+with_py = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"],
+    "files": [{"path": W + "/task/**", "allow": "r"},
+              {"path": sys.base_prefix + "/**", "allow": "r"}, {"path": "/usr/**", "allow": "r"}],
+}, "with-python.json")
+r = run([sys.executable, "-c", code], profile=with_py, mode="enforce",
+        env={"FNGUARD_NO_LANDLOCK": "1"})
+st = os.stat(p("task", "ro.txt"))
+tap.ok(platform.machine() != "x86_64" or (
+       r.stdout.splitlines() == ["Permission denied"] * 4 + ["Function not implemented"] * 2
+       and st.st_mode & 0o777 == 0o644 and st.st_uid == 0 and
+       os.listxattr(p("task", "ro.txt")) == ["user.keep"] and
+       len(denied(r, p("task", "ro.txt"))) == 4),
+       "syscall(SYS_fchmod), fchown, fsetxattr and fremovexattr on a read-only descriptor: "
+       "refused and logged; setxattrat and file_setattr through syscall(): ENOSYS",
+       r.diag())
+
 # openat2 with RESOLVE_IN_ROOT reads an absolute name below its dirfd: an allowed name there
 # ("/<task>/x") is a link planted to a file a deny rule keeps from being read ("/creds/a.json"
 # is also read below the root). Judged on the file it opens.
@@ -562,13 +598,16 @@ print("done", done, "refused", refused)
 """
 r, out = py_race(code, SWAP)
 left = sorted(os.listdir(SECRET))
+with open(p("secret", "victim")) as f:
+    kept = f.read()
 tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and "victim" in left and
+       kept == "v" and
        "made" not in left and "sym" not in left and "moved" not in left and
        "slash" not in left and "hard" not in left and
        denied(r, p("secret", "victim")),
-       "unlink, mkdir, rmdir, symlink, rename and link (names with a trailing '/' too) in a "
-       "directory swapped with a link to the "
-       "secret one: the secret directory is never changed, the refusals are logged",
+       "unlink, mkdir, rmdir, symlink, rename and link (names with a trailing '/' too), and "
+       "an open for writing (O_TRUNC), in a directory swapped with a link to the secret one: "
+       "the secret directory and its file are never changed, the refusals are logged",
        f"stdout={r.stdout!r} rc={r.rc} secret holds {left} stderr={r.stderr[-600:]!r}")
 
 # The changes that do not follow a last link (lchown, lutimes, lsetxattr, lremovexattr,
