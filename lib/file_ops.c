@@ -412,16 +412,20 @@ static int guard_unknown(const char *op, const char *path, unsigned rights, cons
 /*
  * A call on the file behind a descriptor (freopen(NULL), linkat with
  * AT_EMPTY_PATH): judged on that file's path. A descriptor that is no file
- * on a path (pipe, socket) passes. Returns 0, or -1 (errno EACCES).
+ * on a path (pipe, socket) passes; without /proc to name it, it is unknown.
+ * Returns 0, or -1 (errno EACCES).
  */
 static int guard_fd(const char *op, int fd, unsigned rights)
 {
 	char path[PATH_MAX];
 	size_t len;
 
-	if (path_of_fd(fd, path, sizeof(path), &len) < 0)
+	if (path_of_fd(fd, path, sizeof(path), &len) == 0)
+		return guard_path(op, AT_FDCWD, path, rights, 0);
+	if (proc_fd_dir() || shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD)
 		return 0;
-	return guard_path(op, AT_FDCWD, path, rights, 0);
+	snprintf(path, sizeof(path), "fd:%d", fd);
+	return guard_unknown(op, path, rights, "no /proc to tell which file the descriptor is");
 }
 
 /*

@@ -265,6 +265,9 @@ static int resolve(int dirfd, const char *path, bool follow_last, bool refusing,
 				return r;
 		} else {
 			r = path_of_fd(dirfd, base, sizeof(base), &blen);
+			/* No /proc to name the directory with: where the name leads is unknown. */
+			if (r == -ENOENT && !proc_fd_dir())
+				return -ENOSYS;
 			if (r < 0)
 				return r == -ENOENT ? -EBADF : r;
 		}

@@ -453,6 +453,34 @@ tap.ok(platform.machine() != "x86_64" or (
        "refused and logged; setxattrat and file_setattr through syscall(): ENOSYS",
        r.diag())
 
+# Without /proc (a mount namespace that unmounted it) a directory descriptor cannot be
+# named: calls relative to one went through unjudged (a read of the secret through
+# "../secret"), and so did changes through a read-only descriptor. Now refused as unknown.
+code = f"""
+import os
+d = os.open({p("task")!r}, os.O_RDONLY | os.O_DIRECTORY)
+for what, call in (("openat", lambda: os.open("../secret/key", os.O_RDONLY, dir_fd=d)),
+                   ("fchmod", lambda: os.chmod(d, 0o777))):
+    try:
+        call()
+        print(what, "done")
+    except OSError as e:
+        print(what, e.strerror)
+"""
+noproc = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+          f'mount -t tmpfs none /proc && LD_PRELOAD={LIB} exec "$@"', "sh"]
+if subprocess.run(noproc + ["true"], capture_output=True).returncode == 0:
+    r = run(noproc + [sys.executable, "-c", code], profile=with_py, mode="enforce",
+            env={"FNGUARD_NO_LANDLOCK": "1"}, preload=False)
+    tap.ok(r.stdout == "openat Permission denied\nfchmod Permission denied\n" and
+           os.stat(p("task")).st_mode & 0o777 != 0o777 and
+           {e.get("op") for e in r.events if e.get("type") == "violation" and
+            e.get("action") == "blocked"} >= {"openat64", "fchmod"},
+           "without /proc: openat relative to a directory descriptor and fchmod of a "
+           "read-only one are refused as unknown, and logged", r.diag())
+else:
+    tap.ok(True, "without /proc # SKIP no mount namespace here")
+
 # openat2 with RESOLVE_IN_ROOT reads an absolute name below its dirfd: an allowed name there
 # ("/<task>/x") is a link planted to a file a deny rule keeps from being read ("/creds/a.json"
 # is also read below the root). Judged on the file it opens.
