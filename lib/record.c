@@ -10,6 +10,8 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child_env.h"
@@ -18,6 +20,7 @@
 #include "judge.h"
 #include "learn.h"
 #include "log_id.h"
+#include "raw_syscall.h"
 #include "record.h"
 #include "shim.h"
 #include "large_bss.h"
@@ -230,6 +233,24 @@ static void on_exit_record(void)
 	event_flush_suppressed();
 }
 
+/*
+ * The write allocates: a signal that came while the program was inside
+ * malloc (another thread holding the arena's lock, or this one) would wait
+ * for ever. A timer of the kernel's kills the process if the write has not
+ * let it die of the signal by then (raw calls: a handler's only safe ones).
+ */
+#define SIGTERM_WRITE_SECONDS 2
+
+static void die_anyway_later(void)
+{
+	struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGKILL};
+	int id;
+	if (raw_syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) == 0) {
+		struct itimerspec its = {.it_value = {.tv_sec = SIGTERM_WRITE_SECONDS}};
+		raw_syscall(SYS_timer_settime, id, 0, &its, NULL);
+	}
+}
+
 static void on_sigterm(int sig)
 {
 	/*
@@ -240,6 +261,7 @@ static void on_sigterm(int sig)
 	 * thread would wait on itself and never die.
 	 */
 	if (!shim_busy) {
+		die_anyway_later();
 		write_learned(true);
 		event_flush_suppressed();
 	}

@@ -10,10 +10,13 @@ joined a process learns on its own: nothing is lost.
 """
 import json
 import os
+import signal
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import PYTHON, Tap, pipe_onto_var_fd, run, workdir  # noqa: E402
+from fnguard_test import LIB, PYTHON, Tap, pipe_onto_var_fd, run, workdir  # noqa: E402
 
 tap = Tap()
 W = workdir("rectree-")
@@ -115,5 +118,61 @@ errors = [e for e in r.events if e.get("type") == "error" and "vfork child" in e
 tap.ok(r.rc == 0 and len(learns) == 80 and len(errors) == 80 - 64 and os.path.exists(out),
        "record: 80 programs from vfork children: 80 learn events; the 16 the parent's slots "
        f"could not keep for the file each say so ({len(errors)} error events)", r.diag())
+
+# SIGTERM while the program is inside malloc with another thread alive (Lambda's shutdown,
+# docker stop): record mode's handler writes the profile, which allocates, and waited for
+# ever on the arena's lock. It now dies within the handler's time limit either way.
+busy_c = os.path.join(W, "busy-malloc.c")
+with open(busy_c, "w") as f:
+    f.write(r"""#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+static void *idle(void *unused) { for (;;) pause(); }
+int main(int argc, char **argv)
+{
+	pthread_t t;
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &s, NULL);
+	pthread_create(&t, NULL, idle, NULL); /* SIGTERM goes to the main thread */
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	close(open(argv[1], O_RDONLY | O_CREAT, 0600));
+	puts("ready");
+	fflush(stdout);
+	for (;;) {
+		void *p[64];
+		for (int i = 0; i < 64; i++)
+			p[i] = malloc(16 + i * 40);
+		for (int i = 0; i < 64; i++)
+			free(p[i]);
+	}
+}
+""")
+busy = os.path.join(W, "busy-malloc")
+if subprocess.run(["cc", "-o", busy, busy_c, "-lpthread"]).returncode == 0:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FNGUARD_")}
+    env.update(LD_PRELOAD=LIB, FNGUARD_MODE="record", FNGUARD_LOG="stderr",
+               FNGUARD_RECORD_OUT=os.path.join(W, "busy.json"))
+    hung = 0
+    for i in range(10):
+        p = subprocess.Popen([busy, os.path.join(W, "learned")], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd="/tmp")
+        p.stdout.readline()
+        time.sleep(0.05)
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=6)
+        except subprocess.TimeoutExpired:
+            hung += 1
+            p.kill()
+            p.wait()
+    tap.ok(hung == 0, "record: SIGTERM while the program is inside malloc (another thread "
+           "alive) ends the process every time (10 tries)", f"hung {hung} of 10")
+else:
+    tap.ok(False, "busy-malloc builds")
 
 tap.done()
