@@ -176,15 +176,28 @@ static size_t fa_count, fa_cap;
 static pthread_mutex_t fa_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t fa_atfork_once = PTHREAD_ONCE_INIT;
 
+/*
+ * fa_held: this thread holds fa_lock (or is about to, or has just let it
+ * go). A fork from a signal handler that interrupted this thread there
+ * would wait on itself in fa_prepare: it forks without taking the lock
+ * (fa_fork_held), and the child, a copy of this thread half-way through,
+ * goes on from where it was (the lock itself is made afresh in it,
+ * fd_guard_after_fork_child).
+ */
+static __thread bool fa_held, fa_fork_held;
+
 /* A fork while another thread grows the lists would leave the child a torn copy. */
 static void fa_prepare(void)
 {
-	pthread_mutex_lock(&fa_lock);
+	fa_fork_held = fa_held;
+	if (!fa_fork_held)
+		pthread_mutex_lock(&fa_lock);
 }
 
 static void fa_parent(void)
 {
-	pthread_mutex_unlock(&fa_lock);
+	if (!fa_fork_held)
+		pthread_mutex_unlock(&fa_lock);
 }
 
 static void fa_atfork(void)
@@ -195,7 +208,15 @@ static void fa_atfork(void)
 static void fa_lock_take(void)
 {
 	pthread_once(&fa_atfork_once, fa_atfork);
+	/* Set before and cleared after: a handler's fork in between never waits on this thread. */
+	fa_held = true;
 	pthread_mutex_lock(&fa_lock);
+}
+
+static void fa_lock_give(void)
+{
+	pthread_mutex_unlock(&fa_lock);
+	fa_held = false;
 }
 
 void fd_guard_after_fork_child(void)
@@ -310,7 +331,7 @@ static int fa_names(const posix_spawn_file_actions_t *fa, int fd, bool from)
 			int cap = sh->cap ? 2 * sh->cap : 8;
 			int *grown = realloc(sh->named, (size_t)cap * sizeof(*grown));
 			if (!grown) {
-				pthread_mutex_unlock(&fa_lock);
+				fa_lock_give();
 				return ENOMEM;
 			}
 			sh->named = grown;
@@ -329,7 +350,7 @@ static int fa_names(const posix_spawn_file_actions_t *fa, int fd, bool from)
 		else
 			shim_syscall(SYS_close, log);
 	}
-	pthread_mutex_unlock(&fa_lock);
+	fa_lock_give();
 	if (stuck) {
 		r = ENOMEM;
 		event_error("a file action wants the log's descriptor and no other number is free "
@@ -347,7 +368,7 @@ static void fa_forget(const posix_spawn_file_actions_t *fa)
 		free(sh->named);
 		*sh = (struct fa_shadow){.fa = NULL};
 	}
-	pthread_mutex_unlock(&fa_lock);
+	fa_lock_give();
 }
 
 EXPORT int posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa)
@@ -413,7 +434,7 @@ static int dup_onto(int oldfd, int newfd, int flags, bool three)
 		fa_lock_take();
 		int log = log_fd_now();
 		if (log >= 0 && newfd == log && move_log_locked(log) < 0) {
-			pthread_mutex_unlock(&fa_lock);
+			fa_lock_give();
 			event_error("the program wants the log's descriptor and no other number is "
 				    "free for it: the call is refused",
 				    NULL, EBUSY);
@@ -424,7 +445,7 @@ static int dup_onto(int oldfd, int newfd, int flags, bool three)
 	int r = three ? real.dup3(oldfd, newfd, flags) : real.dup2(oldfd, newfd);
 	if (locked) {
 		int saved = errno;
-		pthread_mutex_unlock(&fa_lock);
+		fa_lock_give();
 		errno = saved;
 	}
 	return r;

@@ -242,6 +242,56 @@ if subprocess.run(["cc", "-o", jump, jump_c]).returncode == 0:
 else:
     tap.ok(False, "wordexp-jump builds")
 
+# A signal handler that forks (a watchdog, a crash helper) while the interrupted thread is
+# inside the shim's posix_spawn file actions: the fork's prepare step waited on the lock the
+# thread itself held, for ever (fork takes no lock of libc's in a single-threaded program).
+fafork_c = os.path.join(W, "fa-fork.c")
+with open(fafork_c, "w") as f:
+    f.write(r"""#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static volatile sig_atomic_t forks;
+static void on_alarm(int sig)
+{
+	pid_t p = fork();
+	if (p == 0)
+		_exit(0);
+	if (p > 0)
+		waitpid(p, NULL, 0);
+	forks++;
+}
+int main(void)
+{
+	struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
+	struct itimerval it = {{0, 200}, {0, 200}};
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	while (forks < 1000) {
+		posix_spawn_file_actions_t fa;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_addclose(&fa, 5);
+		posix_spawn_file_actions_adddup2(&fa, 6, 7);
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	puts("done");
+	return 0;
+}
+""")
+fafork = os.path.join(BIN, "fa-fork")
+if subprocess.run(["cc", "-o", fafork, fafork_c]).returncode == 0:
+    try:
+        r = run([fafork], profile=PROFILE, mode="enforce", timeout=30)
+        ok, diag = r.rc == 0 and r.stdout == "done\n", r.diag()
+    except subprocess.TimeoutExpired:
+        ok, diag = False, "hung (30 s)"
+    tap.ok(ok, "fork from a signal handler that interrupted the shim's posix_spawn file "
+           "actions: 1000 such forks, none waits for ever", diag)
+else:
+    tap.ok(False, "fa-fork builds")
+
 # ---- the PATH search ----------------------------------------------------------------
 reset()
 r = run([CALL, "execvp", "exec-marker", marker("p"), "x"], profile=PROFILE, mode="enforce",
