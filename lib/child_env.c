@@ -89,7 +89,7 @@ static bool keep(const char *entry)
 	return true;
 }
 
-static void after_fork_child(void)
+void child_env_after_fork_child(void)
 {
 	atomic_store(&image_pid, (int)shim_syscall(SYS_getpid));
 }
@@ -131,7 +131,7 @@ static void do_capture(void)
 	if (!have_log_id && !keep(LOG_ID_NAME "=none"))
 		capture_overflow = true;
 	capture[n_capture] = NULL;
-	pthread_atfork(NULL, NULL, after_fork_child);
+	pthread_atfork(NULL, NULL, child_env_after_fork_child);
 	atomic_store(&captured, true);
 }
 

@@ -90,6 +90,9 @@ int child_env_repair_environ(void);
  */
 bool child_env_in_vfork_child(void);
 
+/* In a child with memory of its own (fork, clone without CLONE_VM): this is its image. */
+void child_env_after_fork_child(void);
+
 /*
  * Leaves a learned exec (absolute path, NULL-terminated argv or NULL) for
  * the parent, from a vfork child. Lock-free; dropped when every slot is

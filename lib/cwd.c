@@ -249,6 +249,20 @@ void cwd_after_fork_child(void)
  * their own (cwd.h). glibc's clone reads the optional arguments whatever
  * the flags: so does this.
  */
+/* A child with its own memory starts as a fork child does (shim.h). */
+struct clone_start {
+	int (*fn)(void *);
+	void *arg;
+};
+
+static int clone_child(void *p)
+{
+	/* The parent's frame, in this child's own copy of memory. */
+	struct clone_start start = *(struct clone_start *)p;
+	shim_after_clone_child();
+	return start.fn(start.arg);
+}
+
 EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 {
 	va_list ap;
@@ -262,6 +276,10 @@ EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	if (!real.clone) {
 		errno = ENOSYS;
 		return -1;
+	}
+	if (!(flags & CLONE_VM) && fn) {
+		struct clone_start start = {.fn = fn, .arg = arg};
+		return real.clone(clone_child, stack, flags, &start, ptid, tls, ctid);
 	}
 	return real.clone(fn, stack, flags, arg, ptid, tls, ctid);
 }

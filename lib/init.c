@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child_env.h"
 #include "cjson_lazy.h"
 #include "cwd.h"
 #include "descendant_vars.h"
@@ -562,6 +563,12 @@ static void atfork_child(void)
 	event_after_fork_child();
 	record_after_fork_child();
 	seccomp_layer_after_fork_child();
+}
+
+void shim_after_clone_child(void)
+{
+	child_env_after_fork_child();
+	atfork_child();
 }
 
 static void shim_init(void)

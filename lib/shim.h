@@ -61,6 +61,14 @@ extern __thread int shim_busy __attribute__((tls_model("initial-exec")));
 void shim_init_once(void);
 
 /*
+ * In a child made with its own copy of memory but without fork (clone(2)
+ * without CLONE_VM, which runs no atfork handler): what a fork child's
+ * handlers do, so that it is not taken for a vfork child sharing its
+ * parent's memory (init.c).
+ */
+void shim_after_clone_child(void);
+
+/*
  * Starts the shim if it has not started: an interposer called before the
  * shim's constructor (another library's constructor runs first) then has
  * libc's functions (real.h) to pass the call on to.

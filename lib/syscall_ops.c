@@ -70,10 +70,10 @@ static long raw_sigaction(long sig, const unsigned long *kact, long b, long c, l
  * shim does not judge them, so they answer ENOSYS, as an older kernel would,
  * and a caller falls back to the calls it judges.
  */
-#define SYS_setxattrat_NR 463
+#define SYS_setxattrat_NR    463
 #define SYS_removexattrat_NR 466
-#define SYS_file_getattr_NR 468
-#define SYS_file_setattr_NR 469
+#define SYS_file_getattr_NR  468
+#define SYS_file_setattr_NR  469
 
 #define P(x)  ((const char *)(x))
 #define I(x)  ((int)(x))
@@ -219,11 +219,16 @@ EXPORT long syscall(long nr, ...)
 		return fchdir(I(a));
 	case SYS_unshare:
 		return unshare(I(a));
-	case SYS_clone:
+	case SYS_clone: {
 		/* A task sharing this memory but not the working directory (cwd.h). */
 		if ((a & CLONE_VM) && !(a & CLONE_FS))
 			cwd_unshared();
-		return pass(nr, a, b, c, d, e, f);
+		long r = pass(nr, a, b, c, d, e, f);
+		/* One with memory of its own starts as a fork child does (shim.h). */
+		if (r == 0 && !(a & CLONE_VM))
+			shim_after_clone_child();
+		return r;
+	}
 	/* the log descriptor */
 	case SYS_close:
 		return close(I(a));

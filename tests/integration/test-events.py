@@ -199,6 +199,48 @@ tap.ok(r.rc == 0 and r.stdout == "log kept\n" and
        "dup2 onto the log's number racing a dup2 onto the number it moves to: the log is "
        "never replaced, later violations are still logged", r.diag())
 
+# A child made by clone() without CLONE_VM has memory of its own, as a fork child, but
+# glibc runs no atfork handler for it: the shim took it for a vfork child sharing its
+# parent's memory, where the log cannot be moved, so a dup2 over the log's number there
+# lost every event of that child.
+clone_c = os.path.join(W, "clone-log.c")
+with open(clone_c, "w") as f:
+    f.write(r"""#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static const char *secret;
+static int child(void *unused)
+{
+	int null = open("/dev/null", O_WRONLY);
+	dup2(null, atoi(getenv("FNGUARD_LOG_FD")));
+	return open(secret, O_RDONLY) < 0 ? 0 : 1;
+}
+int main(int argc, char **argv)
+{
+	static char stack[1 << 16];
+	int status;
+	secret = argv[1];
+	pid_t p = clone(child, stack + sizeof(stack), SIGCHLD, NULL);
+	waitpid(p, &status, 0);
+	printf("child %d\n", WEXITSTATUS(status));
+	return 0;
+}
+""")
+clone_prog = os.path.join(W, "clone-log")
+secret = os.path.join(W, "denied", "clone-secret")
+if subprocess.run(["cc", "-o", clone_prog, clone_c]).returncode == 0:
+    r = run([clone_prog, secret], profile=PROFILE, mode="enforce")
+    tap.ok(r.rc == 0 and r.stdout == "child 0\n" and r.find(type="violation", target=secret),
+           "a clone() child with memory of its own moves the log away from a dup2 over its "
+           "number, as a fork child does: its violation is logged", r.diag())
+else:
+    tap.ok(False, "clone-log builds")
+
 # ---- Lambda context ------------------------------------------------------------------
 r = run([OPS, "open-r", os.path.join(W, "nope")], profile=PROFILE, mode="enforce",
         env={"AWS_LAMBDA_FUNCTION_NAME": "orders-api", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
