@@ -75,6 +75,22 @@ static long raw_sigaction(long sig, const unsigned long *kact, long b, long c, l
 #define SYS_file_getattr_NR  468
 #define SYS_file_setattr_NR  469
 
+/*
+ * clone through syscall() (the child returns here, on its stack as it was:
+ * the only form a C caller can use). A task sharing this memory but not the
+ * working directory (cwd.h); one with memory of its own starts as a fork
+ * child does (shim.h).
+ */
+static long cloned(unsigned long flags, long nr, long a, long b, long c, long d, long e, long f)
+{
+	if ((flags & CLONE_VM) && !(flags & CLONE_FS))
+		cwd_unshared();
+	long r = pass(nr, a, b, c, d, e, f);
+	if (r == 0 && !(flags & CLONE_VM))
+		shim_after_clone_child();
+	return r;
+}
+
 #define P(x)  ((const char *)(x))
 #define I(x)  ((int)(x))
 #define U(x)  ((unsigned)(x))
@@ -219,16 +235,8 @@ EXPORT long syscall(long nr, ...)
 		return fchdir(I(a));
 	case SYS_unshare:
 		return unshare(I(a));
-	case SYS_clone: {
-		/* A task sharing this memory but not the working directory (cwd.h). */
-		if ((a & CLONE_VM) && !(a & CLONE_FS))
-			cwd_unshared();
-		long r = pass(nr, a, b, c, d, e, f);
-		/* One with memory of its own starts as a fork child does (shim.h). */
-		if (r == 0 && !(a & CLONE_VM))
-			shim_after_clone_child();
-		return r;
-	}
+	case SYS_clone:
+		return cloned(a, nr, a, b, c, d, e, f);
 	/* the log descriptor */
 	case SYS_close:
 		return close(I(a));

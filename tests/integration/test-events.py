@@ -211,6 +211,7 @@ with open(clone_c, "w") as f:
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 static const char *secret;
@@ -225,7 +226,10 @@ int main(int argc, char **argv)
 	static char stack[1 << 16];
 	int status;
 	secret = argv[1];
-	pid_t p = clone(child, stack + sizeof(stack), SIGCHLD, NULL);
+	pid_t p = argc > 2 ? (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)
+			   : clone(child, stack + sizeof(stack), SIGCHLD, NULL);
+	if (p == 0)
+		_exit(child(NULL));
 	waitpid(p, &status, 0);
 	printf("child %d\n", WEXITSTATUS(status));
 	return 0;
@@ -234,10 +238,13 @@ int main(int argc, char **argv)
 clone_prog = os.path.join(W, "clone-log")
 secret = os.path.join(W, "denied", "clone-secret")
 if subprocess.run(["cc", "-o", clone_prog, clone_c]).returncode == 0:
-    r = run([clone_prog, secret], profile=PROFILE, mode="enforce")
-    tap.ok(r.rc == 0 and r.stdout == "child 0\n" and r.find(type="violation", target=secret),
-           "a clone() child with memory of its own moves the log away from a dup2 over its "
-           "number, as a fork child does: its violation is logged", r.diag())
+    for how in ([], ["syscall"]):
+        r = run([clone_prog, secret] + how, profile=PROFILE, mode="enforce")
+        tap.ok(r.rc == 0 and r.stdout == "child 0\n" and
+               r.find(type="violation", target=secret),
+               f"a {'syscall(SYS_clone)' if how else 'clone()'} child with memory of its own "
+               "moves the log away from a dup2 over its number, as a fork child does: its "
+               "violation is logged", r.diag())
 else:
     tap.ok(False, "clone-log builds")
 
