@@ -425,22 +425,27 @@ static void table_given_up(int wanted)
  */
 static int dup_onto(int oldfd, int newfd, int flags, bool three)
 {
-	bool locked = oldfd != newfd && !child_env_in_vfork_child();
-	if (oldfd != newfd) {
-		share_given_up(newfd);
-		table_given_up(newfd);
-	}
-	if (locked) {
+	if (oldfd == newfd || child_env_in_vfork_child())
+		return three ? real.dup3(oldfd, newfd, flags) : real.dup2(oldfd, newfd);
+	/*
+	 * A signal handler that interrupted this thread where it holds the
+	 * lock (dup2 is async-signal-safe, so a handler may call it) cannot
+	 * take it: it may not have the log's number, which cannot move now.
+	 */
+	bool locked = !fa_held;
+	share_given_up(newfd);
+	table_given_up(newfd);
+	if (locked)
 		fa_lock_take();
-		int log = log_fd_now();
-		if (log >= 0 && newfd == log && move_log_locked(log) < 0) {
+	int log = log_fd_now();
+	if (log >= 0 && newfd == log && (!locked || move_log_locked(log) < 0)) {
+		if (locked)
 			fa_lock_give();
-			event_error("the program wants the log's descriptor and no other number is "
-				    "free for it: the call is refused",
-				    NULL, EBUSY);
-			errno = EBUSY;
-			return -1;
-		}
+		event_error("the program wants the log's descriptor and no other number is free "
+			    "for it: the call is refused",
+			    NULL, EBUSY);
+		errno = EBUSY;
+		return -1;
 	}
 	int r = three ? real.dup3(oldfd, newfd, flags) : real.dup2(oldfd, newfd);
 	if (locked) {

@@ -365,7 +365,8 @@ EXPORT int posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *fa, int 
  * judged again on what it really is: a symlink flipped between the check
  * and the open is caught here. Returns fd, or -1 (closed, EACCES).
  */
-static int verify_fd_as(const char *op, int fd, unsigned rights, bool look)
+/* The judgement of verify_fd_as, the descriptor left open: true when it is refused. */
+static bool fd_refused(const char *op, int fd, unsigned rights, bool look)
 {
 	char path[PATH_MAX];
 	size_t len;
@@ -373,7 +374,7 @@ static int verify_fd_as(const char *op, int fd, unsigned rights, bool look)
 	bool block = false;
 
 	if (fd < 0 || !shim.policy || !shim_enter())
-		return fd;
+		return false;
 	int saved = errno;
 	if (path_of_fd(fd, path, sizeof(path), &len) == 0) {
 		check_one(path, len, rights & ~C, &v);
@@ -384,13 +385,17 @@ static int verify_fd_as(const char *op, int fd, unsigned rights, bool look)
 		block = act_on(op, path, len, rights & ~C, &v, "the opened file is elsewhere");
 	}
 	shim_leave();
-	if (block) {
-		real.close(fd);
-		errno = EACCES;
-		return -1;
-	}
 	errno = saved;
-	return fd;
+	return block;
+}
+
+static int verify_fd_as(const char *op, int fd, unsigned rights, bool look)
+{
+	if (!fd_refused(op, fd, rights, look))
+		return fd;
+	real.close(fd);
+	errno = EACCES;
+	return -1;
 }
 
 static int verify_fd(const char *op, int fd, unsigned rights)
@@ -549,27 +554,32 @@ static int kept_errno(int r, int saved)
  * descriptor is looked at after), a truncation would act before the look:
  * a directory swapped for a link to a denied one in between had that file
  * truncated. Such an open is made without O_TRUNC, and the file it reached,
- * once allowed, truncated through the descriptor (as O_TRUNC does: regular
- * files only). An O_RDONLY open asking for O_TRUNC keeps it.
+ * once allowed, opened again with the caller's flags through the
+ * descriptor's /proc name (that very file, and O_TRUNC as the kernel does
+ * it, O_RDONLY included: no other system call than the open). O_PATH
+ * ignores O_TRUNC; without /proc to look with, it stays as asked.
  */
 static bool truncates_late(int how, int flags)
 {
-	int acc = flags & O_ACCMODE;
-	return how == OPEN_VERIFY && (flags & O_TRUNC) && (acc == O_WRONLY || acc == O_RDWR);
+	return how == OPEN_VERIFY && (flags & O_TRUNC) && !(flags & O_PATH) &&
+	       (flags & O_TMPFILE) != O_TMPFILE && proc_fd_dir();
 }
 
-/* fd, truncated when it is a regular file; -1 (closed, errno set) when that fails. */
-static int truncated(int fd)
+/* fd opened again with flags (O_TRUNC), the first one closed: the new one, or -1 (errno). */
+static int truncated(int fd, int flags)
 {
-	struct stat st;
-	if (fd < 0 || (raw_syscall(SYS_fstat, fd, &st) == 0 && !S_ISREG(st.st_mode)))
+	char name[48];
+	const char *fds = proc_fd_dir();
+	if (fd < 0 || !fds)
 		return fd;
-	if (raw_syscall(SYS_ftruncate, fd, 0) == 0)
-		return fd;
+	snprintf(name, sizeof(name), "%s/%d", fds, fd);
+	/* The file exists, and the name is a link to it. */
+	int t = (int)raw_syscall(SYS_openat, AT_FDCWD, name,
+				 flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW), 0);
 	int saved = errno;
 	raw_syscall(SYS_close, fd);
 	errno = saved;
-	return -1;
+	return t;
 }
 
 static int open_common(const char *op, int dirfd, const char *path, int flags, mode_t mode,
@@ -616,7 +626,7 @@ static int open_common(const char *op, int dirfd, const char *path, int flags, m
 		return fd;
 	int r = verify_fd(op, fd, rights);
 	if (late)
-		r = truncated(r);
+		r = truncated(r, flags);
 	return kept_errno(r, fd < 0 || r < 0 ? errno : saved);
 }
 
@@ -678,7 +688,7 @@ long file_ops_openat2(int dirfd, const char *path, const struct open_how *how, s
 	if (verify != OPEN_VERIFY && !moved_under(before))
 		return fd;
 	int r = verify_fd("openat2", (int)fd, rights);
-	return late ? truncated(r) : r;
+	return late ? truncated(r, (int)copy.flags | O_TRUNC) : r;
 }
 
 static int call_openat(int dirfd, const char *path, int flags, mode_t mode)
@@ -825,19 +835,11 @@ static FILE *fopen_common(const char *op, const char *path, const char *mode, FI
 	    judged_here(op, AT_FDCWD, path, rights, g, how, before) < 0)
 		return NULL;
 	FILE *f = call(path, mode, stream);
-	if (f && (how == OPEN_VERIFY || moved_under(before))) {
-		/* Looked at through a copy (verify_fd closes what it refuses). */
-		int fd = dup(fileno(f));
-		bool unchecked = fd < 0 && shim.action[POLICY_CAT_FILE] == POLICY_MODE_ENFORCE;
-		if (unchecked || (fd >= 0 && verify_fd(op, fd, rights) < 0)) {
-			/* No copy to look at (no descriptor left): what it opened is unknown. */
-			int saved = errno;
-			fclose(f);
-			errno = saved;
-			return NULL;
-		}
-		if (fd >= 0)
-			real.close(fd);
+	if (f && (how == OPEN_VERIFY || moved_under(before)) &&
+	    fd_refused(op, fileno(f), rights, false)) {
+		fclose(f);
+		errno = EACCES;
+		return NULL;
 	}
 	return f;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <setjmp.h>
+#include <stdlib.h>
 
 #include "jump_ops.h"
 #include "real.h"
@@ -9,13 +10,20 @@
 #define EXPORT __attribute__((visibility("default")))
 
 /*
- * Whatever shim call this thread was in is over. A jump never lands inside
- * one: the shim's code makes none, and what it calls (libc, the resolver)
- * jumps through libc's internal functions, not these.
+ * Whatever shim call this thread was in is over. A jump rarely lands inside
+ * one (the shim's code makes none, and libc and the resolver jump through
+ * their internal functions); one that does (a handler's own jump inside a
+ * handler that interrupted a shim call) has what is left of that call
+ * judged, and shim_leave stops at 0. Before the shim's constructor (another
+ * library's constructor jumping), libc's functions are looked up first.
  */
 static void jumping_out(void)
 {
 	int saved = errno;
+	if (!real.longjmp || !real._longjmp || !real.siglongjmp || !real.__longjmp_chk)
+		real_resolve();
+	if (!real.longjmp || !real._longjmp || !real.siglongjmp || !real.__longjmp_chk)
+		abort(); /* no libc to jump with: nothing sane to return to */
 	shim_busy = 0;
 	exec_ops_jumped_out();
 	errno = saved;

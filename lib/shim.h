@@ -95,7 +95,9 @@ static inline bool shim_enter(void)
 
 static inline void shim_leave(void)
 {
-	shim_busy--;
+	/* Never below 0: a jump that landed inside a shim call let the thread out already. */
+	if (shim_busy > 0)
+		shim_busy--;
 }
 
 /* Monotonic and wall clocks in ns (vDSO, async-signal-safe). */

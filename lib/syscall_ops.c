@@ -76,8 +76,8 @@ static long raw_sigaction(long sig, const unsigned long *kact, long b, long c, l
 #define SYS_file_setattr_NR  469
 
 /*
- * clone through syscall() (the child returns here, on its stack as it was:
- * the only form a C caller can use). A task sharing this memory but not the
+ * clone and fork through syscall() (the child returns here, on its stack as
+ * it was: the only form of clone a C caller can use). A task sharing this memory but not the
  * working directory (cwd.h); one with memory of its own starts as a fork
  * child does (shim.h).
  */
@@ -237,6 +237,10 @@ EXPORT long syscall(long nr, ...)
 		return unshare(I(a));
 	case SYS_clone:
 		return cloned(a, nr, a, b, c, d, e, f);
+#ifdef SYS_fork
+	case SYS_fork:
+		return cloned(0, nr, a, b, c, d, e, f);
+#endif
 	/* the log descriptor */
 	case SYS_close:
 		return close(I(a));

@@ -112,6 +112,38 @@ class Run:
                 f"log=\n{self.log[-3000:]}")
 
 
+def build_c(source, out, text):
+    """Writes text to source and compiles it to out with cc; True when it built."""
+    with open(source, "w") as f:
+        f.write(text)
+    return subprocess.run(["cc", "-o", out, source]).returncode == 0
+
+
+def run_expecting(argv, profile, stdout, timeout=30):
+    """Runs argv in enforce mode: (ok, diag), ok when it exits 0 printing stdout, False
+    with "hung" when it is still running after timeout seconds."""
+    try:
+        r = run(argv, profile=profile, mode="enforce", timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False, f"hung ({timeout} s)"
+    return r.rc == 0 and r.stdout == stdout, r.diag()
+
+
+# Python code that takes every descriptor but one (a soft limit of 256): what a program
+# that filled its table leaves the next open.
+FILL_ALL_BUT_ONE = """
+import resource
+resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+held = []
+try:
+    while True:
+        held.append(os.open("/dev/null", os.O_RDONLY))
+except OSError:
+    pass
+os.close(held.pop())
+"""
+
+
 def run(argv, profile=None, mode=None, env=None, cwd=None, timeout=60, stdin=None,
         preload=True):
     """Runs argv under the shim with events on a separate file."""

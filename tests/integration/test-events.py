@@ -10,7 +10,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import HELPERS, LIB, SOURCE, Tap, run, workdir, write_profile  # noqa: E402
+from fnguard_test import (HELPERS, LIB, SOURCE, Tap, build_c, run, run_expecting,  # noqa: E402
+                          workdir, write_profile)
 
 tap = Tap()
 W = workdir("events-")
@@ -199,6 +200,37 @@ tap.ok(r.rc == 0 and r.stdout == "log kept\n" and
        "dup2 onto the log's number racing a dup2 onto the number it moves to: the log is "
        "never replaced, later violations are still logged", r.diag())
 
+# dup2 is async-signal-safe: a handler's dup2 interrupting the thread's own dup2 (which now
+# takes the log's lock) must not wait on that thread.
+sigdup = os.path.join(W, "sig-dup2")
+if build_c(os.path.join(W, "sig-dup2.c"), sigdup, r"""#include <signal.h>
+#include <stdio.h>
+#include <sys/time.h>
+#include <unistd.h>
+static volatile sig_atomic_t hits;
+static void on_alarm(int sig)
+{
+	dup2(0, 50);
+	hits++;
+}
+int main(void)
+{
+	struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
+	struct itimerval it = {{0, 100}, {0, 100}};
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	while (hits < 2000)
+		dup2(1, 51);
+	puts("done");
+	return 0;
+}
+"""):
+    ok, diag = run_expecting([sigdup], PROFILE, "done\n")
+    tap.ok(ok, "dup2 from a signal handler that interrupted the thread's own dup2: 2000 "
+           "times, none waits for ever", diag)
+else:
+    tap.ok(False, "sig-dup2 builds")
+
 # A child made by clone() without CLONE_VM has memory of its own, as a fork child, but
 # glibc runs no atfork handler for it: the shim took it for a vfork child sharing its
 # parent's memory, where the log cannot be moved, so a dup2 over the log's number there
@@ -226,8 +258,9 @@ int main(int argc, char **argv)
 	static char stack[1 << 16];
 	int status;
 	secret = argv[1];
-	pid_t p = argc > 2 ? (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)
-			   : clone(child, stack + sizeof(stack), SIGCHLD, NULL);
+	pid_t p = argc < 3		  ? clone(child, stack + sizeof(stack), SIGCHLD, NULL)
+		  : argv[2][0] == 'c' ? (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)
+				      : (pid_t)syscall(SYS_fork);
 	if (p == 0)
 		_exit(child(NULL));
 	waitpid(p, &status, 0);
@@ -238,11 +271,12 @@ int main(int argc, char **argv)
 clone_prog = os.path.join(W, "clone-log")
 secret = os.path.join(W, "denied", "clone-secret")
 if subprocess.run(["cc", "-o", clone_prog, clone_c]).returncode == 0:
-    for how in ([], ["syscall"]):
+    for how, name in (([], "clone()"), (["clone"], "syscall(SYS_clone)"),
+                      (["fork"], "syscall(SYS_fork)")):
         r = run([clone_prog, secret] + how, profile=PROFILE, mode="enforce")
         tap.ok(r.rc == 0 and r.stdout == "child 0\n" and
                r.find(type="violation", target=secret),
-               f"a {'syscall(SYS_clone)' if how else 'clone()'} child with memory of its own "
+               f"a {name} child with memory of its own "
                "moves the log away from a dup2 over its number, as a fork child does: its "
                "violation is logged", r.diag())
 else:

@@ -21,7 +21,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import HELPERS, LIB, SOURCE, Tap, run, workdir, write_profile  # noqa: E402
+from fnguard_test import (HELPERS, LIB, SOURCE, Tap, build_c, run, run_expecting,  # noqa: E402
+                          workdir, write_profile)
 
 tap = Tap()
 W = workdir("exec-")
@@ -242,12 +243,41 @@ if subprocess.run(["cc", "-o", jump, jump_c]).returncode == 0:
 else:
     tap.ok(False, "wordexp-jump builds")
 
+# A library's constructor that jumps (setjmp, then longjmp) runs before the shim's (a
+# dependency is initialised before the preloaded library): the shim's longjmp had not looked
+# libc's up yet, and crashed the program.
+early_c = os.path.join(W, "early-jump.c")
+with open(early_c, "w") as f:
+    f.write(r"""#include <setjmp.h>
+int early_jumped;
+__attribute__((constructor)) static void early(void)
+{
+	static jmp_buf back;
+	if (!setjmp(back))
+		longjmp(back, 1);
+	early_jumped = 1;
+}
+""")
+early_main_c = os.path.join(W, "early-main.c")
+with open(early_main_c, "w") as f:
+    f.write('#include <stdio.h>\nextern int early_jumped;\n'
+            'int main(void) { puts(early_jumped ? "jumped early" : "no jump"); return 0; }\n')
+early = os.path.join(BIN, "early-jump")
+if subprocess.run(["cc", "-shared", "-fPIC", "-o", os.path.join(BIN, "libearly.so"),
+                   early_c]).returncode == 0 and \
+        subprocess.run(["cc", "-o", early, early_main_c, "-L" + BIN, "-learly",
+                        "-Wl,-rpath," + BIN]).returncode == 0:
+    r = run([early], profile=PROFILE, mode="enforce")
+    tap.ok(r.rc == 0 and r.stdout == "jumped early\n",
+           "a longjmp in a library constructor that runs before the shim's works", r.diag())
+else:
+    tap.ok(False, "early-jump builds")
+
 # A signal handler that forks (a watchdog, a crash helper) while the interrupted thread is
 # inside the shim's posix_spawn file actions: the fork's prepare step waited on the lock the
 # thread itself held, for ever (fork takes no lock of libc's in a single-threaded program).
-fafork_c = os.path.join(W, "fa-fork.c")
-with open(fafork_c, "w") as f:
-    f.write(r"""#include <signal.h>
+fafork = os.path.join(BIN, "fa-fork")
+if build_c(os.path.join(W, "fa-fork.c"), fafork, r"""#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <sys/time.h>
@@ -279,14 +309,8 @@ int main(void)
 	puts("done");
 	return 0;
 }
-""")
-fafork = os.path.join(BIN, "fa-fork")
-if subprocess.run(["cc", "-o", fafork, fafork_c]).returncode == 0:
-    try:
-        r = run([fafork], profile=PROFILE, mode="enforce", timeout=30)
-        ok, diag = r.rc == 0 and r.stdout == "done\n", r.diag()
-    except subprocess.TimeoutExpired:
-        ok, diag = False, "hung (30 s)"
+"""):
+    ok, diag = run_expecting([fafork], PROFILE, "done\n")
     tap.ok(ok, "fork from a signal handler that interrupted the shim's posix_spawn file "
            "actions: 1000 such forks, none waits for ever", diag)
 else:

@@ -27,7 +27,8 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import HELPERS, LIB, Tap, run, workdir, write_profile  # noqa: E402
+from fnguard_test import (FILL_ALL_BUT_ONE, HELPERS, LIB, Tap, run, workdir,  # noqa: E402
+                          write_profile)
 
 SEQ = os.path.join(HELPERS, "path-seq")
 LAUNCH = os.path.join(HELPERS, "no-seccomp-launcher")
@@ -290,11 +291,16 @@ with open(os.path.join(SECRET, "key"), "w") as f:
     f.write("TOPSECRET\n")
 with open(rw("ok.txt"), "w") as f:
     f.write("ok\n")
-code = f"""
-import ctypes, os, resource, threading, time
+# libc's fopen through ctypes (Python's open is not fopen).
+CTYPES_FOPEN = """
+import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
 libc.fopen.restype = ctypes.c_void_p
 libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+"""
+code = f"""
+import os, threading, time
+{CTYPES_FOPEN}
 libc.fgets.restype = ctypes.c_char_p
 libc.fgets.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p]
 libc.fclose.argtypes = [ctypes.c_void_p]
@@ -309,14 +315,7 @@ def flip():
                 os.rename(link + ".n", link)
             except OSError:
                 pass
-resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-held = []
-try:
-    while True:
-        held.append(os.open("/dev/null", os.O_RDONLY))
-except OSError:
-    pass
-os.close(held.pop())
+{FILL_ALL_BUT_ONE}
 th = threading.Thread(target=flip)
 th.start()
 buf = ctypes.create_string_buffer(100)
@@ -337,5 +336,26 @@ tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 1000 and out[3] == "0" and
        denied(r, os.path.join(SECRET, "key")),
        "fopen of a link flipped between an allowed file and the secret, with one descriptor "
        "left: the secret is never read, the refusals are logged", r.diag())
+
+# Where a name is looked at after it is opened (here through ".."): O_PATH ignores O_TRUNC
+# (the late truncation made it fail with EBADF), and fopen with one descriptor left (its
+# look took a copy of the descriptor: refused, and not logged) both work as bare.
+with open(rw("ok.txt"), "w") as f:
+    f.write("ok\n")
+code = f"""
+import os
+{CTYPES_FOPEN}
+name = {rw("d", "..", "ok.txt")!r}
+fd = os.open(name, os.O_PATH | os.O_WRONLY | os.O_TRUNC)
+print("opath", os.fstat(fd).st_size)
+os.close(fd)
+{FILL_ALL_BUT_ONE}
+print("fopen", "ok" if libc.fopen(name.encode(), b"r") else os.strerror(ctypes.get_errno()))
+"""
+r = run([sys.executable, "-c", code], profile=PLAIN, mode="enforce",
+        env={"FNGUARD_NO_LANDLOCK": "1"})
+tap.ok(r.rc == 0 and r.stdout == "opath 3\nfopen ok\n",
+       "through '..' under a create root: an O_PATH open with O_TRUNC truncates nothing and "
+       "works, and fopen with one descriptor left works", r.diag())
 
 tap.done()

@@ -664,7 +664,8 @@ while time.time() < stop:
              lambda: os.chown(v, -1, 4242, follow_symlinks=False),
              lambda: check(libc.lchmod(bv, 0o644)), setx,
              lambda: os.removexattr(v, "user.keep", follow_symlinks=False),
-             lambda: os.mkfifo(d + "/fifo"), lambda: os.unlink(d + "/fifo")))
+             lambda: os.mkfifo(d + "/fifo"), lambda: os.unlink(d + "/fifo"),
+             lambda: os.close(os.open(v, os.O_RDONLY | os.O_TRUNC))))
     try:
         open(v, "w").close()
         os.setxattr(v, "user.keep", b"k")
@@ -681,8 +682,9 @@ tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and
        kept == ("0o600", 0, 1000000, ["user.keep"], False) and
        denied(r, victim),
        "lutimes, utimensat and fchmodat without following, lchown, lchmod, lsetxattr, "
-       "lremovexattr, futimesat and mkfifo in a directory swapped with a link to the secret "
-       "one: the secret file is never changed, no FIFO is made there, the refusals are logged",
+       "lremovexattr, futimesat, mkfifo and open(O_RDONLY | O_TRUNC) in a directory swapped "
+       "with a link to the secret one: the secret file is never changed, no FIFO is made "
+       "there, the refusals are logged",
        f"stdout={r.stdout!r} rc={r.rc} secret file {kept} stderr={r.stderr[-600:]!r}")
 
 # The working directory itself through AT_EMPTY_PATH (AT_FDCWD and an empty name).
