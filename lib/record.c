@@ -244,7 +244,7 @@ static void on_exit_record(void)
 static void die_anyway_later(void)
 {
 	struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGKILL};
-	int id;
+	int id = -1;
 	if (raw_syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) == 0) {
 		struct itimerspec its = {.it_value = {.tv_sec = SIGTERM_WRITE_SECONDS}};
 		raw_syscall(SYS_timer_settime, id, 0, &its, NULL);
