@@ -243,12 +243,6 @@ void cwd_after_fork_child(void)
 	atomic_store(&generation, 0);
 }
 
-/*
- * clone(2) of a task that shares this memory but not the working directory
- * (CLONE_VM without CLONE_FS): from then on threads may have directories of
- * their own (cwd.h). glibc's clone reads the optional arguments whatever
- * the flags: so does this.
- */
 /* A child with its own memory starts as a fork child does (shim.h). */
 struct clone_start {
 	int (*fn)(void *);
@@ -263,6 +257,12 @@ static int clone_child(void *p)
 	return start.fn(start.arg);
 }
 
+/*
+ * clone(2) of a task that shares this memory but not the working directory
+ * (CLONE_VM without CLONE_FS): from then on threads may have directories of
+ * their own (cwd.h). glibc's clone reads the optional arguments whatever
+ * the flags: so does this.
+ */
 EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 {
 	va_list ap;

@@ -77,9 +77,9 @@ static long raw_sigaction(long sig, const unsigned long *kact, long b, long c, l
 
 /*
  * clone and fork through syscall() (the child returns here, on its stack as
- * it was: the only form of clone a C caller can use). A task sharing this memory but not the
- * working directory (cwd.h); one with memory of its own starts as a fork
- * child does (shim.h).
+ * it was: the only form of clone a C caller can use). A task sharing this
+ * memory but not the working directory (cwd.h); one with memory of its own
+ * starts as a fork child does (shim.h).
  */
 static long cloned(unsigned long flags, long nr, long a, long b, long c, long d, long e, long f)
 {
