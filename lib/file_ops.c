@@ -1786,23 +1786,33 @@ EXPORT int lremovexattr(const char *path, const char *name)
 
 /* ---- creation and deletion: c, d --------------------------------------------- */
 
-EXPORT int mkdir(const char *path, mode_t mode)
-{
-	struct entry e;
-	if (entry_at("mkdir", AT_FDCWD, path, C, real.mkdir, &e) < 0)
-		return -1;
-	return entry_done(&e,
-			  e.fd >= 0 ? real.mkdirat(e.fd, e.name, mode) : real.mkdir(path, mode));
-}
+/*
+ * A call that makes a name and its *at form, each made in the directory
+ * pinned by entry_at (links refused on the way), else by name:
+ * MAKES_NAME(name, name-at, (parameters after the name), (arguments)).
+ */
+#define UNPAREN(...) __VA_ARGS__
+#define MAKES_NAME(sym, symat, params, args)                                                \
+	EXPORT int sym(const char *path, UNPAREN params)                                    \
+	{                                                                                   \
+		struct entry e;                                                             \
+		if (entry_at(#sym, AT_FDCWD, path, C, real.sym, &e) < 0)                    \
+			return -1;                                                          \
+		return entry_done(&e, e.fd >= 0 ? real.symat(e.fd, e.name, UNPAREN args)    \
+						: real.sym(path, UNPAREN args));            \
+	}                                                                                   \
+	EXPORT int symat(int dirfd, const char *path, UNPAREN params)                       \
+	{                                                                                   \
+		struct entry e;                                                             \
+		if (entry_at(#symat, dirfd, path, C, real.symat, &e) < 0)                   \
+			return -1;                                                          \
+		return entry_done(&e, real.symat(e.fd >= 0 ? e.fd : dirfd,                  \
+						 e.fd >= 0 ? e.name : path, UNPAREN args)); \
+	}
 
-EXPORT int mkdirat(int dirfd, const char *path, mode_t mode)
-{
-	struct entry e;
-	if (entry_at("mkdirat", dirfd, path, C, real.mkdirat, &e) < 0)
-		return -1;
-	return entry_done(&e,
-			  real.mkdirat(e.fd >= 0 ? e.fd : dirfd, e.fd >= 0 ? e.name : path, mode));
-}
+MAKES_NAME(mkdir, mkdirat, (mode_t mode), (mode))
+MAKES_NAME(mkfifo, mkfifoat, (mode_t mode), (mode))
+MAKES_NAME(mknod, mknodat, (mode_t mode, dev_t dev), (mode, dev))
 
 /* Older programs' mknod (glibc before 2.33 built them against these). */
 int __xmknod(int ver, const char *path, mode_t mode, dev_t *dev);
@@ -1823,24 +1833,6 @@ EXPORT int __xmknodat(int ver, int dirfd, const char *path, mode_t mode, dev_t *
 		return -1;
 	return entry_done(&e, real.__xmknodat(ver, e.fd >= 0 ? e.fd : dirfd,
 					      e.fd >= 0 ? e.name : path, mode, dev));
-}
-
-EXPORT int mkfifo(const char *path, mode_t mode)
-{
-	struct entry e;
-	if (entry_at("mkfifo", AT_FDCWD, path, C, real.mkfifo, &e) < 0)
-		return -1;
-	return entry_done(&e,
-			  e.fd >= 0 ? real.mkfifoat(e.fd, e.name, mode) : real.mkfifo(path, mode));
-}
-
-EXPORT int mkfifoat(int dirfd, const char *path, mode_t mode)
-{
-	struct entry e;
-	if (entry_at("mkfifoat", dirfd, path, C, real.mkfifoat, &e) < 0)
-		return -1;
-	return entry_done(&e,
-			  real.mkfifoat(e.fd >= 0 ? e.fd : dirfd, e.fd >= 0 ? e.name : path, mode));
 }
 
 EXPORT int lchmod(const char *path, mode_t mode)
@@ -1950,24 +1942,6 @@ EXPORT FTS64 *fts64_open(char *const *argv, int options,
 {
 	return guard_fts("fts64_open", argv, options) < 0 ? NULL
 							  : real.fts64_open(argv, options, cmp);
-}
-
-EXPORT int mknod(const char *path, mode_t mode, dev_t dev)
-{
-	struct entry e;
-	if (entry_at("mknod", AT_FDCWD, path, C, real.mknod, &e) < 0)
-		return -1;
-	return entry_done(&e, e.fd >= 0 ? real.mknodat(e.fd, e.name, mode, dev)
-					: real.mknod(path, mode, dev));
-}
-
-EXPORT int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
-{
-	struct entry e;
-	if (entry_at("mknodat", dirfd, path, C, real.mknodat, &e) < 0)
-		return -1;
-	return entry_done(
-		&e, real.mknodat(e.fd >= 0 ? e.fd : dirfd, e.fd >= 0 ? e.name : path, mode, dev));
 }
 
 EXPORT int rmdir(const char *path)
