@@ -76,6 +76,30 @@ enum open_as {
 	OPEN_LONG_WAY, /* not judged yet: judge the long way (links followed), then as it says */
 };
 
+/*
+ * A name of the caller's, copied before it is judged: the copy is what is
+ * judged and what libc is handed, so another thread rewriting the caller's
+ * buffer in between (native code; ctypes' string buffers) changes neither.
+ * A name of PATH_MAX bytes or more is cut there: the kernel refuses it as
+ * too long either way (ENAMETOOLONG), and the shim cannot judge it.
+ */
+static inline char *own_name(const char *name, char own[PATH_MAX + 1])
+{
+	if (!name)
+		return NULL;
+	size_t n = strnlen(name, PATH_MAX);
+	memcpy(own, name, n);
+	own[n] = '\0';
+	return own;
+}
+
+/* name is a variable's name, assigned: it cannot be parenthesized. */
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define OWN_NAME(name)                 \
+	char name##_own[PATH_MAX + 1]; \
+	name = own_name(name, name##_own)
+// NOLINTEND(bugprone-macro-parentheses)
+
 static void rights_text(unsigned rights, char buf[5])
 {
 	size_t n = 0;
@@ -343,6 +367,7 @@ guard_path(const char *op, int dirfd, const char *path, unsigned rights, int fla
 EXPORT int posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *fa, int fd,
 					    const char *path, int flags, mode_t mode)
 {
+	OWN_NAME(path);
 	int g, saved = errno;
 	unsigned rights = policy_open_rights(flags, &g);
 
@@ -636,12 +661,14 @@ int file_ops_guard_read(const char *op, const char *path)
 }
 
 /*
- * openat2 reached through syscall(): judged on a private copy of the open_how
- * (a second thread cannot widen the flags after the check) and run with it.
+ * openat2 reached through syscall(): judged on private copies of the name and
+ * the open_how (a second thread cannot widen the flags after the check) and
+ * run with them.
  * RESOLVE_* flags only narrow what the kernel will follow: the check stands.
  */
 long file_ops_openat2(int dirfd, const char *path, const struct open_how *how, size_t size)
 {
+	OWN_NAME(path);
 	struct open_how copy = {0};
 	int g, verify = OPEN_PLAIN;
 
@@ -651,7 +678,10 @@ long file_ops_openat2(int dirfd, const char *path, const struct open_how *how, s
 	}
 	memcpy(&copy, how, sizeof(copy));
 	if (size > sizeof(copy)) {
-		/* Fields this shim does not know would be judged blind: the kernel says E2BIG for non-zero ones too. */
+		/*
+		 * Fields this shim does not know would be judged blind:
+		 * the kernel says E2BIG for non-zero ones too.
+		 */
 		for (size_t i = sizeof(copy); i < size; i++)
 			if (((const unsigned char *)how)[i]) {
 				errno = E2BIG;
@@ -709,6 +739,7 @@ static mode_t mode_arg(int flags, va_list ap)
 
 EXPORT int open(const char *path, int flags, ...)
 {
+	OWN_NAME(path);
 	va_list ap;
 	va_start(ap, flags);
 	mode_t mode = mode_arg(flags, ap);
@@ -718,6 +749,7 @@ EXPORT int open(const char *path, int flags, ...)
 
 EXPORT int open64(const char *path, int flags, ...)
 {
+	OWN_NAME(path);
 	va_list ap;
 	va_start(ap, flags);
 	mode_t mode = mode_arg(flags, ap);
@@ -733,6 +765,7 @@ EXPORT extern __typeof(open64) __open64_nocancel __attribute__((alias("open64"))
 
 EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
+	OWN_NAME(path);
 	va_list ap;
 	va_start(ap, flags);
 	mode_t mode = mode_arg(flags, ap);
@@ -742,6 +775,7 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
 
 EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 {
+	OWN_NAME(path);
 	va_list ap;
 	va_start(ap, flags);
 	mode_t mode = mode_arg(flags, ap);
@@ -752,31 +786,37 @@ EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 /* The _FORTIFY_SOURCE entry points: flags without O_CREAT, so no mode. */
 EXPORT int __open_2(const char *path, int flags)
 {
+	OWN_NAME(path);
 	return open_common("__open_2", AT_FDCWD, path, flags, 0, call_open);
 }
 
 EXPORT int __open64_2(const char *path, int flags)
 {
+	OWN_NAME(path);
 	return open_common("__open64_2", AT_FDCWD, path, flags | O_LARGEFILE, 0, call_open);
 }
 
 EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
+	OWN_NAME(path);
 	return open_common("__openat_2", dirfd, path, flags, 0, call_openat);
 }
 
 EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
+	OWN_NAME(path);
 	return open_common("__openat64_2", dirfd, path, flags | O_LARGEFILE, 0, call_openat);
 }
 
 EXPORT int creat(const char *path, mode_t mode)
 {
+	OWN_NAME(path);
 	return open_common("creat", AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode, call_open);
 }
 
 EXPORT int creat64(const char *path, mode_t mode)
 {
+	OWN_NAME(path);
 	return open_common("creat64", AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC | O_LARGEFILE,
 			   mode, call_open);
 }
@@ -815,9 +855,23 @@ static int fopen_flags(const char *mode)
 	return flags;
 }
 
+/*
+ * fopen's mode is copied as the name is (own_name): the rights are judged
+ * from the copy libc is handed. Longer than any real mode (its ",ccs="
+ * part names a character set), it is cut.
+ */
+#define FOPEN_MODE_MAX 256
+
 static FILE *fopen_common(const char *op, const char *path, const char *mode, FILE *stream,
 			  FILE *(*call)(const char *, const char *, FILE *))
 {
+	char own_mode[FOPEN_MODE_MAX];
+	if (mode) {
+		size_t n = strnlen(mode, sizeof(own_mode) - 1);
+		memcpy(own_mode, mode, n);
+		own_mode[n] = '\0';
+		mode = own_mode;
+	}
 	int g, flags = fopen_flags(mode);
 	unsigned rights = policy_open_rights(flags, &g);
 	if (!path) {
@@ -858,26 +912,31 @@ static FILE *call_fopen64(const char *path, const char *mode, FILE *stream)
 
 EXPORT FILE *fopen(const char *path, const char *mode)
 {
+	OWN_NAME(path);
 	return fopen_common("fopen", path, mode, NULL, call_fopen);
 }
 
 EXPORT FILE *fopen64(const char *path, const char *mode)
 {
+	OWN_NAME(path);
 	return fopen_common("fopen64", path, mode, NULL, call_fopen64);
 }
 
 EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
 {
+	OWN_NAME(path);
 	return fopen_common("freopen", path, mode, stream, real.freopen);
 }
 
 EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
 {
+	OWN_NAME(path);
 	return fopen_common("freopen64", path, mode, stream, real.freopen64);
 }
 
 EXPORT DIR *opendir(const char *path)
 {
+	OWN_NAME(path);
 	if (guard_path("opendir", AT_FDCWD, path, R, FOLLOW) < 0)
 		return NULL;
 	return real.opendir(path);
@@ -891,6 +950,7 @@ EXPORT DIR *opendir(const char *path)
 #define WRAP(type, fail, sym, params, args, dirfd, path, rights, how) \
 	EXPORT type sym params                                        \
 	{                                                             \
+		OWN_NAME(path);                                       \
 		if (guard_path(#sym, dirfd, path, rights, how) < 0)   \
 			return fail;                                  \
 		return real.sym args;                                 \
@@ -997,6 +1057,7 @@ static size_t filter_glob(const char *op, char **pathv, size_t first, size_t end
 #define GLOB_WRAP(sym, type)                                                                     \
 	EXPORT int sym(const char *pattern, int flags, int (*errfn)(const char *, int), type *g) \
 	{                                                                                        \
+		OWN_NAME(pattern);                                                               \
 		size_t before = (g && (flags & GLOB_APPEND)) ? g->gl_pathc : 0;                  \
 		if (guard_glob(#sym, pattern) < 0)                                               \
 			return GLOB_ABORTED;                                                     \
@@ -1016,9 +1077,26 @@ GLOB_WRAP(glob64, glob64_t)
 /*
  * Temporary files made from a template: glibc opens them internally. The
  * template names the directory and the file (its XXXXXX are only random
- * letters), so it is judged as the creation of that name.
+ * letters), so it is judged as the creation of that name. It is copied as
+ * a name is (own_name); libc fills the copy's XXXXXX, written back after.
  */
-#define MKTEMP(sym, params, args) WRAP(int, -1, sym, params, args, AT_FDCWD, tmpl, R | W | C, 0)
+static void template_back(char *tmpl, const char *own)
+{
+	if (tmpl)
+		memcpy(tmpl, own, strlen(own));
+}
+
+#define MKTEMP(sym, params, args)                                       \
+	EXPORT int sym params                                           \
+	{                                                               \
+		char *caller = tmpl;                                    \
+		OWN_NAME(tmpl);                                         \
+		if (guard_path(#sym, AT_FDCWD, tmpl, R | W | C, 0) < 0) \
+			return -1;                                      \
+		int fd = real.sym args;                                 \
+		template_back(caller, tmpl);                            \
+		return fd;                                              \
+	}
 
 MKTEMP(mkstemp, (char *tmpl), (tmpl))
 MKTEMP(mkstemp64, (char *tmpl), (tmpl))
@@ -1035,7 +1113,17 @@ EXPORT extern __typeof(mkstemps) mkstemps64 __attribute__((alias("mkstemps")));
 EXPORT extern __typeof(mkostemps) mkostemps64 __attribute__((alias("mkostemps")));
 WRAP(int, -1, scandirat64, (int dirfd, const char *dir, SCANDIR_REST(dirent64)),
      (dirfd, dir, list, sel, cmp), dirfd, dir, R, FOLLOW)
-WRAP(char *, NULL, mkdtemp, (char *tmpl), (tmpl), AT_FDCWD, tmpl, C, 0)
+
+EXPORT char *mkdtemp(char *tmpl)
+{
+	char *caller = tmpl;
+	OWN_NAME(tmpl);
+	if (guard_path("mkdtemp", AT_FDCWD, tmpl, C, 0) < 0)
+		return NULL;
+	char *dir = real.mkdtemp(tmpl);
+	template_back(caller, tmpl);
+	return dir ? caller : NULL;
+}
 
 /* ---- metadata: r ---------------------------------------------------------- */
 
@@ -1113,6 +1201,7 @@ static int looked(int fd, int r)
 
 EXPORT int stat(const char *path, struct stat *st)
 {
+	OWN_NAME(path);
 	int fd = look_at("stat", AT_FDCWD, path, FOLLOW | LOOK, real.stat, true);
 	if (fd >= 0)
 		return looked(fd, real.fstatat(fd, "", st, AT_EMPTY_PATH));
@@ -1121,6 +1210,7 @@ EXPORT int stat(const char *path, struct stat *st)
 
 EXPORT int stat64(const char *path, struct stat64 *st)
 {
+	OWN_NAME(path);
 	int fd = look_at("stat64", AT_FDCWD, path, FOLLOW | LOOK, real.stat64, true);
 	if (fd >= 0)
 		return looked(fd, real.fstatat64(fd, "", st, AT_EMPTY_PATH));
@@ -1129,6 +1219,7 @@ EXPORT int stat64(const char *path, struct stat64 *st)
 
 EXPORT int lstat(const char *path, struct stat *st)
 {
+	OWN_NAME(path);
 	int fd = look_at("lstat", AT_FDCWD, path, LOOK, real.lstat, true);
 	if (fd >= 0)
 		return looked(fd, real.fstatat(fd, "", st, AT_EMPTY_PATH));
@@ -1137,6 +1228,7 @@ EXPORT int lstat(const char *path, struct stat *st)
 
 EXPORT int lstat64(const char *path, struct stat64 *st)
 {
+	OWN_NAME(path);
 	int fd = look_at("lstat64", AT_FDCWD, path, LOOK, real.lstat64, true);
 	if (fd >= 0)
 		return looked(fd, real.fstatat64(fd, "", st, AT_EMPTY_PATH));
@@ -1145,6 +1237,7 @@ EXPORT int lstat64(const char *path, struct stat64 *st)
 
 EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
+	OWN_NAME(path);
 	if (ON_FD_ONLY(path, flags))
 		return real.fstatat(dirfd, path, st, flags);
 	int fd = look_at("fstatat", dirfd, path, AT_FOLLOW(flags) | LOOK, real.fstatat,
@@ -1157,6 +1250,7 @@ EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 
 EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
 {
+	OWN_NAME(path);
 	if (ON_FD_ONLY(path, flags))
 		return real.fstatat64(dirfd, path, st, flags);
 	int fd = look_at("fstatat64", dirfd, path, AT_FOLLOW(flags) | LOOK, real.fstatat64,
@@ -1169,6 +1263,7 @@ EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
 
 EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *stx)
 {
+	OWN_NAME(path);
 	if (!real.statx) {
 		errno = ENOSYS;
 		return -1;
@@ -1188,6 +1283,7 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask, stru
 /* The pre-2.33 glibc stat ABI, still called by programs built against it. */
 EXPORT int __xstat(int ver, const char *path, struct stat *st)
 {
+	OWN_NAME(path);
 	return guard_path("__xstat", AT_FDCWD, path, R, FOLLOW | LOOK) < 0
 		       ? -1
 		       : real.__xstat(ver, path, st);
@@ -1195,6 +1291,7 @@ EXPORT int __xstat(int ver, const char *path, struct stat *st)
 
 EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
 {
+	OWN_NAME(path);
 	return guard_path("__xstat64", AT_FDCWD, path, R, FOLLOW | LOOK) < 0
 		       ? -1
 		       : real.__xstat64(ver, path, st);
@@ -1202,12 +1299,14 @@ EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
 
 EXPORT int __lxstat(int ver, const char *path, struct stat *st)
 {
+	OWN_NAME(path);
 	return guard_path("__lxstat", AT_FDCWD, path, R, LOOK) < 0 ? -1
 								   : real.__lxstat(ver, path, st);
 }
 
 EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
 {
+	OWN_NAME(path);
 	return guard_path("__lxstat64", AT_FDCWD, path, R, LOOK) < 0
 		       ? -1
 		       : real.__lxstat64(ver, path, st);
@@ -1215,6 +1314,7 @@ EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
 
 EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
 {
+	OWN_NAME(path);
 	if (!ON_FD_ONLY(path, flags) &&
 	    guard_path("__fxstatat", dirfd, path, R, AT_FOLLOW(flags) | LOOK) < 0)
 		return -1;
@@ -1223,6 +1323,7 @@ EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int
 
 EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags)
 {
+	OWN_NAME(path);
 	if (!ON_FD_ONLY(path, flags) &&
 	    guard_path("__fxstatat64", dirfd, path, R, AT_FOLLOW(flags) | LOOK) < 0)
 		return -1;
@@ -1288,6 +1389,7 @@ static int access_common(const char *op, int dirfd, const char *path, int mode, 
 
 EXPORT int access(const char *path, int mode)
 {
+	OWN_NAME(path);
 	bool done = false;
 	int r = access_common("access", AT_FDCWD, path, mode, 0, real.access, &done);
 	return done ? r : real.access(path, mode);
@@ -1295,6 +1397,7 @@ EXPORT int access(const char *path, int mode)
 
 EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 {
+	OWN_NAME(path);
 	bool done = false;
 	int r = access_common("faccessat", dirfd, path, mode, flags, real.faccessat, &done);
 	return done ? r : real.faccessat(dirfd, path, mode, flags);
@@ -1302,6 +1405,7 @@ EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 
 EXPORT int eaccess(const char *path, int mode)
 {
+	OWN_NAME(path);
 	bool done = false;
 	int r = access_common("eaccess", AT_FDCWD, path, mode, AT_EACCESS, real.eaccess, &done);
 	return done ? r : real.eaccess(path, mode);
@@ -1309,6 +1413,7 @@ EXPORT int eaccess(const char *path, int mode)
 
 EXPORT int euidaccess(const char *path, int mode)
 {
+	OWN_NAME(path);
 	return guard_path("euidaccess", AT_FDCWD, path, R, FOLLOW | LOOK) < 0
 		       ? -1
 		       : real.euidaccess(path, mode);
@@ -1316,12 +1421,14 @@ EXPORT int euidaccess(const char *path, int mode)
 
 EXPORT ssize_t readlink(const char *path, char *buf, size_t size)
 {
+	OWN_NAME(path);
 	return guard_path("readlink", AT_FDCWD, path, R, 0) < 0 ? -1
 								: real.readlink(path, buf, size);
 }
 
 EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
 {
+	OWN_NAME(path);
 	return guard_path("readlinkat", dirfd, path, R, 0) < 0
 		       ? -1
 		       : real.readlinkat(dirfd, path, buf, size);
@@ -1329,6 +1436,7 @@ EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
 
 EXPORT ssize_t getxattr(const char *path, const char *name, void *value, size_t size)
 {
+	OWN_NAME(path);
 	return guard_path("getxattr", AT_FDCWD, path, R, FOLLOW) < 0
 		       ? -1
 		       : real.getxattr(path, name, value, size);
@@ -1336,6 +1444,7 @@ EXPORT ssize_t getxattr(const char *path, const char *name, void *value, size_t 
 
 EXPORT ssize_t lgetxattr(const char *path, const char *name, void *value, size_t size)
 {
+	OWN_NAME(path);
 	return guard_path("lgetxattr", AT_FDCWD, path, R, 0) < 0
 		       ? -1
 		       : real.lgetxattr(path, name, value, size);
@@ -1343,6 +1452,7 @@ EXPORT ssize_t lgetxattr(const char *path, const char *name, void *value, size_t
 
 EXPORT ssize_t listxattr(const char *path, char *list, size_t size)
 {
+	OWN_NAME(path);
 	return guard_path("listxattr", AT_FDCWD, path, R, FOLLOW) < 0
 		       ? -1
 		       : real.listxattr(path, list, size);
@@ -1350,6 +1460,7 @@ EXPORT ssize_t listxattr(const char *path, char *list, size_t size)
 
 EXPORT ssize_t llistxattr(const char *path, char *list, size_t size)
 {
+	OWN_NAME(path);
 	return guard_path("llistxattr", AT_FDCWD, path, R, 0) < 0
 		       ? -1
 		       : real.llistxattr(path, list, size);
@@ -1596,6 +1707,7 @@ static int pinned_dirfd(const struct pin *pin, int dirfd)
 
 EXPORT int truncate(const char *path, off_t length)
 {
+	OWN_NAME(path);
 	struct pin pin;
 	if (pin_change("truncate", AT_FDCWD, path, &pin) < 0)
 		return -1;
@@ -1604,6 +1716,7 @@ EXPORT int truncate(const char *path, off_t length)
 
 EXPORT int truncate64(const char *path, off64_t length)
 {
+	OWN_NAME(path);
 	struct pin pin;
 	if (pin_change("truncate64", AT_FDCWD, path, &pin) < 0)
 		return -1;
@@ -1612,6 +1725,7 @@ EXPORT int truncate64(const char *path, off64_t length)
 
 EXPORT int chmod(const char *path, mode_t mode)
 {
+	OWN_NAME(path);
 	struct pin pin;
 	if (pin_change("chmod", AT_FDCWD, path, &pin) < 0)
 		return -1;
@@ -1620,6 +1734,7 @@ EXPORT int chmod(const char *path, mode_t mode)
 
 EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 {
+	OWN_NAME(path);
 	struct pin pin;
 	if (pin_change_at("fchmodat", dirfd, path, flags, false, real.fchmodat, &pin) < 0)
 		return -1;
@@ -1629,6 +1744,7 @@ EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 
 EXPORT int chown(const char *path, uid_t uid, gid_t gid)
 {
+	OWN_NAME(path);
 	struct pin pin;
 	if (pin_change("chown", AT_FDCWD, path, &pin) < 0)
 		return -1;
@@ -1637,6 +1753,7 @@ EXPORT int chown(const char *path, uid_t uid, gid_t gid)
 
 EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
 {
+	OWN_NAME(path);
 	struct pin pin;
 	if (pin_change_at("lchown", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, real.lchown, &pin) <
 	    0)
@@ -1648,6 +1765,7 @@ EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
 
 EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
 {
+	OWN_NAME(path);
 	struct pin pin;
 	if (pin_change_at("fchownat", dirfd, path, flags, false, real.fchownat, &pin) < 0)
 		return -1;
@@ -1657,6 +1775,7 @@ EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags
 
 EXPORT int utimensat(int dirfd, const char *path, const struct timespec times[2], int flags)
 {
+	OWN_NAME(path);
 	struct pin pin;
 	if (pin_change_at("utimensat", dirfd, path, flags, true, real.utimensat, &pin) < 0)
 		return -1;
@@ -1697,6 +1816,7 @@ EXPORT int fremovexattr(int fd, const char *name)
 
 EXPORT int utimes(const char *path, const struct timeval times[2])
 {
+	OWN_NAME(path);
 	struct pin pin;
 	if (pin_change("utimes", AT_FDCWD, path, &pin) < 0)
 		return -1;
@@ -1705,6 +1825,7 @@ EXPORT int utimes(const char *path, const struct timeval times[2])
 
 EXPORT int lutimes(const char *path, const struct timeval times[2])
 {
+	OWN_NAME(path);
 	struct pin pin;
 	if (pin_change_at("lutimes", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, real.lutimes,
 			  &pin) < 0)
@@ -1727,6 +1848,7 @@ EXPORT int lutimes(const char *path, const struct timeval times[2])
 
 EXPORT int utime(const char *path, const struct utimbuf *times)
 {
+	OWN_NAME(path);
 	struct pin pin;
 	if (pin_change("utime", AT_FDCWD, path, &pin) < 0)
 		return -1;
@@ -1735,6 +1857,7 @@ EXPORT int utime(const char *path, const struct utimbuf *times)
 
 EXPORT int setxattr(const char *path, const char *name, const void *value, size_t size, int flags)
 {
+	OWN_NAME(path);
 	struct pin pin;
 	if (pin_change("setxattr", AT_FDCWD, path, &pin) < 0)
 		return -1;
@@ -1757,6 +1880,7 @@ static const char *pinned_entry(const struct pin *pin, const char *path, char *b
 
 EXPORT int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)
 {
+	OWN_NAME(path);
 	struct pin pin;
 	char buf[64 + ENTRY_LAST_MAX];
 	if (pin_change_at("lsetxattr", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, real.lsetxattr,
@@ -1768,6 +1892,7 @@ EXPORT int lsetxattr(const char *path, const char *name, const void *value, size
 
 EXPORT int removexattr(const char *path, const char *name)
 {
+	OWN_NAME(path);
 	struct pin pin;
 	if (pin_change("removexattr", AT_FDCWD, path, &pin) < 0)
 		return -1;
@@ -1776,6 +1901,7 @@ EXPORT int removexattr(const char *path, const char *name)
 
 EXPORT int lremovexattr(const char *path, const char *name)
 {
+	OWN_NAME(path);
 	struct pin pin;
 	char buf[64 + ENTRY_LAST_MAX];
 	if (pin_change_at("lremovexattr", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false,
@@ -1795,6 +1921,7 @@ EXPORT int lremovexattr(const char *path, const char *name)
 #define MAKES_NAME(sym, symat, params, args)                                                \
 	EXPORT int sym(const char *path, UNPAREN params)                                    \
 	{                                                                                   \
+		OWN_NAME(path);                                                             \
 		struct entry e;                                                             \
 		if (entry_at(#sym, AT_FDCWD, path, C, real.sym, &e) < 0)                    \
 			return -1;                                                          \
@@ -1803,6 +1930,7 @@ EXPORT int lremovexattr(const char *path, const char *name)
 	}                                                                                   \
 	EXPORT int symat(int dirfd, const char *path, UNPAREN params)                       \
 	{                                                                                   \
+		OWN_NAME(path);                                                             \
 		struct entry e;                                                             \
 		if (entry_at(#symat, dirfd, path, C, real.symat, &e) < 0)                   \
 			return -1;                                                          \
@@ -1819,6 +1947,7 @@ int __xmknod(int ver, const char *path, mode_t mode, dev_t *dev);
 int __xmknodat(int ver, int dirfd, const char *path, mode_t mode, dev_t *dev);
 EXPORT int __xmknod(int ver, const char *path, mode_t mode, dev_t *dev)
 {
+	OWN_NAME(path);
 	struct entry e;
 	if (entry_at("__xmknod", AT_FDCWD, path, C, real.__xmknod, &e) < 0)
 		return -1;
@@ -1828,6 +1957,7 @@ EXPORT int __xmknod(int ver, const char *path, mode_t mode, dev_t *dev)
 
 EXPORT int __xmknodat(int ver, int dirfd, const char *path, mode_t mode, dev_t *dev)
 {
+	OWN_NAME(path);
 	struct entry e;
 	if (entry_at("__xmknodat", dirfd, path, C, real.__xmknodat, &e) < 0)
 		return -1;
@@ -1837,6 +1967,7 @@ EXPORT int __xmknodat(int ver, int dirfd, const char *path, mode_t mode, dev_t *
 
 EXPORT int lchmod(const char *path, mode_t mode)
 {
+	OWN_NAME(path);
 	struct pin pin;
 	if (pin_change_at("lchmod", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, real.lchmod, &pin) <
 	    0)
@@ -1848,6 +1979,7 @@ EXPORT int lchmod(const char *path, mode_t mode)
 
 EXPORT int futimesat(int dirfd, const char *path, const struct timeval tv[2])
 {
+	OWN_NAME(path);
 	struct pin pin;
 	if (pin_change_at("futimesat", dirfd, path, 0, true, real.futimesat, &pin) < 0)
 		return -1;
@@ -1885,17 +2017,20 @@ static int guard_utmp_name(const char *op, const char *file)
 
 EXPORT int utmpname(const char *file)
 {
+	OWN_NAME(file);
 	return guard_utmp_name("utmpname", file) < 0 ? -1 : real.utmpname(file);
 }
 
 EXPORT int utmpxname(const char *file)
 {
+	OWN_NAME(file);
 	return guard_utmp_name("utmpxname", file) < 0 ? -1 : real.utmpxname(file);
 }
 
 /* glibc's setmntent is its own fopen with "ce" (no cancellation, close-on-exec). */
 EXPORT FILE *setmntent(const char *file, const char *mode)
 {
+	OWN_NAME(file);
 	char m[16];
 	size_t n = mode ? strlen(mode) : 0;
 
@@ -1913,12 +2048,14 @@ EXPORT FILE *setmntent(const char *file, const char *mode)
 
 EXPORT void updwtmp(const char *file, const struct utmp *ut)
 {
+	OWN_NAME(file);
 	if (guard_path("updwtmp", AT_FDCWD, file, W, FOLLOW) == 0)
 		real.updwtmp(file, ut);
 }
 
 EXPORT void updwtmpx(const char *file, const struct utmpx *ut)
 {
+	OWN_NAME(file);
 	if (guard_path("updwtmpx", AT_FDCWD, file, W, FOLLOW) == 0)
 		real.updwtmpx(file, ut);
 }
@@ -1946,6 +2083,7 @@ EXPORT FTS64 *fts64_open(char *const *argv, int options,
 
 EXPORT int rmdir(const char *path)
 {
+	OWN_NAME(path);
 	struct entry e;
 	if (entry_at("rmdir", AT_FDCWD, path, D, real.rmdir, &e) < 0)
 		return -1;
@@ -1955,6 +2093,7 @@ EXPORT int rmdir(const char *path)
 
 EXPORT int unlink(const char *path)
 {
+	OWN_NAME(path);
 	struct entry e;
 	if (entry_at("unlink", AT_FDCWD, path, D, real.unlink, &e) < 0)
 		return -1;
@@ -1963,6 +2102,7 @@ EXPORT int unlink(const char *path)
 
 EXPORT int unlinkat(int dirfd, const char *path, int flags)
 {
+	OWN_NAME(path);
 	struct entry e;
 	if (entry_at("unlinkat", dirfd, path, D, real.unlinkat, &e) < 0)
 		return -1;
@@ -2062,6 +2202,8 @@ static int renamed(const struct entry *o, int olddirfd, const char *oldpath, con
 
 EXPORT int rename(const char *oldpath, const char *newpath)
 {
+	OWN_NAME(oldpath);
+	OWN_NAME(newpath);
 	struct entry o, n;
 	if (guard_rename("rename", AT_FDCWD, oldpath, AT_FDCWD, newpath, 0, real.rename, &o, &n) <
 	    0)
@@ -2073,6 +2215,8 @@ EXPORT int rename(const char *oldpath, const char *newpath)
 
 EXPORT int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
 {
+	OWN_NAME(oldpath);
+	OWN_NAME(newpath);
 	struct entry o, n;
 	if (guard_rename("renameat", olddirfd, oldpath, newdirfd, newpath, 0, real.renameat, &o,
 			 &n) < 0)
@@ -2083,6 +2227,8 @@ EXPORT int renameat(int olddirfd, const char *oldpath, int newdirfd, const char 
 EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
 		     unsigned int flags)
 {
+	OWN_NAME(oldpath);
+	OWN_NAME(newpath);
 	struct entry o, n;
 	if (!real.renameat2) {
 		errno = ENOSYS;
@@ -2127,16 +2273,22 @@ static int linked(const char *op, int olddirfd, const char *oldpath, int newdirf
 
 EXPORT int link(const char *oldpath, const char *newpath)
 {
+	OWN_NAME(oldpath);
+	OWN_NAME(newpath);
 	return linked("link", AT_FDCWD, oldpath, AT_FDCWD, newpath, 0, real.link);
 }
 
 EXPORT int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
 {
+	OWN_NAME(oldpath);
+	OWN_NAME(newpath);
 	return linked("linkat", olddirfd, oldpath, newdirfd, newpath, flags, real.linkat);
 }
 
 EXPORT int symlink(const char *target, const char *linkpath)
 {
+	OWN_NAME(target);
+	OWN_NAME(linkpath);
 	struct entry e;
 	if (entry_at("symlink", AT_FDCWD, linkpath, C, real.symlink, &e) < 0)
 		return -1;
@@ -2146,6 +2298,8 @@ EXPORT int symlink(const char *target, const char *linkpath)
 
 EXPORT int symlinkat(const char *target, int newdirfd, const char *linkpath)
 {
+	OWN_NAME(target);
+	OWN_NAME(linkpath);
 	struct entry e;
 	if (entry_at("symlinkat", newdirfd, linkpath, C, real.symlinkat, &e) < 0)
 		return -1;
