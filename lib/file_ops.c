@@ -825,7 +825,7 @@ EXPORT int creat64(const char *path, mode_t mode)
 static int fopen_flags(const char *mode)
 {
 	int flags;
-	bool plus = false, excl = false;
+	bool plus = false, excl = false, cloexec = false;
 	if (!mode)
 		return O_RDONLY;
 	/*
@@ -838,6 +838,8 @@ static int fopen_flags(const char *mode)
 			plus = true;
 		else if (mode[i] == 'x' && i < 7)
 			excl = true;
+		else if (mode[i] == 'e' && i < 7)
+			cloexec = true;
 	}
 	switch (mode[0]) {
 	case 'w':
@@ -852,7 +854,7 @@ static int fopen_flags(const char *mode)
 	}
 	if (excl && (flags & O_CREAT))
 		flags |= O_EXCL;
-	return flags;
+	return flags | (cloexec ? O_CLOEXEC : 0);
 }
 
 /*
@@ -861,6 +863,29 @@ static int fopen_flags(const char *mode)
  * part names a character set), it is cut.
  */
 #define FOPEN_MODE_MAX 256
+
+/*
+ * fopen with a mode that creates or truncates ("w", "a"), opened as open()
+ * is (open_common: links refused on the way where they can be planted, the
+ * truncation made once the descriptor is allowed), then given its stream:
+ * libc's fopen would create and truncate before the descriptor could be
+ * looked at. A plain "a" starts at the end, as fopen's does.
+ */
+static FILE *fopen_by_open(const char *op, const char *path, const char *mode, int flags)
+{
+	int fd = open_common(op, AT_FDCWD, path, flags, 0666, call_open);
+	if (fd < 0)
+		return NULL;
+	if ((flags & O_APPEND) && (flags & O_ACCMODE) == O_WRONLY)
+		lseek(fd, 0, SEEK_END);
+	FILE *f = real.fdopen ? real.fdopen(fd, mode) : (errno = ENOSYS, NULL);
+	if (!f) {
+		int saved = errno;
+		raw_syscall(SYS_close, fd);
+		errno = saved;
+	}
+	return f;
+}
 
 static FILE *fopen_common(const char *op, const char *path, const char *mode, FILE *stream,
 			  FILE *(*call)(const char *, const char *, FILE *))
@@ -880,6 +905,8 @@ static FILE *fopen_common(const char *op, const char *path, const char *mode, FI
 			return NULL;
 		return call(path, mode, stream);
 	}
+	if (!stream && mode && (flags & (O_CREAT | O_TRUNC)) && !strstr(mode, ",ccs="))
+		return fopen_by_open(op, path, mode, flags);
 	int how = OPEN_PLAIN;
 	uint64_t before = rel_epoch(AT_FDCWD, path);
 	if (guard_path_verify(op, AT_FDCWD, path, rights, g, &how) < 0)

@@ -336,5 +336,47 @@ tap.ok(r.rc == 0 and r.stdout.split() == ["0", "0", "0", "0", "0o600"],
        "syscall(SYS_utimensat) with a NULL name and syscall(SYS_fchmodat2) with AT_EMPTY_PATH "
        "work on an allowed descriptor, as without fnguard", r.diag())
 
+# fopen with a mode that creates or truncates is opened as open() is, then given its
+# stream (fdopen): what the stream does must not change. Run with and without fnguard on
+# a fresh file each: "a" starts at the end, "a+" reads from the start, "wx" refuses an
+# existing file, "we" is close-on-exec, "w+" reads back what it wrote, a missing directory
+# says ENOENT; relative and absolute names.
+script = ("import ctypes, os, sys\n"
+          "libc = ctypes.CDLL(None, use_errno=True)\n"
+          "libc.fopen.restype = ctypes.c_void_p\n"
+          "for f in ('fclose', 'ftell', 'fileno', 'rewind'):\n"
+          "    getattr(libc, f).argtypes = [ctypes.c_void_p]\n"
+          "libc.ftell.restype = ctypes.c_long\n"
+          "libc.fputs.argtypes = [ctypes.c_char_p, ctypes.c_void_p]\n"
+          "libc.fgets.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p]\n"
+          "out = []\n"
+          "def fo(name, mode):\n"
+          "    f = libc.fopen(name, mode)\n"
+          "    if not f:\n"
+          "        out.append(os.strerror(ctypes.get_errno()))\n"
+          "    return f\n"
+          "for name in sys.argv[1:]:\n"
+          "    n = name.encode()\n"
+          "    f = fo(n, b'w'); libc.fputs(b'hello\\n', f); libc.fclose(f)\n"
+          "    f = fo(n, b'a'); out.append(libc.ftell(f)); libc.fputs(b'x\\n', f)\n"
+          "    out.append(libc.ftell(f)); libc.fclose(f)\n"
+          "    f = fo(n, b'a+'); out.append(libc.ftell(f)); b = ctypes.create_string_buffer(16)\n"
+          "    libc.fgets(b, 16, f); out.append(b.value); libc.fclose(f)\n"
+          "    out.append(fo(n, b'wx'))\n"
+          "    f = fo(n, b'we'); out.append(os.get_inheritable(libc.fileno(f))); libc.fclose(f)\n"
+          "    f = fo(n, b'w+'); libc.fputs(b'abc', f); libc.rewind(f)\n"
+          "    libc.fgets(b, 16, f); out.append(b.value); libc.fclose(f)\n"
+          "    out.append(fo(n + b'.d/x', b'w'))\n"
+          "    os.unlink(name)\n"
+          "print(out)\n")
+names = [p("rw/fopen-modes"), "fopen-rel"]
+bare = run([sys.executable, "-c", script] + names, cwd=p("rw"), preload=False)
+r = run([sys.executable, "-c", script] + names, profile=PROFILE, mode="enforce", cwd=p("rw"))
+ours = [e for e in r.find(type="violation") if e.get("target", "").startswith(p("rw"))]
+tap.ok(bare.rc == 0 and r.rc == 0 and r.stdout == bare.stdout and not ours,
+       "fopen \"w\", \"a\", \"a+\", \"wx\", \"we\", \"w+\" behave as without fnguard "
+       "(positions, content, EEXIST, close-on-exec, ENOENT), absolute and relative names",
+       f"bare={bare.stdout!r} shim={r.stdout!r} " + r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())

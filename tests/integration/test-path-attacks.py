@@ -657,6 +657,13 @@ def setx():
 def check(r):
     if r != 0:
         raise OSError(ctypes.get_errno(), "")
+libc.fopen.restype = ctypes.c_void_p
+libc.fclose.argtypes = [ctypes.c_void_p]
+def fopen_w():
+    f = libc.fopen(bv, b"w")
+    if not f:
+        raise OSError(ctypes.get_errno(), "")
+    libc.fclose(f)
 while time.time() < stop:
     attempt((lambda: os.utime(v, (5, 5), follow_symlinks=False),
              lambda: check(libc.lutimes(bv, None)),
@@ -665,7 +672,7 @@ while time.time() < stop:
              lambda: check(libc.lchmod(bv, 0o644)), setx,
              lambda: os.removexattr(v, "user.keep", follow_symlinks=False),
              lambda: os.mkfifo(d + "/fifo"), lambda: os.unlink(d + "/fifo"),
-             lambda: os.close(os.open(v, os.O_RDONLY | os.O_TRUNC))))
+             lambda: os.close(os.open(v, os.O_RDONLY | os.O_TRUNC)), fopen_w))
     try:
         open(v, "w").close()
         os.setxattr(v, "user.keep", b"k")
@@ -677,12 +684,13 @@ print("done", done, "refused", refused)
 r, out = py_race(code, SWAP)
 st = os.lstat(victim)
 kept = (oct(st.st_mode & 0o777), st.st_gid, int(st.st_mtime), sorted(os.listxattr(victim)),
-        "fifo" in os.listdir(SECRET))
+        "fifo" in os.listdir(SECRET), st.st_size)
 tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 100 and
-       kept == ("0o600", 0, 1000000, ["user.keep"], False) and
+       kept == ("0o600", 0, 1000000, ["user.keep"], False, 1) and
        denied(r, victim),
        "lutimes, utimensat and fchmodat without following, lchown, lchmod, lsetxattr, "
-       "lremovexattr, futimesat, mkfifo and open(O_RDONLY | O_TRUNC) in a directory swapped "
+       "lremovexattr, futimesat, mkfifo, open(O_RDONLY | O_TRUNC) and fopen \"w\" in a "
+       "directory swapped "
        "with a link to the secret one: the secret file is never changed, no FIFO is made "
        "there, the refusals are logged",
        f"stdout={r.stdout!r} rc={r.rc} secret file {kept} stderr={r.stderr[-600:]!r}")
