@@ -1758,15 +1758,25 @@ EXPORT int wordexp(const char *words, wordexp_t *we, int flags)
 {
 	if (!real.wordexp)
 		return WRDE_NOSPACE;
-	if (!words || (flags & WRDE_NOCMD) || !runs_commands(words))
+	if (!words || (flags & WRDE_NOCMD))
 		return real.wordexp(words, we, flags);
+	/* What is judged is what runs: another thread may rewrite words meanwhile. */
+	char *copy = strdup(words);
+	if (!copy)
+		return WRDE_NOSPACE;
 	int r = WRDE_CMDSUB;
-	pthread_mutex_lock(&env_lock);
-	env_held++;
-	pthread_cleanup_push(env_lock_give, NULL);
-	if (guard_shell("wordexp", words, true) == 0) {
-		fd_guard_inheritable();
-		r = real.wordexp(words, we, flags);
+	pthread_cleanup_push(free, copy);
+	if (!runs_commands(copy)) {
+		r = real.wordexp(copy, we, flags);
+	} else {
+		pthread_mutex_lock(&env_lock);
+		env_held++;
+		pthread_cleanup_push(env_lock_give, NULL);
+		if (guard_shell("wordexp", copy, true) == 0) {
+			fd_guard_inheritable();
+			r = real.wordexp(copy, we, flags);
+		}
+		pthread_cleanup_pop(1);
 	}
 	pthread_cleanup_pop(1);
 	return r;
@@ -1962,7 +1972,19 @@ EXPORT FILE *popen(const char *cmd, const char *mode)
 		errno = ENOSYS;
 		return NULL;
 	}
-	/* An invalid mode runs nothing: glibc says EINVAL. */
+	/*
+	 * The mode is copied first, as the command is: another thread turning
+	 * an invalid mode (which runs nothing: glibc says EINVAL) into a valid
+	 * one after the look would run the command unjudged. Longer than any
+	 * valid mode ("r", "we"), it is cut (still invalid, or the same).
+	 */
+	char own_mode[16];
+	if (mode) {
+		size_t n = strnlen(mode, sizeof(own_mode) - 1);
+		memcpy(own_mode, mode, n);
+		own_mode[n] = '\0';
+		mode = own_mode;
+	}
 	if (!popen_mode_valid(mode))
 		return real.popen(cmd, mode);
 	/* What is judged is what runs: another thread may rewrite cmd meanwhile. */

@@ -80,24 +80,59 @@ enum open_as {
  * A name of the caller's, copied before it is judged: the copy is what is
  * judged and what libc is handed, so another thread rewriting the caller's
  * buffer in between (native code; ctypes' string buffers) changes neither.
- * A name of PATH_MAX bytes or more is cut there: the kernel refuses it as
- * too long either way (ENAMETOOLONG), and the shim cannot judge it.
+ * Only where the call will be judged (the shim active, this thread not
+ * inside it): elsewhere the name is left to libc, a bad pointer to the
+ * kernel (EFAULT). The copy is on the wrapper's stack, as long as the name
+ * (OWN_NAME). A name of PATH_MAX bytes or more is cut there, where the
+ * kernel takes it whole and refuses it as too long either way
+ * (ENAMETOOLONG; the shim cannot judge it); where libc splits it (glob, the
+ * walks, a template), it is copied whole, to the heap (OWN_WHOLE_NAME).
+ * own_name_size: the copy's size, with its NUL; 0 for no copy.
  */
-static inline char *own_name(const char *name, char own[PATH_MAX + 1])
+static inline bool judging_names(void)
 {
-	if (!name)
-		return NULL;
-	size_t n = strnlen(name, PATH_MAX);
-	memcpy(own, name, n);
-	own[n] = '\0';
+	return !shim_busy &&
+	       !(atomic_load_explicit(&shim_ready, memory_order_acquire) && !shim.active);
+}
+
+static inline size_t own_name_size(const char *name)
+{
+	return name && judging_names() ? strnlen(name, PATH_MAX) + 1 : 0;
+}
+
+static inline char *own_name(const char *name, size_t size, char *own)
+{
+	memcpy(own, name, size - 1);
+	own[size - 1] = '\0';
 	return own;
+}
+
+static inline void free_owned(char **p)
+{
+	free(*p);
+}
+
+static inline void free_owned_list(char ***p)
+{
+	free(*p);
 }
 
 /* name is a variable's name, assigned: it cannot be parenthesized. */
 // NOLINTBEGIN(bugprone-macro-parentheses)
-#define OWN_NAME(name)                 \
-	char name##_own[PATH_MAX + 1]; \
-	name = own_name(name, name##_own)
+#define OWN_NAME(name)                            \
+	size_t name##_size = own_name_size(name); \
+	name = name##_size ? own_name(name, name##_size, __builtin_alloca(name##_size)) : name
+
+/* OWN_NAME, a name of PATH_MAX bytes or more copied whole (fail: out of memory). */
+#define OWN_WHOLE_NAME(name, fail)                                                        \
+	size_t name##_size = own_name_size(name);                                         \
+	char *name##_heap __attribute__((cleanup(free_owned))) =                          \
+		name##_size > PATH_MAX ? strdup(name) : NULL;                             \
+	if (name##_size > PATH_MAX && !name##_heap)                                       \
+		return fail;                                                              \
+	name = name##_heap   ? name##_heap                                                \
+	       : name##_size ? own_name(name, name##_size, __builtin_alloca(name##_size)) \
+			     : name
 // NOLINTEND(bugprone-macro-parentheses)
 
 static void rights_text(unsigned rights, char buf[5])
@@ -983,6 +1018,16 @@ EXPORT DIR *opendir(const char *path)
 		return real.sym args;                                 \
 	}
 
+/* WRAP for functions that split their name themselves: copied whole (OWN_WHOLE_NAME). */
+#define WRAP_WHOLE(type, fail, sym, params, args, dirfd, path, rights, how) \
+	EXPORT type sym params                                              \
+	{                                                                   \
+		OWN_WHOLE_NAME(path, fail);                                 \
+		if (guard_path(#sym, dirfd, path, rights, how) < 0)         \
+			return fail;                                        \
+		return real.sym args;                                       \
+	}
+
 /*
  * Functions that list or walk directories with glibc's internal opendir,
  * past the opendir wrapper: the directory they start from is judged. What a
@@ -995,12 +1040,12 @@ EXPORT DIR *opendir(const char *path)
 #define SCANDIR(sym, ent)                                                                         \
 	WRAP(int, -1, sym, (const char *dir, SCANDIR_REST(ent)), (dir, list, sel, cmp), AT_FDCWD, \
 	     dir, R, FOLLOW)
-#define WALK_FTW(sym, fn_t)                                                                       \
-	WRAP(int, -1, sym, (const char *dir, fn_t fn, int fds), (dir, fn, fds), AT_FDCWD, dir, R, \
-	     FOLLOW)
-#define WALK_NFTW(sym, fn_t)                                                                      \
-	WRAP(int, -1, sym, (const char *dir, fn_t fn, int fds, int flags), (dir, fn, fds, flags), \
-	     AT_FDCWD, dir, R, (flags & FTW_PHYS) ? 0 : FOLLOW)
+#define WALK_FTW(sym, fn_t)                                                                     \
+	WRAP_WHOLE(int, -1, sym, (const char *dir, fn_t fn, int fds), (dir, fn, fds), AT_FDCWD, \
+		   dir, R, FOLLOW)
+#define WALK_NFTW(sym, fn_t)                                                     \
+	WRAP_WHOLE(int, -1, sym, (const char *dir, fn_t fn, int fds, int flags), \
+		   (dir, fn, fds, flags), AT_FDCWD, dir, R, (flags & FTW_PHYS) ? 0 : FOLLOW)
 
 SCANDIR(scandir, dirent)
 SCANDIR(scandir64, dirent64)
@@ -1084,7 +1129,7 @@ static size_t filter_glob(const char *op, char **pathv, size_t first, size_t end
 #define GLOB_WRAP(sym, type)                                                                     \
 	EXPORT int sym(const char *pattern, int flags, int (*errfn)(const char *, int), type *g) \
 	{                                                                                        \
-		OWN_NAME(pattern);                                                               \
+		OWN_WHOLE_NAME(pattern, GLOB_NOSPACE);                                           \
 		size_t before = (g && (flags & GLOB_APPEND)) ? g->gl_pathc : 0;                  \
 		if (guard_glob(#sym, pattern) < 0)                                               \
 			return GLOB_ABORTED;                                                     \
@@ -1109,15 +1154,16 @@ GLOB_WRAP(glob64, glob64_t)
  */
 static void template_back(char *tmpl, const char *own)
 {
-	if (tmpl)
-		memcpy(tmpl, own, strlen(own));
+	size_t n = own ? strlen(own) : 0;
+	if (tmpl != own && memcmp(tmpl, own, n) != 0)
+		memcpy(tmpl, own, n);
 }
 
 #define MKTEMP(sym, params, args)                                       \
 	EXPORT int sym params                                           \
 	{                                                               \
 		char *caller = tmpl;                                    \
-		OWN_NAME(tmpl);                                         \
+		OWN_WHOLE_NAME(tmpl, -1);                               \
 		if (guard_path(#sym, AT_FDCWD, tmpl, R | W | C, 0) < 0) \
 			return -1;                                      \
 		int fd = real.sym args;                                 \
@@ -1144,7 +1190,7 @@ WRAP(int, -1, scandirat64, (int dirfd, const char *dir, SCANDIR_REST(dirent64)),
 EXPORT char *mkdtemp(char *tmpl)
 {
 	char *caller = tmpl;
-	OWN_NAME(tmpl);
+	OWN_WHOLE_NAME(tmpl, NULL);
 	if (guard_path("mkdtemp", AT_FDCWD, tmpl, C, 0) < 0)
 		return NULL;
 	char *dir = real.mkdtemp(tmpl);
@@ -2096,17 +2142,57 @@ static int guard_fts(const char *op, char *const *argv, int options)
 	return 0;
 }
 
-EXPORT FTS *fts_open(char *const *argv, int options, int (*cmp)(const FTSENT **, const FTSENT **))
+/*
+ * fts's names, copied (one allocation: the list, then the strings) before
+ * they are judged, as a name is (own_name); fts_open copies each into its
+ * own entries, so the copy is freed when it returns. NULL: out of memory.
+ */
+static char **own_fts_names(char *const *argv)
 {
-	return guard_fts("fts_open", argv, options) < 0 ? NULL : real.fts_open(argv, options, cmp);
+	size_t n = 0, bytes = 0;
+	while (argv[n])
+		bytes += strlen(argv[n++]) + 1;
+	char **own = malloc((n + 1) * sizeof(*own) + bytes);
+	if (!own)
+		return NULL;
+	char *text = (char *)(own + n + 1);
+	size_t i = 0;
+	for (; i < n; i++) {
+		/*
+		 * Another thread may have changed the list or its names since
+		 * they were counted: each pointer read once, no more bytes
+		 * than counted (room kept for the later names' NULs).
+		 */
+		const char *name = argv[i];
+		if (!name)
+			break;
+		size_t len = strnlen(name, bytes - (n - i));
+		memcpy(text, name, len);
+		text[len] = '\0';
+		own[i] = text;
+		text += len + 1;
+		bytes -= len + 1;
+	}
+	own[i] = NULL;
+	return own;
 }
 
-EXPORT FTS64 *fts64_open(char *const *argv, int options,
-			 int (*cmp)(const FTSENT64 **, const FTSENT64 **))
-{
-	return guard_fts("fts64_open", argv, options) < 0 ? NULL
-							  : real.fts64_open(argv, options, cmp);
-}
+#define FTS_OPEN(sym, fts_t, ent_t)                                                              \
+	EXPORT fts_t *sym(char *const *argv, int options,                                        \
+			  int (*cmp)(const ent_t **, const ent_t **))                            \
+	{                                                                                        \
+		bool copy = argv && judging_names();                                             \
+		char **own __attribute__((cleanup(free_owned_list))) =                           \
+			copy ? own_fts_names(argv) : NULL;                                       \
+		if (copy && !own)                                                                \
+			return NULL;                                                             \
+		if (own)                                                                         \
+			argv = own;                                                              \
+		return guard_fts(#sym, argv, options) < 0 ? NULL : real.sym(argv, options, cmp); \
+	}
+
+FTS_OPEN(fts_open, FTS, FTSENT)
+FTS_OPEN(fts64_open, FTS64, FTSENT64)
 
 EXPORT int rmdir(const char *path)
 {

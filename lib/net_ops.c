@@ -808,9 +808,12 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		errno = ENOSYS;
 		return -1;
 	}
-	if (!msg || !msg->msg_name || !msg->msg_namelen)
+	if (!msg)
 		return real.sendmsg(fd, msg, flags);
+	/* The header is read once: what is judged is what is sent. */
 	m = *msg;
+	if (!m.msg_name || !m.msg_namelen)
+		return real.sendmsg(fd, &m, flags);
 	own_msg_name(&m, &copy);
 	struct unix_pin pin = {.fd = -1};
 	if (guard_sockaddr_pinned("sendmsg", fd, m.msg_name, m.msg_namelen, NET_DIR_OUT,

@@ -14,7 +14,7 @@ import stat
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import HELPERS, Tap, run, workdir, write_profile  # noqa: E402
+from fnguard_test import HELPERS, Tap, build_c, run, workdir, write_profile  # noqa: E402
 
 OPS = os.path.join(HELPERS, "file-ops")
 tap = Tap()
@@ -377,6 +377,47 @@ tap.ok(bare.rc == 0 and r.rc == 0 and r.stdout == bare.stdout and not ours,
        "fopen \"w\", \"a\", \"a+\", \"wx\", \"we\", \"w+\" behave as without fnguard "
        "(positions, content, EEXIST, close-on-exec, ENOENT), absolute and relative names",
        f"bare={bare.stdout!r} shim={r.stdout!r} " + r.diag())
+
+# What the wrappers' private copies of names must not change: a template that is not one
+# (a string literal: glibc says EINVAL without writing to it, and the shim must not write
+# either), and a glob pattern longer than PATH_MAX (glibc splits a brace list into short
+# patterns: cut, it would match nothing). Side by side with a bare run.
+prog = os.path.join(W, "copies")
+if build_c(prog + ".c", prog, r"""#define NOT_A_TEMPLATE "RW/not-a-template"
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(int argc, char **argv)
+{
+	errno = 0;
+	int fd = mkstemp((char *)NOT_A_TEMPLATE);
+	printf("mkstemp %d %s\n", fd, strerror(errno));
+	errno = 0;
+	char *d = mkdtemp((char *)NOT_A_TEMPLATE);
+	printf("mkdtemp %s %s\n", d ? "made" : "none", strerror(errno));
+	char *pat = malloc(8192);
+	snprintf(pat, 8192, "%s/{", argv[1]);
+	for (int i = 0; i < 90; i++)
+		strcat(pat, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx,");
+	strcat(pat, "f}");
+	glob_t g;
+	int r = glob(pat, GLOB_BRACE, NULL, &g);
+	printf("glob %d %zu (pattern of %zu bytes)\n", r, r == 0 ? g.gl_pathc : 0, strlen(pat));
+	return 0;
+}
+""".replace("RW", p("rw"))):
+    fresh()
+    bare = run([prog, p("rw")], preload=False)
+    r = run([prog, p("rw")], profile=PROFILE, mode="enforce")
+    tap.ok(bare.rc == 0 and r.rc == 0 and r.stdout == bare.stdout and
+           "glob 0 1 (pattern of 4" in r.stdout,
+           "mkstemp and mkdtemp of a read-only string that is not a template say EINVAL, and "
+           "a brace pattern longer than PATH_MAX matches, as without fnguard",
+           f"bare={bare.stdout!r} shim={r.stdout!r} " + r.diag())
+else:
+    tap.ok(False, "copies builds")
 
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())

@@ -1,20 +1,29 @@
 // SPDX-License-Identifier: MIT
 /*
- * name-flip SECONDS OP NAME POS A B: a second thread flips the byte at POS
- * of a buffer holding NAME between A and B for SECONDS, while this one
- * calls OP on that buffer again and again; then it prints "calls N ok M",
- * M the calls that succeeded. A test makes one of the two names allowed
- * and absent, the other present and denied: every success is a call made
- * on a name other than the one judged (the caller's buffer read again
- * after its judgement). OPs: open, openat, fopen, opendir, stat, lstat,
- * fstatat, statx, access, faccessat, readlink, getxattr, truncate, chmod,
- * chown, utimes, unlink, rmdir, sys-openat and sys-openat2 (through
- * libc's syscall()), mkstemp (NAME a template), and
- * fopen-mode (the flipped buffer is the mode, POS 0; NAME the file opened;
- * ok counts the opens).
+ * name-flip SECONDS OP NAME POS A B [OTHER]: a second thread flips the byte
+ * at POS of a buffer holding NAME between A and B for SECONDS, while this
+ * one calls OP on that buffer again and again; then it prints "calls N ok
+ * M", M the calls that succeeded. A test makes one of the two names
+ * allowed and absent, the other present and denied: every success is a
+ * call made on a name other than the one judged (the caller's buffer read
+ * again after its judgement). OPs on a name: open, openat, fopen, opendir,
+ * stat, lstat, fstatat, statx, access, faccessat, readlink, getxattr,
+ * truncate, chmod, chown, utimes, unlink, rmdir, mkdir, sys-openat and
+ * sys-openat2 (through libc's syscall()), scandir, nftw, fts (fts_open,
+ * then one fts_read: ok when it reads a directory), mkstemp and mkdtemp
+ * (NAME a template), symlink (NAME the link, to "x"), link (NAME the new
+ * name of OTHER), rename (NAME renamed to OTHER). On another buffer:
+ * fopen-mode (the mode, POS 0; NAME the file opened), popen-mode (the mode;
+ * NAME the command: ok counts streams opened), wordexp (NAME the words: ok
+ * when it expands), sendmsg (NAME "PORT": a UDP datagram to 127.0.0.1:PORT
+ * from an unconnected socket, the header's msg_namelen flipped between 0
+ * and 16 by A and B given as numbers).
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <fts.h>
+#include <ftw.h>
 #include <linux/openat2.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,13 +33,18 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
+#include <wordexp.h>
 
 static char buf[4096];
 static char mode[8] = "r";
+static const char *other;
+static struct msghdr msg;
+static int udp = -1;
 static volatile char *flipped;
 static size_t pos;
 static char a, b;
@@ -44,6 +58,11 @@ static void *flipper(void *arg)
 		flipped[pos] = b;
 	}
 	return NULL;
+}
+
+static int walked(const char *path, const struct stat *st, int kind, struct FTW *ftw)
+{
+	return 0;
 }
 
 static int call(const char *op)
@@ -118,6 +137,57 @@ static int call(const char *op)
 			close(fd);
 		return fd;
 	}
+	if (!strcmp(op, "mkdir"))
+		return mkdir(buf, 0700);
+	if (!strcmp(op, "symlink"))
+		return symlink("x", buf);
+	if (!strcmp(op, "link"))
+		return link(other, buf);
+	if (!strcmp(op, "rename"))
+		return rename(buf, other);
+	if (!strcmp(op, "mkdtemp")) {
+		char tmpl[sizeof(buf)];
+		strcpy(tmpl, buf);
+		r = mkdtemp(buf) ? 0 : -1;
+		strcpy(buf, tmpl);
+		return r;
+	}
+	if (!strcmp(op, "scandir")) {
+		struct dirent **list;
+		int n = scandir(buf, &list, NULL, NULL);
+		for (int i = 0; i < n; i++)
+			free(list[i]);
+		if (n >= 0)
+			free(list);
+		return n;
+	}
+	if (!strcmp(op, "nftw"))
+		return nftw(buf, walked, 4, FTW_PHYS);
+	if (!strcmp(op, "fts")) {
+		char *names[] = {buf, NULL};
+		FTS *fts = fts_open(names, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
+		if (!fts)
+			return -1;
+		FTSENT *e = fts_read(fts);
+		r = e && e->fts_info == FTS_D ? 0 : -1;
+		fts_close(fts);
+		return r;
+	}
+	if (!strcmp(op, "popen-mode")) {
+		FILE *f = popen(buf, mode); // NOLINT(cert-env33-c): the call under test
+		if (f)
+			pclose(f);
+		return f ? 0 : -1;
+	}
+	if (!strcmp(op, "wordexp")) {
+		wordexp_t we;
+		r = wordexp(buf, &we, 0);
+		if (r == 0)
+			wordfree(&we);
+		return r == 0 ? 0 : -1;
+	}
+	if (!strcmp(op, "sendmsg"))
+		return (int)sendmsg(udp, &msg, 0);
 	fprintf(stderr, "name-flip: unknown op %s\n", op);
 	exit(2);
 	return r;
@@ -129,15 +199,31 @@ int main(int argc, char **argv)
 	struct timespec now, end;
 	long calls = 0, ok = 0;
 
-	if (argc != 7 || strlen(argv[3]) >= sizeof(buf)) {
-		fprintf(stderr, "usage: name-flip SECONDS OP NAME POS A B\n");
+	if (argc < 7 || argc > 8 || strlen(argv[3]) >= sizeof(buf)) {
+		fprintf(stderr, "usage: name-flip SECONDS OP NAME POS A B [OTHER]\n");
 		return 2;
 	}
 	strcpy(buf, argv[3]);
+	other = argc == 8 ? argv[7] : "";
 	pos = strtoul(argv[4], NULL, 10);
 	a = argv[5][0];
 	b = argv[6][0];
-	flipped = !strcmp(argv[2], "fopen-mode") ? mode : buf;
+	flipped = buf;
+	if (!strcmp(argv[2], "fopen-mode") || !strcmp(argv[2], "popen-mode")) {
+		flipped = mode;
+	} else if (!strcmp(argv[2], "sendmsg")) {
+		static struct sockaddr_in to = {.sin_family = AF_INET};
+		static struct iovec iov = {.iov_base = (char *)"x", .iov_len = 1};
+		to.sin_port = htons((uint16_t)strtoul(buf, NULL, 10));
+		to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		msg.msg_name = &to;
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		udp = socket(AF_INET, SOCK_DGRAM, 0);
+		flipped = (volatile char *)&msg.msg_namelen;
+		a = (char)strtol(argv[5], NULL, 10);
+		b = (char)strtol(argv[6], NULL, 10);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += strtol(argv[1], NULL, 10);
 	if (pthread_create(&t, NULL, flipper, NULL) != 0)
