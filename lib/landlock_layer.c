@@ -580,6 +580,17 @@ static int place_path(const struct landlock_plan *plan, struct builder *b, size_
 	return r;
 }
 
+/* access on "/": every path has it. */
+static int grant_everywhere(struct builder *b, uint64_t access)
+{
+	int fd = sys_open(AT_FDCWD, "/", O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return 0;
+	int r = grant_fd(b, fd, "/", NULL, access);
+	sys_close(fd);
+	return r;
+}
+
 /* Rules for every planned path, then the walks the plan asks for. */
 static int place_plan(struct landlock_plan *plan, struct builder *b)
 {
@@ -614,10 +625,22 @@ static int place_plan(struct landlock_plan *plan, struct builder *b)
 		sys_close(fd);
 		if (r == 1) {
 			uint64_t lost = need | (exec ? LL_FS_RIGHT_X : 0);
-			b->handled_fs &= ~lost;
-			b->rebuild = true;
-			landlock_plan_unhandle_fs(plan, lost, scan_note_for(p->path, lost));
 			r = 0;
+			/*
+			 * refer cannot go unhandled: where a ruleset does not
+			 * handle it, the kernel refuses every link and rename
+			 * across directories. Given on "/" instead: the other
+			 * rights still decide where names are made and removed.
+			 */
+			if (lost & LL_FS_REFER) {
+				lost &= ~LL_FS_REFER;
+				r = grant_everywhere(b, LL_FS_REFER);
+			}
+			if (lost) {
+				b->handled_fs &= ~lost;
+				b->rebuild = true;
+				landlock_plan_unhandle_fs(plan, lost, scan_note_for(p->path, lost));
+			}
 		}
 	}
 	free(walk);

@@ -354,6 +354,20 @@ tap.ok(passed(r) and "read_file" not in ll.get("fs", []) and ll.get("notes"),
        "FNGUARD_LANDLOCK_SCAN=0: trees are not checked, so reading is not restricted", r.diag())
 r = ops("create", os.path.join(W, "denied", "y"), env={"FNGUARD_LANDLOCK_SCAN": "0"})
 tap.ok(blocked(r), "... while creating outside the profile still is", r.diag())
+# Landlock refuses every link and rename across directories where a ruleset does not handle
+# "refer" (the kernel's rule for that one right): a tree over the budget must not take it
+# out of what is handled (tar's hard links failed with EXDEV).
+# A file the profile lets be made inside a read-only tree gives that tree "refer".
+one_new = write_profile(W, dict(BASE, name="one-new", files=BASE["files"] + [
+    {"path": W + "/allowed/new.txt", "allow": "c"}]), "one-new.json")
+mkfile(os.path.join(RW, "sub", "moving.txt"), "m")
+r = ops("rename", os.path.join(RW, "sub", "moving.txt"), os.path.join(RW, "moved.txt"),
+        profile=one_new, env={"FNGUARD_LANDLOCK_SCAN": "0"})
+ll = layer(r)
+tap.ok(passed(r) and os.path.exists(os.path.join(RW, "moved.txt")) and
+       "refer" in ll.get("fs", []),
+       "... and a rename across directories where the profile allows it still works "
+       "(refer stays handled, given everywhere)", r.diag())
 
 # A network rule without ports cannot be said with ports: TCP is left to the libc layer.
 anyport = write_profile(W, dict(BASE, network=[{"cidr": "127.0.0.1", "proto": "tcp"}]),
