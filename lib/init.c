@@ -90,17 +90,6 @@ static void event_label(char *dst, size_t size, const char *pin, const char *lam
 		setenv(pin, dst, 1);
 }
 
-/* The lowest fd number the log is moved to, out of the way of the program's own. */
-static int log_fd_floor(void)
-{
-	struct rlimit rl;
-	int floor = 1000;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < 1024)
-		floor = (int)rl.rlim_cur * 3 / 4;
-	return floor;
-}
-
 /*
  * The first process fixes the destination (a high, inheritable duplicate of
  * its stdout, stderr or fd:N) and exports it; descendants find it by number
@@ -143,11 +132,11 @@ static void setup_log(void)
 		if (dest[3] && !*end && n >= 0 && n < 1 << 20)
 			fd = (int)n;
 	}
-	int moved = fd >= 0 ? fcntl(fd, F_DUPFD, log_fd_floor()) : -1;
+	int moved = fd >= 0 ? fcntl(fd, F_DUPFD, log_id_fd_floor(1000, 3, 4)) : -1;
 	/* A destination that cannot be used loses nothing: stdout, and an error event says why. */
 	bool fell_back = moved < 0 && fd != STDOUT_FILENO;
 	if (fell_back)
-		moved = fcntl(STDOUT_FILENO, F_DUPFD, log_fd_floor());
+		moved = fcntl(STDOUT_FILENO, F_DUPFD, log_id_fd_floor(1000, 3, 4));
 	if (moved < 0)
 		return;
 	struct stat st;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 /*
@@ -79,4 +80,19 @@ static inline int log_id_inherited(const char *fd, const char *id)
 	if (!fd || !id || !log_id_number(&fd, '\0', &n) || n >= 1 << 20 || !same_file((int)n, id))
 		return -1;
 	return (int)n;
+}
+
+/*
+ * The lowest number an inherited log is moved to, out of the way of the
+ * program's own descriptors: high, or num/den of a soft limit under 1024.
+ * The shim's copy: (1000, 3, 4) (lib/init.c); fnguard record hands its pipe
+ * down below that, at (900, 2, 3).
+ */
+static inline int log_id_fd_floor(int high, int num, int den)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < 1024)
+		return (int)rl.rlim_cur * num / den;
+	return high;
 }

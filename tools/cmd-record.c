@@ -25,6 +25,7 @@
 #include "launch.h"
 #include "learn-cli.h"
 #include "learn_log.h"
+#include "log_id.h"
 
 static void record_usage(FILE *out)
 {
@@ -212,8 +213,19 @@ int cmd_record(int argc, char **argv)
 		learner_free(rd.learner);
 		return EXIT_USAGE;
 	}
-	/* The write end is CMD's log (inherited); the read end stays ours. */
-	fcntl(pipefd[1], F_SETFD, 0);
+	/*
+	 * The write end is CMD's log (inherited), at a high number as the
+	 * shim's own copy is: CMD's descriptors are numbered as they would be
+	 * bare (a number in a child's arguments is learned). The read end
+	 * stays ours.
+	 */
+	int high = fcntl(pipefd[1], F_DUPFD, log_id_fd_floor(900, 2, 3));
+	if (high >= 0) {
+		close(pipefd[1]);
+		pipefd[1] = high;
+	} else {
+		fcntl(pipefd[1], F_SETFD, 0);
+	}
 	snprintf(num, sizeof(num), "fd:%d", pipefd[1]);
 	setenv("FNGUARD_LOG", num, 1);
 	setenv("FNGUARD_RECORD_OUT", raw, 1);

@@ -105,6 +105,18 @@ def main():
             [2 * r["seen"] for r in learned.get("files", [])]
         tap.ok(p.returncode == 0 and same_rules and doubled,
                "learn of two cold starts: one profile, seen added up", p.stderr)
+        # The command under record sees the descriptors it would see bare: record's own
+        # event pipe is not at a low number (Python's pass_fds and multiprocessing put
+        # numbers in a child's arguments, which the learned exec rule then names).
+        fds = [rt.PYTHON, "-c", "import os; print(os.open('/dev/null', 0), "
+               "os.open('/dev/null', 0), os.open('/dev/null', 0))"]
+        bare = subprocess.run(fds, capture_output=True, text=True, cwd=work)
+        rec = subprocess.run([rt.FNGUARD, "record", "-o", os.path.join(work, "fds.json"),
+                              "--log", "stderr", "--"] + fds, capture_output=True, text=True,
+                             cwd=work, env=rt.clean_env())
+        tap.ok(bare.returncode == 0 and rec.returncode == 0 and rec.stdout == bare.stdout,
+               f"under record the command's descriptors are numbered as bare ({bare.stdout!r})",
+               f"record printed {rec.stdout!r}")
     finally:
         rt.rmtree(work)
     return tap.done()
