@@ -280,6 +280,8 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 			       "links on the way could not be followed to where they lead");
 		goto out;
 	}
+	if (rp.held)
+		goto out; /* a pipe or socket the process holds, reopened: as guard_fd */
 	if ((flags & MAYBE_CREATE) && (rights & C)) {
 		check_one(rp.name, rp.name_len, rights, &v);
 		/* Opening an existing file with O_CREAT creates nothing: no 'c' needed. */

@@ -149,6 +149,30 @@ static bool follow_dangling(const char *real, char next[PATH_MAX])
 	return true;
 }
 
+/* real (a last name that did not resolve) is a held object (resolved_path.held). */
+static bool held_object(const char *real)
+{
+	char name[PATH_MAX], target[16] = "";
+	size_t len = strlen(real);
+	if (len >= sizeof(name))
+		return false;
+	memcpy(name, real, len + 1);
+	len = proc_self_alias(name, len, sizeof(name));
+	const char *rest = NULL;
+	if (starts_with(name, len, "/proc/self/fd/")) {
+		rest = name + 14;
+	} else if (starts_with(name, len, "/proc/self/task/")) {
+		rest = name + 16;
+		while (*rest >= '0' && *rest <= '9')
+			rest++;
+		rest = strncmp(rest, "/fd/", 4) == 0 ? rest + 4 : NULL;
+	}
+	if (!rest || !*rest || rest[strspn(rest, "0123456789")])
+		return false;
+	long n = raw_syscall(SYS_readlinkat, AT_FDCWD, real, target, sizeof(target));
+	return n > 0 && target[0] != '/';
+}
+
 /*
  * Kernel-faithful resolution of joined (absolute, raw). A last component
  * that is a dangling link, followed, is where a creating open would create
@@ -161,7 +185,13 @@ static int resolve_links(const char *joined, bool follow_last, struct resolved_p
 
 	for (int hops = 0;; hops++) {
 		r = resolve_once(joined, follow_last, out);
-		if (r < 0 || !follow_last || !out->dangling || !follow_dangling(out->real, next))
+		if (r < 0 || !follow_last || !out->dangling)
+			break;
+		if (held_object(out->real)) {
+			out->held = true;
+			break;
+		}
+		if (!follow_dangling(out->real, next))
 			break;
 		if (hops == 40)
 			return -ELOOP;
@@ -245,6 +275,7 @@ static int resolve(int dirfd, const char *path, bool follow_last, bool refusing,
 	out->has_real = false;
 	out->lexical = false;
 	out->links_refused = false;
+	out->held = false;
 	out->unresolved = 0;
 	if (!path || !*path)
 		return -EINVAL;

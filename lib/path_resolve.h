@@ -29,6 +29,13 @@ struct resolved_path {
 	bool links_refused;
 	bool dangling; /* internal: real's last name did not resolve (a dangling link?) */
 	/*
+	 * One of this process's descriptors (/dev/fd/N, /proc/self/fd/N) whose
+	 * object is no file (a pipe, a socket, an anonymous inode): opening it
+	 * reaches what the process holds already. Nothing to judge, as for
+	 * the descriptor itself (real is its /proc name).
+	 */
+	bool held;
+	/*
 	 * Links are on the way and could not be followed (realpath's answer
 	 * would pass PATH_MAX, where the kernel's walk does not stop): where
 	 * the path leads is unknown, so it is not allowed.

@@ -378,6 +378,38 @@ tap.ok(bare.rc == 0 and r.rc == 0 and r.stdout == bare.stdout and not ours,
        "(positions, content, EEXIST, close-on-exec, ENOENT), absolute and relative names",
        f"bare={bare.stdout!r} shim={r.stdout!r} " + r.diag())
 
+# /dev/fd/N and /proc/self/fd/N of a pipe reopen what the process holds (bash's process
+# substitution, tee >(...)): nothing to judge, as for the descriptor itself. They were
+# judged as a made-up name with the pipe's inode number ("/proc/self/fd/pipe:[N]"). Another
+# process's pipe through /proc/PID/fd is still judged.
+script = ("import os, subprocess, sys\n"
+          "r, w = os.pipe()\n"
+          "with open(f'/proc/self/fd/{w}', 'w') as f:\n"
+          "    f.write('through the name\\n')\n"
+          "os.close(w)\n"
+          "with open(f'/dev/fd/{r}') as f:\n"
+          "    print(f.read().strip())\n"
+          "child = subprocess.Popen(['/bin/sleep', '5'], stdin=subprocess.PIPE)\n"
+          "try:\n"
+          "    open(f'/proc/{child.pid}/fd/0').close()\n"
+          "    print('other process: opened')\n"
+          "except PermissionError:\n"
+          "    print('other process: refused')\n"
+          "child.kill()\n")
+PIPES = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"],
+                          "files": [{"path": sys.base_prefix + "/**", "allow": "r"}],
+                          "exec": [{"path": "/bin/sleep"}, {"path": "/usr/bin/sleep"}]},
+                      "pipes.json")
+r = run([sys.executable, "-c", script], profile=PIPES, mode="enforce",
+        env={"FNGUARD_NO_LANDLOCK": "1"})
+fd_events = [e for e in r.find(type="violation") if "/fd/" in e.get("target", "")]
+tap.ok(r.rc == 0 and r.stdout.split("\n")[:2] == ["through the name", "other process: refused"]
+       and all("/self/" not in e["target"] for e in fd_events) and
+       any(e.get("target", "").startswith("/proc/") and "/self/" not in e["target"]
+           for e in fd_events),
+       "a pipe the process holds opens through /dev/fd/N and /proc/self/fd/N without a "
+       "violation; another process's, through /proc/PID/fd, is refused and logged", r.diag())
+
 # What the wrappers' private copies of names must not change: a template that is not one
 # (a string literal: glibc says EINVAL without writing to it, and the shim must not write
 # either), and a glob pattern longer than PATH_MAX (glibc splits a brace list into short
