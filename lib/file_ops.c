@@ -15,14 +15,17 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <glob.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <mntent.h>
+#include <semaphore.h>
 #include <stdio_ext.h>
 #include <string.h>
 #include <linux/openat2.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -2133,6 +2136,87 @@ EXPORT void updwtmpx(const char *file, const struct utmpx *ut)
 	OWN_NAME(file);
 	if (guard_path("updwtmpx", AT_FDCWD, file, W, FOLLOW) == 0)
 		real.updwtmpx(file, ut);
+}
+
+/*
+ * POSIX shared memory and named semaphores: glibc makes their files in
+ * /dev/shm with its internal calls, unseen. Judged as those files:
+ * shm_open as an open of /dev/shm/NAME with its flags, sem_open as reading
+ * and writing /dev/shm/sem.NAME and, with O_CREAT, creating it (glibc makes
+ * it under a temporary name beside it, then links it), the unlink forms as
+ * removing. A name glibc refuses (empty, a '/' inside, too long) is left
+ * to it (EINVAL, ENAMETOOLONG).
+ */
+#define SHM_DIR "/dev/shm/"
+
+static bool shm_path(const char *name, const char *prefix, char path[PATH_MAX])
+{
+	while (name && *name == '/')
+		name++;
+	if (!name || !*name || strchr(name, '/') || strlen(prefix) + strlen(name) > NAME_MAX)
+		return false;
+	snprintf(path, PATH_MAX, SHM_DIR "%s%s", prefix, name);
+	return true;
+}
+
+static int guard_shm(const char *op, const char *name, const char *prefix, unsigned rights,
+		     int flags)
+{
+	char path[PATH_MAX];
+	return shm_path(name, prefix, path) ? guard_path(op, AT_FDCWD, path, rights, flags) : 0;
+}
+
+EXPORT int shm_open(const char *name, int oflag, mode_t mode)
+{
+	OWN_NAME(name);
+	int g;
+	unsigned rights = policy_open_rights(oflag, &g);
+	if (!real.shm_open) {
+		errno = ENOSYS;
+		return -1;
+	}
+	/* glibc opens it O_NOFOLLOW. */
+	return guard_shm("shm_open", name, "", rights, g & ~FOLLOW) < 0
+		       ? -1
+		       : real.shm_open(name, oflag, mode);
+}
+
+/* The unlink forms, by the prefix their files have in /dev/shm. */
+#define SHM_UNLINK(sym, prefix)                                                       \
+	EXPORT int sym(const char *name)                                              \
+	{                                                                             \
+		OWN_NAME(name);                                                       \
+		if (!real.sym) {                                                      \
+			errno = ENOSYS;                                               \
+			return -1;                                                    \
+		}                                                                     \
+		return guard_shm(#sym, name, prefix, D, 0) < 0 ? -1 : real.sym(name); \
+	}
+
+SHM_UNLINK(shm_unlink, "")
+SHM_UNLINK(sem_unlink, "sem.")
+
+EXPORT sem_t *sem_open(const char *name, int oflag, ...)
+{
+	OWN_NAME(name);
+	mode_t mode = 0;
+	unsigned int value = 0;
+	if (oflag & O_CREAT) {
+		va_list ap;
+		va_start(ap, oflag);
+		mode = va_arg(ap, mode_t);
+		value = va_arg(ap, unsigned int);
+		va_end(ap);
+	}
+	if (!real.sem_open) {
+		errno = ENOSYS;
+		return SEM_FAILED;
+	}
+	unsigned rights = R | W | ((oflag & O_CREAT) ? C : 0);
+	if (guard_shm("sem_open", name, "sem.", rights,
+		      FOLLOW | ((oflag & O_CREAT) && !(oflag & O_EXCL) ? MAYBE_CREATE : 0)) < 0)
+		return SEM_FAILED;
+	return real.sem_open(name, oflag, mode, value);
 }
 
 /* fts lists every directory it is given, with glibc's internal opendir: each is judged. */

@@ -13,6 +13,7 @@
 #include <glob.h>
 #include <grp.h>
 #include <pwd.h>
+#include <semaphore.h>
 #include <shadow.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -120,6 +121,10 @@ struct mmsghdr;
 	X(int, lchmod, (const char *, mode_t))                                                     \
 	X(int, futimesat, (int, const char *, const struct timeval *))                             \
 	X(int, utmpname, (const char *))                                                           \
+	X(int, shm_open, (const char *, int, mode_t))                                              \
+	X(int, shm_unlink, (const char *))                                                         \
+	X(sem_t *, sem_open, (const char *, int, ...))                                             \
+	X(int, sem_unlink, (const char *))                                                         \
 	X(int, utmpxname, (const char *))                                                          \
 	X(void, updwtmp, (const char *, const struct utmp *))                                      \
 	X(void, updwtmpx, (const char *, const struct utmpx *))                                    \
