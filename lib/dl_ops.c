@@ -2,12 +2,15 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "dl_ops.h"
+#include "raw_syscall.h"
 #include "real.h"
 #include "syscall_ops.h"
 
@@ -208,6 +211,23 @@ int dl_ops_resolve(void)
 	dl_ops_libc_dlopen = (void *(*)(const char *, int))elf_lookup(&v, "dlopen");
 	dl_iterate_phdr(find_self_and_libc, NULL);
 	return dl_ops_libc_dlsym && dl_ops_libc_dlvsym && dl_ops_libc_dlopen ? 0 : -ENOENT;
+}
+
+static int learn_one(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	/* The program (no name), the vDSO (no path) and the shim itself are not the function's. */
+	if (info->dlpi_name[0] == '/' && !holds(info, (uintptr_t)&learn_one))
+		file_ops_guard_read("load", info->dlpi_name);
+	return 0;
+}
+
+void dl_ops_learn_loaded(void)
+{
+	dl_iterate_phdr(learn_one, NULL);
+	if (raw_syscall(SYS_faccessat, AT_FDCWD, LD_SO_CACHE, F_OK) == 0)
+		file_ops_guard_read("load", LD_SO_CACHE);
 }
 
 const char *dl_ops_loader_path(void)

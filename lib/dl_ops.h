@@ -36,3 +36,14 @@ bool dl_ops_in_libc(const void *fn);
  * start (dl_ops_resolve), or "" when it was not found: read without a lock.
  */
 const char *dl_ops_loader_path(void);
+
+/* The loader's cache, which it reads before it maps a library by name. */
+#define LD_SO_CACHE "/etc/ld.so.cache"
+
+/*
+ * Record mode: the libraries mapped in this process (by the loader before
+ * the shim started, and as dependencies of a dlopen, both unseen) and the
+ * loader's cache, learned as read ("load"): a descendant started with the
+ * learned profile needs them readable where Landlock restricts reading.
+ */
+void dl_ops_learn_loaded(void);

@@ -16,6 +16,7 @@
 
 #include "child_env.h"
 #include "cjson_lazy.h"
+#include "dl_ops.h"
 #include "event.h"
 #include "judge.h"
 #include "learn.h"
@@ -224,6 +225,8 @@ static void write_learned(bool from_signal)
 
 void record_write(void)
 {
+	if (shim.active && shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD)
+		dl_ops_learn_loaded();
 	write_learned(false);
 }
 

@@ -105,6 +105,25 @@ def main():
             [2 * r["seen"] for r in learned.get("files", [])]
         tap.ok(p.returncode == 0 and same_rules and doubled,
                "learn of two cold starts: one profile, seen added up", p.stderr)
+        # A child whose program needs libraries of its own (ls: libselinux, libpcre2): the
+        # loader maps them unseen, so the learned profile lacked them and, under Landlock,
+        # the child could not start in enforce ("error while loading shared libraries").
+        # Record learns what each process has mapped, and the loader's cache.
+        # (A short PATH and a plain working directory: a learned glob over a big tree, such
+        # as the scratch directory's, is more than Landlock's walk checks at start, and
+        # reading is then left unrestricted: the case would pass without the fix.)
+        sh = ["/bin/sh", "-c", "ls /usr/bin/ls >/dev/null && echo listed"]
+        libs = os.path.join(work, "libs.json")
+        short = {"PATH": "/usr/bin:/bin"}
+        rec = rt.record(libs, sh, "/usr/bin", env=short)
+        again = rt.enforce(libs, sh, "/usr/bin", env=short) if rec.rc == 0 else rec
+        text = open(libs).read() if os.path.exists(libs) else ""
+        ll = again.of_type("start") if rec.rc == 0 else []
+        tap.ok(rec.rc == 0 and again.rc == 0 and again.stdout == "listed\n" and
+               "ld.so.cache" in text and ll and
+               "read_file" in ll[0]["layers"]["landlock"].get("fs", []),
+               "a child's own libraries are learned: it starts under the learned profile "
+               "(Landlock on)", again.diag() + text[:2000])
         # The command under record sees the descriptors it would see bare: record's own
         # event pipe is not at a low number (Python's pass_fds and multiprocessing put
         # numbers in a child's arguments, which the learned exec rule then names).
