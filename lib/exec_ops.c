@@ -835,17 +835,67 @@ struct rebuilt_env {
 	char logfd[CHILD_ENV_LOGFD_LEN];
 };
 
-static struct rebuilt_env *rebuilt_env(char *const envp[])
+/*
+ * The mapping is kept per thread and taken again by its next exec: one that
+ * succeeds in a vfork child (Python's subprocess) never returns to unmap
+ * it, and the child's mappings are its parent's, so a mapping per exec
+ * there stayed in the parent for good (24 KiB a spawn with an environment
+ * of the caller's). A vfork child reads and writes its parent thread's
+ * kept_env (the same memory): that thread waits meanwhile. Who uses it is
+ * a process id: a vfork child's exec that succeeded leaves its own behind,
+ * which the thread, resumed, knows for finished; an exec nested in one
+ * under way in the same process (a signal handler's) maps its own.
+ * Released when the thread ends (kept_env_key).
+ */
+static void rebuilt_env_free(struct rebuilt_env *e);
+
+static __thread struct rebuilt_env *kept_env __attribute__((tls_model("initial-exec")));
+static __thread pid_t kept_env_user __attribute__((tls_model("initial-exec")));
+static pthread_key_t kept_env_key;
+static bool kept_env_keyed;
+static pthread_once_t kept_env_once = PTHREAD_ONCE_INIT;
+
+static void kept_env_release(void *e)
+{
+	shim_syscall(SYS_munmap, e, sizeof(struct rebuilt_env));
+}
+
+static void kept_env_key_make(void)
+{
+	kept_env_keyed = pthread_key_create(&kept_env_key, kept_env_release) == 0;
+}
+
+static struct rebuilt_env *rebuilt_env_map(void)
 {
 	struct rebuilt_env *e = (struct rebuilt_env *)shim_syscall(
 		SYS_mmap, NULL, sizeof(*e), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
 		0);
-	if (e == MAP_FAILED) {
+	return e == MAP_FAILED ? NULL : e;
+}
+
+static struct rebuilt_env *rebuilt_env(char *const envp[])
+{
+	struct rebuilt_env *e;
+	pid_t me = (pid_t)shim_syscall(SYS_getpid);
+	if (kept_env_user == me) {
+		e = rebuilt_env_map();
+	} else {
+		if (!kept_env) {
+			pthread_once(&kept_env_once, kept_env_key_make);
+			kept_env = rebuilt_env_map();
+			if (kept_env && kept_env_keyed)
+				pthread_setspecific(kept_env_key, kept_env);
+		}
+		e = kept_env;
+		if (e)
+			kept_env_user = me;
+	}
+	if (!e) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	if (child_env_build(envp, e->fixed, ENV_SLOTS, e->logfd) < 0) {
-		shim_syscall(SYS_munmap, e, sizeof(*e));
+		rebuilt_env_free(e);
 		errno = E2BIG;
 		return NULL;
 	}
@@ -854,6 +904,10 @@ static struct rebuilt_env *rebuilt_env(char *const envp[])
 
 static void rebuilt_env_free(struct rebuilt_env *e)
 {
+	if (e == kept_env) {
+		kept_env_user = 0;
+		return;
+	}
 	int saved = errno;
 	shim_syscall(SYS_munmap, e, sizeof(*e));
 	errno = saved;
