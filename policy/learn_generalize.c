@@ -215,9 +215,10 @@ static size_t rewrite_segment(const char *s, size_t n, char *out, bool loose)
 }
 
 /*
- * The step 1 rewrite of s. Segments ending at or before loose_len (a
- * directory the run created and removed) and, when loose_last, the last
- * one are rewritten loosely.
+ * The step 1 rewrite of s. The segment ending at loose_len (a directory the
+ * run created and removed: its own name was made for the run, not those of
+ * the directories above it, which stay) and, when loose_last, the last one
+ * are rewritten loosely.
  */
 static char *temp_name(const char *s, const struct learn_options *o, size_t loose_len,
 		       bool loose_last)
@@ -246,7 +247,7 @@ static char *temp_name(const char *s, const struct learn_options *o, size_t loos
 			memcpy(out + w, s + i, j - i);
 			w += j - i;
 		} else {
-			bool loose = j <= loose_len || (loose_last && j == n);
+			bool loose = j == loose_len || (loose_last && j == n);
 			w += rewrite_segment(s + i, j - i, out + w, loose);
 		}
 		i = j;

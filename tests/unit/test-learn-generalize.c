@@ -136,6 +136,22 @@ Test(generalize, scratch_directory_names_its_contents)
 	learner_free(l);
 }
 
+/* The directories above a scratch directory were not made for the run: they stay. */
+Test(generalize, scratch_directory_keeps_its_parents)
+{
+	struct learner *l = fresh();
+	struct learn_options o = opts();
+	file(l, "/var/tmp/project/runner/work/scratchdir",
+	     POLICY_RIGHT_CREATE | POLICY_RIGHT_DELETE | POLICY_RIGHT_READ);
+	file(l, "/var/tmp/project/runner/work/scratchdir/x", POLICY_RIGHTS_ALL);
+	generalize(l, &o);
+	char *t = json(l);
+	assert_has(t, "\"/var/tmp/project/runner/work/*/x\"");
+	assert_lacks(t, "/var/tmp/*/");
+	free(t);
+	learner_free(l);
+}
+
 Test(generalize, scratch_files_created_and_removed)
 {
 	struct learner *l = fresh();
