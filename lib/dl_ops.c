@@ -6,6 +6,7 @@
 #include <link.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -213,19 +214,47 @@ int dl_ops_resolve(void)
 	return dl_ops_libc_dlsym && dl_ops_libc_dlvsym && dl_ops_libc_dlopen ? 0 : -ENOENT;
 }
 
-static int learn_one(struct dl_phdr_info *info, size_t size, void *data)
+/* The names of the mapped objects, one after another with their NULs. */
+struct loaded_names {
+	char *buf;
+	size_t used, cap;
+};
+
+static int collect_loaded(struct dl_phdr_info *info, size_t size, void *data)
 {
+	struct loaded_names *ln = data;
 	(void)size;
-	(void)data;
 	/* The program (no name), the vDSO (no path) and the shim itself are not the function's. */
-	if (info->dlpi_name[0] == '/' && !holds(info, (uintptr_t)&learn_one))
-		file_ops_guard_read("load", info->dlpi_name);
+	if (info->dlpi_name[0] != '/' || holds(info, (uintptr_t)&collect_loaded))
+		return 0;
+	size_t n = strlen(info->dlpi_name) + 1;
+	if (ln->used + n > ln->cap) {
+		size_t cap = ln->cap ? ln->cap : 4096;
+		while (cap < ln->used + n)
+			cap *= 2;
+		char *b = realloc(ln->buf, cap);
+		if (!b)
+			return 1;
+		ln->buf = b;
+		ln->cap = cap;
+	}
+	memcpy(ln->buf + ln->used, info->dlpi_name, n);
+	ln->used += n;
 	return 0;
 }
 
 void dl_ops_learn_loaded(void)
 {
-	dl_iterate_phdr(learn_one, NULL);
+	struct loaded_names ln = {0};
+	/*
+	 * Copied under the loader's lock, judged after it: the judgement takes
+	 * the learner's lock, which a writer of the record holds while it may
+	 * load libcjson (the loader's lock again).
+	 */
+	dl_iterate_phdr(collect_loaded, &ln);
+	for (size_t i = 0; i < ln.used; i += strlen(ln.buf + i) + 1)
+		file_ops_guard_read("load", ln.buf + i);
+	free(ln.buf);
 	if (raw_syscall(SYS_faccessat, AT_FDCWD, LD_SO_CACHE, F_OK) == 0)
 		file_ops_guard_read("load", LD_SO_CACHE);
 }

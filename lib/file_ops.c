@@ -283,8 +283,16 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 			       "links on the way could not be followed to where they lead");
 		goto out;
 	}
-	if (rp.held)
-		goto out; /* a pipe or socket the process holds, reopened: as guard_fd */
+	if (rp.held) {
+		/*
+		 * A pipe or socket the process holds, reopened: as guard_fd. What
+		 * opens is looked at after (another thread may put a file at that
+		 * number in between): a file is judged then, a pipe is not.
+		 */
+		if (ret_open)
+			*ret_open = OPEN_VERIFY;
+		goto out;
+	}
 	if ((flags & MAYBE_CREATE) && (rights & C)) {
 		check_one(rp.name, rp.name_len, rights, &v);
 		/* Opening an existing file with O_CREAT creates nothing: no 'c' needed. */

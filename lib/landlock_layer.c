@@ -517,16 +517,32 @@ static int open_planned(const struct landlock_plan *plan, const struct landlock_
 
 static const char *scan_note_for(const char *path, uint64_t lost)
 {
-	const char *what = (lost & LL_FS_EXECUTE)      ? "running programs and reading files"
-			   : (lost & LL_FS_READ_FILE)  ? "reading files"
-			   : (lost & LL_FS_WRITE_FILE) ? "writing files"
-						       : "some file rights";
-	if (scan_note[0])
-		return scan_note; /* the first tree is named; the rights lost add up anyway */
+	static char first[PATH_MAX] LARGE_BSS;
+	static uint64_t all;
+	static bool others;
+	char what[96] = "";
+	/* The first tree is named, the rights lost by every one listed. */
+	if (!first[0])
+		snprintf(first, sizeof(first), "%s", path);
+	else if (strcmp(first, path) != 0)
+		others = true;
+	all |= lost;
+	static const struct {
+		uint64_t bits;
+		const char *name;
+	} rights[] = {{LL_FS_READ_FILE, "reading files"},
+		      {LL_FS_READ_DIR, "listing directories"},
+		      {LL_FS_WRITE_FILE | LL_FS_TRUNCATE, "writing files"},
+		      {LL_FS_EXECUTE, "running programs"}};
+	for (size_t i = 0; i < sizeof(rights) / sizeof(rights[0]); i++)
+		if (all & rights[i].bits)
+			snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%s",
+				 what[0] ? ", " : "", rights[i].name);
 	snprintf(scan_note, sizeof(scan_note),
-		 "%s holds more entries than fnguard checks for symlinks and interpreters at start "
-		 "(FNGUARD_LANDLOCK_SCAN): %s is not restricted by Landlock",
-		 path, what);
+		 "%s%s holds more entries than fnguard checks for symlinks and interpreters at "
+		 "start (FNGUARD_LANDLOCK_SCAN): %s %s not restricted by Landlock",
+		 first, others ? " (and other trees)" : "", what[0] ? what : "some file rights",
+		 strchr(what, ',') ? "are" : "is");
 	return scan_note;
 }
 
@@ -580,17 +596,6 @@ static int place_path(const struct landlock_plan *plan, struct builder *b, size_
 	return r;
 }
 
-/* access on "/": every path has it. */
-static int grant_everywhere(struct builder *b, uint64_t access)
-{
-	int fd = sys_open(AT_FDCWD, "/", O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return 0;
-	int r = grant_fd(b, fd, "/", NULL, access);
-	sys_close(fd);
-	return r;
-}
-
 /* Rules for every planned path, then the walks the plan asks for. */
 static int place_plan(struct landlock_plan *plan, struct builder *b)
 {
@@ -624,18 +629,17 @@ static int place_plan(struct landlock_plan *plan, struct builder *b)
 			r = scan_dir(b, fd, need, exec, 0);
 		sys_close(fd);
 		if (r == 1) {
-			uint64_t lost = need | (exec ? LL_FS_RIGHT_X : 0);
-			r = 0;
 			/*
-			 * refer cannot go unhandled: where a ruleset does not
-			 * handle it, the kernel refuses every link and rename
-			 * across directories. Given on "/" instead: the other
-			 * rights still decide where names are made and removed.
+			 * What the walk is for: rights whose names the libc layer
+			 * judges without following links (reading, writing,
+			 * running). Making and removing names (and refer, which
+			 * the kernel refuses everywhere when it is not handled)
+			 * are judged by the libc layer where links are followed:
+			 * they stay handled, given where the plan gives them.
 			 */
-			if (lost & LL_FS_REFER) {
-				lost &= ~LL_FS_REFER;
-				r = grant_everywhere(b, LL_FS_REFER);
-			}
+			uint64_t lost = (need & ~(LL_FS_RIGHT_C | LL_FS_RIGHT_D | LL_FS_REFER)) |
+					(exec ? LL_FS_RIGHT_X : 0);
+			r = 0;
 			if (lost) {
 				b->handled_fs &= ~lost;
 				b->rebuild = true;

@@ -223,10 +223,20 @@ static void write_learned(bool from_signal)
 	shim_busy--;
 }
 
+/*
+ * The libraries mapped are learned once per image, not in a fork child:
+ * they are its parent's, which learns them, and the loader's list lock may
+ * have been held by another thread at the fork (glibc does not reset it
+ * there): walking it would wait for ever.
+ */
+static bool loaded_learned;
+
 void record_write(void)
 {
-	if (shim.active && shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD)
+	if (!loaded_learned && shim.active && shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD) {
+		loaded_learned = true;
 		dl_ops_learn_loaded();
+	}
 	write_learned(false);
 }
 
@@ -391,6 +401,7 @@ void record_init(void)
 
 void record_after_fork_child(void)
 {
+	loaded_learned = true;
 	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
 	memcpy(&learner_lock, &fresh, sizeof(fresh));
 	/*

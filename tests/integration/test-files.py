@@ -410,6 +410,50 @@ tap.ok(r.rc == 0 and r.stdout.split("\n")[:2] == ["through the name", "other pro
        "a pipe the process holds opens through /dev/fd/N and /proc/self/fd/N without a "
        "violation; another process's, through /proc/PID/fd, is refused and logged", r.diag())
 
+# The same name while another thread puts a file at that number (dup2) between the look and
+# the open: the descriptor opened is looked at after, so a file the profile lets be written
+# only is never read through it.
+logf = os.path.join(W, "wo", "log.txt")
+os.makedirs(os.path.dirname(logf), exist_ok=True)
+with open(logf, "w") as f:
+    f.write("LOGDATA")
+script = ("import os, threading, time\n"
+          f"log = os.open({logf!r}, os.O_WRONLY)\n"
+          "r, w = os.pipe()\n"
+          "N = 50\n"
+          "stop = time.time() + 2\n"
+          "def swap():\n"
+          "    while time.time() < stop:\n"
+          "        os.dup2(log, N)\n"
+          "        os.dup2(r, N)\n"
+          "os.dup2(r, N)\n"
+          "t = threading.Thread(target=swap)\n"
+          "t.start()\n"
+          "opens = leaks = 0\n"
+          "while time.time() < stop:\n"
+          "    for name in (f'/proc/self/fd/{N}', f'/dev/fd/{N}'):\n"
+          "        try:\n"
+          "            fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK)\n"
+          "        except OSError:\n"
+          "            continue\n"
+          "        opens += 1\n"
+          "        try:\n"
+          "            leaks += os.read(fd, 16) == b'LOGDATA'\n"
+          "        except BlockingIOError:\n"
+          "            pass\n"
+          "        os.close(fd)\n"
+          "t.join()\n"
+          "print('opens', opens, 'leaks', leaks)\n")
+WO = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"],
+                       "files": [{"path": sys.base_prefix + "/**", "allow": "r"},
+                                 {"path": logf, "allow": "w"}]}, "wo.json")
+r = run([sys.executable, "-c", script], profile=WO, mode="enforce",
+        env={"FNGUARD_NO_LANDLOCK": "1"})
+out = r.stdout.split()
+tap.ok(r.rc == 0 and len(out) == 4 and int(out[1]) > 10 and out[3] == "0",
+       "a file put at a pipe's number by another thread while /proc/self/fd/N is opened is "
+       "judged as the file (a write-only one is never read)", r.stdout + r.diag())
+
 # POSIX named semaphores and shared memory: glibc makes their files in /dev/shm with its
 # internal calls, which no wrapper saw: in enforce, Landlock refused them without an event
 # (Python's multiprocessing.Lock: PermissionError) and record never learned them. Judged

@@ -355,19 +355,35 @@ tap.ok(passed(r) and "read_file" not in ll.get("fs", []) and ll.get("notes"),
 r = ops("create", os.path.join(W, "denied", "y"), env={"FNGUARD_LANDLOCK_SCAN": "0"})
 tap.ok(blocked(r), "... while creating outside the profile still is", r.diag())
 # Landlock refuses every link and rename across directories where a ruleset does not handle
-# "refer" (the kernel's rule for that one right): a tree over the budget must not take it
-# out of what is handled (tar's hard links failed with EXDEV).
+# "refer" (the kernel's rule for that one right), and making names anywhere where it does not
+# handle making them: a tree over the budget must take neither out of what is handled (it
+# took "refer", and tar's hard links failed with EXDEV). Only reading, writing and running
+# (the rights whose names the libc layer judges without following links) go.
 # A file the profile lets be made inside a read-only tree gives that tree "refer".
 one_new = write_profile(W, dict(BASE, name="one-new", files=BASE["files"] + [
     {"path": W + "/allowed/new.txt", "allow": "c"}]), "one-new.json")
+SCAN0 = {"FNGUARD_LANDLOCK_SCAN": "0"}
 mkfile(os.path.join(RW, "sub", "moving.txt"), "m")
 r = ops("rename", os.path.join(RW, "sub", "moving.txt"), os.path.join(RW, "moved.txt"),
-        profile=one_new, env={"FNGUARD_LANDLOCK_SCAN": "0"})
+        profile=one_new, env=SCAN0)
 ll = layer(r)
-tap.ok(passed(r) and os.path.exists(os.path.join(RW, "moved.txt")) and
-       "refer" in ll.get("fs", []),
+fs = ll.get("fs", [])
+tap.ok(passed(r) and os.path.exists(os.path.join(RW, "moved.txt")) and "refer" in fs and
+       "make_reg" in fs and "read_file" not in fs and
+       "reading files" in " ".join(ll.get("notes", [])),
        "... and a rename across directories where the profile allows it still works "
-       "(refer stays handled, given everywhere)", r.diag())
+       "(refer and the making of names stay handled; the note names what is not)", r.diag())
+os.makedirs(os.path.join(W, "other"), exist_ok=True)
+outside = [("link", os.path.join(RW, "moved.txt"), os.path.join(W, "other", "l")),
+           ("rename", os.path.join(RW, "moved.txt"), os.path.join(W, "other", "m")),
+           ("link", SECRET, os.path.join(RW, "secret-link")),
+           ("create", os.path.join(W, "denied", "z"), None)]
+for op, a, b in outside:
+    r = ops(op, a, *([b] if b else []), profile=one_new, env=SCAN0)
+    tap.ok(r.rc == 1 and not os.path.exists(b or a),
+           f"... while a raw {op} out of the profile's places is refused "
+           f"({os.path.basename(b or a)})",
+           r.diag())
 
 # A network rule without ports cannot be said with ports: TCP is left to the libc layer.
 anyport = write_profile(W, dict(BASE, network=[{"cidr": "127.0.0.1", "proto": "tcp"}]),

@@ -175,4 +175,56 @@ if subprocess.run(["cc", "-o", busy, busy_c, "-lpthread"]).returncode == 0:
 else:
     tap.ok(False, "busy-malloc builds")
 
+# Record learns the libraries a process has mapped (dl_iterate_phdr) when it exits or execs.
+# A fork child of a threaded process must not walk them: another thread may have held the
+# loader's list lock at the fork (glibc leaves it so in the child), and the walk waited for
+# ever (20 of 20 children hung before their exec).
+prog = os.path.join(W, "forkdl")
+src = r"""#define _GNU_SOURCE
+#include <link.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static int cb(struct dl_phdr_info *i, size_t s, void *d) { usleep(2000); return 0; }
+static void *spin(void *a) { for (;;) dl_iterate_phdr(cb, NULL); return NULL; }
+int main(void)
+{
+	pthread_t t;
+	pthread_create(&t, NULL, spin, NULL);
+	usleep(10000);
+	int hung = 0;
+	for (int i = 0; i < 10; i++) {
+		pid_t p = fork();
+		if (p == 0) {
+			execl("/bin/true", "true", (char *)0);
+			_exit(127);
+		}
+		int st, waited = 0;
+		while (waitpid(p, &st, WNOHANG) == 0 && waited < 300) {
+			usleep(10000);
+			waited++;
+		}
+		if (waited >= 300) {
+			hung++;
+			kill(p, SIGKILL);
+			waitpid(p, &st, 0);
+		}
+	}
+	printf("hung %d\n", hung);
+	return 0;
+}
+"""
+with open(prog + ".c", "w") as f:
+    f.write(src)
+if subprocess.run(["cc", "-o", prog, prog + ".c", "-pthread"]).returncode == 0:
+    r = run([prog], mode="record", env={"FNGUARD_RECORD_OUT": os.path.join(W, "forkdl.json")},
+            timeout=120)
+    tap.ok(r.rc == 0 and r.stdout == "hung 0\n",
+           "fork + exec while another thread walks the loader's list: no child waits for ever "
+           "(record mode learns mapped libraries, not in a fork child)", r.stdout + r.diag())
+else:
+    tap.ok(False, "forkdl builds")
+
 tap.done()

@@ -14,6 +14,7 @@
  *   mkdir PATH       mkdirat
  *   unlink PATH      unlinkat
  *   rename OLD NEW   renameat
+ *   link OLD NEW     linkat
  *   exec PATH ARG..  execve (the program's output is its own)
  *   connect PORT     TCP connect to 127.0.0.1:PORT
  *   bind PORT        TCP bind to 127.0.0.1:PORT
@@ -105,6 +106,8 @@ int main(int argc, char **argv)
 		r = raw(SYS_unlinkat, AT_FDCWD, (long)path, 0, 0);
 	else if (!strcmp(op, "rename") && argc > 3)
 		r = raw(SYS_renameat, AT_FDCWD, (long)path, AT_FDCWD, (long)argv[3]);
+	else if (!strcmp(op, "link") && argc > 3)
+		r = raw(SYS_linkat, AT_FDCWD, (long)path, AT_FDCWD, (long)argv[3]);
 	else if (!strcmp(op, "exec")) {
 		fflush(stdout);
 		r = raw(SYS_execve, (long)path, (long)(argv + 2), (long)environ, 0);
