@@ -149,6 +149,21 @@ static bool follow_dangling(const char *real, char next[PATH_MAX])
 	return true;
 }
 
+/*
+ * Record mode has no profile to say where links can be planted: the one it
+ * writes will, where the run made names, and an enforce run with it follows
+ * a link there and judges where it leads. A last name that is a link is
+ * followed here too (one readlink), so that where it leads is learned with
+ * it (a venv's bin/python3, node_modules/.bin, a link the run made). Links
+ * above the last name are not looked for.
+ */
+static bool recorded_link(const char *name)
+{
+	char one;
+	return shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD &&
+	       raw_syscall(SYS_readlinkat, AT_FDCWD, name, &one, 1) >= 0;
+}
+
 /* real (a last name that did not resolve) is a held object (resolved_path.held). */
 static bool held_object(const char *real)
 {
@@ -320,7 +335,8 @@ static int resolve(int dirfd, const char *path, bool follow_last, bool refusing,
 	out->name_len = proc_self_alias(out->name, out->name_len, sizeof(out->name));
 
 	bool special = dotdot || starts_with(out->name, out->name_len, "/proc/") ||
-		       starts_with(out->name, out->name_len, "/dev/fd/");
+		       starts_with(out->name, out->name_len, "/dev/fd/") ||
+		       (follow_last && recorded_link(out->name));
 	size_t root = special || !shim.policy
 			      ? 0
 			      : policy_path_link_root(shim.policy, out->name, out->name_len);

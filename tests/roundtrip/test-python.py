@@ -124,6 +124,23 @@ def main():
                "read_file" in ll[0]["layers"]["landlock"].get("fs", []),
                "a child's own libraries are learned: it starts under the learned profile "
                "(Landlock on)", again.diag() + text[:2000])
+        # Links the run makes, then runs or reads through (a venv's bin/python3,
+        # node_modules/.bin): enforce follows a link where names can be made and judges
+        # where it leads, so record must learn that too (it did not: no profile there to
+        # say where links can be planted; exec and open refused, "reached through a symlink").
+        lk = os.path.join(work, "links")
+        script = (f"mkdir -p {lk}/bin && ln -sf /usr/bin/cat {lk}/bin/mycat && "
+                  f"ln -sf /etc/hostname {lk}/host && {lk}/bin/mycat {lk}/host >/dev/null && "
+                  "echo through")
+        sh = ["/bin/sh", "-c", script]
+        links = os.path.join(work, "links.json")
+        rec = rt.record(links, sh, "/usr/bin", env=short)
+        rt.rmtree(lk)
+        again = rt.enforce(links, sh, "/usr/bin", env=short) if rec.rc == 0 else rec
+        tap.ok(rec.rc == 0 and again.rc == 0 and again.stdout == "through\n" and
+               not again.of_type("violation"),
+               "what links the run made lead to is learned: run and read through them under "
+               "the learned profile", again.diag())
         # The command under record sees the descriptors it would see bare: record's own
         # event pipe is not at a low number (Python's pass_fds and multiprocessing put
         # numbers in a child's arguments, which the learned exec rule then names).
