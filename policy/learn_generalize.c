@@ -595,6 +595,54 @@ static size_t ephemeral_dir_len(const struct profile *p, const char *glob)
 	return best;
 }
 
+/*
+ * The run's scratch names (ephemeral file rules), kept before the file rules
+ * are generalised: the same names in unix socket paths and in programs'
+ * arguments are rewritten as loosely (a socket in a removed directory, rm
+ * -rf of the directory mktemp made).
+ */
+struct scratch {
+	char **v;
+	size_t n;
+};
+
+static void scratch_free(struct scratch *sc)
+{
+	for (size_t i = 0; i < sc->n; i++)
+		free(sc->v[i]);
+	free(sc->v);
+}
+
+static int scratch_collect(const struct profile *p, struct scratch *sc)
+{
+	sc->v = calloc(p->n_files ? p->n_files : 1, sizeof(*sc->v));
+	if (!sc->v)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_files; i++)
+		if (p->files[i].glob && ephemeral(&p->files[i]) &&
+		    !(sc->v[sc->n++] = strdup(p->files[i].glob)))
+			return -ENOMEM;
+	return 0;
+}
+
+/* temp_name of s, loose where s is, or lies below, one of the run's scratch names. */
+static char *scratch_temp_name(const char *s, const struct learn_options *o,
+			       const struct scratch *sc)
+{
+	size_t dir = 0;
+	bool self = false;
+	for (size_t i = 0; i < sc->n; i++) {
+		size_t n = strlen(sc->v[i]);
+		if (strncmp(s, sc->v[i], n) != 0)
+			continue;
+		if (s[n] == '\0')
+			self = true;
+		else if (s[n] == '/' && n > dir)
+			dir = n;
+	}
+	return temp_name(s, o, dir, self);
+}
+
 static int generalize_files(struct profile *p, const struct learn_options *o)
 {
 	struct entries es = {.v = calloc(p->n_files ? p->n_files : 1, sizeof(struct entry))};
@@ -854,7 +902,8 @@ static int merge_net_rules(struct profile *p)
 	return 0;
 }
 
-static int generalize_net(struct profile *p, const struct learn_options *o)
+static int generalize_net(struct profile *p, const struct learn_options *o,
+			  const struct scratch *sc)
 {
 	for (size_t i = 0; i < p->n_net; i++) {
 		struct net_rule_def *d = &p->net[i];
@@ -877,7 +926,7 @@ static int generalize_net(struct profile *p, const struct learn_options *o)
 			}
 		}
 		if (d->rule.kind == NET_RULE_UNIX && !strstr(d->text, "${")) {
-			char *g = learn_generalize_temp_name(d->text, o);
+			char *g = scratch_temp_name(d->text, o, sc);
 			char *text = g ? with_variables(g, o) : NULL;
 			if (!text) {
 				free(g);
@@ -1011,10 +1060,11 @@ static bool runs_code(const char *path)
 }
 
 /* Rewrites an exec rule's path and arguments for generated names and variables. */
-static int exec_rewrite(struct exec_rule *e, const struct learn_options *o)
+static int exec_rewrite(struct exec_rule *e, const struct learn_options *o,
+			const struct scratch *sc)
 {
 	if (!strstr(e->path, "${")) {
-		char *g = learn_generalize_temp_name(e->glob, o);
+		char *g = scratch_temp_name(e->glob, o, sc);
 		char *path = g ? with_variables(g, o) : NULL;
 		if (!path) {
 			free(g);
@@ -1030,7 +1080,7 @@ static int exec_rewrite(struct exec_rule *e, const struct learn_options *o)
 	for (size_t i = 0; e->argv && i < e->argc && !exact; i++) {
 		if ((ssize_t)i == code)
 			continue;
-		char *a = learn_generalize_temp_name(e->argv[i], o);
+		char *a = scratch_temp_name(e->argv[i], o, sc);
 		if (!a)
 			return -ENOMEM;
 		free(e->argv[i]);
@@ -1067,13 +1117,14 @@ static void exec_rule_clear(struct exec_rule *e)
 	free(e->argv);
 }
 
-static int generalize_exec(struct profile *p, const struct learn_options *o)
+static int generalize_exec(struct profile *p, const struct learn_options *o,
+			   const struct scratch *sc)
 {
 	_cleanup_free_ bool *dead = calloc(p->n_exec ? p->n_exec : 1, sizeof(bool));
 	if (!dead)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->n_exec; i++) {
-		int r = exec_rewrite(&p->exec[i], o);
+		int r = exec_rewrite(&p->exec[i], o, sc);
 		if (r < 0)
 			return r;
 	}
@@ -1117,11 +1168,15 @@ int learn_generalize(struct profile *p, const struct learn_options *o)
 {
 	int r = 0;
 	if (o->enabled) {
-		r = generalize_files(p, o);
+		struct scratch sc = {0};
+		r = scratch_collect(p, &sc);
 		if (r == 0)
-			r = generalize_net(p, o);
+			r = generalize_files(p, o);
 		if (r == 0)
-			r = generalize_exec(p, o);
+			r = generalize_net(p, o, &sc);
+		if (r == 0)
+			r = generalize_exec(p, o, &sc);
+		scratch_free(&sc);
 	} else {
 		r = merge_net_rules(p);
 	}

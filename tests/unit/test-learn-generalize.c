@@ -480,6 +480,32 @@ static void run(struct learner *l, const char *path, const char *const *argv)
 	cr_assert_eq(learner_add_exec(l, path, (char *const *)argv), 0);
 }
 
+/*
+ * A name the run removed is made for the run, wherever it appears: in a unix socket's path
+ * (Python's forkserver listener in a removed pymp- directory) and in a program's arguments
+ * (rm -rf of the directory mktemp made), as in file rules. Names chosen to pass the usual
+ * test for generated ones (no digit, few changes of case) stayed literal there.
+ */
+Test(generalize, scratch_names_in_sockets_and_arguments)
+{
+	struct learner *l = fresh();
+	struct learn_options o = opts();
+	unsigned made = POLICY_RIGHT_CREATE | POLICY_RIGHT_DELETE | POLICY_RIGHT_READ;
+	file(l, "/tmp/pymp-hmhaqxbz", made);
+	file(l, "/tmp/pymp-hmhaqxbz/listener-rshishai", made);
+	cr_assert_eq(learner_add_unix(l, "/tmp/pymp-hmhaqxbz/listener-rshishai", true), 0);
+	file(l, "/tmp/tmp.zeqbPlfZFZ", made);
+	run(l, "/usr/bin/rm", (const char *const[]){"rm", "-rf", "/tmp/tmp.zeqbPlfZFZ", NULL});
+	generalize(l, &o);
+	char *t = json(l);
+	assert_has(t, "{ \"unix\": \"/tmp/pymp-*/*-*\"");
+	assert_has(t, "\"argv\": [\"rm\", \"-rf\", \"/tmp/tmp.*\"]");
+	assert_lacks(t, "rshishai");
+	assert_lacks(t, "zeqbPlfZFZ");
+	free(t);
+	learner_free(l);
+}
+
 Test(generalize, exec_arguments)
 {
 	struct learner *l = fresh();
