@@ -191,6 +191,10 @@ int cmd_record(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	/* The echo is record's to write: CMD's events go to the pipe, and CMD gets neither. */
+	if (echo_fd > STDERR_FILENO)
+		fcntl(echo_fd, F_SETFD, FD_CLOEXEC);
+
 	/* A program the shim cannot reach would run and leave an empty profile. */
 	if (launch_check_preloadable(argv[optind]) < 0)
 		return 126;

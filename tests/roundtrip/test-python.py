@@ -8,6 +8,7 @@ CloudWatch form, gives the same profile as `record`."""
 import filecmp
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -153,6 +154,16 @@ def main():
         tap.ok(bare.returncode == 0 and rec.returncode == 0 and rec.stdout == bare.stdout,
                f"under record the command's descriptors are numbered as bare ({bare.stdout!r})",
                f"record printed {rec.stdout!r}")
+        # ... also with --log fd:3: that descriptor is record's, for its echo of the events.
+        echo = os.path.join(work, "echo.log")
+        shell = (f"exec 3>{echo}; exec {rt.FNGUARD} record -o {os.path.join(work, 'fds3.json')} "
+                 "--log fd:3 -- " + " ".join(shlex.quote(a) for a in fds))
+        rec = subprocess.run(["/bin/sh", "-c", shell], capture_output=True, text=True, cwd=work,
+                             env=rt.clean_env())
+        echoed = open(echo).read() if os.path.exists(echo) else ""
+        tap.ok(rec.returncode == 0 and rec.stdout == bare.stdout and '"type":"learn"' in echoed,
+               "... and with --log fd:3 (the events echoed there, the command not given it)",
+               f"record printed {rec.stdout!r}, stderr {rec.stderr[-500:]!r}")
     finally:
         rt.rmtree(work)
     return tap.done()
