@@ -854,17 +854,38 @@ static void rebuilt_env_free(struct rebuilt_env *e);
 static __thread struct rebuilt_env *kept_env __attribute__((tls_model("initial-exec")));
 static __thread pid_t kept_env_user __attribute__((tls_model("initial-exec")));
 static pthread_key_t kept_env_key;
+/*
+ * The key is made at the shim's start, never on an exec's way (a handler's
+ * exec would wait on pthread_once there), and used only when it sits in
+ * the thread's first block of keys, where pthread_setspecific allocates
+ * nothing (it runs in a vfork child). Otherwise a thread's mapping outlives
+ * it.
+ */
 static bool kept_env_keyed;
-static pthread_once_t kept_env_once = PTHREAD_ONCE_INIT;
 
 static void kept_env_release(void *e)
 {
+	/* The thread's own, ending: a later key's destructor may still exec. */
+	kept_env = NULL;
+	kept_env_user = 0;
 	shim_syscall(SYS_munmap, e, sizeof(struct rebuilt_env));
 }
 
-static void kept_env_key_make(void)
+void exec_ops_init(void)
 {
-	kept_env_keyed = pthread_key_create(&kept_env_key, kept_env_release) == 0;
+	kept_env_keyed = pthread_key_create(&kept_env_key, kept_env_release) == 0 &&
+			 kept_env_key < 32; /* glibc's PTHREAD_KEY_2NDLEVEL_SIZE */
+}
+
+/*
+ * kept_env is in use by this image: this process took it, or, in a vfork
+ * child, the parent did (a signal handler's vfork during the parent's own
+ * exec). Left by a vfork child since gone (its exec succeeded): free.
+ */
+static bool kept_env_in_use(pid_t me)
+{
+	pid_t user = kept_env_user;
+	return user && (user == me || user == (pid_t)shim_syscall(SYS_getppid));
 }
 
 static struct rebuilt_env *rebuilt_env_map(void)
@@ -879,11 +900,10 @@ static struct rebuilt_env *rebuilt_env(char *const envp[])
 {
 	struct rebuilt_env *e;
 	pid_t me = (pid_t)shim_syscall(SYS_getpid);
-	if (kept_env_user == me) {
+	if (kept_env_in_use(me)) {
 		e = rebuilt_env_map();
 	} else {
 		if (!kept_env) {
-			pthread_once(&kept_env_once, kept_env_key_make);
 			kept_env = rebuilt_env_map();
 			if (kept_env && kept_env_keyed)
 				pthread_setspecific(kept_env_key, kept_env);

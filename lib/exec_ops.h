@@ -17,6 +17,9 @@ const char *exec_ops_cli(void);
  */
 void exec_ops_cli_start(bool first);
 
+/* At the shim's start: what the exec wrappers keep per thread (a key for its release). */
+void exec_ops_init(void);
+
 /* True when path is a static ELF program (nothing in it loads the shim). */
 bool exec_ops_static_program(const char *path);
 

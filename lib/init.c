@@ -588,6 +588,7 @@ static void shim_init(void)
 		    "AWS_LAMBDA_FUNCTION_VERSION");
 	load_profile();
 	record_prepare();
+	exec_ops_init();
 	/* The first process looks for the CLI before its filter goes in; descendants inherit it. */
 	exec_ops_cli_start(shim.root);
 	/* Before the seccomp filter, which does not let the landlock calls through. */

@@ -1375,5 +1375,127 @@ tap.ok(grew is not None and grew < 2048,
        f"300 spawns with an environment of the caller's from Python (vfork), after 50: the "
        f"process grew by {grew} KiB, not a mapping per spawn (7200)", r.diag())
 
+# The per-thread mapping, review of it: a signal handler that vforks and execs while this
+# thread's own exec is building its environment must neither wait for ever (pthread_once
+# on the exec's way) nor take the environment being built; a key destructor that spawns
+# after the shim's released the mapping must not write where it was.
+KEEP = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"],
+                         "files": [{"path": "/usr/**", "allow": "r"},
+                                   {"path": W + "/**", "allow": "r"}],
+                         "exec": [{"path": "/usr/bin/true"}, {"path": "/usr/bin/env"}]},
+                     "keep.json")
+handler_exec = os.path.join(W, "handler-exec")
+if build_c(handler_exec + ".c", handler_exec, r"""#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static char *env_handler[] = {"PATH=/usr/bin", "FROM_HANDLER=1", NULL};
+static char *env_outer[] = {"PATH=/usr/bin", "OUTER=1", NULL};
+static volatile int fired;
+static void on_alarm(int s)
+{
+	if (fired)
+		return;
+	fired = 1;
+	int e = errno;
+	if (vfork() == 0) {
+		char *argv[] = {"true", NULL};
+		execve("/usr/bin/true", argv, env_handler);
+		_exit(127);
+	}
+	errno = e;
+}
+int main(void)
+{
+	int bad = 0;
+	for (int i = 0; i < 150; i++) {
+		int pfd[2];
+		pipe(pfd);
+		if (fork() == 0) {
+			dup2(pfd[1], 1);
+			signal(SIGALRM, on_alarm);
+			struct itimerval it = {{0, 0}, {0, 20 + (i % 200)}};
+			setitimer(ITIMER_REAL, &it, NULL);
+			char *argv[] = {"env", NULL};
+			execve("/usr/bin/env", argv, env_outer);
+			_exit(127);
+		}
+		close(pfd[1]);
+		char buf[4096];
+		ssize_t k, t = 0;
+		while ((k = read(pfd[0], buf + t, sizeof(buf) - 1 - t)) > 0)
+			t += k;
+		buf[t] = 0;
+		close(pfd[0]);
+		int st;
+		while (waitpid(-1, &st, 0) > 0)
+			;
+		/* No OUTER=1: the alarm came after the exec and killed env (it outlives one). */
+		bad += strstr(buf, "FROM_HANDLER") != NULL;
+	}
+	printf("bad %d\n", bad);
+	return 0;
+}
+"""):
+    ok, diag = run_expecting([handler_exec], KEEP, "bad 0\n", timeout=120)
+    tap.ok(ok, "an exec from a signal handler (vfork) during this thread's own exec with an "
+           "environment of the caller's: 150 times, none waits for ever, none mixes the two",
+           diag)
+else:
+    tap.ok(False, "handler-exec builds")
+dtor = os.path.join(W, "dtor-spawn")
+if build_c(dtor + ".c", dtor, r"""#include <pthread.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+static pthread_key_t later;
+static char *envp[] = {"PATH=/usr/bin:/bin", "A=1", NULL};
+static int spawn_true(void)
+{
+	pid_t p;
+	char *argv[] = {"true", NULL};
+	int st = 0, r = posix_spawn(&p, "/usr/bin/true", NULL, NULL, argv, envp);
+	if (r == 0)
+		waitpid(p, &st, 0);
+	return r || st;
+}
+static void at_exit_of_thread(void *v)
+{
+	size_t size = 32 * 1024, bad = 0;
+	unsigned char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				-1, 0);
+	memset(m, 0xAB, size);
+	int r = spawn_true();
+	for (size_t i = 0; i < size; i++)
+		bad += m[i] != 0xAB;
+	printf("spawn %d overwritten %zu\n", r, bad);
+}
+static void *thread(void *a)
+{
+	spawn_true();
+	pthread_setspecific(later, (void *)1);
+	return NULL;
+}
+int main(void)
+{
+	spawn_true();
+	pthread_key_create(&later, at_exit_of_thread);
+	pthread_t t;
+	pthread_create(&t, NULL, thread, NULL);
+	pthread_join(t, NULL);
+	return 0;
+}
+"""):
+    ok, diag = run_expecting([dtor], KEEP, "spawn 0 overwritten 0\n", timeout=60)
+    tap.ok(ok, "a spawn from a thread-exit destructor after the shim's: maps its own, writes "
+           "nothing where the released one was", diag)
+else:
+    tap.ok(False, "dtor-spawn builds")
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
