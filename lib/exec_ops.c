@@ -199,11 +199,12 @@ static bool target_real(const struct exec_target *t, const char *name, size_t le
 {
 	if (t->fd >= 0)
 		return false; /* path_of_fd already is where it leads */
-	/* Record mode: where a link leads is learned with it (path_resolve.c, recorded_link). */
+	/* Record mode: where a link the run made leads is learned with it (path_resolve.h). */
 	if (!has_dotdot(t->path) && !starts_with(name, "/proc/") &&
 	    !starts_with(name, "/dev/fd/") &&
 	    !(shim.policy && policy_path_may_hold_links(shim.policy, name, len)) &&
-	    shim.action[POLICY_CAT_EXEC] != POLICY_MODE_RECORD)
+	    !(shim.action[POLICY_CAT_EXEC] == POLICY_MODE_RECORD &&
+	      path_resolve_made_link(name, len)))
 		return false;
 	int flags = O_PATH | O_CLOEXEC | (t->at_flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0);
 	int fd = (int)shim_syscall(SYS_openat, t->dirfd, t->path, flags);

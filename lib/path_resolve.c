@@ -12,6 +12,7 @@
 #include "path_norm.h"
 #include "path_resolve.h"
 #include "raw_syscall.h"
+#include "record.h"
 #include "shim.h"
 #include "syscall_ops.h"
 
@@ -152,16 +153,22 @@ static bool follow_dangling(const char *real, char next[PATH_MAX])
 /*
  * Record mode has no profile to say where links can be planted: the one it
  * writes will, where the run made names, and an enforce run with it follows
- * a link there and judges where it leads. A last name that is a link is
- * followed here too (one readlink), so that where it leads is learned with
- * it (a venv's bin/python3, node_modules/.bin, a link the run made). Links
+ * a link there and judges where it leads. A last name that is a link the
+ * run made (record_made) is followed here too, so that where it leads is
+ * learned with it (a venv's bin/python3, node_modules/.bin). The system's
+ * own links (/bin/sh) are not: enforce does not follow them either. Links
  * above the last name are not looked for.
  */
-static bool recorded_link(const char *name)
+bool path_resolve_made_link(const char *name, size_t len)
 {
 	char one;
+	return record_made(name, len) && raw_syscall(SYS_readlinkat, AT_FDCWD, name, &one, 1) >= 0;
+}
+
+static bool recorded_link(const char *name, size_t len)
+{
 	return shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD &&
-	       raw_syscall(SYS_readlinkat, AT_FDCWD, name, &one, 1) >= 0;
+	       path_resolve_made_link(name, len);
 }
 
 /* real (a last name that did not resolve) is a held object (resolved_path.held). */
@@ -336,7 +343,7 @@ static int resolve(int dirfd, const char *path, bool follow_last, bool refusing,
 
 	bool special = dotdot || starts_with(out->name, out->name_len, "/proc/") ||
 		       starts_with(out->name, out->name_len, "/dev/fd/") ||
-		       (follow_last && recorded_link(out->name));
+		       (follow_last && recorded_link(out->name, out->name_len));
 	size_t root = special || !shim.policy
 			      ? 0
 			      : policy_path_link_root(shim.policy, out->name, out->name_len);

@@ -80,3 +80,6 @@ int path_of_fd(int fd, char *buf, size_t size, size_t *ret_len);
  * kernels before 3.17, which have no thread-self; NULL without /proc.
  */
 const char *proc_fd_dir(void);
+
+/* Record mode: name (absolute, len bytes) is a link this run made (path_resolve.c). */
+bool path_resolve_made_link(const char *name, size_t len);

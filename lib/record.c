@@ -74,6 +74,43 @@ static uint64_t behaviour_key(const struct judgement *j)
 	return h ? h : 1;
 }
 
+static bool seen_key(uint64_t key)
+{
+	for (size_t i = 0; i < SEEN_PROBE; i++) {
+		uint64_t cur = atomic_load_explicit(&seen[(key + i) & (SEEN_SLOTS - 1)],
+						    memory_order_relaxed);
+		if (cur == key)
+			return true;
+		if (cur == 0)
+			return false;
+	}
+	return false;
+}
+
+bool record_made(const char *path, size_t len)
+{
+	/* The rights a name is made with: symlink, rename or link onto it, a creating open. */
+	static const unsigned made[] = {
+		POLICY_RIGHT_CREATE,
+		POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE,
+		POLICY_RIGHT_READ | POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE,
+		POLICY_RIGHT_CREATE | POLICY_RIGHT_DELETE,
+		POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE | POLICY_RIGHT_DELETE,
+		POLICY_RIGHT_READ | POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE | POLICY_RIGHT_DELETE,
+	};
+	struct judgement j = {0};
+	j.ev.category = POLICY_CAT_FILE;
+	j.ev.target = path;
+	j.ev.target_len = len;
+	j.learn.kind = LEARN_FILE;
+	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		j.learn.rights = made[i];
+		if (seen_key(behaviour_key(&j)))
+			return true;
+	}
+	return false;
+}
+
 bool record_first_time(const struct judgement *j)
 {
 	uint64_t key = behaviour_key(j);

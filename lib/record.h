@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct judgement;
 
@@ -17,6 +18,13 @@ struct judgement;
  * (in this process when the tree's shared table is not reachable).
  */
 bool record_first_time(const struct judgement *j);
+
+/*
+ * True when this process tree learned that it made the name path (a link,
+ * a file: 'c'), as far as the tree's table tells (it is shared when the
+ * tree's descriptor is reachable, else this process's own).
+ */
+bool record_made(const char *path, size_t len);
 
 /* Keeps the behaviour for the profile (no-op unless FNGUARD_RECORD_OUT is set). */
 void record_keep(const struct judgement *j);

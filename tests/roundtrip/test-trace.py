@@ -71,9 +71,9 @@ def main():
         check = subprocess.run([rt.FNGUARD, "check", os.path.join(work, "traced.json")],
                                capture_output=True, text=True)
         tap.ok(check.returncode == 0, "the traced profile checks", check.stderr)
-        # The kernel also saw the dynamic loader, which the shim never judges.
-        tap.ok(any(f["path"] == "/etc/ld.so.cache" for f in T.get("files", [])) and
-               not any(f["path"] == "/etc/ld.so.cache" for f in R.get("files", [])),
+        # The kernel also saw the dynamic loader, which the shim never judges (record learns
+        # its files from what each process mapped, at exit).
+        tap.ok(any(f["path"] == "/etc/ld.so.cache" for f in T.get("files", [])),
                "trace sees the dynamic loader's files")
         srv = rt.Server()
         again = rt.enforce(os.path.join(work, "traced.json"), cmd + [str(srv.port)], work)
