@@ -577,29 +577,11 @@ static bool ephemeral(const struct file_rule *f)
 	return f->allow && !f->deny && (f->allow & POLICY_RIGHT_DELETE) && !strpbrk(f->glob, "*?");
 }
 
-/* The length of the longest scratch directory glob lies below (0: none). */
-static size_t ephemeral_dir_len(const struct profile *p, const char *glob)
-{
-	size_t best = 0;
-	if (!glob)
-		return 0;
-	for (size_t i = 0; i < p->n_files; i++) {
-		const struct file_rule *f = &p->files[i];
-		size_t n;
-		if (!f->glob || !ephemeral(f))
-			continue;
-		n = strlen(f->glob);
-		if (n > best && strncmp(glob, f->glob, n) == 0 && glob[n] == '/')
-			best = n;
-	}
-	return best;
-}
-
 /*
  * The run's scratch names (ephemeral file rules), kept before the file rules
- * are generalised: the same names in unix socket paths and in programs'
- * arguments are rewritten as loosely (a socket in a removed directory, rm
- * -rf of the directory mktemp made).
+ * are generalised: a name that is one, or lies below one, is rewritten
+ * loosely in file rules, unix socket paths and programs' arguments (a
+ * socket in a removed directory, rm -rf of the directory mktemp made).
  */
 struct scratch {
 	char **v;
@@ -643,7 +625,8 @@ static char *scratch_temp_name(const char *s, const struct learn_options *o,
 	return temp_name(s, o, dir, self);
 }
 
-static int generalize_files(struct profile *p, const struct learn_options *o)
+static int generalize_files(struct profile *p, const struct learn_options *o,
+			    const struct scratch *sc)
 {
 	struct entries es = {.v = calloc(p->n_files ? p->n_files : 1, sizeof(struct entry))};
 	size_t keep = 0;
@@ -659,7 +642,7 @@ static int generalize_files(struct profile *p, const struct learn_options *o)
 			e->dead = true; /* kept as it is, below */
 			continue;
 		}
-		e->glob = temp_name(f->glob, o, ephemeral_dir_len(p, f->glob), ephemeral(f));
+		e->glob = scratch_temp_name(f->glob, o, sc);
 		e->rights = f->allow;
 		e->meta = f->meta;
 		if (!e->glob)
@@ -1171,7 +1154,7 @@ int learn_generalize(struct profile *p, const struct learn_options *o)
 		struct scratch sc = {0};
 		r = scratch_collect(p, &sc);
 		if (r == 0)
-			r = generalize_files(p, o);
+			r = generalize_files(p, o, &sc);
 		if (r == 0)
 			r = generalize_net(p, o, &sc);
 		if (r == 0)
