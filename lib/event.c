@@ -13,6 +13,7 @@
 #include "clock_fmt.h"
 #include "config.h"
 #include "event.h"
+#include "event_head.h"
 #include "handover.h"
 #include "log_line.h"
 #include "lambda_ctx.h"
@@ -127,31 +128,6 @@ void event_write_line(const char *buf, size_t len)
 	errno = saved;
 }
 
-static const char *level_for(const char *type)
-{
-	if (strcmp(type, "error") == 0)
-		return "ERROR";
-	if (strcmp(type, "learn") == 0 || strcmp(type, "start") == 0)
-		return "INFO";
-	return "WARN";
-}
-
-/* timestamp, level, logger, type — the head every line starts with. */
-static void head(struct json_line *jl, const char *type, const char *level)
-{
-	struct timespec ts;
-	char stamp[CLOCK_FMT_RFC3339_LEN + 1];
-	size_t len = 0;
-
-	json_line_begin(jl, 0);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (clock_fmt_rfc3339(&ts, stamp, sizeof(stamp), &len) == 0)
-		json_line_str(jl, "timestamp", stamp, len);
-	json_line_strz(jl, "level", level ? level : level_for(type));
-	json_line_strz(jl, "logger", "fnguard");
-	json_line_strz(jl, "type", type);
-}
-
 /* The invocation this thread works for (lambda_ctx.c), when there is one. */
 static void request_id_field(struct json_line *jl)
 {
@@ -239,7 +215,7 @@ static const char *action_name(enum event_action a)
 static void emit_summary(const struct rate_limit_summary *s)
 {
 	struct json_line jl;
-	head(&jl, "suppressed", NULL);
+	event_head(&jl, "suppressed", NULL);
 	json_line_strz(&jl, "category", s->category);
 	json_line_strz(&jl, "op", s->op);
 	json_line_reserve(&jl, 320);
@@ -283,7 +259,7 @@ void event_emit(const struct shim_event *ev)
 			return;
 	}
 
-	head(&jl, ev->type, NULL);
+	event_head(&jl, ev->type, NULL);
 	json_line_strz(&jl, "category", category);
 	json_line_strz(&jl, "op", ev->op);
 	/* The verdict first: a long target or argv can only crowd out what follows it. */
@@ -319,7 +295,7 @@ void event_emit(const struct shim_event *ev)
 void event_error(const char *what, const char *detail, int error)
 {
 	struct json_line jl;
-	head(&jl, "error", NULL);
+	event_head(&jl, "error", NULL);
 	json_line_strz(&jl, "message", what);
 	if (detail)
 		json_line_str_capped(&jl, "detail", detail, strlen(detail), 2048);
@@ -376,7 +352,7 @@ void event_start(void)
 	bool degraded = !shim.have_profile || shim.weakened_by_env || landlock_state.turned_off ||
 			(shim.action[POLICY_CAT_SYSCALL] != POLICY_MODE_RECORD &&
 			 seccomp_state.status != LAYER_ACTIVE);
-	head(&jl, "start", degraded ? "WARN" : NULL);
+	event_head(&jl, "start", degraded ? "WARN" : NULL);
 	json_line_strz(&jl, "fnguardVersion", FNGUARD_VERSION);
 	json_line_strz(&jl, "mode", policy_mode_to_string(shim.mode));
 	if (shim.mode_from_env)

@@ -29,7 +29,9 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "event_head.h"
 #include "handover.h"
+#include "raw_syscall.h"
 #include "real.h"
 #include "seccomp_filter.h"
 #include "seccomp_layer.h"
@@ -74,22 +76,6 @@ static void note(struct layer_state *s, enum layer_status status, int error, con
 	s->status = status;
 	s->error = error;
 	s->reason = reason;
-}
-
-/* Writes the decimal or hex form of v into buf; returns the length. */
-static size_t put_hex(char *buf, unsigned long v)
-{
-	char tmp[20];
-	size_t n = 0, len = 0;
-	do {
-		tmp[n++] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v && n < sizeof(tmp));
-	buf[len++] = '0';
-	buf[len++] = 'x';
-	while (n)
-		buf[len++] = tmp[--n];
-	return len;
 }
 
 /* The '\n' ending the line that starts at s[at], or NULL. */
@@ -209,16 +195,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 		fallback[k] = '\0';
 		name = fallback;
 	}
-	size_t nl = strlen(name);
-	memcpy(target, name, nl);
-	n = nl;
-	target[n++] = '(';
-	for (int i = 0; i < 6 && n + 24 < sizeof(target); i++) {
-		if (i)
-			target[n++] = ',';
-		n += put_hex(target + n, args[i]);
-	}
-	target[n++] = ')';
+	n = event_call_text(target, sizeof(target), name, args);
 
 	struct shim_event ev = {
 		.type = "violation",
@@ -265,7 +242,8 @@ static void probe_notify(void)
 	struct {
 		unsigned short a, b, c;
 	} sizes;
-	if (shim_syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0)
+	/* Made here, not in libc: fnguard record does not learn the shim's own calls. */
+	if (raw_syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0)
 		note(&notify_state, LAYER_ACTIVE, 0, "available to fnguard exec");
 	else
 		note(&notify_state, LAYER_UNAVAILABLE, errno, "SECCOMP_GET_NOTIF_SIZES refused");

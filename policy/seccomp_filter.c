@@ -919,3 +919,14 @@ int seccomp_filter_pfc(const struct seccomp_filter *f, char **ret_text)
 	size_t len;
 	return ctx_export(f->ctx, false, ret_text, &len);
 }
+
+bool seccomp_filter_sends_to_address(const char *name, const struct seccomp_data *d)
+{
+	if (strcmp(name, "sendto") == 0)
+		return d->args[4] != 0 || ((uint32_t)d->args[3] & MSG_FASTOPEN);
+	if (strcmp(name, "sendmsg") == 0)
+		return (uint32_t)d->args[2] & MSG_FASTOPEN;
+	if (strcmp(name, "sendmmsg") == 0)
+		return (uint32_t)d->args[3] & MSG_FASTOPEN;
+	return false;
+}

@@ -77,6 +77,14 @@ int seccomp_filter_syscall_number(uint32_t arch, const char *name);
 const char *seccomp_filter_syscall_name(uint32_t arch, int nr);
 
 /*
+ * True when a call to name with these arguments sends to an address
+ * (sendto's destination, MSG_FASTOPEN of any send): the filter judges it as
+ * connect when "connect" is not listed (docs/seccomp.md).
+ */
+struct seccomp_data;
+bool seccomp_filter_sends_to_address(const char *name, const struct seccomp_data *d);
+
+/*
  * Compiles the filter for policy with options o (NULL: seccomp_options_init
  * defaults). Expands names and @groups for o->arch, skipping names that do
  * not exist there. Returns 0, -EINVAL (bad options or unsupported arch),

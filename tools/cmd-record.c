@@ -26,6 +26,8 @@
 #include "learn-cli.h"
 #include "learn_log.h"
 #include "log_id.h"
+#include "policy.h"
+#include "record-syscalls.h"
 
 static void record_usage(FILE *out)
 {
@@ -238,15 +240,34 @@ int cmd_record(int argc, char **argv)
 		learner_free(rd.learner);
 		return EXIT_USAGE;
 	}
+	/*
+	 * The calls the --extends profiles do not list, learned by a listener
+	 * of ours (tools/record-syscalls.c): the shim's record mode filters
+	 * nothing, so it cannot see them.
+	 */
+	struct policy *base = NULL;
+	struct record_sys *sys = NULL;
+	if (cli.n_extends &&
+	    (learn_cli_load_base(&cli, &base) < 0 || record_sys_new(base, pipefd[1], &sys) < 0)) {
+		policy_free(base);
+		learner_free(rd.learner);
+		return EXIT_USAGE;
+	}
 	rd.fd = pipefd[0];
 	rd.echo_fd = echo_fd;
 	pthread_t thread;
 	if (pthread_create(&thread, NULL, read_events, &rd) != 0) {
 		fprintf(stderr, "fnguard record: cannot start the event reader\n");
+		record_sys_finish(sys);
+		policy_free(base);
 		learner_free(rd.learner);
 		return EXIT_USAGE;
 	}
-	int status = launch_run(argv + optind);
+	struct launch_hooks hooks = {record_sys_child, record_sys_parent, sys};
+	int status = launch_run_hooked(argv + optind, sys ? &hooks : NULL);
+	/* Its last lines go into the pipe before the reader is told to stop. */
+	record_sys_finish(sys);
+	policy_free(base);
 	close(pipefd[1]);
 	atomic_store(&rd.stop, true);
 	pthread_join(thread, NULL);

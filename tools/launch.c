@@ -168,6 +168,11 @@ static void forward(int sig)
 
 int launch_run(char **argv)
 {
+	return launch_run_hooked(argv, NULL);
+}
+
+int launch_run_hooked(char **argv, const struct launch_hooks *hooks)
+{
 	struct sigaction sa = {.sa_handler = forward};
 	int status;
 	pid_t pid = fork();
@@ -176,11 +181,15 @@ int launch_run(char **argv)
 		return -errno;
 	}
 	if (pid == 0) {
+		if (hooks && hooks->child)
+			hooks->child(hooks->arg);
 		execvp(argv[0], argv);
 		fprintf(stderr, "fnguard: %s: %s\n", argv[0], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	child_pid = pid;
+	if (hooks && hooks->parent)
+		hooks->parent(hooks->arg);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

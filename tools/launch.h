@@ -38,3 +38,15 @@ int launch_log_fd(const char *dest);
  * forwarded. Returns -errno if it could not start (reported on stderr).
  */
 int launch_run(char **argv);
+
+/* What launch_run_hooked() calls around the fork. */
+struct launch_hooks {
+	/* In the child before exec: async-signal-safe only (the parent has threads). */
+	void (*child)(void *arg);
+	/* In the parent right after the fork; its result is only advisory. */
+	int (*parent)(void *arg);
+	void *arg;
+};
+
+/* launch_run() with hooks (NULL: none). */
+int launch_run_hooked(char **argv, const struct launch_hooks *hooks);

@@ -125,8 +125,7 @@ int learn_cli_read_file(const char *path, char **ret_text, size_t *ret_len)
 	return 0;
 }
 
-/* A profile that only extends the given names, to judge what they already allow. */
-static int load_base(const struct learn_cli *cli, struct policy **ret)
+int learn_cli_load_base(const struct learn_cli *cli, struct policy **ret)
 {
 	size_t cap = 64;
 	for (size_t i = 0; i < cli->n_extends; i++)
@@ -195,7 +194,7 @@ int learn_cli_finish(struct learn_cli *cli, struct learner *l, const char *defau
 
 	r = snapshot(l, &observed);
 	if (r == 0 && cli->n_extends)
-		r = load_base(cli, &base);
+		r = learn_cli_load_base(cli, &base);
 	/* Literal rules first: what base allows exactly must not count as siblings. */
 	if (r == 0 && base)
 		dropped += learner_drop_covered(l, base);

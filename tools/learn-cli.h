@@ -66,6 +66,12 @@ void learn_cli_init(struct learn_cli *cli, const char *cmd);
 int learn_cli_option(struct learn_cli *cli, int opt, const char *arg);
 
 /*
+ * A profile that only extends the --extends names, to judge what they
+ * already allow. Returns 0 or a negative errno (reported on stderr).
+ */
+int learn_cli_load_base(const struct learn_cli *cli, struct policy **ret);
+
+/*
  * From observations to the output file: drops what --extends allows,
  * generalises, checks completeness, writes. default_name is used when
  * --name was not given (may be NULL). Prints a summary on stderr.

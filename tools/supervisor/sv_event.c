@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "clock_fmt.h"
 #include "config.h"
+#include "event_head.h"
 #include "lambda_http.h"
 #include "learn.h"
 #include "rate_limit.h"
@@ -85,30 +86,6 @@ static void write_line(const char *buf, size_t len)
 		atomic_fetch_add(&sv.dropped, 1);
 }
 
-static const char *level_for(const char *type)
-{
-	if (strcmp(type, "error") == 0)
-		return "ERROR";
-	if (strcmp(type, "learn") == 0 || strcmp(type, "start") == 0)
-		return "INFO";
-	return "WARN";
-}
-
-static void head(struct json_line *jl, const char *type, const char *level)
-{
-	struct timespec ts;
-	char stamp[CLOCK_FMT_RFC3339_LEN + 1];
-	size_t len = 0;
-
-	json_line_begin(jl, 0);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (clock_fmt_rfc3339(&ts, stamp, sizeof(stamp), &len) == 0)
-		json_line_str(jl, "timestamp", stamp, len);
-	json_line_strz(jl, "level", level ? level : level_for(type));
-	json_line_strz(jl, "logger", "fnguard");
-	json_line_strz(jl, "type", type);
-}
-
 /*
  * function, version, requestId, traceId, pid, tid, exe, seq (the shim's
  * order): about the target when req is given. The request id is the
@@ -168,7 +145,7 @@ static const char *action_name(enum sv_action a)
 static void emit_summary(const struct rate_limit_summary *s)
 {
 	struct json_line jl;
-	head(&jl, "suppressed", NULL);
+	event_head(&jl, "suppressed", NULL);
 	json_line_strz(&jl, "category", s->category);
 	json_line_strz(&jl, "op", s->op);
 	json_line_reserve(&jl, 320);
@@ -231,7 +208,7 @@ void sv_event_emit(struct sv_req *req, const struct sv_event *ev)
 		if (r & RATE_LIMIT_SUPPRESS)
 			return;
 	}
-	head(&jl, ev->type, NULL);
+	event_head(&jl, ev->type, NULL);
 	json_line_strz(&jl, "category", category);
 	json_line_strz(&jl, "op", ev->op);
 	/* Keep room for the fields after a long target. */
@@ -266,7 +243,7 @@ void sv_event_emit(struct sv_req *req, const struct sv_event *ev)
 void sv_event_error(const char *what, const char *detail, int error)
 {
 	struct json_line jl;
-	head(&jl, "error", NULL);
+	event_head(&jl, "error", NULL);
 	json_line_strz(&jl, "message", what);
 	if (detail)
 		json_line_str_capped(&jl, "detail", detail, strlen(detail), 2048);
@@ -351,7 +328,7 @@ void sv_event_start(const char *program)
 		!sv.have_profile || !sv.notify_layer.active ||
 		(sv.action[POLICY_CAT_SYSCALL] != POLICY_MODE_RECORD && !sv.seccomp_layer.active) ||
 		(sv.relay_asked && !sv.relay_layer.active && !sv.relay_off);
-	head(&jl, "start", degraded ? "WARN" : NULL);
+	event_head(&jl, "start", degraded ? "WARN" : NULL);
 	json_line_strz(&jl, "fnguardVersion", FNGUARD_VERSION);
 	json_line_strz(&jl, "mode", policy_mode_to_string(sv.mode));
 	json_line_obj_begin(&jl, "actions");

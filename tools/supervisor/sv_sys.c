@@ -43,10 +43,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "bpf_sim.h"
 #include "bundle.h"
+#include "event_head.h"
 #include "seccomp_filter.h"
 #include "sv.h"
 
@@ -305,49 +305,13 @@ static enum sys_class class_of(int nr)
 	return (enum sys_class)c;
 }
 
-/*
- * A send that names a destination (sendto's address, MSG_FASTOPEN) counts
- * as connect for the profile's filter when "connect" is not listed
- * (docs/seccomp.md): what the notify part sends to its handler too.
- */
-static bool sends_to_address(const char *name, const struct seccomp_data *d)
-{
-	if (strcmp(name, "sendto") == 0)
-		return d->args[4] != 0 || ((uint32_t)d->args[3] & MSG_FASTOPEN);
-	if (strcmp(name, "sendmsg") == 0)
-		return (uint32_t)d->args[2] & MSG_FASTOPEN;
-	if (strcmp(name, "sendmmsg") == 0)
-		return (uint32_t)d->args[3] & MSG_FASTOPEN;
-	return false;
-}
-
-static size_t put_hex(char *buf, uint64_t v)
-{
-	char tmp[16];
-	size_t n = 0, len = 0;
-	do {
-		tmp[n++] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	buf[len++] = '0';
-	buf[len++] = 'x';
-	while (n)
-		buf[len++] = tmp[--n];
-	return len;
-}
-
 /* "name(0x1,0x0,...)": the shim's SIGSYS events' target. */
 static size_t call_text(const char *name, const struct seccomp_data *d, char *buf, size_t size)
 {
-	size_t n = (size_t)snprintf(buf, size, "%s(", name);
-	for (int i = 0; i < 6 && n + 24 < size; i++) {
-		if (i)
-			buf[n++] = ',';
-		n += put_hex(buf + n, d->args[i]);
-	}
-	buf[n++] = ')';
-	buf[n] = '\0';
-	return n;
+	uint64_t args[6];
+	for (int i = 0; i < 6; i++)
+		args[i] = d->args[i];
+	return event_call_text(buf, size, name, args);
 }
 
 static void tip_syscalls(struct json_line *jl, const struct sv_event *ev)
@@ -440,7 +404,7 @@ int64_t sv_sys_serve(struct sv_req *req)
 		snprintf(fallback, sizeof(fallback), "syscall_%d", nr);
 		name = fallback;
 	}
-	bool as_connect = sends_to_address(name, d);
+	bool as_connect = seccomp_filter_sends_to_address(name, d);
 	if (sv.action[POLICY_CAT_SYSCALL] != POLICY_MODE_RECORD) {
 		if (judge_call(req, name, c, c == CLASS_LISTED && as_connect))
 			return -EPERM;

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+/* event_head — see event_head.h. */
+#include <string.h>
+#include <time.h>
+
+#include "clock_fmt.h"
+#include "event_head.h"
+
+static const char *level_for(const char *type)
+{
+	if (strcmp(type, "error") == 0)
+		return "ERROR";
+	if (strcmp(type, "learn") == 0 || strcmp(type, "start") == 0)
+		return "INFO";
+	return "WARN";
+}
+
+void event_head(struct json_line *jl, const char *type, const char *level)
+{
+	struct timespec ts;
+	char stamp[CLOCK_FMT_RFC3339_LEN + 1];
+	size_t len = 0;
+
+	json_line_begin(jl, 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (clock_fmt_rfc3339(&ts, stamp, sizeof(stamp), &len) == 0)
+		json_line_str(jl, "timestamp", stamp, len);
+	json_line_strz(jl, "level", level ? level : level_for(type));
+	json_line_strz(jl, "logger", "fnguard");
+	json_line_strz(jl, "type", type);
+}
+
+/* "0x" and v in hex at buf (18 bytes at most); returns the length. */
+static size_t put_hex(char *buf, uint64_t v)
+{
+	char tmp[16];
+	size_t n = 0, len = 0;
+	do {
+		tmp[n++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	buf[len++] = '0';
+	buf[len++] = 'x';
+	while (n)
+		buf[len++] = tmp[--n];
+	return len;
+}
+
+size_t event_call_text(char *buf, size_t size, const char *name, const uint64_t args[6])
+{
+	size_t n = strlen(name);
+	if (size < 2)
+		return 0;
+	if (n > size - 2)
+		n = size - 2;
+	memcpy(buf, name, n);
+	buf[n++] = '(';
+	/* Each argument takes at most 19 bytes with its comma; one more for ')'. */
+	for (int i = 0; i < 6 && n + 20 <= size; i++) {
+		if (i)
+			buf[n++] = ',';
+		n += put_hex(buf + n, args[i]);
+	}
+	buf[n++] = ')';
+	return n;
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""TAP: fnguard record learns the system calls its command makes beyond
+what the --extends profiles list (tools/record-syscalls.c): a program the
+function starts that needs one (chown: fchownat) works under enforce with
+the learned profile; the shim's own calls are not learned; a call of the
+dangerous set fails in record as it will in enforce, and is logged with
+exact counts; `fnguard learn` on the log learns the same; and where the
+kernel refuses the listener, record says so and still writes the profile."""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rt  # noqa: E402
+
+NO_LISTENER = os.path.join(rt.BUILD, "tests", "supervisor", "no-listener")
+
+
+def syscalls(path):
+    return rt.load(path).get("syscalls", [])
+
+
+def main():
+    tap = rt.Tap()
+    work = rt.scratch("fnguard-rt-sys-")
+    try:
+        rt.write(os.path.join(work, "data.txt"), "data\n")
+        # chown to the owner it already has: allowed for anyone, made with fchownat.
+        chown = (f"cp {work}/data.txt {work}/copy.txt && chown {os.getuid()} {work}/copy.txt "
+                 f"&& echo chowned")
+        sh = ["/bin/sh", "-c", chown]
+        profile = os.path.join(work, "chown.json")
+        rec = rt.record(profile, sh, work, ["--extends", "python"])
+        tap.ok(rec.rc == 0 and rec.stdout == "chowned\n", "record: the command runs",
+               rec.diag())
+        learned = [e for e in rec.of_type("learn") if e.get("category") == "syscall"]
+        names = [e.get("op") for e in learned]
+        tap.ok("fchownat" in names and names.count("fchownat") == 1,
+               "record: one learn event for fchownat, which python does not list",
+               rec.diag())
+        ev = next((e for e in learned if e.get("op") == "fchownat"), {})
+        tap.ok(ev.get("exe", "").endswith("/chown") and ev.get("pid") and ev.get("seq"),
+               "the learn event names the process that made the call", json.dumps(ev))
+        tap.ok("fchownat" in syscalls(profile), "the profile lists fchownat",
+               json.dumps(rt.load(profile)))
+        tap.ok("system calls beyond what --extends lists were learned" in rec.stderr,
+               "record says how many calls it learned", rec.stderr)
+        os.unlink(os.path.join(work, "copy.txt"))
+        enf = rt.enforce(profile, sh, work)
+        tap.ok(enf.rc == 0 and enf.stdout == "chowned\n" and not enf.of_type("violation"),
+               "enforce with the learned profile: chown works, no violation", enf.diag())
+
+        # fnguard learn on the same log gives the same system calls.
+        log = os.path.join(work, "record.log")
+        rt.write(log, rec.log)
+        again = os.path.join(work, "learned.json")
+        p = subprocess.run([rt.FNGUARD, "learn", "-o", again, "--extends", "python", log],
+                           capture_output=True, text=True, env=rt.clean_env())
+        tap.ok(p.returncode == 0 and syscalls(again) == syscalls(profile),
+               "fnguard learn on the log learns the same system calls",
+               p.stderr + json.dumps(rt.load(again) if os.path.exists(again) else {}))
+
+        # Nothing the shim does for itself (its probes, its learn table) is learned.
+        idle = os.path.join(work, "idle.json")
+        rec = rt.record(idle, ["/usr/bin/true"], work, ["--extends", "python"])
+        tap.ok(rec.rc == 0 and syscalls(idle) == [],
+               "record of /usr/bin/true learns no system call (not the shim's seccomp, "
+               "memfd_create)", rec.diag() + json.dumps(rt.load(idle)))
+
+        # The dangerous set: refused in record as in enforce, logged, counted, not learned.
+        code = ("import ctypes, os\n"
+                "libc = ctypes.CDLL(None, use_errno=True)\n"
+                "libc.syscall.restype = ctypes.c_long\n"
+                "out = []\n"
+                "for i in range(15):\n"
+                "    out.append((libc.syscall(425, 8, None), ctypes.get_errno()))\n"
+                "print(set(out) == {(-1, 1)})\n")
+        uring = os.path.join(work, "uring.json")
+        rec = rt.record(uring, [rt.PYTHON, "-c", code], work, ["--extends", "python"])
+        tap.ok(rec.rc == 0 and rec.stdout == "True\n",
+               "record: io_uring_setup fails with EPERM all 15 times", rec.diag())
+        refused = [e for e in rec.of_type("violation") if e.get("op") == "io_uring_setup"]
+        summary = [e for e in rec.of_type("suppressed") if e.get("op") == "io_uring_setup"]
+        counted = len(refused) + sum(e.get("suppressed", 0) for e in summary)
+        tap.ok(refused and all(e.get("action") == "blocked" and e.get("mode") == "record"
+                               and "dangerous" in e.get("rule", "") for e in refused)
+               and counted == 15,
+               f"each refusal is logged or counted: {len(refused)} events + "
+               f"{counted - len(refused)} suppressed = 15", rec.diag())
+        tap.ok("io_uring_setup" not in syscalls(uring), "io_uring_setup is not learned",
+               json.dumps(rt.load(uring)))
+
+        # Without --extends nothing is filtered, as before.
+        bare = os.path.join(work, "bare.json")
+        os.unlink(os.path.join(work, "copy.txt"))
+        rec = rt.record(bare, sh, work)
+        tap.ok(rec.rc == 0 and "system calls" not in rec.stderr and
+               not [e for e in rec.events if e.get("category") == "syscall"],
+               "without --extends: no filter, no system call events", rec.diag())
+
+        # Where the kernel refuses the listener: said, and the run is still recorded.
+        if os.path.exists(NO_LISTENER):
+            os.unlink(os.path.join(work, "copy.txt"))
+            out = os.path.join(work, "refused.json")
+            env = rt.clean_env()
+            p = subprocess.run([NO_LISTENER, rt.FNGUARD, "record", "-o", out, "--extends",
+                                "python", "--log", "stderr", "--"] + sh, cwd=work, env=env,
+                               capture_output=True, text=True, timeout=120)
+            tap.ok(p.returncode == 0 and p.stdout == "chowned\n" and
+                   "system calls are not learned" in p.stderr and os.path.exists(out)
+                   and "fchownat" not in syscalls(out),
+                   "listener refused: a warning, the command runs, the profile is written",
+                   p.stderr[-2000:])
+        else:
+            tap.skip("listener refused", f"{NO_LISTENER} not built")
+    finally:
+        rt.rmtree(work)
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
