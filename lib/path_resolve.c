@@ -85,6 +85,18 @@ static bool starts_with(const char *s, size_t len, const char *prefix)
 	return len >= n && memcmp(s, prefix, n) == 0;
 }
 
+/*
+ * /dev/stdin, /dev/stdout, /dev/stderr: the system's links to
+ * /proc/self/fd/0-2, followed as /dev/fd/N is (a pipe or socket there is
+ * held, path_resolve.h).
+ */
+static bool std_stream_link(const char *s, size_t len)
+{
+	return (len == 10 && memcmp(s, "/dev/stdin", 10) == 0) ||
+	       (len == 11 &&
+		(memcmp(s, "/dev/stdout", 11) == 0 || memcmp(s, "/dev/stderr", 11) == 0));
+}
+
 /* One pass of resolve_links: realpath, or the parent's and the last name. */
 static int resolve_once(const char *joined, bool follow_last, struct resolved_path *out)
 {
@@ -343,6 +355,7 @@ static int resolve(int dirfd, const char *path, bool follow_last, bool refusing,
 
 	bool special = dotdot || starts_with(out->name, out->name_len, "/proc/") ||
 		       starts_with(out->name, out->name_len, "/dev/fd/") ||
+		       std_stream_link(out->name, out->name_len) ||
 		       (follow_last && recorded_link(out->name, out->name_len));
 	size_t root = special || !shim.policy
 			      ? 0

@@ -8,8 +8,9 @@
  * planted where the function may create files: the profile's 'c' areas
  * (policy_path_may_hold_links). So the kernel-faithful resolution (each
  * link followed, ".." applied after the link) is done only for paths that
- * reach into a 'c' area, that contain "..", or that start with /proc/ or
- * /dev/fd/; elsewhere the lexical form is exact. /proc/<own pid> is written
+ * reach into a 'c' area, that contain "..", that start with /proc/ or
+ * /dev/fd/, or that are /dev/stdin, /dev/stdout or /dev/stderr (links to
+ * /proc/self/fd/0-2); elsewhere the lexical form is exact. /proc/<own pid> is written
  * back as /proc/self so rules can name it.
  */
 #pragma once
@@ -29,7 +30,8 @@ struct resolved_path {
 	bool links_refused;
 	bool dangling; /* internal: real's last name did not resolve (a dangling link?) */
 	/*
-	 * One of this process's descriptors (/dev/fd/N, /proc/self/fd/N) whose
+	 * One of this process's descriptors (/dev/fd/N, /proc/self/fd/N,
+	 * /dev/stdout ...) whose
 	 * object is no file (a pipe, a socket, an anonymous inode): opening it
 	 * reaches what the process holds already. Nothing to judge, as for
 	 * the descriptor itself (real is its /proc name).

@@ -410,6 +410,39 @@ tap.ok(r.rc == 0 and r.stdout.split("\n")[:2] == ["through the name", "other pro
        "a pipe the process holds opens through /dev/fd/N and /proc/self/fd/N without a "
        "violation; another process's, through /proc/PID/fd, is refused and logged", r.diag())
 
+# /dev/stdout, /dev/stderr, /dev/stdin: the system's links to /proc/self/fd/0-2. On a pipe
+# (a function's output under Lambda, `tee /dev/stderr`) they were judged by their literal
+# name and refused where /dev/fd/1 opened; followed as /dev/fd/N now. A file at the number
+# is still judged as /dev/fd/N's is: by the name and by the file (read here).
+secret = os.path.join(W, "std-secret.txt")
+with open(secret, "w") as f:
+    f.write("SECRET")
+script = ("import os\n"
+          "for name in ('/dev/stdout', '/dev/stderr'):\n"
+          "    with open(name, 'w') as f:\n"
+          "        f.write(name + ' written\\n')\n"
+          "r, w = os.pipe()\n"
+          "os.write(w, b'through stdin'); os.close(w)\n"
+          "os.dup2(r, 0)\n"
+          "with open('/dev/stdin') as f:\n"
+          "    print(f.read())\n"
+          f"os.dup2(os.open({secret!r}, os.O_RDONLY), 0)\n"
+          "try:\n"
+          "    print(open('/dev/stdin').read())\n"
+          "except PermissionError:\n"
+          "    print('file at 0: refused')\n")
+STD = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"],
+                        "files": [{"path": sys.base_prefix + "/**", "allow": "r"},
+                                  {"path": secret, "allow": "r"}]}, "std.json")
+r = run([sys.executable, "-c", script], profile=STD, mode="enforce",
+        env={"FNGUARD_NO_LANDLOCK": "1"})
+std_events = [e.get("target") for e in r.find(type="violation")
+              if e.get("target", "").startswith("/dev/std")]
+tap.ok(r.rc == 0 and r.stdout == "/dev/stdout written\nthrough stdin\nfile at 0: refused\n"
+       and r.stderr.startswith("/dev/stderr written") and std_events == ["/dev/stdin"],
+       "/dev/stdout, /dev/stderr and /dev/stdin of pipes open without a violation; a file "
+       "put at 0 is refused through /dev/stdin and logged", f"{std_events} " + r.diag())
+
 # The same name while another thread puts a file at that number (dup2) between the look and
 # the open: the descriptor opened is looked at after, so a file the profile lets be written
 # only is never read through it.
