@@ -19,7 +19,7 @@
  *
  * The events go into the pipe the shim's events go to, so record learns
  * them as it learns the shim's and `fnguard learn` on the log gives the same
- * profile. seq counts this listener's own lines.
+ * profile. seq counts this listener's own lines (docs/events.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +49,8 @@
 #define MAX_NR 1024
 /* Refusals logged per call name before they are only counted. */
 #define REFUSALS_LOGGED 10
+/* The events' detail: pid is the caller's, seq counts this listener's lines. */
+#define LISTENER "seen by fnguard record's system call listener"
 
 struct record_sys {
 	struct seccomp_filter *compiled; /* the base program, as alert mode builds it */
@@ -256,6 +258,7 @@ static void learn(struct record_sys *rs, const struct seccomp_notif *n, const ch
 	json_line_strz(&jl, "target", name);
 	json_line_strz(&jl, "mode", "record");
 	json_line_strz(&jl, "action", "learned");
+	json_line_strz(&jl, "detail", LISTENER);
 	tail(rs, &jl, n);
 	finish(rs, &jl);
 	rs->learned++;
@@ -280,6 +283,7 @@ static void refuse(struct record_sys *rs, const struct seccomp_notif *n, const c
 		       dangerous ? "in the dangerous set: allowed only under \"unsafe\""
 				 : "refused for these arguments in every mode "
 				   "(docs/seccomp.md)");
+	json_line_strz(&jl, "detail", LISTENER);
 	tail(rs, &jl, n);
 	finish(rs, &jl);
 }

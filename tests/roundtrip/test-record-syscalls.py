@@ -41,8 +41,10 @@ def main():
                "record: one learn event for fchownat, which python does not list",
                rec.diag())
         ev = next((e for e in learned if e.get("op") == "fchownat"), {})
-        tap.ok(ev.get("exe", "").endswith("/chown") and ev.get("pid") and ev.get("seq"),
-               "the learn event names the process that made the call", json.dumps(ev))
+        tap.ok(ev.get("exe", "").endswith("/chown") and ev.get("pid") and ev.get("seq") and
+               ev.get("detail") == "seen by fnguard record's system call listener",
+               "the learn event names the process that made the call, and its writer",
+               json.dumps(ev))
         tap.ok("fchownat" in syscalls(profile), "the profile lists fchownat",
                json.dumps(rt.load(profile)))
         tap.ok("system calls beyond what --extends lists were learned" in rec.stderr,
