@@ -60,6 +60,7 @@
 #include "jump_ops.h"
 #include "real.h"
 #include "record.h"
+#include "seccomp_layer.h"
 #include "shim.h"
 #include "syscall_ops.h"
 #include "large_bss.h"
@@ -1463,6 +1464,43 @@ static const char *spawn_name(const char *path, char buf[PATH_MAX])
 	return buf;
 }
 
+/*
+ * glibc's posix_spawn child resets every handled signal to its default
+ * before it acts on the attributes, SIGSYS included: a call the filter
+ * traps there kills the child without an event (the parent sees it dead of
+ * SIGSYS). The calls the attributes ask for are judged here instead, and
+ * one the profile's "syscalls" leave out fails the spawn with EPERM.
+ * Returns 0 or EPERM.
+ */
+static int spawn_attr_refused(const posix_spawnattr_t *attr)
+{
+	static const struct {
+		short flag;
+		const char *calls[2];
+	} asks[] = {
+		{POSIX_SPAWN_RESETIDS, {"setresuid", "setresgid"}},
+		{POSIX_SPAWN_SETSID, {"setsid"}},
+		{POSIX_SPAWN_SETPGROUP, {"setpgid"}},
+		{POSIX_SPAWN_SETSCHEDPARAM, {"sched_setparam"}},
+		{POSIX_SPAWN_SETSCHEDULER, {"sched_setscheduler"}},
+	};
+	short flags = 0;
+
+	if (!attr || !shim_on() || posix_spawnattr_getflags(attr, &flags) != 0 || !flags)
+		return 0;
+	for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++) {
+		if (!(flags & asks[i].flag))
+			continue;
+		for (size_t k = 0; k < 2 && asks[i].calls[k]; k++)
+			if (seccomp_layer_refuses_ahead(
+				    asks[i].calls[k],
+				    "posix_spawn's child would make it before its exec, where a "
+				    "trap kills it (glibc resets SIGSYS there): the spawn is refused"))
+				return EPERM;
+	}
+	return 0;
+}
+
 /* Learned execs left by vfork children go to the learner (parent, normal context). */
 static void drain_children(void)
 {
@@ -1483,6 +1521,8 @@ EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_acti
 		errno = saved;
 		return err;
 	}
+	if (spawn_attr_refused(attr))
+		return EPERM;
 	int r = handover_armed ? spawn_supervised("posix_spawn", pid, path, fa, attr, argv, envp)
 			       : -1;
 	if (r >= 0)
@@ -1535,6 +1575,8 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_act
 	drain_children();
 	if (!file || !*file)
 		return file ? ENOENT : EFAULT;
+	if (spawn_attr_refused(attr))
+		return EPERM;
 	if (strchr(file, '/')) {
 		char abs[PATH_MAX];
 		file = spawn_name(file, abs);

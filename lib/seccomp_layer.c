@@ -558,3 +558,37 @@ SIGNAL_WRAP(sigset)
 
 /* glibc's internal name of sysv_signal. */
 EXPORT extern __typeof(sysv_signal) __sysv_signal __attribute__((alias("sysv_signal")));
+
+static void syscall_tip(struct json_line *jl, const struct shim_event *ev)
+{
+	json_line_arr_begin(jl, "syscalls");
+	json_line_str(jl, NULL, ev->target, ev->target_len);
+	json_line_arr_end(jl);
+}
+
+bool seccomp_layer_refuses_ahead(const char *name, const char *detail)
+{
+	struct policy_verdict v;
+
+	if (seccomp_state.status != LAYER_ACTIVE || !shim.policy ||
+	    shim.action[POLICY_CAT_SYSCALL] != POLICY_MODE_ENFORCE ||
+	    policy_rule_count(shim.policy, POLICY_CAT_SYSCALL) == 0 ||
+	    policy_check_syscall(shim.policy, name, &v) < 0 || v.allowed)
+		return false;
+	struct shim_event ev = {
+		.type = "violation",
+		.category = POLICY_CAT_SYSCALL,
+		.op = name,
+		.target = name,
+		.target_len = strlen(name),
+		.rule = v.by_deny ? "in the dangerous set: allowed only under \"unsafe\""
+				  : "not in the profile's syscalls",
+		.action = EVENT_ACTION_BLOCKED,
+		.detail = detail,
+		.tip = v.by_deny ? NULL : syscall_tip,
+	};
+	atomic_fetch_add(&shim.violations, 1);
+	atomic_fetch_add(&shim.blocked, 1);
+	event_emit(&ev);
+	return true;
+}

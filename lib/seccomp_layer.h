@@ -52,3 +52,12 @@ bool seccomp_layer_guards_sigsys(void);
  * Returns false (and logs nothing) when no handler is guarded.
  */
 bool seccomp_layer_refuse_sigsys(const char *op);
+
+/*
+ * For a call that will be made where a trap cannot be handled (a
+ * posix_spawn child, which resets SIGSYS before its exec): true, with a
+ * violation event saying detail, when the filter is installed in enforce
+ * mode and the profile's "syscalls" leave name out; the caller then
+ * refuses what would make the call. False otherwise (logs nothing).
+ */
+bool seccomp_layer_refuses_ahead(const char *name, const char *detail);
