@@ -245,13 +245,24 @@ int cmd_record(int argc, char **argv)
 	 * of ours (tools/record-syscalls.c): the shim's record mode filters
 	 * nothing, so it cannot see them.
 	 */
-	struct policy *base = NULL;
+	struct policy *base = NULL, *oracle = NULL;
 	struct record_sys *sys = NULL;
-	if (cli.n_extends &&
-	    (learn_cli_load_base(&cli, &base) < 0 || record_sys_new(base, pipefd[1], &sys) < 0)) {
-		policy_free(base);
-		learner_free(rd.learner);
-		return EXIT_USAGE;
+	if (cli.n_extends) {
+		char *all = record_sys_all_names();
+		int r = all ? learn_cli_load_base(&cli, &base) : -ENOMEM;
+		if (r == 0 && policy_rule_count(base, POLICY_CAT_SYSCALL) > 0)
+			r = learn_cli_load_base_with(&cli, all, &oracle);
+		if (r == 0 && oracle)
+			r = record_sys_new(base, oracle, pipefd[1], argv + optind, &sys);
+		free(all);
+		if (r < 0) {
+			if (r == -ENOMEM)
+				fprintf(stderr, "fnguard record: %s\n", strerror(-r));
+			policy_free(base);
+			policy_free(oracle);
+			learner_free(rd.learner);
+			return EXIT_USAGE;
+		}
 	}
 	rd.fd = pipefd[0];
 	rd.echo_fd = echo_fd;
@@ -260,14 +271,16 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "fnguard record: cannot start the event reader\n");
 		record_sys_finish(sys);
 		policy_free(base);
+		policy_free(oracle);
 		learner_free(rd.learner);
 		return EXIT_USAGE;
 	}
 	struct launch_hooks hooks = {record_sys_child, record_sys_parent, sys};
 	int status = launch_run_hooked(argv + optind, sys ? &hooks : NULL);
 	/* Its last lines go into the pipe before the reader is told to stop. */
-	record_sys_finish(sys);
+	size_t sys_suppressed = record_sys_finish(sys);
 	policy_free(base);
+	policy_free(oracle);
 	close(pipefd[1]);
 	atomic_store(&rd.stop, true);
 	pthread_join(thread, NULL);
@@ -297,11 +310,12 @@ int cmd_record(int argc, char **argv)
 	/* Rules only the shim's record holds: the run's phase is the best guess. */
 	learner_set_unknown_phase(rd.learner,
 				  rd.stats.invoke ? LEARNER_PHASE_INVOKE : LEARNER_PHASE_INIT);
-	if (rd.stats.suppressed)
+	/* The listener's refusals are counted in its summaries; they are never learned. */
+	if (rd.stats.suppressed > sys_suppressed)
 		fprintf(stderr,
 			"fnguard record: %zu events were rate-limited; the shim's own record "
 			"filled in what they would have said\n",
-			rd.stats.suppressed);
+			rd.stats.suppressed - sys_suppressed);
 	r = learn_cli_finish(&cli, rd.learner, rd.stats.function);
 	learner_free(rd.learner);
 	return r < 0 ? EXIT_USAGE : status;

@@ -127,7 +127,12 @@ int learn_cli_read_file(const char *path, char **ret_text, size_t *ret_len)
 
 int learn_cli_load_base(const struct learn_cli *cli, struct policy **ret)
 {
-	size_t cap = 64;
+	return learn_cli_load_base_with(cli, NULL, ret);
+}
+
+int learn_cli_load_base_with(const struct learn_cli *cli, const char *more, struct policy **ret)
+{
+	size_t cap = 64 + (more ? strlen(more) : 0);
 	for (size_t i = 0; i < cli->n_extends; i++)
 		cap += strlen(cli->extends[i]) * 6 + 8;
 	_cleanup_free_ char *text = malloc(cap);
@@ -146,7 +151,7 @@ int learn_cli_load_base(const struct learn_cli *cli, struct policy **ret)
 		}
 		text[len++] = '"';
 	}
-	snprintf(text + len, cap - len, "]}");
+	snprintf(text + len, cap - len, "]%s%s}", more ? ", " : "", more ? more : "");
 	struct diag_list diags = {0};
 	struct policy_load_opts opts = {.search_path = cli_search_path(), .getvar = cli_getvar};
 	int r = policy_load_buffer("--extends", text, strlen(text), &opts, ret, &diags);

@@ -71,6 +71,9 @@ int learn_cli_option(struct learn_cli *cli, int opt, const char *arg);
  */
 int learn_cli_load_base(const struct learn_cli *cli, struct policy **ret);
 
+/* The same with more members (JSON text, e.g. "\"syscalls\": [...]") after "extends". */
+int learn_cli_load_base_with(const struct learn_cli *cli, const char *more, struct policy **ret);
+
 /*
  * From observations to the output file: drops what --extends allows,
  * generalises, checks completeness, writes. default_name is used when

@@ -17,6 +17,11 @@
  *   ERRNO(EPERM)            a violation event, then EPERM (as enforce will)
  *   any other answer        (never asked: clone3's ENOSYS, a foreign arch)
  *
+ * Which of the asked calls enforce will refuse whatever the profile lists
+ * (personality other than the query, a second filter, a netlink socket) is
+ * told by an oracle: the enforce program of the same profiles with every
+ * name listed. Those fail here as they will there, and are not learned.
+ *
  * The events go into the pipe the shim's events go to, so record learns
  * them as it learns the shim's and `fnguard learn` on the log gives the same
  * profile. seq counts this listener's own lines (docs/events.md).
@@ -24,27 +29,34 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bpf_sim.h"
 #include "event_head.h"
 #include "json_line.h"
+#include "launch.h"
 #include "policy.h"
 #include "record-syscalls.h"
 #include "seccomp_filter.h"
+#include "syscall_table.h"
 
 #define MAX_NR 1024
 /* Refusals logged per call name before they are only counted. */
@@ -56,21 +68,46 @@ struct record_sys {
 	struct seccomp_filter *compiled; /* the base program, as alert mode builds it */
 	const struct sock_filter *base;
 	size_t len;
-	struct sock_filter *notify; /* the same, LOG and EPERM answered by us */
+	struct seccomp_filter *oracle; /* enforce, every name listed: what no profile allows */
+	const struct sock_filter *oracle_prog;
+	size_t oracle_len;
+	struct sock_filter *notify; /* the handover, then base with LOG and EPERM asked */
+	size_t notify_len;
 	const struct policy *policy;
+	char *const *argv; /* the command, as fnguard record execs it */
+	dev_t shim_dev;	   /* libfnguard.so, as preloaded (shim_ino 0: not found) */
+	ino_t shim_ino;
 	int sock[2]; /* the child hands its listener over [1], we read [0] */
 	int listener;
 	int event_fd;
 	pthread_t thread;
 	bool running;
 	atomic_bool stop;
+	atomic_int broke; /* the listener went away early: the errno why */
 	/* Only the serving thread touches what follows. */
 	bool seen[MAX_NR];
 	bool learned_connect;
 	uint32_t refused[MAX_NR];
 	uint64_t seq;
-	size_t learned, dropped;
+	size_t learned, dropped, suppressed;
 };
+
+/* What the child sends its listener with: at an address the filter lets through. */
+static struct msghdr handover_msg;
+static int handover_err;
+static char handover_cbuf[CMSG_SPACE(sizeof(int))];
+static struct iovec handover_iov;
+
+#define ARG_LO(i) (offsetof(struct seccomp_data, args) + sizeof(uint64_t) * (i))
+#define ARG_HI(i) (ARG_LO(i) + 4)
+#if defined(__x86_64__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "record-syscalls.c: add this architecture"
+#endif
+#define PREFIX_LEN 11
 
 static const char *name_of(int nr)
 {
@@ -85,52 +122,158 @@ static bool asked(uint32_t ret)
 	       (action == SECCOMP_RET_ERRNO && (ret & SECCOMP_RET_DATA) == EPERM);
 }
 
-int record_sys_new(const struct policy *base, int event_fd, struct record_sys **ret)
+char *record_sys_all_names(void)
+{
+	const char *const *danger = syscall_dangerous_set();
+	size_t cap = 32, len;
+	for (int nr = 0; nr < MAX_NR; nr++) {
+		const char *n = seccomp_filter_syscall_name(0, nr);
+		cap += n ? strlen(n) + 4 : 0;
+	}
+	char *out = malloc(cap);
+	if (!out)
+		return NULL;
+	len = (size_t)snprintf(out, cap, "\"syscalls\": [");
+	bool first = true;
+	for (int nr = 0; nr < MAX_NR; nr++) {
+		const char *n = seccomp_filter_syscall_name(0, nr);
+		bool dangerous = false;
+		for (const char *const *d = danger; n && *d && !dangerous; d++)
+			dangerous = strcmp(*d, n) == 0;
+		if (!n || dangerous)
+			continue;
+		len += (size_t)snprintf(out + len, cap - len, "%s\"%s\"", first ? "" : ",", n);
+		first = false;
+	}
+	snprintf(out + len, cap - len, "]");
+	return out;
+}
+
+/*
+ * The child's handover of its listener (one sendmsg, made after the filter
+ * is in) must not wait for the listener it hands over: let through in
+ * front of the base program, by its socket and its message's address.
+ */
+static void handover_prefix(struct sock_filter *p, int sock)
+{
+	uint64_t msg = (uintptr_t)&handover_msg;
+	struct sock_filter prefix[PREFIX_LEN] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 0, 9),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendmsg, 0, 7),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)sock, 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)msg, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HI(1)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(msg >> 32), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	memcpy(p, prefix, sizeof(prefix));
+}
+
+static int build_notify(struct record_sys *rs)
+{
+	if (rs->len + PREFIX_LEN > BPF_MAXINSNS)
+		return -E2BIG;
+	rs->notify_len = rs->len + PREFIX_LEN;
+	rs->notify = malloc(rs->notify_len * sizeof(*rs->notify));
+	if (!rs->notify)
+		return -ENOMEM;
+	handover_prefix(rs->notify, rs->sock[1]);
+	struct sock_filter *body = rs->notify + PREFIX_LEN;
+	memcpy(body, rs->base, rs->len * sizeof(*body));
+	for (size_t pc = 0; pc < rs->len; pc++) {
+		if (BPF_CLASS(body[pc].code) != BPF_RET)
+			continue;
+		if (BPF_RVAL(body[pc].code) != BPF_K)
+			return -EINVAL; /* a computed answer cannot be rewritten */
+		if (asked(body[pc].k))
+			body[pc].k = SECCOMP_RET_USER_NOTIF;
+	}
+	return bpf_sim_validate(rs->notify, rs->notify_len);
+}
+
+static int compile(const struct policy *pol, enum policy_mode mode, struct seccomp_filter **ret)
 {
 	struct seccomp_options o;
 	struct diag_list diags = {0};
+
+	seccomp_options_init(&o, pol);
+	o.mode = mode;
+	/* As the shim installs it: no second filter after it (seccomp_layer.c). */
+	o.after_install_lockdown = true;
+	int r = seccomp_filter_build(pol, &o, ret, &diags);
+	for (size_t i = 0; i < diags.n; i++)
+		fprintf(stderr, "fnguard record: %s\n", diags.lines[i]);
+	diag_list_clear(&diags);
+	return r;
+}
+
+/* Where the shim is, to tell its own calls (from_shim). */
+static void find_shim(struct record_sys *rs)
+{
+	char lib[PATH_MAX];
+	struct stat st;
+	if (launch_find_lib(lib, sizeof(lib)) == 0 && stat(lib, &st) == 0) {
+		rs->shim_dev = st.st_dev;
+		rs->shim_ino = st.st_ino;
+	}
+}
+
+/* SECCOMP_USER_NOTIF_FLAG_CONTINUE came with Linux 5.5: before, every answer would fail. */
+static bool kernel_continues(void)
+{
+	struct utsname u;
+	char *end;
+	if (uname(&u) < 0)
+		return true; /* unknown: tried, and a failed answer is reported (serve) */
+	unsigned long major = strtoul(u.release, &end, 10), minor = 0;
+	if (*end == '.')
+		minor = strtoul(end + 1, NULL, 10);
+	return major > 5 || (major == 5 && minor >= 5);
+}
+
+int record_sys_new(const struct policy *base, const struct policy *oracle, int event_fd,
+		   char *const *argv, struct record_sys **ret)
+{
 	int r;
 
 	*ret = NULL;
 	if (policy_rule_count(base, POLICY_CAT_SYSCALL) == 0)
 		return 0;
+	if (!kernel_continues()) {
+		fprintf(stderr, "fnguard record: warning: system calls are not learned: this "
+				"kernel cannot let a supervised call go on (Linux 5.5 can)\n");
+		return 0;
+	}
 	struct record_sys *rs = calloc(1, sizeof(*rs));
 	if (!rs)
 		return -ENOMEM;
 	rs->sock[0] = rs->sock[1] = rs->listener = -1;
 	rs->event_fd = event_fd;
 	rs->policy = base;
-	seccomp_options_init(&o, base);
-	o.mode = POLICY_MODE_ALERT;
-	r = seccomp_filter_build(base, &o, &rs->compiled, &diags);
-	for (size_t i = 0; i < diags.n; i++)
-		fprintf(stderr, "fnguard record: %s\n", diags.lines[i]);
-	diag_list_clear(&diags);
+	rs->argv = argv;
+	find_shim(rs);
+	r = compile(base, POLICY_MODE_ALERT, &rs->compiled);
 	if (r < 0)
 		goto fail;
 	rs->base = seccomp_filter_program(rs->compiled, &rs->len);
-	rs->notify = malloc(rs->len * sizeof(*rs->notify));
-	r = -ENOMEM;
-	if (!rs->notify)
+	r = compile(oracle, POLICY_MODE_ENFORCE, &rs->oracle);
+	if (r < 0)
 		goto fail;
-	memcpy(rs->notify, rs->base, rs->len * sizeof(*rs->notify));
-	for (size_t pc = 0; pc < rs->len; pc++) {
-		struct sock_filter *f = &rs->notify[pc];
-		if (BPF_CLASS(f->code) != BPF_RET)
-			continue;
-		r = -EINVAL;
-		if (BPF_RVAL(f->code) != BPF_K)
-			goto fail; /* a computed answer cannot be rewritten */
-		if (asked(f->k))
-			f->k = SECCOMP_RET_USER_NOTIF;
-	}
-	/* The names the events need: looked up now, not while a call waits. */
-	for (int nr = 0; nr < MAX_NR; nr++)
-		name_of(nr);
+	rs->oracle_prog = seccomp_filter_program(rs->oracle, &rs->oracle_len);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rs->sock) < 0) {
 		r = -errno;
 		goto fail;
 	}
+	r = build_notify(rs);
+	if (r < 0)
+		goto fail;
+	/* The names the events need: looked up now, not while a call waits. */
+	for (int nr = 0; nr < MAX_NR; nr++)
+		name_of(nr);
 	*ret = rs;
 	return 0;
 fail:
@@ -143,9 +286,7 @@ fail:
 void record_sys_child(void *arg)
 {
 	struct record_sys *rs = arg;
-	struct sock_fprog prog = {.len = (unsigned short)rs->len, .filter = rs->notify};
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	int err = 0;
+	struct sock_fprog prog = {.len = (unsigned short)rs->notify_len, .filter = rs->notify};
 
 	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
 			  &prog);
@@ -153,25 +294,23 @@ void record_sys_child(void *arg)
 	if (fd < 0 && errno == EACCES && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
 		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
 			     &prog);
-	if (fd < 0)
-		err = errno;
-	struct iovec iov = {.iov_base = &err, .iov_len = sizeof(err)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	handover_err = fd < 0 ? errno : 0;
+	handover_iov = (struct iovec){.iov_base = &handover_err, .iov_len = sizeof(handover_err)};
+	handover_msg = (struct msghdr){.msg_iov = &handover_iov, .msg_iovlen = 1};
 	if (fd >= 0) {
 		int n = (int)fd;
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		handover_msg.msg_control = handover_cbuf;
+		handover_msg.msg_controllen = sizeof(handover_cbuf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&handover_msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &n, sizeof(n));
 	}
-	while (sendmsg(rs->sock[1], &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
+	/* The one call the filter lets through unasked (handover_prefix). */
+	while (sendmsg(rs->sock[1], &handover_msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
 		;
-	if (fd >= 0)
-		close((int)fd);
-	close(rs->sock[1]);
+	/* Both descriptors close at the exec: no call more here, each would be asked. */
 }
 
 /* ---- events ------------------------------------------------------------------ */
@@ -220,9 +359,11 @@ static void tail(struct record_sys *rs, struct json_line *jl, const struct secco
 		pid_t tgid = tgid_of((pid_t)n->pid);
 		snprintf(path, sizeof(path), "/proc/%u/exe", n->pid);
 		exe_len = readlink(path, exe, sizeof(exe));
-		/* Read while the call waits: the numbers are still the caller's. */
-		if (ioctl(rs->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &n->id) < 0)
+		/* Read while the call waits: else the numbers may be another's. */
+		if (ioctl(rs->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &n->id) < 0) {
 			exe_len = -1;
+			tgid = 0;
+		}
 		json_line_i64(jl, "pid", tgid > 0 ? tgid : (pid_t)n->pid);
 		json_line_i64(jl, "tid", n->pid);
 		if (exe_len > 0)
@@ -281,9 +422,12 @@ static void refuse(struct record_sys *rs, const struct seccomp_notif *n, const c
 	json_line_strz(&jl, "action", "blocked");
 	json_line_strz(&jl, "rule",
 		       dangerous ? "in the dangerous set: allowed only under \"unsafe\""
-				 : "refused for these arguments in every mode "
+				 : "refused in every mode with these arguments, listed or not "
 				   "(docs/seccomp.md)");
 	json_line_strz(&jl, "detail", LISTENER);
+	/* Nothing in "syscalls" would allow it: an empty tip, which learn takes nothing from. */
+	json_line_obj_begin(&jl, "tip");
+	json_line_obj_end(&jl);
 	tail(rs, &jl, n);
 	finish(rs, &jl);
 }
@@ -301,29 +445,48 @@ static void summarise(struct record_sys *rs)
 		json_line_u64(&jl, "suppressed", rs->refused[nr] - REFUSALS_LOGGED);
 		tail(rs, &jl, NULL);
 		finish(rs, &jl);
+		rs->suppressed += rs->refused[nr] - REFUSALS_LOGGED;
 	}
 }
 
 /* ---- the listener ------------------------------------------------------------ */
 
+/* The calls the shim makes for itself only in record mode or before enforce's filter. */
+static bool shims_own(const char *name)
+{
+	static const char *const own[] = {
+		"seccomp",	/* its first process's probe (seccomp_layer.c) */
+		"memfd_create", /* the learn table (record.c) */
+		"timer_create", /* exit after SIGTERM in record (record.c) */
+		"timer_settime",
+	};
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strcmp(name, own[i]) == 0)
+			return true;
+	return false;
+}
+
 /*
- * True when the call was made by the shim's own code (the instruction is in
- * libfnguard.so's text in the caller): what the shim does for itself (its
- * first process's probes, before the point where enforce installs its
- * filter), not the function's behaviour. Hiding a call this way can only
- * leave it out of the profile, which enforce then refuses.
+ * True for one of the shim's own calls (shims_own) made by the shim's code:
+ * the instruction is in the text of the libfnguard.so record preloads (its
+ * device and inode) in the caller. What the shim does on the function's
+ * behalf (getcwd, readlinkat ...) happens under enforce's filter as well
+ * and is learned like any call; only these are not the function's
+ * behaviour. Hiding a call here can only leave it out of the profile.
  */
-static bool from_shim(const struct record_sys *rs, const struct seccomp_notif *n)
+static bool from_shim(const struct record_sys *rs, const struct seccomp_notif *n, const char *name)
 {
 	char path[64], *line = NULL;
 	size_t cap = 0;
 	bool found = false;
 
+	if (!rs->shim_ino || !shims_own(name))
+		return false;
 	snprintf(path, sizeof(path), "/proc/%u/maps", n->pid);
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return false;
-	/* "lo-hi perms offset dev inode   path" */
+	/* "lo-hi perms offset major:minor inode   path" */
 	while (getline(&line, &cap, f) > 0) {
 		char *end;
 		unsigned long long lo = strtoull(line, &end, 16), hi = 0;
@@ -332,14 +495,15 @@ static bool from_shim(const struct record_sys *rs, const struct seccomp_notif *n
 		uint64_t ip = n->data.instruction_pointer;
 		if (*end != ' ' || ip < lo || ip >= hi)
 			continue;
-		const char *perms = end + 1, *name = perms;
-		for (int field = 0; field < 4 && name; field++) {
-			name = strchr(name, ' ');
-			name = name ? name + strspn(name, " ") : NULL;
-		}
-		size_t len = name ? strcspn(name, "\n") : 0;
-		found = strlen(perms) > 3 && perms[2] == 'x' && len >= 14 &&
-			memcmp(name + len - 14, "/libfnguard.so", 14) == 0;
+		const char *perms = end + 1, *dev = strchr(perms, ' ');
+		dev = dev ? strchr(dev + 1, ' ') : NULL; /* past the offset */
+		if (!dev || strlen(perms) < 4 || perms[2] != 'x')
+			break;
+		unsigned long major = strtoul(dev + 1, &end, 16), minor = 0;
+		if (*end == ':')
+			minor = strtoul(end + 1, &end, 16);
+		unsigned long long ino = strtoull(end, NULL, 10);
+		found = makedev(major, minor) == rs->shim_dev && ino == rs->shim_ino;
 		break;
 	}
 	free(line);
@@ -354,23 +518,28 @@ static bool listed(const struct record_sys *rs, const char *name)
 	return policy_check_syscall(rs->policy, name, &v) == 0 && v.allowed;
 }
 
+/* fnguard record's own exec of the command, in its child: execvp's argument vector. */
+static bool launching(const struct record_sys *rs, const struct seccomp_notif *n, const char *name)
+{
+	return strcmp(name, "execve") == 0 && n->data.args[1] == (uintptr_t)rs->argv;
+}
+
 /* Judges one notification; fills resp. */
 static void answer(struct record_sys *rs, const struct seccomp_notif *n,
 		   struct seccomp_notif_resp *resp)
 {
-	uint32_t ret = SECCOMP_RET_ALLOW;
+	uint32_t refused_by = SECCOMP_RET_ALLOW;
 	int nr = n->data.nr;
 	const char *name = name_of(nr);
 
 	resp->id = n->id;
 	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-	if (bpf_sim_run(rs->base, rs->len, &n->data, &ret) < 0 || !name)
-		return; /* a number without a name: nothing a profile could list */
-	bool refused = (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO;
-	/* What the shim asks for itself is not learned (a learned name needs no look). */
-	if ((refused || !rs->seen[nr]) && from_shim(rs, n))
+	/* A number without a name: nothing a profile could list. */
+	if (!name || from_shim(rs, n, name) || launching(rs, n, name))
 		return;
-	if (refused) {
+	/* What no list allows (the oracle refuses it) fails as enforce will make it fail. */
+	if (bpf_sim_run(rs->oracle_prog, rs->oracle_len, &n->data, &refused_by) == 0 &&
+	    (refused_by & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_ALLOW) {
 		resp->flags = 0;
 		resp->error = -EPERM;
 		if (++rs->refused[nr] <= REFUSALS_LOGGED)
@@ -379,11 +548,12 @@ static void answer(struct record_sys *rs, const struct seccomp_notif *n,
 	}
 	if (!rs->seen[nr]) {
 		rs->seen[nr] = true;
-		/* A listed send logged for its address: connect is what it lacks. */
+		/* A listed send asked about for its address: connect is what it lacks. */
 		if (!listed(rs, name))
 			learn(rs, n, name);
 	}
-	if (!rs->learned_connect && seccomp_filter_sends_to_address(name, &n->data)) {
+	if (!rs->learned_connect && seccomp_filter_sends_to_address(name, &n->data) &&
+	    !listed(rs, "connect")) {
 		rs->learned_connect = true;
 		learn(rs, n, "connect");
 	}
@@ -395,7 +565,7 @@ static void *serve(void *arg)
 	struct seccomp_notif_sizes sizes = {0};
 
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
-		return NULL;
+		sizes = (struct seccomp_notif_sizes){0};
 	/* The kernel's structures may be larger than this program's headers say. */
 	size_t n_size = sizes.seccomp_notif > sizeof(struct seccomp_notif)
 				? sizes.seccomp_notif
@@ -406,13 +576,14 @@ static void *serve(void *arg)
 	struct seccomp_notif *n = calloc(1, n_size);
 	struct seccomp_notif_resp *resp = calloc(1, resp_size);
 	struct timespec stop_at = {0};
-	while (n && resp) {
+	int why = n && resp ? 0 : ENOMEM; /* an error that ends the serving early */
+	while (!why) {
 		struct pollfd p = {.fd = rs->listener, .events = POLLIN};
 		int ready = poll(&p, 1, 100);
-		if (ready < 0 && errno == EINTR)
+		if (ready < 0) {
+			why = errno == EINTR ? 0 : errno;
 			continue;
-		if (ready < 0)
-			break;
+		}
 		if (atomic_load(&rs->stop)) {
 			/* What the command left running: served a second at most. */
 			struct timespec now;
@@ -429,17 +600,24 @@ static void *serve(void *arg)
 			break; /* POLLHUP: every process under the filter is gone */
 		memset(n, 0, n_size);
 		if (ioctl(rs->listener, SECCOMP_IOCTL_NOTIF_RECV, n) < 0) {
-			if (errno == EINTR || errno == ENOENT)
-				continue;
-			break;
+			why = errno == EINTR || errno == ENOENT ? 0 : errno;
+			continue;
 		}
 		memset(resp, 0, resp_size);
 		answer(rs, n, resp);
 		/* ENOENT: the caller was killed meanwhile, nothing to answer. */
-		ioctl(rs->listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
+		if (ioctl(rs->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
+			why = errno;
 	}
+	atomic_store(&rs->broke, why);
 	free(n);
 	free(resp);
+	/*
+	 * Never left open unanswered: a call would wait for ever. Closed, the
+	 * calls the base does not list fail with ENOSYS (said at the end).
+	 */
+	close(rs->listener);
+	rs->listener = -1;
 	return NULL;
 }
 
@@ -486,14 +664,23 @@ int record_sys_parent(void *arg)
 	return 0;
 }
 
-void record_sys_finish(struct record_sys *rs)
+size_t record_sys_finish(struct record_sys *rs)
 {
+	size_t suppressed = 0;
 	if (!rs)
-		return;
+		return 0;
 	if (rs->running) {
 		atomic_store(&rs->stop, true);
 		pthread_join(rs->thread, NULL);
 		summarise(rs);
+		suppressed = rs->suppressed;
+		int broke = atomic_load(&rs->broke);
+		if (broke)
+			fprintf(stderr,
+				"fnguard record: warning: the system call listener stopped early "
+				"(%s): the calls --extends does not list failed with ENOSYS after "
+				"that, and were not learned\n",
+				strerror(broke));
 		fprintf(stderr,
 			"fnguard record: %zu system calls beyond what --extends lists were "
 			"learned\n",
@@ -508,6 +695,8 @@ void record_sys_finish(struct record_sys *rs)
 	if (rs->listener >= 0)
 		close(rs->listener);
 	seccomp_filter_free(rs->compiled);
+	seccomp_filter_free(rs->oracle);
 	free(rs->notify);
 	free(rs);
+	return suppressed;
 }

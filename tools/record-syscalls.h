@@ -13,11 +13,22 @@ struct record_sys;
 
 /*
  * Prepares to learn the calls base does not list, writing the events to
- * event_fd (the pipe the shim's events go to). *ret is NULL when there is
+ * event_fd (the pipe the shim's events go to); argv is the command as
+ * launch_run_hooked() will exec it, oracle the --extends profiles with
+ * every name listed (record_sys_all_names()). *ret is NULL when there is
  * nothing to learn: base lists no syscalls (then enforce filters none by
  * name either). Returns 0 or -errno (reported on stderr).
  */
-int record_sys_new(const struct policy *base, int event_fd, struct record_sys **ret);
+int record_sys_new(const struct policy *base, const struct policy *oracle, int event_fd,
+		   char *const *argv, struct record_sys **ret);
+
+/*
+ * The "syscalls" member that lists every name a profile can list (the
+ * dangerous set aside): with the --extends profiles, the oracle
+ * record_sys_new() needs (what enforce refuses whatever is listed).
+ * Caller frees; NULL when out of memory.
+ */
+char *record_sys_all_names(void);
 
 /*
  * In the child, between fork and exec: installs the filter and hands its
@@ -35,7 +46,9 @@ int record_sys_parent(void *rs);
 
 /*
  * After the command ended: stops answering (what the command left running
- * gets ENOSYS for a call the base does not list), writes the counts of
- * rate-limited refusals, and says on stderr what was learned. Frees rs.
+ * gets ENOSYS for a call the base does not list, once no call came for
+ * 100 ms, a second at most), writes the counts of rate-limited refusals,
+ * and says on stderr what was learned. Frees rs. Returns how many
+ * refusals were counted rather than logged.
  */
-void record_sys_finish(struct record_sys *rs);
+size_t record_sys_finish(struct record_sys *rs);
