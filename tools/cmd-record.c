@@ -310,7 +310,7 @@ int cmd_record(int argc, char **argv)
 	/* Rules only the shim's record holds: the run's phase is the best guess. */
 	learner_set_unknown_phase(rd.learner,
 				  rd.stats.invoke ? LEARNER_PHASE_INVOKE : LEARNER_PHASE_INIT);
-	/* The listener's refusals are counted in its summaries; they are never learned. */
+	/* The listener's summaries count calls enforce will refuse: never learned. */
 	if (rd.stats.suppressed > sys_suppressed)
 		fprintf(stderr,
 			"fnguard record: %zu events were rate-limited; the shim's own record "

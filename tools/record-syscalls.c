@@ -14,13 +14,15 @@
  *   the base program says   the listener
  *   ALLOW                   (never asked: listed calls cost nothing)
  *   LOG                     one learn event per name, then CONTINUE
- *   ERRNO(EPERM)            a violation event, then EPERM (as enforce will)
+ *   ERRNO(EPERM)            a violation event (logged), then CONTINUE
  *   any other answer        (never asked: clone3's ENOSYS, a foreign arch)
  *
  * Which of the asked calls enforce will refuse whatever the profile lists
- * (personality other than the query, a second filter, a netlink socket) is
- * told by an oracle: the enforce program of the same profiles with every
- * name listed. Those fail here as they will there, and are not learned.
+ * (the dangerous set, personality other than the query, a second filter, a
+ * netlink socket) is told by an oracle: the enforce program of the same
+ * profiles with every name listed. Record lets them run, as it lets
+ * everything run (DESIGN.md), says that enforce will refuse them, and
+ * learns nothing from them.
  *
  * The events go into the pipe the shim's events go to, so record learns
  * them as it learns the shim's and `fnguard learn` on the log gives the same
@@ -59,7 +61,7 @@
 #include "syscall_table.h"
 
 #define MAX_NR 1024
-/* Refusals logged per call name before they are only counted. */
+/* Unallowable calls logged per name before they are only counted. */
 #define REFUSALS_LOGGED 10
 /* The events' detail: pid is the caller's, seq counts this listener's lines. */
 #define LISTENER "seen by fnguard record's system call listener"
@@ -405,7 +407,8 @@ static void learn(struct record_sys *rs, const struct seccomp_notif *n, const ch
 	rs->learned++;
 }
 
-static void refuse(struct record_sys *rs, const struct seccomp_notif *n, const char *name)
+/* A call enforce will refuse whatever "syscalls" lists: run, and said. */
+static void unallowable(struct record_sys *rs, const struct seccomp_notif *n, const char *name)
 {
 	struct policy_verdict v = {0};
 	struct json_line jl;
@@ -419,11 +422,12 @@ static void refuse(struct record_sys *rs, const struct seccomp_notif *n, const c
 	head(&jl, "violation", name);
 	json_line_str(&jl, "target", target, len);
 	json_line_strz(&jl, "mode", "record");
-	json_line_strz(&jl, "action", "blocked");
+	json_line_strz(&jl, "action", "logged");
 	json_line_strz(&jl, "rule",
-		       dangerous ? "in the dangerous set: allowed only under \"unsafe\""
-				 : "refused in every mode with these arguments, listed or not "
-				   "(docs/seccomp.md)");
+		       dangerous ? "in the dangerous set: enforce refuses it unless it is listed "
+				   "under \"unsafe\""
+				 : "enforce refuses it with these arguments whatever \"syscalls\" "
+				   "lists (docs/seccomp.md)");
 	json_line_strz(&jl, "detail", LISTENER);
 	/* Nothing in "syscalls" would allow it: an empty tip, which learn takes nothing from. */
 	json_line_obj_begin(&jl, "tip");
@@ -432,7 +436,7 @@ static void refuse(struct record_sys *rs, const struct seccomp_notif *n, const c
 	finish(rs, &jl);
 }
 
-/* Refusals past REFUSALS_LOGGED of one name, counted: one summary each at the end. */
+/* Unallowable calls past REFUSALS_LOGGED of one name: one summary each at the end. */
 static void summarise(struct record_sys *rs)
 {
 	for (int nr = 0; nr < MAX_NR; nr++) {
@@ -537,13 +541,11 @@ static void answer(struct record_sys *rs, const struct seccomp_notif *n,
 	/* A number without a name: nothing a profile could list. */
 	if (!name || from_shim(rs, n, name) || launching(rs, n, name))
 		return;
-	/* What no list allows (the oracle refuses it) fails as enforce will make it fail. */
+	/* What no list allows (the oracle refuses it): run, said, not learned. */
 	if (bpf_sim_run(rs->oracle_prog, rs->oracle_len, &n->data, &refused_by) == 0 &&
 	    (refused_by & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_ALLOW) {
-		resp->flags = 0;
-		resp->error = -EPERM;
 		if (++rs->refused[nr] <= REFUSALS_LOGGED)
-			refuse(rs, n, name);
+			unallowable(rs, n, name);
 		return;
 	}
 	if (!rs->seen[nr]) {

@@ -48,7 +48,7 @@ int record_sys_parent(void *rs);
  * After the command ended: stops answering (what the command left running
  * gets ENOSYS for a call the base does not list, once no call came for
  * 100 ms, a second at most), writes the counts of rate-limited refusals,
- * and says on stderr what was learned. Frees rs. Returns how many
- * refusals were counted rather than logged.
+ * and says on stderr what was learned. Frees rs. Returns how many calls
+ * enforce will refuse were counted rather than logged.
  */
 size_t record_sys_finish(struct record_sys *rs);
