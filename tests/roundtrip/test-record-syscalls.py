@@ -5,8 +5,9 @@ what the --extends profiles list (tools/record-syscalls.c): a program the
 function starts that needs one (chown: fchownat) works under enforce with
 the learned profile; the shim's own calls are not learned; a call enforce
 refuses whatever is listed (the dangerous set, a netlink socket) runs in
-record, as everything does, and is logged as such with exact counts; `fnguard learn` on the log learns the same; and where the
-kernel refuses the listener, record says so and still writes the profile."""
+record, as everything does, and is logged as such with exact counts;
+`fnguard learn` on the log learns the same; and where the kernel refuses
+the listener, record says so and still writes the profile."""
 import json
 import os
 import shutil
