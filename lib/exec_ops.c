@@ -1488,6 +1488,9 @@ static int spawn_attr_refused(const posix_spawnattr_t *attr)
 
 	if (!attr || !shim_on() || posix_spawnattr_getflags(attr, &flags) != 0 || !flags)
 		return 0;
+	/* With both, glibc sets the policy and its parameters in one call. */
+	if (flags & POSIX_SPAWN_SETSCHEDULER)
+		flags &= ~POSIX_SPAWN_SETSCHEDPARAM;
 	for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++) {
 		if (!(flags & asks[i].flag))
 			continue;
@@ -1495,8 +1498,11 @@ static int spawn_attr_refused(const posix_spawnattr_t *attr)
 			if (seccomp_layer_refuses_ahead(
 				    asks[i].calls[k],
 				    "posix_spawn's child would make it before its exec, where a "
-				    "trap kills it (glibc resets SIGSYS there): the spawn is refused"))
+				    "trap kills it (glibc resets SIGSYS there): the spawn is refused")) {
+				/* Judged allowed just before: not handed over now either. */
+				handover_armed = handover_attach = false;
 				return EPERM;
+			}
 	}
 	return 0;
 }
@@ -1551,6 +1557,11 @@ static bool try_spawn(const char *candidate, void *ctx, bool *eacces)
 		s->done = true;
 		return true;
 	}
+	if (spawn_attr_refused(s->attr)) {
+		s->result = EPERM;
+		s->done = true;
+		return true;
+	}
 	int r = handover_armed ? spawn_supervised("posix_spawnp", s->pid, candidate, s->fa, s->attr,
 						  s->argv, s->envp)
 			       : -1;
@@ -1575,8 +1586,6 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_act
 	drain_children();
 	if (!file || !*file)
 		return file ? ENOENT : EFAULT;
-	if (spawn_attr_refused(attr))
-		return EPERM;
 	if (strchr(file, '/')) {
 		char abs[PATH_MAX];
 		file = spawn_name(file, abs);
@@ -1586,6 +1595,8 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_act
 			errno = saved;
 			return err;
 		}
+		if (spawn_attr_refused(attr))
+			return EPERM;
 		int r = handover_armed
 				? spawn_supervised("posix_spawnp", pid, file, fa, attr, argv, envp)
 				: -1;

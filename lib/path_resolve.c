@@ -86,15 +86,20 @@ static bool starts_with(const char *s, size_t len, const char *prefix)
 }
 
 /*
- * /dev/stdin, /dev/stdout, /dev/stderr: the system's links to
- * /proc/self/fd/0-2, followed as /dev/fd/N is (a pipe or socket there is
- * held, path_resolve.h).
+ * /dev/stdin, /dev/stdout, /dev/stderr and names below them: the system's
+ * links to /proc/self/fd/0-2, followed as /dev/fd/N is (a pipe or socket
+ * there is held, path_resolve.h).
  */
 static bool std_stream_link(const char *s, size_t len)
 {
-	return (len == 10 && memcmp(s, "/dev/stdin", 10) == 0) ||
-	       (len == 11 &&
-		(memcmp(s, "/dev/stdout", 11) == 0 || memcmp(s, "/dev/stderr", 11) == 0));
+	static const char *const names[] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i]);
+		/* The name, or below it (a directory's descriptor at 0: /dev/stdin/secret). */
+		if (len >= n && memcmp(s, names[i], n) == 0 && (len == n || s[n] == '/'))
+			return true;
+	}
+	return false;
 }
 
 /* One pass of resolve_links: realpath, or the parent's and the last name. */

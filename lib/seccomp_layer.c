@@ -570,7 +570,8 @@ bool seccomp_layer_refuses_ahead(const char *name, const char *detail)
 {
 	struct policy_verdict v;
 
-	if (seccomp_state.status != LAYER_ACTIVE || !shim.policy ||
+	/* The filter in force is another profile's (other_profile): it is not judged here. */
+	if (seccomp_state.status != LAYER_ACTIVE || !shim.policy || other_profile ||
 	    shim.action[POLICY_CAT_SYSCALL] != POLICY_MODE_ENFORCE ||
 	    policy_rule_count(shim.policy, POLICY_CAT_SYSCALL) == 0 ||
 	    policy_check_syscall(shim.policy, name, &v) < 0 || v.allowed)

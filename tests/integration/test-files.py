@@ -443,6 +443,29 @@ tap.ok(r.rc == 0 and r.stdout == "/dev/stdout written\nthrough stdin\nfile at 0:
        "/dev/stdout, /dev/stderr and /dev/stdin of pipes open without a violation; a file "
        "put at 0 is refused through /dev/stdin and logged", f"{std_events} " + r.diag())
 
+# ... and below them: with a directory's descriptor at 0, /dev/stdin/NAME is a file in that
+# directory. It was judged by its literal name only (a rule on /dev/** let it be read).
+sdir = os.path.join(W, "std-dir")
+os.makedirs(sdir, exist_ok=True)
+with open(os.path.join(sdir, "secret"), "w") as f:
+    f.write("SECRET")
+script = ("import os\n"
+          f"os.dup2(os.open({sdir!r}, os.O_RDONLY | os.O_DIRECTORY), 0)\n"
+          "for name in ('/dev/stdin/secret', '/dev/fd/0/secret'):\n"
+          "    try:\n"
+          "        print(name, open(name).read())\n"
+          "    except PermissionError:\n"
+          "        print(name, 'refused')\n")
+DEVALL = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"],
+                           "files": [{"path": sys.base_prefix + "/**", "allow": "r"},
+                                     {"path": "/dev/**", "allow": "r"},
+                                     {"path": sdir, "allow": "r"}]}, "devall.json")
+r = run([sys.executable, "-c", script], profile=DEVALL, mode="enforce",
+        env={"FNGUARD_NO_LANDLOCK": "1"})
+tap.ok(r.rc == 0 and r.stdout == "/dev/stdin/secret refused\n/dev/fd/0/secret refused\n",
+       "/dev/stdin/NAME with a directory at 0 is judged where it leads, as /dev/fd/0/NAME",
+       r.diag())
+
 # The same name while another thread puts a file at that number (dup2) between the look and
 # the open: the descriptor opened is looked at after, so a file the profile lets be written
 # only is never read through it.

@@ -268,6 +268,31 @@ tap.ok(r.rc == 0 and r.stdout == "exit 0\n" and not r.find(category="syscall") a
        r2.rc == 0 and r2.stdout == "exit 0\n",
        "... listed, the spawn runs; in alert mode too", r.diag() + r2.diag())
 
+# A spawn refused for its attributes after its program was judged static and allowed (to be
+# handed over to fnguard exec) left the handover armed: the thread's next spawn of a dynamic
+# program went to the launcher, which refused it (review, 2026-11-24).
+STATIC = os.path.join(BUILD, "tests", "supervisor", "sv-probe")
+if os.path.exists(STATIC):
+    spawn2 = ("import os\n"
+              "try:\n"
+              f"    os.posix_spawn({STATIC!r}, ['sv-probe'], os.environ, resetids=True)\n"
+              "    print('static spawned')\n"
+              "except PermissionError:\n"
+              "    print('static refused')\n"
+              "pid = os.posix_spawn('/usr/bin/true', ['true'], os.environ)\n"
+              "_, st = os.waitpid(pid, 0)\n"
+              "print('true', os.waitstatus_to_exitcode(st))\n")
+    HAND = write_profile(W, dict(spawn_base, exec=[{"path": "/usr/bin/true"},
+                                                    {"path": STATIC}],
+                                 files=spawn_base["files"] + [{"path": STATIC, "allow": "r"}]),
+                         "spawn-hand.json")
+    r = run([sys.executable, "-c", spawn2], profile=HAND, mode="enforce")
+    tap.ok(r.rc == 0 and r.stdout == "static refused\ntrue 0\n",
+           "a static program's spawn refused for its attributes does not hand the next "
+           "spawn over", r.diag())
+else:
+    tap.skip("a static program's spawn refused for its attributes", "sv-probe not built")
+
 with open(bundle, "r+b") as f:
     f.seek(200)
     b = f.read(1)
