@@ -466,6 +466,11 @@ int json_line_arr_end(struct json_line *jl)
 	return close_container(jl, true);
 }
 
+void json_line_mark_cut(struct json_line *jl)
+{
+	jl->truncated = true;
+}
+
 int json_line_finish(struct json_line *jl, size_t *ret_len)
 {
 	if (!jl->finished) {

@@ -177,6 +177,12 @@ int json_line_obj_end(struct json_line *jl);
 int json_line_arr_end(struct json_line *jl);
 
 /*
+ * Says the line leaves something out that no call cut (a list ended
+ * early on purpose): json_line_finish() adds "truncated":true.
+ */
+void json_line_mark_cut(struct json_line *jl);
+
+/*
  * Closes any containers still open, adds "truncated":true if anything was
  * cut or dropped, then "}\n". The line is jl->buf, *ret_len bytes (at most
  * JSON_LINE_MAX), not NUL-terminated. Calling it again returns the same line;

@@ -776,3 +776,26 @@ Test(json_line, random_values_100k)
 		cJSON_Delete(root);
 	}
 }
+
+Test(json_line, mark_cut_says_truncated)
+{
+	struct json_line jl;
+	size_t len;
+
+	json_line_begin(&jl, 0);
+	json_line_arr_begin(&jl, "argv");
+	json_line_strz(&jl, NULL, "a");
+	json_line_arr_end(&jl);
+	json_line_finish(&jl, &len);
+	cr_assert(memmem(jl.buf, len, "truncated", 9) == NULL);
+
+	json_line_begin(&jl, 0);
+	json_line_arr_begin(&jl, "argv");
+	json_line_strz(&jl, NULL, "a");
+	json_line_arr_end(&jl);
+	json_line_mark_cut(&jl);
+	json_line_finish(&jl, &len);
+	cr_assert_eq(len, strlen("{\"argv\":[\"a\"],\"truncated\":true}\n"));
+	cr_assert(memcmp(jl.buf, "{\"argv\":[\"a\"],\"truncated\":true}\n", len) == 0, "%.*s",
+		  (int)len, jl.buf);
+}

@@ -219,10 +219,15 @@ void sv_event_emit(struct sv_req *req, const struct sv_event *ev)
 	if (ev->proto)
 		json_line_strz(&jl, "proto", ev->proto);
 	if (ev->argv) {
+		/* As the shim's: a learn event carries each argument whole where it fits. */
+		bool learn = ev->action == SV_ACTION_LEARNED;
+		size_t cap = learn ? JSON_LINE_MAX : 256, most = learn ? 1024 : 64, i;
 		json_line_arr_begin(&jl, "argv");
-		for (size_t i = 0; ev->argv[i] && i < 64; i++)
-			json_line_str_capped(&jl, NULL, ev->argv[i], strlen(ev->argv[i]), 256);
+		for (i = 0; ev->argv[i] && i < most; i++)
+			json_line_str_capped(&jl, NULL, ev->argv[i], strlen(ev->argv[i]), cap);
 		json_line_arr_end(&jl);
+		if (ev->argv[i])
+			json_line_mark_cut(&jl); /* arguments left out: the list is not whole */
 	}
 	json_line_strz(&jl, "mode", policy_mode_to_string(sv.action[ev->category]));
 	if (action_name(ev->action))
