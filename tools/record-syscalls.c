@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -213,15 +214,63 @@ static int compile(const struct policy *pol, enum policy_mode mode, struct secco
 	return r;
 }
 
-/* Where the shim is, to tell its own calls (from_shim). */
+/*
+ * The mapping of maps (a /proc/PID/maps) that holds addr: its device and
+ * inode as the kernel reports them, and whether it is executable. Returns
+ * false when no line holds addr or the file cannot be read.
+ */
+static bool mapping_at(const char *maps, uint64_t addr, dev_t *dev, ino_t *ino, bool *exec)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	FILE *f = fopen(maps, "re");
+	if (!f)
+		return false;
+	/* "lo-hi perms offset major:minor inode   path" */
+	while (!found && getline(&line, &cap, f) > 0) {
+		char *end;
+		unsigned long long lo = strtoull(line, &end, 16), hi = 0;
+		if (*end == '-')
+			hi = strtoull(end + 1, &end, 16);
+		if (*end != ' ' || addr < lo || addr >= hi)
+			continue;
+		const char *perms = end + 1, *field = strchr(perms, ' ');
+		field = field ? strchr(field + 1, ' ') : NULL; /* past the offset */
+		if (!field || strlen(perms) < 4)
+			break;
+		unsigned long major = strtoul(field + 1, &end, 16), minor = 0;
+		if (*end == ':')
+			minor = strtoul(end + 1, &end, 16);
+		*dev = makedev(major, minor);
+		*ino = (ino_t)strtoull(end, NULL, 10);
+		*exec = perms[2] == 'x';
+		found = true;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/*
+ * Where the shim is, to tell its own calls (from_shim): the library mapped
+ * here for a moment, and its identity read back as the kernel reports it
+ * in maps (on overlayfs that can be the layer's file, not what stat says).
+ */
 static void find_shim(struct record_sys *rs)
 {
 	char lib[PATH_MAX];
-	struct stat st;
-	if (launch_find_lib(lib, sizeof(lib)) == 0 && stat(lib, &st) == 0) {
-		rs->shim_dev = st.st_dev;
-		rs->shim_ino = st.st_ino;
-	}
+	bool exec;
+	int fd = launch_find_lib(lib, sizeof(lib)) == 0 ? open(lib, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return;
+	void *m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return;
+	if (!mapping_at("/proc/self/maps", (uintptr_t)m, &rs->shim_dev, &rs->shim_ino, &exec))
+		rs->shim_ino = 0;
+	munmap(m, 4096);
 }
 
 /* SECCOMP_USER_NOTIF_FLAG_CONTINUE came with Linux 5.5: before, every answer would fail. */
@@ -480,40 +529,19 @@ static bool shims_own(const char *name)
  */
 static bool from_shim(const struct record_sys *rs, const struct seccomp_notif *n, const char *name)
 {
-	char path[64], *line = NULL;
-	size_t cap = 0;
-	bool found = false;
+	char maps[64];
+	dev_t dev;
+	ino_t ino;
+	bool exec;
 
 	if (!rs->shim_ino || !shims_own(name))
 		return false;
-	snprintf(path, sizeof(path), "/proc/%u/maps", n->pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
+	snprintf(maps, sizeof(maps), "/proc/%u/maps", n->pid);
+	if (!mapping_at(maps, n->data.instruction_pointer, &dev, &ino, &exec) || !exec ||
+	    dev != rs->shim_dev || ino != rs->shim_ino)
 		return false;
-	/* "lo-hi perms offset major:minor inode   path" */
-	while (getline(&line, &cap, f) > 0) {
-		char *end;
-		unsigned long long lo = strtoull(line, &end, 16), hi = 0;
-		if (*end == '-')
-			hi = strtoull(end + 1, &end, 16);
-		uint64_t ip = n->data.instruction_pointer;
-		if (*end != ' ' || ip < lo || ip >= hi)
-			continue;
-		const char *perms = end + 1, *dev = strchr(perms, ' ');
-		dev = dev ? strchr(dev + 1, ' ') : NULL; /* past the offset */
-		if (!dev || strlen(perms) < 4 || perms[2] != 'x')
-			break;
-		unsigned long major = strtoul(dev + 1, &end, 16), minor = 0;
-		if (*end == ':')
-			minor = strtoul(end + 1, &end, 16);
-		unsigned long long ino = strtoull(end, NULL, 10);
-		found = makedev(major, minor) == rs->shim_dev && ino == rs->shim_ino;
-		break;
-	}
-	free(line);
-	fclose(f);
 	/* Read while the call waits: the maps were the caller's. */
-	return found && ioctl(rs->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &n->id) == 0;
+	return ioctl(rs->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &n->id) == 0;
 }
 
 static bool listed(const struct record_sys *rs, const char *name)

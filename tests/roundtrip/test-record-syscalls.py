@@ -179,6 +179,17 @@ def main():
                "setarch -R runs in record, logged as what enforce refuses (which it does); "
                "personality not learned", rec.diag() + enf.diag())
 
+        # A base without execve: fnguard record's own exec of the command (in its child,
+        # under the new filter) is not the command's behaviour, and is not learned.
+        rt.write(os.path.join(work, "noexec.json"), json.dumps(
+            {"fnguard": 1, "name": "noexec", "extends": ["lambda-base"],
+             "syscalls": sorted(set(names) - {"execve"})}))
+        ne = os.path.join(work, "noexec-true.json")
+        rec = record(ne, ["/usr/bin/true"], work, ["--extends", "noexec"], narrow_env)
+        tap.ok(rec and rec.rc == 0 and "execve" not in syscalls(ne),
+               "record's own exec of the command is not learned",
+               rec.diag() + json.dumps(rt.load(ne)) if rec else "record hung")
+
         # The shim's own calls are told by the library's identity, not by its name.
         lib = os.path.join(work, "libfnguard-copy.so")
         shutil.copy(os.path.join(rt.BUILD, "lib", "libfnguard.so"), lib)
