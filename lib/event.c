@@ -275,21 +275,8 @@ void event_emit(const struct shim_event *ev)
 		json_line_strz(&jl, "access", ev->access);
 	if (ev->proto)
 		json_line_strz(&jl, "proto", ev->proto);
-	if (ev->argv) {
-		/*
-		 * A learn event carries each argument whole where the line has
-		 * room: a rule is learned from it, and a cut one cannot be (an
-		 * argument of python -c, node -e). Elsewhere 256 bytes each.
-		 */
-		bool learn = ev->action == EVENT_ACTION_LEARNED;
-		size_t cap = learn ? JSON_LINE_MAX : 256, most = learn ? 1024 : 64, i;
-		json_line_arr_begin(&jl, "argv");
-		for (i = 0; ev->argv[i] && i < most; i++)
-			json_line_str_capped(&jl, NULL, ev->argv[i], strlen(ev->argv[i]), cap);
-		json_line_arr_end(&jl);
-		if (ev->argv[i])
-			json_line_mark_cut(&jl); /* arguments left out: the list is not whole */
-	}
+	if (ev->argv)
+		event_argv(&jl, ev->argv, ev->action == EVENT_ACTION_LEARNED, 900);
 	if (ev->detail)
 		json_line_strz(&jl, "detail", ev->detail);
 	if (ev->tip) {

@@ -64,3 +64,21 @@ size_t event_call_text(char *buf, size_t size, const char *name, const uint64_t 
 	buf[n++] = ')';
 	return n;
 }
+
+void event_argv(struct json_line *jl, char *const argv[], bool learn, size_t reserve)
+{
+	size_t cap = learn ? JSON_LINE_MAX : 256, most = learn ? 1024 : 64, i;
+
+	json_line_arr_begin(jl, "argv");
+	/* Room for a last ,"…" whatever happens to the arguments. */
+	json_line_reserve(jl, reserve + 8);
+	for (i = 0; argv[i] && i < most; i++)
+		if (json_line_str_capped(jl, NULL, argv[i], strlen(argv[i]), cap) < 0)
+			break; /* cut ("…") or left out: the list stops here */
+	json_line_reserve(jl, reserve);
+	if (argv[i]) {
+		json_line_strz(jl, NULL, "\xe2\x80\xa6"); /* U+2026 */
+		json_line_mark_cut(jl);
+	}
+	json_line_arr_end(jl);
+}

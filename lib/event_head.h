@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,3 +26,12 @@ void event_head(struct json_line *jl, const char *type, const char *level);
  * its length. Not NUL-terminated.
  */
 size_t event_call_text(char *buf, size_t size, const char *name, const uint64_t args[6]);
+
+/*
+ * Adds "argv": a learn event's arguments whole (up to 1024) while the
+ * line has room, a violation's cut at 256 bytes (up to 64). A list that
+ * does not fit ends with a "…" element and makes the line "truncated"
+ * (learn then takes nothing from it). reserve is what the caller holds
+ * back for the fields after (json_line_reserve()); it is held again after.
+ */
+void event_argv(struct json_line *jl, char *const argv[], bool learn, size_t reserve);

@@ -211,6 +211,12 @@ void sv_event_emit(struct sv_req *req, const struct sv_event *ev)
 	event_head(&jl, ev->type, NULL);
 	json_line_strz(&jl, "category", category);
 	json_line_strz(&jl, "op", ev->op);
+	/* The verdict first, as the shim's: a long target or argv crowds out only what follows. */
+	json_line_strz(&jl, "mode", policy_mode_to_string(sv.action[ev->category]));
+	if (action_name(ev->action))
+		json_line_strz(&jl, "action", action_name(ev->action));
+	if (ev->rule)
+		json_line_str_capped(&jl, "rule", ev->rule, strlen(ev->rule), 300);
 	/* Keep room for the fields after a long target. */
 	json_line_reserve(&jl, 900);
 	json_line_str(&jl, "target", ev->target, ev->target_len);
@@ -218,22 +224,8 @@ void sv_event_emit(struct sv_req *req, const struct sv_event *ev)
 		json_line_strz(&jl, "access", ev->access);
 	if (ev->proto)
 		json_line_strz(&jl, "proto", ev->proto);
-	if (ev->argv) {
-		/* As the shim's: a learn event carries each argument whole where it fits. */
-		bool learn = ev->action == SV_ACTION_LEARNED;
-		size_t cap = learn ? JSON_LINE_MAX : 256, most = learn ? 1024 : 64, i;
-		json_line_arr_begin(&jl, "argv");
-		for (i = 0; ev->argv[i] && i < most; i++)
-			json_line_str_capped(&jl, NULL, ev->argv[i], strlen(ev->argv[i]), cap);
-		json_line_arr_end(&jl);
-		if (ev->argv[i])
-			json_line_mark_cut(&jl); /* arguments left out: the list is not whole */
-	}
-	json_line_strz(&jl, "mode", policy_mode_to_string(sv.action[ev->category]));
-	if (action_name(ev->action))
-		json_line_strz(&jl, "action", action_name(ev->action));
-	if (ev->rule)
-		json_line_str_capped(&jl, "rule", ev->rule, strlen(ev->rule), 300);
+	if (ev->argv)
+		event_argv(&jl, ev->argv, ev->action == SV_ACTION_LEARNED, 900);
 	if (ev->detail)
 		json_line_strz(&jl, "detail", ev->detail);
 	if (ev->tip) {
