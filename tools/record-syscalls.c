@@ -589,6 +589,45 @@ static void answer(struct record_sys *rs, const struct seccomp_notif *n,
 	}
 }
 
+/*
+ * What the command left running when record stops learning: a process of
+ * its own (forked from this thread: system calls only) answers every call
+ * CONTINUE until the last process under the filter is gone, so that they
+ * run on, unlearned, as everything runs in record mode. It holds only the
+ * listener: no pipe or terminal of the caller stays open through it.
+ */
+static void keep_answering(int listener, struct seccomp_notif *n, size_t n_size,
+			   struct seccomp_notif_resp *resp, size_t resp_size)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return;
+	if (listener > 0)
+		syscall(SYS_close_range, 0, (unsigned)listener - 1, 0);
+	syscall(SYS_close_range, (unsigned)listener + 1, ~0u, 0);
+	setsid(); /* the caller's Ctrl-C is not the left processes' end */
+	for (;;) {
+		struct pollfd p = {.fd = listener, .events = POLLIN};
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(0);
+		}
+		if (!(p.revents & POLLIN))
+			_exit(0);
+		memset(n, 0, n_size);
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, n) < 0) {
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			_exit(0);
+		}
+		memset(resp, 0, resp_size);
+		resp->id = n->id;
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
+	}
+}
+
 static void *serve(void *arg)
 {
 	struct record_sys *rs = arg;
@@ -607,6 +646,7 @@ static void *serve(void *arg)
 	struct seccomp_notif_resp *resp = calloc(1, resp_size);
 	struct timespec stop_at = {0};
 	int why = n && resp ? 0 : ENOMEM; /* an error that ends the serving early */
+	bool left = false;		  /* stopped with processes still under the filter */
 	while (!why) {
 		struct pollfd p = {.fd = rs->listener, .events = POLLIN};
 		int ready = poll(&p, 1, 100);
@@ -621,8 +661,10 @@ static void *serve(void *arg)
 			if (!stop_at.tv_sec)
 				stop_at = (struct timespec){now.tv_sec + 1, now.tv_nsec};
 			if (ready == 0 || now.tv_sec > stop_at.tv_sec ||
-			    (now.tv_sec == stop_at.tv_sec && now.tv_nsec >= stop_at.tv_nsec))
+			    (now.tv_sec == stop_at.tv_sec && now.tv_nsec >= stop_at.tv_nsec)) {
+				left = !(p.revents & (POLLHUP | POLLERR));
 				break;
+			}
 		}
 		if (ready == 0)
 			continue;
@@ -640,11 +682,14 @@ static void *serve(void *arg)
 			why = errno;
 	}
 	atomic_store(&rs->broke, why);
+	if (left)
+		keep_answering(rs->listener, n, n_size, resp, resp_size);
 	free(n);
 	free(resp);
 	/*
-	 * Never left open unanswered: a call would wait for ever. Closed, the
-	 * calls the base does not list fail with ENOSYS (said at the end).
+	 * Never left open unanswered here: a call would wait for ever. Closed
+	 * after an error, the calls the base does not list fail with ENOSYS
+	 * (said at the end).
 	 */
 	close(rs->listener);
 	rs->listener = -1;

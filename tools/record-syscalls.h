@@ -45,10 +45,10 @@ void record_sys_child(void *rs);
 int record_sys_parent(void *rs);
 
 /*
- * After the command ended: stops answering (what the command left running
- * gets ENOSYS for a call the base does not list, once no call came for
- * 100 ms, a second at most), writes the counts of rate-limited refusals,
- * and says on stderr what was learned. Frees rs. Returns how many calls
- * enforce will refuse were counted rather than logged.
+ * After the command ended: stops learning (once no call came for 100 ms,
+ * a second at most; what the command left running is then answered by a
+ * process of its own until it is gone, unlearned), writes the counts of
+ * calls enforce will refuse that were counted rather than logged,
+ * says on stderr what was learned. Frees rs. Returns that count.
  */
 size_t record_sys_finish(struct record_sys *rs);

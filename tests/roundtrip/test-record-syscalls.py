@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rt  # noqa: E402
@@ -199,6 +200,21 @@ def main():
         tap.ok(rec.rc == 0 and syscalls(idle2) == [],
                "the shim under another file name: its own calls are still not learned",
                rec.diag() + json.dumps(rt.load(idle2)))
+
+        # What the command leaves running still runs its calls after record stops learning
+        # (they failed with ENOSYS): a process of record's answers until it is gone.
+        marker = os.path.join(work, "late.txt")
+        late = (f"(sleep 1.5; chown {os.getuid()} {work}/data.txt && echo late > {marker}) "
+                "</dev/null >/dev/null 2>&1 & echo started")
+        lp = os.path.join(work, "late.json")
+        rec = record(lp, ["/bin/sh", "-c", late], work, ["--extends", "python"])
+        for _ in range(50):
+            if os.path.exists(marker):
+                break
+            time.sleep(0.1)
+        tap.ok(rec and rec.rc == 0 and rec.stdout == "started\n" and os.path.exists(marker),
+               "a process the command left running makes an unlisted call after record "
+               "has stopped learning (chown runs)", rec.diag() if rec else "record hung")
 
         # Where the kernel refuses the listener: said, and the run is still recorded.
         if os.path.exists(NO_LISTENER):
