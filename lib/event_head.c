@@ -82,3 +82,12 @@ void event_argv(struct json_line *jl, char *const argv[], bool learn, size_t res
 	}
 	json_line_arr_end(jl);
 }
+
+void event_tip_syscalls(struct json_line *jl, const char *need, const char *also)
+{
+	json_line_arr_begin(jl, "syscalls");
+	json_line_strz(jl, NULL, need);
+	if (also)
+		json_line_strz(jl, NULL, also);
+	json_line_arr_end(jl);
+}

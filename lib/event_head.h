@@ -35,3 +35,9 @@ size_t event_call_text(char *buf, size_t size, const char *name, const uint64_t 
  * back for the fields after (json_line_reserve()); it is held again after.
  */
 void event_argv(struct json_line *jl, char *const argv[], bool learn, size_t reserve);
+
+/*
+ * A syscall event's tip members: "syscalls": [need] or [need, also]
+ * (seccomp_filter_refusal's names; also may be NULL).
+ */
+void event_tip_syscalls(struct json_line *jl, const char *need, const char *also);

@@ -68,6 +68,21 @@ static bool names_in_bundle;
 static uint16_t name_start[MAX_NR] LARGE_BSS;
 static atomic_int name_index; /* 0: not built, 1: being built, 2: built */
 static atomic_bool handler_installed;
+static bool go_runtime;
+/* The filter in force was made from another profile (seccomp_layer_profile_changed). */
+static bool other_profile;
+/*
+ * policy_check_syscall()'s verdict per number, found at a number's first
+ * trap (it walks the profile's lists): what the event's rule and tip say.
+ */
+enum {
+	VERDICT_UNSEEN,
+	VERDICT_LISTED,
+	VERDICT_UNLISTED,
+	VERDICT_DANGEROUS,
+	VERDICT_NAMELESS
+};
+static _Atomic uint8_t verdicts[MAX_NR] LARGE_BSS;
 /* A call the handler itself makes may trap too: then it only fails, unlogged. */
 static __thread int in_handler __attribute__((tls_model("initial-exec")));
 
@@ -134,6 +149,55 @@ static const char *name_from_bundle(int nr, char *buf, size_t size)
 	return buf;
 }
 
+static uint8_t verdict_of(int nr, const char *name)
+{
+	uint8_t c = atomic_load_explicit(&verdicts[nr], memory_order_relaxed);
+	struct policy_verdict v;
+
+	if (c != VERDICT_UNSEEN)
+		return c;
+	if (policy_check_syscall(shim.policy, name, &v) < 0)
+		c = VERDICT_NAMELESS;
+	else
+		c = v.by_deny ? VERDICT_DANGEROUS : v.allowed ? VERDICT_LISTED : VERDICT_UNLISTED;
+	atomic_store_explicit(&verdicts[nr], c, memory_order_relaxed);
+	return c;
+}
+
+static void tip_syscalls(struct json_line *jl, const struct shim_event *ev)
+{
+	const struct seccomp_refusal *r = ev->tip_data;
+	event_tip_syscalls(jl, r->need, r->also);
+}
+
+/*
+ * Why the filter refused the call, from the profile this process read: the
+ * installed filter was compiled from it (or handed down with its hash), so
+ * the two agree. A filter inherited from another profile, or a number
+ * without a name, gets no more than that it was refused.
+ */
+static void explain(int nr, const char *name, const unsigned long *args,
+		    struct seccomp_refusal *ret)
+{
+	*ret = (struct seccomp_refusal){.rule = "refused by the seccomp filter", .by_deny = true};
+	if (other_profile) {
+		ret->rule = "refused by the seccomp filter of the first process, made from the "
+			    "profile as it was then";
+		return;
+	}
+	if (!shim.policy || nr < 0 || nr >= MAX_NR)
+		return;
+	uint8_t c = verdict_of(nr, name);
+	if (c == VERDICT_NAMELESS)
+		return;
+	struct policy_verdict v = {
+		.allowed = c == VERDICT_LISTED, .by_deny = c == VERDICT_DANGEROUS, .rule = -1};
+	struct seccomp_data d = {.nr = nr};
+	for (int i = 0; i < 6; i++)
+		d.args[i] = args[i];
+	seccomp_filter_refusal(shim.policy, name, &v, &d, true, ret);
+}
+
 /*
  * The trap: runs on the thread that made the call, in signal context. It
  * formats "name(arg0, ...)" by hand (no snprintf), writes the event through
@@ -181,7 +245,8 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 #else
 	memset(args, 0, sizeof(args));
 #endif
-	if (!name) {
+	bool nameless = !name;
+	if (nameless) {
 		memcpy(fallback, "syscall_", 8);
 		size_t k = 8;
 		char digits[12];
@@ -196,6 +261,8 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 		name = fallback;
 	}
 	n = event_call_text(target, sizeof(target), name, args);
+	struct seccomp_refusal why;
+	explain(nameless ? -1 : nr, name, args, &why);
 
 	struct shim_event ev = {
 		.type = "violation",
@@ -203,9 +270,11 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 		.op = name,
 		.target = target,
 		.target_len = n,
-		.rule = "not in the profile's syscalls",
+		.rule = why.rule,
 		.action = EVENT_ACTION_BLOCKED,
 		.detail = "trapped by the seccomp filter",
+		.tip = why.need ? tip_syscalls : NULL,
+		.tip_data = &why,
 	};
 	atomic_fetch_add(&shim.violations, 1);
 	atomic_fetch_add(&shim.blocked, 1);
@@ -303,9 +372,6 @@ static int find_go_note(struct dl_phdr_info *info, size_t size, void *data)
 	}
 	return 1; /* the first object is the program itself: no further */
 }
-
-static bool go_runtime;
-static bool other_profile;
 
 bool seccomp_layer_profile_changed(void)
 {

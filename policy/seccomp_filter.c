@@ -930,3 +930,66 @@ bool seccomp_filter_sends_to_address(const char *name, const struct seccomp_data
 		return (uint32_t)d->args[3] & MSG_FASTOPEN;
 	return false;
 }
+
+/* Whether the profile allows name (a dangerous one: under "unsafe"). */
+static bool allows(const struct policy *policy, const char *name)
+{
+	struct policy_verdict v;
+	return policy_check_syscall(policy, name, &v) == 0 && v.allowed;
+}
+
+static bool socket_refused(const struct seccomp_data *d)
+{
+	uint32_t family = (uint32_t)d->args[0];
+	if (family == AF_INET)
+		return ((uint32_t)d->args[1] & 0xf) == SOCK_PACKET;
+	for (size_t i = 0; i < ELEMENTSOF(socket_families); i++)
+		if (family == socket_families[i])
+			return false;
+	return true;
+}
+
+/* The order is make_plan()'s: the first plan to claim a call decides it. */
+void seccomp_filter_refusal(const struct policy *policy, const char *name,
+			    const struct policy_verdict *v, const struct seccomp_data *d,
+			    bool lockdown, struct seccomp_refusal *ret)
+{
+	static const char generic[] = "refused for these arguments by the profile's filter "
+				      "(docs/seccomp.md)",
+			  as_connect[] = "a send to an address counts as connect, which "
+					 "\"syscalls\" does not list",
+			  unlisted_send[] = "not in the profile's syscalls (and a send to an "
+					    "address needs connect too)";
+	uint32_t a0 = (uint32_t)d->args[0];
+	const char *deny = NULL;
+
+	*ret = (struct seccomp_refusal){.rule = "not in the profile's syscalls", .need = name};
+	if (v->by_deny)
+		deny = "in the dangerous set: allowed only under \"unsafe\"";
+	else if (strcmp(name, "socket") == 0 && socket_refused(d))
+		deny = "a socket family the libc layer cannot judge (only AF_UNIX, AF_INET and "
+		       "AF_INET6 sockets are allowed)";
+	else if (strcmp(name, "clone") == 0 && (a0 & CLONE_NAMESPACE_FLAGS) &&
+		 !allows(policy, "unshare"))
+		deny = "a clone into new namespaces is unshare: allowed only with \"unshare\" "
+		       "under \"unsafe\"";
+	else if (strcmp(name, "personality") == 0 && a0 != PERSONALITY_QUERY)
+		deny = "setting the personality: only the query (0xffffffff) is allowed";
+	else if (lockdown && (strcmp(name, "seccomp") == 0 ||
+			      (strcmp(name, "prctl") == 0 && a0 == PR_SET_SECCOMP)))
+		deny = "a second seccomp filter after fnguard's (it could silence the log)";
+	else if (strcmp(name, "rt_sigaction") == 0 && a0 == SIGSYS && d->args[1] &&
+		 (v->allowed || (!allows(policy, "execve") && !allows(policy, "execveat"))))
+		/* plan_sigaction(): with nothing to exec, listing rt_sigaction is not enough. */
+		deny = "fnguard's SIGSYS handler cannot be replaced";
+	else if (seccomp_filter_sends_to_address(name, d) && !allows(policy, "connect") &&
+		 v->allowed)
+		*ret = (struct seccomp_refusal){.rule = as_connect, .need = "connect"};
+	else if (seccomp_filter_sends_to_address(name, d) && !allows(policy, "connect"))
+		*ret = (struct seccomp_refusal){
+			.rule = unlisted_send, .need = name, .also = "connect"};
+	else if (v->allowed)
+		deny = generic;
+	if (deny)
+		*ret = (struct seccomp_refusal){.rule = deny, .by_deny = true};
+}

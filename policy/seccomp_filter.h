@@ -85,6 +85,26 @@ struct seccomp_data;
 bool seccomp_filter_sends_to_address(const char *name, const struct seccomp_data *d);
 
 /*
+ * Why the profile's filter refuses a call it trapped or notified (enforce,
+ * and the shim's lockdown when lockdown is set): the text for the event's
+ * "rule" and, when listing a name in "syscalls" would let the call run,
+ * that name (the event's tip; a send to an address may need connect too). v is policy_check_syscall()'s verdict on
+ * name (callers keep it per number: that walks the lists); policy is asked
+ * about connect or unshare when the call needs them. Allocation-free and
+ * async-signal-safe: the shim's SIGSYS handler calls it.
+ */
+struct seccomp_refusal {
+	const char *rule; /* static */
+	const char *need; /* the name that would allow it (name, or "connect"), or NULL */
+	const char *also; /* a second name needed with it ("connect"), or NULL */
+	bool by_deny;	  /* refused whatever "syscalls" lists */
+};
+struct policy_verdict;
+void seccomp_filter_refusal(const struct policy *policy, const char *name,
+			    const struct policy_verdict *v, const struct seccomp_data *d,
+			    bool lockdown, struct seccomp_refusal *ret);
+
+/*
  * Compiles the filter for policy with options o (NULL: seccomp_options_init
  * defaults). Expands names and @groups for o->arch, skipping names that do
  * not exist there. Returns 0, -EINVAL (bad options or unsupported arch),

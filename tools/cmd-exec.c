@@ -310,7 +310,7 @@ static int syscall_program(struct exec_filters *x)
 			bundle_program(&bundle, build, false, sv_native_arch(), &x->sys_len, &trap);
 		if (x->sys) {
 			sv_sys_names(&bundle); /* else sv_sys_init asks libseccomp */
-			return sv_sys_init(x->sys, x->sys_len, pol) < 0 ? -EINVAL : 1;
+			return sv_sys_init(x->sys, x->sys_len, pol, true) < 0 ? -EINVAL : 1;
 		}
 	}
 	struct seccomp_options o;
@@ -325,7 +325,7 @@ static int syscall_program(struct exec_filters *x)
 		return 0;
 	}
 	x->sys = seccomp_filter_program(x->compiled, &x->sys_len);
-	r = sv_sys_init(x->sys, x->sys_len, pol);
+	r = sv_sys_init(x->sys, x->sys_len, pol, o.after_install_lockdown);
 	return r < 0 ? r : 1;
 }
 

@@ -36,28 +36,44 @@ r = run([OPS, "listed"], profile=PROFILE, mode="enforce")
 tap.ok(r.rc == 0 and seccomp_layer(r).get("status") == "active",
        "enforce: the filter is installed and a listed call works", r.diag())
 
-# (op, expected errno, event op or None, what it tries)
+# (op, expected errno, event op or None, what it tries, the event's rule says, its tip)
+UNLISTED = ("not in the profile's syscalls", {"syscalls": ["msgget"]})
+DANGEROUS = ("in the dangerous set: allowed only under \"unsafe\"", None)
+FAMILY = ("a socket family the libc layer cannot judge", None)
+SECOND = ("a second seccomp filter after fnguard's", None)
 CASES = [
-    ("raw-unlisted", "EPERM", "msgget", "raw syscall() of an unlisted call"),
-    ("inline-unlisted", "EPERM", "msgget", "an inline syscall instruction"),
-    ("io_uring", "EPERM", "io_uring_setup", "io_uring_setup"),
-    ("ptrace", "EPERM", "ptrace", "ptrace(PTRACE_TRACEME)"),
-    ("netlink", "EPERM", "socket", "socket(AF_NETLINK)"),
-    ("vsock", "EPERM", "socket", "socket(AF_VSOCK)"),
-    ("second-filter", "EPERM", "seccomp", "a second seccomp filter (to blind the logger)"),
-    ("prctl-seccomp", "EPERM", "prctl", "prctl(PR_SET_SECCOMP)"),
-    ("signal-sigsys", "EPERM", "signal", "signal(SIGSYS) through libc"),
-    ("personality", "EPERM", "personality", "personality(READ_IMPLIES_EXEC)"),
-    ("clone3", "ENOSYS", None, "clone3 (ENOSYS, so libc falls back to clone)"),
+    ("raw-unlisted", "EPERM", "msgget", "raw syscall() of an unlisted call", UNLISTED),
+    ("inline-unlisted", "EPERM", "msgget", "an inline syscall instruction", UNLISTED),
+    ("io_uring", "EPERM", "io_uring_setup", "io_uring_setup", DANGEROUS),
+    ("ptrace", "EPERM", "ptrace", "ptrace(PTRACE_TRACEME)", DANGEROUS),
+    ("netlink", "EPERM", "socket", "socket(AF_NETLINK)", FAMILY),
+    ("vsock", "EPERM", "socket", "socket(AF_VSOCK)", FAMILY),
+    ("second-filter", "EPERM", "seccomp", "a second seccomp filter (to blind the logger)",
+     SECOND),
+    ("prctl-seccomp", "EPERM", "prctl", "prctl(PR_SET_SECCOMP)", SECOND),
+    ("signal-sigsys", "EPERM", "signal", "signal(SIGSYS) through libc",
+     ("fnguard's SIGSYS handler cannot be replaced", None)),
+    ("personality", "EPERM", "personality", "personality(READ_IMPLIES_EXEC)",
+     ("setting the personality: only the query", None)),
+    ("clone3", "ENOSYS", None, "clone3 (ENOSYS, so libc falls back to clone)", None),
 ]
-for op, err, ev_op, what in CASES:
+
+
+def says_why(e, why):
+    """The event's rule names why the call was refused, and its tip allows it (or is absent
+    where no list entry can)."""
+    rule, tip = why
+    return e.get("rule", "").startswith(rule) and e.get("tip") == tip
+
+
+for op, err, ev_op, what, why in CASES:
     r = run([OPS, op], profile=PROFILE, mode="enforce")
     failed = r.rc == 1 and f"errno={err}" in r.stderr
     if ev_op:
         ev = [e for e in r.find(type="violation") if e.get("op") == ev_op and
               e.get("category") in ("syscall",)]
-        tap.ok(failed and ev and ev[0].get("action") == "blocked",
-               f"{what}: fails with {err} and is logged", r.diag())
+        tap.ok(failed and ev and ev[0].get("action") == "blocked" and says_why(ev[0], why),
+               f"{what}: fails with {err} and is logged, saying why", r.diag())
     else:
         tap.ok(failed, f"{what}: fails with {err}", r.diag())
 
@@ -204,13 +220,14 @@ tap.ok(st and st2 and st[0]["profile"]["hash"] == st2[0]["profile"]["hash"],
        "a bundle carries the same profile (same hash) as its JSON", r.diag())
 # The handler names a trapped call from the bundle's own table, in the first
 # process and in a child that inherited the filter (it installs its handler only).
-for op, err, ev_op, what in CASES:
+for op, err, ev_op, what, why in CASES:
     if not ev_op:
         continue
     r = run([OPS, op], profile=bundle, mode="enforce")
     ev = [e for e in r.find(type="violation") if e.get("category") == "syscall"]
-    tap.ok(r.rc == 1 and f"errno={err}" in r.stderr and [e.get("op") for e in ev] == [ev_op],
-           f"bundle: {what}: fails with {err} and the event names {ev_op}", r.diag())
+    tap.ok(r.rc == 1 and f"errno={err}" in r.stderr and [e.get("op") for e in ev] == [ev_op]
+           and says_why(ev[0], why),
+           f"bundle: {what}: fails with {err} and the event names {ev_op} and why", r.diag())
 r = run([OPS, "two-unlisted"], profile=bundle, mode="enforce")
 ev = [e.get("op") for e in r.find(type="violation") if e.get("category") == "syscall"]
 tap.ok(r.rc == 1 and ev == ["msgget", "io_uring_setup"],
@@ -231,6 +248,7 @@ starts = r.find(type="start")
 # The exec'd image says no start of its own: the first process installed the filter.
 tap.ok(p.returncode == 0 and r.rc == 1 and
        [e.get("op") for e in ev] == ["msgget", "io_uring_setup"] and
+       says_why(ev[0], UNLISTED) and says_why(ev[1], DANGEROUS) and
        len(starts) == 1 and starts[0]["exe"].endswith("/exec-call") and
        all(e["exe"].endswith("/sys-ops") for e in ev),
        "bundle: an exec'd image under the inherited filter names its traps from the bundle",

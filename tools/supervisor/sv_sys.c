@@ -54,6 +54,7 @@ static struct {
 	struct sock_filter *prog;
 	size_t len;
 	const struct policy *policy;
+	bool lockdown; /* the program refuses a second filter */
 	atomic_bool active;
 } sys;
 
@@ -73,7 +74,8 @@ static _Atomic uint8_t classes[SV_MAX_NR];
 static atomic_bool learned[SV_MAX_NR];
 static atomic_bool learned_connect;
 
-int sv_sys_init(const struct sock_filter *prog, size_t len, const struct policy *policy)
+int sv_sys_init(const struct sock_filter *prog, size_t len, const struct policy *policy,
+		bool lockdown)
 {
 	if (len == 0 || bpf_sim_validate(prog, len) < 0)
 		return -EINVAL;
@@ -86,6 +88,7 @@ int sv_sys_init(const struct sock_filter *prog, size_t len, const struct policy 
 	memcpy(sys.prog, prog, len * sizeof(*prog));
 	sys.len = len;
 	sys.policy = policy;
+	sys.lockdown = lockdown;
 	/*
 	 * The first lookup of a name allocates: done here, before any worker
 	 * runs. A bundle's names cost nothing; libseccomp's lookups by number
@@ -316,21 +319,26 @@ static size_t call_text(const char *name, const struct seccomp_data *d, char *bu
 
 static void tip_syscalls(struct json_line *jl, const struct sv_event *ev)
 {
-	json_line_arr_begin(jl, "syscalls");
-	json_line_strz(jl, NULL, ev->tip_data);
-	json_line_arr_end(jl);
+	const struct seccomp_refusal *r = ev->tip_data;
+	event_tip_syscalls(jl, r->need, r->also);
 }
 
 /* Judges (and logs or learns) one refusal; true when the call must fail. */
 static bool judge_call(struct sv_req *req, const char *name, enum sys_class c, bool as_connect)
 {
 	const struct seccomp_data *d = &req->n->data;
-	/* What it takes to allow it: the name, or connect for a send to an address. */
-	const char *need = c == CLASS_LISTED && as_connect ? "connect" : name;
 	bool record = sv.action[POLICY_CAT_SYSCALL] == POLICY_MODE_RECORD;
+	struct seccomp_refusal why = {.rule = "not in the profile's syscalls"};
 	char target[300];
 	size_t len;
 
+	if (c != CLASS_NAMELESS) {
+		struct policy_verdict v = {.allowed = c == CLASS_LISTED,
+					   .by_deny = c == CLASS_DANGEROUS};
+		seccomp_filter_refusal(sys.policy, name, &v, d, sys.lockdown, &why);
+	}
+	/* What it takes to allow it: the name, or connect for a send to an address. */
+	const char *need = c == CLASS_LISTED && as_connect ? "connect" : name;
 	if (record) {
 		/* A learn event is about a behaviour (one per name), not about one call. */
 		name = need;
@@ -349,36 +357,13 @@ static bool judge_call(struct sv_req *req, const char *name, enum sys_class c, b
 				.limit_len = strlen(name),
 				.detail =
 					record ? NULL : "notified by the profile's seccomp filter",
-				.tip = tip_syscalls,
-				.tip_data = need,
+				.rule = why.rule,
+				.tip = why.need ? tip_syscalls : NULL,
+				.tip_data = &why,
 			},
-		.verdict = {.allowed = false, .rule = -1},
+		.verdict = {.allowed = false, .by_deny = why.by_deny, .rule = -1},
 		.learn = {.kind = SV_LEARN_SYSCALL, .name = need},
 	};
-	switch (c) {
-	case CLASS_DANGEROUS:
-		j.ev.rule = "in the dangerous set: allowed only under \"unsafe\"";
-		j.verdict.by_deny = true;
-		break;
-	case CLASS_LISTED:
-		if (as_connect) {
-			/* The filter judges a send to an address as a connect. */
-			j.ev.rule = "a send to an address counts as connect, which \"syscalls\" "
-				    "does not list";
-		} else {
-			j.ev.rule = "refused for these arguments by the profile's filter "
-				    "(docs/seccomp.md)";
-			j.verdict.by_deny = true;
-		}
-		break;
-	case CLASS_NAMELESS:
-		j.ev.rule = "not in the profile's syscalls";
-		j.ev.tip = NULL;
-		break;
-	default:
-		j.ev.rule = "not in the profile's syscalls";
-		break;
-	}
 	return sv_judge(req, &j);
 }
 
