@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -122,14 +123,27 @@ static void *read_events(void *arg)
 		if (n <= 0)
 			break;
 		len += (size_t)n;
-		char *start = buf, *nl;
+		char *start = buf, *nl, *out = buf;
 		while ((nl = memchr(start, '\n', len - (size_t)(start - buf)))) {
-			echo(rd->echo_fd, start, (size_t)(nl - start) + 1);
+			/* Whole lines, at most PIPE_BUF a write: each write stays atomic. */
+			if (nl + 1 - out > PIPE_BUF) {
+				echo(rd->echo_fd, out, (size_t)(start - out));
+				out = start;
+			}
 			take_line(rd, start, (size_t)(nl - start));
 			start = nl + 1;
 		}
+		echo(rd->echo_fd, out, (size_t)(start - out));
 		len -= (size_t)(start - buf);
 		memmove(buf, start, len);
+		/*
+		 * A trickle of events, one wake-up each, costs the command a
+		 * wake-up per event write and this thread a context switch per
+		 * line: let a few collect first (at most 64 KB, the pipe's size,
+		 * arrive in a millisecond; a full pipe only makes the writer wait).
+		 */
+		if ((size_t)n < 16384 && !atomic_load(&rd->stop))
+			nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
 	}
 	if (len) {
 		echo(rd->echo_fd, buf, len);

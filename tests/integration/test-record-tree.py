@@ -227,4 +227,28 @@ if subprocess.run(["cc", "-o", prog, prog + ".c", "-pthread"]).returncode == 0:
 else:
     tap.ok(False, "forkdl builds")
 
+# fnguard record passes the events on in batches of whole lines, each write at most PIPE_BUF
+# (atomic on a pipe): with the command writing to the same pipe, every line stays whole.
+FNGUARD = os.path.join(os.path.dirname(LIB), "..", "tools", "fnguard")
+MANY = ('i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo "out-$i"; '
+        f"cat {W}/missing-$i 2>/dev/null; done; true")
+p = subprocess.run([FNGUARD, "record", "-o", os.path.join(W, "many.json"), "--", "/bin/sh",
+                    "-c", MANY], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                   timeout=120)
+outs, bad, missing = 0, [], set()
+for line in p.stdout.splitlines():
+    if line.startswith("out-"):
+        outs += 1
+        continue
+    try:
+        e = json.loads(line)
+        if e.get("type") == "learn" and "/missing-" in e.get("target", ""):
+            missing.add(e["target"])
+    except ValueError:
+        bad.append(line[:120])
+tap.ok(p.returncode == 0 and outs == 600 and not bad and len(missing) == 600,
+       "fnguard record: its events and the command's output on one pipe, every line whole "
+       f"(600 outputs, {len(missing)} of 600 learn events)",
+       f"# rc={p.returncode} outs={outs} bad={bad[:3]}\n# {p.stderr[-500:]}")
+
 tap.done()
