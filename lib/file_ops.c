@@ -1427,20 +1427,7 @@ static atomic_int access_by_fd;
  */
 static bool access_by_fd_usable(void)
 {
-	int u = atomic_load_explicit(&access_by_fd, memory_order_relaxed);
-	if (u == 0) {
-		struct policy_verdict v;
-		/* Before the shim has started, its filter is not known yet: asked again. */
-		if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
-			return false;
-		bool ok = seccomp_state.status != LAYER_ACTIVE ||
-			  shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_RECORD ||
-			  (shim.policy &&
-			   policy_check_syscall(shim.policy, "faccessat2", &v) == 0 && v.allowed);
-		u = ok ? 1 : -1;
-		atomic_store_explicit(&access_by_fd, u, memory_order_relaxed);
-	}
-	return u > 0;
+	return seccomp_layer_lets_shim_call(&access_by_fd, "faccessat2");
 }
 
 /*

@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include <stdatomic.h>
+
 #include <stdbool.h>
 
 enum layer_status {
@@ -29,6 +31,16 @@ extern struct layer_state seccomp_state;
  * it read (the file changed since the first process read it).
  */
 bool seccomp_layer_profile_changed(void);
+
+/*
+ * Whether the filter in force lets the shim make system call name itself
+ * without it being taken for the program's (trapped or logged): no filter,
+ * record mode, or name allowed by this process's profile. Asked once (it
+ * walks the profile's lists) and kept in *memo (0: not asked yet); false
+ * before the shim has started, and asked again after.
+ */
+bool seccomp_layer_lets_shim_call(atomic_int *memo, const char *name);
+
 extern struct layer_state notify_state;
 
 /*

@@ -763,5 +763,31 @@ else:
            "without /proc, an unlink the profile does not allow where links can be planted: "
            "refused and logged", r.diag())
 
+# A name relative to a directory descriptor is judged joined to the directory's path, which
+# the shim keeps (lib/dirfd_path.c) while the directory's device, inode and change time stay
+# the same. Moved behind the shim's back (a raw rename, as another process would), the
+# directory is judged where it is now; another directory at the same number is not taken
+# for the first.
+for n, (label, last) in enumerate((("openat", "openr-at:f"), ("fstatat", "stat-at:f"))):
+    d = p("task", f"d{n}")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "f"), "w") as f:
+        f.write("x")
+    moved = p("secret", f"d{n}")
+    r = seq(f"dir:{d}", "nap:30", last, last, f"raw-mv:{d}={moved}", last)
+    tap.ok(results(r) == ["0", "0", "0", "0", "0", "EACCES"] and denied(r, moved + "/f"),
+           f"{label} relative to a kept directory's descriptor, the directory moved into a "
+           "denied one behind the shim's back: judged where it is now, refused and logged",
+           r.diag())
+os.makedirs(p("task", "d9"), exist_ok=True)
+os.makedirs(p("rw", "creds"), exist_ok=True)
+for d in (p("task", "d9"), p("rw", "creds")):
+    with open(os.path.join(d, "f.json"), "w") as f:
+        f.write("x")
+r = seq(f"dir:{p('task', 'd9')}", "nap:30", "openr-at:f.json", f"dir:{p('rw', 'creds')}",
+        "openr-at:f.json")
+tap.ok(results(r) == ["0", "0", "0", "0", "EACCES"] and denied(r, p("rw", "creds", "f.json")),
+       "another directory at the same descriptor number is judged as itself", r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())

@@ -27,7 +27,9 @@
  * "= BYTES"), sys-openat-hi (the number with bit 32
  * set), sys-openat2-w, sys-openat2-c (creating), sys-unlink.
  * Also: unlink, fchownat-cwd (fchownat(AT_FDCWD, "", AT_EMPTY_PATH)),
- * exchange (PATH is A=B: renameat2 RENAME_EXCHANGE), fopen-mode
+ * exchange (PATH is A=B: renameat2 RENAME_EXCHANGE), dir (PATH opened
+ * O_DIRECTORY and kept: openr-at and stat-at are relative to it), nap
+ * (PATH milliseconds), fopen-mode
  * (PATH is MODE=FILE: fopen, write "X", fclose), fchmod, fchown,
  * futimens, fsetxattr (on PATH opened read-only), fchownat-empty
  * (fchownat(fd, "", AT_EMPTY_PATH) on PATH opened O_PATH), setmntent
@@ -146,6 +148,9 @@ static int clone_nofs(const char *path)
 	return n.result;
 }
 
+/* The directory descriptor of the dir op, for openr-at and stat-at. */
+static int dir_fd = -1;
+
 static int one(const char *op, const char *path)
 {
 	struct stat st;
@@ -173,6 +178,26 @@ static int one(const char *op, const char *path)
 		return open_close(path, O_WRONLY);
 	if (!strcmp(op, "chdir"))
 		return result(chdir(path));
+	if (!strcmp(op, "dir")) {
+		/* The directory the *-at ops below are relative to, kept open. */
+		if (dir_fd >= 0)
+			close(dir_fd);
+		dir_fd = open(path, O_RDONLY | O_DIRECTORY);
+		return dir_fd < 0 ? errno : 0;
+	}
+	if (!strcmp(op, "openr-at")) {
+		int fd = openat(dir_fd, path, O_RDONLY);
+		if (fd < 0)
+			return errno;
+		close(fd);
+		return 0;
+	}
+	if (!strcmp(op, "stat-at"))
+		return sized(fstatat(dir_fd, path, &st, 0), &st);
+	if (!strcmp(op, "nap")) {
+		usleep((useconds_t)strtoul(path, NULL, 10) * 1000);
+		return 0;
+	}
 	if (!strcmp(op, "fchdir")) {
 		int fd = open(path, O_RDONLY | O_DIRECTORY);
 		if (fd < 0)
