@@ -195,7 +195,10 @@ static void explain(int nr, const char *name, const unsigned long *args,
 	struct seccomp_data d = {.nr = nr};
 	for (int i = 0; i < 6; i++)
 		d.args[i] = args[i];
-	seccomp_filter_refusal(shim.policy, name, &v, &d, true, ret);
+	/* What seccomp_layer_start() compiles, or a bundle holds, for enforce: */
+	static const struct seccomp_options enforce = {
+		.mode = POLICY_MODE_ENFORCE, .after_install_lockdown = true, .log_fd = -1};
+	seccomp_filter_refusal(shim.policy, name, &v, &d, &enforce, ret);
 }
 
 /*

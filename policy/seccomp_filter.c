@@ -952,7 +952,7 @@ static bool socket_refused(const struct seccomp_data *d)
 /* The order is make_plan()'s: the first plan to claim a call decides it. */
 void seccomp_filter_refusal(const struct policy *policy, const char *name,
 			    const struct policy_verdict *v, const struct seccomp_data *d,
-			    bool lockdown, struct seccomp_refusal *ret)
+			    const struct seccomp_options *o, struct seccomp_refusal *ret)
 {
 	static const char generic[] = "refused for these arguments by the profile's filter "
 				      "(docs/seccomp.md)",
@@ -962,6 +962,8 @@ void seccomp_filter_refusal(const struct policy *policy, const char *name,
 					    "address needs connect too)";
 	uint32_t a0 = (uint32_t)d->args[0];
 	const char *deny = NULL;
+	/* make_plan()'s p->def == SCMP_ACT_TRAP. */
+	bool traps = o->mode == POLICY_MODE_ENFORCE && !o->errno_only;
 
 	*ret = (struct seccomp_refusal){.rule = "not in the profile's syscalls", .need = name};
 	if (v->by_deny)
@@ -975,13 +977,15 @@ void seccomp_filter_refusal(const struct policy *policy, const char *name,
 		       "under \"unsafe\"";
 	else if (strcmp(name, "personality") == 0 && a0 != PERSONALITY_QUERY)
 		deny = "setting the personality: only the query (0xffffffff) is allowed";
-	else if (lockdown && (strcmp(name, "seccomp") == 0 ||
-			      (strcmp(name, "prctl") == 0 && a0 == PR_SET_SECCOMP)))
+	else if (o->after_install_lockdown &&
+		 (strcmp(name, "seccomp") == 0 ||
+		  (strcmp(name, "prctl") == 0 && a0 == PR_SET_SECCOMP)))
 		deny = "a second seccomp filter after fnguard's (it could silence the log)";
-	else if (strcmp(name, "rt_sigaction") == 0 && a0 == SIGSYS && d->args[1] &&
-		 (v->allowed || (!allows(policy, "execve") && !allows(policy, "execveat"))))
-		/* plan_sigaction(): with nothing to exec, listing rt_sigaction is not enough. */
-		deny = "fnguard's SIGSYS handler cannot be replaced";
+	else if (strcmp(name, "rt_sigaction") == 0 && a0 == SIGSYS && d->args[1] && traps &&
+		 (o->protect_sigsys || (!allows(policy, "execve") && !allows(policy, "execveat"))))
+		/* plan_sigaction(): only listing a way to exec would lift it. */
+		deny = "fnguard's SIGSYS handler cannot be replaced (in a filter no program "
+		       "is exec'd under)";
 	else if (seccomp_filter_sends_to_address(name, d) && !allows(policy, "connect") &&
 		 v->allowed)
 		*ret = (struct seccomp_refusal){.rule = as_connect, .need = "connect"};

@@ -85,8 +85,8 @@ struct seccomp_data;
 bool seccomp_filter_sends_to_address(const char *name, const struct seccomp_data *d);
 
 /*
- * Why the profile's filter refuses a call it trapped or notified (enforce,
- * and the shim's lockdown when lockdown is set): the text for the event's
+ * Why the profile's filter, compiled with options o, refuses (traps, or in
+ * alert mode logs) a call: the text for the event's
  * "rule" and, when listing a name in "syscalls" would let the call run,
  * that name (the event's tip; a send to an address may need connect too). v is policy_check_syscall()'s verdict on
  * name (callers keep it per number: that walks the lists); policy is asked
@@ -97,12 +97,12 @@ struct seccomp_refusal {
 	const char *rule; /* static */
 	const char *need; /* the name that would allow it (name, or "connect"), or NULL */
 	const char *also; /* a second name needed with it ("connect"), or NULL */
-	bool by_deny;	  /* refused whatever "syscalls" lists */
+	bool by_deny;	  /* no one name listed in "syscalls" would let it run */
 };
 struct policy_verdict;
 void seccomp_filter_refusal(const struct policy *policy, const char *name,
 			    const struct policy_verdict *v, const struct seccomp_data *d,
-			    bool lockdown, struct seccomp_refusal *ret);
+			    const struct seccomp_options *o, struct seccomp_refusal *ret);
 
 /*
  * Compiles the filter for policy with options o (NULL: seccomp_options_init

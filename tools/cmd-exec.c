@@ -304,18 +304,20 @@ static int syscall_program(struct exec_filters *x)
 	/* Enforce refuses (TRAP); alert and record are told what is not listed (LOG). */
 	enum policy_mode build =
 		mode == POLICY_MODE_ENFORCE ? POLICY_MODE_ENFORCE : POLICY_MODE_ALERT;
+	struct seccomp_options o;
+	seccomp_options_init(&o, pol);
+	o.mode = build;
 	if (bundle_bytes) {
 		bool trap;
+		struct seccomp_options bundled = o;
+		bundled.after_install_lockdown = true; /* bundle_build()'s */
 		x->sys =
 			bundle_program(&bundle, build, false, sv_native_arch(), &x->sys_len, &trap);
 		if (x->sys) {
 			sv_sys_names(&bundle); /* else sv_sys_init asks libseccomp */
-			return sv_sys_init(x->sys, x->sys_len, pol, true) < 0 ? -EINVAL : 1;
+			return sv_sys_init(x->sys, x->sys_len, pol, &bundled) < 0 ? -EINVAL : 1;
 		}
 	}
-	struct seccomp_options o;
-	seccomp_options_init(&o, pol);
-	o.mode = build;
 	int r = seccomp_filter_build(pol, &o, &x->compiled, &diags);
 	for (size_t i = 0; i < diags.n; i++)
 		fprintf(stderr, "fnguard exec: %s\n", diags.lines[i]);
@@ -325,7 +327,7 @@ static int syscall_program(struct exec_filters *x)
 		return 0;
 	}
 	x->sys = seccomp_filter_program(x->compiled, &x->sys_len);
-	r = sv_sys_init(x->sys, x->sys_len, pol, o.after_install_lockdown);
+	r = sv_sys_init(x->sys, x->sys_len, pol, &o);
 	return r < 0 ? r : 1;
 }
 

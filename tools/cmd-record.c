@@ -65,6 +65,12 @@ static void echo(int fd, const char *buf, size_t len)
 		ssize_t n = write(fd, buf, len);
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* A stdout the command made non-blocking (Node does): wait as a blocking one would. */
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd out = {.fd = fd, .events = POLLOUT};
+			if (poll(&out, 1, -1) >= 0 || errno == EINTR)
+				continue;
+		}
 		if (n <= 0)
 			return;
 		buf += n;

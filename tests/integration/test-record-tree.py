@@ -251,4 +251,21 @@ tap.ok(p.returncode == 0 and outs == 600 and not bad and len(missing) == 600,
        f"(600 outputs, {len(missing)} of 600 learn events)",
        f"# rc={p.returncode} outs={outs} bad={bad[:3]}\n# {p.stderr[-500:]}")
 
+# The same through a non-blocking stdout (Node makes its stdout so) read slowly: a full
+# pipe makes record wait, as a blocking one would, and no line is dropped.
+rfd, wfd = os.pipe()
+os.set_blocking(wfd, False)
+proc = subprocess.Popen([FNGUARD, "record", "-o", os.path.join(W, "slow.json"), "--",
+                         "/bin/sh", "-c", MANY], stdout=wfd, stderr=subprocess.DEVNULL)
+os.close(wfd)
+time.sleep(1.0)
+with os.fdopen(rfd, "rb") as slow:
+    lines = slow.read().decode(errors="replace").splitlines()
+rc = proc.wait(timeout=120)
+events = [json.loads(x) for x in lines if x.startswith("{")]
+got = {e["target"] for e in events if e.get("type") == "learn" and "/missing-" in e["target"]}
+tap.ok(rc == 0 and len(got) == 600,
+       f"fnguard record with a non-blocking stdout read late: no event lost ({len(got)} of 600)",
+       f"# rc={rc} lines={len(lines)}")
+
 tap.done()

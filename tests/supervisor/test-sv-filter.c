@@ -233,6 +233,9 @@ static struct policy *test_policy(void)
 	return pol;
 }
 
+/* sv_sys_init's options: what it is told the programs were compiled with. */
+static const struct seccomp_options opts = {.mode = POLICY_MODE_ENFORCE, .log_fd = -1};
+
 static struct seccomp_filter *compile(const struct policy *pol, enum policy_mode mode,
 				      bool errno_only)
 {
@@ -258,7 +261,7 @@ static void check_merge(enum policy_mode mode)
 	const struct sock_filter *p = seccomp_filter_program(f, &plen);
 	struct sock_filter *merged = NULL;
 
-	cr_assert_eq(sv_sys_init(p, plen, pol, false), 0);
+	cr_assert_eq(sv_sys_init(p, plen, pol, &opts), 0);
 	cr_assert_eq(sv_sys_merge(prog, prog_len, &merged, &mlen), 0);
 	cr_assert_eq(mlen, plen + prog_len);
 	size_t n = sample_data(data, sizeof(data) / sizeof(data[0]));
@@ -303,7 +306,7 @@ Test(sv_sys, errno_only_fallback_matches_the_compiler)
 	const struct sock_filter *e = seccomp_filter_program(eo, &elen);
 	struct sock_filter *ours = NULL;
 
-	cr_assert_eq(sv_sys_init(t, tlen, pol, false), 0);
+	cr_assert_eq(sv_sys_init(t, tlen, pol, &opts), 0);
 	cr_assert_eq(sv_sys_errno_only(&ours, &olen), 0);
 	size_t n = sample_data(data, sizeof(data) / sizeof(data[0]));
 	for (size_t i = 0; i < n; i++)
@@ -322,6 +325,6 @@ Test(sv_sys, too_large_to_merge)
 	struct policy *pol = test_policy();
 	for (size_t i = 0; i < BPF_MAXINSNS; i++)
 		big[i] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	cr_assert_eq(sv_sys_init(big, BPF_MAXINSNS, pol, false), 0);
+	cr_assert_eq(sv_sys_init(big, BPF_MAXINSNS, pol, &opts), 0);
 	cr_assert_eq(sv_sys_merge(prog, prog_len, &merged, &len), -E2BIG);
 }

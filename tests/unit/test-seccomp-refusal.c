@@ -130,15 +130,25 @@ static char *with_listed(const char *json, const char *key, const char *name)
 	return out;
 }
 
-static void refusal_of(const char *json, const struct call *c, struct seccomp_refusal *ret)
+static void refusal_in(const char *json, const struct call *c, enum policy_mode mode,
+		       struct seccomp_refusal *ret)
 {
 	struct policy *pol = load(json);
 	struct policy_verdict v;
 	struct seccomp_data d = {0};
+	struct seccomp_options o;
 	memcpy(d.args, c->args, sizeof(d.args));
 	cr_assert_eq(policy_check_syscall(pol, c->name, &v), 0);
-	seccomp_filter_refusal(pol, c->name, &v, &d, true, ret);
+	seccomp_options_init(&o, pol);
+	o.mode = mode;
+	o.after_install_lockdown = true;
+	seccomp_filter_refusal(pol, c->name, &v, &d, &o, ret);
 	policy_free(pol);
+}
+
+static void refusal_of(const char *json, const struct call *c, struct seccomp_refusal *ret)
+{
+	refusal_in(json, c, POLICY_MODE_ENFORCE, ret);
 }
 
 Test(seccomp_refusal, the_tip_allows_the_call_and_a_deny_holds)
@@ -230,4 +240,19 @@ Test(seccomp_refusal, each_reason_is_named)
 		    "sendmsg");
 	expect_rule(bare, (struct call){"sendto", {3, 1, 1, 0, 0x1000}}, "needs connect too",
 		    "sendto");
+}
+
+/* Alert mode logs what is not listed: no SIGSYS protection there (plan_sigaction). */
+Test(seccomp_refusal, alert_mode_has_no_sigsys_row)
+{
+	static const char no_sigaction[] = "{\"fnguard\": 1, \"syscalls\": [\"write\"]}";
+	const struct call c = {"rt_sigaction", {SIGSYS, 0x1000}};
+	struct seccomp_refusal r;
+
+	refusal_in(no_sigaction, &c, POLICY_MODE_ALERT, &r);
+	cr_expect(strstr(r.rule, "not in the profile's syscalls"), "rule %s", r.rule);
+	cr_expect(r.need && strcmp(r.need, "rt_sigaction") == 0);
+	refusal_in(no_sigaction, &c, POLICY_MODE_ENFORCE, &r);
+	cr_expect(strstr(r.rule, "SIGSYS handler"), "rule %s", r.rule);
+	cr_expect_null(r.need);
 }

@@ -354,13 +354,14 @@ int sv_record_merge(const char *out);
  * enforce program (TRAP for what it refuses) or the alert one (LOG for
  * what is not listed, ERRNO for the dangerous set), as
  * policy/seccomp_filter.c builds them; names are judged against policy
- * (borrowed until exit); lockdown: prog refuses a second filter (a
- * bundle's programs do). Copies prog. Returns 0, -EINVAL for a program
+ * (borrowed until exit); o: the options prog was compiled with (a
+ * bundle's: lockdown on). Copies prog. Returns 0, -EINVAL for a program
  * that cannot be merged (the kernel would refuse it, or it returns A),
  * or -ENOMEM.
  */
+struct seccomp_options;
 int sv_sys_init(const struct sock_filter *prog, size_t len, const struct policy *policy,
-		bool lockdown);
+		const struct seccomp_options *o);
 
 /*
  * Before sv_sys_init: the syscall names a bundle carries, instead of

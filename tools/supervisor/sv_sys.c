@@ -54,7 +54,7 @@ static struct {
 	struct sock_filter *prog;
 	size_t len;
 	const struct policy *policy;
-	bool lockdown; /* the program refuses a second filter */
+	struct seccomp_options options; /* what the program was compiled with */
 	atomic_bool active;
 } sys;
 
@@ -75,7 +75,7 @@ static atomic_bool learned[SV_MAX_NR];
 static atomic_bool learned_connect;
 
 int sv_sys_init(const struct sock_filter *prog, size_t len, const struct policy *policy,
-		bool lockdown)
+		const struct seccomp_options *o)
 {
 	if (len == 0 || bpf_sim_validate(prog, len) < 0)
 		return -EINVAL;
@@ -88,7 +88,7 @@ int sv_sys_init(const struct sock_filter *prog, size_t len, const struct policy 
 	memcpy(sys.prog, prog, len * sizeof(*prog));
 	sys.len = len;
 	sys.policy = policy;
-	sys.lockdown = lockdown;
+	sys.options = *o;
 	/*
 	 * The first lookup of a name allocates: done here, before any worker
 	 * runs. A bundle's names cost nothing; libseccomp's lookups by number
@@ -335,7 +335,7 @@ static bool judge_call(struct sv_req *req, const char *name, enum sys_class c, b
 	if (c != CLASS_NAMELESS) {
 		struct policy_verdict v = {.allowed = c == CLASS_LISTED,
 					   .by_deny = c == CLASS_DANGEROUS};
-		seccomp_filter_refusal(sys.policy, name, &v, d, sys.lockdown, &why);
+		seccomp_filter_refusal(sys.policy, name, &v, d, &sys.options, &why);
 	}
 	/* What it takes to allow it: the name, or connect for a send to an address. */
 	const char *need = c == CLASS_LISTED && as_connect ? "connect" : name;
