@@ -1195,8 +1195,15 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 	node = own_name(node, name_copy);
 	if (hints && (hints->ai_flags & AI_NUMERICHOST))
 		return real.getaddrinfo(node, service, hints, res);
-	enum name_guard g = guard_name("getaddrinfo", node, service_port(service),
-				       hints_proto(hints), NUMERIC_SCOPED);
+	/*
+	 * Without a port the lookup says nothing of how the name will be used
+	 * (Node asks every name as SOCK_STREAM, then sends UDP to it): any
+	 * rule for the name lets it resolve; the connect judges the rest.
+	 */
+	int port = service_port(service);
+	enum name_guard g = guard_name("getaddrinfo", node, port,
+				       port == NET_PORT_ANY ? NET_PROTO_ANY : hints_proto(hints),
+				       NUMERIC_SCOPED);
 	if (g == NAME_BLOCKED)
 		return EAI_FAIL;
 	int r = real.getaddrinfo(node, service, hints, res);

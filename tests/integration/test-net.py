@@ -522,6 +522,17 @@ tap.ok(r.rc == 0 and TCP4.count(1) == 1 and not only_network(r),
 # ---- names -----------------------------------------------------------------
 P_NAME = profile([{"host": "localhost", "ports": [TCP4.port]}], "name")
 P_NONAME = profile([{"cidr": "10.0.0.0/8"}], "noname")
+P_UDPNAME = profile([{"host": "localhost", "ports": [TCP4.port], "proto": "udp"}], "udpname")
+
+# A lookup without a port says nothing of the protocol (Node's dgram asks as SOCK_STREAM,
+# then sends UDP): a UDP rule for the name lets it resolve; the connect judges the rest.
+r = run([NETOPS, "getaddrinfo", "localhost"], profile=P_UDPNAME, mode="enforce")
+r2 = run([NETOPS, "getaddrinfo", "localhost", str(TCP4.port)], profile=P_UDPNAME,
+         mode="enforce")
+tap.ok(r.rc == 0 and "127.0.0.1" in r.stdout and not only_network(r) and
+       r2.rc == 1 and "gai=EAI_FAIL" in r2.stderr,
+       "enforce: a name with only a UDP rule resolves when asked as SOCK_STREAM without a "
+       "port; with the port, asked for TCP, it does not", r.diag() + "\n" + r2.diag())
 
 reset()
 r = run(py(PY_CREATE, "localhost", TCP4.port), profile=P_NAME, mode="enforce")
