@@ -452,6 +452,22 @@ int seccomp_layer_start(void)
 			     "not probed under an inherited filter");
 			return 0;
 		}
+		/*
+		 * Made from this profile for alert mode (or errno-only), the
+		 * filter traps nothing: no handler, and SIGSYS stays the
+		 * program's, as in the first process. (A mode changed behind
+		 * the shim's back leaves traps without a handler: they kill.)
+		 */
+		if (same && (shim.action[POLICY_CAT_SYSCALL] != POLICY_MODE_ENFORCE ||
+			     secure_getenv("FNGUARD_SECCOMP_ERRNO"))) {
+			note(&seccomp_state, LAYER_ACTIVE, 0,
+			     "inherited from the first process; calls not listed are not trapped "
+			     "(alert mode logs them to the kernel's audit log, errno-only refuses "
+			     "them)");
+			note(&notify_state, LAYER_NOT_TRIED, 0,
+			     "not probed under an inherited filter");
+			return 0;
+		}
 		if (install_handler(from_bundle_names()) == 0)
 			note(&seccomp_state, LAYER_ACTIVE, 0,
 			     same ? "inherited from the first process"
@@ -539,6 +555,12 @@ int seccomp_layer_start(void)
 		note(&seccomp_state, LAYER_ACTIVE, 0,
 		     "installed on every thread; a Go runtime was found (it handles SIGSYS "
 		     "itself): denials return EPERM, without an event");
+	else if (o.mode == POLICY_MODE_ALERT)
+		note(&seccomp_state, LAYER_ACTIVE, 0,
+		     from_bundle ? "precompiled, installed on every thread; alert: calls not "
+				   "listed run, logged to the kernel's audit log only"
+				 : "compiled at start, installed on every thread; alert: calls not "
+				   "listed run, logged to the kernel's audit log only");
 	else if (from_bundle)
 		note(&seccomp_state, LAYER_ACTIVE, 0,
 		     o.errno_only ? "precompiled, installed on every thread; denials return EPERM"
