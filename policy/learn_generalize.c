@@ -1152,7 +1152,7 @@ int learn_generalize(struct profile *p, const struct learn_options *o)
 	int r = 0;
 	if (o->enabled) {
 		struct scratch sc = {0};
-		r = scratch_collect(p, &sc);
+		r = scratch_collect(o->scratch_from ? o->scratch_from : p, &sc);
 		if (r == 0)
 			r = generalize_files(p, o, &sc);
 		if (r == 0)

@@ -51,6 +51,12 @@ struct learn_options {
 	const char *runtime_dir; /* value of $LAMBDA_RUNTIME_DIR, NULL if unset */
 	const char *tmpdir;	 /* value of $TMPDIR, NULL if unset */
 	uint16_t ephemeral_lo, ephemeral_hi; /* both 0: no port generalisation */
+	/*
+	 * Where the run's scratch names are read from: the whole run, before
+	 * the rules a base profile covers were dropped (those under /tmp are
+	 * the scratch files); NULL: the profile generalised.
+	 */
+	const struct profile *scratch_from;
 };
 
 #define LEARN_DEFAULT_THRESHOLD 8

@@ -203,8 +203,12 @@ int learn_cli_finish(struct learn_cli *cli, struct learner *l, const char *defau
 	/* Literal rules first: what base allows exactly must not count as siblings. */
 	if (r == 0 && base)
 		dropped += learner_drop_covered(l, base);
-	if (r == 0)
-		r = learner_generalize(l, &cli->gen);
+	if (r == 0) {
+		/* What base covers (/tmp/**) is dropped, but its scratch names count. */
+		struct learn_options gen = cli->gen;
+		gen.scratch_from = learner_profile(observed);
+		r = learner_generalize(l, &gen);
+	}
 	if (r == 0 && base)
 		dropped += learner_drop_covered(l, base);
 	if (r == 0)
