@@ -279,7 +279,9 @@ void event_emit(const struct shim_event *ev)
 		event_argv(&jl, ev->argv, ev->action == EVENT_ACTION_LEARNED, 900);
 	if (ev->detail)
 		json_line_strz(&jl, "detail", ev->detail);
-	if (ev->tip) {
+	/* A file rule names an absolute path: a name the shim could not place has no tip. */
+	bool placed = ev->tip != event_tip_file || (ev->target_len && ev->target[0] == '/');
+	if (ev->tip && placed) {
 		json_line_obj_begin(&jl, "tip");
 		ev->tip(&jl, ev);
 		json_line_obj_end(&jl);

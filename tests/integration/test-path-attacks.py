@@ -789,5 +789,22 @@ r = seq(f"dir:{p('task', 'd9')}", "nap:30", "openr-at:f.json", f"dir:{p('rw', 'c
 tap.ok(results(r) == ["0", "0", "0", "0", "EACCES"] and denied(r, p("rw", "creds", "f.json")),
        "another directory at the same descriptor number is judged as itself", r.diag())
 
+# The working directory removed: a relative name cannot be placed. Refused as unknown in
+# enforce (the open fails), with no tip: a file rule names an absolute path.
+GONE = p("gone")
+os.makedirs(GONE, exist_ok=True)
+NOWHERE = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"],
+    "files": [{"path": HELPERS + "/**", "allow": "r"}, {"path": GONE, "allow": "rwcd"},
+              {"path": "/usr/bin/rmdir", "allow": "r"}],
+    "exec": [{"path": SEQ}, {"path": "/usr/bin/rmdir"}],
+}, "nowhere.json")
+r = run(["/bin/sh", "-c", f'/usr/bin/rmdir "$PWD" && exec {SEQ} openr:nothing'],
+        profile=NOWHERE, mode="enforce", cwd=GONE, env={"FNGUARD_NO_LANDLOCK": "1"})
+ev = [e for e in r.events if e.get("type") == "violation" and e.get("target") == "nothing"]
+tap.ok(results(r) == ["EACCES"] and ev and "tip" not in ev[0],
+       "a relative name in a removed working directory: refused, logged without a tip",
+       r.diag())
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
