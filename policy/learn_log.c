@@ -414,7 +414,17 @@ static int handle_event(struct parse_ctx *c, const cJSON *ev)
 	/* A cut line may have lost its tip: no reason to read it as an explicit deny. */
 	if (violation && truncated)
 		return 0;
-	if (violation && strcmp(category, "syscall") != 0) {
+	/*
+	 * No tip: an explicit deny decided. For a system call, no list entry
+	 * allows it (the dangerous set, a netlink socket...: learning socket
+	 * from one would grant AF_INET unseen), except in events written
+	 * before they had tips, whose rule was always "not in the profile's
+	 * syscalls".
+	 */
+	const char *rule = str_member(ev, "rule");
+	bool untipped_unlisted = strcmp(category, "syscall") == 0 && rule &&
+				 strcmp(rule, "not in the profile's syscalls") == 0;
+	if (violation && !untipped_unlisted) {
 		c->stats->denied++;
 		info.explicit_deny = true;
 	}

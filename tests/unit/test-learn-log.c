@@ -257,6 +257,30 @@ Test(log, violations_use_the_tip)
 	cr_assert_eq(st.denied, 1);
 }
 
+/*
+ * The shim's trap events say when no list entry can allow a call (no tip,
+ * another rule): a netlink socket must not teach "socket" (AF_INET unseen).
+ */
+Test(log, syscall_refused_whatever_listed_is_a_deny)
+{
+	const char *text =
+		EV("\"type\":\"violation\",\"category\":\"syscall\",\"op\":\"socket\","
+		   "\"target\":\"socket(0x10,0x3)\",\"rule\":\"a socket family the libc layer "
+		   "cannot judge\"") "\n" EV("\"type\":\"violation\",\"category\":\"syscall\","
+					     "\"op\":\"msgget\",\"target\":\"msgget(0x0)\","
+					     "\"rule\":\"not in the profile's syscalls\","
+					     "\"tip\":{\"syscalls\":[\"msgget\"]}") "\n";
+	struct learn_log_stats st = {0};
+	struct seen s = parse(text, &st);
+	cr_assert_eq(s.n, 2);
+	cr_assert_str_eq(s.o[0].name, "socket");
+	cr_assert(s.o[0].deny);
+	cr_assert_str_eq(s.o[1].name, "msgget");
+	cr_assert(s.o[1].tip);
+	cr_assert(!s.o[1].deny);
+	cr_assert_eq(st.denied, 1);
+}
+
 static const char *file_event =
 	EV("\"type\":\"learn\",\"category\":\"file\",\"op\":\"openat\",\"target\":\"/etc/hosts\","
 	   "\"access\":\"r\"");
