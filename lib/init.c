@@ -470,11 +470,13 @@ static void load_profile(void)
 		return;
 	}
 	/*
-	 * A bundle is read by each process: its programs (which a lean bundle
-	 * lacks) are what a descendant installs when the filter could not be
+	 * A bundle goes down whole: its programs (which a lean bundle lacks)
+	 * are what a descendant installs when the filter could not be
 	 * inherited (a platform that refuses seccomp refuses every process).
 	 */
-	if (!shim.bundle && may_share())
+	if (shim.bundle && may_share())
+		profile_share_publish_bundle(shim.bundle, shim.bundle_view.size);
+	else if (may_share())
 		profile_share_publish(shim.policy,
 				      syscall_names_wanted(have_forced ? &forced : NULL));
 loaded:

@@ -74,8 +74,7 @@ void profile_share_unmap(const void *data, size_t len)
 		close(fd);
 }
 
-/* Takes data (freed). */
-static void publish(void *data, size_t len)
+static void publish(const void *data, size_t len)
 {
 	char num[64];
 	struct stat st;
@@ -86,7 +85,6 @@ static void publish(void *data, size_t len)
 		fd = fcntl(mfd, F_DUPFD, SHARE_FD_MIN); /* not close-on-exec: descendants map it */
 	if (mfd >= 0)
 		close(mfd);
-	free(data);
 	if (fd < 0)
 		return;
 	/* One this process found in its environment is not its descendants' any more. */
@@ -110,4 +108,10 @@ void profile_share_publish(const struct policy *pol, bool names)
 
 	if (bundle_build_lean(pol, names, &data, &len) == 0)
 		publish(data, len);
+	free(data);
+}
+
+void profile_share_publish_bundle(const void *data, size_t len)
+{
+	publish(data, len);
 }

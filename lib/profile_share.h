@@ -2,9 +2,8 @@
 /*
  * profile_share — a process that read its profile from JSON hands what it
  * made of it to its descendants, so that they need neither cJSON, nor the
- * profile's files and `extends`, nor libseccomp for the syscall names (a
- * bundle they read themselves: it has all that already, and the programs
- * a descendant installs where the filter could not be inherited).
+ * profile's files and `extends`, nor libseccomp for the syscall names; one
+ * that read a bundle hands the bundle down whole.
  *
  * The loaded profile is written as a lean bundle (bundle.h: image, file
  * matcher, names) into a memfd sealed against every change (write, grow,
@@ -18,8 +17,8 @@
  * as the log's FNGUARD_LOG_ID): a program that puts a sealed memfd of its
  * own at that number (a wider profile) finds it refused.
  *
- * The snapshot is what the first process read: a JSON file edited while
- * the function runs does not reach its descendants.
+ * The snapshot is what the first process read: a JSON file or a bundle
+ * edited while the function runs does not reach its descendants.
  */
 #pragma once
 
@@ -44,6 +43,14 @@ void profile_share_unmap(const void *data, size_t len);
  * seccomp filter: memfd_create and fcntl need not be in the profile.
  */
 void profile_share_publish(const struct policy *pol, bool names);
+
+/*
+ * After a bundle was loaded: its bytes for descendants, whole (the programs
+ * are what a descendant installs where the filter could not be inherited).
+ * They map it instead of reading the file (a read's copy faulted ~5 pages
+ * in every process), and see what the first process loaded.
+ */
+void profile_share_publish_bundle(const void *data, size_t len);
 
 /* The descriptor in use (mapped or published), or -1. */
 int profile_share_fd(void);

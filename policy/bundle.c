@@ -289,6 +289,7 @@ int bundle_parse(const void *data, size_t len, struct bundle_view *ret, const ch
 		*ret_msg = "bundle has no profile";
 		return -EINVAL;
 	}
+	v.size = len;
 	*ret = v;
 	return 0;
 }

@@ -94,6 +94,7 @@ struct bundle_view {
 	size_t n_bpf;
 	const char *names; /* BUNDLE_SYSCALL_NAMES, or NULL */
 	size_t names_len;
+	size_t size; /* the whole bundle's */
 };
 
 /*

@@ -203,14 +203,25 @@ errs = [e for e in r.find(type="error") if "FNGUARD_PROFILE_FD" in e.get("detail
 tap.ok(r.rc == 0 and "data" in r.stdout and denied(r, SECRET) and errs,
        "FNGUARD_PROFILE_FD set for a first process is ignored, and said so", r.diag())
 
-# A bundle is read by each process (its programs are what a descendant installs when it
-# cannot inherit the filter): nothing is handed down.
+# A bundle is handed down whole (its programs are what a descendant installs when it cannot
+# inherit the filter): descendants map it instead of reading the file, and a bundle replaced
+# by a wider one while the function runs does not reach them.
 prof = fresh()
-fgb = os.path.join(W, "profile.fgb")
+fgb = os.path.join(W, "profile.lean")  # where the profile lets the function write
+wide_fgb = os.path.join(OPEN, "wide.fgb")
 c = compile_bundle(prof, fgb)
-r = run(["/bin/sh", "-c", "echo fd=${FNGUARD_PROFILE_FD:-none}"], profile=fgb, mode="enforce")
-tap.ok(c.returncode == 0 and r.rc == 0 and "fd=none" in r.stdout,
-       "a bundle profile is not handed down", r.diag() + c.stderr)
+c2 = compile_bundle(write_profile(W, WIDE, name="wide.json"), wide_fgb)
+script = (f"echo fd=${{FNGUARD_PROFILE_FD:-none}}; /usr/bin/cat {DATA}; "
+          f"/usr/bin/cat {wide_fgb} > {fgb}; "
+          f"/bin/sh -c '/usr/bin/cat {SECRET}'; true")
+r = run(["/bin/sh", "-c", script], profile=fgb, mode="enforce", env=NO_LL)
+tap.ok(c.returncode == 0 and c2.returncode == 0 and r.rc == 0 and "fd=none" not in r.stdout
+       and "data" in r.stdout and "s3cret" not in r.stdout and denied(r, SECRET)
+       and not r.find(type="error"),
+       "a bundle is handed down: descendants keep what the first process loaded when the "
+       "bundle is replaced", r.diag() + c.stderr + c2.stderr)
+with open(fgb, "rb") as f, open(wide_fgb, "rb") as g:
+    tap.ok(f.read() == g.read(), "the bundle was replaced (the attack ran)")
 
 # Record mode: the first process's profile reaches the children, which record.
 prof = fresh()
