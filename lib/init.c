@@ -29,7 +29,6 @@
 #include "child_env.h"
 #include "cjson_lazy.h"
 #include "cwd.h"
-#include "dirfd_path.h"
 #include "descendant_vars.h"
 #include "event.h"
 #include "fd_guard.h"
@@ -550,7 +549,6 @@ static void check_seccomp_layer(void)
 static void atfork_child(void)
 {
 	cwd_after_fork_child();
-	dirfd_path_after_fork_child();
 	fd_guard_after_fork_child();
 	exec_ops_after_fork_child();
 	event_after_fork_child();

@@ -10,7 +10,6 @@
 
 #include "cwd.h"
 #include "path_norm.h"
-#include "dirfd_path.h"
 #include "path_resolve.h"
 #include "raw_syscall.h"
 #include "record.h"
@@ -338,7 +337,7 @@ static int resolve(int dirfd, const char *path, bool follow_last, bool refusing,
 			if (r < 0)
 				return r;
 		} else {
-			r = dirfd_path(dirfd, base, sizeof(base), &blen);
+			r = path_of_fd(dirfd, base, sizeof(base), &blen);
 			/* No /proc to name the directory with: where the name leads is unknown. */
 			if (r == -ENOENT && !proc_fd_dir())
 				return -ENOSYS;

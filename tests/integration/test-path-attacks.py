@@ -763,11 +763,12 @@ else:
            "without /proc, an unlink the profile does not allow where links can be planted: "
            "refused and logged", r.diag())
 
-# A name relative to a directory descriptor is judged joined to the directory's path, which
-# the shim keeps (lib/dirfd_path.c) while the directory's device, inode and change time stay
-# the same. Moved behind the shim's back (a raw rename, as another process would), the
+# A name relative to a directory descriptor is judged joined to the directory's path as it
+# is at the call: moved behind the shim's back (a raw rename, as another process would), the
 # directory is judged where it is now; another directory at the same number is not taken
-# for the first.
+# for the first. (A path kept while the directory's device, inode and ctime stayed the same
+# was tried on 2026-11-24 and withdrawn: a rename of a directory above leaves all three as
+# they were, next test.)
 for n, (label, last) in enumerate((("openat", "openr-at:f"), ("fstatat", "stat-at:f"))):
     d = p("task", f"d{n}")
     os.makedirs(d, exist_ok=True)
@@ -788,6 +789,21 @@ r = seq(f"dir:{p('task', 'd9')}", "nap:30", "openr-at:f.json", f"dir:{p('rw', 'c
         "openr-at:f.json")
 tap.ok(results(r) == ["0", "0", "0", "0", "EACCES"] and denied(r, p("rw", "creds", "f.json")),
        "another directory at the same descriptor number is judged as itself", r.diag())
+
+# A directory above the descriptor's renamed through libc, inside the writable area: "..",
+# from the descriptor, climbs from where the directory is now, into the denied one
+# (found by review, 2026-11-24, against a kept path: stat and access answered for the
+# secret, and a creating open left a file in it).
+for sub_dir in ("a", "b"):
+    shutil.rmtree(p("rw", sub_dir), ignore_errors=True)
+os.makedirs(p("rw", "a", "b", "c"))
+up = "../../../secret"
+r = seq(f"dir:{p('rw', 'a', 'b', 'c')}", "nap:30", "stat-at:.", "stat-at:.",
+        f"mv:{p('rw', 'a', 'b')}={p('rw', 'b')}", f"stat-at:{up}/key",
+        f"openr-at:{up}/key")
+tap.ok(results(r)[-2:] == ["EACCES", "EACCES"] and denied(r, p("secret", "key")),
+       "a directory above a descriptor's renamed (libc, inside the writable area): '..' from "
+       "it judged from where it is now, refused and logged", r.diag())
 
 # The working directory removed: a relative name cannot be placed. Refused as unknown in
 # enforce (the open fails), with no tip: a file rule names an absolute path.
