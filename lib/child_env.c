@@ -394,14 +394,23 @@ void child_env_learn_exec(const char *path, char *const argv[])
 			atomic_store(&p->state, SLOT_FREE);
 			return;
 		}
-		size_t path_end = p->len, k = 0;
+		size_t k = 0;
 		bool fits = true;
 		for (; argv && argv[k] && fits; k++)
 			fits = k < PENDING_ARGS - 1 && append(p, argv[k]);
-		if (fits && argv)
-			p->has_argv = true;
-		else
-			p->len = path_end;
+		if (!fits) {
+			/*
+			 * Kept without its arguments, the rule would let the
+			 * program run with any: it is left out, and said so.
+			 */
+			atomic_store(&p->state, SLOT_FREE);
+			event_error("record: an exec learned in a vfork child has more arguments "
+				    "than can be kept for the recorded profile: it is missing from "
+				    "it (the learn event above has what fitted)",
+				    path, E2BIG);
+			return;
+		}
+		p->has_argv = true; /* a NULL argv is an empty one */
 		atomic_store(&p->state, SLOT_READY);
 		atomic_fetch_add(&pending_ready, 1);
 		return;
