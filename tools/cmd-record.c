@@ -78,6 +78,43 @@ static void echo(int fd, const char *buf, size_t len)
 	}
 }
 
+/*
+ * Whole lines (n bytes, the last ending in '\n'), passed on as the shim
+ * writes to a stream the command shares (log_line.h): each write starts
+ * with a newline of its own, so a line of the command's left unfinished
+ * never glues an event to it, and holds at most PIPE_BUF bytes, so a pipe
+ * never interleaves it with the command's bytes.
+ */
+static void pass_on(int fd, const char *lines, size_t n)
+{
+	char chunk[PIPE_BUF];
+	size_t used = 0;
+
+	while (n) {
+		const char *nl = memchr(lines, '\n', n);
+		size_t line = nl ? (size_t)(nl - lines) + 1 : n;
+		if (used && used + line > sizeof(chunk)) {
+			echo(fd, chunk, used);
+			used = 0;
+		}
+		if (!used)
+			chunk[used++] = '\n';
+		if (used + line > sizeof(chunk)) {
+			/* Longer than any event: passed on whole, not atomically. */
+			echo(fd, chunk, used);
+			echo(fd, lines, line);
+			used = 0;
+		} else {
+			memcpy(chunk + used, lines, line);
+			used += line;
+		}
+		lines += line;
+		n -= line;
+	}
+	if (used)
+		echo(fd, chunk, used);
+}
+
 static int observe(const struct learn_obs *obs, const struct learn_log_event *ev, void *userdata)
 {
 	struct reader *rd = userdata;
@@ -129,17 +166,12 @@ static void *read_events(void *arg)
 		if (n <= 0)
 			break;
 		len += (size_t)n;
-		char *start = buf, *nl, *out = buf;
+		char *start = buf, *nl;
 		while ((nl = memchr(start, '\n', len - (size_t)(start - buf)))) {
-			/* Whole lines, at most PIPE_BUF a write: each write stays atomic. */
-			if (nl + 1 - out > PIPE_BUF) {
-				echo(rd->echo_fd, out, (size_t)(start - out));
-				out = start;
-			}
 			take_line(rd, start, (size_t)(nl - start));
 			start = nl + 1;
 		}
-		echo(rd->echo_fd, out, (size_t)(start - out));
+		pass_on(rd->echo_fd, buf, (size_t)(start - buf));
 		len -= (size_t)(start - buf);
 		memmove(buf, start, len);
 		/*
@@ -152,7 +184,8 @@ static void *read_events(void *arg)
 			nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
 	}
 	if (len) {
-		echo(rd->echo_fd, buf, len);
+		buf[len] = '\n'; /* len + 4096 <= cap */
+		pass_on(rd->echo_fd, buf, len + 1);
 		take_line(rd, buf, len);
 	}
 	free(buf);
