@@ -15,6 +15,13 @@
 #define MAX_WRAP 3
 /* How many '{' of one line are tried as the start of its JSON. */
 #define MAX_STARTS 8
+/*
+ * The shortest cut file name learned from (below it, everything): the shim
+ * cuts a name only when it fills the 4 KB line (escaped, at worst six
+ * bytes a character).
+ */
+#define CUT_TARGET_MIN 256
+
 /* The ellipsis a cut value ends with (U+2026). */
 static const char ellipsis[] = "\xe2\x80\xa6";
 
@@ -205,9 +212,13 @@ static int learn_from_fields(struct parse_ctx *c, const cJSON *ev, const char *c
 		o->rights = rights;
 		o->name = target;
 		if (truncated && ends_with_ellipsis(target)) {
-			/* Too long for the line: everything below what is left of it. */
+			/*
+			 * Too long for the line: everything below what is left of
+			 * it. The shim cuts only what fills the line: a short
+			 * prefix ("/…", a forged line's) would be a wide pattern.
+			 */
 			size_t n = strlen(target) - 3;
-			if (n + 5 > sizeof(buf)) {
+			if (n < CUT_TARGET_MIN || n + 5 > sizeof(buf)) {
 				c->stats->unusable++;
 				return 0;
 			}
@@ -231,7 +242,8 @@ static int learn_from_fields(struct parse_ctx *c, const cJSON *ev, const char *c
 	if (strcmp(category, "exec") == 0) {
 		const cJSON *argv = cJSON_GetObjectItemCaseSensitive(ev, "argv");
 		bool cut = false;
-		if (truncated && ends_with_ellipsis(target)) {
+		/* No list: a rule without one would run the program with any arguments. */
+		if ((truncated && ends_with_ellipsis(target)) || !cJSON_IsArray(argv)) {
 			c->stats->unusable++;
 			return 0;
 		}
@@ -329,7 +341,8 @@ static int learn_from_tip(struct parse_ctx *c, const cJSON *tip, const cJSON *ev
 		bool cut = false;
 		o.kind = LEARN_OBS_EXEC;
 		o.name = str_member(rule, "path");
-		if (!o.name) {
+		/* The shim's exec tips always name the arguments: none would allow any. */
+		if (!o.name || !cJSON_IsArray(argv)) {
 			c->stats->unusable++;
 			continue;
 		}

@@ -193,15 +193,41 @@ Test(log, exec_and_cut_arguments)
 	cr_assert_str_eq(s.o[1].argv[1], "a\xe2\x80\xa6");
 }
 
+/* A name the shim cut because it filled the line: everything below what is left of it. */
 Test(log, cut_file_target)
 {
-	struct seen s = parse(EV("\"type\":\"learn\",\"category\":\"file\",\"op\":\"openat\","
-				 "\"target\":\"/data/very/long/na\xe2\x80\xa6\",\"access\":\"r\","
-				 "\"truncated\":true") "\n",
-			      NULL);
+	char name[400], line[1024], want[420];
+	memset(name, 'a', sizeof(name));
+	memcpy(name, "/data/", 6);
+	name[300] = '\0';
+	snprintf(line, sizeof(line),
+		 EV("\"type\":\"learn\",\"category\":\"file\",\"op\":\"openat\","
+		    "\"target\":\"%s\xe2\x80\xa6\",\"access\":\"r\",\"truncated\":true") "\n",
+		 name);
+	struct seen s = parse(line, NULL);
 	cr_assert_eq(s.n, 1);
-	cr_assert_str_eq(s.o[0].name, "/data/very/long/na*/**");
+	snprintf(want, sizeof(want), "%s*/**", name);
+	cr_assert_str_eq(s.o[0].name, want);
 	cr_assert(s.o[0].pattern);
+}
+
+/*
+ * The log is the function's output: a forged line with a short cut name
+ * ("/…") would have been "/*\/**", an exec without its arguments any
+ * arguments. Neither is learned.
+ */
+Test(log, forged_wide_rules_are_not_learned)
+{
+	struct learn_log_stats st = {0};
+	struct seen s = parse(
+		EV("\"type\":\"learn\",\"category\":\"file\",\"op\":\"openat\","
+		   "\"target\":\"/\xe2\x80\xa6\",\"access\":\"rwcd\",\"truncated\":true") "\n" EV("\"type\":\"learn\",\"category\":\"exec\",\"op\":\"execve\","
+												  "\"target\":\"/bin/bash\"") "\n" EV("\"type\":\"violation\",\"category\":\"exec\","
+																      "\"op\":\"execve\",\"target\":\"/bin/sh\","
+																      "\"tip\":{\"exec\":[{\"path\":\"/bin/sh\"}]}") "\n",
+		&st);
+	cr_assert_eq(s.n, 0);
+	cr_assert_eq(st.unusable, 3);
 }
 
 /* A cut violation without a tip: it may have lost its tip to the cut; not a deny, nothing learned. */
