@@ -878,6 +878,30 @@ static void note_uncovered(enum policy_category category, const char *line, void
 		c->fn(category, line, c->userdata);
 }
 
+/*
+ * d by one of two profiles, port range by port range: the learner merges a
+ * peer's ports into one observation (127.0.0.1 ports 9001, 18080), which
+ * the base may allow in part (9001) and the learned profile the rest.
+ */
+static bool net_covered_by_either(const struct learn_ref *a, const struct learn_ref *b,
+				  const struct net_rule_def *d)
+{
+	if (learn_net_covered(a, d) || (b && learn_net_covered(b, d)))
+		return true;
+	if (!b || d->rule.n_ports < 2)
+		return false;
+	struct net_rule_def one = *d;
+	one.rule.n_ports = 1;
+	for (size_t j = 0; j < d->rule.n_ports; j++) {
+		struct net_port_range range = d->rule.ports[j];
+		one.ports = &range;
+		one.rule.ports = &range;
+		if (!learn_net_covered(a, &one) && !learn_net_covered(b, &one))
+			return false;
+	}
+	return true;
+}
+
 size_t learn_count_uncovered(
 	const struct learner *raw, const struct policy *learned, const struct policy *base,
 	void (*fn)(enum policy_category category, const char *line, void *userdata), void *userdata)
@@ -907,8 +931,7 @@ size_t learn_count_uncovered(
 		pick[k] = (got & f->allow) != f->allow;
 	}
 	for (size_t i = 0; i < p->n_net; i++, k++)
-		pick[k] = !learn_net_covered(&rl, &p->net[i]) &&
-			  !(base && learn_net_covered(&rb, &p->net[i]));
+		pick[k] = !net_covered_by_either(&rl, base ? &rb : NULL, &p->net[i]);
 	for (size_t i = 0; i < p->n_exec; i++, k++)
 		pick[k] = !learn_exec_covered(&rl, &p->exec[i]) &&
 			  !(base && learn_exec_covered(&rb, &p->exec[i]));

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +281,30 @@ Test(diff, drift)
 	assert_has(l.text, "2 exec /bin/sh [sh, -c, id]\n");
 	learner_free(d);
 	policy_free(p);
+}
+
+/*
+ * One peer, two ports: the learner keeps one observation with both; the base
+ * allows one port, the learned profile the other. Covered (it said "a bug:
+ * please report it").
+ */
+Test(diff, completeness_check_ports_split_between_base_and_learned)
+{
+	struct learner *raw = NULL;
+	const uint8_t lo[4] = {127, 0, 0, 1};
+	cr_assert_eq(learner_new(&raw), 0);
+	cr_assert_eq(learner_add_ip(raw, AF_INET, lo, 9001, NET_PROTO_TCP, false), 0);
+	cr_assert_eq(learner_add_ip(raw, AF_INET, lo, 18080, NET_PROTO_TCP, false), 0);
+	struct policy *learned = load("{\"fnguard\": 1, \"network\": [{\"cidr\": \"127.0.0.1\", "
+				      "\"ports\": [18080], \"proto\": \"tcp\"}]}");
+	struct policy *base = load("{\"fnguard\": 1, \"network\": [{\"cidr\": \"127.0.0.1\", "
+				   "\"ports\": [9001], \"proto\": \"tcp\"}]}");
+	struct lines l = {0};
+	cr_assert_eq(learn_count_uncovered(raw, learned, base, add_line, &l), 0, "%s", l.text);
+	cr_assert_eq(learn_count_uncovered(raw, learned, NULL, add_line, &l), 1);
+	policy_free(learned);
+	policy_free(base);
+	learner_free(raw);
 }
 
 Test(diff, completeness_check)
