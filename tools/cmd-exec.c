@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <linux/filter.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 
 #include "bundle.h"
 #include "cli.h"
+#include "learn-cli.h"
 #include "log_id.h"
 #include "log_line.h"
 #include "seccomp_filter.h"
@@ -692,6 +694,17 @@ int cmd_exec(int argc, char **argv)
 			sv_event_error("could not write the recorded profile", record_out, -n);
 	}
 	if (out) {
+		/* Generalised as fnguard record and fnguard learn do (a Go MkdirTemp name). */
+		struct learn_cli cli;
+		learn_cli_init(&cli, "exec");
+		pthread_mutex_lock(&sv.learn_lock);
+		int g = sv.learner ? learn_cli_generalize(&cli, sv.learner, sv.policy, NULL, NULL)
+				   : 0;
+		pthread_mutex_unlock(&sv.learn_lock);
+		if (g < 0)
+			fprintf(stderr,
+				"fnguard exec: the recorded rules could not be generalised: %s\n",
+				strerror(-g));
 		int n = sv_record_write(out_abs, sv.have_profile ? sv.profile_path : NULL);
 		if (n < 0) {
 			fprintf(stderr, "fnguard exec: cannot write %s: %s\n", out, strerror(-n));

@@ -187,19 +187,13 @@ static int snapshot(const struct learner *l, struct learner **ret)
 	return 0;
 }
 
-int learn_cli_finish(struct learn_cli *cli, struct learner *l, const char *default_name)
+int learn_cli_generalize(const struct learn_cli *cli, struct learner *l, const struct policy *base,
+			 struct learner **ret_observed, size_t *ret_dropped)
 {
-	struct policy *base = NULL, *learned = NULL;
 	struct learner *observed = NULL;
-	_cleanup_free_ char *text = NULL;
-	size_t dropped = 0, observed_n = learner_size(l), uncovered = 0;
-	const char *name =
-		cli->name ? cli->name : (default_name && *default_name ? default_name : NULL);
-	int r;
+	size_t dropped = 0;
+	int r = snapshot(l, &observed);
 
-	r = snapshot(l, &observed);
-	if (r == 0 && cli->n_extends)
-		r = learn_cli_load_base(cli, &base);
 	/* Literal rules first: what base allows exactly must not count as siblings. */
 	if (r == 0 && base)
 		dropped += learner_drop_covered(l, base);
@@ -213,6 +207,28 @@ int learn_cli_finish(struct learn_cli *cli, struct learner *l, const char *defau
 		dropped += learner_drop_covered(l, base);
 	if (r == 0)
 		learner_drop_redundant(l);
+	if (r == 0 && ret_observed)
+		*ret_observed = observed;
+	else
+		learner_free(observed);
+	if (ret_dropped)
+		*ret_dropped = dropped;
+	return r;
+}
+
+int learn_cli_finish(struct learn_cli *cli, struct learner *l, const char *default_name)
+{
+	struct policy *base = NULL, *learned = NULL;
+	struct learner *observed = NULL;
+	_cleanup_free_ char *text = NULL;
+	size_t dropped = 0, observed_n = learner_size(l), uncovered = 0;
+	const char *name =
+		cli->name ? cli->name : (default_name && *default_name ? default_name : NULL);
+	int r;
+
+	r = cli->n_extends ? learn_cli_load_base(cli, &base) : 0;
+	if (r == 0)
+		r = learn_cli_generalize(cli, l, base, &observed, &dropped);
 	if (r == 0)
 		r = learner_to_policy(l, cli_getvar, NULL, &learned);
 	if (r == 0) {

@@ -82,6 +82,16 @@ int learn_cli_load_base_with(const struct learn_cli *cli, const char *more, stru
  */
 int learn_cli_finish(struct learn_cli *cli, struct learner *learner, const char *default_name);
 
+/*
+ * What learn_cli_finish does to the rules before writing them: drops what
+ * base (may be NULL) allows, generalises (scratch names read from the whole
+ * run), drops what base then allows and what is redundant. *ret_observed
+ * (may be NULL): the rules as they were, for a completeness check; the
+ * caller frees. Returns 0 or -ENOMEM.
+ */
+int learn_cli_generalize(const struct learn_cli *cli, struct learner *l, const struct policy *base,
+			 struct learner **ret_observed, size_t *ret_dropped);
+
 /* Writes text to path through a temporary file and rename(2). 0 or -errno. */
 int learn_cli_write_file(const char *path, const char *text);
 
