@@ -896,6 +896,14 @@ static bool exec_rule_literal(const struct exec_rule *e)
 	return true;
 }
 
+/* Not a range: a peer the learner saw is one address (a cidr of its full length). */
+static bool cidr_one_address(const struct net_rule *r)
+{
+	if (r->kind != NET_RULE_CIDR)
+		return true;
+	return r->cidr.prefix_len == (r->cidr.family == AF_INET ? 32 : 128);
+}
+
 /*
  * A record file is written by the processes of the recorded tree, which can
  * write anything there: only what the shim's learner writes (observed
@@ -910,7 +918,7 @@ static int keep_observed(struct profile *src, const char *path, struct diag_list
 	for (size_t i = 0; i < src->n_files; i++)
 		drop[k++] = has_star(src->files[i].glob);
 	for (size_t i = 0; i < src->n_net; i++)
-		drop[k++] = has_star(src->net[i].glob);
+		drop[k++] = has_star(src->net[i].glob) || !cidr_one_address(&src->net[i].rule);
 	for (size_t i = 0; i < src->n_exec; i++)
 		drop[k++] = !exec_rule_literal(&src->exec[i]);
 	size_t dropped = compact_profile(src, drop);

@@ -325,18 +325,21 @@ Test(learn, fill_takes_observed_names_only, .init = setup, .fini = teardown)
 {
 	struct learner *l = fresh();
 	struct diag_list d = {0};
-	const char *rec =
-		write_doc("rec.json",
-			  "{\"fnguard\": 1, \"files\": [{\"path\": \"/**\", \"allow\": \"rwcd\"}, "
-			  "{\"path\": \"/etc/new\", \"allow\": \"r\"}], \"network\": [{\"host\": "
-			  "\"*.evil.com\"}, {\"host\": \"api.example.com\", \"ports\": [443]}], "
-			  "\"exec\": [{\"path\": \"/bin/sh\", \"argv\": [\"sh\", \"-c\", \"*\"]}, "
-			  "{\"path\": \"/usr/bin/*\"}, {\"path\": \"/bin/true\"}]}");
+	const char *rec = write_doc(
+		"rec.json",
+		"{\"fnguard\": 1, \"files\": [{\"path\": \"/**\", \"allow\": \"rwcd\"}, "
+		"{\"path\": \"/etc/new\", \"allow\": \"r\"}], \"network\": [{\"host\": "
+		"\"*.evil.com\"}, {\"host\": \"api.example.com\", \"ports\": [443]}, "
+		"{\"cidr\": \"0.0.0.0/0\"}, {\"cidr\": \"10.1.2.3\", \"ports\": [5432]}], "
+		"\"exec\": [{\"path\": \"/bin/sh\", \"argv\": [\"sh\", \"-c\", \"*\"]}, "
+		"{\"path\": \"/usr/bin/*\"}, {\"path\": \"/bin/true\"}]}");
 	cr_assert_eq(learner_fill_from_file(l, rec, &d), 0);
 	cr_assert_eq(d.n, 1);
-	cr_assert(strstr(d.lines[0], "4 rules with wildcards dropped"), "%s", d.lines[0]);
+	cr_assert(strstr(d.lines[0], "5 rules with wildcards dropped"), "%s", d.lines[0]);
 	char *t = json(l, NULL, NULL);
 	assert_lacks(t, "*");
+	assert_lacks(t, "0.0.0.0");
+	assert_has(t, "\"10.1.2.3\"");
 	assert_has(t, "\"/etc/new\"");
 	assert_has(t, "\"api.example.com\"");
 	assert_has(t, "\"/bin/true\"");
