@@ -395,6 +395,10 @@ static bool act_on(const char *op, const char *target, size_t len, char *const a
 {
 	struct judgement j = {0};
 	bool vfork_child = child_env_in_vfork_child();
+	/* A NULL argv is an empty one (Linux): so said, and learned, never "any arguments". */
+	static char *const no_args[] = {NULL};
+	if (!argv)
+		argv = no_args;
 
 	j.ev.category = POLICY_CAT_EXEC;
 	j.ev.op = op;

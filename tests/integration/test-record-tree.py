@@ -281,4 +281,39 @@ tap.ok(p.returncode == 0 and "partial\n" in p.stdout and not glued and whole,
        "fnguard record: an event after the command's unfinished line starts a line of its own",
        f"# glued={glued[:2]}")
 
+# execve with a NULL argv (an empty one, on Linux), after fork and after vfork: learned as
+# "argv": [] (a rule without argv would run the program with any arguments), and the
+# events carry the empty list, so learn on the log takes them too.
+nullargv = os.path.join(W, "nullargv")
+src = (
+    "#include <unistd.h>\n#include <sys/wait.h>\nextern char **environ;\n"
+    "int main(void) {\n"
+    "  int st; pid_t p = fork();\n"
+    "  if (p == 0) { execve(\"/usr/bin/true\", NULL, environ); _exit(127); }\n"
+    "  waitpid(p, &st, 0);\n"
+    "  p = vfork();\n"
+    "  if (p == 0) { execve(\"/usr/bin/false\", NULL, environ); _exit(127); }\n"
+    "  waitpid(p, &st, 0);\n  return 0;\n}\n")
+with open(nullargv + ".c", "w") as f:
+    f.write(src)
+if subprocess.run(["cc", "-o", nullargv, nullargv + ".c"]).returncode == 0:
+    out = os.path.join(W, "nullargv.json")
+    p = subprocess.run([FNGUARD, "record", "-o", out, "--", nullargv],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    rules = {e["path"]: e.get("argv") for e in json.load(open(out)).get("exec", [])} \
+        if p.returncode == 0 else {}
+    log = os.path.join(W, "nullargv.log")
+    with open(log, "w") as f:
+        f.write(p.stdout)
+    out2 = os.path.join(W, "nullargv-learned.json")
+    q = subprocess.run([FNGUARD, "learn", "-o", out2, log], capture_output=True, text=True)
+    rules2 = {e["path"]: e.get("argv") for e in json.load(open(out2)).get("exec", [])} \
+        if q.returncode == 0 else {}
+    tap.ok(rules.get("/usr/bin/true") == [] and rules.get("/usr/bin/false") == [] and
+           rules2.get("/usr/bin/true") == [] and rules2.get("/usr/bin/false") == [],
+           "execve with a NULL argv (after fork, after vfork): learned as an empty list, by "
+           "record and from the log", f"# {rules} {rules2}\n# {q.stderr}")
+else:
+    tap.ok(False, "nullargv builds")
+
 tap.done()
