@@ -381,26 +381,19 @@ bool seccomp_layer_profile_changed(void)
 	return other_profile;
 }
 
-static bool lets_shim_call(const char *name)
-{
-	struct policy_verdict v;
-
-	if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
-		return false;
-	return seccomp_state.status != LAYER_ACTIVE ||
-	       shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_RECORD ||
-	       (shim.policy && !other_profile && policy_check_syscall(shim.policy, name, &v) == 0 &&
-		v.allowed);
-}
-
 bool seccomp_layer_lets_shim_call(atomic_int *memo, const char *name)
 {
 	int u = atomic_load_explicit(memo, memory_order_relaxed);
 	if (u == 0) {
+		struct policy_verdict v;
 		/* Before the shim has started, its filter is not known yet: asked again. */
 		if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
 			return false;
-		u = lets_shim_call(name) ? 1 : -1;
+		bool ok = seccomp_state.status != LAYER_ACTIVE ||
+			  shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_RECORD ||
+			  (shim.policy && !other_profile &&
+			   policy_check_syscall(shim.policy, name, &v) == 0 && v.allowed);
+		u = ok ? 1 : -1;
 		atomic_store_explicit(memo, u, memory_order_relaxed);
 	}
 	return u > 0;
