@@ -403,7 +403,9 @@ static void load_profile(void)
 	size_t shared_len = 0;
 	if (!shim.root && profile_share_map(&shared, &shared_len) == 0) {
 		/* What the process that read the JSON made of it (profile_share.h). */
-		r = bundle_load_policy_mem(shim.profile_path, shared, shared_len, &opts,
+		struct policy_load_opts sealed = opts;
+		sealed.checksum_checked = true;
+		r = bundle_load_policy_mem(shim.profile_path, shared, shared_len, &sealed,
 					   &shim.policy, &shim.bundle_view, &diags);
 		if (r == 0 && share_is_the_filters(shim.policy)) {
 			shim.bundle = (void *)shared;

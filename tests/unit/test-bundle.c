@@ -259,6 +259,50 @@ Test(bundle, lean_bundle_loads_the_same_from_memory)
 	policy_free(fromjson);
 }
 
+/*
+ * A descendant maps its first process's bundle from a sealed memfd and
+ * does not sum it again (checksum_checked): it loads the same, and what
+ * the checksum would have caught is not the reader's only defence: a
+ * section out of bounds is still refused.
+ */
+Test(bundle, sealed_copy_is_not_summed_again_but_bounds_are_checked)
+{
+	struct diag_list d = {0};
+	struct policy *fromjson, *lean = NULL;
+	struct bundle_view view;
+	struct policy_load_opts o = opts();
+	void *data = NULL;
+	size_t len = 0;
+	uint64_t off;
+
+	task_root = NULL;
+	write_file("rich.json", rich, strlen(rich));
+	fromjson = load_json(at("rich.json"));
+	cr_assert_eq(bundle_build_lean(fromjson, 1, &data, &len), 0);
+	o.checksum_checked = true;
+	cr_assert_eq(bundle_load_policy_mem("sealed", data, len, &o, &lean, &view, &d), 0, "%s",
+		     d.n ? d.lines[0] : "");
+	assert_same(fromjson, lean);
+	assert_same_answers(fromjson, lean);
+	policy_free(lean);
+	lean = NULL;
+	/* The first section's offset (header 32 bytes, then kind, flags, offset) past the end. */
+	memcpy(&off, (char *)data + 32 + 8, sizeof(off));
+	off = len + 8;
+	memcpy((char *)data + 32 + 8, &off, sizeof(off));
+	cr_assert_eq(bundle_load_policy_mem("sealed", data, len, &o, &lean, &view, &d), -EINVAL);
+	cr_assert(lean == NULL);
+	cr_assert(d.n && strstr(d.lines[d.n - 1], "out of bounds"), "%s",
+		  d.n ? d.lines[d.n - 1] : "");
+	/* Without the option the same bytes fail the checksum first. */
+	o.checksum_checked = false;
+	cr_assert_eq(bundle_load_policy_mem("sealed", data, len, &o, &lean, &view, &d), -EINVAL);
+	cr_assert(strstr(d.lines[d.n - 1], "checksum"), "%s", d.lines[d.n - 1]);
+	free(data);
+	diag_list_clear(&d);
+	policy_free(fromjson);
+}
+
 struct first_asker {
 	const struct policy *p;
 	char out[4096];
