@@ -25,6 +25,11 @@
  * --allow-all-filter installs a one-instruction seccomp filter that allows
  * everything before the loop: what any filter costs on this kernel (the
  * syscall slow path), the floor under fnguard's filter.
+ *
+ * --landlock-floor restricts the process with a Landlock domain that handles
+ * every file right the kernel knows and grants them all beneath "/": what
+ * any Landlock domain costs a file operation on this kernel (its walk from
+ * the file to the root), the floor under fnguard's Landlock layer.
  */
 #include <arpa/inet.h>
 #include <linux/filter.h>
@@ -33,6 +38,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +229,45 @@ static int allow_all_filter(void)
 	return 0;
 }
 
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#define SYS_landlock_add_rule	    445
+#define SYS_landlock_restrict_self  446
+#endif
+
+/* The uapi structures, as the kernel reads them (linux/landlock.h may be older). */
+struct ll_ruleset_attr {
+	uint64_t handled_access_fs;
+};
+
+struct ll_path_beneath {
+	uint64_t allowed_access;
+	int32_t parent_fd;
+} __attribute__((packed));
+
+static int landlock_floor(void)
+{
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1 /* VERSION */);
+	/* File rights: 13 at ABI 1, refer at 2, truncate at 3, ioctl_dev at 5 (4 adds network). */
+	int rights = abi >= 5 ? 16 : abi >= 3 ? 15 : abi == 2 ? 14 : 13;
+	struct ll_ruleset_attr attr = {.handled_access_fs = (1ull << rights) - 1};
+	struct ll_path_beneath rule = {.allowed_access = attr.handled_access_fs};
+	int ruleset = -1;
+
+	if (abi < 1 ||
+	    (ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0)) < 0 ||
+	    (rule.parent_fd = open("/", O_PATH | O_CLOEXEC)) < 0 ||
+	    syscall(SYS_landlock_add_rule, ruleset, 1 /* PATH_BENEATH */, &rule, 0) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_landlock_restrict_self, ruleset, 0) < 0) {
+		fprintf(stderr, "bench-calls: landlock: %s\n", strerror(errno));
+		return -1;
+	}
+	close(rule.parent_fd);
+	close(ruleset);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct bench b = {.udp_fd = -1};
@@ -234,9 +279,15 @@ int main(int argc, char **argv)
 			return 1;
 		argv++;
 		argc--;
+	} else if (argc > 1 && !strcmp(argv[1], "--landlock-floor")) {
+		if (landlock_floor() < 0)
+			return 1;
+		argv++;
+		argc--;
 	}
 	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: bench-calls [--allow-all-filter] OP TARGET [N]\n");
+		fprintf(stderr,
+			"usage: bench-calls [--allow-all-filter | --landlock-floor] OP TARGET [N]\n");
 		return 2;
 	}
 	b.name = argv[1];

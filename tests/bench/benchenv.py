@@ -204,9 +204,10 @@ def fnguard_events(path):
     return out
 
 
-def check_log(path, mode, seccomp=None, started=True):
+def check_log(path, mode, seccomp=None, started=True, landlock=None):
     """Raises BenchError unless the log shows fnguard running in mode with no
-    violation and no error (seccomp: whether the filter must be active)."""
+    violation and no error (seccomp, landlock: whether the layer must be
+    active)."""
     events = fnguard_events(path)
     bad = [e for e in events if e.get("type") in ("violation", "error")]
     if bad and mode != "record":
@@ -222,11 +223,13 @@ def check_log(path, mode, seccomp=None, started=True):
     if starts[0].get("mode") != mode:
         raise BenchError(f"{path}: fnguard started in {starts[0].get('mode')} mode, "
                          f"not {mode}")
-    if seccomp is not None:
-        status = starts[0].get("layers", {}).get("seccomp", {}).get("status")
-        if (status == "active") != seccomp:
-            raise BenchError(f"{path}: seccomp layer {status}, expected "
-                             f"{'active' if seccomp else 'inactive'}")
+    for layer, want in (("seccomp", seccomp), ("landlock", landlock)):
+        if want is None:
+            continue
+        status = starts[0].get("layers", {}).get(layer, {}).get("status")
+        if (status == "active") != want:
+            raise BenchError(f"{path}: {layer} layer {status}, expected "
+                             f"{'active' if want else 'inactive'}")
     return events
 
 

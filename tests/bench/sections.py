@@ -86,6 +86,16 @@ CALLS = {
 }
 
 
+LIBC_PROFILE = "function (orders-api), libc layer alone"
+LIBC_ALONE = ("the shim's own code: the same profile with `FNGUARD_NO_SECCOMP=1` and "
+              "`FNGUARD_NO_LANDLOCK=1` (what runs where the platform refuses both kernel "
+              "layers, as managed Lambda is reported to)")
+LANDLOCK_FLOOR = ("any Landlock domain at all: `bench-calls --landlock-floor` handles every "
+                  "file right and grants them all beneath `/` (one rule), no fnguard: the "
+                  "kernel's walk from the file to the root on every open, the floor under "
+                  "fnguard's Landlock layer")
+
+
 def percall(ctx):
     cfg, sc, envs = ctx.cfg, ctx.scratch, ctx.envs
     rounds = 2 * cfg.rounds
@@ -110,13 +120,25 @@ def percall(ctx):
     def n(op):
         return max(5, int(CALLS[op] * cfg.call_scale))
 
-    def modes(op, target, cwd, tag, control=False, floor=False):
+    def modes(op, target, cwd, tag, control=False, floor=False, libc=False, landlock=False):
         ms = [workloads.calls_mode(cfg, "bare", "bare", op, target, n(op), envs.bare(),
                                    ctx.log("calls", tag, "bare"), cwd)]
         if floor:
             ms.append(workloads.calls_mode(cfg, "floor", "allow-all filter", op, target, n(op),
                                            envs.bare(), ctx.log("calls", tag, "floor"), cwd,
                                            options=("--allow-all-filter",)))
+        if landlock:
+            ms.append(workloads.calls_mode(cfg, "llfloor", "Landlock floor", op, target, n(op),
+                                           envs.bare(), ctx.log("calls", tag, "llfloor"), cwd,
+                                           options=("--landlock-floor",)))
+        if libc:
+            # The shim's own code: the function profile without its kernel layers.
+            log = ctx.log("calls", tag, "libc")
+            ms.append(workloads.calls_mode(
+                cfg, "libc", "libc layer alone", op, target, n(op),
+                envs.shim(profiles["function"], "enforce", FNGUARD_NO_SECCOMP="1",
+                          FNGUARD_NO_LANDLOCK="1"), log, cwd,
+                workloads.shim_check(log, "enforce", seccomp=False, landlock=False)))
         if control:
             ms.append(workloads.calls_mode(cfg, "bare2", "bare again", op, target, n(op),
                                            envs.bare(), ctx.log("calls", tag, "bare2"), cwd))
@@ -136,12 +158,21 @@ def percall(ctx):
                                       ("relative", os.path.relpath(f, d), d)):
                 tag = f"{op}-{'task' if d == sc.task else 'tmp'}-{kind}"
                 control = op == "stat" and d == sc.task and kind == "absolute"
-                g = ctx.interleave(f"calls {tag}", modes(op, target, cwd, tag, control), rounds)
+                landlock = op == "open-close"
+                g = ctx.interleave(f"calls {tag}", modes(op, target, cwd, tag, control,
+                                                         libc=True, landlock=landlock), rounds)
                 limit = 50 if kind == "absolute" else 150
                 for pname in profiles:
                     rows.append(ctx.row("percall", g, "bare", pname, f"{op}", [
                         Target("added_max", limit, f"< {limit} ns added")], unit="ns",
                         call=op, path=f"{kind}, {tree}", profile=plabel[pname]))
+                rows.append(ctx.row("percall", g, "bare", "libc", f"{op}", [
+                    Target("added_max", limit, f"< {limit} ns added")], unit="ns",
+                    note=LIBC_ALONE, call=op, path=f"{kind}, {tree}", profile=LIBC_PROFILE))
+                if landlock:
+                    rows.append(ctx.row("percall", g, "bare", "llfloor", f"{op}", unit="ns",
+                                        note=LANDLOCK_FLOOR, call=op, path=f"{kind}, {tree}",
+                                        profile="none (Landlock domain, one rule)"))
                 if control:
                     rows.append(ctx.row("percall", g, "bare", "bare2", "stat (control)",
                                         _control(), unit="ns", call="stat (control: bare vs bare)",
@@ -160,12 +191,18 @@ def percall(ctx):
     ]
     for op, target, label, path, limit, note in other:
         floor = op != "execve"
-        g = ctx.interleave(f"calls {op}", modes(op, target, None, op, floor=floor), rounds)
+        libc = op in ("connect", "getaddrinfo")
+        g = ctx.interleave(f"calls {op}", modes(op, target, None, op, floor=floor, libc=libc),
+                           rounds)
         for pname in profiles:
             rows.append(ctx.row("percall", g, "bare", pname, label,
                                 [Target("added_max", limit, f"< {limit} ns added")],
                                 unit="ns", note=note, call=label, path=path,
                                 profile=plabel[pname]))
+        if libc:
+            rows.append(ctx.row("percall", g, "bare", "libc", label,
+                                [Target("added_max", limit, f"< {limit} ns added")], unit="ns",
+                                note=LIBC_ALONE, call=label, path=path, profile=LIBC_PROFILE))
         if floor:
             rows.append(ctx.row("percall", g, "bare", "floor", label, unit="ns",
                                 note="any seccomp filter at all: a one-instruction filter "
@@ -747,13 +784,22 @@ def findings(sec):
                 "an open; that `readlink` alone costs ~3 µs here, six times a `getcwd`). "
                 "What would close the rest: nothing that keeps both the links and the "
                 "directory's renames judged for less than a system call.")
-        oc = _missed(sec, lambda r: r["cols"].get("call", "") == "open-close" and not rel_tmp(r))
-        if oc:
+        def oc_of(other, where):
+            return _added_of(sec, lambda r: r["other"] == other and r["cols"].get(
+                "call", "") == "open-close" and r["cols"].get("path", "") == where)
+
+        oc = _missed(sec, lambda r: r["cols"].get("call", "") == "open-close" and
+                     not rel_tmp(r) and r["other"] != "libc")
+        task, tmp_abs = "absolute, task root (r)", "absolute, /tmp (rwcd)"
+        ll, libc, libc_tmp = oc_of("llfloor", task), oc_of("libc", task), oc_of("libc", tmp_abs)
+        tmp_text = f"; under `/tmp` {libc_tmp:+.0f} ns" if libc_tmp is not None else ""
+        if oc and ll is not None and libc is not None:
             out.append(
-                f"`open`+`close` ({len(oc)} rows): almost all of it is the Landlock layer, "
-                "which the kernel runs on every `open` (measured with the same loop and "
-                "`FNGUARD_NO_LANDLOCK=1`: the libc layer adds about +40 ns in the task root, "
-                "+0.1 to +0.2 µs under `/tmp`; callgrind: 272 instructions over bare). Under "
+                f"`open`+`close` ({len(oc)} rows): almost all of it is the kernel's Landlock "
+                f"layer, which runs on every `open`: a Landlock domain alone (one rule "
+                f"granting everything, no fnguard) adds {ll:+.0f} ns to the same loop in the "
+                f"task root on this kernel, the libc layer alone {libc:+.0f} ns (the rows "
+                f"*libc layer alone*{tmp_text}). Under "
                 "`/tmp`, where links can be planted, an absolute name is opened with "
                 "`openat2(RESOLVE_NO_SYMLINKS)`, which costs what `openat` costs: the kernel "
                 "refuses any link on the way, so nothing is asked before or after (before "
