@@ -314,11 +314,25 @@ static bool program_interp(int fd, char *buf, size_t size)
 	return v.interp_len > 0 && buf[0] == '/';
 }
 
+/* A grant made under this very name with these rights (the same loader for two programs). */
+static bool granted_as(const struct builder *b, const char *path, uint64_t access)
+{
+	uint64_t want = access & b->handled_fs;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->v[i].path && strcmp(b->v[i].path, path) == 0 &&
+		    (b->v[i].access & want) == want)
+			return true;
+	return false;
+}
+
 /* Exec opens the interpreter of a program too (read + execute), and its interpreter. */
 static int grant_interpreters(struct builder *b, int fd, int depth)
 {
 	char interp[PATH_MAX];
 	if (depth >= INTERP_MAX_DEPTH || !program_interp(fd, interp, sizeof(interp)))
+		return 0;
+	/* Granted already, with its own interpreters: not opened and read again. */
+	if (granted_as(b, interp, LL_FS_RIGHT_X))
 		return 0;
 	int ifd = sys_open(AT_FDCWD, interp, O_RDONLY | O_NONBLOCK);
 	if (ifd < 0)
