@@ -96,35 +96,43 @@ static const char *env_lookup(const char *name)
 
 /*
  * One write(2) per line. A reader that went away must not kill the function
- * with SIGPIPE: the signal is blocked around the write and, if the write
- * raised it, consumed (unless the program already had one pending).
+ * with SIGPIPE: on a pipe or a socket the signal is blocked around the write
+ * and, if the write raised it, consumed (unless the program already had one
+ * pending, which it can only have with the signal blocked: an unblocked one
+ * is delivered before any code of this thread runs). A file or a terminal
+ * raises none: no system call but the write.
  */
 void event_write_line(const char *buf, size_t len)
 {
 	int fd = atomic_load_explicit(&shim.log_fd, memory_order_relaxed);
 	sigset_t pipe_set, old_mask, pending;
-	bool was_pending;
+	bool was_pending = false, guard = shim.log_sigpipe;
 	int saved = errno;
 
 	if (fd < 0) {
 		atomic_fetch_add(&shim.dropped, 1);
 		return;
 	}
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
-	sigpending(&pending);
-	was_pending = sigismember(&pending, SIGPIPE);
+	if (guard) {
+		sigemptyset(&pipe_set);
+		sigaddset(&pipe_set, SIGPIPE);
+		pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+		if (sigismember(&old_mask, SIGPIPE)) {
+			sigpending(&pending);
+			was_pending = sigismember(&pending, SIGPIPE);
+		}
+	}
 	int r = log_line_write(fd, buf, len, shim.log_shared);
 	if (r < 0) {
 		/* EPIPE, EBADF, full disk, non-blocking pipe: count it and move on. */
-		if (r == -EPIPE && !was_pending) {
+		if (r == -EPIPE && guard && !was_pending) {
 			struct timespec zero = {0};
 			sigtimedwait(&pipe_set, NULL, &zero);
 		}
 		atomic_fetch_add(&shim.dropped, 1);
 	}
-	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	if (guard)
+		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	errno = saved;
 }
 

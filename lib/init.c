@@ -101,6 +101,12 @@ static bool log_inherited(void)
 	return secure_getenv("FNGUARD_LOG_FD") && secure_getenv("FNGUARD_LOG_ID");
 }
 
+/* A write to it can fail with EPIPE, and raise SIGPIPE: the event writer guards against it. */
+static bool may_raise_sigpipe(const struct stat *st)
+{
+	return S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode);
+}
+
 static void setup_log(void)
 {
 	const char *inherited = secure_getenv("FNGUARD_LOG_FD");
@@ -110,9 +116,11 @@ static void setup_log(void)
 	int fd = -1;
 
 	if (log_inherited()) {
-		int n = log_id_inherited(inherited, id);
+		struct stat st;
+		int n = log_id_inherited_stat(inherited, id, &st);
 		shim.root = false;
 		if (n >= 0) {
+			shim.log_sigpipe = may_raise_sigpipe(&st);
 			atomic_store(&shim.log_fd, n);
 			/* The first process's stdout is shared by the whole tree, ours or not. */
 			const char *shared = secure_getenv("FNGUARD_LOG_SHARED");
@@ -145,6 +153,7 @@ static void setup_log(void)
 		close(moved);
 		return;
 	}
+	shim.log_sigpipe = may_raise_sigpipe(&st);
 	atomic_store(&shim.log_fd, moved);
 	shim.log_shared = log_line_shares_output(moved);
 	snprintf(num, sizeof(num), "%d", moved);

@@ -55,8 +55,8 @@ static inline int log_id_fd_identity(const char *s, struct stat *st)
 	return (int)fd;
 }
 
-/* Whether fd is open on the file that id ("dev:ino", as FNGUARD_LOG_ID) names. */
-static inline bool same_file(int fd, const char *id)
+/* Whether fd is open on the file that id ("dev:ino", as FNGUARD_LOG_ID) names (its fstat in st). */
+static inline bool same_file_stat(int fd, const char *id, struct stat *ret)
 {
 	struct stat st;
 	unsigned long long dev, ino;
@@ -67,19 +67,33 @@ static inline bool same_file(int fd, const char *id)
 		return false;
 	if (fstat(fd, &st) < 0)
 		return false;
+	*ret = st;
 	return dev == (unsigned long long)st.st_dev && ino == (unsigned long long)st.st_ino;
+}
+
+static inline bool same_file(int fd, const char *id)
+{
+	struct stat st;
+	return same_file_stat(fd, id, &st);
 }
 
 /*
  * The inherited log's descriptor: the number fd (FNGUARD_LOG_FD) when it is
  * open on the file id (FNGUARD_LOG_ID) names, else -1.
  */
-static inline int log_id_inherited(const char *fd, const char *id)
+static inline int log_id_inherited_stat(const char *fd, const char *id, struct stat *st)
 {
 	unsigned long long n;
-	if (!fd || !id || !log_id_number(&fd, '\0', &n) || n >= 1 << 20 || !same_file((int)n, id))
+	if (!fd || !id || !log_id_number(&fd, '\0', &n) || n >= 1 << 20 ||
+	    !same_file_stat((int)n, id, st))
 		return -1;
 	return (int)n;
+}
+
+static inline int log_id_inherited(const char *fd, const char *id)
+{
+	struct stat st;
+	return log_id_inherited_stat(fd, id, &st);
 }
 
 /*

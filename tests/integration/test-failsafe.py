@@ -42,7 +42,7 @@ RULES = {
     "extends": ["lambda-base"],
     "files": [{"path": HELPERS + "/**", "allow": "r"}, {"path": OK_FILE, "allow": "r"},
               {"path": W + "/out/**", "allow": "rwc"}],
-    "exec": [{"path": "/bin/true"}, {"path": "/usr/bin/true"}],
+    "exec": [{"path": "/bin/true"}, {"path": "/usr/bin/true"}, {"path": OPS}],
 }
 PROFILE = write_profile(W, RULES)
 PROFILE_SC = write_profile(W, dict(RULES, syscalls=["@lambda-runtime"]), "syscalls.json")
@@ -266,6 +266,27 @@ for mode in MODES:
     os.close(wr)
     tap.ok(ran_normally(r, want), f"log a broken pipe, {mode}: no SIGPIPE, runs as it would",
            r.diag())
+
+    # The same in a descendant, which learns what its log is from the descriptor handed down.
+    rd, wr = os.pipe()
+    os.close(rd)
+    r = go([OPS, "exec"] + TWO_OPENS, profile=PROFILE, mode=mode, log=wr)
+    os.close(wr)
+    tap.ok(ran_normally(r, want), f"log a broken pipe, {mode}, a descendant: no SIGPIPE, "
+           "runs as it would", r.diag())
+
+    # The program's own SIGPIPE, blocked and pending, is still its own after events fail with
+    # EPIPE; one the events raise is not left behind for it.
+    for own in (True, False):
+        rd, wr = os.pipe()
+        os.close(rd)
+        argv = [OPS, "block-sigpipe"] + (["raise-sigpipe"] if own else []) + TWO_OPENS[1:]
+        r = go(argv + ["sigpipe-pending"], profile=PROFILE, mode=mode, log=wr)
+        os.close(wr)
+        expect = "sigpipe-pending: " + ("yes" if own else "no")
+        tap.ok(ran_normally(r, want) and expect in r.stderr,
+               f"log a broken pipe, {mode}, SIGPIPE blocked by the program"
+               f"{' and pending' if own else ''}: {expect}", r.diag())
 
 
 def full_pipe_run(mode):

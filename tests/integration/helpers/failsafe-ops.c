@@ -12,10 +12,15 @@
  *   wait             "wait: ready" on stderr, then read one line from stdin
  *   cancel-stat PATH stat(2) PATH in a thread with a cancel pending: stat is no
  *                    cancellation point, so "cancel-stat PATH: returned"
+ *   block-sigpipe    blocks SIGPIPE (the program's own choice)
+ *   raise-sigpipe    raises SIGPIPE (blocked: it stays pending)
+ *   sigpipe-pending  "sigpipe-pending: yes" or "no"
+ *   exec PROGRAM ARG...  runs the rest of the command line as a program (execv)
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +86,21 @@ int main(int argc, char **argv)
 			fprintf(stderr, "cancel-stat %s: %s\n", arg,
 				rv == PTHREAD_CANCELED ? "cancelled" : "returned");
 			i++;
+		} else if (!strcmp(cmd, "block-sigpipe") || !strcmp(cmd, "raise-sigpipe")) {
+			sigset_t set;
+			sigemptyset(&set);
+			sigaddset(&set, SIGPIPE);
+			r = cmd[0] == 'b' ? sigprocmask(SIG_BLOCK, &set, NULL) : raise(SIGPIPE);
+			report(cmd, NULL, r);
+		} else if (!strcmp(cmd, "sigpipe-pending")) {
+			sigset_t set;
+			sigpending(&set);
+			fprintf(stderr, "sigpipe-pending: %s\n",
+				sigismember(&set, SIGPIPE) ? "yes" : "no");
+		} else if (!strcmp(cmd, "exec") && arg) {
+			execv(arg, argv + i + 1);
+			report(cmd, arg, -1);
+			return 127;
 		} else if (!strcmp(cmd, "wait")) {
 			char line[64];
 			fprintf(stderr, "wait: ready\n");
