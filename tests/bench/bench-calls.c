@@ -18,6 +18,13 @@
  *                       never sees it; only the seccomp filter does
  *   personality -       the personality(0xffffffff) system call, raw: the query, which
  *                       the filter allows by its argument (not cacheable)
+ *   trap same|distinct  afs_syscall, raw: a system call no profile lists, which the
+ *                       kernel does not implement (ENOSYS bare); under the filter it
+ *                       traps, and the shim's handler logs it and returns EPERM.
+ *                       "same": the same arguments every time (after a burst the
+ *                       rate limiter counts instead of writing); "distinct": the
+ *                       call number as first argument, so every call writes its
+ *                       JSON line
  *
  * A warm-up of N/10 calls runs first, untimed. Exit status 1 when a call
  * fails (the benchmark measured something else than an allowed call).
@@ -25,6 +32,11 @@
  * --allow-all-filter installs a one-instruction seccomp filter that allows
  * everything before the loop: what any filter costs on this kernel (the
  * syscall slow path), the floor under fnguard's filter.
+ *
+ * --trap-floor installs a filter that traps afs_syscall (and allows the rest)
+ * with a SIGSYS handler that only makes the call return EPERM: what the
+ * kernel's trap and signal round trip cost on this machine, the floor under
+ * fnguard's handler (which also writes the call's JSON line).
  *
  * --landlock-floor restricts the process with a Landlock domain that handles
  * every file right the kernel knows and grants them all beneath "/": what
@@ -38,6 +50,10 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stddef.h>
+#include <ucontext.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,14 +80,20 @@ enum op {
 	OP_EXECVE,
 	OP_GETPID,
 	OP_PERSONALITY,
+	OP_TRAP,
 	OP_COUNT,
 };
 
 static const char *const op_names[OP_COUNT] = {
-	[OP_OPEN_CLOSE] = "open-close",	  [OP_STAT] = "stat",
-	[OP_ACCESS] = "access",		  [OP_CONNECT] = "connect",
-	[OP_GETADDRINFO] = "getaddrinfo", [OP_EXECVE] = "execve",
-	[OP_GETPID] = "getpid",		  [OP_PERSONALITY] = "personality",
+	[OP_OPEN_CLOSE] = "open-close",
+	[OP_STAT] = "stat",
+	[OP_ACCESS] = "access",
+	[OP_CONNECT] = "connect",
+	[OP_GETADDRINFO] = "getaddrinfo",
+	[OP_EXECVE] = "execve",
+	[OP_GETPID] = "getpid",
+	[OP_PERSONALITY] = "personality",
+	[OP_TRAP] = "trap",
 };
 
 struct bench {
@@ -80,6 +102,7 @@ struct bench {
 	const char *target;
 	int udp_fd;
 	struct sockaddr_in addr;
+	bool distinct; /* trap: a new first argument each call */
 };
 
 static double clock_ns(clockid_t id)
@@ -143,6 +166,21 @@ static int run_getaddrinfo(const struct bench *b)
 	return 0;
 }
 
+static int run_trap(const struct bench *b)
+{
+#ifdef SYS_afs_syscall
+	static unsigned long n;
+	long r = raw_syscall(SYS_afs_syscall, b->distinct ? ++n : 0UL);
+
+	/* Bare: the kernel has no such call. Under the filter: trapped, refused. */
+	if (r != -1 || (errno != ENOSYS && errno != EPERM))
+		return fail(b, "afs_syscall", r == -1 ? errno : EINVAL);
+	return 0;
+#else
+	return fail(b, "afs_syscall", ENOSYS);
+#endif
+}
+
 /* One call of the benchmark's operation; 0 or -1 (reported). */
 static int run_once(const struct bench *b)
 {
@@ -175,6 +213,8 @@ static int run_once(const struct bench *b)
 		return raw_syscall(SYS_personality, 0xffffffffUL) < 0
 			       ? fail(b, "personality", errno)
 			       : 0;
+	case OP_TRAP:
+		return run_trap(b);
 	case OP_COUNT:
 		break;
 	}
@@ -195,6 +235,14 @@ static int setup(struct bench *b)
 		return -1;
 	}
 	b->op = (enum op)i;
+	if (b->op == OP_TRAP) {
+		b->distinct = !strcmp(b->target, "distinct");
+		if (!b->distinct && strcmp(b->target, "same") != 0) {
+			fprintf(stderr, "bench-calls: trap wants same or distinct\n");
+			return -1;
+		}
+		return 0;
+	}
 	if (b->op != OP_CONNECT)
 		return 0;
 	colon = strrchr(b->target, ':');
@@ -228,6 +276,41 @@ static int allow_all_filter(void)
 	}
 	return 0;
 }
+
+#ifdef SYS_afs_syscall
+static void trap_returns_eperm(int sig, siginfo_t *info, void *ctx)
+{
+	(void)sig;
+	(void)info;
+	((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RAX] = -EPERM;
+}
+
+static int trap_floor(void)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_afs_syscall, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(insns) / sizeof(insns[0]), .filter = insns};
+	struct sigaction sa = {.sa_sigaction = trap_returns_eperm, .sa_flags = SA_SIGINFO};
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
+		fprintf(stderr, "bench-calls: trap floor: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+#else
+static int trap_floor(void)
+{
+	fprintf(stderr, "bench-calls: trap floor: no afs_syscall on this architecture\n");
+	return -1;
+}
+#endif
 
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444
@@ -284,10 +367,16 @@ int main(int argc, char **argv)
 			return 1;
 		argv++;
 		argc--;
+	} else if (argc > 1 && !strcmp(argv[1], "--trap-floor")) {
+		if (trap_floor() < 0)
+			return 1;
+		argv++;
+		argc--;
 	}
 	if (argc < 3 || argc > 4) {
 		fprintf(stderr,
-			"usage: bench-calls [--allow-all-filter | --landlock-floor] OP TARGET [N]\n");
+			"usage: bench-calls [--allow-all-filter | --landlock-floor | --trap-floor] OP TARGET "
+			"[N]\n");
 		return 2;
 	}
 	b.name = argv[1];

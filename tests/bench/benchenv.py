@@ -204,12 +204,16 @@ def fnguard_events(path):
     return out
 
 
-def check_log(path, mode, seccomp=None, started=True, landlock=None):
+def check_log(path, mode, seccomp=None, started=True, landlock=None, expected=None):
     """Raises BenchError unless the log shows fnguard running in mode with no
     violation and no error (seccomp, landlock: whether the layer must be
-    active)."""
+    active). expected: a benchmark of a violation; the violations it accepts
+    (at least one must be there)."""
     events = fnguard_events(path)
-    bad = [e for e in events if e.get("type") in ("violation", "error")]
+    bad = [e for e in events if e.get("type") in ("violation", "error") and
+           not (expected and e.get("type") == "violation" and expected(e))]
+    if expected and not any(e.get("type") == "violation" and expected(e) for e in events):
+        raise BenchError(f"{path}: the violation the benchmark makes was not logged")
     if bad and mode != "record":
         e = bad[0]
         raise BenchError(f"{len(bad)} violation/error events in {path}, first: "

@@ -77,8 +77,8 @@ def process_mode(name, label, argv, env, log, cwd=None, out=None, expect=None, c
     return harness.Mode(name, label, measure, check)
 
 
-def shim_check(log, mode, seccomp=None, landlock=None):
-    return lambda: check_log(log, mode, seccomp=seccomp, landlock=landlock)
+def shim_check(log, mode, seccomp=None, landlock=None, expected=None):
+    return lambda: check_log(log, mode, seccomp=seccomp, landlock=landlock, expected=expected)
 
 
 # ---- per call ----
