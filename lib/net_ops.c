@@ -77,6 +77,7 @@
 
 #include "cwd.h"
 #include "dns_cache.h"
+#include "dns_peer.h"
 #include "judge.h"
 #include "lambda_ctx.h"
 #include "path_resolve.h"
@@ -752,6 +753,144 @@ static void own_msg_name(struct msghdr *m, struct sockaddr_storage *buf)
 	m->msg_name = (void *)own_copy(m->msg_name, m->msg_namelen, buf);
 }
 
+/* ---- what the program sends to a DNS port itself ---------------------------- */
+
+/*
+ * A rule that lets datagrams reach a DNS port (lambda-base's resolver rules)
+ * would let any bytes through: a query the program builds itself carries
+ * whatever names it likes to the resolver, which passes them on (DNS
+ * exfiltration past the judged resolver functions). So what a program sends
+ * to port 53 itself is read as the DNS query it must be, and its questions
+ * are judged as res_send judges them; a datagram that is no readable query,
+ * or longer than the shim reads (DNS_PAYLOAD_MAX), is judged as a name no
+ * rule allows. A copy is judged and sent: another thread cannot change it in
+ * between. A datagram socket connected to port 53 is left unconnected in the
+ * kernel (dns_peer.h): send, sendto, sendmsg and sendmmsg without an address
+ * go to its peer, judged; a write(2) on it, which the shim does not see,
+ * fails with EDESTADDRREQ, as do its dups in programs it is handed to. A
+ * stream (TCP) connection to port 53, whose bytes the shim does not read,
+ * is judged as a name no rule allows. libc's own resolver sends through its
+ * internal functions, none of this: its names are judged by getaddrinfo and
+ * the res_ functions.
+ */
+#define DNS_PAYLOAD_MAX 4096
+
+static int guard_query(const char *op, const char *name, const char *domain);
+static int judge_dns_questions(const char *op, const unsigned char *m, size_t len);
+
+static int sock_type(int fd)
+{
+	int type = -1;
+	socklen_t len = sizeof(type);
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 ? type : -1;
+}
+
+static int judge_dns_stream(const char *op)
+{
+	return guard_query(op, "(DNS over TCP from the program itself: the shim does not read it)",
+			   NULL);
+}
+
+/* The datagram's bytes, gathered into out; false when they do not fit (or cannot be read). */
+static bool gather(const struct msghdr *m, unsigned char *out, size_t size, size_t *ret_len)
+{
+	size_t n = 0;
+	for (size_t i = 0; m->msg_iov && i < m->msg_iovlen; i++) {
+		const struct iovec *v = &m->msg_iov[i];
+		if (v->iov_len > size - n || (v->iov_len && !v->iov_base))
+			return false;
+		memcpy(out + n, v->iov_base, v->iov_len);
+		n += v->iov_len;
+	}
+	*ret_len = n;
+	return true;
+}
+
+/* Judges a datagram for a DNS port (out: its copy, to send); 0 or -1 (errno set). */
+static int judge_dns_datagram(const char *op, const struct msghdr *m, unsigned char *out,
+			      size_t *ret_len)
+{
+	if (!gather(m, out, DNS_PAYLOAD_MAX, ret_len))
+		return guard_query(op, "(a datagram to a DNS port that the shim does not read)",
+				   NULL) < 0
+			       ? -1
+			       : 1;
+	return judge_dns_questions(op, out, *ret_len);
+}
+
+/*
+ * sendmsg of m (its destination given, or fd's DNS peer) after judging its
+ * datagram. A datagram the shim does not read goes as it is where alert or
+ * record let it.
+ */
+static ssize_t sendmsg_dns(const char *op, int fd, const struct msghdr *m, int flags)
+{
+	unsigned char copy[DNS_PAYLOAD_MAX];
+	size_t len = 0;
+	int r = judge_dns_datagram(op, m, copy, &len);
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return real.sendmsg(fd, m, flags);
+	struct iovec one = {.iov_base = copy, .iov_len = len};
+	struct msghdr c = *m;
+	c.msg_iov = &one;
+	c.msg_iovlen = 1;
+	return real.sendmsg(fd, &c, flags);
+}
+
+static ssize_t sendto_dns(const char *op, int fd, const void *buf, size_t n, int flags,
+			  const struct sockaddr *to, socklen_t tolen)
+{
+	struct iovec v = {.iov_base = (void *)buf, .iov_len = n};
+	struct msghdr m = {
+		.msg_name = (void *)to, .msg_namelen = tolen, .msg_iov = &v, .msg_iovlen = 1};
+	return sendmsg_dns(op, fd, &m, flags);
+}
+
+/* A send without an address on a socket whose peer the shim keeps: to that peer, judged. */
+static bool dns_peer_send(const char *op, int fd, const void *buf, size_t n, int flags,
+			  ssize_t *ret)
+{
+	struct sockaddr_storage peer;
+	socklen_t len;
+	if (!dns_peer_get(fd, &peer, &len))
+		return false;
+	*ret = sendto_dns(op, fd, buf, n, flags, (const struct sockaddr *)&peer, len);
+	return true;
+}
+
+EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+	ssize_t r;
+	shim_started();
+	if (!real.send) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (dns_peer_send("send", fd, buf, n, flags, &r))
+		return r;
+	return real.send(fd, buf, n, flags);
+}
+
+/* A datagram socket "connected" to a DNS port answers with its peer. */
+EXPORT int getpeername(int fd, __SOCKADDR_ARG addr, socklen_t *len)
+{
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+	shim_started();
+	if (!real.getpeername) {
+		errno = ENOSYS;
+		return -1;
+	}
+	struct sockaddr *sa = SA(addr);
+	if (!len || !sa || !dns_peer_get(fd, &peer, &peer_len))
+		return real.getpeername(fd, sa, len);
+	memcpy(sa, &peer, peer_len < *len ? peer_len : *len);
+	*len = peer_len;
+	return 0;
+}
+
 EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
 	struct sockaddr_storage copy;
@@ -763,6 +902,18 @@ EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 	}
 	if (guard_sockaddr_pinned("connect", fd, sa, len, NET_DIR_OUT, ECONNREFUSED, &pin) < 0)
 		return -1;
+	if (dns_peer_port(sa, len)) {
+		int type = sock_type(fd);
+		/* Left unconnected: what it sends goes through the shim, judged. */
+		if (type == SOCK_DGRAM && dns_peer_set(fd, sa, len) == 0)
+			return 0;
+		if (type == SOCK_STREAM && judge_dns_stream("connect") < 0) {
+			errno = ECONNREFUSED;
+			return -1;
+		}
+	} else if (sa) {
+		dns_peer_forget(fd); /* connected elsewhere, or AF_UNSPEC: a peer no more */
+	}
 	int r = pin.fd >= 0 ? real.connect(fd, (const struct sockaddr *)&pin.sun, pin.len)
 			    : real.connect(fd, sa, len);
 	unpin(&pin);
@@ -789,9 +940,23 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, __CONST_SOCK
 		return -1;
 	}
 	struct unix_pin pin = {.fd = -1};
-	if (sa && len &&
-	    guard_sockaddr_pinned("sendto", fd, sa, len, NET_DIR_OUT, ECONNREFUSED, &pin) < 0)
+	ssize_t sent;
+	if (!sa || !len)
+		return dns_peer_send("sendto", fd, buf, n, flags, &sent)
+			       ? sent
+			       : real.sendto(fd, buf, n, flags, sa, len);
+	if (guard_sockaddr_pinned("sendto", fd, sa, len, NET_DIR_OUT, ECONNREFUSED, &pin) < 0)
 		return -1;
+	if (dns_peer_port(sa, len)) {
+		int type = sock_type(fd);
+		if (type == SOCK_DGRAM)
+			return sendto_dns("sendto", fd, buf, n, flags, sa, len);
+		/* MSG_FASTOPEN connects and sends: DNS over TCP. */
+		if (type == SOCK_STREAM && judge_dns_stream("sendto") < 0) {
+			errno = ECONNREFUSED;
+			return -1;
+		}
+	}
 	if (pin.fd < 0)
 		return real.sendto(fd, buf, n, flags, sa, len);
 	ssize_t r = real.sendto(fd, buf, n, flags, (const struct sockaddr *)&pin.sun, pin.len);
@@ -812,13 +977,28 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		return real.sendmsg(fd, msg, flags);
 	/* The header is read once: what is judged is what is sent. */
 	m = *msg;
-	if (!m.msg_name || !m.msg_namelen)
-		return real.sendmsg(fd, &m, flags);
+	if (!m.msg_name || !m.msg_namelen) {
+		socklen_t peer_len;
+		if (!dns_peer_get(fd, &copy, &peer_len))
+			return real.sendmsg(fd, &m, flags);
+		m.msg_name = &copy;
+		m.msg_namelen = peer_len;
+		return sendmsg_dns("sendmsg", fd, &m, flags);
+	}
 	own_msg_name(&m, &copy);
 	struct unix_pin pin = {.fd = -1};
 	if (guard_sockaddr_pinned("sendmsg", fd, m.msg_name, m.msg_namelen, NET_DIR_OUT,
 				  ECONNREFUSED, &pin) < 0)
 		return -1;
+	if (dns_peer_port(m.msg_name, m.msg_namelen)) {
+		int type = sock_type(fd);
+		if (type == SOCK_DGRAM)
+			return sendmsg_dns("sendmsg", fd, &m, flags);
+		if (type == SOCK_STREAM && judge_dns_stream("sendmsg") < 0) {
+			errno = ECONNREFUSED;
+			return -1;
+		}
+	}
 	if (pin.fd < 0)
 		return real.sendmsg(fd, &m, flags);
 	m.msg_name = &pin.sun;
@@ -844,6 +1024,19 @@ static bool same_dest(const struct msghdr *a, const struct msghdr *b)
  */
 #define SENDMMSG_BATCH 32
 
+/* Whether some message goes to a DNS port: by its address, or to the socket's DNS peer. */
+static bool dns_mmsg(int fd, const struct mmsghdr *vec, unsigned int n)
+{
+	struct sockaddr_storage peer;
+	socklen_t len;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct msghdr *m = &vec[i].msg_hdr;
+		if (m->msg_name && dns_peer_port(m->msg_name, m->msg_namelen))
+			return true;
+	}
+	return dns_peer_get(fd, &peer, &len);
+}
+
 EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
 	struct mmsghdr batch[SENDMMSG_BATCH];
@@ -858,6 +1051,16 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 	}
 	if (!vec || !vlen)
 		return real.sendmmsg(fd, vec, vlen, flags);
+	if (dns_mmsg(fd, vec, limit)) {
+		/* One at a time through sendmsg, each datagram for a DNS port judged. */
+		for (; sent < limit; sent++) {
+			ssize_t r = sendmsg(fd, &vec[sent].msg_hdr, flags);
+			if (r < 0)
+				return sent ? (int)sent : -1;
+			vec[sent].msg_len = (unsigned int)r;
+		}
+		return (int)sent;
+	}
 	while (sent < limit) {
 		unsigned int n = limit - sent < SENDMMSG_BATCH ? limit - sent : SENDMMSG_BATCH;
 		unsigned int ok = n;
@@ -1344,8 +1547,6 @@ static int question_name(const unsigned char *m, size_t len, size_t *off, char *
 
 static int guard_send(const char *op, const unsigned char *msg, int msglen, unsigned char **copy)
 {
-	char name[DNS_CACHE_NAME_MAX + 1];
-
 	*copy = NULL;
 	if (!msg || msglen < 12)
 		return 0; /* the resolver refuses it */
@@ -1359,12 +1560,38 @@ static int guard_send(const char *op, const unsigned char *msg, int msglen, unsi
 	}
 	memcpy(m, msg, (size_t)msglen);
 	*copy = m;
+	return judge_dns_questions(op, m, (size_t)msglen);
+}
+
+/*
+ * A question's name, judged as a resolution. Record mode learns it as asked
+ * of a name server (the name on port 53, udp): a rule for the name on any
+ * port lets the same query through later, and a program that resolves with
+ * its own queries (c-ares: Node.js's dns.resolve) connects to the addresses,
+ * learned as such, never through a name the shim bound.
+ */
+static int judge_dns_name(const char *op, const char *name)
+{
+	if (shim.action[POLICY_CAT_NETWORK] != POLICY_MODE_RECORD)
+		return guard_query(op, name, NULL);
+	if (guard_name(op, name, 53, NET_PROTO_UDP, NUMERIC_NONE) == NAME_RESOLVE)
+		shim_leave();
+	return 0;
+}
+
+/* The names a DNS message asks for, each judged; one that cannot be read is refused. */
+static int judge_dns_questions(const char *op, const unsigned char *m, size_t len)
+{
+	char name[DNS_CACHE_NAME_MAX + 1];
+
+	if (len < 12)
+		return guard_query(op, "(a datagram to a DNS port that is no DNS query)", NULL);
 	size_t qd = (size_t)m[4] << 8 | m[5], off = 12;
 	for (size_t i = 0; i < qd || i == 0; i++) {
-		if (i == qd || question_name(m, (size_t)msglen, &off, name, sizeof(name)) < 0)
+		if (i == qd || question_name(m, len, &off, name, sizeof(name)) < 0)
 			/* Judged under a name no rule can allow: refused in enforce, logged. */
 			return guard_query(op, "(a query without a readable question)", NULL);
-		if (guard_query(op, name, NULL) < 0)
+		if (judge_dns_name(op, name) < 0)
 			return -1;
 	}
 	return 0;

