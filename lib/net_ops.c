@@ -78,6 +78,7 @@
 #include "cwd.h"
 #include "dns_cache.h"
 #include "dns_peer.h"
+#include "ip_route.h"
 #include "judge.h"
 #include "lambda_ctx.h"
 #include "path_resolve.h"
@@ -753,6 +754,77 @@ static void own_msg_name(struct msghdr *m, struct sockaddr_storage *buf)
 	m->msg_name = (void *)own_copy(m->msg_name, m->msg_namelen, buf);
 }
 
+/* ---- routes through other hosts ---------------------------------------------- */
+
+/*
+ * An IPv4 source route or an IPv6 routing header sends the packet to the
+ * first hop it names, whatever destination the rules judged (ip_route.h):
+ * no rule can allow it. Refused in enforce mode (EPERM, what the kernel
+ * answers for what a process may not do), logged in alert mode; record mode
+ * learns nothing from it.
+ */
+static int refuse_route(const char *op, const char *target)
+{
+	struct judgement j = {
+		.ev = {.category = POLICY_CAT_NETWORK,
+		       .op = op,
+		       .target = target,
+		       .target_len = strlen(target),
+		       .rule = "a route through hosts of the sender's choosing: no rule allows it"},
+		.verdict = {.allowed = false, .rule = -1},
+	};
+	int saved = errno;
+
+	if (shim.action[POLICY_CAT_NETWORK] == POLICY_MODE_RECORD || !shim_enter())
+		return 0;
+	bool block = judge_act(&j);
+	shim_leave();
+	errno = block ? EPERM : saved;
+	return block ? -1 : 0;
+}
+
+#define ROUTE_OPT_MAX 64
+
+EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	unsigned char copy[ROUTE_OPT_MAX];
+	shim_started();
+	if (!real.setsockopt) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (level != IPPROTO_IP && level != IPPROTO_IPV6)
+		return real.setsockopt(fd, level, name, val, len);
+	/* Judged on a copy another thread cannot change (IPv4 options are 40 bytes at most). */
+	if (val && len > 0 && len <= sizeof(copy)) {
+		memcpy(copy, val, len);
+		val = copy;
+	}
+	if (ip_route_sockopt(level, name, val, len) &&
+	    refuse_route("setsockopt", level == IPPROTO_IP ? "IP_OPTIONS (a source route)"
+							   : "IPV6_RTHDR (a routing header)") < 0)
+		return -1;
+	return real.setsockopt(fd, level, name, val, len);
+}
+
+/*
+ * A message's control data, copied where it is small enough (a route in it
+ * judged on what is sent), then judged. 0, or -1 refused.
+ */
+#define ROUTE_CMSG_MAX 1024
+static int judge_cmsg(const char *op, struct msghdr *m, unsigned char *copy)
+{
+	if (!m->msg_control || !m->msg_controllen)
+		return 0;
+	if (m->msg_controllen <= ROUTE_CMSG_MAX) {
+		memcpy(copy, m->msg_control, m->msg_controllen);
+		m->msg_control = copy;
+	}
+	if (ip_route_cmsg(m) && refuse_route(op, "IP_RETOPTS or IPV6_RTHDR (a route)") < 0)
+		return -1;
+	return 0;
+}
+
 /* ---- what the program sends to a DNS port itself ---------------------------- */
 
 /*
@@ -977,6 +1049,9 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		return real.sendmsg(fd, msg, flags);
 	/* The header is read once: what is judged is what is sent. */
 	m = *msg;
+	_Alignas(struct cmsghdr) unsigned char control[ROUTE_CMSG_MAX];
+	if (judge_cmsg("sendmsg", &m, control) < 0)
+		return -1;
 	if (!m.msg_name || !m.msg_namelen) {
 		socklen_t peer_len;
 		if (!dns_peer_get(fd, &copy, &peer_len))
@@ -1024,7 +1099,11 @@ static bool same_dest(const struct msghdr *a, const struct msghdr *b)
  */
 #define SENDMMSG_BATCH 32
 
-/* Whether some message goes to a DNS port: by its address, or to the socket's DNS peer. */
+/*
+ * Whether the messages go one at a time through sendmsg: some message goes
+ * to a DNS port (by its address, or to the socket's DNS peer) or carries
+ * control data.
+ */
 static bool dns_mmsg(int fd, const struct mmsghdr *vec, unsigned int n)
 {
 	struct sockaddr_storage peer;
@@ -1032,6 +1111,9 @@ static bool dns_mmsg(int fd, const struct mmsghdr *vec, unsigned int n)
 	for (unsigned int i = 0; i < n; i++) {
 		const struct msghdr *m = &vec[i].msg_hdr;
 		if (m->msg_name && dns_peer_port(m->msg_name, m->msg_namelen))
+			return true;
+		/* Control data may hold a route: judged by sendmsg, message by message. */
+		if (m->msg_control && m->msg_controllen)
 			return true;
 	}
 	return dns_peer_get(fd, &peer, &len);
@@ -1052,7 +1134,7 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 	if (!vec || !vlen)
 		return real.sendmmsg(fd, vec, vlen, flags);
 	if (dns_mmsg(fd, vec, limit)) {
-		/* One at a time through sendmsg, each datagram for a DNS port judged. */
+		/* One at a time through sendmsg, each judged as sendmsg judges it. */
 		for (; sent < limit; sent++) {
 			ssize_t r = sendmsg(fd, &vec[sent].msg_hdr, flags);
 			if (r < 0)

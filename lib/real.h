@@ -169,6 +169,7 @@ struct mmsghdr;
 	X(ssize_t, sendmsg, (int, const struct msghdr *, int))                                     \
 	X(ssize_t, send, (int, const void *, size_t, int))                                         \
 	X(int, getpeername, (int, struct sockaddr *, socklen_t *))                                 \
+	X(int, setsockopt, (int, int, int, const void *, socklen_t))                               \
 	X(int, sendmmsg, (int, struct mmsghdr *, unsigned int, int))                               \
 	X(int, bind, (int, const struct sockaddr *, socklen_t))                                    \
 	X(int, listen, (int, int))                                                                 \

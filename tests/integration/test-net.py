@@ -863,6 +863,109 @@ else:
            [e for e in net_events(r, type="violation") if secret in e.get("target", "")],
            "alert: the query for a name outside the profile is sent, and logged", r.diag())
 
+# A source route sends the packet to the first hop it names (the IP header's destination),
+# whatever address the rules judged: only the port had to match (red-team sweep, 2026-11-24).
+PY_ROUTE = r"""
+import socket, sys
+op, hop, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+lsrr = bytes([1, 0x83, 7, 4]) + socket.inet_aton(hop)
+fam = socket.AF_INET6 if op == "rthdr" else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+try:
+    if op == "setsockopt":
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS, lsrr)
+        s.sendto(b"via-setsockopt", ("127.0.0.1", port))
+    elif op == "cmsg":
+        s.connect(("127.0.0.1", port))
+        s.sendmsg([b"via-cmsg"], [(socket.IPPROTO_IP, 7, lsrr)])  # IP_RETOPTS
+    elif op == "record-route":  # an option that routes nowhere
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS, bytes([7, 7, 4, 0, 0, 0, 0, 0]))
+        s.sendto(b"plain", ("127.0.0.1", port))
+    elif op == "rthdr":
+        s.setsockopt(socket.IPPROTO_IPV6, 57, bytes([0, 2, 2, 1, 0, 0, 0, 0]) + bytes(16))
+    print("sent")
+except OSError as e:
+    print("errno=%d" % e.errno)
+"""
+
+
+class Sniffer:
+    """The IPv4 destinations of loopback packets whose payload holds a marker (AF_PACKET)."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
+        self.sock.bind(("lo", 0))
+        self.sock.settimeout(0.2)
+        self.lock = threading.Lock()
+        self.seen = []
+        self.stop = False
+        threading.Thread(target=self.loop, daemon=True).start()
+
+    def loop(self):
+        while not self.stop:
+            try:
+                pkt = self.sock.recv(65535)
+            except OSError:
+                continue
+            if b"via-" in pkt and len(pkt) >= 20:
+                with self.lock:
+                    self.seen.append(socket.inet_ntoa(pkt[16:20]))
+
+    def take(self):
+        time.sleep(0.3)
+        with self.lock:
+            seen, self.seen = self.seen, []
+        return seen
+
+
+def route_case():
+    try:
+        sniff = Sniffer()
+    except OSError as e:
+        return None, f"no packet socket here: {e}"
+    dest = Server(socket.AF_INET, socket.SOCK_DGRAM, ("127.0.0.1", 0))
+    port = dest.port
+    prof = profile([{"cidr": "127.0.0.1", "ports": [port]}], "route")
+    out = {}
+    for mode, op in (("bare", "setsockopt"), ("enforce", "setsockopt"), ("enforce", "cmsg"),
+                     ("enforce", "record-route"), ("enforce", "rthdr"),
+                     ("alert", "setsockopt")):
+        sniff.take()
+        dest.reset()
+        r = run(py(PY_ROUTE, op, "127.0.0.2", port), profile=prof,
+                mode=None if mode == "bare" else mode, preload=mode != "bare")
+        out[(mode, op)] = (r, sniff.take().count("127.0.0.2"), dest.count())
+    sniff.stop = True
+    dest.sock.close()
+    return out, None
+
+
+routes, why = route_case()
+if routes is None:
+    tap.ok(True, f"source routes # SKIP {why}")
+    routes = {}
+else:
+    r, at_hop, _ = routes[("bare", "setsockopt")]
+    tap.ok(r.stdout == "sent\n" and at_hop >= 1,
+           "without fnguard a source route sends a datagram for an allowed address to the hop "
+           "(the IP header's destination)", r.diag() + f"\nto the hop: {at_hop}")
+bad = {op: routes[("enforce", op)] for op in ("setsockopt", "cmsg", "rthdr")} if routes else {}
+tap.ok(bad and all(r.stdout == "errno=1\n" and n == 0 and
+                   net_events(r, type="violation", action="blocked",
+                              op="sendmsg" if op == "cmsg" else "setsockopt")
+                   for op, (r, n, _) in bad.items()),
+       "enforce: an IPv4 source route (setsockopt IP_OPTIONS, a sendmsg IP_RETOPTS control "
+       "message) and an IPv6 routing header are refused (EPERM), nothing reaches the hop, "
+       "logged", "\n".join(f"{op}: at hop {n}\n{r.diag()}" for op, (r, n, _) in bad.items()))
+if routes:
+    r, at_hop, at_dest = routes[("enforce", "record-route")]
+    tap.ok(r.stdout == "sent\n" and at_hop == 0 and at_dest == 1 and not only_network(r),
+           "enforce: IP options that route nowhere (record route) are set as asked", r.diag())
+    r, at_hop, _ = routes[("alert", "setsockopt")]
+    tap.ok(r.stdout == "sent\n" and at_hop >= 1 and
+           net_events(r, type="violation", op="setsockopt", action="logged"),
+           "alert: a source route is logged and let through", r.diag())
+
 # A lookup left by a jump (alarm + siglongjmp around getaddrinfo, as wget's --dns-timeout
 # and curl's synchronous resolver do), against a name server that never answers: the
 # shim's guard stayed entered, and nothing the thread did afterwards was judged (a connect
