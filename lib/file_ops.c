@@ -26,6 +26,7 @@
 #include <string.h>
 #include <linux/openat2.h>
 #include <sys/mman.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -1068,6 +1069,14 @@ WALK_NFTW(nftw, __nftw_func_t)
 WALK_NFTW(nftw64, __nftw64_func_t)
 WALK_FTW(ftw, __ftw_func_t)
 WALK_FTW(ftw64, __ftw64_func_t)
+
+/*
+ * A watch tells the names in a directory and what is done to them (or that
+ * a file is read): judged as reading what it watches. Its link is not
+ * followed with IN_DONT_FOLLOW.
+ */
+WRAP(int, -1, inotify_add_watch, (int fd, const char *path, uint32_t mask), (fd, path, mask),
+     AT_FDCWD, path, R, (mask & IN_DONT_FOLLOW) ? 0 : FOLLOW)
 
 /* The directory a glob pattern lists first: its segments before the first wildcard. */
 static int guard_glob(const char *op, const char *pattern)

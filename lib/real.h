@@ -53,6 +53,7 @@ struct mmsghdr;
 	X(FILE *, freopen, (const char *, const char *, FILE *))                                   \
 	X(FILE *, freopen64, (const char *, const char *, FILE *))                                 \
 	X(DIR *, opendir, (const char *))                                                          \
+	X(int, inotify_add_watch, (int, const char *, uint32_t))                                   \
 	X(int, scandir,                                                                            \
 	  (const char *, struct dirent ***, int (*)(const struct dirent *),                        \
 	   int (*)(const struct dirent **, const struct dirent **)))                               \

@@ -84,6 +84,7 @@ CASES = [
     ("fopen64-r", "fopen64", ["ro/f"], ["no/f"], "r"),
     ("freopen-r", "freopen", ["ro/f"], ["no/f"], "r"),
     ("opendir", "opendir", ["ro/sub"], ["no/d"], "r"),
+    ("inotify", "inotify_add_watch", ["ro/sub"], ["no/d"], "r"),
     ("stat", "stat", ["ro/f"], ["no/f"], "r"),
     ("lstat", "lstat", ["ro/f"], ["no/f"], "r"),
     ("fstatat", "fstatat", ["ro/f"], ["no/f"], "r"),

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -105,7 +106,12 @@ int main(int argc, char **argv)
 		r = file_result(fopen64(p, "r"));
 	else if (!strcmp(op, "freopen-r"))
 		r = file_result(freopen(p, "r", stdin));
-	else if (!strcmp(op, "opendir")) {
+	else if (!strcmp(op, "inotify")) {
+		int in = inotify_init1(IN_CLOEXEC);
+		r = in < 0 ? -1 : inotify_add_watch(in, p, IN_ALL_EVENTS);
+		if (r >= 0)
+			r = 0;
+	} else if (!strcmp(op, "opendir")) {
 		DIR *d = opendir(p);
 		r = d ? closedir(d) : -1;
 	} else if (!strcmp(op, "stat"))
