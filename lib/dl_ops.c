@@ -308,6 +308,8 @@ static const struct {
 	{"__execve", "execve"},
 	{"__sendto", "sendto"},
 	{"__sendmsg", "sendmsg"},
+	{"__sendmmsg", "sendmmsg"},
+	{"__send", "send"},
 	{"__bind", "bind"},
 	{"__fopen", "fopen"},
 	{"_IO_fopen", "fopen"},

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -40,9 +41,13 @@ bool dns_peer_port(const struct sockaddr *addr, socklen_t len)
 {
 	if (!addr)
 		return false;
-	if (addr->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in))
+	/* An AF_INET socket reads AF_UNSPEC as AF_INET (udp_sendmsg, connect). */
+	if ((addr->sa_family == AF_INET || addr->sa_family == AF_UNSPEC) &&
+	    len >= (socklen_t)sizeof(struct sockaddr_in))
 		return ntohs(((const struct sockaddr_in *)addr)->sin_port) == DNS_PORT;
-	if (addr->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6))
+	/* The kernel takes the RFC 2133 size, without the scope id. */
+	if (addr->sa_family == AF_INET6 &&
+	    len >= (socklen_t)offsetof(struct sockaddr_in6, sin6_scope_id))
 		return ntohs(((const struct sockaddr_in6 *)addr)->sin6_port) == DNS_PORT;
 	return false;
 }

@@ -2,6 +2,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ip_route.h"
 
@@ -12,6 +13,9 @@
 #define IPOPT_MAX   40 /* the most options an IPv4 header holds */
 #ifndef IPV6_2292RTHDR
 #define IPV6_2292RTHDR 5
+#endif
+#ifndef IPV6_2292PKTOPTIONS
+#define IPV6_2292PKTOPTIONS 6
 #endif
 
 /* IPv4 options, read as the kernel reads them (ip_options_compile); damaged ones count. */
@@ -44,26 +48,47 @@ bool ip_route_sockopt(int level, int name, const void *val, socklen_t len)
 		return val && len > 0 && ipv4_routes(val, len);
 	if (level == IPPROTO_IPV6 && (name == IPV6_RTHDR || name == IPV6_2292RTHDR))
 		return val && len > 0;
+	/* The old API's sticky options are control messages: a routing header among them. */
+	if (level == IPPROTO_IPV6 && name == IPV6_2292PKTOPTIONS)
+		return val && len > 0 && ip_route_control(val, len);
+	return false;
+}
+
+/*
+ * Control messages walked as the kernel walks them (for_each_cmsghdr,
+ * CMSG_OK), not with libc's macros, which stop earlier on some versions: a
+ * message the kernel would refuse (EINVAL) ends the walk, nothing is sent.
+ */
+bool ip_route_control(const void *control, size_t size)
+{
+	const unsigned char *base = control;
+	size_t off = 0;
+
+	while (control && off <= size && size - off >= sizeof(struct cmsghdr)) {
+		struct cmsghdr c;
+		memcpy(&c, base + off, sizeof(c));
+		if (c.cmsg_len < sizeof(struct cmsghdr) || c.cmsg_len > size - off)
+			return false; /* CMSG_OK fails: the kernel refuses the message */
+		const unsigned char *data = base + off + CMSG_LEN(0);
+		size_t n = c.cmsg_len - CMSG_LEN(0);
+		if (c.cmsg_len < CMSG_LEN(0))
+			n = 0;
+		if (c.cmsg_level == IPPROTO_IP &&
+		    (c.cmsg_type == IP_RETOPTS || c.cmsg_type == IP_OPTIONS) &&
+		    ipv4_routes(data, n))
+			return true;
+		if (c.cmsg_level == IPPROTO_IPV6 &&
+		    (c.cmsg_type == IPV6_RTHDR || c.cmsg_type == IPV6_2292RTHDR))
+			return true;
+		size_t step = CMSG_ALIGN(c.cmsg_len);
+		if (step > size - off)
+			break;
+		off += step;
+	}
 	return false;
 }
 
 bool ip_route_cmsg(const struct msghdr *m)
 {
-	if (!m || !m->msg_control || m->msg_controllen < sizeof(struct cmsghdr))
-		return false;
-	/* CMSG_NXTHDR takes pointers it does not write through. */
-	struct msghdr *mm = (struct msghdr *)m;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(mm); c; c = CMSG_NXTHDR(mm, c)) {
-		if (c->cmsg_len < CMSG_LEN(0))
-			return false; /* the kernel refuses the message */
-		size_t n = c->cmsg_len - CMSG_LEN(0);
-		if (c->cmsg_level == IPPROTO_IP &&
-		    (c->cmsg_type == IP_RETOPTS || c->cmsg_type == IP_OPTIONS) &&
-		    ipv4_routes(CMSG_DATA(c), n))
-			return true;
-		if (c->cmsg_level == IPPROTO_IPV6 &&
-		    (c->cmsg_type == IPV6_RTHDR || c->cmsg_type == IPV6_2292RTHDR))
-			return true;
-	}
-	return false;
+	return m && m->msg_control && ip_route_control(m->msg_control, m->msg_controllen);
 }

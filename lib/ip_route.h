@@ -18,5 +18,8 @@
  */
 bool ip_route_sockopt(int level, int name, const void *val, socklen_t len);
 
-/* Whether a message's control data carries a route (IP_RETOPTS, IPV6_RTHDR). */
+/* Whether control data (size bytes) carries a route (IP_RETOPTS, IPV6_RTHDR). */
+bool ip_route_control(const void *control, size_t size);
+
+/* ip_route_control of a message's control data. */
 bool ip_route_cmsg(const struct msghdr *m);

@@ -60,6 +60,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <resolv.h>
@@ -812,14 +813,21 @@ EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t le
  * judged on what is sent), then judged. 0, or -1 refused.
  */
 #define ROUTE_CMSG_MAX 1024
-static int judge_cmsg(const char *op, struct msghdr *m, unsigned char *copy)
+static int judge_cmsg(const char *op, int fd, struct msghdr *m, unsigned char *copy)
 {
 	if (!m->msg_control || !m->msg_controllen)
 		return 0;
-	if (m->msg_controllen <= ROUTE_CMSG_MAX) {
-		memcpy(copy, m->msg_control, m->msg_controllen);
-		m->msg_control = copy;
+	if (m->msg_controllen > ROUTE_CMSG_MAX) {
+		/* Judged in place another thread could change: only IP sockets carry routes. */
+		int domain = -1;
+		socklen_t dlen = sizeof(domain);
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) == 0 &&
+		    domain != AF_INET && domain != AF_INET6)
+			return 0;
+		return refuse_route(op, "control data larger than the shim reads") < 0 ? -1 : 0;
 	}
+	memcpy(copy, m->msg_control, m->msg_controllen);
+	m->msg_control = copy;
 	if (ip_route_cmsg(m) && refuse_route(op, "IP_RETOPTS or IPV6_RTHDR (a route)") < 0)
 		return -1;
 	return 0;
@@ -867,15 +875,29 @@ static int judge_dns_stream(const char *op)
 static bool gather(const struct msghdr *m, unsigned char *out, size_t size, size_t *ret_len)
 {
 	size_t n = 0;
+	if (m->msg_iovlen > IOV_MAX)
+		return false; /* the kernel refuses it (EMSGSIZE) */
 	for (size_t i = 0; m->msg_iov && i < m->msg_iovlen; i++) {
-		const struct iovec *v = &m->msg_iov[i];
-		if (v->iov_len > size - n || (v->iov_len && !v->iov_base))
+		/* Read once: another thread may change it. */
+		struct iovec v = m->msg_iov[i];
+		if (v.iov_len > size - n || (v.iov_len && !v.iov_base))
 			return false;
-		memcpy(out + n, v->iov_base, v->iov_len);
-		n += v->iov_len;
+		memcpy(out + n, v.iov_base, v.iov_len);
+		n += v.iov_len;
 	}
 	*ret_len = n;
 	return true;
+}
+
+/*
+ * A query, as the program sends one: the header of a standard query (not a
+ * response, opcode QUERY, no answer or authority records). Anything else to
+ * a DNS port is judged as a datagram that is no query.
+ */
+static bool dns_query_header(const unsigned char *m, size_t len)
+{
+	return len >= 12 && !(m[2] & 0x80) && ((m[2] >> 3) & 0xf) == 0 && !m[6] && !m[7] && !m[8] &&
+	       !m[9];
 }
 
 /* Judges a datagram for a DNS port (out: its copy, to send); 0 or -1 (errno set). */
@@ -887,6 +909,8 @@ static int judge_dns_datagram(const char *op, const struct msghdr *m, unsigned c
 				   NULL) < 0
 			       ? -1
 			       : 1;
+	if (!dns_query_header(out, *ret_len))
+		return guard_query(op, "(a datagram to a DNS port that is no DNS query)", NULL);
 	return judge_dns_questions(op, out, *ret_len);
 }
 
@@ -904,6 +928,8 @@ static ssize_t sendmsg_dns(const char *op, int fd, const struct msghdr *m, int f
 		return -1;
 	if (r > 0)
 		return real.sendmsg(fd, m, flags);
+	/* The kernel would read the copy after this returns. */
+	flags &= ~MSG_ZEROCOPY;
 	struct iovec one = {.iov_base = copy, .iov_len = len};
 	struct msghdr c = *m;
 	c.msg_iov = &one;
@@ -920,14 +946,20 @@ static ssize_t sendto_dns(const char *op, int fd, const void *buf, size_t n, int
 	return sendmsg_dns(op, fd, &m, flags);
 }
 
-/* A send without an address on a socket whose peer the shim keeps: to that peer, judged. */
+/*
+ * A send without an address that the kernel refused for want of one
+ * (EDESTADDRREQ: nothing was sent), on a socket whose peer the shim keeps:
+ * to that peer, judged. Every other send costs nothing more than the call.
+ */
 static bool dns_peer_send(const char *op, int fd, const void *buf, size_t n, int flags,
 			  ssize_t *ret)
 {
 	struct sockaddr_storage peer;
 	socklen_t len;
-	if (!dns_peer_get(fd, &peer, &len))
+	int saved = errno;
+	if (*ret >= 0 || errno != EDESTADDRREQ || !dns_peer_get(fd, &peer, &len))
 		return false;
+	errno = saved;
 	*ret = sendto_dns(op, fd, buf, n, flags, (const struct sockaddr *)&peer, len);
 	return true;
 }
@@ -940,9 +972,9 @@ EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 		errno = ENOSYS;
 		return -1;
 	}
-	if (dns_peer_send("send", fd, buf, n, flags, &r))
-		return r;
-	return real.send(fd, buf, n, flags);
+	r = real.send(fd, buf, n, flags);
+	dns_peer_send("send", fd, buf, n, flags, &r);
+	return r;
 }
 
 /* A datagram socket "connected" to a DNS port answers with its peer. */
@@ -976,9 +1008,17 @@ EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 		return -1;
 	if (dns_peer_port(sa, len)) {
 		int type = sock_type(fd);
-		/* Left unconnected: what it sends goes through the shim, judged. */
-		if (type == SOCK_DGRAM && dns_peer_set(fd, sa, len) == 0)
+		/*
+		 * Left unconnected (from an earlier peer too): what it sends goes
+		 * through the shim, judged.
+		 */
+		if (type == SOCK_DGRAM && dns_peer_set(fd, sa, len) == 0) {
+			struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+			int saved = errno;
+			real.connect(fd, &unspec, sizeof(unspec));
+			errno = saved;
 			return 0;
+		}
 		if (type == SOCK_STREAM && judge_dns_stream("connect") < 0) {
 			errno = ECONNREFUSED;
 			return -1;
@@ -1013,10 +1053,11 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, __CONST_SOCK
 	}
 	struct unix_pin pin = {.fd = -1};
 	ssize_t sent;
-	if (!sa || !len)
-		return dns_peer_send("sendto", fd, buf, n, flags, &sent)
-			       ? sent
-			       : real.sendto(fd, buf, n, flags, sa, len);
+	if (!sa || !len) {
+		sent = real.sendto(fd, buf, n, flags, sa, len);
+		dns_peer_send("sendto", fd, buf, n, flags, &sent);
+		return sent;
+	}
 	if (guard_sockaddr_pinned("sendto", fd, sa, len, NET_DIR_OUT, ECONNREFUSED, &pin) < 0)
 		return -1;
 	if (dns_peer_port(sa, len)) {
@@ -1050,12 +1091,16 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	/* The header is read once: what is judged is what is sent. */
 	m = *msg;
 	_Alignas(struct cmsghdr) unsigned char control[ROUTE_CMSG_MAX];
-	if (judge_cmsg("sendmsg", &m, control) < 0)
+	if (judge_cmsg("sendmsg", fd, &m, control) < 0)
 		return -1;
 	if (!m.msg_name || !m.msg_namelen) {
 		socklen_t peer_len;
-		if (!dns_peer_get(fd, &copy, &peer_len))
-			return real.sendmsg(fd, &m, flags);
+		ssize_t r = real.sendmsg(fd, &m, flags);
+		int err = errno;
+		if (r >= 0 || err != EDESTADDRREQ || !dns_peer_get(fd, &copy, &peer_len)) {
+			errno = err;
+			return r;
+		}
 		m.msg_name = &copy;
 		m.msg_namelen = peer_len;
 		return sendmsg_dns("sendmsg", fd, &m, flags);
@@ -1100,23 +1145,34 @@ static bool same_dest(const struct msghdr *a, const struct msghdr *b)
 #define SENDMMSG_BATCH 32
 
 /*
- * Whether the messages go one at a time through sendmsg: some message goes
- * to a DNS port (by its address, or to the socket's DNS peer) or carries
- * control data.
+ * Whether the messages of a batch (copied headers and names) go one at a
+ * time through sendmsg: one goes to a DNS port or carries control data.
  */
-static bool dns_mmsg(int fd, const struct mmsghdr *vec, unsigned int n)
+static bool one_by_one(const struct mmsghdr *batch, unsigned int n)
 {
-	struct sockaddr_storage peer;
-	socklen_t len;
 	for (unsigned int i = 0; i < n; i++) {
-		const struct msghdr *m = &vec[i].msg_hdr;
+		const struct msghdr *m = &batch[i].msg_hdr;
 		if (m->msg_name && dns_peer_port(m->msg_name, m->msg_namelen))
 			return true;
-		/* Control data may hold a route: judged by sendmsg, message by message. */
+		/* Control data may hold a route: judged by sendmsg on its copy. */
 		if (m->msg_control && m->msg_controllen)
 			return true;
 	}
-	return dns_peer_get(fd, &peer, &len);
+	return false;
+}
+
+/* The batch sent through sendmsg, message by message; how many went, or -1. */
+static int sendmmsg_each(int fd, struct mmsghdr *vec, struct mmsghdr *batch, unsigned int n,
+			 int flags)
+{
+	unsigned int i;
+	for (i = 0; i < n; i++) {
+		ssize_t r = sendmsg(fd, &batch[i].msg_hdr, flags);
+		if (r < 0)
+			return i ? (int)i : -1;
+		vec[i].msg_len = (unsigned int)r;
+	}
+	return (int)i;
 }
 
 EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
@@ -1133,16 +1189,6 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 	}
 	if (!vec || !vlen)
 		return real.sendmmsg(fd, vec, vlen, flags);
-	if (dns_mmsg(fd, vec, limit)) {
-		/* One at a time through sendmsg, each judged as sendmsg judges it. */
-		for (; sent < limit; sent++) {
-			ssize_t r = sendmsg(fd, &vec[sent].msg_hdr, flags);
-			if (r < 0)
-				return sent ? (int)sent : -1;
-			vec[sent].msg_len = (unsigned int)r;
-		}
-		return (int)sent;
-	}
 	while (sent < limit) {
 		unsigned int n = limit - sent < SENDMMSG_BATCH ? limit - sent : SENDMMSG_BATCH;
 		unsigned int ok = n;
@@ -1153,6 +1199,15 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 			struct msghdr *m = &batch[i].msg_hdr;
 			own_msg_name(m, &names[i]);
 			pins[i] = (struct unix_pin){.fd = -1};
+		}
+		if (one_by_one(batch, n)) {
+			int r = sendmmsg_each(fd, vec + sent, batch, n, flags);
+			if (r < 0)
+				return sent ? (int)sent : -1;
+			sent += (unsigned int)r;
+			if ((unsigned int)r < n)
+				break;
+			continue;
 		}
 		if (shim_enter()) {
 			for (unsigned int i = 0; i < n; i++) {
@@ -1186,6 +1241,14 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 		errno = saved;
 		int r = real.sendmmsg(fd, batch, ok, flags);
 		unpin_all(pins, n);
+		if (r < 0 && errno == EDESTADDRREQ && !sent) {
+			/* Unconnected: perhaps a DNS socket the shim keeps the peer of. */
+			r = sendmmsg_each(fd, vec, batch, ok, flags);
+			if (r < 0)
+				return -1;
+			sent = (unsigned int)r;
+			break;
+		}
 		if (r < 0)
 			return sent ? (int)sent : -1;
 		for (int i = 0; i < r; i++)

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/inotify.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/xattr.h>
@@ -265,6 +266,8 @@ EXPORT long syscall(long nr, ...)
 		return sendmsg(I(a), (const struct msghdr *)b, I(c));
 	case SYS_sendmmsg:
 		return sendmmsg(I(a), (struct mmsghdr *)b, U(c), I(d));
+	case SYS_setsockopt:
+		return setsockopt(I(a), I(b), I(c), (const void *)d, (socklen_t)e);
 	case SYS_bind:
 		return bind(I(a), SA(b), (socklen_t)c);
 	case SYS_listen:
@@ -273,6 +276,10 @@ EXPORT long syscall(long nr, ...)
 		return accept(I(a), (struct sockaddr *)b, (socklen_t *)c);
 	case SYS_accept4:
 		return accept4(I(a), (struct sockaddr *)b, (socklen_t *)c, I(d));
+#ifdef SYS_inotify_add_watch
+	case SYS_inotify_add_watch:
+		return inotify_add_watch(I(a), P(b), (uint32_t)c);
+#endif
 	/* exec */
 	case SYS_execve:
 		return execve(P(a), (char *const *)b, (char *const *)c);

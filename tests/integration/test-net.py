@@ -757,6 +757,31 @@ try:
         s.connect(A)
         m = q(name)
         s.sendall(struct.pack(">H", len(m)) + m)
+    elif op == "response":  # a response's header: no query
+        m = bytearray(q(name))
+        m[2] |= 0x80
+        s.sendto(bytes(m), A)
+    elif op in ("unspec", "in6-24"):
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        m = q(name)
+        if op == "unspec":  # AF_UNSPEC, read as AF_INET by an AF_INET socket
+            addr = (struct.pack("=H", 0) + struct.pack(">H", 53) + socket.inet_aton(A[0]) +
+                    bytes(8))
+            r = libc.sendto(s.fileno(), m, len(m), 0, addr, len(addr))
+        else:  # the RFC 2133 size of an IPv6 address, which the kernel takes
+            s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+            addr = (struct.pack("=H", socket.AF_INET6) + struct.pack(">H", 53) + bytes(4) +
+                    socket.inet_pton(socket.AF_INET6, "::ffff:" + A[0]))
+            r = libc.connect(s.fileno(), addr, 24)
+            if r == 0:
+                r = libc.write(s.fileno(), m, len(m))
+        if r < 0:
+            raise OSError(ctypes.get_errno(), "ctypes")
+    elif op == "reconnect-write":  # connected elsewhere first, then to the name server
+        s.connect(("127.0.0.1", int(sys.argv[3])))
+        s.connect(A)
+        os.write(s.fileno(), q(name))
     else:
         s.connect(A)
         print("peer %s:%d" % s.getpeername())
@@ -780,7 +805,9 @@ def own_dns_case():
         tcp = Server(socket.AF_INET, socket.SOCK_STREAM, ("127.0.0.1", 53))
     except OSError as e:
         return None, f"cannot bind 127.0.0.1:53: {e}"
-    prof = profile([{"cidr": "127.0.0.1", "ports": [53]}, {"host": "allowed.example"}], "dns")
+    other = Server(socket.AF_INET, socket.SOCK_DGRAM, ("127.0.0.1", 0))
+    prof = profile([{"cidr": "127.0.0.1", "ports": [53, other.port]}, {"host": "allowed.example"},
+                    {"cidr": "::ffff:127.0.0.1", "ports": [53]}], "dns")
     out = {}
     secret = f"c2VjcmV0-{os.getpid()}.evil.example"
     for mode, op, name in (("enforce", "sendto", "allowed.example"),
@@ -790,12 +817,15 @@ def own_dns_case():
                            ("enforce", "connect-sendmsg", secret),
                            ("enforce", "connect-dup-send", secret),
                            ("enforce", "connect-write", secret), ("enforce", "tcp", secret),
+                           ("enforce", "response", secret), ("enforce", "unspec", secret),
+                           ("enforce", "in6-24", secret), ("enforce", "reconnect-write", secret),
                            ("alert", "sendto", secret)):
         udp.reset()
         tcp.reset()
-        r = run(py(PY_DNS, op, name), profile=prof, mode=mode)
+        other.reset()
+        r = run(py(PY_DNS, op, name, other.port), profile=prof, mode=mode)
         got = udp.count(1, timeout=2) if r.stdout.endswith("sent\n") else udp.count()
-        out[(mode, op, name)] = (r, got, tcp.count(), udp.data())
+        out[(mode, op, name)] = (r, got + other.count(), tcp.count(), udp.data())
     # Record mode learns the name asked for, as asked of a name server (port 53, udp).
     learned_out = os.path.join(W, "dns-learned.json")
     r = run(py(PY_DNS, "connect-send", "learned.example"), profile=prof, mode="record",
@@ -808,6 +838,7 @@ def own_dns_case():
     out["record"] = (r, rules)
     udp.sock.close()
     tcp.sock.close()
+    other.sock.close()
     return out, secret
 
 
@@ -828,19 +859,26 @@ else:
            "\n".join(r.diag() for r, *_ in ok_cases))
     refused = {op: res("enforce", op, secret) for op in
                ("sendto", "not-dns", "sendmsg", "connect-send", "connect-sendmsg",
-                "connect-dup-send")}
+                "connect-dup-send", "response", "unspec")}
     tap.ok(all(r.stdout.endswith("errno=13\n") and n == 0 and
                net_events(r, type="violation", action="blocked")
                for r, n, _, _ in refused.values()),
-           "enforce: a query for a name outside the profile, or a datagram that is no query, "
-           "sent to the resolver's port by sendto, sendmsg, or send on a connected socket "
-           "(and its dup): refused (EACCES), nothing reaches the name server, logged",
+           "enforce: a query for a name outside the profile, or a datagram that is no query "
+           "(or a response), sent to the resolver's port by sendto (an AF_UNSPEC address "
+           "too), sendmsg, or send on a connected socket (and its dup): refused (EACCES), "
+           "nothing reaches the name server, logged",
            "\n".join(f"{op}: {n} datagrams\n{r.diag()}"
                      for op, (r, n, _, _) in refused.items()))
     named = [e for r, *_ in refused.values() for e in net_events(r, type="violation")
              if secret in e.get("target", "")]
     tap.ok(len(named) >= 5, "enforce: the violations name the name asked for",
            "\n".join(str(e) for e in named))
+    unsent = {op: res("enforce", op, secret) for op in ("connect-write", "in6-24",
+                                                         "reconnect-write")}
+    tap.ok(all(r.stdout.endswith("errno=89\n") and n == 0 for r, n, _, _ in unsent.values()),
+           "enforce: write(2) on a UDP socket connected to port 53 (by the RFC 2133 size of an "
+           "IPv6 address too, and after a connect elsewhere) sends nothing anywhere",
+           "\n".join(f"{op}: {n} datagrams\n{r.diag()}" for op, (r, n, _, _) in unsent.items()))
     r, n, _, _ = res("enforce", "connect-write", secret)
     tap.ok(r.stdout.endswith("errno=89\n") and n == 0,
            "enforce: write(2) on a UDP socket connected to port 53, which the shim does not "
@@ -869,7 +907,7 @@ PY_ROUTE = r"""
 import socket, sys
 op, hop, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 lsrr = bytes([1, 0x83, 7, 4]) + socket.inet_aton(hop)
-fam = socket.AF_INET6 if op == "rthdr" else socket.AF_INET
+fam = socket.AF_INET6 if op in ("rthdr", "pktoptions") else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_DGRAM)
 try:
     if op == "setsockopt":
@@ -883,6 +921,17 @@ try:
         s.sendto(b"plain", ("127.0.0.1", port))
     elif op == "rthdr":
         s.setsockopt(socket.IPPROTO_IPV6, 57, bytes([0, 2, 2, 1, 0, 0, 0, 0]) + bytes(16))
+    elif op == "pktoptions":  # the old API's sticky control messages, a routing header in them
+        import struct
+        rthdr = bytes([0, 2, 2, 1, 0, 0, 0, 0]) + bytes(16)
+        s.setsockopt(socket.IPPROTO_IPV6, 6, struct.pack("=QiI", 16 + len(rthdr), 41, 57) + rthdr)
+    elif op == "syscall":  # setsockopt through syscall(3)
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.syscall(54, s.fileno(), socket.IPPROTO_IP, socket.IP_OPTIONS, lsrr,
+                        len(lsrr)) != 0:
+            raise OSError(ctypes.get_errno(), "syscall")
+        s.sendto(b"via-syscall", ("127.0.0.1", port))
     print("sent")
 except OSError as e:
     print("errno=%d" % e.errno)
@@ -929,6 +978,7 @@ def route_case():
     out = {}
     for mode, op in (("bare", "setsockopt"), ("enforce", "setsockopt"), ("enforce", "cmsg"),
                      ("enforce", "record-route"), ("enforce", "rthdr"),
+                     ("enforce", "pktoptions"), ("enforce", "syscall"),
                      ("alert", "setsockopt")):
         sniff.take()
         dest.reset()
@@ -949,14 +999,16 @@ else:
     tap.ok(r.stdout == "sent\n" and at_hop >= 1,
            "without fnguard a source route sends a datagram for an allowed address to the hop "
            "(the IP header's destination)", r.diag() + f"\nto the hop: {at_hop}")
-bad = {op: routes[("enforce", op)] for op in ("setsockopt", "cmsg", "rthdr")} if routes else {}
+bad = {op: routes[("enforce", op)] for op in ("setsockopt", "cmsg", "rthdr", "pktoptions",
+                                              "syscall")} if routes else {}
 tap.ok(bad and all(r.stdout == "errno=1\n" and n == 0 and
                    net_events(r, type="violation", action="blocked",
                               op="sendmsg" if op == "cmsg" else "setsockopt")
                    for op, (r, n, _) in bad.items()),
-       "enforce: an IPv4 source route (setsockopt IP_OPTIONS, a sendmsg IP_RETOPTS control "
-       "message) and an IPv6 routing header are refused (EPERM), nothing reaches the hop, "
-       "logged", "\n".join(f"{op}: at hop {n}\n{r.diag()}" for op, (r, n, _) in bad.items()))
+       "enforce: an IPv4 source route (setsockopt IP_OPTIONS, also through syscall(3), a "
+       "sendmsg IP_RETOPTS control message) and an IPv6 routing header (IPV6_RTHDR, or among "
+       "IPV6_2292PKTOPTIONS) are refused (EPERM), nothing reaches the hop, logged",
+       "\n".join(f"{op}: at hop {n}\n{r.diag()}" for op, (r, n, _) in bad.items()))
 if routes:
     r, at_hop, at_dest = routes[("enforce", "record-route")]
     tap.ok(r.stdout == "sent\n" and at_hop == 0 and at_dest == 1 and not only_network(r),
