@@ -764,6 +764,33 @@ static void own_msg_name(struct msghdr *m, struct sockaddr_storage *buf)
  * answers for what a process may not do), logged in alert mode; record mode
  * learns nothing from it.
  */
+/*
+ * Record mode: what enforce mode will refuse whatever the profile says (a
+ * source route, TCP to port 53, a datagram there that is no query) is said
+ * now, as a coverage event, so that a profile recorded without a single
+ * violation does not break in enforce without warning.
+ */
+static void note_refused_in_enforce(const char *op, const char *target)
+{
+	struct shim_event ev = {
+		.type = "coverage",
+		.category = POLICY_CAT_NETWORK,
+		.op = op,
+		.target = target,
+		.target_len = strlen(target),
+		.detail = "enforce mode refuses this whatever the profile says",
+	};
+	if (!shim_enter())
+		return;
+	event_emit(&ev);
+	shim_leave();
+}
+
+static bool recording(void)
+{
+	return shim.action[POLICY_CAT_NETWORK] == POLICY_MODE_RECORD;
+}
+
 static int refuse_route(const char *op, const char *target)
 {
 	struct judgement j = {
@@ -776,7 +803,11 @@ static int refuse_route(const char *op, const char *target)
 	};
 	int saved = errno;
 
-	if (shim.action[POLICY_CAT_NETWORK] == POLICY_MODE_RECORD || !shim_enter())
+	if (recording()) {
+		note_refused_in_enforce(op, target);
+		return 0;
+	}
+	if (!shim_enter())
 		return 0;
 	bool block = judge_act(&j);
 	shim_leave();
@@ -865,10 +896,20 @@ static int sock_type(int fd)
 	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 ? type : -1;
 }
 
+/* A name no rule allows, for what the shim does not read: refused, logged (record: noted). */
+static int judge_unread(const char *op, const char *what)
+{
+	if (recording()) {
+		note_refused_in_enforce(op, what);
+		return 0;
+	}
+	return guard_query(op, what, NULL);
+}
+
 static int judge_dns_stream(const char *op)
 {
-	return guard_query(op, "(DNS over TCP from the program itself: the shim does not read it)",
-			   NULL);
+	return judge_unread(op,
+			    "(DNS over TCP from the program itself: the shim does not read it)");
 }
 
 /* The datagram's bytes, gathered into out; false when they do not fit (or cannot be read). */
@@ -905,12 +946,12 @@ static int judge_dns_datagram(const char *op, const struct msghdr *m, unsigned c
 			      size_t *ret_len)
 {
 	if (!gather(m, out, DNS_PAYLOAD_MAX, ret_len))
-		return guard_query(op, "(a datagram to a DNS port that the shim does not read)",
-				   NULL) < 0
+		return judge_unread(op, "(a datagram to a DNS port that the shim does not read)") <
+				       0
 			       ? -1
 			       : 1;
 	if (!dns_query_header(out, *ret_len))
-		return guard_query(op, "(a datagram to a DNS port that is no DNS query)", NULL);
+		return judge_unread(op, "(a datagram to a DNS port that is no DNS query)");
 	return judge_dns_questions(op, out, *ret_len);
 }
 
@@ -1730,12 +1771,12 @@ static int judge_dns_questions(const char *op, const unsigned char *m, size_t le
 	char name[DNS_CACHE_NAME_MAX + 1];
 
 	if (len < 12)
-		return guard_query(op, "(a datagram to a DNS port that is no DNS query)", NULL);
+		return judge_unread(op, "(a datagram to a DNS port that is no DNS query)");
 	size_t qd = (size_t)m[4] << 8 | m[5], off = 12;
 	for (size_t i = 0; i < qd || i == 0; i++) {
 		if (i == qd || question_name(m, len, &off, name, sizeof(name)) < 0)
 			/* Judged under a name no rule can allow: refused in enforce, logged. */
-			return guard_query(op, "(a query without a readable question)", NULL);
+			return judge_unread(op, "(a query without a readable question)");
 		if (judge_dns_name(op, name) < 0)
 			return -1;
 	}

@@ -819,7 +819,8 @@ def own_dns_case():
                            ("enforce", "connect-write", secret), ("enforce", "tcp", secret),
                            ("enforce", "response", secret), ("enforce", "unspec", secret),
                            ("enforce", "in6-24", secret), ("enforce", "reconnect-write", secret),
-                           ("alert", "sendto", secret)):
+                           ("alert", "sendto", secret), ("record", "tcp", secret),
+                           ("record", "not-dns", secret)):
         udp.reset()
         tcp.reset()
         other.reset()
@@ -896,6 +897,13 @@ else:
            "record: the name a query the program sends itself asks for is learned (as asked of "
            "a name server: port 53, udp), so the same query passes in enforce",
            r.diag() + f"\nlearned={rules}")
+    noted = {op: res("record", op, secret) for op in ("tcp", "not-dns")}
+    tap.ok(all(r.stdout.endswith("sent\n") and
+               net_events(r, type="coverage", detail="enforce mode refuses this whatever the "
+                          "profile says") for r, *_ in noted.values()),
+           "record: TCP to port 53 and a datagram there that is no query run, and a coverage "
+           "event says enforce mode will refuse them",
+           "\n".join(r.diag() for r, *_ in noted.values()))
     r, n, _, _ = res("alert", "sendto", secret)
     tap.ok(r.stdout.endswith("sent\n") and n == 1 and
            [e for e in net_events(r, type="violation") if secret in e.get("target", "")],
@@ -978,7 +986,7 @@ def route_case():
     out = {}
     for mode, op in (("bare", "setsockopt"), ("enforce", "setsockopt"), ("enforce", "cmsg"),
                      ("enforce", "record-route"), ("enforce", "rthdr"),
-                     ("enforce", "pktoptions"), ("enforce", "syscall"),
+                     ("enforce", "pktoptions"), ("enforce", "syscall"), ("record", "setsockopt"),
                      ("alert", "setsockopt")):
         sniff.take()
         dest.reset()
@@ -1013,6 +1021,10 @@ if routes:
     r, at_hop, at_dest = routes[("enforce", "record-route")]
     tap.ok(r.stdout == "sent\n" and at_hop == 0 and at_dest == 1 and not only_network(r),
            "enforce: IP options that route nowhere (record route) are set as asked", r.diag())
+    r, at_hop, _ = routes[("record", "setsockopt")]
+    tap.ok(r.stdout == "sent\n" and net_events(r, type="coverage", op="setsockopt"),
+           "record: a source route runs, and a coverage event says enforce mode will refuse it",
+           r.diag())
     r, at_hop, _ = routes[("alert", "setsockopt")]
     tap.ok(r.stdout == "sent\n" and at_hop >= 1 and
            net_events(r, type="violation", op="setsockopt", action="logged"),
