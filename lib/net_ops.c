@@ -889,13 +889,6 @@ static int judge_cmsg(const char *op, int fd, struct msghdr *m, unsigned char *c
 static int guard_query(const char *op, const char *name, const char *domain);
 static int judge_dns_questions(const char *op, const unsigned char *m, size_t len);
 
-static int sock_type(int fd)
-{
-	int type = -1;
-	socklen_t len = sizeof(type);
-	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 ? type : -1;
-}
-
 /* A name no rule allows, for what the shim does not read: refused, logged (record: noted). */
 static int judge_unread(const char *op, const char *what)
 {
@@ -945,11 +938,10 @@ static bool dns_query_header(const unsigned char *m, size_t len)
 static int judge_dns_datagram(const char *op, const struct msghdr *m, unsigned char *out,
 			      size_t *ret_len)
 {
-	if (!gather(m, out, DNS_PAYLOAD_MAX, ret_len))
-		return judge_unread(op, "(a datagram to a DNS port that the shim does not read)") <
-				       0
-			       ? -1
-			       : 1;
+	if (!gather(m, out, DNS_PAYLOAD_MAX, ret_len)) {
+		int r = judge_unread(op, "(a datagram to a DNS port that the shim does not read)");
+		return r < 0 ? -1 : 1;
+	}
 	if (!dns_query_header(out, *ret_len))
 		return judge_unread(op, "(a datagram to a DNS port that is no DNS query)");
 	return judge_dns_questions(op, out, *ret_len);
@@ -998,9 +990,12 @@ static bool dns_peer_send(const char *op, int fd, const void *buf, size_t n, int
 	struct sockaddr_storage peer;
 	socklen_t len;
 	int saved = errno;
-	if (*ret >= 0 || errno != EDESTADDRREQ || !dns_peer_get(fd, &peer, &len))
+	if (*ret >= 0 || saved != EDESTADDRREQ)
 		return false;
+	bool found = dns_peer_get(fd, &peer, &len);
 	errno = saved;
+	if (!found)
+		return false;
 	*ret = sendto_dns(op, fd, buf, n, flags, (const struct sockaddr *)&peer, len);
 	return true;
 }
@@ -1048,19 +1043,19 @@ EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 	if (guard_sockaddr_pinned("connect", fd, sa, len, NET_DIR_OUT, ECONNREFUSED, &pin) < 0)
 		return -1;
 	if (dns_peer_port(sa, len)) {
-		int type = sock_type(fd);
+		int proto = socket_proto(fd);
 		/*
 		 * Left unconnected (from an earlier peer too): what it sends goes
 		 * through the shim, judged.
 		 */
-		if (type == SOCK_DGRAM && dns_peer_set(fd, sa, len) == 0) {
+		if (proto == NET_PROTO_UDP && dns_peer_set(fd, sa, len) == 0) {
 			struct sockaddr unspec = {.sa_family = AF_UNSPEC};
 			int saved = errno;
 			real.connect(fd, &unspec, sizeof(unspec));
 			errno = saved;
 			return 0;
 		}
-		if (type == SOCK_STREAM && judge_dns_stream("connect") < 0) {
+		if (proto == NET_PROTO_TCP && judge_dns_stream("connect") < 0) {
 			errno = ECONNREFUSED;
 			return -1;
 		}
@@ -1102,11 +1097,11 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, __CONST_SOCK
 	if (guard_sockaddr_pinned("sendto", fd, sa, len, NET_DIR_OUT, ECONNREFUSED, &pin) < 0)
 		return -1;
 	if (dns_peer_port(sa, len)) {
-		int type = sock_type(fd);
-		if (type == SOCK_DGRAM)
+		int proto = socket_proto(fd);
+		if (proto == NET_PROTO_UDP)
 			return sendto_dns("sendto", fd, buf, n, flags, sa, len);
 		/* MSG_FASTOPEN connects and sends: DNS over TCP. */
-		if (type == SOCK_STREAM && judge_dns_stream("sendto") < 0) {
+		if (proto == NET_PROTO_TCP && judge_dns_stream("sendto") < 0) {
 			errno = ECONNREFUSED;
 			return -1;
 		}
@@ -1152,10 +1147,10 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 				  ECONNREFUSED, &pin) < 0)
 		return -1;
 	if (dns_peer_port(m.msg_name, m.msg_namelen)) {
-		int type = sock_type(fd);
-		if (type == SOCK_DGRAM)
+		int proto = socket_proto(fd);
+		if (proto == NET_PROTO_UDP)
 			return sendmsg_dns("sendmsg", fd, &m, flags);
-		if (type == SOCK_STREAM && judge_dns_stream("sendmsg") < 0) {
+		if (proto == NET_PROTO_TCP && judge_dns_stream("sendmsg") < 0) {
 			errno = ECONNREFUSED;
 			return -1;
 		}
