@@ -1024,8 +1024,13 @@ EXPORT int getpeername(int fd, __SOCKADDR_ARG addr, socklen_t *len)
 		return -1;
 	}
 	struct sockaddr *sa = SA(addr);
-	if (!len || !sa || !dns_peer_get(fd, &peer, &peer_len))
-		return real.getpeername(fd, sa, len);
+	/* The kernel first: only a socket it says is unconnected can be one the shim keeps. */
+	int r = real.getpeername(fd, sa, len);
+	int err = errno;
+	if (r == 0 || err != ENOTCONN || !len || !sa || !dns_peer_get(fd, &peer, &peer_len)) {
+		errno = err;
+		return r;
+	}
 	memcpy(sa, &peer, peer_len < *len ? peer_len : *len);
 	*len = peer_len;
 	return 0;
@@ -1059,8 +1064,14 @@ EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 			errno = ECONNREFUSED;
 			return -1;
 		}
-	} else if (sa) {
-		dns_peer_forget(fd); /* connected elsewhere, or AF_UNSPEC: a peer no more */
+	} else if (sa && sa->sa_family == AF_UNSPEC) {
+		/*
+		 * A disconnect: a peer no more. A connect elsewhere needs nothing:
+		 * the shim asks for the peer only of a socket the kernel says is
+		 * unconnected (EDESTADDRREQ, ENOTCONN), so other connects pay
+		 * nothing here.
+		 */
+		dns_peer_forget(fd);
 	}
 	int r = pin.fd >= 0 ? real.connect(fd, (const struct sockaddr *)&pin.sun, pin.len)
 			    : real.connect(fd, sa, len);
