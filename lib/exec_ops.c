@@ -57,6 +57,7 @@
 #include "landlock_layer.h"
 #include "path_norm.h"
 #include "path_resolve.h"
+#include "profile.h"
 #include "jump_ops.h"
 #include "real.h"
 #include "record.h"
@@ -271,14 +272,93 @@ static bool out_of_room(int err)
 }
 
 /*
+ * The programs a script starts before its own code runs: the interpreter
+ * its "#!" line names, and theirs when interpreters are scripts, as far as
+ * the kernel nests them. Where the function could have written the script
+ * (script_writable), it chose them: each is judged as a program run with
+ * the arguments the kernel gives it (the interpreter, its "#!" argument,
+ * the interpreters and arguments below it, the script's name as judged,
+ * then the script's own arguments).
+ */
+#define INTERP_LEVELS 5
+struct interp_judge {
+	const char *op;
+	char *const *argv;		      /* the script's own */
+	const char *script;		      /* its absolute name, as judged */
+	const char *words[2 * INTERP_LEVELS]; /* per level: interpreter, "#!" argument or NULL */
+};
+
+#define INTERP_DETAIL "the interpreter a script's #! line names"
+
+/* Whether the function could have written (so chosen the "#!" line of) the script at name. */
+static bool script_writable(const char *name, size_t len)
+{
+	struct policy_verdict v;
+	if (shim.action[POLICY_CAT_EXEC] == POLICY_MODE_RECORD && record_made(name, len))
+		return true;
+	return shim.policy &&
+	       (policy_path_may_hold_links(shim.policy, name, len) ||
+		(policy_check_file(shim.policy, name, len, POLICY_RIGHT_WRITE, &v) == 0 &&
+		 v.allowed));
+}
+
+static bool act_on(const char *op, const char *target, size_t len, char *const argv[],
+		   const struct policy_verdict *v, const char *detail);
+static void check_exec(const char *path, size_t len, char *const argv[], struct policy_verdict *v);
+
+/*
+ * Judges the interpreter of level depth (its name as the "#!" line gives
+ * it, and where it leads if links could be planted on the way); true to
+ * block. The arguments are cut after more than any rule can list, which
+ * matches as the whole list would.
+ */
+static __attribute__((noinline)) bool judge_interp(const struct interp_judge *ij, int depth,
+						   const char *interp)
+{
+	char *vargv[PROFILE_MAX_ARGV + 3];
+	char name[PATH_MAX], real_name[PATH_MAX];
+	size_t n = 0, len, real_len;
+	struct policy_verdict v;
+
+	for (int d = depth; d >= 0; d--) {
+		const char *const *level = ij->words + (size_t)d * 2;
+		vargv[n++] = (char *)level[0];
+		if (level[1])
+			vargv[n++] = (char *)level[1];
+	}
+	vargv[n++] = (char *)ij->script;
+	for (size_t i = 1; ij->argv && ij->argv[0] && ij->argv[i] && n < PROFILE_MAX_ARGV + 2; i++)
+		vargv[n++] = ij->argv[i];
+	vargv[n] = NULL;
+	if (path_normalize(NULL, interp, name, sizeof(name), &len) < 0) {
+		struct policy_verdict none = {.allowed = false, .rule = -1};
+		return shim.action[POLICY_CAT_EXEC] != POLICY_MODE_RECORD &&
+		       act_on(ij->op, interp, strlen(interp), vargv, &none,
+			      INTERP_DETAIL ": its name could not be resolved");
+	}
+	check_exec(name, len, vargv, &v);
+	if (act_on(ij->op, name, len, vargv, &v, INTERP_DETAIL))
+		return true;
+	struct exec_target t = {.dirfd = AT_FDCWD, .path = interp, .fd = -1};
+	if (!target_real(&t, name, len, real_name, sizeof(real_name), &real_len))
+		return false;
+	check_exec(real_name, real_len, vargv, &v);
+	return act_on(ij->op, real_name, real_len, vargv, &v,
+		      INTERP_DETAIL ", reached through a symlink");
+}
+
+/*
  * What the kernel will start first for the program open at fd (v: what
  * exe_inspect saw in it) decides: a script's interpreter, the interpreter
  * an ELF names, an ELF that names audit libraries (they can drop the
  * shim), a loader-shaped object run directly. Scripts nest as far as the
  * kernel lets them (4). *refuse: a script run by the dynamic loader (its
- * "#!" options choose what runs).
+ * "#!" options choose what runs). ij (NULL: not judged): the interpreters
+ * are judged as programs on the way (judge_interp); *block when one is
+ * refused.
  */
-static enum exe_kind started_kind(int fd, const struct exe_view *v, int depth, bool *refuse)
+static enum exe_kind started_kind(int fd, const struct exe_view *v, int depth, bool *refuse,
+				  struct interp_judge *ij, bool *block)
 {
 	const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	bool strict = loader_known() == 1;
@@ -296,6 +376,15 @@ static enum exe_kind started_kind(int fd, const struct exe_view *v, int depth, b
 		return kind == EXE_DYNAMIC ? EXE_STATIC : kind;
 	if (v->interp[0] != '/')
 		return EXE_STATIC; /* found from wherever the program runs */
+	if (kind == EXE_SCRIPT && ij) {
+		size_t w = (size_t)depth * 2;
+		ij->words[w] = v->interp;
+		ij->words[w + 1] = v->arg_len > 0 ? v->arg : NULL;
+		if (judge_interp(ij, depth, v->interp)) {
+			*block = true;
+			return kind;
+		}
+	}
 	size_t known = atomic_load_explicit(&known_loader_len, memory_order_acquire);
 	if (kind == EXE_DYNAMIC && known == (size_t)len &&
 	    memcmp(v->interp, known_loader, known) == 0)
@@ -305,13 +394,19 @@ static enum exe_kind started_kind(int fd, const struct exe_view *v, int depth, b
 		return EXE_STATIC; /* unread: nothing says it loads the shim */
 	if (ifd < 0)
 		return kind; /* the exec fails, or reads what this process cannot */
-	char inner_interp[PATH_MAX];
+	char inner_interp[PATH_MAX], inner_arg[EXE_SCRIPT_ARG_MAX];
 	struct exe_view iv = {.interp = inner_interp, .interp_size = sizeof(inner_interp)};
+	if (ij) {
+		iv.arg = inner_arg;
+		iv.arg_size = sizeof(inner_arg);
+	}
 	exe_inspect(ifd, &iv);
 	enum exe_kind inner = iv.kind;
 	bool loader = is_the_loader(ifd);
 	if (kind == EXE_SCRIPT && !loader)
-		inner = depth < 4 ? started_kind(ifd, &iv, depth + 1, refuse) : EXE_STATIC;
+		inner = depth < INTERP_LEVELS - 1
+				? started_kind(ifd, &iv, depth + 1, refuse, ij, block)
+				: EXE_STATIC;
 	shim_syscall(SYS_close, ifd);
 	if (kind == EXE_SCRIPT) {
 		*refuse |= loader;
@@ -334,17 +429,22 @@ static enum exe_kind started_kind(int fd, const struct exe_view *v, int depth, b
  * allocation). Unread for want of a descriptor, it is taken for static: the
  * exec itself needs none, and nothing says the program loads the shim.
  */
-static enum exe_kind exe_kind_of(const struct exec_target *t, bool *refuse)
+static enum exe_kind exe_kind_of(const struct exec_target *t, bool *refuse, struct interp_judge *ij,
+				 bool *block)
 {
 	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
 		    (t->at_flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0);
 	int fd = (int)shim_syscall(SYS_openat, t->dirfd, t->path, flags);
 	if (fd < 0)
 		return out_of_room(errno) ? EXE_STATIC : EXE_UNKNOWN;
-	char interp[PATH_MAX];
+	char interp[PATH_MAX], arg[EXE_SCRIPT_ARG_MAX];
 	struct exe_view v = {.interp = interp, .interp_size = sizeof(interp)};
+	if (ij) {
+		v.arg = arg;
+		v.arg_size = sizeof(arg);
+	}
 	exe_inspect(fd, &v);
-	enum exe_kind kind = started_kind(fd, &v, 0, refuse);
+	enum exe_kind kind = started_kind(fd, &v, 0, refuse, ij, block);
 	shim_syscall(SYS_close, fd);
 	return kind;
 }
@@ -352,8 +452,8 @@ static enum exe_kind exe_kind_of(const struct exec_target *t, bool *refuse)
 bool exec_ops_static_program(const char *path)
 {
 	struct exec_target t = {.dirfd = AT_FDCWD, .path = path, .fd = -1};
-	bool refuse = false;
-	return exe_kind_of(&t, &refuse) == EXE_STATIC;
+	bool refuse = false, block = false;
+	return exe_kind_of(&t, &refuse, NULL, &block) == EXE_STATIC;
 }
 
 /* ---- judging ------------------------------------------------------------ */
@@ -691,6 +791,7 @@ static int guard_exec_as(const char *op, const struct exec_target *t, char *cons
 	size_t len, real_len;
 	struct policy_verdict v;
 	int saved = errno, err = 0, program = 0;
+	bool real_len_set = false;
 
 	if (t->fd < 0 && !t->path)
 		return 0; /* EFAULT from the kernel */
@@ -723,6 +824,7 @@ static int guard_exec_as(const char *op, const struct exec_target *t, char *cons
 		goto out;
 	}
 	if (target_real(t, name, len, real_name, sizeof(real_name), &real_len)) {
+		real_len_set = true;
 		check_exec(real_name, real_len, argv, &v);
 		if (act_on(op, real_name, real_len, argv, &v, "reached through a symlink")) {
 			err = EACCES;
@@ -738,8 +840,15 @@ static int guard_exec_as(const char *op, const struct exec_target *t, char *cons
 			goto out;
 		}
 	}
-	bool refuse = false;
-	enum exe_kind kind = exe_kind_of(t, &refuse);
+	bool refuse = false, block = false;
+	struct interp_judge ij = {.op = op, .argv = argv, .script = name};
+	bool judged = script_writable(name, len) ||
+		      (real_len_set && script_writable(real_name, real_len));
+	enum exe_kind kind = exe_kind_of(t, &refuse, judged ? &ij : NULL, &block);
+	if (block) {
+		err = EACCES;
+		goto out;
+	}
 	if (refuse && shim.action[POLICY_CAT_EXEC] != POLICY_MODE_RECORD) {
 		struct policy_verdict none = {.allowed = false, .rule = -1};
 		if (act_on(op, name, len, argv, &none,
@@ -1165,11 +1274,40 @@ static int exec_path(const char *op, const char *path, char *const argv[], char 
 }
 
 /*
- * execvp's answer to ENOEXEC (a file without "#!"): /bin/sh reads it. The
- * file was judged as the program, as the kernel's #! would have it.
+ * The shell that reads a file without "#!" for execvp, judged as the
+ * interpreter of a "#!" line is (judge_interp): where the function could
+ * have written the file, with the file's absolute name as its argument.
  */
-__attribute__((noinline)) static int exec_script(const char *file, char *const argv[],
-						 char *const envp[])
+static int guard_script_shell(const char *op, const char *file, char **sh_argv)
+{
+	char name[PATH_MAX];
+	size_t len;
+	int saved = errno, err = 0;
+	struct exec_target t = {.dirfd = AT_FDCWD, .path = file, .fd = -1};
+
+	if (!shim_enter())
+		return 0;
+	if (target_name(&t, name, sizeof(name), &len) == 0 && script_writable(name, len)) {
+		struct policy_verdict v;
+		sh_argv[1] = name;
+		check_exec(SHELL_PATH, strlen(SHELL_PATH), sh_argv, &v);
+		if (act_on(op, SHELL_PATH, strlen(SHELL_PATH), sh_argv, &v,
+			   "the shell that reads a program without #!"))
+			err = EACCES;
+		sh_argv[1] = (char *)file;
+	}
+	shim_leave();
+	errno = err ? err : saved;
+	return err ? -1 : 0;
+}
+
+/*
+ * execvp's answer to ENOEXEC (a file without "#!"): /bin/sh reads it. The
+ * file was judged as the program, as the kernel's #! would have it, and
+ * the shell as its interpreter.
+ */
+__attribute__((noinline)) static int exec_script(const char *op, const char *file,
+						 char *const argv[], char *const envp[])
 {
 	char *sh_argv[EXEC_ARGS_MAX];
 	size_t argc = 0;
@@ -1185,6 +1323,8 @@ __attribute__((noinline)) static int exec_script(const char *file, char *const a
 	for (size_t i = 1; i < argc; i++)
 		sh_argv[n++] = argv[i];
 	sh_argv[n] = NULL;
+	if (guard_script_shell(op, file, sh_argv) < 0)
+		return -1;
 	return run_exec(CALL_EXECVE, AT_FDCWD, SHELL_PATH, sh_argv, envp, 0);
 }
 
@@ -1276,7 +1416,7 @@ static bool try_exec(const char *candidate, void *ctx, bool *eacces)
 	run_exec(CALL_EXECVE, AT_FDCWD, candidate, s->argv, s->envp, 0);
 	int err = errno;
 	if (err == ENOEXEC) {
-		exec_script(candidate, s->argv, s->envp);
+		exec_script(s->op, candidate, s->argv, s->envp);
 		return true;
 	}
 	errno = err;
@@ -1296,7 +1436,7 @@ static int exec_search(const char *op, const char *file, char *const argv[], cha
 	if (strchr(file, '/')) {
 		exec_path(op, file, argv, envp);
 		if (errno == ENOEXEC)
-			exec_script(file, argv, envp);
+			exec_script(op, file, argv, envp);
 		return -1;
 	}
 	struct exec_search s = {.op = op, .argv = argv, .envp = envp};

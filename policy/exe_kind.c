@@ -133,26 +133,54 @@ static bool read_all(const struct file_head *h, void *dst, size_t len, uint64_t 
 DEFINE_ELF_INSPECT(32)
 DEFINE_ELF_INSPECT(64)
 
-/* A script's interpreter, as the kernel reads it: the first word after "#!" on its first line. */
+static bool space_or_tab(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * A script's interpreter and its optional argument, as the kernel reads
+ * them (fs/binfmt_script.c): the line ends at the first newline within the
+ * first SCRIPT_HEAD - 1 bytes, or there; spaces and tabs are trimmed from
+ * its end; the interpreter is the first word after "#!" (up to a space, a
+ * tab or a NUL), the argument whatever follows it after spaces and tabs,
+ * up to a NUL.
+ */
 static void script_inspect(const unsigned char *head, size_t n, struct exe_view *v)
 {
-	size_t i = 2, start;
+	size_t i = 2, start, end;
 
 	v->kind = EXE_SCRIPT;
 	if (!v->interp)
 		return;
-	if (n > SCRIPT_HEAD)
-		n = SCRIPT_HEAD;
-	while (i < n && (head[i] == ' ' || head[i] == '\t'))
+	if (n > SCRIPT_HEAD - 1)
+		n = SCRIPT_HEAD - 1;
+	const unsigned char *nl = memchr(head, '\n', n);
+	end = nl ? (size_t)(nl - head) : n;
+	while (end > 2 && space_or_tab(head[end - 1]))
+		end--;
+	while (i < end && space_or_tab(head[i]))
 		i++;
 	start = i;
-	while (i < n && head[i] != ' ' && head[i] != '\t' && head[i] != '\n' && head[i] != '\0')
+	while (i < end && !space_or_tab(head[i]) && head[i] != '\0')
 		i++;
 	if (i == start || i - start >= v->interp_size)
 		return;
 	memcpy(v->interp, head + start, i - start);
 	v->interp[i - start] = '\0';
 	v->interp_len = (ssize_t)(i - start);
+	if (!v->arg || i == end || head[i] == '\0')
+		return;
+	while (i < end && space_or_tab(head[i]))
+		i++;
+	start = i;
+	while (i < end && head[i] != '\0')
+		i++;
+	if (i == start || i - start >= v->arg_size)
+		return;
+	memcpy(v->arg, head + start, i - start);
+	v->arg[i - start] = '\0';
+	v->arg_len = (ssize_t)(i - start);
 }
 
 void exe_inspect(int fd, struct exe_view *v)
@@ -164,6 +192,7 @@ void exe_inspect(int fd, struct exe_view *v)
 
 	v->kind = EXE_UNKNOWN;
 	v->interp_len = -1;
+	v->arg_len = -1;
 	v->foreign = false;
 	v->audit = false;
 	if (n >= 2 && head[0] == '#' && head[1] == '!') {

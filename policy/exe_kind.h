@@ -21,6 +21,9 @@ enum exe_kind {
 	EXE_STATIC,  /* nothing in it will load the shim */
 };
 
+/* A script's "#!" argument fits in this (the kernel reads 256 bytes of the line). */
+#define EXE_SCRIPT_ARG_MAX 256
+
 struct exe_view {
 	char *interp;	    /* in: where the interpreter's name goes (NULL: not wanted) */
 	size_t interp_size; /* in: its size */
@@ -31,6 +34,16 @@ struct exe_view {
 	 * its length; else -1 (none, unreadable or longer than interp_size - 1).
 	 */
 	ssize_t interp_len;
+	/*
+	 * in: where a script's optional argument goes (NULL: not wanted), its
+	 * size. out: the rest of the "#!" line after the interpreter, trimmed
+	 * of spaces and tabs, up to a NUL, as the kernel passes it (one
+	 * argument, never split); its length, or -1 when there is none or it
+	 * does not fit.
+	 */
+	char *arg;
+	size_t arg_size;
+	ssize_t arg_len;
 	bool foreign; /* an ELF of another class (32-bit on 64-bit) */
 	/*
 	 * For EXE_DYNAMIC: it names audit libraries (DT_AUDIT, DT_DEPAUDIT),

@@ -692,8 +692,9 @@ tap.ok(r.rc == 0 and ran("loader-argv0") and not r.find(type="violation"),
        "the loader with its own options before an allowed program: runs", r.diag())
 
 # The loader named as a script's interpreter: its options (and the script's arguments)
-# choose what runs, the exec rules never see it.
-ld_script = os.path.join(OUT, "allowed-ld-script")
+# choose what runs, the exec rules never see it. (A read-only script: where the function
+# can write one, its interpreter is judged first, below.)
+ld_script = os.path.join(BIN, "script-allowed")
 reset()
 with open(ld_script, "w") as f:
     f.write(f"#!{LOADER} --argv0\n")
@@ -704,6 +705,87 @@ tap.ok(r.rc == 1 and "errno=EACCES" in r.stderr and not ran("ld-script") and
        violations(r, target=ld_script, action="blocked"),
        "a script whose interpreter is the dynamic loader: refused, logged", r.diag())
 os.unlink(ld_script)
+
+# A script the function could write chooses its interpreter: where the profile grants 'w' or
+# 'c' on the script (OUT, rwcd), the "#!" interpreter is judged as a program run with the
+# arguments the kernel gives it; in a read-only place (BIN) it is the developer's, as before.
+def script(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o755)
+
+
+INTERP_DETAIL = "the interpreter a script's #! line names"
+w_script = os.path.join(OUT, "allowed-interp")
+for mode in ("enforce", "alert", "record"):
+    reset()
+    script(w_script, f"#!{DENIED} {marker('interp')}\n")
+    r = run([CALL, "execve", w_script, "user-arg"], profile=PROFILE, mode=mode)
+    want_argv = [DENIED, marker("interp"), w_script, "user-arg"]
+    if mode == "enforce":
+        v = violations(r, target=DENIED, action="blocked")
+        tap.ok(r.rc == 1 and "errno=EACCES" in r.stderr and not ran("interp") and v and
+               v[0].get("detail") == INTERP_DETAIL and v[0].get("argv") == want_argv,
+               "a script the function can write, whose #! names a program no rule allows: "
+               "refused, the interpreter logged with the kernel's arguments", r.diag())
+    elif mode == "alert":
+        v = violations(r, target=DENIED, action="logged")
+        tap.ok(r.rc == 0 and ran("interp") and v and v[0].get("argv") == want_argv,
+               "alert: the script's denied interpreter runs, logged", r.diag())
+    else:
+        learn = r.find(type="learn", category="exec", target=DENIED)
+        tap.ok(r.rc == 0 and ran("interp") and learn and learn[0].get("argv") == want_argv,
+               "record: a written script's interpreter is learned with its arguments", r.diag())
+
+reset()
+script(w_script, f"#!{MARKER} {marker('interp-ok')}\n")
+r = run([CALL, "execve", w_script], profile=PROFILE, mode="enforce")
+tap.ok(r.rc == 0 and ran("interp-ok") and not r.find(type="violation"),
+       "a written script whose interpreter the profile allows: runs", r.diag())
+
+# Nested: the interpreter is itself a script the function wrote, whose own interpreter is
+# denied; and an interpreter named through a link planted where links can be.
+inner = os.path.join(OUT, "allowed-inner")
+for what, setup in (
+        ("nested, the inner script's interpreter", lambda: (
+            script(inner, f"#!{DENIED} {marker('nested')}\n"),
+            script(w_script, f"#!{inner}\n"))),
+        ("named through a planted link", lambda: (
+            os.symlink(DENIED, os.path.join(OUT, "allowed-link")),
+            script(w_script, f"#!{OUT}/allowed-link {marker('nested')}\n")))):
+    reset()
+    setup()
+    r = run([CALL, "execve", w_script], profile=PROFILE, mode="enforce")
+    tap.ok(r.rc == 1 and "errno=EACCES" in r.stderr and not ran("nested") and
+           violations(r, target=DENIED, action="blocked"),
+           f"a written script's denied interpreter, {what}: refused, logged", r.diag())
+
+# The developer's script (read-only place): its interpreter is not asked about.
+ro_script = os.path.join(BIN, "script-allowed")
+reset()
+script(ro_script, f"#!{DENIED} {marker('ro-interp')}\n")
+r = run([CALL, "execve", ro_script], profile=PROFILE, mode="enforce")
+tap.ok(r.rc == 0 and ran("ro-interp") and not r.find(type="violation"),
+       "a read-only script's interpreter is its developer's: not judged", r.diag())
+
+# execvp runs a file without "#!" through /bin/sh: where the function could write the file,
+# that shell is judged as its interpreter (PROFILE allows /bin/sh only for one -c command).
+reset()
+script(os.path.join(OUT, "allowed-noshebang"), f"{MARKER} {marker('w-noshebang')}\n")
+for mode in ("enforce", "alert"):
+    reset() if mode == "alert" else None
+    script(os.path.join(OUT, "allowed-noshebang"), f"{MARKER} {marker('w-noshebang')}\n")
+    r = run([CALL, "execvp", os.path.join(OUT, "allowed-noshebang")], profile=PROFILE,
+            mode=mode)
+    v = violations(r, target="/bin/sh", action="blocked" if mode == "enforce" else "logged")
+    ok = v and v[0].get("argv") == ["/bin/sh", os.path.join(OUT, "allowed-noshebang")]
+    if mode == "enforce":
+        ok = ok and r.rc == 1 and not ran("w-noshebang")
+    else:
+        ok = ok and r.rc == 0 and ran("w-noshebang")
+    tap.ok(ok, f"{mode}: execvp of a written file without #!: the shell reading it is judged",
+           r.diag())
+reset()
 
 # ---- sh ----------------------------------------------------------------------------------------
 with open("/etc/hostname", "rb") as f:
