@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "cjson_lazy.h"
@@ -50,6 +51,7 @@ static struct {
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int load_result = -ENOENT;
+static atomic_bool tried;
 static char load_error[256];
 
 static void load(void)
@@ -81,10 +83,26 @@ static void load(void)
 	load_result = 0;
 }
 
+static void load_once(void)
+{
+	load();
+	atomic_store_explicit(&tried, true, memory_order_release);
+}
+
 int cjson_lazy_load(void)
 {
-	pthread_once(&once, load);
+	pthread_once(&once, load_once);
 	return load_result;
+}
+
+uintptr_t cjson_lazy_code(void)
+{
+	return cjson_lazy_tried() && load_result == 0 ? (uintptr_t)fn.Delete : 0;
+}
+
+bool cjson_lazy_tried(void)
+{
+	return atomic_load_explicit(&tried, memory_order_acquire);
 }
 
 const char *cjson_lazy_error(void)

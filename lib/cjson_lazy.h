@@ -13,13 +13,23 @@
  *
  * Loading is not async-signal-safe: a process that will need cJSON at exit
  * (record mode with FNGUARD_RECORD_OUT, whose SIGTERM path writes the
- * profile) loads it during init with cjson_lazy_load().
+ * profile) loads it with cjson_lazy_load() before: during init, or at its
+ * first learned behaviour (record.c).
  */
 #pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
 
 /* Loads libcjson.so.1 once. Returns 0, or -ENOENT (cannot be loaded) or
  * -ENOSYS (a function is missing); the loader's reason is in cjson_lazy_error(). */
 int cjson_lazy_load(void);
+
+/* True once the load has been tried (whatever came of it): no load is under way. */
+bool cjson_lazy_tried(void);
+
+/* An address in libcjson's code once loaded, else 0. */
+uintptr_t cjson_lazy_code(void);
 
 /* Why the load failed ("" when it did not, or was not tried). */
 const char *cjson_lazy_error(void);

@@ -218,14 +218,16 @@ int dl_ops_resolve(void)
 struct loaded_names {
 	char *buf;
 	size_t used, cap;
+	uintptr_t also_own;
 };
 
 static int collect_loaded(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct loaded_names *ln = data;
 	(void)size;
-	/* The program (no name), the vDSO (no path) and the shim itself are not the function's. */
-	if (info->dlpi_name[0] != '/' || holds(info, (uintptr_t)&collect_loaded))
+	/* The program (no name), the vDSO (no path) and the shim's own are not the function's. */
+	if (info->dlpi_name[0] != '/' || holds(info, (uintptr_t)&collect_loaded) ||
+	    (ln->also_own && holds(info, ln->also_own)))
 		return 0;
 	size_t n = strlen(info->dlpi_name) + 1;
 	if (ln->used + n > ln->cap) {
@@ -243,9 +245,9 @@ static int collect_loaded(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
-void dl_ops_learn_loaded(void)
+void dl_ops_learn_loaded(uintptr_t also_own)
 {
-	struct loaded_names ln = {0};
+	struct loaded_names ln = {.also_own = also_own};
 	/*
 	 * Copied under the loader's lock, judged after it: the judgement takes
 	 * the learner's lock, which a writer of the record holds while it may

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Finds libc's dlsym and dlvsym. Returns 0, or -ENOENT (no wrapper then). */
 int dl_ops_resolve(void);
@@ -45,5 +46,7 @@ const char *dl_ops_loader_path(void);
  * the shim started, and as dependencies of a dlopen, both unseen) and the
  * loader's cache, learned as read ("load"): a descendant started with the
  * learned profile needs them readable where Landlock restricts reading.
+ * The shim's own objects are not the function's: the shim, and the one
+ * holding the code at also_own (libcjson, loaded for the shim; 0: none).
  */
-void dl_ops_learn_loaded(void);
+void dl_ops_learn_loaded(uintptr_t also_own);

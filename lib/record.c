@@ -131,6 +131,20 @@ bool record_first_time(const struct judgement *j)
 	return true;
 }
 
+/* cJSON is loaded when first needed (need_cjson), not during init. */
+static bool cjson_deferred;
+
+static void need_cjson(void)
+{
+	static atomic_bool told;
+	if (cjson_lazy_load() < 0 && !atomic_exchange(&told, true))
+		event_error(
+			"libcjson.so.1 could not be loaded: a profile already at "
+			"FNGUARD_RECORD_OUT (another process of the tree, an earlier run) cannot "
+			"be merged, and this process's will not be written over it",
+			cjson_lazy_error(), ELIBACC);
+}
+
 /* error events for behaviours the written profile will lack, per process */
 #define RECORD_ERRORS_MAX 16
 
@@ -140,6 +154,7 @@ void record_keep(const struct judgement *j)
 	if (!shim.record_out[0] || l->kind == LEARN_NONE)
 		return;
 	int r = -ENOMEM;
+	need_cjson(); /* what is learned is written at exit, merged with what is there */
 	pthread_mutex_lock(&learner_lock);
 	if (!learner && learner_new(&learner) < 0)
 		learner = NULL;
@@ -250,6 +265,10 @@ static void write_learned(bool from_signal)
 		child_env_drain_learned();
 	if (!atomic_exchange(&dirty, false))
 		return;
+	/* Loading a library is no signal handler's work (record_keep loaded it, or tried). */
+	if (from_signal && !cjson_lazy_tried())
+		return;
+	need_cjson();
 	shim_busy++;
 	if (pthread_mutex_trylock(&learner_lock) == 0) {
 		int r = learner ? write_merged() : 0;
@@ -272,7 +291,7 @@ void record_write(void)
 {
 	if (!loaded_learned && shim.active && shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD) {
 		loaded_learned = true;
-		dl_ops_learn_loaded();
+		dl_ops_learn_loaded(cjson_lazy_code());
 	}
 	write_learned(false);
 }
@@ -413,16 +432,40 @@ static bool recording(void)
 	return false;
 }
 
+/* Every category of this process is recorded: no layer of fnguard's restricts it. */
+static bool recording_only(void)
+{
+	for (size_t c = 0; c < POLICY_CATEGORY_MAX; c++)
+		if (shim.action[c] != POLICY_MODE_RECORD)
+			return false;
+	return true;
+}
+
 void record_prepare(void)
 {
 	if (!recording() || !shim.record_out[0])
 		return;
-	if (cjson_lazy_load() < 0)
-		event_error(
-			"libcjson.so.1 could not be loaded: a profile already at "
-			"FNGUARD_RECORD_OUT (another process of the tree, an earlier run) cannot be "
-			"merged, and this process's will not be written over it",
-			cjson_lazy_error(), ELIBACC);
+	/*
+	 * Where every category is recorded, no filter or Landlock domain will
+	 * keep the library from being read later, and most processes of a tree
+	 * never need it: what they see was seen before (the shared table), so
+	 * they have nothing to write. Loading it costs ~100 us a process here.
+	 * It is loaded at this process's first new behaviour (record_keep),
+	 * before a fork (a fork child of a threaded program must not load a
+	 * library: the loader's list lock may be held there for ever), or at
+	 * exit for what vfork children parked; never in a signal handler.
+	 */
+	if (recording_only()) {
+		cjson_deferred = true;
+		return;
+	}
+	need_cjson();
+}
+
+static void before_fork(void)
+{
+	if (shim.record_out[0] && shim.active)
+		need_cjson();
 }
 
 void record_init(void)
@@ -432,6 +475,8 @@ void record_init(void)
 	atexit(on_exit_record);
 	if (!shim.record_out[0])
 		return;
+	if (cjson_deferred)
+		pthread_atfork(before_fork, NULL, NULL);
 	struct sigaction old;
 	if (sigaction(SIGTERM, NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
 	    !(old.sa_flags & SA_SIGINFO)) {

@@ -46,6 +46,8 @@ void record_fd_given_up(int fd);
  * Loads cJSON when this process records to FNGUARD_RECORD_OUT: the merge with
  * what is already there reads it at exit, maybe from SIGTERM, and the Landlock
  * layer may not let the library be read later. Shim init, before the layers.
+ * Where every category is recorded (no layer restricts the process), the
+ * load waits for the first behaviour this process learns.
  */
 void record_prepare(void);
 

@@ -94,6 +94,28 @@ paths = {f.get("path") for f in prof.get("files", [])}
 tap.ok(r.rc == 0 and DATA in paths, "the learned profile written at exit holds the children's file",
        r.diag() + f"\n# profile={json.dumps(prof)[:600]}")
 
+# cJSON (read and write the profile file) is the shim's, loaded by a process when it first
+# learns something it will write: a descendant whose behaviours the tree has all seen never
+# maps it (~100 us a process), and it is never learned as the function's library.
+out = os.path.join(W, "lazy-cjson.json")
+script = ("/usr/bin/sleep 2 & /usr/bin/sleep 0.5; "
+          "grep -c libcjson /proc/$!/maps; grep -c libcjson /proc/$$/maps; wait")
+r = run(["/bin/sh", "-c", script], mode="record",
+        env={"FNGUARD_RECORD_OUT": out, "LC_ALL": "C"})
+try:
+    prof = json.load(open(out))
+except (OSError, ValueError) as e:
+    prof = {"error": str(e)}
+paths = [f.get("path", "") for f in prof.get("files", [])]
+counts = r.stdout.split()
+tap.ok(r.rc == 0 and len(counts) == 2 and counts[0] == "0" and counts[1] != "0",
+       "record: a descendant that learns nothing new does not load libcjson; the shell that "
+       "learned does", r.diag())
+tap.ok([p for p in paths if p.endswith("/maps")] and
+       not [p for p in paths if "cjson" in p or "fnguard" in p],
+       "the written profile holds what the tree did, not the shim's own libraries",
+       f"paths={paths}\n" + r.diag())
+
 # Distinct behaviours are never rate-limited away: a dozen execs of one program with a
 # dozen argument lists within a second are a dozen learn lines (the limiter lets a burst
 # of one target through and holds back the rest).
