@@ -2316,6 +2316,32 @@ EXPORT int fclose(FILE *f)
 	return libc_close_stream(&real.fclose, f);
 }
 
+/*
+ * _exit and _Exit skip atexit and destructors: a process that ends so
+ * (dash does; Python's os._exit, multiprocessing's workers) would leave
+ * out of FNGUARD_RECORD_OUT all it learned, and its held-back event counts
+ * unsaid. Both are done here first, as at exit. Not in a vfork child (its
+ * memory is its parent's, which reports them), nor from inside the shim.
+ */
+static _Noreturn void exit_now(int status)
+{
+	if (atomic_load_explicit(&shim_ready, memory_order_acquire) && shim.active && !shim_busy &&
+	    !child_env_in_vfork_child())
+		record_before_exit();
+	for (;;)
+		shim_syscall(SYS_exit_group, status);
+}
+
+EXPORT void _exit(int status)
+{
+	exit_now(status);
+}
+
+EXPORT void _Exit(int status)
+{
+	exit_now(status);
+}
+
 /* At exit: what vfork children learned goes into the recorded profile too. */
 __attribute__((destructor)) static void exec_ops_fini(void)
 {

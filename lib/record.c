@@ -320,6 +320,20 @@ static void die_anyway_later(void)
 	}
 }
 
+void record_before_exit(void)
+{
+	if (shim.record_out[0]) {
+		/*
+		 * _exit may be called from a signal handler that came inside
+		 * malloc, where the write would wait for ever: the process
+		 * then ends by the timer, as after a SIGTERM.
+		 */
+		die_anyway_later();
+		record_write();
+	}
+	event_flush_suppressed();
+}
+
 static void on_sigterm(int sig)
 {
 	/*

@@ -32,6 +32,12 @@ void record_keep(const struct judgement *j);
 /* Writes the learned profile to FNGUARD_RECORD_OUT (atexit, SIGTERM). Idempotent per state. */
 void record_write(void);
 
+/*
+ * The process ends without atexit (_exit, _Exit): what exit would do, the
+ * learned profile written and the held-back event counts said.
+ */
+void record_before_exit(void);
+
 /* The descriptor of the tree's shared table of learned behaviours, or -1 (fd_guard.c keeps it). */
 int record_shared_fd(void);
 

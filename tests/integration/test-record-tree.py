@@ -16,7 +16,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import LIB, PYTHON, Tap, pipe_onto_var_fd, run, workdir  # noqa: E402
+from fnguard_test import (LIB, PYTHON, Tap, pipe_onto_var_fd, run, workdir,  # noqa: E402
+                          write_profile)
 
 tap = Tap()
 W = workdir("rectree-")
@@ -115,6 +116,44 @@ tap.ok([p for p in paths if p.endswith("/maps")] and
        not [p for p in paths if "cjson" in p or "fnguard" in p],
        "the written profile holds what the tree did, not the shim's own libraries",
        f"paths={paths}\n" + r.diag())
+
+# A process that ends with _exit skips atexit: dash does (Debian's /bin/sh), after running
+# its commands in vfork children; so do Python's os._exit and multiprocessing's workers.
+# What it learned still reaches the profile file, and its held-back counts the log.
+out = os.path.join(W, "underscore-exit.json")
+r = run(["/bin/sh", "-c", f"/bin/cat {DATA} >/dev/null; /usr/bin/printf x >/dev/null; :"],
+        mode="record", env={"FNGUARD_RECORD_OUT": out})
+try:
+    prof = json.load(open(out))
+except (OSError, ValueError) as e:
+    prof = {"error": str(e)}
+execs = {e.get("path") for e in prof.get("exec", [])}
+tap.ok(r.rc == 0 and {"/bin/cat", "/usr/bin/printf"} <= execs,
+       "record: a shell that ends with _exit (dash) still writes the execs its vfork children "
+       "learned", f"execs={execs}\n" + r.diag())
+out = os.path.join(W, "os-exit.json")
+r = run([PYTHON, "-c", f"open({DATA!r}).read(); import os; os._exit(3)"], mode="record",
+        env={"FNGUARD_RECORD_OUT": out})
+try:
+    prof = json.load(open(out))
+except (OSError, ValueError) as e:
+    prof = {"error": str(e)}
+tap.ok(r.rc == 3 and DATA in {f.get("path") for f in prof.get("files", [])},
+       "record: Python's os._exit: the file read is in the written profile, the status kept",
+       json.dumps(prof)[:600] + r.diag())
+SECRET = os.path.join(W, "secret.txt")
+with open(SECRET, "w") as f:
+    f.write("s\n")
+deny = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"],
+                         "files": [{"path": "/**", "allow": "r"},
+                                   {"path": SECRET, "deny": "rwcd"}]}, "deny.json")
+code = (f"import os\nfor i in range(40):\n    open({SECRET!r}).close()\nos._exit(0)\n")
+r = run([PYTHON, "-c", code], profile=deny, mode="alert")
+logged = len([e for e in r.find(type="violation") if e.get("target") == SECRET])
+held = sum(e.get("suppressed", 0) for e in r.find(type="suppressed") if e.get("target") == SECRET)
+tap.ok(r.rc == 0 and logged + held == 40 and held > 0,
+       f"alert: 40 violations, then os._exit: logged + suppressed = 40 ({logged} + {held})",
+       r.diag())
 
 # Distinct behaviours are never rate-limited away: a dozen execs of one program with a
 # dozen argument lists within a second are a dozen learn lines (the limiter lets a burst
