@@ -5,11 +5,14 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "child_env.h"
 #include "cwd.h"
+#include "record.h"
+#include "syscall_ops.h"
 #include "raw_syscall.h"
 #include "real.h"
 #include "shim.h"
@@ -284,9 +287,34 @@ EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	return real.clone(fn, stack, flags, arg, ptid, tls, ctid);
 }
 
+/*
+ * Record mode: cJSON first (record_before_sandbox), the program's own
+ * restriction then. Raw calls: a thread may call them before the shim's
+ * start found libc's functions.
+ */
+EXPORT int chroot(const char *path)
+{
+	record_before_sandbox();
+	return (int)shim_syscall(SYS_chroot, path);
+}
+
+EXPORT int prctl(int option, ...)
+{
+	va_list ap;
+	va_start(ap, option);
+	unsigned long a = va_arg(ap, unsigned long), b = va_arg(ap, unsigned long);
+	unsigned long c = va_arg(ap, unsigned long), d = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (option == PR_SET_SECCOMP)
+		record_before_sandbox();
+	return (int)shim_syscall(SYS_prctl, option, a, b, c, d);
+}
+
 /* A thread with a directory of its own would make the shared cache lie to the others. */
 EXPORT int unshare(int flags)
 {
+	if (flags & CLONE_NEWNS)
+		record_before_sandbox();
 	int r = real.unshare ? real.unshare(flags) : (errno = ENOSYS, -1);
 	if (r == 0 && (flags & CLONE_FS))
 		cwd_unshared();

@@ -274,27 +274,40 @@ static bool out_of_room(int err)
 /*
  * The programs a script starts before its own code runs: the interpreter
  * its "#!" line names, and theirs when interpreters are scripts, as far as
- * the kernel nests them. Where the function could have written the script
- * (script_writable), it chose them: each is judged as a program run with
- * the arguments the kernel gives it (the interpreter, its "#!" argument,
- * the interpreters and arguments below it, the script's name as judged,
- * then the script's own arguments).
+ * the kernel nests them. Where the function could have written a script
+ * (script_writable: the one run, or a script named as an interpreter), it
+ * chose the interpreters from there down: each is judged as a program run
+ * with the arguments the kernel gives it (the interpreter, its "#!"
+ * argument, the interpreters and arguments below it, the script's name as
+ * judged, then the script's own arguments). A relative interpreter is
+ * judged where the kernel finds it, from the working directory.
  */
 #define INTERP_LEVELS 5
+struct interp_scratch {
+	char *vargv[PROFILE_MAX_ARGV + 3];
+	char name[PATH_MAX], real_name[PATH_MAX];
+};
 struct interp_judge {
 	const char *op;
 	char *const *argv;		      /* the script's own */
 	const char *script;		      /* its absolute name, as judged */
 	const char *words[2 * INTERP_LEVELS]; /* per level: interpreter, "#!" argument or NULL */
+	bool active;			      /* interpreters are judged from here down */
+	/* Mapped on first need, off the stack (a thread's may be small): exe_kind_of unmaps it. */
+	struct interp_scratch *scratch;
 };
 
 #define INTERP_DETAIL "the interpreter a script's #! line names"
 
-/* Whether the function could have written (so chosen the "#!" line of) the script at name. */
+/*
+ * Whether the function could have written (so chosen the "#!" line of) the
+ * script at name. Record mode learns every script's interpreters: the
+ * profile it writes may let the function write where they are.
+ */
 static bool script_writable(const char *name, size_t len)
 {
 	struct policy_verdict v;
-	if (shim.action[POLICY_CAT_EXEC] == POLICY_MODE_RECORD && record_made(name, len))
+	if (shim.action[POLICY_CAT_EXEC] == POLICY_MODE_RECORD)
 		return true;
 	return shim.policy &&
 	       (policy_path_may_hold_links(shim.policy, name, len) ||
@@ -306,20 +319,42 @@ static bool act_on(const char *op, const char *target, size_t len, char *const a
 		   const struct policy_verdict *v, const char *detail);
 static void check_exec(const char *path, size_t len, char *const argv[], struct policy_verdict *v);
 
+static struct interp_scratch *interp_scratch(struct interp_judge *ij)
+{
+	if (!ij->scratch) {
+		void *m = mmap(NULL, sizeof(*ij->scratch), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ij->scratch = m == MAP_FAILED ? NULL : m;
+	}
+	return ij->scratch;
+}
+
+/* The absolute name of an interpreter, found as the kernel finds it. */
+static int interp_name(const char *interp, char *name, size_t *len)
+{
+	struct exec_target t = {.dirfd = AT_FDCWD, .path = interp, .fd = -1};
+	return target_name(&t, name, PATH_MAX, len);
+}
+
 /*
  * Judges the interpreter of level depth (its name as the "#!" line gives
  * it, and where it leads if links could be planted on the way); true to
  * block. The arguments are cut after more than any rule can list, which
  * matches as the whole list would.
  */
-static __attribute__((noinline)) bool judge_interp(const struct interp_judge *ij, int depth,
-						   const char *interp)
+static bool judge_interp(struct interp_judge *ij, int depth, const char *interp)
 {
-	char *vargv[PROFILE_MAX_ARGV + 3];
-	char name[PATH_MAX], real_name[PATH_MAX];
+	struct interp_scratch *sc = interp_scratch(ij);
+	struct policy_verdict none = {.allowed = false, .rule = -1}, v;
 	size_t n = 0, len, real_len;
-	struct policy_verdict v;
+	static char *const no_args[] = {NULL};
 
+	if (!sc)
+		/* No memory to judge it with: refused, as a program that cannot be named is. */
+		return shim.action[POLICY_CAT_EXEC] != POLICY_MODE_RECORD &&
+		       act_on(ij->op, interp, strlen(interp), no_args, &none,
+			      INTERP_DETAIL ": no memory to judge it");
+	char **vargv = sc->vargv;
 	for (int d = depth; d >= 0; d--) {
 		const char *const *level = ij->words + (size_t)d * 2;
 		vargv[n++] = (char *)level[0];
@@ -330,21 +365,28 @@ static __attribute__((noinline)) bool judge_interp(const struct interp_judge *ij
 	for (size_t i = 1; ij->argv && ij->argv[0] && ij->argv[i] && n < PROFILE_MAX_ARGV + 2; i++)
 		vargv[n++] = ij->argv[i];
 	vargv[n] = NULL;
-	if (path_normalize(NULL, interp, name, sizeof(name), &len) < 0) {
-		struct policy_verdict none = {.allowed = false, .rule = -1};
+	if (interp_name(interp, sc->name, &len) < 0)
 		return shim.action[POLICY_CAT_EXEC] != POLICY_MODE_RECORD &&
 		       act_on(ij->op, interp, strlen(interp), vargv, &none,
 			      INTERP_DETAIL ": its name could not be resolved");
-	}
-	check_exec(name, len, vargv, &v);
-	if (act_on(ij->op, name, len, vargv, &v, INTERP_DETAIL))
+	check_exec(sc->name, len, vargv, &v);
+	if (act_on(ij->op, sc->name, len, vargv, &v, INTERP_DETAIL))
 		return true;
 	struct exec_target t = {.dirfd = AT_FDCWD, .path = interp, .fd = -1};
-	if (!target_real(&t, name, len, real_name, sizeof(real_name), &real_len))
+	if (!target_real(&t, sc->name, len, sc->real_name, sizeof(sc->real_name), &real_len))
 		return false;
-	check_exec(real_name, real_len, vargv, &v);
-	return act_on(ij->op, real_name, real_len, vargv, &v,
+	check_exec(sc->real_name, real_len, vargv, &v);
+	return act_on(ij->op, sc->real_name, real_len, vargv, &v,
 		      INTERP_DETAIL ", reached through a symlink");
+}
+
+/* An interpreter that is itself a script the function could have written. */
+static bool interp_writable(struct interp_judge *ij, const char *interp)
+{
+	struct interp_scratch *sc = interp_scratch(ij);
+	size_t len;
+	/* Unnamed, or no memory to name it with: judged, never waved through. */
+	return !sc || interp_name(interp, sc->name, &len) < 0 || script_writable(sc->name, len);
 }
 
 /*
@@ -374,17 +416,17 @@ static enum exe_kind started_kind(int fd, const struct exe_view *v, int depth, b
 	/* An interpreter that cannot be read (too long, malformed): nothing says it loads the shim. */
 	if (len <= 0)
 		return kind == EXE_DYNAMIC ? EXE_STATIC : kind;
-	if (v->interp[0] != '/')
-		return EXE_STATIC; /* found from wherever the program runs */
 	if (kind == EXE_SCRIPT && ij) {
 		size_t w = (size_t)depth * 2;
 		ij->words[w] = v->interp;
-		ij->words[w + 1] = v->arg_len > 0 ? v->arg : NULL;
-		if (judge_interp(ij, depth, v->interp)) {
+		ij->words[w + 1] = v->arg_len >= 0 ? v->arg : NULL;
+		if (ij->active && judge_interp(ij, depth, v->interp)) {
 			*block = true;
 			return kind;
 		}
 	}
+	if (v->interp[0] != '/')
+		return EXE_STATIC; /* found from wherever the program runs */
 	size_t known = atomic_load_explicit(&known_loader_len, memory_order_acquire);
 	if (kind == EXE_DYNAMIC && known == (size_t)len &&
 	    memcmp(v->interp, known_loader, known) == 0)
@@ -403,6 +445,9 @@ static enum exe_kind started_kind(int fd, const struct exe_view *v, int depth, b
 	exe_inspect(ifd, &iv);
 	enum exe_kind inner = iv.kind;
 	bool loader = is_the_loader(ifd);
+	/* A script named as the interpreter: if the function could write it, it chose what follows. */
+	if (kind == EXE_SCRIPT && !loader && inner == EXE_SCRIPT && ij && !ij->active)
+		ij->active = interp_writable(ij, v->interp);
 	if (kind == EXE_SCRIPT && !loader)
 		inner = depth < INTERP_LEVELS - 1
 				? started_kind(ifd, &iv, depth + 1, refuse, ij, block)
@@ -446,6 +491,8 @@ static enum exe_kind exe_kind_of(const struct exec_target *t, bool *refuse, stru
 	exe_inspect(fd, &v);
 	enum exe_kind kind = started_kind(fd, &v, 0, refuse, ij, block);
 	shim_syscall(SYS_close, fd);
+	if (ij && ij->scratch)
+		munmap(ij->scratch, sizeof(*ij->scratch));
 	return kind;
 }
 
@@ -842,9 +889,9 @@ static int guard_exec_as(const char *op, const struct exec_target *t, char *cons
 	}
 	bool refuse = false, block = false;
 	struct interp_judge ij = {.op = op, .argv = argv, .script = name};
-	bool judged = script_writable(name, len) ||
-		      (real_len_set && script_writable(real_name, real_len));
-	enum exe_kind kind = exe_kind_of(t, &refuse, judged ? &ij : NULL, &block);
+	ij.active = script_writable(name, len) ||
+		    (real_len_set && script_writable(real_name, real_len));
+	enum exe_kind kind = exe_kind_of(t, &refuse, &ij, &block);
 	if (block) {
 		err = EACCES;
 		goto out;

@@ -198,6 +198,18 @@ void record_keep(const struct judgement *j)
 			    l->name, -r);
 }
 
+/*
+ * A fork must not happen while a write has the lock file open: the child
+ * would share the open file, so the lock (which belongs to it) would
+ * outlive the writer's close, and the child's own write would wait on it
+ * for ever. Forks wait for the write (before_fork); a fork made by the
+ * writing thread itself (a signal handler's) does not wait: its child
+ * closes its copy instead (record_after_fork_child).
+ */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int held_lock = -1;
+static atomic_long writer_tid;
+
 /* Merges with what is already at the output (other processes) and replaces it atomically. */
 static int write_merged(void)
 {
@@ -209,13 +221,17 @@ static int write_merged(void)
 	snprintf(lock_path, sizeof(lock_path), "%s.lock", shim.record_out);
 	snprintf(tmp_path, sizeof(tmp_path), "%s.%ld.tmp", shim.record_out, (long)getpid());
 	/* Never through a link someone planted: it would create or replace its target. */
+	pthread_mutex_lock(&write_lock);
+	atomic_store(&writer_tid, raw_syscall(SYS_gettid));
 	int lock = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (lock < 0)
-		return -errno;
+	if (lock < 0) {
+		r = -errno;
+		goto out_unlock;
+	}
+	atomic_store(&held_lock, lock);
 	if (flock(lock, LOCK_EX) < 0) {
 		r = -errno;
-		close(lock);
-		return r;
+		goto out_close;
 	}
 	r = learner_merge_file(learner, shim.record_out, &diags);
 	diag_list_clear(&diags);
@@ -248,7 +264,12 @@ static int write_merged(void)
 			unlink(tmp_path);
 	}
 	free(text);
+out_close:
 	close(lock);
+	atomic_store(&held_lock, -1);
+out_unlock:
+	atomic_store(&writer_tid, 0);
+	pthread_mutex_unlock(&write_lock);
 	return r;
 }
 
@@ -320,17 +341,38 @@ static void die_anyway_later(void)
 	}
 }
 
+static bool recording(void);
+
+/*
+ * Whether this thread may be running a signal handler: a signal the
+ * program handles is blocked (the kernel blocks a handler's signal while
+ * it runs, unless SA_NODEFER). Raw calls, as a handler's must be.
+ */
+static bool maybe_in_signal_handler(void)
+{
+	uint64_t blocked = 0;
+	if (raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &blocked, sizeof(blocked)) != 0)
+		return true;
+	for (int sig = 1; sig <= 64 && blocked; sig++, blocked >>= 1) {
+		/* The kernel's struct sigaction: handler first. */
+		unsigned long act[4] = {0};
+		if ((blocked & 1) &&
+		    raw_syscall(SYS_rt_sigaction, sig, NULL, act, sizeof(uint64_t)) == 0 &&
+		    act[0] != (unsigned long)SIG_DFL && act[0] != (unsigned long)SIG_IGN)
+			return true;
+	}
+	return false;
+}
+
 void record_before_exit(void)
 {
-	if (shim.record_out[0]) {
-		/*
-		 * _exit may be called from a signal handler that came inside
-		 * malloc, where the write would wait for ever: the process
-		 * then ends by the timer, as after a SIGTERM.
-		 */
-		die_anyway_later();
+	/*
+	 * The write allocates and takes locks: not from a signal handler,
+	 * which may have come inside malloc or inside the write itself (there
+	 * the counts alone are said: their writer is a handler's).
+	 */
+	if (shim.record_out[0] && recording() && !maybe_in_signal_handler())
 		record_write();
-	}
 	event_flush_suppressed();
 }
 
@@ -455,6 +497,12 @@ static bool recording_only(void)
 	return true;
 }
 
+void record_before_sandbox(void)
+{
+	if (cjson_deferred && shim.active && shim.record_out[0] && !shim_busy)
+		need_cjson();
+}
+
 void record_prepare(void)
 {
 	if (!recording() || !shim.record_out[0])
@@ -478,8 +526,19 @@ void record_prepare(void)
 
 static void before_fork(void)
 {
-	if (shim.record_out[0] && shim.active)
+	if (!shim.record_out[0] || !shim.active)
+		return;
+	if (cjson_deferred)
 		need_cjson();
+	if (atomic_load(&writer_tid) != raw_syscall(SYS_gettid))
+		pthread_mutex_lock(&write_lock);
+}
+
+static void after_fork_parent(void)
+{
+	if (shim.record_out[0] && shim.active &&
+	    atomic_load(&writer_tid) != raw_syscall(SYS_gettid))
+		pthread_mutex_unlock(&write_lock);
 }
 
 void record_init(void)
@@ -489,8 +548,7 @@ void record_init(void)
 	atexit(on_exit_record);
 	if (!shim.record_out[0])
 		return;
-	if (cjson_deferred)
-		pthread_atfork(before_fork, NULL, NULL);
+	pthread_atfork(before_fork, after_fork_parent, NULL);
 	struct sigaction old;
 	if (sigaction(SIGTERM, NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
 	    !(old.sa_flags & SA_SIGINFO)) {
@@ -513,4 +571,9 @@ void record_after_fork_child(void)
 	 */
 	atomic_store(&dirty, false);
 	learner = NULL;
+	pthread_mutex_t unlocked = PTHREAD_MUTEX_INITIALIZER;
+	memcpy(&write_lock, &unlocked, sizeof(unlocked));
+	int lock = atomic_exchange(&held_lock, -1);
+	if (lock >= 0 && atomic_exchange(&writer_tid, 0) != 0)
+		raw_syscall(SYS_close, lock); /* forked by the writer itself, mid-write */
 }

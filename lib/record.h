@@ -38,6 +38,13 @@ void record_write(void);
  */
 void record_before_exit(void);
 
+/*
+ * The process is about to cut itself off from files (its own Landlock
+ * domain or seccomp filter, chroot, a mount namespace): cJSON, which the
+ * profile's merge at exit reads, is loaded first if it was put off.
+ */
+void record_before_sandbox(void);
+
 /* The descriptor of the tree's shared table of learned behaviours, or -1 (fd_guard.c keeps it). */
 int record_shared_fd(void);
 

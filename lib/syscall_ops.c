@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/xattr.h>
@@ -19,6 +20,7 @@
 #include "real.h"
 #include "seccomp_layer.h"
 #include "shim.h"
+#include "record.h"
 #include "syscall_ops.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -236,6 +238,19 @@ EXPORT long syscall(long nr, ...)
 		return fchdir(I(a));
 	case SYS_unshare:
 		return unshare(I(a));
+	case SYS_chroot:
+		return chroot(P(a));
+	case SYS_prctl:
+		return prctl(I(a), b, c, d, e);
+	/* record mode: cJSON first, before the program cuts itself off (record.h) */
+	case SYS_seccomp:
+#ifdef SYS_landlock_restrict_self
+	case SYS_landlock_restrict_self:
+#endif
+	case SYS_pivot_root:
+	case SYS_setns:
+		record_before_sandbox();
+		return pass(nr, a, b, c, d, e, f);
 	case SYS_clone:
 		return cloned(a, nr, a, b, c, d, e, f);
 	/*

@@ -139,46 +139,64 @@ static bool space_or_tab(unsigned char c)
 }
 
 /*
- * A script's interpreter and its optional argument, as the kernel reads
- * them (fs/binfmt_script.c): the line ends at the first newline within the
- * first SCRIPT_HEAD - 1 bytes, or there; spaces and tabs are trimmed from
- * its end; the interpreter is the first word after "#!" (up to a space, a
- * tab or a NUL), the argument whatever follows it after spaces and tabs,
- * up to a NUL.
+ * A script's interpreter and its optional argument, read as the kernel
+ * reads them (fs/binfmt_script.c), on the same buffer: the first
+ * SCRIPT_HEAD bytes, zeros after a shorter file. The line ends at the first
+ * newline, else at the buffer's last byte, provided the interpreter's name
+ * ends before that (a space, a tab or a NUL; else the kernel takes it for
+ * cut and refuses the file with ENOEXEC: no script then, execvp hands it
+ * to the shell). Spaces and tabs are trimmed from the line's end; the
+ * interpreter is the first word after "#!" (up to a space, a tab or a
+ * NUL); after a space or a tab, the argument starts at the next byte that
+ * is neither and runs to a NUL (empty when that comes first).
  */
 static void script_inspect(const unsigned char *head, size_t n, struct exe_view *v)
 {
-	size_t i = 2, start, end;
+	unsigned char buf[SCRIPT_HEAD] = {0};
+	const size_t last = SCRIPT_HEAD - 1;
+	size_t i, start, end;
 
 	v->kind = EXE_SCRIPT;
+	memcpy(buf, head, n < SCRIPT_HEAD ? n : SCRIPT_HEAD);
+	const unsigned char *nl = memchr(buf, '\n', SCRIPT_HEAD);
+	if (nl) {
+		end = (size_t)(nl - buf);
+	} else {
+		for (i = 2; i <= last && space_or_tab(buf[i]); i++)
+			;
+		while (i <= last && !space_or_tab(buf[i]) && buf[i] != '\0')
+			i++;
+		if (i > last) {
+			v->kind = EXE_UNKNOWN; /* ENOEXEC */
+			return;
+		}
+		end = last;
+	}
 	if (!v->interp)
 		return;
-	if (n > SCRIPT_HEAD - 1)
-		n = SCRIPT_HEAD - 1;
-	const unsigned char *nl = memchr(head, '\n', n);
-	end = nl ? (size_t)(nl - head) : n;
-	while (end > 2 && space_or_tab(head[end - 1]))
+	while (space_or_tab(buf[end - 1]))
 		end--;
-	while (i < end && space_or_tab(head[i]))
-		i++;
+	buf[end] = '\0';
+	for (i = 2; i < end && space_or_tab(buf[i]); i++)
+		;
 	start = i;
-	while (i < end && !space_or_tab(head[i]) && head[i] != '\0')
+	while (!space_or_tab(buf[i]) && buf[i] != '\0')
 		i++;
 	if (i == start || i - start >= v->interp_size)
 		return;
-	memcpy(v->interp, head + start, i - start);
+	memcpy(v->interp, buf + start, i - start);
 	v->interp[i - start] = '\0';
 	v->interp_len = (ssize_t)(i - start);
-	if (!v->arg || i == end || head[i] == '\0')
+	if (!v->arg || buf[i] == '\0')
 		return;
-	while (i < end && space_or_tab(head[i]))
+	while (space_or_tab(buf[i]))
 		i++;
 	start = i;
-	while (i < end && head[i] != '\0')
+	while (buf[i] != '\0')
 		i++;
-	if (i == start || i - start >= v->arg_size)
+	if (i - start >= v->arg_size)
 		return;
-	memcpy(v->arg, head + start, i - start);
+	memcpy(v->arg, buf + start, i - start);
 	v->arg[i - start] = '\0';
 	v->arg_len = (ssize_t)(i - start);
 }

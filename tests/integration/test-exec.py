@@ -760,6 +760,35 @@ for what, setup in (
            violations(r, target=DENIED, action="blocked"),
            f"a written script's denied interpreter, {what}: refused, logged", r.diag())
 
+# A relative interpreter is found by the kernel from the working directory: judged there.
+reset()
+script(w_script, f"#!{os.path.relpath(DENIED, '/')} {marker('rel-interp')}\n")
+r = run([CALL, "execve", w_script], profile=PROFILE, mode="enforce", cwd="/")
+tap.ok(r.rc == 1 and "errno=EACCES" in r.stderr and not ran("rel-interp") and
+       violations(r, target=DENIED, action="blocked"),
+       "a written script naming a denied interpreter by a relative name: judged where the "
+       "kernel finds it, refused", r.diag())
+
+# The developer's script names, as its interpreter, a script the function can write: the
+# function chose what that one runs.
+reset()
+wrap = os.path.join(OUT, "allowed-wrap")
+script(wrap, f"#!{DENIED} {marker('ro-wrap')}\n")
+script(os.path.join(BIN, "script-allowed"), f"#!{wrap}\n")
+r = run([CALL, "execve", os.path.join(BIN, "script-allowed")], profile=PROFILE, mode="enforce")
+tap.ok(r.rc == 1 and "errno=EACCES" in r.stderr and not ran("ro-wrap") and
+       violations(r, target=DENIED, action="blocked"),
+       "a read-only script whose interpreter is a written script: what that one names is "
+       "judged, refused", r.diag())
+
+# Record mode learns every script's interpreters, not only those of scripts the run wrote:
+# the profile it writes may let the function write where the script is.
+reset()
+script(w_script, f"#!{DENIED} {marker('rec-old')}\n")
+r = run([CALL, "execve", w_script], mode="record")
+tap.ok(r.rc == 0 and ran("rec-old") and r.find(type="learn", category="exec", target=DENIED),
+       "record: the interpreter of a script the run did not write is learned", r.diag())
+
 # The developer's script (read-only place): its interpreter is not asked about.
 ro_script = os.path.join(BIN, "script-allowed")
 reset()
