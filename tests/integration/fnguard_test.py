@@ -112,11 +112,11 @@ class Run:
                 f"log=\n{self.log[-3000:]}")
 
 
-def build_c(source, out, text):
-    """Writes text to source and compiles it to out with cc; True when it built."""
+def build_c(source, out, text, *flags):
+    """Writes text to source and compiles it to out with cc (and flags); True when it built."""
     with open(source, "w") as f:
         f.write(text)
-    return subprocess.run(["cc", "-o", out, source]).returncode == 0
+    return subprocess.run(["cc", "-o", out, source, *flags]).returncode == 0
 
 
 def run_expecting(argv, profile, stdout, timeout=30):

@@ -16,8 +16,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import (LIB, PYTHON, Tap, pipe_onto_var_fd, run, workdir,  # noqa: E402
-                          write_profile)
+from fnguard_test import (LIB, PYTHON, Tap, build_c, pipe_onto_var_fd, run,  # noqa: E402
+                          workdir, write_profile)
 
 tap = Tap()
 W = workdir("rectree-")
@@ -188,9 +188,7 @@ int main(int argc, char **argv)
 	return 0;
 }
 """
-with open(prog + ".c", "w") as f:
-    f.write(src)
-if subprocess.run(["cc", "-o", prog, prog + ".c"]).returncode == 0:
+if build_c(prog + ".c", prog, src):
     out = os.path.join(W, "sandboxed.json")
     made = os.path.join(W, "made-in-sandbox")
     with open(out, "w") as f:
@@ -246,9 +244,7 @@ int main(int argc, char **argv)
 	}
 }
 """
-with open(prog + ".c", "w") as f:
-    f.write(src)
-if subprocess.run(["cc", "-o", prog, prog + ".c"]).returncode == 0:
+if build_c(prog + ".c", prog, src):
     codes = []
     for i in range(40):
         try:
@@ -353,9 +349,7 @@ int main(int argc, char **argv)
 	return 0;
 }
 """
-with open(prog + ".c", "w") as f:
-    f.write(src)
-if subprocess.run(["cc", "-o", prog, prog + ".c", "-pthread"]).returncode == 0:
+if build_c(prog + ".c", prog, src, "-pthread"):
     d = os.path.join(W, "lockfork.d")
     os.makedirs(d, exist_ok=True)
     r = run([prog, d], mode="record", env={"FNGUARD_RECORD_OUT": os.path.join(W, "lf.json")},
