@@ -187,6 +187,43 @@ static bool act_on(const char *op, const char *target, size_t len, unsigned righ
 }
 
 /*
+ * The file this thread's current call was last logged for and let run
+ * (alert): a call whose descriptor is looked at after it (OPEN_VERIFY)
+ * judges the file it reached again, and one that is the file already
+ * logged for is not logged twice. Only alert lets a logged call run, so
+ * what it skips is a line, never a decision. Reset where each judgement
+ * starts (guard_path_verify); kept by the name's hash and length.
+ */
+struct alerted_file {
+	uint64_t hash;
+	size_t len; /* 0: none */
+	unsigned rights;
+};
+static __thread struct alerted_file alerted __attribute__((tls_model("initial-exec")));
+
+static uint64_t alerted_hash(const char *target, size_t len)
+{
+	return verdict_cache_hash(target, len, 0, 0);
+}
+
+/* act_on, the file remembered when it was logged and let run. */
+static bool act_on_noted(const char *op, const char *target, size_t len, unsigned rights,
+			 const struct policy_verdict *v, const char *detail)
+{
+	bool block = act_on(op, target, len, rights, v, detail);
+	if (!block && !v->allowed && shim.action[POLICY_CAT_FILE] == POLICY_MODE_ALERT)
+		alerted = (struct alerted_file){alerted_hash(target, len), len, rights};
+	return block;
+}
+
+/* Whether the current call was already logged for the file target with these rights. */
+static bool already_alerted(const char *target, size_t len, unsigned rights)
+{
+	return alerted.len == len && !(rights & ~alerted.rights) &&
+	       alerted.hash == alerted_hash(target, len);
+}
+
+/*
  * The common path: returns 0 to let the call run, -1 when it is blocked
  * (errno = EACCES). errno is preserved otherwise.
  */
@@ -318,7 +355,7 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 	}
 	/* The common case costs nothing more: allowed, and not recording. */
 	if (!v.allowed || shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD)
-		block = act_on(op, rp.name, rp.name_len, rights, &v, NULL);
+		block = act_on_noted(op, rp.name, rp.name_len, rights, &v, NULL);
 	else if (cacheable && !seen_only && (rp.lexical || rp.links_refused) && rights == asked &&
 		 keyed_exactly(path, len, base, &rp))
 		verdict_cache_store(&vcache, hash, path, len, base,
@@ -335,8 +372,8 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 		    policy_path_is_ancestor(shim.policy, rp.real, rp.real_len))
 			v.allowed = true;
 		if (!v.allowed || shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD)
-			block = act_on(op, rp.real, rp.real_len, rights, &v,
-				       "reached through a symlink");
+			block = act_on_noted(op, rp.real, rp.real_len, rights, &v,
+					     "reached through a symlink");
 	}
 out:
 	return leave_judged(block, saved);
@@ -356,6 +393,7 @@ static inline __attribute__((always_inline)) int guard_path_verify(const char *o
 	size_t len = 0;
 	uint64_t base = 0, hash = 0;
 
+	alerted.len = 0;
 	if (__builtin_expect(atomic_load_explicit(&shim_ready, memory_order_acquire), 1) &&
 	    shim.active && shim.policy && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD &&
 	    path && *path && (path[0] == '/' || dirfd == AT_FDCWD)) {
@@ -456,7 +494,11 @@ static bool fd_refused(const char *op, int fd, unsigned rights, bool look)
 		if (!v.allowed && !v.by_deny && look &&
 		    policy_path_is_ancestor(shim.policy, path, len))
 			v.allowed = true;
-		block = act_on(op, path, len, rights & ~C, &v, "the opened file is elsewhere");
+		if (!v.allowed && already_alerted(path, len, rights & ~C))
+			block = false; /* logged when judged by its name, and let run (alert) */
+		else
+			block = act_on(op, path, len, rights & ~C, &v,
+				       "the opened file is elsewhere");
 	}
 	shim_leave();
 	errno = saved;

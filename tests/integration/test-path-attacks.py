@@ -805,6 +805,33 @@ tap.ok(results(r)[-2:] == ["EACCES", "EACCES"] and denied(r, p("secret", "key"))
        "a directory above a descriptor's renamed (libc, inside the writable area): '..' from "
        "it judged from where it is now, refused and logged", r.diag())
 
+# Alert mode logs an open once, as enforce does: a name judged, let run, then its descriptor
+# looked at (links can be planted here) is the same file, not a second violation. A denied
+# name that is a link to another denied file is two files: two lines, not three.
+os.makedirs(p("rw", "creds"), exist_ok=True)
+KEY = p("secret", "key")
+with open(KEY, "w") as f:
+    f.write("k\n")
+for name, target in (("l", KEY), ("creds/k.json", KEY)):
+    if os.path.lexists(p("rw", name)):
+        os.unlink(p("rw", name))
+    os.symlink(target, p("rw", name))
+ops = [f"openr:{p('rw', 'l')}", f"openw:{p('rw', 'l')}", f"fopen-w:{p('rw', 'l')}",
+       f"openr:{p('rw', '..', 'secret', 'key')}", f"openr:{p('rw', 'creds', 'k.json')}"]
+counts = {}
+for mode in ("alert", "enforce"):
+    r = run([SEQ] + ops, profile=PROFILE, mode=mode, env={"FNGUARD_NO_LANDLOCK": "1"})
+    counts[mode] = ([e.get("target") for e in r.events if e.get("type") == "violation"],
+                    [e for e in r.events if "elsewhere" in e.get("detail", "")], results(r), r)
+alert_v, alert_else, alert_res, r = counts["alert"]
+enf_v, _, enf_res, _ = counts["enforce"]
+# Enforce stops at the denied name; alert goes on to the file the link leads to.
+tap.ok(alert_res == ["0"] * 5 and enf_res == ["EACCES"] * 5 and
+       enf_v == [KEY] * 4 + [p("rw", "creds", "k.json")] and alert_v == enf_v + [KEY] and
+       not alert_else,
+       "alert mode: an open through a planted link, '..' or fopen logs the file once, the same "
+       "lines as enforce (not again when its descriptor is looked at)", r.diag())
+
 # The working directory removed: a relative name cannot be placed. Refused as unknown in
 # enforce (the open fails), with no tip: a file rule names an absolute path.
 GONE = p("gone")
