@@ -258,7 +258,7 @@ int dns_cache_insert(int family, const void *addr, const char *name, size_t len,
 
 /* Copies slot s if it binds key and is live; false if not (or torn every time). */
 static bool read_slot(const struct dns_slot *s, const uint64_t key[3], uint64_t now_ns,
-		      uint64_t *words, size_t *ret_len)
+		      uint64_t *words, size_t *ret_len, uint64_t *ret_expires)
 {
 	for (unsigned attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
 		uint64_t w1 = atomic_load_explicit(&s->lock, memory_order_acquire);
@@ -276,15 +276,16 @@ static bool read_slot(const struct dns_slot *s, const uint64_t key[3], uint64_t 
 		if (!match || len == 0 || len >= DNS_CACHE_NAME_MAX)
 			return false;
 		*ret_len = (size_t)len;
+		*ret_expires = expires;
 		return true;
 	}
 	return false;
 }
 
 int dns_cache_next(int family, const void *addr, uint64_t now_ns, unsigned *cursor, char *buf,
-		   size_t size, size_t *ret_len)
+		   size_t size, size_t *ret_len, uint64_t *ret_expires)
 {
-	uint64_t key[3], words[NAME_WORDS];
+	uint64_t key[3], words[NAME_WORDS], expires;
 	size_t len;
 	int r;
 
@@ -297,12 +298,14 @@ int dns_cache_next(int family, const void *addr, uint64_t now_ns, unsigned *curs
 		return r;
 	size_t home = home_slot(key);
 	for (unsigned i = *cursor; i < DNS_CACHE_WINDOW; i++) {
-		if (!read_slot(slot_at(home, i), key, now_ns, words, &len))
+		if (!read_slot(slot_at(home, i), key, now_ns, words, &len, &expires))
 			continue;
 		memcpy(buf, words, len);
 		buf[len] = '\0';
 		*cursor = i + 1;
 		*ret_len = len;
+		if (ret_expires)
+			*ret_expires = expires;
 		return 0;
 	}
 	*cursor = DNS_CACHE_WINDOW;

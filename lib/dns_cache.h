@@ -46,12 +46,14 @@ int dns_cache_insert(int family, const void *addr, const char *name, size_t len,
  * Walks the names bound to addr that are live at now_ns, in no particular
  * order. Start with *cursor = 0; each call copies
  * the next name (NUL-terminated, at most DNS_CACHE_NAME_MAX bytes) into
- * buf and its length into *ret_len, advances *cursor and returns 0; -ENOENT
- * when there are no more, -ENOBUFS when size is under DNS_CACHE_NAME_MAX.
- * Lock-free, allocation-free, async-signal-safe.
+ * buf and its length into *ret_len, and when ret_expires is not NULL the
+ * time the binding ends into it (CLOCK_MONOTONIC ns; a later resolution
+ * pushes it back, an eviction brings it forward), advances *cursor and
+ * returns 0; -ENOENT when there are no more, -ENOBUFS when size is under
+ * DNS_CACHE_NAME_MAX. Lock-free, allocation-free, async-signal-safe.
  */
 int dns_cache_next(int family, const void *addr, uint64_t now_ns, unsigned *cursor, char *buf,
-		   size_t size, size_t *ret_len);
+		   size_t size, size_t *ret_len, uint64_t *ret_expires);
 
 /* Forgets every binding (tests). Not safe against concurrent inserts. */
 void dns_cache_clear(void);

@@ -112,13 +112,17 @@ struct inet_peer {
 
 /*
  * Peers this thread was allowed to reach whatever the protocol. The profile
- * never changes after start, so such an answer never goes stale, and a
- * program that sends datagram after datagram to the same address (a metrics
- * agent, its DNS server) or reconnects to the same service skips both rule
- * lookups after the first. The whole key is compared, never a hash of it;
- * only allowed answers are kept (a denial takes the slow path and is logged).
- * Written and read only between shim_enter and shim_leave, so a signal
- * handler's call never sees a slot half written.
+ * never changes after start, so an answer of the address rules never goes
+ * stale, and a program that sends datagram after datagram to the same
+ * address (a metrics agent, its DNS server) or reconnects to the same
+ * service skips the rule lookups and the SO_TYPE system call after the
+ * first. An answer of a name's rules (the address is one the resolver gave
+ * for an allowed name) holds until that binding's end as it was then: a
+ * later resolution would push it back, so it is looked up again after. The
+ * whole key is compared, never a hash of it; only allowed answers are kept
+ * (a denial takes the slow path and is logged). Written and read only
+ * between shim_enter and shim_leave, so a signal handler's call never sees
+ * a slot half written.
  */
 #define PEER_CACHE_SLOTS 8
 
@@ -129,7 +133,12 @@ struct peer_key {
 	uint8_t addr[16];
 };
 
-static __thread struct peer_key peer_cache[PEER_CACHE_SLOTS]
+struct peer_slot {
+	struct peer_key key;
+	uint64_t until; /* CLOCK_MONOTONIC ns the answer holds until; 0: for good */
+};
+
+static __thread struct peer_slot peer_cache[PEER_CACHE_SLOTS]
 	__attribute__((tls_model("initial-exec")));
 
 /* What a violation's tip proposes. */
@@ -274,7 +283,8 @@ static bool resolved_name(const struct inet_peer *p, enum net_proto proto, struc
 	size_t len;
 	bool found = false;
 
-	while (dns_cache_next(p->family, p->addr, now, &cursor, buf, sizeof(buf), &len) == 0) {
+	while (dns_cache_next(p->family, p->addr, now, &cursor, buf, sizeof(buf), &len, NULL) ==
+	       0) {
 		struct policy_verdict hv;
 		if (!found) {
 			memcpy(name, buf, len + 1);
@@ -578,15 +588,51 @@ static bool judge_unix(const char *op, int fd, const struct sockaddr *sa, sockle
 }
 
 /*
- * The common case without the SO_TYPE system call: an address that cidr
- * rules allow for tcp and for udp alike is allowed whatever the socket is
- * (record mode still needs the protocol, for what it learns).
+ * Whether p is allowed for proto: by the address rules, or going out by a
+ * rule for a name the resolver bound it to (as judge_inet judges it), that
+ * binding's end then folded into *until (the earliest kept). *now is read
+ * when first needed.
+ */
+static bool allowed_for(const struct inet_peer *p, enum net_proto proto, enum net_dir dir,
+			uint64_t *now, uint64_t *until)
+{
+	struct policy_verdict v;
+	char name[DNS_CACHE_NAME_MAX];
+	unsigned cursor = 0;
+	size_t len;
+	uint64_t ends;
+
+	if (policy_check_ip(shim.policy, p->family, p->addr, p->port, proto, dir, &v) == 0 &&
+	    v.allowed)
+		return true;
+	if (dir != NET_DIR_OUT)
+		return false;
+	if (!*now)
+		*now = shim_now_mono();
+	while (dns_cache_next(p->family, p->addr, *now, &cursor, name, sizeof(name), &len, &ends) ==
+	       0) {
+		if (policy_check_host(shim.policy, name, len, p->port, proto, NET_DIR_OUT, &v) ==
+			    0 &&
+		    v.allowed) {
+			if (!*until || ends < *until)
+				*until = ends;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The common case without the SO_TYPE system call: an address the rules
+ * allow for tcp and for udp alike (by address, or by the name it was
+ * resolved from) is allowed whatever the socket is (record mode still
+ * needs the protocol, for what it learns).
  */
 static bool allowed_any_proto(const struct inet_peer *p, enum net_dir dir)
 {
-	struct policy_verdict v;
 	struct peer_key k = {
 		.family = (uint8_t)p->family, .dir = (uint8_t)dir, .port = (uint16_t)p->port};
+	uint64_t now = 0, until = 0;
 
 	if (net_mode() == POLICY_MODE_RECORD || !shim.policy)
 		return false;
@@ -597,17 +643,15 @@ static bool allowed_any_proto(const struct inet_peer *p, enum net_dir dir)
 		memcpy(&w, k.addr + i, 4);
 		h = (h ^ w) * 0x9e3779b1u;
 	}
-	struct peer_key *slot = &peer_cache[(h >> 27) % PEER_CACHE_SLOTS];
-	if (memcmp(slot, &k, sizeof(k)) == 0)
+	struct peer_slot *slot = &peer_cache[(h >> 27) % PEER_CACHE_SLOTS];
+	if (memcmp(&slot->key, &k, sizeof(k)) == 0 &&
+	    (!slot->until || shim_now_mono() < slot->until))
 		return true;
-	if (policy_check_ip(shim.policy, p->family, p->addr, p->port, NET_PROTO_TCP, dir, &v) !=
-		    0 ||
-	    !v.allowed ||
-	    policy_check_ip(shim.policy, p->family, p->addr, p->port, NET_PROTO_UDP, dir, &v) !=
-		    0 ||
-	    !v.allowed)
+	if (!allowed_for(p, NET_PROTO_TCP, dir, &now, &until) ||
+	    !allowed_for(p, NET_PROTO_UDP, dir, &now, &until))
 		return false;
-	*slot = k;
+	slot->key = k;
+	slot->until = until;
 	return true;
 }
 

@@ -9,8 +9,10 @@
  *   open-close PATH     open(PATH, O_RDONLY) + close
  *   stat PATH           stat(PATH)
  *   access PATH         access(PATH, R_OK)
- *   connect IP:PORT     connect() of one UDP socket to an IPv4 address, again
- *                       and again (no packet is sent, no listener needed)
+ *   connect HOST:PORT   connect() of one UDP socket to an IPv4 address, again
+ *                       and again (no packet is sent, no listener needed); a
+ *                       HOST that is no address is resolved once first, with
+ *                       getaddrinfo, as a program does before it connects
  *   getaddrinfo NAME    getaddrinfo(NAME, "443") + freeaddrinfo
  *   execve PATH         fork, execve(PATH) in the child, waitpid
  *   getpid -            the getpid system call made with the instruction itself
@@ -221,6 +223,21 @@ static int run_once(const struct bench *b)
 	return -1;
 }
 
+/* The first IPv4 address getaddrinfo gives name, into b->addr (its port kept). */
+static int resolve_ipv4(struct bench *b, const char *name)
+{
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM}, *res;
+	int err = getaddrinfo(name, NULL, &hints, &res);
+
+	if (err) {
+		fprintf(stderr, "bench-calls: connect: '%s': %s\n", name, gai_strerror(err));
+		return -1;
+	}
+	b->addr.sin_addr = ((const struct sockaddr_in *)(const void *)res->ai_addr)->sin_addr;
+	freeaddrinfo(res);
+	return 0;
+}
+
 static int setup(struct bench *b)
 {
 	char ip[64];
@@ -247,17 +264,15 @@ static int setup(struct bench *b)
 		return 0;
 	colon = strrchr(b->target, ':');
 	if (!colon || (size_t)(colon - b->target) >= sizeof(ip)) {
-		fprintf(stderr, "bench-calls: connect wants IP:PORT, not '%s'\n", b->target);
+		fprintf(stderr, "bench-calls: connect wants HOST:PORT, not '%s'\n", b->target);
 		return -1;
 	}
 	memcpy(ip, b->target, (size_t)(colon - b->target));
 	ip[colon - b->target] = '\0';
 	b->addr.sin_family = AF_INET;
 	b->addr.sin_port = htons((uint16_t)atoi(colon + 1));
-	if (inet_pton(AF_INET, ip, &b->addr.sin_addr) != 1) {
-		fprintf(stderr, "bench-calls: connect: '%s' is not an IPv4 address\n", ip);
+	if (inet_pton(AF_INET, ip, &b->addr.sin_addr) != 1 && resolve_ipv4(b, ip) < 0)
 		return -1;
-	}
 	b->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (b->udp_fd < 0)
 		return fail(b, "socket", errno);

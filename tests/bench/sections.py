@@ -193,7 +193,14 @@ def percall(ctx):
                                         _control(), unit="ns", call="stat (control: bare vs bare)",
                                         path=f"{kind}, {tree}", profile="none"))
     other = [
-        ("connect", "127.0.0.1:53", "connect (UDP, loopback)", "address", 50, None),
+        ("connect", "localhost:443", "connect (UDP, loopback)", "an allowed name's address",
+         50, "the address `getaddrinfo(\"localhost\")` gave (resolved once before the "
+         "loop, as a program does before it connects), allowed by the profile's host rule "
+         "for `localhost` port 443"),
+        ("connect", "127.0.0.1:53", "connect (UDP, loopback, port 53)", "address", 50,
+         "a DNS server's port: the shim leaves such a socket unconnected and remembers the "
+         "peer, so that each query sent on it is read and its name judged (DESIGN.md); "
+         "the connect is a `getsockopt(SO_TYPE)` and a disconnect instead"),
         ("getaddrinfo", "localhost", "getaddrinfo(\"localhost\")", "name", 50, None),
         ("execve", "/usr/bin/true", "fork + execve(/usr/bin/true) + wait", "absolute", 50,
          "the child is a new process under the shim: this is mostly its start-up "
@@ -225,7 +232,8 @@ def percall(ctx):
     for op, target, label, path, limit, note in other:
         floor = op != "execve"
         libc = op in ("connect", "getaddrinfo")
-        g = ctx.interleave(f"calls {op}", modes(op, target, None, op, floor=floor, libc=libc),
+        tag = f"{op}-dns" if target.endswith(":53") else op
+        g = ctx.interleave(f"calls {tag}", modes(op, target, None, tag, floor=floor, libc=libc),
                            rounds)
         for pname in profiles:
             rows.append(ctx.row("percall", g, "bare", pname, label,
@@ -870,10 +878,18 @@ def findings(sec):
                     "the floor is the filter's own length (a binary tree on the call number "
                     "after the architecture check); the floor is not fnguard's to remove.")
         why = {
-            "connect": "the rest is the libc layer's check of the address (a peer the profile "
-                       "allows for both protocols is remembered per thread, so a repeated "
-                       "`connect` or `sendto` skips the rule lookups) and Landlock's network "
-                       "hook, which the kernel runs on every `connect`",
+            "connect (UDP, loopback, port 53)":
+                "the rest is the shim's handling of a DNS server's port: the socket is left "
+                "unconnected (a `getsockopt(SO_TYPE)` to know it is UDP, then a disconnect "
+                "instead of the connect) and the peer remembered, so that every query sent "
+                "on it is read and its name judged; what it costs a lookup is in the "
+                "`getaddrinfo` row's order of magnitude",
+            "connect (UDP, loopback)":
+                "the rest is the libc layer's check of the address (a peer the profile "
+                "allows for both protocols, by its address or by the name it was resolved "
+                "from, is remembered per thread, so a repeated `connect` or `sendto` skips "
+                "the rule lookups and the `getsockopt(SO_TYPE)`; a name's answer until its "
+                "binding ends)",
             "getaddrinfo": "`getaddrinfo` makes about eight system calls (it reads "
                            "`/etc/hosts` through `open`, `fstat`, `read`, `lseek`, `close`), "
                            "each paying that floor and fnguard's longer filter, and Landlock "
@@ -883,12 +899,15 @@ def findings(sec):
                            "later connects) is about 0.2 µs (perf)",
         }
         for op, text in why.items():
-            rows = _missed(sec, lambda r, op=op: r["cols"].get("call", "").startswith(op))
-            floor = _added_of(sec, lambda r, op=op: r["other"] == "floor" and
-                              r["cols"].get("call", "").startswith(op))
+            def this(r, op=op):
+                call = r["cols"].get("call", "")
+                return call == op if op.startswith("connect") else call.startswith(op)
+            rows = _missed(sec, this)
+            floor = _added_of(sec, lambda r, this=this: r["other"] == "floor" and this(r))
             if rows and floor is not None:
                 out.append(
-                    f"`{op}`: a one-instruction allow-all seccomp filter alone adds "
+                    f"{op if op.startswith('connect') else f'`{op}`'}: a one-instruction "
+                    "allow-all seccomp filter alone adds "
                     f"{floor:+.0f} ns to it on this kernel, fnguard "
                     f"{min(r['cpu']['added'] for r in rows):+.0f} ns or more; " + text + ".")
         ex = _missed(sec, lambda r: r["cols"].get("call", "").startswith("fork + execve"))

@@ -545,6 +545,42 @@ r = run(py(PY_CREATE, "LocalHost", TCP4.port), profile=P_NAME, mode="enforce")
 tap.ok(r.stdout == "ok\n" and TCP4.count(1) == 1 and not only_network(r),
        "enforce: names are matched without regard to case", r.diag())
 
+# The peer memory for addresses allowed by a name's rule: remembered only where the name's
+# rules allow both protocols; a tcp-only name rule and another port stay refused and
+# logged every time, and an address never resolved is judged by the address rules alone.
+P_NAMEMEMO = profile([{"host": "localhost", "ports": [UDP4.port]},
+                      {"host": "localhost", "ports": [UDP4B.port], "proto": "tcp"}], "namememo")
+PY_NAMESEQ = r"""
+import socket, sys
+if sys.argv[1] == "resolve":
+    socket.getaddrinfo("localhost", None, socket.AF_INET, socket.SOCK_DGRAM)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+out = []
+for port in sys.argv[2:]:
+    try:
+        s.sendto(b"ping", ("127.0.0.1", int(port)))
+        out.append("ok")
+    except OSError as e:
+        out.append(f"errno={e.errno}")
+print(" ".join(out))
+"""
+reset()
+ports = [UDP4.port] * 3 + [UDP4B.port] * 2 + [UDP4.port, 47300, UDP4B.port, UDP4.port]
+r = run(py(PY_NAMESEQ, "resolve", *ports), profile=P_NAMEMEMO, mode="enforce")
+r2 = run(py(PY_NAMESEQ, "no", UDP4.port, UDP4.port), profile=P_NAMEMEMO, mode="enforce")
+refused = f"errno={ECONNREFUSED}"
+targets = sorted(e.get("target") for e in net_events(r, type="violation", op="sendto"))
+want = sorted([f"localhost:{UDP4B.port} (127.0.0.1)"] * 3 + ["localhost:47300 (127.0.0.1)"])
+counts = (UDP4.count(6), UDP4B.count())
+tap.ok(r.stdout.split() == ["ok"] * 3 + [refused] * 2 + ["ok", refused, refused, "ok"] and
+       targets == want and counts == (5, 0) and
+       r2.stdout.split() == [refused] * 2 and
+       len(net_events(r2, type="violation", op="sendto")) == 2,
+       "enforce: an address allowed by a name's rule for both protocols is remembered; the "
+       "name's tcp-only port and another port are refused and logged every time; an address "
+       "never resolved is refused", f"targets {targets}\ncounts {counts}\n" + r.diag() +
+       "\n" + r2.diag())
+
 # A name allowed for one port does not open others: at resolution when the port is
 # known, at connect when it is not.
 CODE_RESOLVE_CONNECT = r"""
