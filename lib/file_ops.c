@@ -24,9 +24,13 @@
 #include <semaphore.h>
 #include <stdio_ext.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <linux/fscrypt.h>
+#include <linux/fsverity.h>
 #include <linux/openat2.h>
 #include <sys/mman.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -1910,6 +1914,45 @@ EXPORT int utimensat(int dirfd, const char *path, const struct timespec times[2]
 EXPORT int fchmod(int fd, mode_t mode)
 {
 	return guard_fd_change("fchmod", fd) < 0 ? -1 : real.fchmod(fd, mode);
+}
+
+/*
+ * The ioctls that change a file (its attribute flags, project and extended
+ * flags, generation, fs-verity, encryption policy): the kernel lets the
+ * file's owner make them through any descriptor, a read-only one included
+ * (fs-verity wants one). Judged as fchmod is. The kernel reads the request
+ * as 32 bits, and so is it compared here; every other request passes.
+ */
+static bool changes_file(unsigned long request)
+{
+	switch ((unsigned)request) {
+	case FS_IOC_SETFLAGS:
+	case FS_IOC32_SETFLAGS:
+	case FS_IOC_FSSETXATTR:
+	case FS_IOC_SETVERSION:
+	case FS_IOC32_SETVERSION:
+	case FS_IOC_ENABLE_VERITY:
+	case FS_IOC_SET_ENCRYPTION_POLICY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ioctl's one argument, when there is one, is a word: passed on as read. */
+EXPORT int ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	va_start(ap, request);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!real.ioctl) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (changes_file(request) && guard_fd_change("ioctl", fd) < 0)
+		return -1;
+	return real.ioctl(fd, request, arg);
 }
 
 EXPORT int fchown(int fd, uid_t uid, gid_t gid)

@@ -106,6 +106,7 @@ struct mmsghdr;
 	X(int, fchownat, (int, const char *, uid_t, gid_t, int))                                   \
 	X(int, utimensat, (int, const char *, const struct timespec *, int))                       \
 	X(int, fchmod, (int, mode_t))                                                              \
+	X(int, ioctl, (int, unsigned long, ...))                                                   \
 	X(int, fchown, (int, uid_t, gid_t))                                                        \
 	X(int, futimens, (int, const struct timespec *))                                           \
 	X(int, futimes, (int, const struct timeval *))                                             \

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -219,6 +220,8 @@ EXPORT long syscall(long nr, ...)
 		return fsetxattr(I(a), P(b), (const void *)c, (size_t)d, I(e));
 	case SYS_fremovexattr:
 		return fremovexattr(I(a), P(b));
+	case SYS_ioctl:
+		return ioctl(I(a), (unsigned long)b, (void *)c);
 	case SYS_setxattrat_NR ... SYS_removexattrat_NR:
 	case SYS_file_getattr_NR:
 	case SYS_file_setattr_NR:

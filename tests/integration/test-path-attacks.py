@@ -418,6 +418,40 @@ tap.ok(results(r) == ["EACCES"] * len(ops) + ["0"] and
        "descriptor of a file the profile lets be read only: refused and logged; fchmod of a "
        "writable file works", r.diag())
 
+# The ioctls that change a file's attributes work through a read-only descriptor too (the
+# owner's right): judged as fchmod, the request read as the kernel reads it (32 bits).
+FS_IOC_GETFLAGS = 0x80086601
+
+
+def file_flags(path):
+    import array
+    import fcntl
+    buf = array.array("l", [0])
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.ioctl(fd, FS_IOC_GETFLAGS, buf, True)
+    finally:
+        os.close(fd)
+    return buf[0]
+
+
+ops = ["setflags", "setflags-hi", "sys-setflags", "fssetxattr"]
+before = (file_flags(p("task", "ro.txt")), file_flags(p("rw", "w.txt")))
+r = seq(*[f"{op}:{p('task', 'ro.txt')}" for op in ops], f"setflags:{p('rw', 'w.txt')}")
+after = (file_flags(p("task", "ro.txt")), file_flags(p("rw", "w.txt")))
+ev = denied(r, p("task", "ro.txt"))
+tap.ok(results(r) == ["EACCES"] * len(ops) + ["0"] and after[0] == before[0] and
+       after[1] != before[1] and len(ev) == len(ops) and
+       all(e.get("op") == "ioctl" and e.get("access") == "w" for e in ev),
+       "ioctl FS_IOC_SETFLAGS (libc, with the request's high bits set, through syscall()) and "
+       "FS_IOC_FSSETXATTR on a read-only descriptor of a read-only file: refused and logged, "
+       "its flags unchanged; on a writable file it works",
+       f"flags before {before} after {after}\n" + r.diag())
+ar = run([SEQ, f"setflags:{p('task', 'ro.txt')}"], profile=PROFILE, mode="alert",
+         env={"FNGUARD_NO_LANDLOCK": "1"})
+tap.ok(results(ar) == ["0"] and len(denied(ar, p("task", "ro.txt"))) == 1,
+       "alert: the same ioctl runs and is logged once", ar.diag())
+
 # The same through syscall() (pure Python with ctypes), and the name calls newer than the
 # shim's wrappers (Linux 6.13's setxattrat family, 6.17's file_setattr): ENOSYS, as an older
 # kernel answers, so that a caller falls back to the calls judged.

@@ -31,7 +31,9 @@
  * O_DIRECTORY and kept: openr-at and stat-at are relative to it), nap
  * (PATH milliseconds), fopen-mode
  * (PATH is MODE=FILE: fopen, write "X", fclose), fchmod, fchown,
- * futimens, fsetxattr (on PATH opened read-only), fchownat-empty
+ * futimens, fsetxattr, setflags, setflags-hi, sys-setflags (ioctl
+ * FS_IOC_SETFLAGS, nodump added, libc / the request with its high bits set /
+ * syscall()), fssetxattr (FS_IOC_FSSETXATTR) (on PATH opened read-only), fchownat-empty
  * (fchownat(fd, "", AT_EMPTY_PATH) on PATH opened O_PATH), setmntent
  * (each entry's first field printed as "= FIELD"), fdopen-log (fdopen of
  * FNGUARD_LOG_FD, then fclose), cloexec-log (FD_CLOEXEC set on
@@ -42,6 +44,7 @@
 #include <fcntl.h>
 #include <fts.h>
 #include <glob.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
 #include <mntent.h>
 #include <pthread.h>
@@ -50,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -392,6 +396,32 @@ static int one(const char *op, const char *path)
 			: !strcmp(op, "futimens") ? futimens(fd, NULL)
 						  : fsetxattr(fd, "user.fnguard", "x", 1, 0);
 		r = result(r);
+		close(fd);
+		return r;
+	}
+	if (!strcmp(op, "setflags") || !strcmp(op, "setflags-hi") || !strcmp(op, "sys-setflags") ||
+	    !strcmp(op, "fssetxattr")) {
+		/* The file's own attributes set again (nodump added) through a read-only descriptor. */
+		int fd = open(path, O_RDONLY);
+		int flags = 0, r;
+		struct fsxattr fsx;
+		if (fd < 0)
+			return errno;
+		if (!strcmp(op, "fssetxattr")) {
+			r = ioctl(fd, FS_IOC_FSGETXATTR, &fsx) < 0
+				    ? errno
+				    : result(ioctl(fd, FS_IOC_FSSETXATTR, &fsx));
+		} else if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0) {
+			r = errno;
+		} else {
+			flags |= FS_NODUMP_FL;
+			r = !strcmp(op, "setflags") ? result(ioctl(fd, FS_IOC_SETFLAGS, &flags))
+			    : !strcmp(op, "setflags-hi")
+				    /* the kernel reads 32 bits of the request */
+				    ? result(ioctl(fd, 0xffffffff00000000ul | FS_IOC_SETFLAGS,
+						   &flags))
+				    : result((int)syscall(SYS_ioctl, fd, FS_IOC_SETFLAGS, &flags));
+		}
 		close(fd);
 		return r;
 	}
