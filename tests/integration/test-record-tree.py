@@ -371,19 +371,77 @@ tap.ok(r.rc == 0 and len(argvs) == 16 and len(set(argvs)) == 16,
        "record: 16 execs of one program with 16 argument lists in a burst are 16 learn lines "
        f"(got {len(argvs)})", r.diag())
 
-# Execs learned in vfork children (Python's subprocess) wait in 64 slots for their parent to
-# take them for the profile file; a parent that starts more programs than that before any
-# call that takes them loses the rest for the file, and says so (the learn events have them).
+# Execs learned in vfork children (Python's subprocess, a shell's commands) wait in 64 slots
+# for their parent to take them for the profile file: at its next judged call or when it
+# waits for a child. A shell finds a command it ran before in its own table (no judged
+# call): the waits take them, and 100 distinct commands are 100 rules, nothing lost.
+out = os.path.join(W, "dash-learned.json")
+script = ('i=0; while [ "$i" -lt 100 ]; do i=$((i + 1)); /usr/bin/printf "n$i" >/dev/null; '
+          'done')
+r = run(["/bin/sh", "-c", script], mode="record", env={"FNGUARD_RECORD_OUT": out})
+try:
+    prof = json.load(open(out))
+except (OSError, ValueError) as e:
+    prof = {"error": str(e)}
+argvs = {tuple(e.get("argv", [])) for e in prof.get("exec", []) if e.get("path") ==
+         "/usr/bin/printf"}
+errors = [e for e in r.events if e.get("type") == "error"]
+tap.ok(r.rc == 0 and len(argvs) == 100 and not errors,
+       "record: a shell running 100 distinct commands in vfork children (more than the 64 "
+       f"slots): all 100 in the profile file ({len(argvs)}), no error", r.diag())
+
 code = ("import subprocess\n"
         "for i in range(80):\n"
         "    subprocess.run(['/usr/bin/printf', 'n%02d' % i], stdout=subprocess.DEVNULL)\n")
 out = os.path.join(W, "vfork-learned.json")
 r = run([PYTHON, "-c", code], mode="record", env={"FNGUARD_RECORD_OUT": out})
-learns = [e for e in r.events if e.get("type") == "learn" and e.get("target") == "/usr/bin/printf"]
-errors = [e for e in r.events if e.get("type") == "error" and "vfork child" in e.get("message", "")]
-tap.ok(r.rc == 0 and len(learns) == 80 and len(errors) == 80 - 64 and os.path.exists(out),
-       "record: 80 programs from vfork children: 80 learn events; the 16 the parent's slots "
-       f"could not keep for the file each say so ({len(errors)} error events)", r.diag())
+try:
+    prof = json.load(open(out))
+except (OSError, ValueError) as e:
+    prof = {"error": str(e)}
+argvs = {tuple(e.get("argv", [])) for e in prof.get("exec", []) if e.get("path") ==
+         "/usr/bin/printf"}
+errors = [e for e in r.events if e.get("type") == "error"]
+tap.ok(r.rc == 0 and len(argvs) == 80 and not errors,
+       f"record: Python's subprocess.run 80 times: all 80 in the profile file ({len(argvs)})",
+       r.diag())
+
+# A parent that starts more programs than there are slots before it waits for any (or
+# makes a judged call) loses the rest for the file, and says so (the learn events have
+# them).
+prog = os.path.join(W, "vfork-burst")
+src = r"""#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void)
+{
+	char arg[16];
+	for (int i = 0; i < 80; i++) {
+		snprintf(arg, sizeof(arg), "n%02d", i);
+		char *argv[] = {"printf", arg, NULL};
+		if (vfork() == 0) {
+			execv("/usr/bin/printf", argv);
+			_exit(127);
+		}
+	}
+	while (wait(NULL) > 0)
+		;
+	return 0;
+}
+"""
+if build_c(prog + ".c", prog, src):
+    out = os.path.join(W, "vfork-lost.json")
+    r = run([prog], mode="record", env={"FNGUARD_RECORD_OUT": out})
+    learns = [e for e in r.events if e.get("type") == "learn" and
+              e.get("target") == "/usr/bin/printf"]
+    errors = [e for e in r.events if e.get("type") == "error" and
+              "vfork child" in e.get("message", "")]
+    tap.ok(r.rc == 0 and len(learns) == 80 and len(errors) == 80 - 64 and os.path.exists(out),
+           "record: 80 programs from vfork children before any wait or judged call: 80 learn "
+           "events; the 16 the parent's slots could not keep for the file each say so "
+           f"({len(errors)} error events)", r.diag())
+else:
+    tap.ok(False, "vfork-burst builds")
 
 # SIGTERM while the program is inside malloc with another thread alive (Lambda's shutdown,
 # docker stop): record mode's handler writes the profile, which allocates, and waited for
