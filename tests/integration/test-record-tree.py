@@ -375,17 +375,25 @@ tap.ok(r.rc == 0 and len(argvs) == 16 and len(set(argvs)) == 16,
 # for their parent to take them for the profile file: at its next judged call or when it
 # waits for a child. A shell finds a command it ran before in its own table (no judged
 # call): the waits take them, and 100 distinct commands are 100 rules, nothing lost.
-out = os.path.join(W, "dash-learned.json")
+
+
+def recorded_printfs(argv, name):
+    """Runs argv in record mode writing the profile file name: (run, the printf argument
+    lists in the file, the run's error events)."""
+    out = os.path.join(W, name)
+    r = run(argv, mode="record", env={"FNGUARD_RECORD_OUT": out})
+    try:
+        prof = json.load(open(out))
+    except (OSError, ValueError) as e:
+        prof = {"error": str(e)}
+    return (r, {tuple(e.get("argv", [])) for e in prof.get("exec", [])
+                if e.get("path") == "/usr/bin/printf"},
+            [e for e in r.events if e.get("type") == "error"])
+
+
 script = ('i=0; while [ "$i" -lt 100 ]; do i=$((i + 1)); /usr/bin/printf "n$i" >/dev/null; '
           'done')
-r = run(["/bin/sh", "-c", script], mode="record", env={"FNGUARD_RECORD_OUT": out})
-try:
-    prof = json.load(open(out))
-except (OSError, ValueError) as e:
-    prof = {"error": str(e)}
-argvs = {tuple(e.get("argv", [])) for e in prof.get("exec", []) if e.get("path") ==
-         "/usr/bin/printf"}
-errors = [e for e in r.events if e.get("type") == "error"]
+r, argvs, errors = recorded_printfs(["/bin/sh", "-c", script], "dash-learned.json")
 tap.ok(r.rc == 0 and len(argvs) == 100 and not errors,
        "record: a shell running 100 distinct commands in vfork children (more than the 64 "
        f"slots): all 100 in the profile file ({len(argvs)}), no error", r.diag())
@@ -393,15 +401,7 @@ tap.ok(r.rc == 0 and len(argvs) == 100 and not errors,
 code = ("import subprocess\n"
         "for i in range(80):\n"
         "    subprocess.run(['/usr/bin/printf', 'n%02d' % i], stdout=subprocess.DEVNULL)\n")
-out = os.path.join(W, "vfork-learned.json")
-r = run([PYTHON, "-c", code], mode="record", env={"FNGUARD_RECORD_OUT": out})
-try:
-    prof = json.load(open(out))
-except (OSError, ValueError) as e:
-    prof = {"error": str(e)}
-argvs = {tuple(e.get("argv", [])) for e in prof.get("exec", []) if e.get("path") ==
-         "/usr/bin/printf"}
-errors = [e for e in r.events if e.get("type") == "error"]
+r, argvs, errors = recorded_printfs([PYTHON, "-c", code], "vfork-learned.json")
 tap.ok(r.rc == 0 and len(argvs) == 80 and not errors,
        f"record: Python's subprocess.run 80 times: all 80 in the profile file ({len(argvs)})",
        r.diag())
