@@ -593,6 +593,8 @@ static void shim_init(void)
 		absolute_list("FNGUARD_PROFILE_PATH", ":", search_dir_absolute);
 	}
 	copy_env(shim.record_out, sizeof(shim.record_out), "FNGUARD_RECORD_OUT");
+	const char *append = secure_getenv("FNGUARD_RECORD_APPEND");
+	shim.record_append = shim.record_out[0] && append && strcmp(append, "1") == 0;
 	if (shim.root)
 		drop_descendant_marks();
 	event_label(shim.function, sizeof(shim.function), "FNGUARD_FUNCTION_NAME",

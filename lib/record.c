@@ -137,6 +137,9 @@ static bool cjson_deferred;
 static void need_cjson(void)
 {
 	static atomic_bool told;
+	/* Appending reads nothing: the document is written without cJSON. */
+	if (shim.record_append)
+		return;
 	if (cjson_lazy_load() < 0 && !atomic_exchange(&told, true))
 		event_error(
 			"libcjson.so.1 could not be loaded: a profile already at "
@@ -233,6 +236,20 @@ static int write_merged(void)
 		r = -errno;
 		goto out_close;
 	}
+	if (shim.record_append) {
+		/*
+		 * What this process learned since it last wrote, added to the
+		 * end: no read of the others' (a merge costs the size of the
+		 * whole recording, for every process that learned anything).
+		 */
+		r = learner_append_file(learner, shim.function[0] ? shim.function : "recorded",
+					shim.record_out);
+		if (r == 0) {
+			learner_free(learner);
+			learner = NULL;
+		}
+		goto out_close;
+	}
 	r = learner_merge_file(learner, shim.record_out, &diags);
 	diag_list_clear(&diags);
 	if (r == -ENOENT)
@@ -286,8 +303,11 @@ static void write_learned(bool from_signal)
 		child_env_drain_learned();
 	if (!atomic_exchange(&dirty, false))
 		return;
-	/* Loading a library is no signal handler's work (record_keep loaded it, or tried). */
-	if (from_signal && !cjson_lazy_tried())
+	/*
+	 * Loading a library is no signal handler's work (record_keep loaded
+	 * it, or tried); appending needs none.
+	 */
+	if (from_signal && !shim.record_append && !cjson_lazy_tried())
 		return;
 	need_cjson();
 	shim_busy++;

@@ -52,6 +52,12 @@ struct shim_state {
 	char exe[PATH_MAX]; /* read when an event first needs it (event.c) */
 	char profile_path[PATH_MAX];
 	char record_out[PATH_MAX];
+	/*
+	 * FNGUARD_RECORD_APPEND=1 (fnguard record sets it): each process
+	 * appends what it learned to record_out instead of merging it with
+	 * what is there, and fnguard record reads them all at the end.
+	 */
+	bool record_append;
 };
 
 extern struct shim_state shim;

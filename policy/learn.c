@@ -844,8 +844,8 @@ int learner_merge_text(struct learner *l, const char *name, const char *text, si
 	return r;
 }
 
-/* Reads a whole regular file (at most the profile size limit). Caller frees. */
-static int read_file(const char *path, char **ret, size_t *ret_len)
+/* Reads a whole regular file of at most max bytes. Caller frees. */
+static int read_file(const char *path, uint64_t max, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -855,7 +855,7 @@ static int read_file(const char *path, char **ret, size_t *ret_len)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	if ((uint64_t)st.st_size > PROFILE_MAX_BYTES)
+	if ((uint64_t)st.st_size > max)
 		return -EFBIG;
 	char *buf = malloc((size_t)st.st_size + 1);
 	size_t done = 0;
@@ -930,15 +930,16 @@ static int keep_observed(struct profile *src, const char *path, struct diag_list
 	return 0;
 }
 
-int learner_fill_from_file(struct learner *l, const char *path, struct diag_list *diags)
+/* A record file of appended documents: each process's, at most this many bytes in all. */
+#define RECORD_FILE_MAX_BYTES (4ull * PROFILE_MAX_BYTES)
+
+/* learner_fill_from_file() for one document of the file. */
+static int fill_from_text(struct learner *l, const char *path, const char *text, size_t len,
+			  struct diag_list *diags)
 {
 	struct policy_load_opts opts = {.no_extends = true};
-	_cleanup_free_ char *text = NULL;
 	struct profile *src = NULL;
-	size_t len = 0;
-	int r = read_file(path, &text, &len);
-	if (r == 0)
-		r = profile_read_json(path, text, len, &opts, &src, diags);
+	int r = profile_read_json(path, text, len, &opts, &src, diags);
 	if (r < 0)
 		return r;
 	if (!src)
@@ -963,11 +964,55 @@ int learner_fill_from_file(struct learner *l, const char *path, struct diag_list
 	return r;
 }
 
+int learner_fill_from_file(struct learner *l, const char *path, struct diag_list *diags)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r = read_file(path, RECORD_FILE_MAX_BYTES, &text, &len);
+	if (r < 0)
+		return r;
+	/* One document, or several, each ended by a NUL (learner_append_file). */
+	for (size_t at = 0; at < len && r == 0;) {
+		const char *end = memchr(text + at, '\0', len - at);
+		size_t n = end ? (size_t)(end - (text + at)) : len - at;
+		if (n > PROFILE_MAX_BYTES)
+			return -EFBIG;
+		r = fill_from_text(l, path, text + at, n, diags);
+		at += n + 1;
+	}
+	return r;
+}
+
+int learner_append_file(const struct learner *l, const char *name, const char *path)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = learner_to_json(l, name, NULL, &text);
+	if (r < 0)
+		return r;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	/* The document and its NUL, in one write where the kernel takes it whole. */
+	size_t len = strlen(text) + 1, done = 0;
+	while (done < len && r == 0) {
+		ssize_t n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			r = n < 0 ? -errno : -EIO;
+		else
+			done += (size_t)n;
+	}
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
 int learner_merge_file(struct learner *l, const char *path, struct diag_list *diags)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	int r = read_file(path, &text, &len);
+	int r = read_file(path, PROFILE_MAX_BYTES, &text, &len);
 	if (r < 0)
 		return r;
 	return learner_merge_text(l, path, text, len, diags);

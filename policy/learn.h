@@ -115,6 +115,16 @@ int learner_merge_file(struct learner *learner, const char *path, struct diag_li
  */
 int learner_fill_from_file(struct learner *learner, const char *path, struct diag_list *diags);
 
+/*
+ * Appends the learner's profile (learner_to_json() with name) to path,
+ * then a NUL byte: a record file the processes of a tree add to without
+ * reading it, which learner_fill_from_file() reads document by document.
+ * The caller keeps two writers apart (a lock file); a link at path is
+ * refused. Returns 0 or -errno (a failed write may leave part of the
+ * document: the file is then refused as a whole when read).
+ */
+int learner_append_file(const struct learner *learner, const char *name, const char *path);
+
 /* Same as learner_merge_file(), from memory; name is used in diagnostics. */
 int learner_merge_text(struct learner *learner, const char *name, const char *text, size_t len,
 		       struct diag_list *diags);

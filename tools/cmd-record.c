@@ -289,6 +289,8 @@ int cmd_record(int argc, char **argv)
 	snprintf(num, sizeof(num), "fd:%d", pipefd[1]);
 	setenv("FNGUARD_LOG", num, 1);
 	setenv("FNGUARD_RECORD_OUT", raw, 1);
+	/* Each process adds what it learned to the end; read all at once below. */
+	setenv("FNGUARD_RECORD_APPEND", "1", 1);
 	unsetenv("FNGUARD_PROFILE");
 	if (launch_setup_env(NULL, "record") < 0) {
 		learner_free(rd.learner);

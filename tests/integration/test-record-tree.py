@@ -398,6 +398,31 @@ tap.ok(r.rc == 0 and len(argvs) == 100 and not errors,
        "record: a shell running 100 distinct commands in vfork children (more than the 64 "
        f"slots): all 100 in the profile file ({len(argvs)}), no error", r.diag())
 
+# fnguard record's way (FNGUARD_RECORD_APPEND=1): each process that learned something adds
+# its own document and a NUL to the file, reading nothing (a merge reads the whole
+# recording, for every such process); the documents together hold every behaviour.
+out = os.path.join(W, "appended.recording")
+files = [os.path.join(W, f"app-{i}.txt") for i in range(40)]
+for name in files:
+    with open(name, "w") as f:
+        f.write("x\n")
+script = " ".join(["for f in"] + files + ['; do /bin/cat "$f"; done >/dev/null'])
+r = run(["/bin/sh", "-c", script], mode="record",
+        env={"FNGUARD_RECORD_OUT": out, "FNGUARD_RECORD_APPEND": "1"})
+try:
+    with open(out, "rb") as f:
+        chunks = [c for c in f.read().split(b"\0") if c.strip()]
+    docs = [json.loads(c) for c in chunks]
+except (OSError, ValueError) as e:
+    docs = [{"error": str(e)}]
+paths = {e.get("path") for d in docs for e in d.get("files", [])}
+argvs = {tuple(e.get("argv", [])) for d in docs for e in d.get("exec", [])
+         if e.get("path") == "/bin/cat"}
+tap.ok(r.rc == 0 and len(docs) >= 40 and set(files) <= paths and len(argvs) == 40 and
+       not [e for e in r.events if e.get("type") == "error"],
+       f"record, appending: {len(docs)} documents (one per process that learned), together "
+       "every file read and every command run", r.diag())
+
 code = ("import subprocess\n"
         "for i in range(80):\n"
         "    subprocess.run(['/usr/bin/printf', 'n%02d' % i], stdout=subprocess.DEVNULL)\n")

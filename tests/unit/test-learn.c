@@ -317,6 +317,51 @@ Test(learn, fill_does_not_count_twice, .init = setup, .fini = teardown)
 }
 
 /*
+ * fnguard record's file: each process appends its document and a NUL, and
+ * the whole is read document by document. A document cut short (a failed
+ * write) refuses the file, as a broken single document does.
+ */
+Test(learn, append_then_fill, .init = setup, .fini = teardown)
+{
+	struct learner *a = fresh(), *b = fresh(), *l = fresh();
+	struct diag_list d = {0};
+	char path[300];
+	snprintf(path, sizeof(path), "%s/rec.json.recording", dir);
+	cr_assert_eq(learner_add_file(a, "/etc/hosts", POLICY_RIGHT_READ), 0);
+	cr_assert_eq(learner_add_file(b, "/etc/hosts", POLICY_RIGHT_WRITE), 0);
+	cr_assert_eq(learner_add_file(b, "/tmp/out", POLICY_RIGHT_CREATE), 0);
+	cr_assert_eq(learner_append_file(a, "first", path), 0);
+	cr_assert_eq(learner_append_file(b, "second", path), 0);
+	cr_assert_eq(learner_fill_from_file(l, path, &d), 0);
+	cr_assert_eq(d.n, 0);
+	char *t = json(l, NULL, NULL);
+	assert_has(t, "{ \"path\": \"/etc/hosts\", \"allow\": \"rw\"");
+	assert_has(t, "{ \"path\": \"/tmp/out\", \"allow\": \"c\"");
+	free(t);
+
+	/* A link planted at the name is not written through. */
+	char link[300];
+	snprintf(link, sizeof(link), "%s/link.recording", dir);
+	cr_assert_eq(symlink(path, link), 0);
+	cr_assert_eq(learner_append_file(a, "first", link), -ELOOP);
+
+	/* A document cut short, then another: the file is refused, and said. */
+	FILE *f = fopen(path, "a");
+	cr_assert_not_null(f);
+	fputs("{\"fnguard\": 1, \"files\": [{\"path\": \"/x\"", f);
+	fclose(f);
+	cr_assert_eq(learner_append_file(a, "first", path), 0);
+	struct learner *m = fresh();
+	cr_assert_eq(learner_fill_from_file(m, path, &d), -EINVAL);
+	cr_assert_gt(d.n, 0);
+	diag_list_clear(&d);
+	learner_free(m);
+	learner_free(a);
+	learner_free(b);
+	learner_free(l);
+}
+
+/*
  * The recording is written by the recorded tree itself: a process there can
  * write "/**" into it. Only what the learner could have written (observed
  * names, no '*') is taken (review, 2026-11-23).

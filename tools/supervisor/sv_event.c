@@ -574,6 +574,15 @@ int sv_record_merge(const char *out)
 	}
 	pthread_mutex_lock(&sv.learn_lock);
 	int r = sv.learner ? 0 : learner_new(&sv.learner);
+	const char *append = getenv("FNGUARD_RECORD_APPEND");
+	if (r == 0 && append && strcmp(append, "1") == 0) {
+		/* Under fnguard record: added to the end, as the shim's processes do. */
+		r = learner_append_file(sv.learner, sv.function[0] ? sv.function : "recorded", out);
+		size_t rules = r == 0 ? learner_size(sv.learner) : 0;
+		pthread_mutex_unlock(&sv.learn_lock);
+		close(lock);
+		return r < 0 ? r : (int)rules;
+	}
 	if (r == 0) {
 		r = learner_merge_file(sv.learner, out, &diags);
 		if (r == -ENOENT)
