@@ -20,6 +20,7 @@
 #include "event.h"
 #include "judge.h"
 #include "learn.h"
+#include "util.h"
 #include "log_id.h"
 #include "raw_syscall.h"
 #include "record.h"
@@ -262,17 +263,7 @@ static int write_merged(void)
 	if (r == 0) {
 		unlink(tmp_path); /* a stale one, or a link: O_EXCL refuses either */
 		int fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		size_t len = strlen(text), done = 0;
-		r = fd < 0 ? -errno : 0;
-		while (r == 0 && done < len) {
-			ssize_t n = write(fd, text + done, len - done);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				r = n < 0 ? -errno : -EIO;
-			else
-				done += (size_t)n;
-		}
+		r = fd < 0 ? -errno : write_all(fd, text, strlen(text));
 		if (fd >= 0 && close(fd) < 0 && r == 0)
 			r = -errno;
 		if (r == 0 && rename(tmp_path, shim.record_out) < 0)

@@ -964,23 +964,37 @@ static int fill_from_text(struct learner *l, const char *path, const char *text,
 	return r;
 }
 
-int learner_fill_from_file(struct learner *l, const char *path, struct diag_list *diags)
+typedef int doc_fn(struct learner *l, const char *name, const char *text, size_t len,
+		   struct diag_list *diags);
+
+/*
+ * Reads path (at most max bytes) and hands fn its document or, split, each
+ * of its documents ended by a NUL (learner_append_file).
+ */
+static int each_document(struct learner *l, const char *path, uint64_t max, bool split, doc_fn *fn,
+			 struct diag_list *diags)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	int r = read_file(path, RECORD_FILE_MAX_BYTES, &text, &len);
+	int r = read_file(path, max, &text, &len);
 	if (r < 0)
 		return r;
-	/* One document, or several, each ended by a NUL (learner_append_file). */
+	if (!split)
+		return fn(l, path, text, len, diags);
 	for (size_t at = 0; at < len && r == 0;) {
 		const char *end = memchr(text + at, '\0', len - at);
 		size_t n = end ? (size_t)(end - (text + at)) : len - at;
 		if (n > PROFILE_MAX_BYTES)
 			return -EFBIG;
-		r = fill_from_text(l, path, text + at, n, diags);
+		r = fn(l, path, text + at, n, diags);
 		at += n + 1;
 	}
 	return r;
+}
+
+int learner_fill_from_file(struct learner *l, const char *path, struct diag_list *diags)
+{
+	return each_document(l, path, RECORD_FILE_MAX_BYTES, true, fill_from_text, diags);
 }
 
 int learner_append_file(const struct learner *l, const char *name, const char *path)
@@ -993,16 +1007,7 @@ int learner_append_file(const struct learner *l, const char *name, const char *p
 	if (fd < 0)
 		return -errno;
 	/* The document and its NUL, in one write where the kernel takes it whole. */
-	size_t len = strlen(text) + 1, done = 0;
-	while (done < len && r == 0) {
-		ssize_t n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			r = n < 0 ? -errno : -EIO;
-		else
-			done += (size_t)n;
-	}
+	r = write_all(fd, text, strlen(text) + 1);
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	return r;
@@ -1010,12 +1015,7 @@ int learner_append_file(const struct learner *l, const char *name, const char *p
 
 int learner_merge_file(struct learner *l, const char *path, struct diag_list *diags)
 {
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
-	int r = read_file(path, PROFILE_MAX_BYTES, &text, &len);
-	if (r < 0)
-		return r;
-	return learner_merge_text(l, path, text, len, diags);
+	return each_document(l, path, PROFILE_MAX_BYTES, false, learner_merge_text, diags);
 }
 
 /* ---- subtracting ---------------------------------------------------------------- */

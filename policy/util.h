@@ -37,6 +37,21 @@ static inline void closep(int *fd)
 		_tmp;                      \
 	})
 
+/* Writes all of buf to fd (a short write goes on, EINTR is retried): 0 or -errno. */
+static inline int write_all(int fd, const char *buf, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
 #define likely(x)   __builtin_expect(!!(x), 1)
