@@ -39,6 +39,7 @@ struct dns_slot {
 };
 
 static struct dns_slot table[DNS_CACHE_SLOTS] LARGE_BSS;
+static atomic_uint_least64_t evictions;
 
 static uint64_t load(const uint64_t *p)
 {
@@ -244,6 +245,9 @@ int dns_cache_insert(int family, const void *addr, const char *name, size_t len,
 		struct dns_slot *s = slot_at(home, (unsigned)pick);
 		if (!slot_lock(s, me, &word))
 			continue;
+		/* A live binding of another name or address given up: counted before it goes. */
+		if (c.same < 0 && c.unused < 0)
+			atomic_fetch_add(&evictions, 1);
 		for (size_t i = 0; i < 3; i++)
 			store(&s->key[i], key[i]);
 		for (size_t w = 0; w < NAME_WORDS; w++)
@@ -312,8 +316,14 @@ int dns_cache_next(int family, const void *addr, uint64_t now_ns, unsigned *curs
 	return -ENOENT;
 }
 
+uint64_t dns_cache_evictions(void)
+{
+	return atomic_load(&evictions);
+}
+
 void dns_cache_clear(void)
 {
+	atomic_fetch_add(&evictions, 1);
 	for (size_t i = 0; i < DNS_CACHE_SLOTS; i++) {
 		struct dns_slot *s = &table[i];
 		store(&s->expires_ns, 0);

@@ -55,5 +55,12 @@ int dns_cache_insert(int family, const void *addr, const char *name, size_t len,
 int dns_cache_next(int family, const void *addr, uint64_t now_ns, unsigned *cursor, char *buf,
 		   size_t size, size_t *ret_len, uint64_t *ret_expires);
 
+/*
+ * How many live bindings were given up so far (a full window's oldest
+ * replaced, or the table cleared): what was read of a binding holds until
+ * its end only while this stays the same. Lock-free.
+ */
+uint64_t dns_cache_evictions(void);
+
 /* Forgets every binding (tests). Not safe against concurrent inserts. */
 void dns_cache_clear(void);

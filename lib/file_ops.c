@@ -29,6 +29,7 @@
 #include <linux/fsverity.h>
 #include <linux/openat2.h>
 #include <sys/mman.h>
+#include <sys/auxv.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -47,6 +48,7 @@
 #include "real.h"
 #include "syscall_ops.h"
 #include "seccomp_layer.h"
+#include "siphash.h"
 #include "shim.h"
 #include "verdict_cache.h"
 
@@ -196,7 +198,11 @@ static bool act_on(const char *op, const char *target, size_t len, unsigned righ
  * judges the file it reached again, and one that is the file already
  * logged for is not logged twice. Only alert lets a logged call run, so
  * what it skips is a line, never a decision. Reset where each judgement
- * starts (guard_path_verify); kept by the name's hash and length.
+ * starts (guard_path_verify, and a call judged on its descriptor alone),
+ * used up by the look at the descriptor. Kept by the name's length and
+ * keyed hash (SipHash under the process's AT_RANDOM bytes: a name made to
+ * collide with a denied one cannot be found without them, where an
+ * unkeyed hash let a read of a secret go unlogged).
  */
 struct alerted_file {
 	uint64_t hash;
@@ -207,7 +213,11 @@ static __thread struct alerted_file alerted __attribute__((tls_model("initial-ex
 
 static uint64_t alerted_hash(const char *target, size_t len)
 {
-	return verdict_cache_hash(target, len, 0, 0);
+	uint64_t key[2] = {0};
+	const void *random = (const void *)getauxval(AT_RANDOM);
+	if (random)
+		memcpy(key, random, sizeof(key));
+	return siphash(key, target, len);
 }
 
 /* act_on, the file remembered when it was logged and let run. */
@@ -503,6 +513,7 @@ static bool fd_refused(const char *op, int fd, unsigned rights, bool look)
 		else
 			block = act_on(op, path, len, rights & ~C, &v,
 				       "the opened file is elsewhere");
+		alerted.len = 0;
 	}
 	shim_leave();
 	errno = saved;
@@ -790,6 +801,7 @@ long file_ops_openat2(int dirfd, const char *path, const struct open_how *how, s
 	 * refused where it would create or truncate before that.
 	 */
 	if (copy.resolve & RESOLVE_IN_ROOT) {
+		alerted.len = 0; /* judged on the descriptor alone: nothing logged before */
 		if ((copy.flags & (O_CREAT | O_TRUNC)) &&
 		    guard_unknown("openat2", path, rights,
 				  "RESOLVE_IN_ROOT: where the name leads is known only once it is "

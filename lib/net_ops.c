@@ -117,8 +117,10 @@ struct inet_peer {
  * address (a metrics agent, its DNS server) or reconnects to the same
  * service skips the rule lookups and the SO_TYPE system call after the
  * first. An answer of a name's rules (the address is one the resolver gave
- * for an allowed name) holds until that binding's end as it was then: a
- * later resolution would push it back, so it is looked up again after. The
+ * for an allowed name) holds until that binding's end as it was then (a
+ * later resolution would push it back, so it is looked up again after),
+ * and only while no binding has been given up for another (an eviction
+ * brings a binding's end forward: dns_cache_evictions). The
  * whole key is compared, never a hash of it; only allowed answers are kept
  * (a denial takes the slow path and is logged). Written and read only
  * between shim_enter and shim_leave, so a signal handler's call never sees
@@ -135,7 +137,8 @@ struct peer_key {
 
 struct peer_slot {
 	struct peer_key key;
-	uint64_t until; /* CLOCK_MONOTONIC ns the answer holds until; 0: for good */
+	uint64_t until;	    /* CLOCK_MONOTONIC ns the answer holds until; 0: for good */
+	uint64_t evictions; /* dns_cache_evictions() when a name's answer was kept */
 };
 
 static __thread struct peer_slot peer_cache[PEER_CACHE_SLOTS]
@@ -645,13 +648,17 @@ static bool allowed_any_proto(const struct inet_peer *p, enum net_dir dir)
 	}
 	struct peer_slot *slot = &peer_cache[(h >> 27) % PEER_CACHE_SLOTS];
 	if (memcmp(&slot->key, &k, sizeof(k)) == 0 &&
-	    (!slot->until || shim_now_mono() < slot->until))
+	    (!slot->until ||
+	     (shim_now_mono() < slot->until && dns_cache_evictions() == slot->evictions)))
 		return true;
+	/* Read before the bindings are: an eviction from here on is seen at the next hit. */
+	uint64_t evictions = dns_cache_evictions();
 	if (!allowed_for(p, NET_PROTO_TCP, dir, &now, &until) ||
 	    !allowed_for(p, NET_PROTO_UDP, dir, &now, &until))
 		return false;
 	slot->key = k;
 	slot->until = until;
+	slot->evictions = evictions;
 	return true;
 }
 

@@ -11,6 +11,7 @@
  * touches nothing and answers "emit".
  */
 #include "rate_limit.h"
+#include "siphash.h"
 
 #include <errno.h>
 #include <string.h>
@@ -43,74 +44,6 @@ static uint64_t pending_word(uint64_t key, uint64_t count)
 static uint64_t pending_count(uint64_t word)
 {
 	return word & COUNT_MASK;
-}
-
-/* SipHash-2-4 (Aumasson, Bernstein), fed in pieces. */
-struct siphash {
-	uint64_t v0, v1, v2, v3;
-	uint64_t pending; /* bytes not yet forming a full word, little-endian */
-	uint64_t total;
-};
-
-static uint64_t rotl(uint64_t x, unsigned b)
-{
-	return (x << b) | (x >> (64 - b));
-}
-
-static void sip_round(struct siphash *h)
-{
-	h->v0 += h->v1;
-	h->v1 = rotl(h->v1, 13) ^ h->v0;
-	h->v0 = rotl(h->v0, 32);
-	h->v2 += h->v3;
-	h->v3 = rotl(h->v3, 16) ^ h->v2;
-	h->v0 += h->v3;
-	h->v3 = rotl(h->v3, 21) ^ h->v0;
-	h->v2 += h->v1;
-	h->v1 = rotl(h->v1, 17) ^ h->v2;
-	h->v2 = rotl(h->v2, 32);
-}
-
-static void sip_compress(struct siphash *h, uint64_t word)
-{
-	h->v3 ^= word;
-	sip_round(h);
-	sip_round(h);
-	h->v0 ^= word;
-}
-
-static void sip_init(struct siphash *h, const uint64_t key[2])
-{
-	h->v0 = key[0] ^ 0x736f6d6570736575ULL;
-	h->v1 = key[1] ^ 0x646f72616e646f6dULL;
-	h->v2 = key[0] ^ 0x6c7967656e657261ULL;
-	h->v3 = key[1] ^ 0x7465646279746573ULL;
-	h->pending = 0;
-	h->total = 0;
-}
-
-static void sip_update(struct siphash *h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned shift = (unsigned)(h->total % 8) * 8;
-
-		h->pending |= (uint64_t)p[i] << shift;
-		if (++h->total % 8 == 0) {
-			sip_compress(h, h->pending);
-			h->pending = 0;
-		}
-	}
-}
-
-static uint64_t sip_final(struct siphash *h)
-{
-	sip_compress(h, h->pending | h->total << 56);
-	h->v2 ^= 0xff;
-	for (int i = 0; i < 4; i++)
-		sip_round(h);
-	return h->v0 ^ h->v1 ^ h->v2 ^ h->v3;
 }
 
 static uint64_t load_le64(const uint8_t *p)
@@ -160,12 +93,13 @@ uint64_t rate_limit_key(const struct rate_limit *rl, const char *category, const
 	uint64_t key;
 
 	/* NUL terminators as separators: C strings cannot contain one. */
-	sip_init(&h, rl->seed);
-	sip_update(&h, category, strlen(category) + 1);
-	sip_update(&h, op, strlen(op) + 1);
-	sip_update(&h, target, target_len);
-	sip_update(&h, &variant, sizeof(variant));
-	key = sip_final(&h);
+	const uint64_t seed[2] = {rl->seed[0], rl->seed[1]};
+	siphash_init(&h, seed);
+	siphash_update(&h, category, strlen(category) + 1);
+	siphash_update(&h, op, strlen(op) + 1);
+	siphash_update(&h, target, target_len);
+	siphash_update(&h, &variant, sizeof(variant));
+	key = siphash_final(&h);
 	return key ? key : 1; /* 0 marks an unused slot */
 }
 

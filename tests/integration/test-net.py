@@ -581,6 +581,48 @@ tap.ok(r.stdout.split() == ["ok"] * 3 + [refused] * 2 + ["ok", refused, refused,
        "never resolved is refused", f"targets {targets}\ncounts {counts}\n" + r.diag() +
        "\n" + r2.diag())
 
+# ... and only while the resolver's binding lasts: names enough to take over every slot
+# (700 addresses of their own, from an /etc/hosts of this mount namespace) evict the
+# allowed name's binding, and the peer memory does not outlive it. Root only (a mount).
+PY_EVICT = r"""
+import socket, sys
+socket.getaddrinfo("good.test", None, socket.AF_INET)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def send():
+    try:
+        s.sendto(b"x", ("127.0.0.9", 47400))
+        return "ok"
+    except OSError as e:
+        return f"errno={e.errno}"
+out = [send()]
+for i in range(int(sys.argv[1])):
+    socket.getaddrinfo(f"n{i}.fill.test", None, socket.AF_INET)
+out.append(send())
+print(" ".join(out))
+"""
+if os.geteuid() == 0 and shutil.which("unshare") and shutil.which("mount"):
+    hosts = os.path.join(W, "hosts")
+    with open(hosts, "w") as f:
+        f.write("127.0.0.1 localhost\n127.0.0.9 good.test\n")
+        f.writelines(f"127.1.{i // 256}.{i % 256} n{i}.fill.test\n" for i in range(700))
+    P_EVICT = profile([{"host": "good.test", "ports": [47400]},
+                       {"host": "*.fill.test", "ports": [80]}], "evict")
+    outs = {}
+    for n in (0, 700):
+        outs[n] = run(["unshare", "-m", "/bin/sh", "-c",
+                       f'mount --bind "$0" /etc/hosts && exec "$@"', hosts] +
+                      py(PY_EVICT, n), profile=P_EVICT, mode="enforce",
+                      env={"FNGUARD_NO_LANDLOCK": "1"})
+    r0, r7 = outs[0], outs[700]
+    tap.ok(r0.stdout.split() == ["ok", "ok"] and
+           r7.stdout.split() == ["ok", f"errno={ECONNREFUSED}"] and
+           len(net_events(r7, type="violation", op="sendto", target="127.0.0.9:47400")) == 1,
+           "enforce: an address remembered as an allowed name's is refused once that "
+           "binding is evicted by 700 other names, as without the memory", r0.diag() +
+           "\n" + r7.diag())
+else:
+    tap.skip("the peer memory ends with an evicted binding", "needs root, unshare and mount")
+
 # A name allowed for one port does not open others: at resolution when the port is
 # known, at connect when it is not.
 CODE_RESOLVE_CONNECT = r"""

@@ -23,7 +23,8 @@
  * this one stats "x" in its own, then the task opens NAME), and through
  * libc's
  * syscall(): sys-statx, sys-openat, sys-openat2-inroot (PATH is DIR=NAME:
- * NAME read with RESOLVE_IN_ROOT below DIR, its first bytes printed as
+ * NAME read with RESOLVE_IN_ROOT below DIR, the working directory when DIR
+ * is empty, its first bytes printed as
  * "= BYTES"), sys-openat-hi (the number with bit 32
  * set), sys-openat2-w, sys-openat2-c (creating), sys-unlink.
  * Also: unlink, fchownat-cwd (fchownat(AT_FDCWD, "", AT_EMPTY_PATH)),
@@ -438,13 +439,15 @@ static int one(const char *op, const char *path)
 		char buf[64];
 		if (!name)
 			return -1;
-		int dir = open(first, O_PATH | O_DIRECTORY);
-		if (dir < 0)
+		/* An empty DIR: below the working directory (AT_FDCWD), no open before. */
+		int dir = first[0] ? open(first, O_PATH | O_DIRECTORY) : AT_FDCWD;
+		if (first[0] && dir < 0)
 			return errno;
 		struct open_how how = {.flags = O_RDONLY, .resolve = RESOLVE_IN_ROOT};
 		int fd = (int)syscall(SYS_openat2, dir, name, &how, sizeof(how));
 		int r = fd < 0 ? errno : 0;
-		close(dir);
+		if (dir >= 0)
+			close(dir);
 		if (fd < 0)
 			return r;
 		ssize_t n = read(fd, buf, sizeof(buf) - 1);
