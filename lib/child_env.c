@@ -427,11 +427,6 @@ void child_env_learn_exec(const char *path, char *const argv[])
 		    path, ENOSPC);
 }
 
-bool child_env_has_parked(void)
-{
-	return atomic_load_explicit(&pending_ready, memory_order_relaxed) != 0;
-}
-
 void child_env_drain_learned(void)
 {
 	char *argv[PENDING_ARGS];

@@ -107,6 +107,3 @@ void child_env_learn_exec(const char *path, char *const argv[]);
  * first. Not async-signal-safe.
  */
 void child_env_drain_learned(void);
-
-/* Whether vfork children left learned execs not yet drained (one atomic load). */
-bool child_env_has_parked(void);

@@ -1705,46 +1705,6 @@ static void drain_children(void)
 		child_env_drain_learned();
 }
 
-/*
- * A child waited for: what it learned in a vfork child (a shell runs each
- * command in one, and finds the command in its own table, making no call
- * the shim judges between them) is taken now, not left to fill the slots
- * it is parked in (record.h). One atomic load when nothing is parked.
- */
-static pid_t reaped(pid_t r)
-{
-	int saved = errno;
-	if (shim_on())
-		record_take_parked();
-	errno = saved;
-	return r;
-}
-
-EXPORT pid_t wait(int *status)
-{
-	return reaped(real.wait(status));
-}
-
-EXPORT pid_t waitpid(pid_t pid, int *status, int options)
-{
-	return reaped(real.waitpid(pid, status, options));
-}
-
-EXPORT pid_t wait3(int *status, int options, struct rusage *usage)
-{
-	return reaped(real.wait3(status, options, usage));
-}
-
-EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
-{
-	return reaped(real.wait4(pid, status, options, usage));
-}
-
-EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
-{
-	return (int)reaped(real.waitid(idtype, id, info, options));
-}
-
 EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 		       const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {

@@ -13,7 +13,6 @@ bool judge_act(struct judgement *j)
 	enum policy_mode mode = shim.action[cat];
 	char rule[512];
 
-	record_take_parked();
 	if (mode == POLICY_MODE_RECORD) {
 		if (record_first_time(j)) {
 			j->ev.type = "learn";

@@ -23,9 +23,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/resource.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <utime.h>
 #include <utmp.h>
 #include <utmpx.h>
@@ -242,11 +240,6 @@ struct mmsghdr;
 	  (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,   \
 	   char *const[], char *const[]))                                                          \
 	X(int, system, (const char *))                                                             \
-	X(pid_t, wait, (int *))                                                                    \
-	X(pid_t, waitpid, (pid_t, int *, int))                                                     \
-	X(pid_t, wait3, (int *, int, struct rusage *))                                             \
-	X(pid_t, wait4, (pid_t, int *, int, struct rusage *))                                      \
-	X(int, waitid, (idtype_t, id_t, siginfo_t *, int))                                         \
 	X(FILE *, popen, (const char *, const char *))                                             \
 	X(int, wordexp, (const char *, wordexp_t *, int))                                          \
 	X(int, setenv, (const char *, const char *, int))                                          \

@@ -375,13 +375,6 @@ static bool maybe_in_signal_handler(void)
 	return false;
 }
 
-void record_take_parked(void)
-{
-	if (!child_env_has_parked() || child_env_in_vfork_child() || maybe_in_signal_handler())
-		return;
-	child_env_drain_learned();
-}
-
 void record_before_exit(void)
 {
 	/*

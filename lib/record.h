@@ -39,17 +39,6 @@ void record_write(void);
 void record_before_exit(void);
 
 /*
- * Takes what vfork children parked for the recorded profile (a shell runs
- * each command in one) into the learner, at the parent's next judged call:
- * the slots are few, and a shell starting more programs than that between
- * the calls that drained them before (its own exec, posix_spawn, its exit)
- * lost the rest. Not in a vfork child, nor where a signal handler may be
- * running (the learner allocates and locks). One atomic load when there is
- * nothing parked.
- */
-void record_take_parked(void);
-
-/*
  * The process is about to cut itself off from files (its own Landlock
  * domain or seccomp filter, chroot, a mount namespace): cJSON, which the
  * profile's merge at exit reads, is loaded first if it was put off.

@@ -372,9 +372,10 @@ tap.ok(r.rc == 0 and len(argvs) == 16 and len(set(argvs)) == 16,
        f"(got {len(argvs)})", r.diag())
 
 # Execs learned in vfork children (Python's subprocess, a shell's commands) wait in 64 slots
-# for their parent to take them for the profile file: at its next judged call or when it
-# waits for a child. A shell finds a command it ran before in its own table (no judged
-# call): the waits take them, and 100 distinct commands are 100 rules, nothing lost.
+# for their parent to take them for the profile file (at its own exec, posix_spawn, its
+# exit: taking them anywhere else may be inside a signal handler). A parent that starts
+# more distinct programs than that first loses the rest for the file, and says so: an
+# error event each (the learn events have them all). Known list in docs/security.md.
 
 
 def recorded_printfs(argv, name):
@@ -394,9 +395,11 @@ def recorded_printfs(argv, name):
 script = ('i=0; while [ "$i" -lt 100 ]; do i=$((i + 1)); /usr/bin/printf "n$i" >/dev/null; '
           'done')
 r, argvs, errors = recorded_printfs(["/bin/sh", "-c", script], "dash-learned.json")
-tap.ok(r.rc == 0 and len(argvs) == 100 and not errors,
-       "record: a shell running 100 distinct commands in vfork children (more than the 64 "
-       f"slots): all 100 in the profile file ({len(argvs)}), no error", r.diag())
+parked = [e for e in errors if "vfork child" in e.get("message", "")]
+tap.ok(r.rc == 0 and len(argvs) == 64 and len(parked) == 36 and len(errors) == 36,
+       "record: a shell running 100 distinct commands in vfork children: the 64 slots' in the "
+       f"profile file ({len(argvs)}), each of the other 36 an error event ({len(parked)})",
+       r.diag())
 
 # fnguard record's way (FNGUARD_RECORD_APPEND=1): each process that learned something adds
 # its own document and a NUL to the file, reading nothing (a merge reads the whole
@@ -427,9 +430,10 @@ code = ("import subprocess\n"
         "for i in range(80):\n"
         "    subprocess.run(['/usr/bin/printf', 'n%02d' % i], stdout=subprocess.DEVNULL)\n")
 r, argvs, errors = recorded_printfs([PYTHON, "-c", code], "vfork-learned.json")
-tap.ok(r.rc == 0 and len(argvs) == 80 and not errors,
-       f"record: Python's subprocess.run 80 times: all 80 in the profile file ({len(argvs)})",
-       r.diag())
+parked = [e for e in errors if "vfork child" in e.get("message", "")]
+tap.ok(r.rc == 0 and len(argvs) == 64 and len(parked) == 16,
+       f"record: Python's subprocess.run 80 times: 64 in the profile file ({len(argvs)}), "
+       f"the other 16 each an error event ({len(parked)})", r.diag())
 
 # A parent that starts more programs than there are slots before it waits for any (or
 # makes a judged call) loses the rest for the file, and says so (the learn events have
