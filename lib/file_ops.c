@@ -1930,14 +1930,20 @@ EXPORT int fchmod(int fd, mode_t mode)
 
 /*
  * The ioctls that change a file (its attribute flags, project and extended
- * flags, generation, fs-verity, encryption policy): the kernel lets the
+ * flags, generation (ext4's request too), fs-verity, encryption policy): the kernel lets the
  * file's owner make them through any descriptor, a read-only one included
  * (fs-verity wants one). Judged as fchmod is. The kernel reads the request
  * as 32 bits, and so is it compared here; every other request passes.
  */
+/* ext4's own name for the generation's request, and its 32-bit form (not in the uapi). */
+#define EXT4_IOC_SETVERSION_LONG _IOW('f', 4, long)
+#define EXT4_IOC_SETVERSION_INT	 _IOW('f', 4, int)
+
 static bool changes_file(unsigned long request)
 {
 	switch ((unsigned)request) {
+	case EXT4_IOC_SETVERSION_LONG:
+	case EXT4_IOC_SETVERSION_INT:
 	case FS_IOC_SETFLAGS:
 	case FS_IOC32_SETFLAGS:
 	case FS_IOC_FSSETXATTR:

@@ -844,8 +844,8 @@ int learner_merge_text(struct learner *l, const char *name, const char *text, si
 	return r;
 }
 
-/* Reads a whole regular file of at most max bytes. Caller frees. */
-static int read_file(const char *path, uint64_t max, char **ret, size_t *ret_len)
+/* Reads a whole regular file (at most the profile size limit). Caller frees. */
+static int read_file(const char *path, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -855,7 +855,7 @@ static int read_file(const char *path, uint64_t max, char **ret, size_t *ret_len
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	if ((uint64_t)st.st_size > max)
+	if ((uint64_t)st.st_size > PROFILE_MAX_BYTES)
 		return -EFBIG;
 	char *buf = malloc((size_t)st.st_size + 1);
 	size_t done = 0;
@@ -930,9 +930,6 @@ static int keep_observed(struct profile *src, const char *path, struct diag_list
 	return 0;
 }
 
-/* A record file of appended documents: each process's, at most this many bytes in all. */
-#define RECORD_FILE_MAX_BYTES (4ull * PROFILE_MAX_BYTES)
-
 /* learner_fill_from_file() for one document of the file. */
 static int fill_from_text(struct learner *l, const char *path, const char *text, size_t len,
 			  struct diag_list *diags)
@@ -964,37 +961,64 @@ static int fill_from_text(struct learner *l, const char *path, const char *text,
 	return r;
 }
 
-typedef int doc_fn(struct learner *l, const char *name, const char *text, size_t len,
-		   struct diag_list *diags);
-
-/*
- * Reads path (at most max bytes) and hands fn its document or, split, each
- * of its documents ended by a NUL (learner_append_file).
- */
-static int each_document(struct learner *l, const char *path, uint64_t max, bool split, doc_fn *fn,
-			 struct diag_list *diags)
+/* Only white space (or nothing): no document. */
+static bool blank(const char *text, size_t len)
 {
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
-	int r = read_file(path, max, &text, &len);
-	if (r < 0)
-		return r;
-	if (!split)
-		return fn(l, path, text, len, diags);
-	for (size_t at = 0; at < len && r == 0;) {
-		const char *end = memchr(text + at, '\0', len - at);
-		size_t n = end ? (size_t)(end - (text + at)) : len - at;
-		if (n > PROFILE_MAX_BYTES)
-			return -EFBIG;
-		r = fn(l, path, text + at, n, diags);
-		at += n + 1;
-	}
-	return r;
+	for (size_t i = 0; i < len; i++)
+		if (text[i] != ' ' && text[i] != '\n' && text[i] != '\t' && text[i] != '\r')
+			return false;
+	return true;
 }
 
+/*
+ * One document, or the documents of a recording the tree's processes
+ * appended to (learner_append_file: each between NULs), read one at a time
+ * (no limit on the whole). A document that cannot be read (a process
+ * stopped while writing it, one past the profile size limit) is left out
+ * and said, unless none could be read: then the file is refused, as a
+ * single broken document is.
+ */
 int learner_fill_from_file(struct learner *l, const char *path, struct diag_list *diags)
 {
-	return each_document(l, path, RECORD_FILE_MAX_BYTES, true, fill_from_text, diags);
+	FILE *f = fopen(path, "re");
+	struct stat st;
+	if (!f)
+		return -errno;
+	int r = fstat(fileno(f), &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -EINVAL;
+	if (r < 0) {
+		fclose(f);
+		return r;
+	}
+	_cleanup_free_ char *doc = NULL;
+	size_t cap = 0, docs = 0, skipped = 0;
+	int first_err = 0;
+	ssize_t n;
+	errno = 0;
+	while (r == 0 && (n = getdelim(&doc, &cap, '\0', f)) > 0) {
+		size_t len = (size_t)n - (doc[n - 1] == '\0');
+		if (blank(doc, len))
+			continue;
+		docs++;
+		int fr =
+			len > PROFILE_MAX_BYTES ? -EFBIG : fill_from_text(l, path, doc, len, diags);
+		if (fr == -ENOMEM)
+			r = fr;
+		else if (fr < 0 && !skipped++)
+			first_err = fr;
+	}
+	if (r == 0 && ferror(f))
+		r = errno ? -errno : -EIO;
+	fclose(f);
+	if (r < 0)
+		return r;
+	if (skipped && skipped == docs)
+		return first_err;
+	if (skipped)
+		diag_add(diags, path, 0, 0, NULL,
+			 "%zu of %zu parts of the recording could not be read (a process stopped "
+			 "while writing?): left out",
+			 skipped, docs);
+	return 0;
 }
 
 int learner_append_file(const struct learner *l, const char *name, const char *path)
@@ -1006,8 +1030,13 @@ int learner_append_file(const struct learner *l, const char *name, const char *p
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	/* The document and its NUL, in one write where the kernel takes it whole. */
-	r = write_all(fd, text, strlen(text) + 1);
+	/*
+	 * Between NULs: a document an earlier writer left cut (killed, disk
+	 * full) ends at this one's first NUL instead of swallowing it.
+	 */
+	r = write_all(fd, "", 1);
+	if (r == 0)
+		r = write_all(fd, text, strlen(text) + 1);
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	return r;
@@ -1015,7 +1044,12 @@ int learner_append_file(const struct learner *l, const char *name, const char *p
 
 int learner_merge_file(struct learner *l, const char *path, struct diag_list *diags)
 {
-	return each_document(l, path, PROFILE_MAX_BYTES, false, learner_merge_text, diags);
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r = read_file(path, &text, &len);
+	if (r < 0)
+		return r;
+	return learner_merge_text(l, path, text, len, diags);
 }
 
 /* ---- subtracting ---------------------------------------------------------------- */

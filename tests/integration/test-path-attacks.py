@@ -435,7 +435,7 @@ def file_flags(path):
     return buf[0]
 
 
-ops = ["setflags", "setflags-hi", "sys-setflags", "fssetxattr"]
+ops = ["setflags", "setflags-hi", "sys-setflags", "fssetxattr", "ext4-setversion"]
 before = (file_flags(p("task", "ro.txt")), file_flags(p("rw", "w.txt")))
 r = seq(*[f"{op}:{p('task', 'ro.txt')}" for op in ops], f"setflags:{p('rw', 'w.txt')}")
 after = (file_flags(p("task", "ro.txt")), file_flags(p("rw", "w.txt")))
@@ -443,8 +443,8 @@ ev = denied(r, p("task", "ro.txt"))
 tap.ok(results(r) == ["EACCES"] * len(ops) + ["0"] and after[0] == before[0] and
        after[1] != before[1] and len(ev) == len(ops) and
        all(e.get("op") == "ioctl" and e.get("access") == "w" for e in ev),
-       "ioctl FS_IOC_SETFLAGS (libc, with the request's high bits set, through syscall()) and "
-       "FS_IOC_FSSETXATTR on a read-only descriptor of a read-only file: refused and logged, "
+       "ioctl FS_IOC_SETFLAGS (libc, with the request's high bits set, through syscall()), "
+       "FS_IOC_FSSETXATTR and ext4's SETVERSION on a read-only descriptor of a read-only file: refused and logged, "
        "its flags unchanged; on a writable file it works",
        f"flags before {before} after {after}\n" + r.diag())
 ar = run([SEQ, f"setflags:{p('task', 'ro.txt')}"], profile=PROFILE, mode="alert",

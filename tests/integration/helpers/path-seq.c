@@ -34,7 +34,8 @@
  * (PATH is MODE=FILE: fopen, write "X", fclose), fchmod, fchown,
  * futimens, fsetxattr, setflags, setflags-hi, sys-setflags (ioctl
  * FS_IOC_SETFLAGS, nodump added, libc / the request with its high bits set /
- * syscall()), fssetxattr (FS_IOC_FSSETXATTR) (on PATH opened read-only), fchownat-empty
+ * syscall()), fssetxattr (FS_IOC_FSSETXATTR), ext4-setversion (the generation
+ * set again with ext4's request) (on PATH opened read-only), fchownat-empty
  * (fchownat(fd, "", AT_EMPTY_PATH) on PATH opened O_PATH), setmntent
  * (each entry's first field printed as "= FIELD"), fdopen-log (fdopen of
  * FNGUARD_LOG_FD, then fclose), cloexec-log (FD_CLOEXEC set on
@@ -397,6 +398,19 @@ static int one(const char *op, const char *path)
 			: !strcmp(op, "futimens") ? futimens(fd, NULL)
 						  : fsetxattr(fd, "user.fnguard", "x", 1, 0);
 		r = result(r);
+		close(fd);
+		return r;
+	}
+	if (!strcmp(op, "ext4-setversion")) {
+		/* The generation set again with ext4's own request number (_IOW('f', 4, long)). */
+		int fd = open(path, O_RDONLY), v = 0;
+		long lv;
+		if (fd < 0)
+			return errno;
+		int r = ioctl(fd, FS_IOC_GETVERSION, &v) < 0 ? errno : 0;
+		lv = v;
+		if (r == 0)
+			r = result(ioctl(fd, _IOW('f', 4, long), &lv));
 		close(fd);
 		return r;
 	}
