@@ -14,6 +14,7 @@
 #include "child_env.h"
 #include "event.h"
 #include "judge.h"
+#include "park_log.h"
 #include "record.h"
 #include "shim.h"
 #include "syscall_ops.h"
@@ -89,9 +90,12 @@ static bool keep(const char *entry)
 	return true;
 }
 
+static void parked_after_fork_child(void);
+
 void child_env_after_fork_child(void)
 {
 	atomic_store(&image_pid, (int)shim_syscall(SYS_getpid));
+	parked_after_fork_child();
 }
 
 static void do_capture(void)
@@ -350,106 +354,102 @@ int child_env_repair_environ(void)
 
 /* ---- learned execs handed back by vfork children ------------------------ */
 
-#define PENDING_SLOTS 64
-#define PENDING_BYTES 4096
-#define PENDING_ARGS  256
+/*
+ * Each record: a byte saying whether an argv was given, the path, then each
+ * argument, every string NUL-terminated. What the parent has not taken by
+ * the limit (distinct programs started from vfork children in one image) is
+ * dropped, and said.
+ */
+#define PARKED_CHUNK_BYTES ((size_t)64 << 10)
+#define PARKED_LIMIT	   ((size_t)16 << 20)
 
-enum {
-	SLOT_FREE,
-	SLOT_WRITING,
-	SLOT_READY,
-	SLOT_DRAINING
-};
-
-struct pending_exec {
-	atomic_int state;
-	bool has_argv;
-	size_t len;
-	char buf[PENDING_BYTES]; /* path, then each argument, NUL-separated */
-};
-
-static struct pending_exec pending[PENDING_SLOTS] LARGE_BSS;
-static atomic_int pending_ready;
-
-static bool append(struct pending_exec *p, const char *s)
-{
-	size_t n = strlen(s) + 1;
-	if (p->len + n > sizeof(p->buf))
-		return false;
-	memcpy(p->buf + p->len, s, n);
-	p->len += n;
-	return true;
-}
+static struct park_log parked = PARK_LOG_INIT(PARKED_CHUNK_BYTES, PARKED_LIMIT);
+static pthread_mutex_t parked_take_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t parked_unfinished_said;
 
 void child_env_learn_exec(const char *path, char *const argv[])
 {
-	for (size_t i = 0; i < PENDING_SLOTS; i++) {
-		struct pending_exec *p = &pending[i];
-		int expected = SLOT_FREE;
-		if (!atomic_compare_exchange_strong(&p->state, &expected, SLOT_WRITING))
-			continue;
-		p->len = 0;
-		p->has_argv = false;
-		if (!append(p, path)) {
-			atomic_store(&p->state, SLOT_FREE);
-			return;
-		}
-		size_t k = 0;
-		bool fits = true;
-		for (; argv && argv[k] && fits; k++)
-			fits = k < PENDING_ARGS - 1 && append(p, argv[k]);
-		if (!fits) {
-			/*
-			 * Kept without its arguments, the rule would let the
-			 * program run with any: it is left out, and said so.
-			 */
-			atomic_store(&p->state, SLOT_FREE);
-			event_error("record: an exec learned in a vfork child has more arguments "
-				    "than can be kept for the recorded profile: it is missing from "
-				    "it (the learn event above has what fitted)",
-				    path, E2BIG);
-			return;
-		}
-		p->has_argv = true; /* a NULL argv is an empty one */
-		atomic_store(&p->state, SLOT_READY);
-		atomic_fetch_add(&pending_ready, 1);
+	size_t len = 1 + strlen(path) + 1;
+	for (size_t k = 0; argv && argv[k]; k++)
+		len += strlen(argv[k]) + 1;
+
+	void *data;
+	int r = park_log_reserve(&parked, len, &data);
+	if (r < 0) {
+		/*
+		 * The learn event is on the log, but the profile file will lack
+		 * it, and must not lack it silently. The writer is
+		 * allocation-free and async-signal-safe, as a vfork child needs.
+		 */
+		event_error("record: an exec learned in a vfork child could not be kept for the "
+			    "recorded profile (its parent holds as many as it can until it takes "
+			    "them); the learn event above has it",
+			    path, -r);
 		return;
 	}
-	/*
-	 * Every slot taken (a parent that starts many programs without a call
-	 * that drains them): the learn event is on the log, but the profile
-	 * file will lack it, and must not lack it silently. The writer is
-	 * allocation-free and async-signal-safe, as a vfork child needs.
-	 */
-	event_error("record: an exec learned in a vfork child could not be kept for the "
-		    "recorded profile (every slot is waiting for its parent); the learn event "
-		    "above has it",
-		    path, ENOSPC);
+	char *p = data;
+	*p++ = argv != NULL; /* a NULL argv is an empty one */
+	size_t n = strlen(path) + 1;
+	memcpy(p, path, n);
+	p += n;
+	for (size_t k = 0; argv && argv[k]; k++) {
+		n = strlen(argv[k]) + 1;
+		memcpy(p, argv[k], n);
+		p += n;
+	}
+	park_log_publish(data);
 }
 
-void child_env_drain_learned(void)
+static void take_parked(const void *data, size_t len, void *arg)
 {
-	char *argv[PENDING_ARGS];
+	const char *rec = data, *end = rec + len;
+	const char *path = rec + 1, *args = path + strlen(path) + 1;
+	size_t argc = 0;
+	(void)arg;
 
-	if (atomic_load(&pending_ready) == 0 || child_env_in_vfork_child())
+	for (const char *a = args; a < end; a += strlen(a) + 1)
+		argc++;
+	char **argv = calloc(argc + 1, sizeof(*argv));
+	if (!argv) {
+		event_error("record: an exec learned in a vfork child is missing from the recorded "
+			    "profile (no memory to take it)",
+			    path, ENOMEM);
 		return;
-	for (size_t i = 0; i < PENDING_SLOTS; i++) {
-		struct pending_exec *p = &pending[i];
-		int expected = SLOT_READY;
-		if (!atomic_compare_exchange_strong(&p->state, &expected, SLOT_DRAINING))
-			continue;
-		atomic_fetch_sub(&pending_ready, 1);
-		size_t path_len = strlen(p->buf) + 1, k = 0;
-		for (size_t off = path_len; off < p->len && k < PENDING_ARGS - 1;
-		     off += strlen(p->buf + off) + 1)
-			argv[k++] = p->buf + off;
-		argv[k] = NULL;
-		struct judgement j = {0};
-		j.ev.category = POLICY_CAT_EXEC;
-		j.learn.kind = LEARN_EXEC;
-		j.learn.name = p->buf;
-		j.learn.argv = p->has_argv ? argv : NULL;
-		record_keep(&j);
-		atomic_store(&p->state, SLOT_FREE);
 	}
+	size_t k = 0;
+	for (const char *a = args; a < end; a += strlen(a) + 1)
+		argv[k++] = (char *)a;
+	struct judgement j = {0};
+	j.ev.category = POLICY_CAT_EXEC;
+	j.learn.kind = LEARN_EXEC;
+	j.learn.name = path;
+	j.learn.argv = rec[0] ? argv : NULL;
+	record_keep(&j);
+	free(argv);
+}
+
+void child_env_drain_learned(bool final)
+{
+	if (!atomic_load_explicit(&parked.newest, memory_order_relaxed) ||
+	    child_env_in_vfork_child())
+		return;
+	pthread_mutex_lock(&parked_take_lock);
+	size_t unfinished = park_log_take(&parked, take_parked, NULL);
+	bool say = final && unfinished > parked_unfinished_said;
+	if (say)
+		parked_unfinished_said = unfinished;
+	pthread_mutex_unlock(&parked_take_lock);
+	if (say)
+		event_error("record: execs learned in vfork children were still being written "
+			    "when the recorded profile was (a child killed half-way, or still at "
+			    "work): they are missing from it; the learn events have them",
+			    "", EBUSY);
+}
+
+static void parked_after_fork_child(void)
+{
+	/* The parent takes what was parked before the fork. */
+	pthread_mutex_init(&parked_take_lock, NULL);
+	park_log_clear(&parked);
+	parked_unfinished_said = 0;
 }

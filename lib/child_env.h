@@ -95,15 +95,17 @@ void child_env_after_fork_child(void);
 
 /*
  * Leaves a learned exec (absolute path, NULL-terminated argv or NULL) for
- * the parent, from a vfork child. Lock-free; dropped when every slot is
- * taken. An argv that does not fit is left out (the rule learned is then
- * the broader path-only one).
+ * the parent, from a vfork child. Lock-free and allocation-free (a log of
+ * the process's own mappings, see park_log.h); when the parent already
+ * holds 16 MiB of such execs, the exec is dropped with an error event.
  */
 void child_env_learn_exec(const char *path, char *const argv[]);
 
 /*
  * Hands what vfork children left to the learner (record_keep). Call in the
- * process itself, never in a vfork child; record_write() should call it
- * first. Not async-signal-safe.
+ * process itself, never in a vfork child, never in a signal handler (it
+ * locks and allocates); record_write() calls it first. With final (the
+ * profile file is about to be written), execs still being written by a
+ * child are said in an error event.
  */
-void child_env_drain_learned(void);
+void child_env_drain_learned(bool final);

@@ -952,7 +952,7 @@ static void before_exec_image(void)
 {
 	if (!shim_on() || child_env_in_vfork_child())
 		return;
-	child_env_drain_learned();
+	child_env_drain_learned(false);
 	record_write();
 	shim_busy++;
 	event_flush_suppressed();
@@ -1702,7 +1702,7 @@ static int spawn_attr_refused(const posix_spawnattr_t *attr)
 static void drain_children(void)
 {
 	if (shim_on())
-		child_env_drain_learned();
+		child_env_drain_learned(false);
 }
 
 EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
@@ -2394,6 +2394,6 @@ __attribute__((destructor)) static void exec_ops_fini(void)
 {
 	if (!atomic_load(&shim_ready) || !shim.active || child_env_in_vfork_child())
 		return;
-	child_env_drain_learned();
+	child_env_drain_learned(false);
 	record_write();
 }

@@ -291,7 +291,7 @@ static void write_learned(bool from_signal)
 	 * interrupted code may hold).
 	 */
 	if (!from_signal)
-		child_env_drain_learned();
+		child_env_drain_learned(true);
 	if (!atomic_exchange(&dirty, false))
 		return;
 	/*
