@@ -49,6 +49,7 @@
 #include "syscall_ops.h"
 #include "seccomp_layer.h"
 #include "siphash.h"
+#include "syscall_table.h"
 #include "shim.h"
 #include "verdict_cache.h"
 
@@ -1970,6 +1971,11 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 	}
 	if (changes_file(request) && guard_fd_change("ioctl", fd) < 0)
 		return -1;
+	const char *push = syscall_refused_ioctl((uint32_t)request);
+	if (push && !shim_busy && seccomp_layer_refuses_ioctl(push)) {
+		errno = EPERM;
+		return -1;
+	}
 	return real.ioctl(fd, request, arg);
 }
 

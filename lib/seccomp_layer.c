@@ -702,3 +702,31 @@ bool seccomp_layer_refuses_ahead(const char *name, const char *detail)
 	event_emit(&ev);
 	return true;
 }
+
+bool seccomp_layer_refuses_ioctl(const char *request)
+{
+	if (!shim.active || !shim.policy ||
+	    policy_rule_count(shim.policy, POLICY_CAT_SYSCALL) == 0 ||
+	    shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_RECORD)
+		return false;
+	/* Alert's filter refuses what no profile can allow (EPERM, unlogged): so said. */
+	bool block = shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_ENFORCE ||
+		     (seccomp_state.status == LAYER_ACTIVE && !other_profile);
+	struct shim_event ev = {
+		.type = "violation",
+		.category = POLICY_CAT_SYSCALL,
+		.op = "ioctl",
+		.target = request,
+		.target_len = strlen(request),
+		.rule = "pushing input into a terminal (TIOCSTI, TIOCLINUX): refused whatever the "
+			"profile lists",
+		.action = block ? EVENT_ACTION_BLOCKED : EVENT_ACTION_LOGGED,
+	};
+	atomic_fetch_add(&shim.violations, 1);
+	if (block)
+		atomic_fetch_add(&shim.blocked, 1);
+	shim_busy++;
+	event_emit(&ev);
+	shim_busy--;
+	return block;
+}

@@ -73,3 +73,14 @@ bool seccomp_layer_refuse_sigsys(const char *op);
  * refuses what would make the call. False otherwise (logs nothing).
  */
 bool seccomp_layer_refuses_ahead(const char *name, const char *detail);
+
+/*
+ * The libc layer's part of the filter's ioctl rule, so that it holds where
+ * seccomp is refused: request (syscall_refused_ioctl()'s name for it) is
+ * judged when the profile restricts system calls. Returns true, with a
+ * violation event, when the call must fail with EPERM: in enforce, and in
+ * alert where fnguard's filter is installed (it refuses the call there, as
+ * it does the dangerous set). Alert without the filter logs it and returns
+ * false, as does everything else.
+ */
+bool seccomp_layer_refuses_ioctl(const char *request);

@@ -454,6 +454,29 @@ static int plan_clone(struct plan *p)
 	return add_rule(p, nr, SCMP_ACT_ALLOW, 1, &c);
 }
 
+/*
+ * ioctl(2): pushing input into a terminal (syscall_refused_ioctl()) is
+ * denied like the dangerous set, listed or not; every other request is
+ * allowed when ioctl is listed.
+ */
+static int plan_ioctl(struct plan *p)
+{
+	size_t n;
+	const uint32_t *refused = syscall_refused_ioctls(&n);
+	int nr = claim(p, "ioctl");
+	if (nr < 0)
+		return nr == -ENOMEM ? nr : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct filter_cond c = arg32(1, 0xffffffffu, refused[i]);
+		int r = add_rule(p, nr, p->hard, 1, &c);
+		if (r < 0)
+			return r;
+	}
+	if (!nr_set_has(&p->listed, nr))
+		return 0;
+	return add_outside(p, nr, SCMP_ACT_ALLOW, 1, refused, n, 0, 0);
+}
+
 /* personality(2): only the query, listed or not; setting it is unlisted. */
 static int plan_personality(struct plan *p)
 {
@@ -621,6 +644,8 @@ static int make_plan(struct plan *p, const struct policy *policy, const struct s
 		r = plan_clone(p);
 	if (r >= 0)
 		r = plan_personality(p);
+	if (r >= 0)
+		r = plan_ioctl(p);
 	if (r >= 0)
 		r = plan_sigaction(p);
 	if (r >= 0 && o->after_install_lockdown)
@@ -975,6 +1000,9 @@ void seccomp_filter_refusal(const struct policy *policy, const char *name,
 		 !allows(policy, "unshare"))
 		deny = "a clone into new namespaces is unshare: allowed only with \"unshare\" "
 		       "under \"unsafe\"";
+	else if (strcmp(name, "ioctl") == 0 && syscall_refused_ioctl((uint32_t)d->args[1]))
+		deny = "pushing input into a terminal (TIOCSTI, TIOCLINUX): refused whatever the "
+		       "profile lists";
 	else if (strcmp(name, "personality") == 0 && a0 != PERSONALITY_QUERY)
 		deny = "setting the personality: only the query (0xffffffff) is allowed";
 	else if (o->after_install_lockdown &&

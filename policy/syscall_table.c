@@ -3,6 +3,7 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "syscall_table.h"
 #include "util.h"
@@ -449,4 +450,21 @@ int syscall_group_expand(const char *group, int (*fn)(const char *name, void *us
 const char *const *syscall_dangerous_set(void)
 {
 	return group_dangerous;
+}
+
+static const uint32_t refused_ioctls[] = {TIOCSTI, TIOCLINUX};
+static const char *const refused_ioctl_names[] = {"TIOCSTI", "TIOCLINUX"};
+
+const char *syscall_refused_ioctl(uint32_t request)
+{
+	for (size_t i = 0; i < ELEMENTSOF(refused_ioctls); i++)
+		if (request == refused_ioctls[i])
+			return refused_ioctl_names[i];
+	return NULL;
+}
+
+const uint32_t *syscall_refused_ioctls(size_t *ret_n)
+{
+	*ret_n = ELEMENTSOF(refused_ioctls);
+	return refused_ioctls;
 }

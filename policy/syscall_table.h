@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct syscall_group {
 	const char *name;	    /* "@file-system" */
@@ -41,3 +42,15 @@ int syscall_group_expand(const char *group, int (*fn)(const char *name, void *us
  * members list of the "@dangerous" group.
  */
 const char *const *syscall_dangerous_set(void);
+
+/*
+ * ioctl requests refused whatever the profile lists: TIOCSTI pushes bytes
+ * into a terminal's input, where the shell that started the function reads
+ * them as typed once it exits; TIOCLINUX pastes the console's selection
+ * there. Compared on 32 bits, as the kernel reads the request. Returns the
+ * request's name, or NULL for every other request.
+ */
+const char *syscall_refused_ioctl(uint32_t request);
+
+/* The requests syscall_refused_ioctl() names; *ret_n receives how many. */
+const uint32_t *syscall_refused_ioctls(size_t *ret_n);

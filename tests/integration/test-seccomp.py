@@ -77,6 +77,35 @@ for op, err, ev_op, what, why in CASES:
     else:
         tap.ok(failed, f"{what}: fails with {err}", r.diag())
 
+# ioctl(TIOCSTI) pushes bytes into a terminal's input, which the shell reading it runs as
+# typed: refused whatever "syscalls" lists, by the filter (an inline call) and by the libc
+# layer (which also holds where seccomp is refused). Alert's filter refuses it too, as the
+# dangerous set (no profile can allow it): the event says so; where seccomp is refused,
+# alert logs it and lets it run.
+TIOCSTI = os.path.join(BUILD, "tests", "security", "tiocsti")
+PTY = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"], "syscalls": ["@lambda-runtime"],
+    "files": [{"path": HELPERS + "/**", "allow": "r"}, {"path": "/dev/ptmx", "allow": "rw"},
+              {"path": "/dev/pts/*", "allow": "rw"}],
+}, "pty.json")
+for how, mode, blocked, launch in (("libc", "enforce", True, []), ("raw", "enforce", True, []),
+                                   ("libc", "alert", True, []),
+                                   ("libc", "enforce", True, [LAUNCH]),
+                                   ("libc", "alert", False, [LAUNCH])):
+    out = os.path.join(W, f"tiocsti-{how}-{mode}-{len(launch)}")
+    os.makedirs(out, exist_ok=True)
+    # The launcher refuses seccomp to the program, preloading the shim into it only.
+    r = run(launch + [TIOCSTI, how], profile=PTY, mode=mode, preload=not launch,
+            env={"SEC_OUT": out, **({"LAUNCH_PRELOAD": LIB} if launch else {})})
+    ev = [e for e in r.find(type="violation") if e.get("op") == "ioctl"]
+    pushed = os.path.exists(os.path.join(out, "tiocsti"))
+    tap.ok(r.rc == 0 and pushed != blocked and len(ev) == 1 and
+           ev[0].get("action") == ("blocked" if blocked else "logged") and
+           ev[0].get("rule", "").startswith("pushing input into a terminal") and
+           "tip" not in ev[0],
+           f"{mode}{', seccomp refused' if launch else ''}: ioctl(TIOCSTI) through {how}: "
+           f"{'refused' if blocked else 'runs'}, logged once, saying why", r.diag())
+
 # openat2 follows openat, on whose flags the filter puts no condition (the unit tests check
 # the ENOSYS where openat is not listed): a raw openat2 reaches the kernel as a raw openat
 # does, where Landlock's rules (directories, coarser than the profile's) decide.

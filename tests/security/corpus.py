@@ -43,7 +43,7 @@ Lambda function does not have (the corpus runs as root, the worst case).
 class Case:
     def __init__(self, cid, category, title, argv, effect, log="related", log_dest="fd",
                  runner="shim", env=None, silent="seccomp", caps=None, note=None,
-                 judged_by=None):
+                 judged_by=None, files=None):
         self.id = cid
         self.category = category
         self.title = title
@@ -58,9 +58,13 @@ class Case:
         self.note = note
         # The layer whose events these are, when it is not the runner's (a handover).
         self.judged_by = judged_by
+        # File rules the case's profile adds (what the function legitimately holds).
+        self.files = files or []
 
 
 C = "{cases}/"
+# A terminal of the function's own (the tiocsti cases make one: a pty).
+PTY = [{"path": "/dev/ptmx", "allow": "rw"}, {"path": "/dev/pts/*", "allow": "rw"}]
 CASES = [
     # ---- libc evasion ------------------------------------------------------------------
     Case("raw-syscall", "libc evasion", "`syscall(3)` of `SYS_openat` on the secret",
@@ -291,6 +295,16 @@ CASES = [
          [C + "personality"], "marker:persona",
          note="personality() is not interposed; without seccomp nothing stops it. It weakens "
               "only the programs the function itself starts."),
+    Case("tiocsti", "tampering", "`ioctl(TIOCSTI)` pushing input into a terminal",
+         [C + "tiocsti", "libc"], "marker:tiocsti", files=PTY, silent="libc shim",
+         note="The shell reading that terminal would run what is pushed once the function "
+              "exits (a developer's terminal; Lambda has none). Refused whatever the profile "
+              "lists, by the filter and by the libc layer."),
+    Case("tiocsti-raw", "tampering", "inline `ioctl(TIOCSTI)` pushing input into a terminal",
+         [C + "tiocsti", "raw"], "marker:tiocsti", files=PTY,
+         note="Without seccomp nothing sees the inline call; where `dev.tty.legacy_tiocsti` "
+              "is 0 (Linux 6.2 on, by configuration) the kernel refuses it without "
+              "CAP_SYS_ADMIN."),
     Case("ptrace", "tampering", "`ptrace` attach + poke into a child",
          [C + "tracer", "ptrace"], "marker:poked",
          note="Without seccomp a function can write into its own processes (same user), for "

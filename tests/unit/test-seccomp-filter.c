@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "bpf_sim.h"
@@ -289,6 +290,34 @@ Test(seccomp_filter, personality_query_only)
 				      0xffffffff00000008ull);
 			EXPECT_ACTION(f, l, modes[m].unlisted, "personality", 0x0400000);
 			seccomp_filter_free(f);
+		}
+	}
+}
+
+/* Pushing input into a terminal: refused whether ioctl is listed or not, on 32 bits. */
+Test(seccomp_filter, terminal_input_refused_listed_or_not)
+{
+	static const char with_ioctl[] =
+		"{\"fnguard\": 1, \"syscalls\": [\"read\", \"ioctl\"], \"unsafe\": [\"@dangerous\"]}";
+	for (size_t a = 0; a < ELEMENTSOF(arches); a++) {
+		for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
+			struct seccomp_filter *f = build(with_ioctl, &modes[m], arches[a]);
+			struct seccomp_filter *u = build(profile_main, &modes[m], arches[a]);
+			const char *l = modes[m].label;
+			uint32_t hard = modes[m].hard;
+			EXPECT_ACTION(f, l, ALLOW, "ioctl", 1, TCGETS);
+			EXPECT_ACTION(f, l, ALLOW, "ioctl", 1, TIOCGWINSZ);
+			EXPECT_ACTION(f, l, ALLOW, "ioctl", 1, TIOCSTI + 1);
+			EXPECT_ACTION(f, l, ALLOW, "ioctl", 1, FIONBIO);
+			EXPECT_ACTION(f, l, ALLOW, "ioctl", TIOCSTI, TCGETS);
+			EXPECT_ACTION(f, l, hard, "ioctl", 1, TIOCSTI);
+			EXPECT_ACTION(f, l, hard, "ioctl", 0, 0xffffffff00000000ull | TIOCSTI);
+			EXPECT_ACTION(f, l, hard, "ioctl", 1, TIOCLINUX);
+			EXPECT_ACTION(u, l, hard, "ioctl", 1, TIOCSTI);
+			EXPECT_ACTION(u, l, hard, "ioctl", 1, TIOCLINUX);
+			EXPECT_ACTION(u, l, modes[m].unlisted, "ioctl", 1, TCGETS);
+			seccomp_filter_free(f);
+			seccomp_filter_free(u);
 		}
 	}
 }
