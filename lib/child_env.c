@@ -355,23 +355,46 @@ int child_env_repair_environ(void)
 /* ---- learned execs handed back by vfork children ------------------------ */
 
 /*
- * Each record: a byte saying whether an argv was given, the path, then each
- * argument, every string NUL-terminated. What the parent has not taken by
- * the limit (distinct programs started from vfork children in one image) is
- * dropped, and said.
+ * Each record: a flag byte, the path, then each argument, every string
+ * NUL-terminated. The log holds 16 MiB of records the parent has not taken
+ * yet (it takes them at its own exec, posix_spawn, exit); past that an exec
+ * is dropped, and said.
  */
 #define PARKED_CHUNK_BYTES ((size_t)64 << 10)
 #define PARKED_LIMIT	   ((size_t)16 << 20)
+
+enum {
+	PARKED_NO_ARGV = 0, /* a NULL argv, an empty one */
+	PARKED_ARGV = 1,
+	PARKED_CHANGED = 2, /* a string changed length while it was copied */
+};
 
 static struct park_log parked = PARK_LOG_INIT(PARKED_CHUNK_BYTES, PARKED_LIMIT);
 static pthread_mutex_t parked_take_lock = PTHREAD_MUTEX_INITIALIZER;
 static size_t parked_unfinished_said;
 
+/*
+ * Copies s with its NUL to *p, never past end (the NUL always written);
+ * false when what was copied is not a string of the length measured
+ * (another thread of the parent writing it, even during the copy: the
+ * child shares its memory).
+ */
+static bool copy_measured(char **p, const char *end, const char *s, size_t measured)
+{
+	char *dst = *p;
+	size_t n = strnlen(s, (size_t)(end - dst) - 1);
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	*p += n + 1;
+	return n == measured && strnlen(dst, n) == n;
+}
+
 void child_env_learn_exec(const char *path, char *const argv[])
 {
-	size_t len = 1 + strlen(path) + 1;
-	for (size_t k = 0; argv && argv[k]; k++)
+	size_t len = 1 + strlen(path) + 1, k;
+	for (k = 0; argv && argv[k]; k++)
 		len += strlen(argv[k]) + 1;
+	size_t argc = k;
 
 	void *data;
 	int r = park_log_reserve(&parked, len, &data);
@@ -382,31 +405,39 @@ void child_env_learn_exec(const char *path, char *const argv[])
 		 * allocation-free and async-signal-safe, as a vfork child needs.
 		 */
 		event_error("record: an exec learned in a vfork child could not be kept for the "
-			    "recorded profile (its parent holds as many as it can until it takes "
+			    "recorded profile (16 MiB of such execs wait for the parent to take "
 			    "them); the learn event above has it",
 			    path, -r);
 		return;
 	}
 	char *p = data;
-	*p++ = argv != NULL; /* a NULL argv is an empty one */
-	size_t n = strlen(path) + 1;
-	memcpy(p, path, n);
-	p += n;
-	for (size_t k = 0; argv && argv[k]; k++) {
-		n = strlen(argv[k]) + 1;
-		memcpy(p, argv[k], n);
-		p += n;
+	const char *end = p + len;
+	*p++ = argv ? PARKED_ARGV : PARKED_NO_ARGV;
+	bool same = copy_measured(&p, end, path, strlen(path));
+	for (k = 0; k < argc && p < end && argv[k]; k++)
+		same = copy_measured(&p, end, argv[k], strlen(argv[k])) && same;
+	if (!same || k != argc || p != end) {
+		*(char *)data = PARKED_CHANGED;
+		memset(p, 0, (size_t)(end - p));
 	}
-	park_log_publish(data);
+	park_log_publish(&parked, data);
 }
 
 static void take_parked(const void *data, size_t len, void *arg)
 {
 	const char *rec = data, *end = rec + len;
-	const char *path = rec + 1, *args = path + strlen(path) + 1;
+	const char *path = rec + 1;
 	size_t argc = 0;
 	(void)arg;
 
+	if (len < 2 || rec[0] == PARKED_CHANGED || end[-1] != '\0') {
+		event_error("record: an exec learned in a vfork child changed while it was kept "
+			    "(another thread writing its arguments): it is missing from the "
+			    "recorded profile; the learn event above has it",
+			    len >= 2 && rec[len - 1] == '\0' ? path : "", EINVAL);
+		return;
+	}
+	const char *args = path + strlen(path) + 1;
 	for (const char *a = args; a < end; a += strlen(a) + 1)
 		argc++;
 	char **argv = calloc(argc + 1, sizeof(*argv));
@@ -423,17 +454,21 @@ static void take_parked(const void *data, size_t len, void *arg)
 	j.ev.category = POLICY_CAT_EXEC;
 	j.learn.kind = LEARN_EXEC;
 	j.learn.name = path;
-	j.learn.argv = rec[0] ? argv : NULL;
+	j.learn.argv = rec[0] == PARKED_ARGV ? argv : NULL;
 	record_keep(&j);
 	free(argv);
 }
 
-void child_env_drain_learned(bool final)
+static void drain(bool final, bool in_handler)
 {
 	if (!atomic_load_explicit(&parked.newest, memory_order_relaxed) ||
 	    child_env_in_vfork_child())
 		return;
-	pthread_mutex_lock(&parked_take_lock);
+	/* A handler must not wait: the code it interrupted may hold the lock. */
+	if (!in_handler)
+		pthread_mutex_lock(&parked_take_lock);
+	else if (pthread_mutex_trylock(&parked_take_lock) != 0)
+		return;
 	size_t unfinished = park_log_take(&parked, take_parked, NULL);
 	bool say = final && unfinished > parked_unfinished_said;
 	if (say)
@@ -444,6 +479,16 @@ void child_env_drain_learned(bool final)
 			    "when the recorded profile was (a child killed half-way, or still at "
 			    "work): they are missing from it; the learn events have them",
 			    "", EBUSY);
+}
+
+void child_env_drain_learned(bool final)
+{
+	drain(final, false);
+}
+
+void child_env_drain_learned_in_handler(void)
+{
+	drain(true, true);
 }
 
 static void parked_after_fork_child(void)

@@ -96,8 +96,10 @@ void child_env_after_fork_child(void);
 /*
  * Leaves a learned exec (absolute path, NULL-terminated argv or NULL) for
  * the parent, from a vfork child. Lock-free and allocation-free (a log of
- * the process's own mappings, see park_log.h); when the parent already
- * holds 16 MiB of such execs, the exec is dropped with an error event.
+ * the process's own mappings, see park_log.h); when 16 MiB of such execs
+ * wait for the parent to take them, the exec is dropped with an error
+ * event. One whose strings another thread changes while they are copied is
+ * dropped with an error event when taken.
  */
 void child_env_learn_exec(const char *path, char *const argv[]);
 
@@ -109,3 +111,9 @@ void child_env_learn_exec(const char *path, char *const argv[]);
  * child are said in an error event.
  */
 void child_env_drain_learned(bool final);
+
+/*
+ * The same from record mode's SIGTERM handler, with the learner's lock held
+ * (record.c): takes nothing when another thread is taking them. As final.
+ */
+void child_env_drain_learned_in_handler(void);

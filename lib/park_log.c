@@ -76,21 +76,24 @@ static struct park_rec *reserve_in(struct park_chunk *c, size_t size)
 	return NULL;
 }
 
-int park_log_reserve(struct park_log *log, size_t len, void **ret)
+/* The first record of a chunk no one else sees yet. */
+static struct park_rec *reserve_first(struct park_chunk *c, size_t size)
 {
-	if (len > SIZE_MAX / 2)
-		return -ENOSPC;
-	size_t size = sizeof(struct park_rec) + round_up(len, 8);
+	struct park_rec *r = rec_at(c, 0);
+	atomic_init(&r->hdr, (uint_least64_t)size << REC_STATE_BITS | REC_WRITING);
+	atomic_init(&c->end_hint, size);
+	return r;
+}
 
+/* The record reserved, or NULL with *err. */
+static struct park_rec *reserve(struct park_log *log, size_t size, int *err)
+{
 	for (;;) {
 		struct park_chunk *newest = atomic_load(&log->newest);
 		for (struct park_chunk *c = newest; c; c = c->older) {
 			struct park_rec *r = reserve_in(c, size);
-			if (r) {
-				r->len = len;
-				*ret = r->data;
-				return 0;
-			}
+			if (r)
+				return r;
 		}
 		long page = sysconf(_SC_PAGESIZE);
 		size_t want = offsetof(struct park_chunk, recs) + size;
@@ -99,34 +102,61 @@ int park_log_reserve(struct park_log *log, size_t len, void **ret)
 		size_t before = atomic_fetch_add(&log->mapped, map);
 		if (before > log->limit || map > log->limit - before) {
 			atomic_fetch_sub(&log->mapped, map);
-			return -ENOSPC;
+			*err = -ENOSPC;
+			return NULL;
 		}
 		struct park_chunk *c =
 			mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (c == MAP_FAILED) {
-			int e = errno;
+			*err = -errno;
 			atomic_fetch_sub(&log->mapped, map);
-			return -e;
+			return NULL;
 		}
 		c->size = map;
 		c->older = newest;
-		if (!atomic_compare_exchange_strong(&log->newest, &newest, c)) {
-			/* Another writer added one: try it (and the rest) again. */
-			munmap(c, map);
-			atomic_fetch_sub(&log->mapped, map);
-		}
+		/* Reserved before it is seen: a record bigger than a chunk keeps the one it made. */
+		struct park_rec *first = reserve_first(c, size);
+		if (atomic_compare_exchange_strong(&log->newest, &newest, c))
+			return first;
+		/* Another writer added one (or the reader took the list): again. */
+		munmap(c, map);
+		atomic_fetch_sub(&log->mapped, map);
 	}
 }
 
-void park_log_publish(void *data)
+int park_log_reserve(struct park_log *log, size_t len, void **ret)
+{
+	if (len > SIZE_MAX / 4)
+		return -ENOSPC;
+	size_t size = sizeof(struct park_rec) + round_up(len, 8);
+	int e = 0;
+
+	/* Counted before the list is looked at: the reader unmaps a list only when none is. */
+	atomic_fetch_add(&log->writers, 1);
+	struct park_rec *r = reserve(log, size, &e);
+	if (!r) {
+		atomic_fetch_sub(&log->writers, 1);
+		return e;
+	}
+	r->len = len;
+	*ret = r->data;
+	return 0;
+}
+
+void park_log_publish(struct park_log *log, void *data)
 {
 	struct park_rec *r = (struct park_rec *)(void *)((unsigned char *)data -
 							 offsetof(struct park_rec, data));
 	uint_least64_t h = atomic_load_explicit(&r->hdr, memory_order_relaxed);
 	atomic_store_explicit(&r->hdr, (h & ~(uint_least64_t)REC_STATE_MASK) | REC_READY,
 			      memory_order_release);
+	atomic_fetch_sub(&log->writers, 1);
 }
 
+/*
+ * Takes what is published in c past what was taken. Stops at a header that
+ * cannot be one (memory the program overwrote): what follows is left.
+ */
 static size_t take_chunk(struct park_chunk *c, void (*take)(const void *, size_t, void *),
 			 void *arg)
 {
@@ -138,9 +168,12 @@ static size_t take_chunk(struct park_chunk *c, void (*take)(const void *, size_t
 		if (h == 0)
 			break;
 		size_t size = (size_t)(h >> REC_STATE_BITS);
+		if (size < sizeof(*r) || size % 8 || size > room(c) - pos)
+			break;
 		switch (h & REC_STATE_MASK) {
 		case REC_READY:
-			take(r->data, (size_t)r->len, arg);
+			if (r->len <= size - sizeof(*r))
+				take(r->data, (size_t)r->len, arg);
 			atomic_store_explicit(&r->hdr, h | REC_TAKEN, memory_order_relaxed);
 			break;
 		case REC_WRITING:
@@ -162,15 +195,8 @@ static size_t take_from(struct park_chunk *c, void (*take)(const void *, size_t,
 	return c ? take_from(c->older, take, arg) + take_chunk(c, take, arg) : 0;
 }
 
-size_t park_log_take(struct park_log *log, void (*take)(const void *data, size_t len, void *arg),
-		     void *arg)
+static void unmap_list(struct park_log *log, struct park_chunk *c)
 {
-	return take_from(atomic_load(&log->newest), take, arg);
-}
-
-void park_log_clear(struct park_log *log)
-{
-	struct park_chunk *c = atomic_exchange(&log->newest, NULL);
 	while (c) {
 		struct park_chunk *older = c->older;
 		size_t size = c->size;
@@ -178,4 +204,48 @@ void park_log_clear(struct park_log *log)
 		atomic_fetch_sub(&log->mapped, size);
 		c = older;
 	}
+}
+
+/*
+ * A list no writer can still hold (none is counted): what was published
+ * since the last look is taken, and every record was published.
+ */
+static void retire(struct park_log *log, struct park_chunk *list,
+		   void (*take)(const void *, size_t, void *), void *arg)
+{
+	take_from(list, take, arg);
+	unmap_list(log, list);
+}
+
+size_t park_log_take(struct park_log *log, void (*take)(const void *data, size_t len, void *arg),
+		     void *arg)
+{
+	if (log->retired && atomic_load(&log->writers) == 0) {
+		retire(log, log->retired, take, arg);
+		log->retired = NULL;
+	}
+	size_t unfinished = take_from(atomic_load(&log->newest), take, arg);
+	/*
+	 * All taken: the list is detached for new writers to start another,
+	 * and unmapped once no writer is counted (one counted after the
+	 * exchange sees the new list; one counted before may hold the old).
+	 * With a writer still counted it waits for a later call; a writer that
+	 * died counted keeps it there, and the log grows to its limit.
+	 */
+	if (unfinished == 0 && !log->retired && atomic_load(&log->newest)) {
+		struct park_chunk *list = atomic_exchange(&log->newest, NULL);
+		if (atomic_load(&log->writers) == 0)
+			retire(log, list, take, arg);
+		else
+			log->retired = list;
+	}
+	return unfinished;
+}
+
+void park_log_clear(struct park_log *log)
+{
+	unmap_list(log, atomic_exchange(&log->newest, NULL));
+	unmap_list(log, log->retired);
+	log->retired = NULL;
+	atomic_store(&log->writers, 0);
 }

@@ -9,13 +9,15 @@
  * the records later, in normal context.
  *
  * Records live in chunks the log maps itself (mmap is a plain system call,
- * safe in such a child), linked newest first and never unmapped while the
- * log lives: a writer may be walking any of them. A record is reserved by
- * one compare-and-swap on its header, which holds its length from that
- * moment, so a writer that dies half-way (a vfork child killed) leaves a
- * record the reader steps over and counts, never one that hides the others.
- * Writers are lock-free and async-signal-safe; readers are serialised by
- * the caller. The mapped total is bounded: past the bound, reserving fails.
+ * safe in such a child), linked newest first. A record is reserved by one
+ * compare-and-swap on its header, which holds its length from that moment,
+ * so a writer that dies half-way (a vfork child killed) leaves a record the
+ * reader steps over and counts, never one that hides the others. Writers
+ * are counted from reserving to publishing: once everything is taken, the
+ * reader detaches the list and unmaps it when no writer is counted (then
+ * none can hold it). Writers are lock-free and async-signal-safe; readers
+ * are serialised by the caller. The mapped total is bounded: past the
+ * bound, reserving fails until the reader has taken and unmapped.
  */
 #pragma once
 
@@ -26,9 +28,11 @@ struct park_chunk;
 
 struct park_log {
 	_Atomic(struct park_chunk *) newest;
-	atomic_size_t mapped; /* bytes of every chunk mapped */
-	size_t chunk_bytes;   /* a chunk's usual size (a bigger record gets a chunk of its own) */
-	size_t limit;	      /* mapped never exceeds it */
+	atomic_size_t mapped;	    /* bytes of every chunk mapped */
+	atomic_size_t writers;	    /* between reserving and publishing */
+	struct park_chunk *retired; /* taken, detached, waiting for writers (reader only) */
+	size_t chunk_bytes;	    /* a chunk's usual size (a bigger record gets one of its own) */
+	size_t limit;		    /* mapped never exceeds it */
 };
 
 #define PARK_LOG_INIT(chunk, max)                      \
@@ -39,24 +43,27 @@ struct park_log {
 /*
  * Reserves len bytes of record data and sets *ret to them (8-aligned).
  * Returns 0, -ENOSPC when the log holds its limit, or the errno of a
- * failed mmap. The record is invisible to park_log_take until published.
+ * failed mmap. The record is invisible to park_log_take until published;
+ * every reserved record must be published.
  */
 int park_log_reserve(struct park_log *log, size_t len, void **ret);
 
 /* Makes a reserved record visible to park_log_take. */
-void park_log_publish(void *data);
+void park_log_publish(struct park_log *log, void *data);
 
 /*
- * Calls take(data, len, arg) for each published record not taken before,
- * oldest chunk first. Records reserved but not yet published are left for
- * a later call. Returns how many there are (a writer still at work, or one
- * that died). Callers serialise calls.
+ * Calls take(data, len, arg) for each published record not taken before.
+ * Records reserved but not yet published are left for a later call.
+ * Returns how many there are (a writer at work, or one that died there,
+ * which also keeps the log from being unmapped). Unmaps what is all taken
+ * once no writer is at work. Callers serialise calls.
  */
 size_t park_log_take(struct park_log *log, void (*take)(const void *data, size_t len, void *arg),
 		     void *arg);
 
 /*
- * Unmaps every chunk and empties the log: in a fork child, whose copies of
- * the records are its parent's to take (and no writer runs), or at the end.
+ * Unmaps every chunk and empties the log, counts included: in a fork child,
+ * whose copies of the records are its parent's to take (and no writer
+ * runs), or at the end.
  */
 void park_log_clear(struct park_log *log);

@@ -45,6 +45,8 @@ static atomic_uint_least64_t *seen = seen_private;
 static atomic_int shared_fd = -1;
 
 static pthread_mutex_t learner_lock = PTHREAD_MUTEX_INITIALIZER;
+/* This thread's signal handler holds learner_lock for the calls it makes (write_learned). */
+static _Thread_local bool learner_held;
 static struct learner *learner;
 static atomic_bool dirty;
 
@@ -159,7 +161,8 @@ void record_keep(const struct judgement *j)
 		return;
 	int r = -ENOMEM;
 	need_cjson(); /* what is learned is written at exit, merged with what is there */
-	pthread_mutex_lock(&learner_lock);
+	if (!learner_held)
+		pthread_mutex_lock(&learner_lock);
 	if (!learner && learner_new(&learner) < 0)
 		learner = NULL;
 	if (learner) {
@@ -187,7 +190,8 @@ void record_keep(const struct judgement *j)
 		}
 		atomic_store(&dirty, true);
 	}
-	pthread_mutex_unlock(&learner_lock);
+	if (!learner_held)
+		pthread_mutex_unlock(&learner_lock);
 	/*
 	 * What the written profile will not allow must not go unsaid: enforce
 	 * would refuse it later. A handful per process, not a flood.
@@ -286,12 +290,20 @@ static void write_learned(bool from_signal)
 	if (!shim.record_out[0])
 		return;
 	/*
-	 * What vfork children learned is parked lock-free; take it first (not
-	 * from a signal handler: that takes the learner's lock, which the
-	 * interrupted code may hold).
+	 * What vfork children learned is parked lock-free; take it first. A
+	 * signal handler (SIGTERM) must not wait for the learner's lock, which
+	 * the interrupted code may hold: it takes them only if the lock is
+	 * free, and only where the learner needs no library loaded (as below).
 	 */
-	if (!from_signal)
+	if (!from_signal) {
 		child_env_drain_learned(true);
+	} else if ((shim.record_append || cjson_lazy_tried()) &&
+		   pthread_mutex_trylock(&learner_lock) == 0) {
+		learner_held = true;
+		child_env_drain_learned_in_handler();
+		learner_held = false;
+		pthread_mutex_unlock(&learner_lock);
+	}
 	if (!atomic_exchange(&dirty, false))
 		return;
 	/*

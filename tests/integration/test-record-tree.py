@@ -436,14 +436,30 @@ tap.ok(r.rc == 0 and len(argvs) == 80 and not parked,
 # Four threads each starting 250 programs from vfork children before waiting for any (the
 # children write into the parent's memory at once), one of them with 300 arguments; then
 # programs with 1 MiB of arguments each until the 16 MiB the parent keeps are full: those
-# past it are missing from the file, each said in an error event.
+# past it are missing from the file, each said in an error event. A parent that takes them
+# (a posix_spawn after each) frees the room: all 24 kept. A thread rewriting an argument
+# while the vfork child copies it (the kernel takes what it finds; the copy must not run
+# past its room): the changed record is left out and said, nothing else is harmed.
 prog = os.path.join(W, "vfork-burst")
 src = r"""#include <pthread.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+extern char **environ;
+static char flipped[120000];
+static volatile int stop;
+static void *flip(void *p)
+{
+	(void)p;
+	while (!stop) {
+		((volatile char *)flipped)[1] = 0;
+		((volatile char *)flipped)[1] = 'x';
+	}
+	return NULL;
+}
 static void start(char **argv)
 {
 	if (vfork() == 0) {
@@ -463,7 +479,29 @@ static void *burst(void *p)
 }
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "big") == 0) {
+	if (argc > 1 && strcmp(argv[1], "race") == 0) {
+		memset(flipped, 'x', sizeof(flipped) - 1);
+		pthread_t t;
+		pthread_create(&t, NULL, flip, NULL);
+		int bad = 0, out = dup(1);
+		freopen("/dev/null", "w", stdout); /* the programs' output */
+		for (int i = 0; i < 300; i++) {
+			char *av[] = {"printf", flipped, NULL};
+			pid_t pid = vfork();
+			if (pid == 0) {
+				execv("/usr/bin/printf", av);
+				_exit(127);
+			}
+			int st;
+			waitpid(pid, &st, 0);
+			bad += !WIFEXITED(st);
+		}
+		stop = 1;
+		pthread_join(t, NULL);
+		dprintf(out, "killed %d\n", bad);
+		return 0;
+	}
+	if (argc > 1 && strncmp(argv[1], "big", 3) == 0) {
 		static char *av[10];
 		av[0] = "printf";
 		for (int k = 1; k <= 8; k++) {
@@ -476,6 +514,12 @@ int main(int argc, char **argv)
 			start(av);
 			while (wait(NULL) > 0)
 				;
+			if (strcmp(argv[1], "big-drain") == 0) {
+				pid_t pid;
+				char *t[] = {"true", NULL};
+				if (posix_spawn(&pid, "/usr/bin/true", NULL, NULL, t, environ) == 0)
+					waitpid(pid, NULL, 0);
+			}
 		}
 		return 0;
 	}
@@ -512,8 +556,45 @@ if build_c(prog + ".c", prog, src, "-pthread"):
            "record: 24 programs with 1 MiB of arguments each from vfork children: the "
            f"{len(argvs)} that fit the parent's 16 MiB in the profile file, each of the other "
            f"{len(lost)} an error event", r.diag())
+    r, argvs, errors = recorded_printfs([prog, "big-drain"], "vfork-big-drain.json")
+    tap.ok(r.rc == 0 and len(argvs) == 24 and not errors,
+           "record: the same 24 with the parent taking them after each (posix_spawn): all "
+           f"{len(argvs)} in the profile file, no error event ({len(errors)})", r.diag())
+    r, argvs, errors = recorded_printfs([prog, "race"], "vfork-race.json")
+    changed = [e for e in errors if "changed while it was kept" in e.get("message", "")]
+    whole = {("printf", "x"), ("printf", "x" * 119999)}
+    tap.ok(r.rc == 0 and r.stdout == "killed 0\n" and argvs <= whole and
+           len(errors) == len(changed),
+           "record: an argument rewritten by another thread while vfork children copy it, "
+           f"300 times: no child or parent harmed, {len(argvs)} whole lists in the file, "
+           f"{len(changed)} left out and said", r.stdout + r.diag())
 else:
     tap.ok(False, "vfork-burst builds")
+
+# SIGTERM (Lambda's shutdown, docker stop) in a program whose subprocesses' execs wait in
+# its memory: record mode's handler writes the profile, and takes them first (they were
+# missing), in merge and in append mode.
+code = ("import os, signal, subprocess\n"
+        "for i in range(5):\n"
+        "    subprocess.run(['/usr/bin/printf', 's%d' % i], stdout=subprocess.DEVNULL)\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n")
+r, argvs, errors = recorded_printfs([PYTHON, "-c", code], "sigterm-parked.json")
+tap.ok(r.rc == -signal.SIGTERM and len(argvs) == 5 and not errors,
+       f"record: SIGTERM after 5 subprocess.run: all 5 in the profile file ({len(argvs)}), "
+       "the process dies of the signal", r.diag())
+out = os.path.join(W, "sigterm-parked.recording")
+r = run([PYTHON, "-c", code], mode="record",
+        env={"FNGUARD_RECORD_OUT": out, "FNGUARD_RECORD_APPEND": "1"})
+try:
+    with open(out, "rb") as f:
+        docs = [json.loads(c) for c in f.read().split(b"\0") if c.strip()]
+except (OSError, ValueError) as e:
+    docs = [{"error": str(e)}]
+argvs = {tuple(e.get("argv", [])) for d in docs for e in d.get("exec", [])
+         if e.get("path") == "/usr/bin/printf"}
+tap.ok(r.rc == -signal.SIGTERM and len(argvs) == 5,
+       f"record, appending: SIGTERM after 5 subprocess.run: all 5 in the recording "
+       f"({len(argvs)})", r.diag())
 
 # SIGTERM while the program is inside malloc with another thread alive (Lambda's shutdown,
 # docker stop): record mode's handler writes the profile, which allocates, and waited for

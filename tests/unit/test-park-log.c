@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,7 +33,7 @@ static void put(struct park_log *log, const char *text)
 	cr_assert_eq(park_log_reserve(log, strlen(text), &data), 0);
 	cr_assert_eq((uintptr_t)data % 8, 0);
 	memcpy(data, text, strlen(text));
-	park_log_publish(data);
+	park_log_publish(log, data);
 }
 
 Test(park_log, records_come_back_once_with_their_length)
@@ -48,6 +49,7 @@ Test(park_log, records_come_back_once_with_their_length)
 	cr_assert_str_eq(s.text[0], "a");
 	cr_assert_str_eq(s.text[1], "");
 	cr_assert_str_eq(s.text[2], "twelve bytes");
+	cr_assert_eq(atomic_load(&log.mapped), 0, "all taken, no writer: unmapped");
 	put(&log, "later");
 	cr_assert_eq(park_log_take(&log, keep, &s), 0);
 	cr_assert_eq(s.n, 4, "only the new record is taken again");
@@ -69,10 +71,11 @@ Test(park_log, an_unpublished_record_hides_none_after_it)
 	put(&log, "after");
 	cr_assert_eq(park_log_take(&log, keep, &s), 1, "the record being written is counted");
 	cr_assert_eq(s.n, 2);
+	cr_assert_gt(atomic_load(&log.mapped), 0, "kept while a writer is at work");
 	cr_assert_str_eq(s.text[0], "before");
 	cr_assert_str_eq(s.text[1], "after");
 	memcpy(pending, "slow!", 5);
-	park_log_publish(pending);
+	park_log_publish(&log, pending);
 	cr_assert_eq(park_log_take(&log, keep, &s), 0);
 	cr_assert_eq(s.n, 3, "taken once published, the others not again");
 	cr_assert_str_eq(s.text[2], "slow!");
@@ -98,7 +101,7 @@ Test(park_log, records_bigger_than_a_chunk_get_their_own)
 		void *data;
 		cr_assert_eq(park_log_reserve(&log, lens[i], &data), 0, "record %zu", i);
 		memset(data, (unsigned char)lens[i], lens[i]);
-		park_log_publish(data);
+		park_log_publish(&log, data);
 	}
 	cr_assert_eq(park_log_take(&log, count, &n), 0);
 	cr_assert_eq(n, 6);
@@ -116,7 +119,7 @@ Test(park_log, the_limit_holds_and_what_was_kept_is_taken)
 		r = park_log_reserve(&log, 100, &data);
 		if (r == 0) {
 			memset(data, 100, 100);
-			park_log_publish(data);
+			park_log_publish(&log, data);
 			kept++;
 		}
 	}
@@ -128,13 +131,70 @@ Test(park_log, the_limit_holds_and_what_was_kept_is_taken)
 	cr_assert_eq(park_log_reserve(&log, 1 << 20, &data), -ENOSPC, "a record past the limit");
 	cr_assert_eq(park_log_take(&log, count, &taken), 0);
 	cr_assert_eq(taken, kept);
+	cr_assert_eq(atomic_load(&log.mapped), 0);
+	cr_assert_eq(park_log_reserve(&log, 100, &data), 0, "room again once taken");
+	memset(data, 100, 100);
+	park_log_publish(&log, data);
+	cr_assert_eq(park_log_take(&log, count, &taken), 0);
+	cr_assert_eq(taken, kept + 1);
+	park_log_clear(&log);
+}
+
+/* A writer counted when the list is detached keeps it mapped until it publishes. */
+Test(park_log, a_list_a_writer_may_hold_waits_for_it)
+{
+	struct park_log log = PARK_LOG_INIT(4096, 1 << 20);
+	struct seen s = {0};
+	void *first, *pending;
+
+	cr_assert_eq(park_log_reserve(&log, 5, &first), 0);
+	memcpy(first, "first", 5);
+	/* A second writer reserves in the same list; the first publishes. */
+	cr_assert_eq(park_log_reserve(&log, 4, &pending), 0);
+	park_log_publish(&log, first);
+	cr_assert_eq(park_log_take(&log, keep, &s), 1);
+	cr_assert_eq(s.n, 1);
+	memcpy(pending, "late", 4);
+	park_log_publish(&log, pending);
+	put(&log, "next");
+	cr_assert_eq(park_log_take(&log, keep, &s), 0);
+	cr_assert_eq(s.n, 3, "the late record and the next one, once each");
+	cr_assert_str_eq(s.text[1], "late");
+	cr_assert_str_eq(s.text[2], "next");
+	cr_assert_eq(atomic_load(&log.mapped), 0);
+	park_log_clear(&log);
+}
+
+/* The reader detaches the list while a writer is counted (between reserve and publish). */
+Test(park_log, a_detached_list_is_retired_not_unmapped_under_a_writer)
+{
+	struct park_log log = PARK_LOG_INIT(4096, 1 << 20);
+	struct seen s = {0};
+	void *pending;
+
+	put(&log, "one");
+	/* Counted as a writer the way a vfork child is, before the reader looks. */
+	atomic_fetch_add(&log.writers, 1);
+	cr_assert_eq(park_log_take(&log, keep, &s), 0);
+	cr_assert_eq(s.n, 1);
+	cr_assert_not_null(log.retired, "detached, kept for the writer counted");
+	cr_assert_gt(atomic_load(&log.mapped), 0);
+	atomic_fetch_sub(&log.writers, 1);
+	cr_assert_eq(park_log_reserve(&log, 3, &pending), 0);
+	memcpy(pending, "two", 3);
+	park_log_publish(&log, pending);
+	cr_assert_eq(park_log_take(&log, keep, &s), 0);
+	cr_assert_eq(s.n, 2);
+	cr_assert_null(log.retired);
+	cr_assert_eq(atomic_load(&log.mapped), 0);
 	park_log_clear(&log);
 }
 
 #define WRITERS 8
 #define PER	4000
 
-static struct park_log shared = PARK_LOG_INIT(4096, 64 << 20);
+/* Small: the writers fill it faster than a reader that recycles nothing could let them. */
+static struct park_log shared = PARK_LOG_INIT(4096, 256 << 10);
 static atomic_int stop, broken;
 static unsigned char got[WRITERS][PER];
 
@@ -170,12 +230,15 @@ static void *writer(void *p)
 		memset(text + n, ' ', i % 23);
 		n += i % 23;
 		void *data;
-		if (park_log_reserve(&shared, n, &data) != 0) {
+		int r;
+		while ((r = park_log_reserve(&shared, n, &data)) == -ENOSPC)
+			sched_yield(); /* until the reader has taken and unmapped */
+		if (r != 0) {
 			atomic_fetch_add(&broken, 1);
 			continue;
 		}
 		memcpy(data, text, n);
-		park_log_publish(data);
+		park_log_publish(&shared, data);
 	}
 	return NULL;
 }
@@ -223,7 +286,7 @@ Test(park_log, a_vfork_child_writes_its_parent_takes)
 		// NOLINTNEXTLINE(clang-analyzer-unix.Vfork): what a vfork child may do, tested
 		if (park_log_reserve(&log, 5, &data) == 0) {
 			memcpy(data, "child", 5);
-			park_log_publish(data);
+			park_log_publish(&log, data);
 		}
 		shared_memory = 1;
 		_exit(0);
