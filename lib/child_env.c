@@ -461,8 +461,7 @@ static void take_parked(const void *data, size_t len, void *arg)
 
 static void drain(bool final, bool in_handler)
 {
-	if (!atomic_load_explicit(&parked.newest, memory_order_relaxed) ||
-	    child_env_in_vfork_child())
+	if (!park_log_pending(&parked) || child_env_in_vfork_child())
 		return;
 	/* A handler must not wait: the code it interrupted may hold the lock. */
 	if (!in_handler)

@@ -220,11 +220,20 @@ static void retire(struct park_log *log, struct park_chunk *list,
 size_t park_log_take(struct park_log *log, void (*take)(const void *data, size_t len, void *arg),
 		     void *arg)
 {
-	if (log->retired && atomic_load(&log->writers) == 0) {
-		retire(log, log->retired, take, arg);
-		log->retired = NULL;
+	struct park_chunk *retired = atomic_load(&log->retired);
+	size_t unfinished = 0;
+
+	/*
+	 * A detached list may still get records from a writer counted before
+	 * it was detached: taken like the others, unmapped once no writer is.
+	 */
+	if (retired && atomic_load(&log->writers) == 0) {
+		retire(log, retired, take, arg);
+		atomic_store(&log->retired, NULL);
+	} else if (retired) {
+		unfinished += take_from(retired, take, arg);
 	}
-	size_t unfinished = take_from(atomic_load(&log->newest), take, arg);
+	unfinished += take_from(atomic_load(&log->newest), take, arg);
 	/*
 	 * All taken: the list is detached for new writers to start another,
 	 * and unmapped once no writer is counted (one counted after the
@@ -232,20 +241,25 @@ size_t park_log_take(struct park_log *log, void (*take)(const void *data, size_t
 	 * With a writer still counted it waits for a later call; a writer that
 	 * died counted keeps it there, and the log grows to its limit.
 	 */
-	if (unfinished == 0 && !log->retired && atomic_load(&log->newest)) {
+	if (unfinished == 0 && !atomic_load(&log->retired) && atomic_load(&log->newest)) {
 		struct park_chunk *list = atomic_exchange(&log->newest, NULL);
 		if (atomic_load(&log->writers) == 0)
 			retire(log, list, take, arg);
 		else
-			log->retired = list;
+			atomic_store(&log->retired, list);
 	}
 	return unfinished;
+}
+
+bool park_log_pending(struct park_log *log)
+{
+	return atomic_load_explicit(&log->newest, memory_order_relaxed) ||
+	       atomic_load_explicit(&log->retired, memory_order_relaxed);
 }
 
 void park_log_clear(struct park_log *log)
 {
 	unmap_list(log, atomic_exchange(&log->newest, NULL));
-	unmap_list(log, log->retired);
-	log->retired = NULL;
+	unmap_list(log, atomic_exchange(&log->retired, NULL));
 	atomic_store(&log->writers, 0);
 }

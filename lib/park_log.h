@@ -22,17 +22,18 @@
 #pragma once
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct park_chunk;
 
 struct park_log {
 	_Atomic(struct park_chunk *) newest;
-	atomic_size_t mapped;	    /* bytes of every chunk mapped */
-	atomic_size_t writers;	    /* between reserving and publishing */
-	struct park_chunk *retired; /* taken, detached, waiting for writers (reader only) */
-	size_t chunk_bytes;	    /* a chunk's usual size (a bigger record gets one of its own) */
-	size_t limit;		    /* mapped never exceeds it */
+	atomic_size_t mapped;		      /* bytes of every chunk mapped */
+	atomic_size_t writers;		      /* between reserving and publishing */
+	_Atomic(struct park_chunk *) retired; /* detached, waiting for writers (set by readers) */
+	size_t chunk_bytes; /* a chunk's usual size (a bigger record gets one of its own) */
+	size_t limit;	    /* mapped never exceeds it */
 };
 
 #define PARK_LOG_INIT(chunk, max)                      \
@@ -60,6 +61,9 @@ void park_log_publish(struct park_log *log, void *data);
  */
 size_t park_log_take(struct park_log *log, void (*take)(const void *data, size_t len, void *arg),
 		     void *arg);
+
+/* Whether park_log_take may have anything to do (a cheap look, no lock). */
+bool park_log_pending(struct park_log *log);
 
 /*
  * Unmaps every chunk and empties the log, counts included: in a fork child,

@@ -548,6 +548,11 @@ int seccomp_layer_start(void)
 		note(&seccomp_state, LAYER_ACTIVE, 0,
 		     "installed on every thread; a Go runtime was found (it handles SIGSYS "
 		     "itself): denials return EPERM, without an event");
+	else if (!from_bundle && shim.bundle && bundle_programs_stale(&shim.bundle_view))
+		note(&seccomp_state, LAYER_ACTIVE, 0,
+		     "compiled at start, installed on every thread: the bundle's programs predate "
+		     "this fnguard's fixed filter rules (compile the bundle again to start "
+		     "faster)");
 	else if (o.mode == POLICY_MODE_ALERT)
 		note(&seccomp_state, LAYER_ACTIVE, 0,
 		     from_bundle ? "precompiled, installed on every thread; alert: calls not "
@@ -705,9 +710,8 @@ bool seccomp_layer_refuses_ahead(const char *name, const char *detail)
 
 bool seccomp_layer_refuses_ioctl(const char *request)
 {
-	if (!shim.active || !shim.policy ||
-	    policy_rule_count(shim.policy, POLICY_CAT_SYSCALL) == 0 ||
-	    shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_RECORD)
+	/* Whatever the profile lists, "syscalls" or none: no profile can allow it. */
+	if (!shim.active || !shim.policy || shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_RECORD)
 		return false;
 	/* Alert's filter refuses what no profile can allow (EPERM, unlogged): so said. */
 	bool block = shim.action[POLICY_CAT_SYSCALL] == POLICY_MODE_ENFORCE ||

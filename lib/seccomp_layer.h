@@ -76,11 +76,11 @@ bool seccomp_layer_refuses_ahead(const char *name, const char *detail);
 
 /*
  * The libc layer's part of the filter's ioctl rule, so that it holds where
- * seccomp is refused: request (syscall_refused_ioctl()'s name for it) is
- * judged when the profile restricts system calls. Returns true, with a
- * violation event, when the call must fail with EPERM: in enforce, and in
- * alert where fnguard's filter is installed (it refuses the call there, as
- * it does the dangerous set). Alert without the filter logs it and returns
- * false, as does everything else.
+ * no filter is installed (seccomp refused, a profile without "syscalls"):
+ * request (syscall_refused_ioctl()'s name for it) is judged under any
+ * profile. Returns true, with a violation event, when the call must fail
+ * with EPERM: in enforce, and in alert where fnguard's filter is installed
+ * (it refuses the call there, as it does the dangerous set). Alert without
+ * the filter logs it and returns false; record mode returns false.
  */
 bool seccomp_layer_refuses_ioctl(const char *request);

@@ -214,7 +214,8 @@ int bundle_build(const struct policy *policy, uint32_t arch, void **ret, size_t 
 				(variants[i].errno_only ? BUNDLE_BPF_ERRNO_ONLY : 0) |
 				(seccomp_filter_uses_trap(filters[i]) ? BUNDLE_BPF_USES_TRAP : 0) |
 				(no_write ? BUNDLE_BPF_NO_WRITE : 0) |
-				(arch == AUDIT_ARCH_AARCH64 ? BUNDLE_BPF_ARCH_AARCH64 : 0),
+				(arch == AUDIT_ARCH_AARCH64 ? BUNDLE_BPF_ARCH_AARCH64 : 0) |
+				SECCOMP_FILTER_RULES << BUNDLE_BPF_RULES_SHIFT,
 			prog, len * sizeof(*prog));
 	}
 	r = write_bundle(&b, ret, ret_len);
@@ -300,6 +301,12 @@ int bundle_parse(const void *data, size_t len, struct bundle_view *ret, const ch
 	return parse(data, len, true, ret, ret_msg);
 }
 
+/* Compiled before the fixed rules it would get now (a newer fnguard's is stricter: used). */
+static bool program_stale(uint32_t flags)
+{
+	return (flags & BUNDLE_BPF_RULES_MASK) >> BUNDLE_BPF_RULES_SHIFT < SECCOMP_FILTER_RULES;
+}
+
 const struct sock_filter *bundle_program(const struct bundle_view *b, enum policy_mode mode,
 					 bool errno_only, uint32_t arch, size_t *ret_len,
 					 bool *ret_uses_trap)
@@ -307,13 +314,25 @@ const struct sock_filter *bundle_program(const struct bundle_view *b, enum polic
 	uint32_t want = (uint32_t)mode | (errno_only ? BUNDLE_BPF_ERRNO_ONLY : 0) |
 			(arch == AUDIT_ARCH_AARCH64 ? BUNDLE_BPF_ARCH_AARCH64 : 0);
 	for (size_t i = 0; i < b->n_bpf; i++) {
-		if ((b->bpf[i].flags & ~(BUNDLE_BPF_USES_TRAP | BUNDLE_BPF_NO_WRITE)) == want) {
+		uint32_t flags = b->bpf[i].flags;
+		if ((flags & ~(BUNDLE_BPF_USES_TRAP | BUNDLE_BPF_NO_WRITE |
+			       BUNDLE_BPF_RULES_MASK)) == want) {
+			if (program_stale(flags))
+				return NULL;
 			*ret_len = b->bpf[i].len;
 			*ret_uses_trap = b->bpf[i].flags & BUNDLE_BPF_USES_TRAP;
 			return b->bpf[i].prog;
 		}
 	}
 	return NULL;
+}
+
+bool bundle_programs_stale(const struct bundle_view *b)
+{
+	for (size_t i = 0; i < b->n_bpf; i++)
+		if (program_stale(b->bpf[i].flags))
+			return true;
+	return false;
 }
 
 bool bundle_lists_write(const struct bundle_view *b)

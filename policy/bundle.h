@@ -57,6 +57,9 @@ enum {
 	BUNDLE_BPF_ARCH_AARCH64 = 0x10, /* else x86_64 */
 	/* The profile lists no write: a log descriptor needs a rule of its own. */
 	BUNDLE_BPF_NO_WRITE = 0x20,
+	/* SECCOMP_FILTER_RULES when it was compiled (0 in bundles from before it). */
+	BUNDLE_BPF_RULES_SHIFT = 8,
+	BUNDLE_BPF_RULES_MASK = 0xff00,
 };
 
 /* True if the first bytes of data look like a bundle (cheap sniff). */
@@ -131,7 +134,6 @@ int bundle_load_policy_mem(const char *name, const void *data, size_t len,
 int bundle_syscall_names(const struct bundle_view *b, const char **names, size_t max,
 			 char **ret_copy);
 
-/* The program for (mode, errno_only, arch) in a parsed bundle, or NULL. */
 /*
  * False when the programs were compiled from a profile that does not list
  * write: they let no event out (the shim then compiles its filter at start,
@@ -139,6 +141,14 @@ int bundle_syscall_names(const struct bundle_view *b, const char **names, size_t
  */
 bool bundle_lists_write(const struct bundle_view *b);
 
+/*
+ * True when the bundle's programs were compiled with older fixed rules
+ * than this fnguard's (SECCOMP_FILTER_RULES): bundle_program() does not
+ * return them, and the caller compiles the profile itself.
+ */
+bool bundle_programs_stale(const struct bundle_view *b);
+
+/* The program for (mode, errno_only, arch) in a parsed bundle, or NULL (none, or stale). */
 const struct sock_filter *bundle_program(const struct bundle_view *b, enum policy_mode mode,
 					 bool errno_only, uint32_t arch, size_t *ret_len,
 					 bool *ret_uses_trap);

@@ -129,6 +129,15 @@ const struct sock_filter *seccomp_filter_program(const struct seccomp_filter *f,
 uint32_t seccomp_filter_arch(const struct seccomp_filter *f);
 
 /*
+ * The revision of the rules every filter gets whatever the profile lists
+ * (the dangerous set, socket families, ioctl's TIOCSTI ...), bumped when
+ * they change: a bundle's programs carry the revision they were compiled
+ * with, and older ones are compiled again at start (bundle_program).
+ * 1: ioctl TIOCSTI and TIOCLINUX refused (2026-11-24); 0 before.
+ */
+#define SECCOMP_FILTER_RULES 1u
+
+/*
  * True if some call can end in SECCOMP_RET_TRAP: the installer must then
  * have its SIGSYS handler in place before loading the program.
  */

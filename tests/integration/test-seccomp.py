@@ -88,14 +88,23 @@ PTY = write_profile(W, {
     "files": [{"path": HELPERS + "/**", "allow": "r"}, {"path": "/dev/ptmx", "allow": "rw"},
               {"path": "/dev/pts/*", "allow": "rw"}],
 }, "pty.json")
-for how, mode, blocked, launch in (("libc", "enforce", True, []), ("raw", "enforce", True, []),
-                                   ("libc", "alert", True, []),
-                                   ("libc", "enforce", True, [LAUNCH]),
-                                   ("libc", "alert", False, [LAUNCH])):
-    out = os.path.join(W, f"tiocsti-{how}-{mode}-{len(launch)}")
+# A profile without "syscalls" (what fnguard record writes) gets no filter: the libc
+# layer still refuses it.
+PTY_NOSYS = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"],
+    "files": [{"path": HELPERS + "/**", "allow": "r"}, {"path": "/dev/ptmx", "allow": "rw"},
+              {"path": "/dev/pts/*", "allow": "rw"}],
+}, "pty-nosys.json")
+for how, mode, blocked, launch, prof in (("libc", "enforce", True, [], PTY),
+                                         ("raw", "enforce", True, [], PTY),
+                                         ("libc", "alert", True, [], PTY),
+                                         ("libc", "enforce", True, [LAUNCH], PTY),
+                                         ("libc", "alert", False, [LAUNCH], PTY),
+                                         ("libc", "enforce", True, [], PTY_NOSYS)):
+    out = os.path.join(W, f"tiocsti-{how}-{mode}-{len(launch)}-{os.path.basename(prof)}")
     os.makedirs(out, exist_ok=True)
     # The launcher refuses seccomp to the program, preloading the shim into it only.
-    r = run(launch + [TIOCSTI, how], profile=PTY, mode=mode, preload=not launch,
+    r = run(launch + [TIOCSTI, how], profile=prof, mode=mode, preload=not launch,
             env={"SEC_OUT": out, **({"LAUNCH_PRELOAD": LIB} if launch else {})})
     ev = [e for e in r.find(type="violation") if e.get("op") == "ioctl"]
     pushed = os.path.exists(os.path.join(out, "tiocsti"))
@@ -103,7 +112,9 @@ for how, mode, blocked, launch in (("libc", "enforce", True, []), ("raw", "enfor
            ev[0].get("action") == ("blocked" if blocked else "logged") and
            ev[0].get("rule", "").startswith("pushing input into a terminal") and
            "tip" not in ev[0],
-           f"{mode}{', seccomp refused' if launch else ''}: ioctl(TIOCSTI) through {how}: "
+           f"{mode}{', seccomp refused' if launch else ''}"
+           f"{', a profile without syscalls' if prof == PTY_NOSYS else ''}: "
+           f"ioctl(TIOCSTI) through {how}: "
            f"{'refused' if blocked else 'runs'}, logged once, saying why", r.diag())
 
 # openat2 follows openat, on whose flags the filter puts no condition (the unit tests check

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "seccomp_filter.h"
 #include "config.h"
 #include "policy.h"
 #include "profile_image.h"
@@ -592,6 +593,57 @@ Test(bundle, damaged_bundle_is_refused_by_checksum)
 	}
 	free(data);
 	policy_free(fromjson);
+	diag_list_clear(&d);
+}
+
+/*
+ * Programs compiled before this fnguard's fixed filter rules (a bundle
+ * from an older fnguard: the rules revision in their flags is lower) are
+ * not handed out: the caller compiles the profile itself.
+ */
+Test(bundle, programs_with_older_fixed_rules_are_not_used)
+{
+	static const char with_ioctl[] = "{\"fnguard\": 1, \"syscalls\": [\"read\", \"write\", "
+					 "\"ioctl\", \"exit_group\"]}";
+	struct diag_list d = {0};
+	struct bundle_view view;
+	struct policy_load_opts o = opts();
+	struct policy *pol, *loaded = NULL;
+	void *data = NULL;
+	size_t len = 0, plen;
+	bool trap;
+
+	task_root = NULL;
+	write_file("ioctl.json", with_ioctl, strlen(with_ioctl));
+	pol = load_json(at("ioctl.json"));
+	cr_assert_eq(bundle_build(pol, 0, &data, &len, &d), 0);
+	cr_assert_eq(bundle_parse(data, len, &view, &(const char *){NULL}), 0);
+	cr_assert_not(bundle_programs_stale(&view));
+	cr_assert_not_null(bundle_program(&view, POLICY_MODE_ENFORCE, false, 0, &plen, &trap));
+	/* As an older fnguard wrote them: rules revision 0 in every program's flags. */
+	uint32_t n_sections;
+	memcpy(&n_sections, (char *)data + 12, sizeof(n_sections));
+	for (uint32_t i = 0; i < n_sections; i++) {
+		char *sec = (char *)data + 32 + (size_t)i * 24;
+		uint32_t kind, flags;
+		memcpy(&kind, sec, sizeof(kind));
+		memcpy(&flags, sec + 4, sizeof(flags));
+		if (kind != BUNDLE_BPF)
+			continue;
+		cr_assert_eq((flags & BUNDLE_BPF_RULES_MASK) >> BUNDLE_BPF_RULES_SHIFT,
+			     SECCOMP_FILTER_RULES);
+		flags &= ~(uint32_t)BUNDLE_BPF_RULES_MASK;
+		memcpy(sec + 4, &flags, sizeof(flags));
+	}
+	o.checksum_checked = true; /* the flags changed under the checksum */
+	cr_assert_eq(bundle_load_policy_mem("old", data, len, &o, &loaded, &view, &d), 0, "%s",
+		     d.n ? d.lines[0] : "");
+	cr_assert(bundle_programs_stale(&view));
+	cr_assert_null(bundle_program(&view, POLICY_MODE_ENFORCE, false, 0, &plen, &trap));
+	cr_assert_null(bundle_program(&view, POLICY_MODE_ALERT, false, 0, &plen, &trap));
+	policy_free(loaded);
+	policy_free(pol);
+	free(data);
 	diag_list_clear(&d);
 }
 

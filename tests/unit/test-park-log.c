@@ -177,16 +177,19 @@ Test(park_log, a_detached_list_is_retired_not_unmapped_under_a_writer)
 	atomic_fetch_add(&log.writers, 1);
 	cr_assert_eq(park_log_take(&log, keep, &s), 0);
 	cr_assert_eq(s.n, 1);
-	cr_assert_not_null(log.retired, "detached, kept for the writer counted");
+	cr_assert_not_null(atomic_load(&log.retired), "detached, kept for the writer counted");
 	cr_assert_gt(atomic_load(&log.mapped), 0);
+	cr_assert_null(atomic_load(&log.newest));
+	cr_assert(park_log_pending(&log), "a detached list is still the reader's business");
 	atomic_fetch_sub(&log.writers, 1);
 	cr_assert_eq(park_log_reserve(&log, 3, &pending), 0);
 	memcpy(pending, "two", 3);
 	park_log_publish(&log, pending);
 	cr_assert_eq(park_log_take(&log, keep, &s), 0);
 	cr_assert_eq(s.n, 2);
-	cr_assert_null(log.retired);
+	cr_assert_null(atomic_load(&log.retired));
 	cr_assert_eq(atomic_load(&log.mapped), 0);
+	cr_assert_not(park_log_pending(&log));
 	park_log_clear(&log);
 }
 
