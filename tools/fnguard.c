@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* fnguard — the command-line tool: one dispatcher, one file per subcommand. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
@@ -12,6 +14,31 @@ struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 };
+
+#ifdef FNGUARD_HAVE_TRACE
+/*
+ * fnguard trace is fnguard-trace, beside this program (tools/meson.build):
+ * only it links libbpf, libelf and libz, which every other start of
+ * fnguard would load for nothing. argv starts at "trace".
+ */
+static int run_trace(int argc, char **argv)
+{
+	char path[PATH_MAX];
+	(void)argc;
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	char *slash = n > 0 ? memrchr(path, '/', (size_t)n) : NULL;
+	static const char name[] = "/fnguard-trace";
+	if (!slash || (size_t)(slash - path) + sizeof(name) > sizeof(path)) {
+		fprintf(stderr, "fnguard trace: cannot find this program's directory (%s)\n",
+			n < 0 ? strerror(errno) : "/proc/self/exe");
+		return EXIT_USAGE;
+	}
+	memcpy(slash, name, sizeof(name));
+	execv(path, argv);
+	fprintf(stderr, "fnguard trace: cannot run %s: %s\n", path, strerror(errno));
+	return EXIT_USAGE;
+}
+#endif
 
 static const struct command commands[] = {
 	{"check", cmd_check, "validate profiles (extends resolved), print every diagnostic"},
@@ -25,7 +52,7 @@ static const struct command commands[] = {
 	{"exec", cmd_exec, "run a static binary under the seccomp supervisor (Go, Rust)"},
 	{"attach", cmd_attach, "used by the preload library: a static program via the launcher"},
 #ifdef FNGUARD_HAVE_TRACE
-	{"trace", cmd_trace, "record a command's process tree at the kernel (eBPF, root)"},
+	{"trace", run_trace, "record a command's process tree at the kernel (eBPF, root)"},
 #endif
 };
 
