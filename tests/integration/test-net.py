@@ -459,12 +459,18 @@ tap.ok(r.rc == 0 and sent > 0 and UDP4B.count() == 0 and UDP4.count(1) >= 1,
 # other ports) are tried, then sixty-four allowed addresses before as many
 # denied ones (same port): a memory that compared less than the whole key
 # would let some through.
-MEMO_OK = list(range(47000, 47064))
-MEMO_NO = list(range(47100, 47164))
+# The ports are clear of the servers' (ephemeral, so anywhere): one of them inside the
+# denied range made a denied port an allowed one.
+SERVER_PORTS = {int(UDP4.port), int(UDP4B.port), int(UDP6.port)}
+MEMO = next(b for b in range(40000, 60000, 1000)
+            if not any(b <= p < b + 300 for p in SERVER_PORTS))
+MEMO_OK = list(range(MEMO, MEMO + 64))
+MEMO_NO = list(range(MEMO + 100, MEMO + 164))
+MEMO_ONE = MEMO + 200
 P_MEMO = profile([
     {"cidr": "127.0.0.1", "ports": [UDP4.port]},
-    {"cidr": "127.0.0.1", "ports": ["47000-47063"]},
-    {"cidr": "127.0.0.0/25", "ports": [47200]},
+    {"cidr": "127.0.0.1", "ports": [f"{MEMO}-{MEMO + 63}"]},
+    {"cidr": "127.0.0.0/25", "ports": [MEMO_ONE]},
     {"cidr": "127.0.0.1", "ports": [UDP4B.port], "proto": "tcp"},
     {"cidr": "::1", "ports": [UDP6.port]},
 ], "memo")
@@ -487,15 +493,15 @@ seq = [f"4/127.0.0.1/{UDP4.port}"] * 3 + [f"4/127.0.0.1/{UDP4B.port}"] * 2 + \
       [f"6/::ffff:127.0.0.1/{UDP4B.port}", f"6/::1/{UDP6.port}", f"6/::1/{UDP6.port}",
        f"6/::1/{UDP4.port}", f"4/127.0.0.1/{UDP4.port}"] + \
       [f"4/127.0.0.1/{port}" for port in MEMO_OK * 2 + MEMO_NO] + \
-      [f"4/127.0.0.{i}/47200" for i in range(1, 65)] + \
-      [f"4/127.0.1.{i}/47200" for i in range(1, 65)]
+      [f"4/127.0.0.{i}/{MEMO_ONE}" for i in range(1, 65)] + \
+      [f"4/127.0.1.{i}/{MEMO_ONE}" for i in range(1, 65)]
 r = run(py(PY_SEQ, *seq), profile=P_MEMO, mode="enforce")
 refused = f"errno={ECONNREFUSED}"
 ev = net_events(r, type="violation", op="sendto")
 targets = sorted(e.get("target") for e in ev)
 want = sorted([f"127.0.0.1:{UDP4B.port}"] * 3 + [f"[::1]:{UDP4.port}"] +
               [f"127.0.0.1:{port}" for port in MEMO_NO] +
-              [f"127.0.1.{i}:47200" for i in range(1, 65)])
+              [f"127.0.1.{i}:{MEMO_ONE}" for i in range(1, 65)])
 got = r.stdout.split()
 expect = ["ok"] * 3 + [refused] * 3 + ["ok", "ok", refused, "ok"] + \
     ["ok"] * 128 + [refused] * 64 + ["ok"] * 64 + [refused] * 64
