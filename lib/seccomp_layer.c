@@ -504,10 +504,13 @@ int seccomp_layer_start(void)
 	bool uses_trap = false;
 	const struct sock_filter *prog = NULL;
 	/* Compiled without write, it would drop every event: a rule for the log is added here. */
+	bool stale = false;
 	if (shim.bundle && !(o.mode == POLICY_MODE_ENFORCE && o.log_fd >= 0 &&
-			     !bundle_lists_write(&shim.bundle_view)))
+			     !bundle_lists_write(&shim.bundle_view))) {
 		prog = bundle_program(&shim.bundle_view, o.mode, o.errno_only, native_arch(), &len,
 				      &uses_trap);
+		stale = !prog && bundle_programs_stale(&shim.bundle_view);
+	}
 	if (prog) {
 		from_bundle = true;
 	} else {
@@ -548,11 +551,20 @@ int seccomp_layer_start(void)
 		note(&seccomp_state, LAYER_ACTIVE, 0,
 		     "installed on every thread; a Go runtime was found (it handles SIGSYS "
 		     "itself): denials return EPERM, without an event");
-	else if (!from_bundle && shim.bundle && bundle_programs_stale(&shim.bundle_view))
+	else if (stale)
 		note(&seccomp_state, LAYER_ACTIVE, 0,
-		     "compiled at start, installed on every thread: the bundle's programs predate "
-		     "this fnguard's fixed filter rules (compile the bundle again to start "
-		     "faster)");
+		     o.mode == POLICY_MODE_ALERT
+			     ? "compiled at start (the bundle's programs predate this fnguard's fixed "
+			       "filter rules: compile the bundle again to start faster), installed "
+			       "on every thread; alert: calls not listed run, logged to the "
+			       "kernel's audit log only"
+		     : o.errno_only
+			     ? "compiled at start (the bundle's programs predate this fnguard's fixed "
+			       "filter rules: compile the bundle again to start faster), installed "
+			       "on every thread; denials return EPERM"
+			     : "compiled at start (the bundle's programs predate this fnguard's fixed "
+			       "filter rules: compile the bundle again to start faster), installed "
+			       "on every thread; denials trap, are logged and return EPERM");
 	else if (o.mode == POLICY_MODE_ALERT)
 		note(&seccomp_state, LAYER_ACTIVE, 0,
 		     from_bundle ? "precompiled, installed on every thread; alert: calls not "
@@ -722,8 +734,9 @@ bool seccomp_layer_refuses_ioctl(const char *request)
 		.op = "ioctl",
 		.target = request,
 		.target_len = strlen(request),
-		.rule = "pushing input into a terminal (TIOCSTI, TIOCLINUX): refused whatever the "
-			"profile lists",
+		.rule = "pushing input into a terminal (TIOCSTI; TIOCLINUX, whose selection paste "
+			"the filter cannot tell from its queries): refused whatever the profile "
+			"lists",
 		.action = block ? EVENT_ACTION_BLOCKED : EVENT_ACTION_LOGGED,
 	};
 	atomic_fetch_add(&shim.violations, 1);

@@ -260,6 +260,7 @@ struct exec_filters {
 	struct sv_filters f;
 	bool merged_ok; /* the syscall layer rides on the notify filter */
 	bool too_big;	/* it could not: installed on its own, errno-only */
+	bool stale;	/* the bundle's program predates the fixed rules: compiled here */
 };
 
 static void exec_filters_free(struct exec_filters *x)
@@ -319,6 +320,7 @@ static int syscall_program(struct exec_filters *x)
 			sv_sys_names(&bundle); /* else sv_sys_init asks libseccomp */
 			return sv_sys_init(x->sys, x->sys_len, pol, &bundled) < 0 ? -EINVAL : 1;
 		}
+		x->stale = bundle_programs_stale(&bundle);
 	}
 	int r = seccomp_filter_build(pol, &o, &x->compiled, &diags);
 	for (size_t i = 0; i < diags.n; i++)
@@ -393,7 +395,13 @@ static void note_child(const struct sv_child *c, const struct exec_filters *x)
 	};
 	bool notify_ok = c->notify_err == 0 && c->listener >= 0;
 
-	if (x->merged_ok && notify_ok)
+	if (x->merged_ok && notify_ok && x->stale)
+		sv.seccomp_layer = (struct sv_layer){
+			true, 0,
+			"compiled at start: the bundle's programs predate this fnguard's fixed "
+			"filter rules (compile the bundle again to start faster); installed, "
+			"calls the profile does not list are the supervisor's"};
+	else if (x->merged_ok && notify_ok)
 		sv.seccomp_layer =
 			(struct sv_layer){true, 0, merged_reason[sv.action[POLICY_CAT_SYSCALL]]};
 	else if (x->f.main && c->main_err == 0)

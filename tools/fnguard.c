@@ -35,7 +35,13 @@ static int run_trace(int argc, char **argv)
 	}
 	memcpy(slash, name, sizeof(name));
 	execv(path, argv);
-	fprintf(stderr, "fnguard trace: cannot run %s: %s\n", path, strerror(errno));
+	if (errno == ENOENT)
+		fprintf(stderr,
+			"fnguard trace: not installed with this fnguard (%s is missing; the "
+			"Lambda layer ships without it)\n",
+			path);
+	else
+		fprintf(stderr, "fnguard trace: cannot run %s: %s\n", path, strerror(errno));
 	return EXIT_USAGE;
 }
 #endif

@@ -6,6 +6,7 @@ Events go to a separate log file (FNGUARD_LOG=fd:N) so that the program's own
 stdout and stderr stay what they are."""
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -71,6 +72,31 @@ def compile_bundle(profile, out):
                            "--format", "bundle", "-o", out], capture_output=True, text=True,
                           env=dict(os.environ,
                                    FNGUARD_PROFILE_PATH=os.path.join(SOURCE, "profiles")))
+
+
+def bundle_as_older(src, dst):
+    """Copies bundle src to dst with every program's rules revision set to 0 (bits 8-15
+    of a BPF section's flags) and the checksum (format 2, word-wise FNV-1a) made again."""
+    b = bytearray(open(src, "rb").read())
+    n = struct.unpack_from("<I", b, 12)[0]
+    for i in range(n):
+        off = 32 + 24 * i
+        kind, flags = struct.unpack_from("<II", b, off)
+        if kind == 2:
+            struct.pack_into("<I", b, off + 4, flags & ~0xff00)
+    h, mask = 0xcbf29ce484222325, (1 << 64) - 1
+    body = bytes(b[32:])
+    whole = len(body) - len(body) % 8
+    for i in range(0, whole, 8):
+        h ^= struct.unpack_from("<Q", body, i)[0]
+        h = (h * 0x100000001b3) & mask
+        h ^= h >> 29
+    for c in body[whole:]:
+        h ^= c
+        h = (h * 0x100000001b3) & mask
+    struct.pack_into("<Q", b, 24, h)
+    with open(dst, "wb") as f:
+        f.write(b)
 
 
 def write_profile(directory, profile, name="profile.json"):

@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import (BUILD, HELPERS, LIB, Tap, compile_bundle, run, workdir,  # noqa: E402
-                          write_profile)
+from fnguard_test import (BUILD, HELPERS, LIB, Tap, bundle_as_older, compile_bundle,  # noqa: E402
+                          run, workdir, write_profile)
 
 tap = Tap()
 W = workdir("seccomp-")
@@ -116,6 +116,37 @@ for how, mode, blocked, launch, prof in (("libc", "enforce", True, [], PTY),
            f"{', a profile without syscalls' if prof == PTY_NOSYS else ''}: "
            f"ioctl(TIOCSTI) through {how}: "
            f"{'refused' if blocked else 'runs'}, logged once, saying why", r.diag())
+
+# A bundle compiled by an fnguard older than the filter's fixed rules (revision 0 in its
+# programs' flags, as before the TIOCSTI rule): its programs are not installed; the shim
+# compiles the profile at start, says why, and the new rule holds.
+
+
+pty_bundle, old_bundle = os.path.join(W, "pty.fgb"), os.path.join(W, "pty-old.fgb")
+c = compile_bundle(PTY, pty_bundle)
+if c.returncode == 0:
+    bundle_as_older(pty_bundle, old_bundle)
+    for mode in ("enforce", "alert"):
+        out = os.path.join(W, f"tiocsti-old-bundle-{mode}")
+        os.makedirs(out, exist_ok=True)
+        r = run([TIOCSTI, "raw"], profile=old_bundle, mode=mode, env={"SEC_OUT": out})
+        why = seccomp_layer(r).get("reason", "")
+        tap.ok(r.rc == 0 and seccomp_layer(r).get("status") == "active" and
+               "predate this fnguard's fixed filter rules" in why and
+               (mode != "alert" or "alert: calls not listed run" in why) and
+               not os.path.exists(os.path.join(out, "tiocsti")) and
+               (mode == "alert" or
+                [e for e in r.find(type="violation") if e.get("op") == "ioctl"]),
+               f"{mode}: a bundle compiled before the TIOCSTI rule: compiled again at start, "
+               "said so, an inline ioctl(TIOCSTI) refused "
+               + ("and logged" if mode == "enforce" else
+                  "(EPERM, as alert refuses what no profile can allow)"), r.diag())
+        r = run([TIOCSTI, "raw"], profile=pty_bundle, mode=mode, env={"SEC_OUT": out})
+        tap.ok(r.rc == 0 and "precompiled" in seccomp_layer(r).get("reason", ""),
+               f"{mode}: a bundle of this fnguard's: its program is installed as it is",
+               r.diag())
+else:
+    tap.ok(False, "the pty profile compiles to a bundle", c.stderr)
 
 # openat2 follows openat, on whose flags the filter puts no condition (the unit tests check
 # the ENOSYS where openat is not listed): a raw openat2 reaches the kernel as a raw openat

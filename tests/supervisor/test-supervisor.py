@@ -21,7 +21,8 @@ import time
 
 SOURCE = os.environ.get("FNGUARD_SOURCE_ROOT", "/work/main")
 sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
-from fnguard_test import LIB, Run, Tap, parse_log, workdir  # noqa: E402
+from fnguard_test import (LIB, Run, Tap, bundle_as_older, compile_bundle, parse_log,  # noqa: E402
+                          workdir)
 
 from sv_paths import CLI, HPAGE, NO_LISTENER, PROBE, PROBE_GO, allowed_and_denied, skipper  # noqa: E402,E501
 
@@ -208,6 +209,26 @@ def basic_commands():
             "sendto", "127.0.0.1", str(UDP_OK), "sendto", "127.0.0.1", str(UDP_NO),
             "exec", PROBE, "exit 0", "exec", "/bin/true", "x"]
 
+
+# ---- a bundle compiled by an older fnguard ----------------------------------------
+# Its programs predate the filter's fixed rules: compiled again at start, and said so.
+new_bundle, old_bundle = f"{wd}/enforce.fgb", f"{wd}/enforce-old.fgb"
+c = compile_bundle(ENFORCE, new_bundle)
+if c.returncode == 0:
+    bundle_as_older(new_bundle, old_bundle)
+    for path, stale in ((new_bundle, False), (old_bundle, True)):
+        r = sv([PROBE] + basic_commands(), profile=path)
+        start = r.find(type="start")
+        why = start[0]["layers"]["seccomp"].get("reason", "") if start else ""
+        t.ok(r.rc == 0 and start and start[0]["layers"]["seccomp"]["status"] == "active" and
+             ("predate this fnguard's fixed filter rules" in why) == stale and
+             r.out("open", DENIED) == ("err", "EACCES"),
+             "enforce with a bundle " + ("compiled before the filter's fixed rules: compiled "
+                                         "again at start, said so" if stale else
+                                         "of this fnguard's: its program used as it is"),
+             r.diag())
+else:
+    t.ok(False, "the enforce profile compiles to a bundle", c.stderr)
 
 # ---- enforce -------------------------------------------------------------------
 
