@@ -96,17 +96,19 @@ static const char *env_lookup(const char *name)
 
 /*
  * One write(2) per line. A reader that went away must not kill the function
- * with SIGPIPE: on a pipe or a socket the signal is blocked around the write
- * and, if the write raised it, consumed (unless the program already had one
+ * with SIGPIPE, nor a log file past the program's RLIMIT_FSIZE with SIGXFSZ:
+ * on a pipe, a socket or a file the signal is blocked around the write and,
+ * if the write raised it, consumed (unless the program already had one
  * pending, which it can only have with the signal blocked: an unblocked one
- * is delivered before any code of this thread runs). A file or a terminal
- * raises none: no system call but the write.
+ * is delivered before any code of this thread runs). A terminal raises
+ * none: no system call but the write.
  */
 void event_write_line(const char *buf, size_t len)
 {
 	int fd = atomic_load_explicit(&shim.log_fd, memory_order_relaxed);
 	sigset_t pipe_set, old_mask, pending;
-	bool was_pending = false, guard = shim.log_sigpipe;
+	int sig = shim.log_signal;
+	bool was_pending = false, guard = sig != 0;
 	int saved = errno;
 
 	if (fd < 0) {
@@ -115,17 +117,17 @@ void event_write_line(const char *buf, size_t len)
 	}
 	if (guard) {
 		sigemptyset(&pipe_set);
-		sigaddset(&pipe_set, SIGPIPE);
+		sigaddset(&pipe_set, sig);
 		pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
-		if (sigismember(&old_mask, SIGPIPE)) {
+		if (sigismember(&old_mask, sig)) {
 			sigpending(&pending);
-			was_pending = sigismember(&pending, SIGPIPE);
+			was_pending = sigismember(&pending, sig);
 		}
 	}
 	int r = log_line_write(fd, buf, len, shim.log_shared);
 	if (r < 0) {
-		/* EPIPE, EBADF, full disk, non-blocking pipe: count it and move on. */
-		if (r == -EPIPE && guard && !was_pending) {
+		/* EPIPE, EBADF, full disk, file size limit, non-blocking pipe: counted. */
+		if ((r == -EPIPE || r == -EFBIG) && guard && !was_pending) {
 			struct timespec zero = {0};
 			sigtimedwait(&pipe_set, NULL, &zero);
 		}

@@ -101,10 +101,16 @@ static bool log_inherited(void)
 	return secure_getenv("FNGUARD_LOG_FD") && secure_getenv("FNGUARD_LOG_ID");
 }
 
-/* A write to it can fail with EPIPE, and raise SIGPIPE: the event writer guards against it. */
-static bool may_raise_sigpipe(const struct stat *st)
+/*
+ * The signal a write to it can raise, which the event writer guards
+ * against: SIGPIPE from a pipe or a socket whose reader went away, SIGXFSZ
+ * from a file past the program's RLIMIT_FSIZE. 0 for anything else.
+ */
+static int log_write_signal(const struct stat *st)
 {
-	return S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode);
+	if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode))
+		return SIGPIPE;
+	return S_ISREG(st->st_mode) ? SIGXFSZ : 0;
 }
 
 static void setup_log(void)
@@ -120,7 +126,7 @@ static void setup_log(void)
 		int n = log_id_inherited_stat(inherited, id, &st);
 		shim.root = false;
 		if (n >= 0) {
-			shim.log_sigpipe = may_raise_sigpipe(&st);
+			shim.log_signal = log_write_signal(&st);
 			atomic_store(&shim.log_fd, n);
 			/* The first process's stdout is shared by the whole tree, ours or not. */
 			const char *shared = secure_getenv("FNGUARD_LOG_SHARED");
@@ -153,7 +159,7 @@ static void setup_log(void)
 		close(moved);
 		return;
 	}
-	shim.log_sigpipe = may_raise_sigpipe(&st);
+	shim.log_signal = log_write_signal(&st);
 	atomic_store(&shim.log_fd, moved);
 	shim.log_shared = log_line_shares_output(moved);
 	snprintf(num, sizeof(num), "%d", moved);

@@ -18,6 +18,7 @@
 #include "cjson_lazy.h"
 #include "dl_ops.h"
 #include "event.h"
+#include "fsize_guard.h"
 #include "judge.h"
 #include "learn.h"
 #include "util.h"
@@ -315,7 +316,11 @@ static void write_learned(bool from_signal)
 	need_cjson();
 	shim_busy++;
 	if (pthread_mutex_trylock(&learner_lock) == 0) {
+		/* The recorded profile is the shim's file: never the program's SIGXFSZ. */
+		struct fsize_guard g;
+		fsize_guard_begin(&g);
 		int r = learner ? write_merged() : 0;
+		fsize_guard_end(&g);
 		pthread_mutex_unlock(&learner_lock);
 		if (r < 0)
 			event_error("could not write the recorded profile", shim.record_out, -r);
@@ -464,8 +469,11 @@ static void share_seen(void)
 	if (mfd < 0)
 		return;
 	int fd = -1;
-	if (ftruncate(mfd, (off_t)SEEN_BYTES) == 0 &&
-	    fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0)
+	struct fsize_guard g;
+	fsize_guard_begin(&g);
+	int sized = ftruncate(mfd, (off_t)SEEN_BYTES);
+	fsize_guard_end(&g);
+	if (sized == 0 && fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0)
 		fd = fcntl(mfd, F_DUPFD, LEARN_FD_MIN); /* not close-on-exec: children map it */
 	close(mfd);
 	if (fd < 0)

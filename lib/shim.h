@@ -34,7 +34,7 @@ struct shim_state {
 	enum policy_mode action[POLICY_CATEGORY_MAX];
 	atomic_int log_fd; /* -1: events are dropped (and counted) */
 	bool log_shared;   /* the log is our stdout's or stderr's file: lines start with '\n' */
-	bool log_sigpipe;  /* the log is a pipe or a socket: a write to it can raise SIGPIPE */
+	int log_signal;	   /* what a write to the log can raise: SIGPIPE, SIGXFSZ (a file), or 0 */
 	uint64_t start_ns; /* CLOCK_MONOTONIC at init start (first process only, else 0) */
 	uint64_t init_ns;  /* how long init took (first process only) */
 	atomic_uint_fast64_t seq;

@@ -22,6 +22,7 @@
  * the kernel uses all 64.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -767,26 +769,81 @@ static int ctx_build(struct seccomp_filter *f, const struct policy *policy, stru
 	return 0;
 }
 
-/* libseccomp 2.5 exports only to a file descriptor; a memfd keeps it in memory. */
-static int ctx_export(const scmp_filter_ctx ctx, bool bpf, char **ret_buf, size_t *ret_len)
-{
-	_cleanup_close_ int fd = memfd_create("fnguard-seccomp", MFD_CLOEXEC);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
+/*
+ * libseccomp 2.5 exports only to a file descriptor. The program goes
+ * through a pipe: at most BPF_MAXINSNS instructions (32 KiB) fit its
+ * buffer, and a pipe is no file, so a caller's RLIMIT_FSIZE (a function
+ * run under `ulimit -f`) neither refuses the write nor raises SIGXFSZ.
+ * Non-blocking: what does not fit (a pipe of one page, once the user's
+ * pipes hold more than pipe-user-pages-soft) fails instead of waiting for
+ * a reader, and goes through a memfd as the readable text (PFC) does.
+ */
+static int export_pipe(const scmp_filter_ctx ctx, int *ret_read_fd, size_t *ret_size);
 
+static int export_fd(const scmp_filter_ctx ctx, bool bpf, int *ret_read_fd, size_t *ret_size)
+{
+	if (bpf) {
+		int r = export_pipe(ctx, ret_read_fd, ret_size);
+		if (r != -EAGAIN)
+			return r;
+	}
+	int fd = memfd_create("fnguard-seccomp", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	int r = bpf ? seccomp_export_bpf(ctx, fd) : seccomp_export_pfc(ctx, fd);
+	off_t size = r == 0 ? lseek(fd, 0, SEEK_END) : 0;
+	if (r == 0 && (size < 0 || lseek(fd, 0, SEEK_SET) < 0))
+		r = -errno;
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	*ret_read_fd = fd;
+	*ret_size = (size_t)size;
+	return 0;
+}
+
+/* -EAGAIN when the pipe could not hold the largest program whole. */
+static int export_pipe(const scmp_filter_ctx ctx, int *ret_read_fd, size_t *ret_size)
+{
+	int p[2], queued = 0;
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	/*
+	 * libseccomp makes one write and takes a short one for done: only a
+	 * pipe that holds any program whole (twice BPF_MAXINSNS) is used.
+	 */
+	int r = fcntl(p[1], F_GETPIPE_SZ) >=
+				(int)((size_t)2 * BPF_MAXINSNS * sizeof(struct sock_filter))
+			? seccomp_export_bpf(ctx, p[1])
+			: -EAGAIN;
+	if (r == 0 && ioctl(p[0], FIONREAD, &queued) < 0)
+		r = -errno;
+	close(p[1]);
+	if (r < 0) {
+		close(p[0]);
+		return -EAGAIN; /* the memfd is tried next */
+	}
+	*ret_read_fd = p[0];
+	*ret_size = (size_t)queued;
+	return 0;
+}
+
+static int ctx_export(const scmp_filter_ctx ctx, bool bpf, char **ret_buf, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, size = 0;
+
+	int r = export_fd(ctx, bpf, &fd, &size);
 	if (r < 0)
 		return r;
-	off_t size = lseek(fd, 0, SEEK_END);
-	if (size < 0)
-		return -errno;
-	buf = malloc((size_t)size + 1);
+	buf = malloc(size + 1);
 	if (!buf)
 		return -ENOMEM;
-	while (len < (size_t)size) {
-		ssize_t n = pread(fd, buf + len, (size_t)size - len, (off_t)len);
+	while (len < size) {
+		ssize_t n = read(fd, buf + len, size - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

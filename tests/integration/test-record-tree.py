@@ -571,6 +571,29 @@ if build_c(prog + ".c", prog, src, "-pthread"):
 else:
     tap.ok(False, "vfork-burst builds")
 
+# A program under a file size limit (ulimit -f) that writes no file itself: the shim's own
+# files (its shared table in a memfd, made before main; the profile it records at exit)
+# never kill it with SIGXFSZ (it died with status 153 before main). The shim is preloaded
+# only once the limit is set.
+r = run(["/bin/sh", "-c", f"ulimit -f 1; exec env LD_PRELOAD={LIB} /bin/sh -c 'echo 7'"],
+        mode="record", preload=False, env={"FNGUARD_RECORD_OUT": os.path.join(W, "fsize.json")})
+tap.ok(r.rc == 0 and r.stdout == "7\n",
+       f"record under a file size limit of 1 KiB: a shell that writes no file exits 0 ({r.rc})",
+       r.diag())
+# Enforce with a JSON profile: the filter compiled at start (its program exported by
+# libseccomp through a pipe, not a file) and the profile handed down in a memfd.
+SH_PROFILE = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"],
+                               "syscalls": ["@lambda-runtime"]}, "fsize-sh.json")
+# 3 KiB: the start event fits the test's log file; the program (432 instructions, 3.4 KiB)
+# and the handed-down profile (about 27 KiB) would not.
+r = run(["/bin/sh", "-c", f"ulimit -f 3; exec env LD_PRELOAD={LIB} /bin/sh -c 'echo 7'"],
+        mode="enforce", profile=SH_PROFILE, preload=False)
+start = r.find(type="start")
+tap.ok(r.rc == 0 and r.stdout == "7\n" and start and
+       start[0]["layers"]["seccomp"]["status"] == "active",
+       f"enforce (JSON) under a file size limit of 3 KiB: the filter compiled and installed, "
+       f"the shell exits 0 ({r.rc})", r.diag())
+
 # SIGTERM (Lambda's shutdown, docker stop) in a program whose subprocesses' execs wait in
 # its memory: record mode's handler writes the profile, and takes them first (they were
 # missing), in merge and in append mode.
