@@ -35,6 +35,7 @@
 #include "real.h"
 #include "seccomp_filter.h"
 #include "seccomp_layer.h"
+#include "syscall_table.h"
 #include "shim.h"
 #include "syscall_ops.h"
 #include "large_bss.h"
@@ -734,9 +735,7 @@ bool seccomp_layer_refuses_ioctl(const char *request)
 		.op = "ioctl",
 		.target = request,
 		.target_len = strlen(request),
-		.rule = "pushing input into a terminal (TIOCSTI; TIOCLINUX, whose selection paste "
-			"the filter cannot tell from its queries): refused whatever the profile "
-			"lists",
+		.rule = SYSCALL_REFUSED_IOCTL_RULE,
 		.action = block ? EVENT_ACTION_BLOCKED : EVENT_ACTION_LOGGED,
 	};
 	atomic_fetch_add(&shim.violations, 1);

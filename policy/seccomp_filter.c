@@ -1058,9 +1058,7 @@ void seccomp_filter_refusal(const struct policy *policy, const char *name,
 		deny = "a clone into new namespaces is unshare: allowed only with \"unshare\" "
 		       "under \"unsafe\"";
 	else if (strcmp(name, "ioctl") == 0 && syscall_refused_ioctl((uint32_t)d->args[1]))
-		deny = "pushing input into a terminal (TIOCSTI; TIOCLINUX, whose selection paste "
-		       "the filter cannot tell from its queries): refused whatever the profile "
-		       "lists";
+		deny = SYSCALL_REFUSED_IOCTL_RULE;
 	else if (strcmp(name, "personality") == 0 && a0 != PERSONALITY_QUERY)
 		deny = "setting the personality: only the query (0xffffffff) is allowed";
 	else if (o->after_install_lockdown &&

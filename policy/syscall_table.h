@@ -52,5 +52,10 @@ const char *const *syscall_dangerous_set(void);
  */
 const char *syscall_refused_ioctl(uint32_t request);
 
+/* Why, in the events of both layers that refuse them. */
+#define SYSCALL_REFUSED_IOCTL_RULE                                                             \
+	"pushing input into a terminal (TIOCSTI; TIOCLINUX, whose selection paste the filter " \
+	"cannot tell from its queries): refused whatever the profile lists"
+
 /* The requests syscall_refused_ioctl() names; *ret_n receives how many. */
 const uint32_t *syscall_refused_ioctls(size_t *ret_n);
