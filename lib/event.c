@@ -21,6 +21,7 @@
 #include "rate_limit.h"
 #include "seccomp_layer.h"
 #include "shim.h"
+#include "sig_guard.h"
 #include "syscall_ops.h"
 #include "large_bss.h"
 
@@ -97,44 +98,28 @@ static const char *env_lookup(const char *name)
 /*
  * One write(2) per line. A reader that went away must not kill the function
  * with SIGPIPE, nor a log file past the program's RLIMIT_FSIZE with SIGXFSZ:
- * on a pipe, a socket or a file the signal is blocked around the write and,
- * if the write raised it, consumed (unless the program already had one
- * pending, which it can only have with the signal blocked: an unblocked one
- * is delivered before any code of this thread runs). A terminal raises
- * none: no system call but the write.
+ * on a pipe, a socket or a file the signal is guarded around the write
+ * (sig_guard.h). A terminal raises none: no system call but the write.
  */
 void event_write_line(const char *buf, size_t len)
 {
 	int fd = atomic_load_explicit(&shim.log_fd, memory_order_relaxed);
-	sigset_t pipe_set, old_mask, pending;
+	struct sig_guard g;
 	int sig = shim.log_signal;
-	bool was_pending = false, guard = sig != 0;
 	int saved = errno;
 
 	if (fd < 0) {
 		atomic_fetch_add(&shim.dropped, 1);
 		return;
 	}
-	if (guard) {
-		sigemptyset(&pipe_set);
-		sigaddset(&pipe_set, sig);
-		pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
-		if (sigismember(&old_mask, sig)) {
-			sigpending(&pending);
-			was_pending = sigismember(&pending, sig);
-		}
-	}
+	if (sig)
+		sig_guard_begin(&g, sig);
 	int r = log_line_write(fd, buf, len, shim.log_shared);
-	if (r < 0) {
-		/* EPIPE, EBADF, full disk, file size limit, non-blocking pipe: counted. */
-		if ((r == -EPIPE || r == -EFBIG) && guard && !was_pending) {
-			struct timespec zero = {0};
-			sigtimedwait(&pipe_set, NULL, &zero);
-		}
+	/* EPIPE, EBADF, full disk, file size limit, non-blocking pipe: counted. */
+	if (r < 0)
 		atomic_fetch_add(&shim.dropped, 1);
-	}
-	if (guard)
-		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	if (sig)
+		sig_guard_end(&g, r == -EPIPE || r == -EFBIG);
 	errno = saved;
 }
 

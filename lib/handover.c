@@ -44,7 +44,7 @@
 
 #include "event.h"
 #include "exec_ops.h"
-#include "fsize_guard.h"
+#include "sig_guard.h"
 #include "handover.h"
 #include "log_id.h"
 #include "path_norm.h"
@@ -539,11 +539,11 @@ __attribute__((noreturn)) static void manage(int c, const char *cli, const char 
 	if (why)
 		refuse(c, EACCES, why);
 	plan_fds(&rq);
-	/* The environments' memfd is the launcher's file, not the program's (fsize_guard.h). */
-	struct fsize_guard g;
-	fsize_guard_begin(&g);
+	/* The environments' memfd is the launcher's file, not the program's (sig_guard.h). */
+	struct sig_guard g;
+	sig_guard_begin(&g, SIGXFSZ);
 	why = build_envs(&rq);
-	fsize_guard_end(&g);
+	sig_guard_end(&g, true);
 	if (why)
 		refuse(c, EIO, why);
 	build_argv(&rq, cli, profile);

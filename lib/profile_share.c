@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 #include "log_id.h"
 #include "log_line.h" /* its write of all of a buffer */
 #include "profile.h"
-#include "fsize_guard.h"
+#include "sig_guard.h"
 #include "profile_share.h"
 
 #define SHARE_NAME   "FNGUARD_PROFILE_FD"
@@ -81,10 +82,10 @@ static void publish(const void *data, size_t len)
 	struct stat st;
 	int fd = -1;
 	int mfd = memfd_create("fnguard-profile", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	struct fsize_guard g;
-	fsize_guard_begin(&g);
+	struct sig_guard g;
+	sig_guard_begin(&g, SIGXFSZ);
 	int written = mfd >= 0 ? log_line_write(mfd, data, len, false) : -EBADF;
-	fsize_guard_end(&g);
+	sig_guard_end(&g, written < 0);
 	if (written == 0 && fcntl(mfd, F_ADD_SEALS, SHARE_SEALS) == 0)
 		fd = fcntl(mfd, F_DUPFD, SHARE_FD_MIN); /* not close-on-exec: descendants map it */
 	if (mfd >= 0)

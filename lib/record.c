@@ -18,7 +18,7 @@
 #include "cjson_lazy.h"
 #include "dl_ops.h"
 #include "event.h"
-#include "fsize_guard.h"
+#include "sig_guard.h"
 #include "judge.h"
 #include "learn.h"
 #include "util.h"
@@ -317,10 +317,10 @@ static void write_learned(bool from_signal)
 	shim_busy++;
 	if (pthread_mutex_trylock(&learner_lock) == 0) {
 		/* The recorded profile is the shim's file: never the program's SIGXFSZ. */
-		struct fsize_guard g;
-		fsize_guard_begin(&g);
+		struct sig_guard g;
+		sig_guard_begin(&g, SIGXFSZ);
 		int r = learner ? write_merged() : 0;
-		fsize_guard_end(&g);
+		sig_guard_end(&g, true);
 		pthread_mutex_unlock(&learner_lock);
 		if (r < 0)
 			event_error("could not write the recorded profile", shim.record_out, -r);
@@ -469,10 +469,10 @@ static void share_seen(void)
 	if (mfd < 0)
 		return;
 	int fd = -1;
-	struct fsize_guard g;
-	fsize_guard_begin(&g);
+	struct sig_guard g;
+	sig_guard_begin(&g, SIGXFSZ);
 	int sized = ftruncate(mfd, (off_t)SEEN_BYTES);
-	fsize_guard_end(&g);
+	sig_guard_end(&g, sized != 0);
 	if (sized == 0 && fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0)
 		fd = fcntl(mfd, F_DUPFD, LEARN_FD_MIN); /* not close-on-exec: children map it */
 	close(mfd);

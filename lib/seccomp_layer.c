@@ -37,6 +37,7 @@
 #include "seccomp_layer.h"
 #include "syscall_table.h"
 #include "shim.h"
+#include "sig_guard.h"
 #include "syscall_ops.h"
 #include "large_bss.h"
 
@@ -282,9 +283,16 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 	};
 	atomic_fetch_add(&shim.violations, 1);
 	atomic_fetch_add(&shim.blocked, 1);
+	uint64_t blocked = 0;
+	if (!sigismember(&uc->uc_sigmask, SIGPIPE))
+		blocked |= sig_guard_bit(SIGPIPE);
+	if (!sigismember(&uc->uc_sigmask, SIGXFSZ))
+		blocked |= sig_guard_bit(SIGXFSZ);
+	sig_guard_handler_blocked(blocked);
 	shim_busy++;
 	event_emit(&ev);
 	shim_busy--;
+	sig_guard_handler_blocked(0);
 #if defined(__x86_64__)
 	g[REG_RAX] = -EPERM;
 #elif defined(__aarch64__)
@@ -326,7 +334,10 @@ static void probe_notify(void)
 static int install_handler(bool bundle_names)
 {
 	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO | SA_NODEFER};
+	/* The event writer's guards, set by the kernel on entry (sig_guard.h). */
 	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGPIPE);
+	sigaddset(&sa.sa_mask, SIGXFSZ);
 	if (bundle_names)
 		names_in_bundle = true;
 	else

@@ -861,9 +861,11 @@ def findings(sec):
                 "state, AVX-512 on this CPU): the 2 µs target is at or under that floor on "
                 "this machine. fnguard's handler adds, on top of it, naming the call and "
                 "its rule, the JSON line (formatting, the rate limiter's keyed hash) and its "
-                "`write`, with `SIGPIPE` blocked around the write so that a reader gone "
-                "away cannot kill the function; the rate-limited rows show the handler "
-                "without the line.")
+                "`write` (`SIGPIPE` and `SIGXFSZ` are blocked by the handler's own signal "
+                "mask, set by the kernel on entry, so that a reader gone away or a file "
+                "size limit cannot kill the function: no system call but the `write` "
+                "unless it fails); the rate-limited rows show the handler without the "
+                "line.")
         for op in ("getpid", "personality"):
             rows = _missed(sec, lambda r, op=op: r["cols"].get("call", "").startswith(
                 "getpid" if op == "getpid" else "personality"))

@@ -10,6 +10,7 @@ change what the function sees."""
 import json
 import os
 import re
+import resource
 import select
 import shutil
 import subprocess
@@ -287,6 +288,39 @@ for mode in MODES:
         tap.ok(ran_normally(r, want) and expect in r.stderr,
                f"log a broken pipe, {mode}, SIGPIPE blocked by the program"
                f"{' and pending' if own else ''}: {expect}", r.diag())
+
+
+# The same for an event the SIGSYS handler writes: the handler's mask blocks SIGPIPE and
+# SIGXFSZ (the kernel sets it on entry), and one its write raised is taken back before the
+# interrupted code runs again.
+TRAPS = [OPS, "trap", "trap"] + TWO_OPENS[1:]
+rd, wr = os.pipe()
+os.close(rd)
+r = go(TRAPS, profile=PROFILE_SC, mode="enforce", log=wr)
+os.close(wr)
+tap.ok(ran_normally(r, "EACCES") and r.stderr.count("trap: EPERM") == 2,
+       "log a broken pipe, enforce, a trapped system call's event: no SIGPIPE, runs as it "
+       "would", r.diag())
+for own in (True, False):
+    rd, wr = os.pipe()
+    os.close(rd)
+    argv = [OPS, "block-sigpipe"] + (["raise-sigpipe"] if own else []) + TRAPS[1:]
+    r = go(argv + ["sigpipe-pending"], profile=PROFILE_SC, mode="enforce", log=wr)
+    os.close(wr)
+    expect = "sigpipe-pending: " + ("yes" if own else "no")
+    tap.ok(ran_normally(r, "EACCES") and r.stderr.count("trap: EPERM") == 2
+           and expect in r.stderr,
+           f"log a broken pipe, enforce, a trapped system call's event, SIGPIPE blocked by the "
+           f"program{' and pending' if own else ''}: {expect}", r.diag())
+# A log file past the program's RLIMIT_FSIZE: the start event fits, the traps' do not.
+with tempfile.TemporaryFile() as small:
+    r = go([OPS] + ["trap"] * 12 + TWO_OPENS[1:], profile=PROFILE_SC, mode="enforce",
+           log=small.fileno(),
+           preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048)))
+    size = os.fstat(small.fileno()).st_size
+tap.ok(ran_normally(r, "EACCES") and r.stderr.count("trap: EPERM") == 12 and 0 < size <= 2048,
+       "log file at the file size limit, enforce, trapped system calls' events: no SIGXFSZ, "
+       "runs as it would", r.diag() + f"\nlog size {size}")
 
 
 def full_pipe_run(mode):

@@ -15,6 +15,8 @@
  *   block-sigpipe    blocks SIGPIPE (the program's own choice)
  *   raise-sigpipe    raises SIGPIPE (blocked: it stays pending)
  *   sigpipe-pending  "sigpipe-pending: yes" or "no"
+ *   trap             msgget(2) with the syscall instruction: a call the seccomp
+ *                    filter traps (its handler writes the event), "trap: EPERM"
  *   exec PROGRAM ARG...  runs the rest of the command line as a program (execv)
  */
 #include <errno.h>
@@ -97,6 +99,8 @@ int main(int argc, char **argv)
 			sigpending(&set);
 			fprintf(stderr, "sigpipe-pending: %s\n",
 				sigismember(&set, SIGPIPE) ? "yes" : "no");
+		} else if (!strcmp(cmd, "trap")) {
+			report(cmd, NULL, (int)raw_syscall(SYS_msgget, 0 /* IPC_PRIVATE */, 0));
 		} else if (!strcmp(cmd, "exec") && arg) {
 			execv(arg, argv + i + 1);
 			report(cmd, arg, -1);
