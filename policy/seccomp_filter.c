@@ -776,14 +776,18 @@ static int ctx_build(struct seccomp_filter *f, const struct policy *policy, stru
  * run under `ulimit -f`) neither refuses the write nor raises SIGXFSZ.
  * Non-blocking: what does not fit (a pipe of one page, once the user's
  * pipes hold more than pipe-user-pages-soft) fails instead of waiting for
- * a reader, and goes through a memfd as the readable text (PFC) does.
+ * a reader, and goes through a unix socket pair (no file either; its send
+ * buffer is no pipe page), then a memfd as the readable text (PFC) does.
  */
 static int export_pipe(const scmp_filter_ctx ctx, int *ret_read_fd, size_t *ret_size);
+static int export_socket(const scmp_filter_ctx ctx, int *ret_read_fd, size_t *ret_size);
 
 static int export_fd(const scmp_filter_ctx ctx, bool bpf, int *ret_read_fd, size_t *ret_size)
 {
 	if (bpf) {
 		int r = export_pipe(ctx, ret_read_fd, ret_size);
+		if (r == -EAGAIN)
+			r = export_socket(ctx, ret_read_fd, ret_size);
 		if (r != -EAGAIN)
 			return r;
 	}
@@ -826,6 +830,35 @@ static int export_pipe(const scmp_filter_ctx ctx, int *ret_read_fd, size_t *ret_
 		return -EAGAIN; /* the memfd is tried next */
 	}
 	*ret_read_fd = p[0];
+	*ret_size = (size_t)queued;
+	return 0;
+}
+
+/*
+ * -EAGAIN when the socket could not take the largest program whole: its
+ * send buffer counts each write's overhead and a stream write is cut at half
+ * of it, so four times BPF_MAXINSNS are wanted (the default is ~208 KiB).
+ */
+static int export_socket(const scmp_filter_ctx ctx, int *ret_read_fd, size_t *ret_size)
+{
+	int s[2], queued = 0, sndbuf = 0;
+	socklen_t len = sizeof(sndbuf);
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, s) < 0)
+		return -EAGAIN;
+	int r = getsockopt(s[1], SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) == 0 &&
+				sndbuf >=
+					(int)((size_t)4 * BPF_MAXINSNS * sizeof(struct sock_filter))
+			? seccomp_export_bpf(ctx, s[1])
+			: -EAGAIN;
+	if (r == 0 && ioctl(s[0], FIONREAD, &queued) < 0)
+		r = -errno;
+	close(s[1]);
+	if (r < 0) {
+		close(s[0]);
+		return -EAGAIN; /* the memfd is tried next */
+	}
+	*ret_read_fd = s[0];
 	*ret_size = (size_t)queued;
 	return 0;
 }

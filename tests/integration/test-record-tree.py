@@ -10,9 +10,11 @@ joined a process learns on its own: nothing is lost.
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -593,6 +595,34 @@ tap.ok(r.rc == 0 and r.stdout == "7\n" and start and
        start[0]["layers"]["seccomp"]["status"] == "active",
        f"enforce (JSON) under a file size limit of 3 KiB: the filter compiled and installed, "
        f"the shell exits 0 ({r.rc})", r.diag())
+
+# The same for a user whose pipes hold more than pipe-user-pages-soft: its new pipes get one
+# or two pages, too small for the program; it goes through a unix socket pair (the memfd it went
+# through was cut by the limit: exit 126). As nobody, with 1100 pipes of 16 pages open.
+pub = tempfile.mkdtemp(prefix="fnguard-fsize-", dir="/var/tmp")
+os.chmod(pub, 0o755)
+PUB_PROFILE = write_profile(pub, {"fnguard": 1, "extends": ["lambda-base"],
+                                  "syscalls": ["@lambda-runtime"]}, "fsize-sh.json")
+os.chmod(PUB_PROFILE, 0o644)
+hog = ("import os, resource, sys\n"
+       "pipes = [os.pipe() for _ in range(1100)]\n"
+       "small = os.pipe()\n"
+       "import fcntl\n"
+       "sys.stderr.write('pipe size %d\\n' % fcntl.fcntl(small[1], 1032))\n"
+       "for r, w in pipes:\n"
+       "    os.set_inheritable(r, True)\n"
+       "resource.setrlimit(resource.RLIMIT_FSIZE, (3072, 3072))\n"
+       f"os.environ['LD_PRELOAD'] = {LIB!r}\n"
+       "os.execv('/bin/sh', ['/bin/sh', '-c', 'echo 7'])\n")
+r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c",
+         hog],
+        mode="enforce", profile=PUB_PROFILE, preload=False)
+start = r.find(type="start")
+small = re.search(r"pipe size (\d+)", r.stderr)
+tap.ok(r.rc == 0 and r.stdout == "7\n" and small and int(small.group(1)) < 65536 and start and
+       start[0]["layers"]["seccomp"]["status"] == "active",
+       f"enforce (JSON) under a file size limit of 3 KiB, a user past pipe-user-pages-soft: "
+       f"the filter compiled and installed, the shell exits 0 ({r.rc})", r.diag())
 
 # SIGTERM (Lambda's shutdown, docker stop) in a program whose subprocesses' execs wait in
 # its memory: record mode's handler writes the profile, and takes them first (they were
