@@ -807,31 +807,39 @@ static int export_fd(const scmp_filter_ctx ctx, bool bpf, int *ret_read_fd, size
 	return 0;
 }
 
-/* -EAGAIN when the pipe could not hold the largest program whole. */
+/* The program written to wr if it fits, read from rd; -EAGAIN when not. */
+static int export_queued(const scmp_filter_ctx ctx, int rd, int wr, bool fits, int *ret_read_fd,
+			 size_t *ret_size)
+{
+	int queued = 0;
+	int r = fits ? seccomp_export_bpf(ctx, wr) : -EAGAIN;
+
+	if (r == 0 && ioctl(rd, FIONREAD, &queued) < 0)
+		r = -errno;
+	close(wr);
+	if (r < 0) {
+		close(rd);
+		return -EAGAIN; /* the next way is tried */
+	}
+	*ret_read_fd = rd;
+	*ret_size = (size_t)queued;
+	return 0;
+}
+
+/*
+ * -EAGAIN when the pipe could not hold the largest program whole: libseccomp
+ * makes one write and takes a short one for done, so only a pipe that holds
+ * any program whole (twice BPF_MAXINSNS) is used.
+ */
 static int export_pipe(const scmp_filter_ctx ctx, int *ret_read_fd, size_t *ret_size)
 {
-	int p[2], queued = 0;
+	int p[2];
 
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
-	/*
-	 * libseccomp makes one write and takes a short one for done: only a
-	 * pipe that holds any program whole (twice BPF_MAXINSNS) is used.
-	 */
-	int r = fcntl(p[1], F_GETPIPE_SZ) >=
-				(int)((size_t)2 * BPF_MAXINSNS * sizeof(struct sock_filter))
-			? seccomp_export_bpf(ctx, p[1])
-			: -EAGAIN;
-	if (r == 0 && ioctl(p[0], FIONREAD, &queued) < 0)
-		r = -errno;
-	close(p[1]);
-	if (r < 0) {
-		close(p[0]);
-		return -EAGAIN; /* the memfd is tried next */
-	}
-	*ret_read_fd = p[0];
-	*ret_size = (size_t)queued;
-	return 0;
+	bool fits = fcntl(p[1], F_GETPIPE_SZ) >=
+		    (int)((size_t)2 * BPF_MAXINSNS * sizeof(struct sock_filter));
+	return export_queued(ctx, p[0], p[1], fits, ret_read_fd, ret_size);
 }
 
 /*
@@ -841,26 +849,14 @@ static int export_pipe(const scmp_filter_ctx ctx, int *ret_read_fd, size_t *ret_
  */
 static int export_socket(const scmp_filter_ctx ctx, int *ret_read_fd, size_t *ret_size)
 {
-	int s[2], queued = 0, sndbuf = 0;
+	int s[2], sndbuf = 0;
 	socklen_t len = sizeof(sndbuf);
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, s) < 0)
 		return -EAGAIN;
-	int r = getsockopt(s[1], SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) == 0 &&
-				sndbuf >=
-					(int)((size_t)4 * BPF_MAXINSNS * sizeof(struct sock_filter))
-			? seccomp_export_bpf(ctx, s[1])
-			: -EAGAIN;
-	if (r == 0 && ioctl(s[0], FIONREAD, &queued) < 0)
-		r = -errno;
-	close(s[1]);
-	if (r < 0) {
-		close(s[0]);
-		return -EAGAIN; /* the memfd is tried next */
-	}
-	*ret_read_fd = s[0];
-	*ret_size = (size_t)queued;
-	return 0;
+	bool fits = getsockopt(s[1], SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) == 0 &&
+		    sndbuf >= (int)((size_t)4 * BPF_MAXINSNS * sizeof(struct sock_filter));
+	return export_queued(ctx, s[0], s[1], fits, ret_read_fd, ret_size);
 }
 
 static int ctx_export(const scmp_filter_ctx ctx, bool bpf, char **ret_buf, size_t *ret_len)
