@@ -112,10 +112,13 @@ static void fd_path(int fd, char buf[32])
 
 /* ---- what is run ------------------------------------------------------ */
 
-/* The absolute, normalised name of what t names (before symlinks). */
-static int target_name(const struct exec_target *t, char *name, size_t size, size_t *ret_len)
+/*
+ * The absolute, normalised name of what t names (before symlinks); base
+ * (PATH_MAX bytes) holds the directory a relative path is joined to.
+ */
+static int target_name(const struct exec_target *t, char *name, size_t size, size_t *ret_len,
+		       char *base)
 {
-	char base[PATH_MAX];
 	size_t blen;
 	int r;
 
@@ -134,10 +137,10 @@ static int target_name(const struct exec_target *t, char *name, size_t size, siz
 	if (t->path[0] == '/')
 		return path_normalize(NULL, t->path, name, size, ret_len);
 	if (t->dirfd == AT_FDCWD) {
-		if (!getcwd(base, sizeof(base)))
+		if (!getcwd(base, PATH_MAX))
 			return -errno;
 	} else {
-		r = path_of_fd(t->dirfd, base, sizeof(base), &blen);
+		r = path_of_fd(t->dirfd, base, PATH_MAX, &blen);
 		if (r < 0)
 			return r == -ENOENT ? -ENOTDIR : r;
 	}
@@ -285,7 +288,7 @@ static bool out_of_room(int err)
 #define INTERP_LEVELS 5
 struct interp_scratch {
 	char *vargv[PROFILE_MAX_ARGV + 3];
-	char name[PATH_MAX], real_name[PATH_MAX];
+	char name[PATH_MAX], real_name[PATH_MAX], base[PATH_MAX];
 };
 struct interp_judge {
 	const char *op;
@@ -298,6 +301,39 @@ struct interp_judge {
 };
 
 #define INTERP_DETAIL "the interpreter a script's #! line names"
+
+/*
+ * A judgement's buffers (about 46 KiB, of which an exec touches a few
+ * pages), not on the stack, where they took 22 KiB: an exec in a vfork
+ * child (Python's subprocess, a shell's commands) runs on its parent
+ * thread's stack, which may be small (threading.stack_size(32768)). In the
+ * thread's kept exec memory (exec_mem_take), given back before the exec
+ * itself. level[d]: the interpreter a program of script level d - 1 names
+ * ([0]: the program's own), its "#!" argument.
+ */
+struct exec_scratch {
+	char name[PATH_MAX], real_name[PATH_MAX], base[PATH_MAX];
+	struct exe_buf inspect;
+	struct {
+		char interp[PATH_MAX];
+		char arg[EXE_SCRIPT_ARG_MAX];
+	} level[INTERP_LEVELS + 1];
+};
+
+union exec_mem;
+static union exec_mem *exec_mem_take(void);
+static void exec_mem_give(union exec_mem *m);
+
+static struct exec_scratch *exec_scratch_take(void)
+{
+	return (struct exec_scratch *)exec_mem_take();
+}
+
+static void exec_scratch_give(struct exec_scratch *sc)
+{
+	if (sc)
+		exec_mem_give((union exec_mem *)sc);
+}
 
 /*
  * Whether the function could have written (so chosen the "#!" line of) the
@@ -329,11 +365,11 @@ static struct interp_scratch *interp_scratch(struct interp_judge *ij)
 	return ij->scratch;
 }
 
-/* The absolute name of an interpreter, found as the kernel finds it. */
-static int interp_name(const char *interp, char *name, size_t *len)
+/* The absolute name of an interpreter (into sc->name), found as the kernel finds it. */
+static int interp_name(const char *interp, struct interp_scratch *sc, size_t *len)
 {
 	struct exec_target t = {.dirfd = AT_FDCWD, .path = interp, .fd = -1};
-	return target_name(&t, name, PATH_MAX, len);
+	return target_name(&t, sc->name, sizeof(sc->name), len, sc->base);
 }
 
 /*
@@ -365,7 +401,7 @@ static bool judge_interp(struct interp_judge *ij, int depth, const char *interp)
 	for (size_t i = 1; ij->argv && ij->argv[0] && ij->argv[i] && n < PROFILE_MAX_ARGV + 2; i++)
 		vargv[n++] = ij->argv[i];
 	vargv[n] = NULL;
-	if (interp_name(interp, sc->name, &len) < 0)
+	if (interp_name(interp, sc, &len) < 0)
 		return shim.action[POLICY_CAT_EXEC] != POLICY_MODE_RECORD &&
 		       act_on(ij->op, interp, strlen(interp), vargv, &none,
 			      INTERP_DETAIL ": its name could not be resolved");
@@ -386,7 +422,7 @@ static bool interp_writable(struct interp_judge *ij, const char *interp)
 	struct interp_scratch *sc = interp_scratch(ij);
 	size_t len;
 	/* Unnamed, or no memory to name it with: judged, never waved through. */
-	return !sc || interp_name(interp, sc->name, &len) < 0 || script_writable(sc->name, len);
+	return !sc || interp_name(interp, sc, &len) < 0 || script_writable(sc->name, len);
 }
 
 /*
@@ -400,7 +436,7 @@ static bool interp_writable(struct interp_judge *ij, const char *interp)
  * refused.
  */
 static enum exe_kind started_kind(int fd, const struct exe_view *v, int depth, bool *refuse,
-				  struct interp_judge *ij, bool *block)
+				  struct interp_judge *ij, bool *block, struct exec_scratch *sc)
 {
 	const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	bool strict = loader_known() == 1;
@@ -436,13 +472,14 @@ static enum exe_kind started_kind(int fd, const struct exe_view *v, int depth, b
 		return EXE_STATIC; /* unread: nothing says it loads the shim */
 	if (ifd < 0)
 		return kind; /* the exec fails, or reads what this process cannot */
-	char inner_interp[PATH_MAX], inner_arg[EXE_SCRIPT_ARG_MAX];
-	struct exe_view iv = {.interp = inner_interp, .interp_size = sizeof(inner_interp)};
+	/* depth < INTERP_LEVELS: the level below fits. */
+	char *inner_interp = sc->level[depth + 1].interp, *inner_arg = sc->level[depth + 1].arg;
+	struct exe_view iv = {.interp = inner_interp, .interp_size = PATH_MAX};
 	if (ij) {
 		iv.arg = inner_arg;
-		iv.arg_size = sizeof(inner_arg);
+		iv.arg_size = EXE_SCRIPT_ARG_MAX;
 	}
-	exe_inspect(ifd, &iv);
+	exe_inspect_in(ifd, &iv, &sc->inspect);
 	enum exe_kind inner = iv.kind;
 	bool loader = is_the_loader(ifd);
 	/* A script named as the interpreter: if the function could write it, it chose what follows. */
@@ -450,7 +487,7 @@ static enum exe_kind started_kind(int fd, const struct exe_view *v, int depth, b
 		ij->active = interp_writable(ij, v->interp);
 	if (kind == EXE_SCRIPT && !loader)
 		inner = depth < INTERP_LEVELS - 1
-				? started_kind(ifd, &iv, depth + 1, refuse, ij, block)
+				? started_kind(ifd, &iv, depth + 1, refuse, ij, block, sc)
 				: EXE_STATIC;
 	shim_syscall(SYS_close, ifd);
 	if (kind == EXE_SCRIPT) {
@@ -475,21 +512,20 @@ static enum exe_kind started_kind(int fd, const struct exe_view *v, int depth, b
  * exec itself needs none, and nothing says the program loads the shim.
  */
 static enum exe_kind exe_kind_of(const struct exec_target *t, bool *refuse, struct interp_judge *ij,
-				 bool *block)
+				 bool *block, struct exec_scratch *sc)
 {
 	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
 		    (t->at_flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0);
 	int fd = (int)shim_syscall(SYS_openat, t->dirfd, t->path, flags);
 	if (fd < 0)
 		return out_of_room(errno) ? EXE_STATIC : EXE_UNKNOWN;
-	char interp[PATH_MAX], arg[EXE_SCRIPT_ARG_MAX];
-	struct exe_view v = {.interp = interp, .interp_size = sizeof(interp)};
+	struct exe_view v = {.interp = sc->level[0].interp, .interp_size = PATH_MAX};
 	if (ij) {
-		v.arg = arg;
-		v.arg_size = sizeof(arg);
+		v.arg = sc->level[0].arg;
+		v.arg_size = EXE_SCRIPT_ARG_MAX;
 	}
-	exe_inspect(fd, &v);
-	enum exe_kind kind = started_kind(fd, &v, 0, refuse, ij, block);
+	exe_inspect_in(fd, &v, &sc->inspect);
+	enum exe_kind kind = started_kind(fd, &v, 0, refuse, ij, block, sc);
 	shim_syscall(SYS_close, fd);
 	if (ij && ij->scratch)
 		munmap(ij->scratch, sizeof(*ij->scratch));
@@ -500,7 +536,11 @@ bool exec_ops_static_program(const char *path)
 {
 	struct exec_target t = {.dirfd = AT_FDCWD, .path = path, .fd = -1};
 	bool refuse = false, block = false;
-	return exe_kind_of(&t, &refuse, NULL, &block) == EXE_STATIC;
+	struct exec_scratch *sc = exec_scratch_take();
+	/* No memory to look with: nothing says it loads the shim, as exe_kind_of takes it. */
+	bool is_static = !sc || exe_kind_of(&t, &refuse, NULL, &block, sc) == EXE_STATIC;
+	exec_scratch_give(sc);
+	return is_static;
 }
 
 /* ---- judging ------------------------------------------------------------ */
@@ -834,7 +874,8 @@ static int guard_exec(const char *op, const struct exec_target *t, char *const a
 
 static int guard_exec_as(const char *op, const struct exec_target *t, char *const argv[], int depth)
 {
-	char name[PATH_MAX], real_name[PATH_MAX];
+	struct exec_scratch *sc = NULL;
+	char *name, *real_name;
 	size_t len, real_len;
 	struct policy_verdict v;
 	int saved = errno, err = 0, program = 0;
@@ -846,15 +887,22 @@ static int guard_exec_as(const char *op, const struct exec_target *t, char *cons
 		return 0;
 	bool enforce = shim.action[POLICY_CAT_EXEC] == POLICY_MODE_ENFORCE;
 	int cannot = runnable(t);
-	if (target_name(t, name, sizeof(name), &len) < 0) {
+	sc = exec_scratch_take();
+	const char *unnamed = !sc ? "no memory to judge it" : NULL;
+	if (sc) {
+		name = sc->name;
+		real_name = sc->real_name;
+		if (target_name(t, name, sizeof(sc->name), &len, sc->base) < 0)
+			unnamed = "the path could not be resolved";
+	}
+	if (unnamed) {
 		/* Runnable but cannot be named (cwd gone, too long): refused in enforce. */
 		if (cannot) {
 			err = enforce ? cannot : 0;
 		} else if (shim.action[POLICY_CAT_EXEC] != POLICY_MODE_RECORD) {
 			struct policy_verdict none = {.allowed = false, .rule = -1};
 			const char *raw = t->path;
-			if (act_on(op, raw, strlen(raw), argv, &none,
-				   "the path could not be resolved"))
+			if (act_on(op, raw, strlen(raw), argv, &none, unnamed))
 				err = EACCES;
 		}
 		goto out;
@@ -870,7 +918,7 @@ static int guard_exec_as(const char *op, const struct exec_target *t, char *cons
 		err = EACCES;
 		goto out;
 	}
-	if (target_real(t, name, len, real_name, sizeof(real_name), &real_len)) {
+	if (target_real(t, name, len, real_name, sizeof(sc->real_name), &real_len)) {
 		real_len_set = true;
 		check_exec(real_name, real_len, argv, &v);
 		if (act_on(op, real_name, real_len, argv, &v, "reached through a symlink")) {
@@ -891,7 +939,7 @@ static int guard_exec_as(const char *op, const struct exec_target *t, char *cons
 	struct interp_judge ij = {.op = op, .argv = argv, .script = name};
 	ij.active = script_writable(name, len) ||
 		    (real_len_set && script_writable(real_name, real_len));
-	enum exe_kind kind = exe_kind_of(t, &refuse, &ij, &block);
+	enum exe_kind kind = exe_kind_of(t, &refuse, &ij, &block, sc);
 	if (block) {
 		err = EACCES;
 		goto out;
@@ -918,6 +966,7 @@ static int guard_exec_as(const char *op, const struct exec_target *t, char *cons
 		}
 	}
 out:
+	exec_scratch_give(sc);
 	shim_leave();
 	if (!err && program > 0) {
 		/* What the loader will run, judged as run directly (its own handover too). */
@@ -990,9 +1039,8 @@ static int call_exec(enum exec_call call, int dirfd, const char *path, char *con
 
 /*
  * A child's rebuilt environment: its pointers and the text made for it,
- * about 20 KiB. Mapped, not on the stack: a vfork child runs on its
- * parent's thread's stack, which may be small (Python's subprocess from a
- * thread). No malloc: a vfork child must not take its locks.
+ * about 20 KiB. Not on the stack either. No malloc: a vfork child must not
+ * take its locks.
  */
 struct rebuilt_env {
 	char *fixed[ENV_SLOTS];
@@ -1000,22 +1048,28 @@ struct rebuilt_env {
 };
 
 /*
- * The mapping is kept per thread and taken again by its next exec: one that
- * succeeds in a vfork child (Python's subprocess) never returns to unmap
- * it, and the child's mappings are its parent's, so a mapping per exec
- * there stayed in the parent for good (24 KiB a spawn with an environment
- * of the caller's). A vfork child reads and writes its parent thread's
- * kept_env (the same memory): that thread waits meanwhile. Who uses it is
+ * A thread's exec memory: an exec's judgement, then its rebuilt
+ * environment, never both at once. Mapped, and kept per thread and taken
+ * again by its next exec: one that succeeds in a vfork child (Python's
+ * subprocess) never returns to unmap it, and the child's mappings are its
+ * parent's, so a mapping per exec there stayed in the parent for good (24
+ * KiB a spawn with an environment of the caller's); a mapping per
+ * judgement, unmapped, cost 12 us an exec (the system calls and the pages'
+ * first touch). A vfork child reads and writes its parent thread's
+ * kept_mem (the same memory): that thread waits meanwhile. Who uses it is
  * a process id: a vfork child's exec that succeeded leaves its own behind,
  * which the thread, resumed, knows for finished; an exec nested in one
  * under way in the same process (a signal handler's) maps its own.
- * Released when the thread ends (kept_env_key).
+ * Released when the thread ends (kept_mem_key).
  */
-static void rebuilt_env_free(struct rebuilt_env *e);
+union exec_mem {
+	struct exec_scratch judge;
+	struct rebuilt_env env;
+};
 
-static __thread struct rebuilt_env *kept_env __attribute__((tls_model("initial-exec")));
-static __thread pid_t kept_env_user __attribute__((tls_model("initial-exec")));
-static pthread_key_t kept_env_key;
+static __thread union exec_mem *kept_mem __attribute__((tls_model("initial-exec")));
+static __thread pid_t kept_mem_user __attribute__((tls_model("initial-exec")));
+static pthread_key_t kept_mem_key;
 /*
  * The key is made at the shim's start, never on an exec's way (a handler's
  * exec would wait on pthread_once there), and used only when it sits in
@@ -1023,63 +1077,77 @@ static pthread_key_t kept_env_key;
  * nothing (it runs in a vfork child). Otherwise a thread's mapping outlives
  * it.
  */
-static bool kept_env_keyed;
+static bool kept_mem_keyed;
 
-static void kept_env_release(void *e)
+static void kept_mem_release(void *m)
 {
 	/* The thread's own, ending: a later key's destructor may still exec. */
-	kept_env = NULL;
-	kept_env_user = 0;
-	shim_syscall(SYS_munmap, e, sizeof(struct rebuilt_env));
+	kept_mem = NULL;
+	kept_mem_user = 0;
+	shim_syscall(SYS_munmap, m, sizeof(union exec_mem));
 }
 
 void exec_ops_init(void)
 {
-	kept_env_keyed = pthread_key_create(&kept_env_key, kept_env_release) == 0 &&
-			 kept_env_key < 32; /* glibc's PTHREAD_KEY_2NDLEVEL_SIZE */
+	kept_mem_keyed = pthread_key_create(&kept_mem_key, kept_mem_release) == 0 &&
+			 kept_mem_key < 32; /* glibc's PTHREAD_KEY_2NDLEVEL_SIZE */
 }
 
 /*
- * kept_env is in use by this image: this process took it, or, in a vfork
+ * kept_mem is in use by this image: this process took it, or, in a vfork
  * child, the parent did (a signal handler's vfork during the parent's own
  * exec). Left by a vfork child since gone (its exec succeeded): free.
  */
-static bool kept_env_in_use(pid_t me)
+static bool kept_mem_in_use(pid_t me)
 {
-	pid_t user = kept_env_user;
+	pid_t user = kept_mem_user;
 	return user && (user == me || user == (pid_t)shim_syscall(SYS_getppid));
 }
 
-static struct rebuilt_env *rebuilt_env_map(void)
+static union exec_mem *exec_mem_map(void)
 {
-	struct rebuilt_env *e = (struct rebuilt_env *)shim_syscall(
-		SYS_mmap, NULL, sizeof(*e), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		0);
-	return e == MAP_FAILED ? NULL : e;
+	void *m = (void *)shim_syscall(SYS_mmap, NULL, sizeof(union exec_mem),
+				       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return m == MAP_FAILED ? NULL : m;
+}
+
+/* The thread's kept exec memory, or a mapping of its own when that is in use; NULL: none. */
+static union exec_mem *exec_mem_take(void)
+{
+	pid_t me = (pid_t)shim_syscall(SYS_getpid);
+	if (kept_mem_in_use(me))
+		return exec_mem_map();
+	if (!kept_mem) {
+		kept_mem = exec_mem_map();
+		if (kept_mem && kept_mem_keyed)
+			pthread_setspecific(kept_mem_key, kept_mem);
+	}
+	if (kept_mem)
+		kept_mem_user = me;
+	return kept_mem;
+}
+
+static void exec_mem_give(union exec_mem *m)
+{
+	if (m == kept_mem) {
+		kept_mem_user = 0;
+		return;
+	}
+	int saved = errno;
+	shim_syscall(SYS_munmap, m, sizeof(*m));
+	errno = saved;
 }
 
 static struct rebuilt_env *rebuilt_env(char *const envp[])
 {
-	struct rebuilt_env *e;
-	pid_t me = (pid_t)shim_syscall(SYS_getpid);
-	if (kept_env_in_use(me)) {
-		e = rebuilt_env_map();
-	} else {
-		if (!kept_env) {
-			kept_env = rebuilt_env_map();
-			if (kept_env && kept_env_keyed)
-				pthread_setspecific(kept_env_key, kept_env);
-		}
-		e = kept_env;
-		if (e)
-			kept_env_user = me;
-	}
-	if (!e) {
+	union exec_mem *m = exec_mem_take();
+	if (!m) {
 		errno = ENOMEM;
 		return NULL;
 	}
+	struct rebuilt_env *e = &m->env;
 	if (child_env_build(envp, e->fixed, ENV_SLOTS, e->logfd) < 0) {
-		rebuilt_env_free(e);
+		exec_mem_give(m);
 		errno = E2BIG;
 		return NULL;
 	}
@@ -1088,13 +1156,7 @@ static struct rebuilt_env *rebuilt_env(char *const envp[])
 
 static void rebuilt_env_free(struct rebuilt_env *e)
 {
-	if (e == kept_env) {
-		kept_env_user = 0;
-		return;
-	}
-	int saved = errno;
-	shim_syscall(SYS_munmap, e, sizeof(*e));
-	errno = saved;
+	exec_mem_give((union exec_mem *)e);
 }
 
 /* Kept out of run_exec so that the common case (nothing to put back) costs nothing. */
@@ -1262,12 +1324,12 @@ static int exec_supervised_by_name(const char *op, const struct exec_target *t, 
 				   const char *path, int flags, char *const argv[],
 				   char *const envp[])
 {
-	char name[PATH_MAX];
+	char name[PATH_MAX], base[PATH_MAX];
 	struct stat named, target;
 	size_t len;
 	int at = flags & (AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
 	/* The name it was judged by, found again (rare enough not to keep it around). */
-	if (target_name(t, name, sizeof(name), &len) < 0)
+	if (target_name(t, name, sizeof(name), &len, base) < 0)
 		name[0] = '\0';
 	/* Raw: the stat wrappers would judge these lookups as the program's own. */
 	if (name[0] == '/' && shim_syscall(SYS_newfstatat, AT_FDCWD, name, &named, 0) == 0 &&
@@ -1327,14 +1389,14 @@ static int exec_path(const char *op, const char *path, char *const argv[], char 
  */
 static int guard_script_shell(const char *op, const char *file, char **sh_argv)
 {
-	char name[PATH_MAX];
+	char name[PATH_MAX], base[PATH_MAX];
 	size_t len;
 	int saved = errno, err = 0;
 	struct exec_target t = {.dirfd = AT_FDCWD, .path = file, .fd = -1};
 
 	if (!shim_enter())
 		return 0;
-	if (target_name(&t, name, sizeof(name), &len) == 0 && script_writable(name, len)) {
+	if (target_name(&t, name, sizeof(name), &len, base) == 0 && script_writable(name, len)) {
 		struct policy_verdict v;
 		sh_argv[1] = name;
 		check_exec(SHELL_PATH, strlen(SHELL_PATH), sh_argv, &v);

@@ -18,6 +18,7 @@ struct file_head {
 	int fd;
 	const unsigned char *buf;
 	size_t len;
+	struct exe_buf *scratch; /* program headers and dynamic array go here */
 };
 
 /* Up to want bytes at off: from the head when it holds them all, else one pread. */
@@ -50,7 +51,8 @@ static bool read_all(const struct file_head *h, void *dst, size_t len, uint64_t 
 	static bool elf##bits##_audit(const struct file_head *h, const Elf##bits##_Phdr *ph,     \
 				      size_t n, const Elf##bits##_Phdr *dynamic)                 \
 	{                                                                                        \
-		Elf##bits##_Dyn dyn[256];                                                        \
+		Elf##bits##_Dyn *dyn = h->scratch->dyn##bits;                                    \
+		const size_t dyn_size = sizeof(h->scratch->dyn##bits);                           \
 		const Elf##bits##_Phdr *load = NULL;                                             \
 		for (size_t i = 0; i < n; i++)                                                   \
 			if (ph[i].p_type == PT_LOAD && dynamic->p_vaddr >= ph[i].p_vaddr &&      \
@@ -61,7 +63,7 @@ static bool read_all(const struct file_head *h, void *dst, size_t len, uint64_t 
 		uint64_t off = load->p_offset + (dynamic->p_vaddr - load->p_vaddr);              \
 		uint64_t left = load->p_filesz - (dynamic->p_vaddr - load->p_vaddr);             \
 		for (int rounds = 0; left >= sizeof(dyn[0]) && rounds < 256; rounds++) {         \
-			size_t want = left < sizeof(dyn) ? (size_t)left : sizeof(dyn);           \
+			size_t want = left < dyn_size ? (size_t)left : dyn_size;                 \
 			ssize_t got = read_some(h, dyn, want, off);                              \
 			if (got < (ssize_t)sizeof(dyn[0]))                                       \
 				return true;                                                     \
@@ -80,10 +82,10 @@ static bool read_all(const struct file_head *h, void *dst, size_t len, uint64_t 
 	static bool elf##bits##_has_soname(const struct file_head *h,                            \
 					   const Elf##bits##_Phdr *dynamic)                      \
 	{                                                                                        \
-		Elf##bits##_Dyn dyn[256];                                                        \
+		Elf##bits##_Dyn *dyn = h->scratch->dyn##bits;                                    \
 		size_t size = (size_t)dynamic->p_filesz;                                         \
-		if (size > sizeof(dyn))                                                          \
-			size = sizeof(dyn);                                                      \
+		if (size > sizeof(h->scratch->dyn##bits))                                        \
+			size = sizeof(h->scratch->dyn##bits);                                    \
 		ssize_t got = read_some(h, dyn, size, dynamic->p_offset);                        \
 		for (size_t i = 0; got > 0 && i < (size_t)got / sizeof(dyn[0]); i++) {           \
 			if (dyn[i].d_tag == DT_NULL)                                             \
@@ -97,12 +99,12 @@ static bool read_all(const struct file_head *h, void *dst, size_t len, uint64_t 
 	static void elf##bits##_inspect(const struct file_head *h, struct exe_view *v)           \
 	{                                                                                        \
 		Elf##bits##_Ehdr eh;                                                             \
-		Elf##bits##_Phdr ph[64];                                                         \
+		Elf##bits##_Phdr *ph = h->scratch->ph##bits;                                     \
 		const Elf##bits##_Phdr *dynamic = NULL, *interp = NULL;                          \
 		memcpy(&eh, h->buf, sizeof(eh));                                                 \
 		if (eh.e_phentsize != sizeof(ph[0]) || eh.e_phnum == 0 || eh.e_phnum == PN_XNUM) \
 			return;                                                                  \
-		size_t n = eh.e_phnum < 64 ? eh.e_phnum : 64;                                    \
+		size_t n = eh.e_phnum < EXE_PHDRS ? eh.e_phnum : EXE_PHDRS;                      \
 		if (!read_all(h, ph, n * sizeof(ph[0]), eh.e_phoff))                             \
 			return;                                                                  \
 		for (size_t i = 0; i < n; i++) {                                                 \
@@ -120,7 +122,8 @@ static bool read_all(const struct file_head *h, void *dst, size_t len, uint64_t 
 			return;                                                                  \
 		}                                                                                \
 		v->kind = EXE_DYNAMIC;                                                           \
-		v->audit = eh.e_phnum > 64 || (dynamic && elf##bits##_audit(h, ph, n, dynamic)); \
+		v->audit = eh.e_phnum > EXE_PHDRS ||                                             \
+			   (dynamic && elf##bits##_audit(h, ph, n, dynamic));                    \
 		size_t len = (size_t)interp->p_filesz;                                           \
 		if (!v->interp || len < 2 || len > v->interp_size)                               \
 			return;                                                                  \
@@ -201,12 +204,12 @@ static void script_inspect(const unsigned char *head, size_t n, struct exe_view 
 	v->arg_len = (ssize_t)(i - start);
 }
 
-void exe_inspect(int fd, struct exe_view *v)
+void exe_inspect_in(int fd, struct exe_view *v, struct exe_buf *buf)
 {
 	/* Header, program headers and PT_INTERP of nearly every program: one read. */
-	unsigned char head[1024];
-	ssize_t n = pread(fd, head, sizeof(head), 0);
-	struct file_head h = {.fd = fd, .buf = head, .len = n > 0 ? (size_t)n : 0};
+	unsigned char *head = buf->head;
+	ssize_t n = pread(fd, head, sizeof(buf->head), 0);
+	struct file_head h = {.fd = fd, .buf = head, .len = n > 0 ? (size_t)n : 0, .scratch = buf};
 
 	v->kind = EXE_UNKNOWN;
 	v->interp_len = -1;
@@ -229,6 +232,13 @@ void exe_inspect(int fd, struct exe_view *v)
 		elf32_inspect(&h, v);
 	else if (native && head[EI_CLASS] == ELFCLASS64 && n >= (ssize_t)sizeof(Elf64_Ehdr))
 		elf64_inspect(&h, v);
+}
+
+void exe_inspect(int fd, struct exe_view *v)
+{
+	struct exe_buf buf;
+
+	exe_inspect_in(fd, v, &buf);
 }
 
 enum exe_kind exe_kind_of_fd(int fd, bool *ret_foreign)

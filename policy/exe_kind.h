@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <elf.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -52,8 +53,32 @@ struct exe_view {
 	bool audit;
 };
 
-/* One look at the program open at fd, filling v's out fields. */
+/*
+ * What one look reads into (about 8.5 KiB): the file's first kilobyte, its
+ * program headers, a stretch of its dynamic array. Callers that run on a
+ * small stack (the shim's exec path, in a vfork child) give one that is not
+ * on it.
+ */
+#define EXE_HEAD_SIZE 1024
+#define EXE_PHDRS     64
+#define EXE_DYNS      256
+struct exe_buf {
+	unsigned char head[EXE_HEAD_SIZE];
+	union {
+		Elf32_Phdr ph32[EXE_PHDRS];
+		Elf64_Phdr ph64[EXE_PHDRS];
+	};
+	union {
+		Elf32_Dyn dyn32[EXE_DYNS];
+		Elf64_Dyn dyn64[EXE_DYNS];
+	};
+};
+
+/* One look at the program open at fd, filling v's out fields; buf on the stack. */
 void exe_inspect(int fd, struct exe_view *v);
+
+/* The same, reading into buf. */
+void exe_inspect_in(int fd, struct exe_view *v, struct exe_buf *buf);
 
 /* The kind of the program open at fd; *ret_foreign (optional): an ELF of another class. */
 enum exe_kind exe_kind_of_fd(int fd, bool *ret_foreign);

@@ -1494,6 +1494,36 @@ tap.ok(grew is not None and grew < 2048,
        f"300 spawns with an environment of the caller's from Python (vfork), after 50: the "
        f"process grew by {grew} KiB, not a mapping per spawn (7200)", r.diag())
 
+# An exec in a vfork child is judged on the calling thread's stack. Its buffers took 22 KiB
+# there (names, the program's headers, its interpreter's name): Python's subprocess from a
+# thread with the smallest stack threading.stack_size takes (32 KiB, enough without the
+# shim) crashed in the child (-11), allowed, denied or recorded. They are in the thread's
+# mapping now.
+SMALL_STACK = write_profile(W, {"fnguard": 1, "extends": ["lambda-base"], "files": COMMON_FILES,
+                                "exec": [{"path": "/usr/bin/true"}]}, name="small-stack.json")
+code = ("import json, subprocess, sys, threading\n"
+        "threading.stack_size(32768)\n"
+        "got = []\n"
+        "def spawn():\n"
+        "    for argv in (['/usr/bin/true'], sys.argv[1:]):\n"
+        "        try:\n"
+        "            got.append(subprocess.run(argv).returncode)\n"
+        "        except OSError as e:\n"
+        "            got.append(e.strerror)\n"
+        "t = threading.Thread(target=spawn)\n"
+        "t.start()\n"
+        "t.join()\n"
+        "print(json.dumps(got))\n")
+for mode, want in (("enforce", [0, "Permission denied"]), ("record", [0, 0])):
+    reset()
+    r = run([PY, "-c", code, DENIED, marker("small-stack")], profile=SMALL_STACK, mode=mode)
+    learned = r.find(type="learn", category="exec", target=DENIED)
+    tap.ok(r.rc == 0 and r.stdout.strip().splitlines()[-1:] == [json.dumps(want)] and
+           ran("small-stack") == (mode == "record") and bool(learned) == (mode == "record"),
+           f"{mode}: Python's subprocess from a thread with a 32 KiB stack (vfork child): "
+           f"/usr/bin/true runs, a program no rule allows is "
+           f"{'refused' if mode == 'enforce' else 'run and learned'}, no crash", r.diag())
+
 # The per-thread mapping, review of it: a signal handler that vforks and execs while this
 # thread's own exec is building its environment must neither wait for ever (pthread_once
 # on the exec's way) nor take the environment being built; a key destructor that spawns
