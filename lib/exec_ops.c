@@ -885,6 +885,8 @@ static int guard_exec_as(const char *op, const struct exec_target *t, char *cons
 		return 0; /* EFAULT from the kernel */
 	if (!shim_enter())
 		return 0;
+	if (child_env_in_vfork_child())
+		shim_busy_child = (int)shim_syscall(SYS_getpid);
 	bool enforce = shim.action[POLICY_CAT_EXEC] == POLICY_MODE_ENFORCE;
 	int cannot = runnable(t);
 	sc = exec_scratch_take();
@@ -967,6 +969,7 @@ static int guard_exec_as(const char *op, const struct exec_target *t, char *cons
 	}
 out:
 	exec_scratch_give(sc);
+	shim_busy_child = 0;
 	shim_leave();
 	if (!err && program > 0) {
 		/* What the loader will run, judged as run directly (its own handover too). */

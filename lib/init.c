@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,7 @@
 #include "log_id.h"
 #include "log_line.h"
 #include "profile_share.h"
+#include "raw_syscall.h"
 #include "real.h"
 #include "record.h"
 #include "seccomp_layer.h"
@@ -46,6 +48,17 @@
 struct shim_state shim = {.log_fd = -1};
 atomic_bool shim_ready;
 __thread int shim_busy __attribute__((tls_model("initial-exec")));
+__thread int shim_busy_child __attribute__((tls_model("initial-exec")));
+
+bool shim_busy_left_behind(void)
+{
+	/* The child itself, nesting inside its judgement: entered, as it should be. */
+	if ((int)raw_syscall(SYS_getpid) == shim_busy_child)
+		return false;
+	shim_busy = 0;
+	shim_busy_child = 0;
+	return true;
+}
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 

@@ -63,6 +63,16 @@ struct shim_state {
 extern struct shim_state shim;
 extern atomic_bool shim_ready;
 extern __thread int shim_busy __attribute__((tls_model("initial-exec")));
+/*
+ * The process a vfork child's exec judgement runs in, while it runs (0 when
+ * none): the child shares its parent thread's shim_busy, and one that dies
+ * inside the judgement (a crash, a signal) leaves it entered, so that every
+ * later call of the resumed thread would pass through unjudged.
+ */
+extern __thread int shim_busy_child __attribute__((tls_model("initial-exec")));
+
+/* shim_busy was left by a vfork child since gone: forgotten, true (init.c). */
+bool shim_busy_left_behind(void);
 
 /* Runs shim_init() once; safe to call from any interposer at any time. */
 void shim_init_once(void);
@@ -94,7 +104,9 @@ static inline void shim_started(void)
 static inline bool shim_enter(void)
 {
 	shim_started();
-	if (!shim.active || shim_busy)
+	if (!shim.active)
+		return false;
+	if (shim_busy && !(__builtin_expect(shim_busy_child != 0, 0) && shim_busy_left_behind()))
 		return false;
 	shim_busy++;
 	return true;

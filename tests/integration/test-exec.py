@@ -1524,6 +1524,82 @@ for mode, want in (("enforce", [0, "Permission denied"]), ("record", [0, 0])):
            f"/usr/bin/true runs, a program no rule allows is "
            f"{'refused' if mode == 'enforce' else 'run and learned'}, no crash", r.diag())
 
+# A vfork child shares its parent thread's guard against judging the shim's own calls: one
+# that dies inside its exec's judgement (here: a stack with 6 KiB left, which a refusal
+# overflows) left it entered, and every later call of the resumed thread went to libc
+# unjudged (the secret read). The guard left by a child since gone is now forgotten.
+vfdie = os.path.join(W, "vfork-die")
+if build_c(vfdie + ".c", vfdie, r"""#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char **args;
+static uintptr_t stack_lo;
+
+static int spawn(void)
+{
+	pid_t pid = vfork();
+	if (pid == 0) {
+		execv(args[1], args + 1);
+		_exit(127);
+	}
+	int st = 0;
+	waitpid(pid, &st, 0);
+	return WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+/* Down to 6 KiB above the stack's end, then the vfork. */
+static __attribute__((noinline)) int deep(void)
+{
+	volatile char pad[512];
+	pad[0] = 0;
+	if ((uintptr_t)pad > stack_lo + 6144 + 1024)
+		return deep() + pad[0];
+	return spawn();
+}
+
+static void *run(void *unused)
+{
+	pthread_attr_t a;
+	void *lo;
+	size_t size;
+	(void)unused;
+	pthread_getattr_np(pthread_self(), &a);
+	pthread_attr_getstack(&a, &lo, &size);
+	stack_lo = (uintptr_t)lo;
+	int st = deep();
+	int fd = open(args[2], O_RDONLY);
+	printf("child %d open %s\n", st, fd >= 0 ? "ok" : strerror(errno));
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t;
+	pthread_attr_t a;
+	(void)argc;
+	args = argv + 1;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 256 * 1024);
+	pthread_create(&t, &a, run, NULL);
+	pthread_join(t, NULL);
+	return 0;
+}
+""", "-pthread"):
+    r = run([vfdie, "vf", DENIED, SECRET], profile=SMALL_STACK, mode="enforce")
+    tap.ok(r.rc == 0 and r.stdout.startswith("child -") and "open Permission denied" in r.stdout
+           and r.find(type="violation", target=SECRET),
+           "a vfork child dies inside its exec's judgement: the resumed thread's calls are "
+           "judged again (its read of the secret refused and logged)", r.stdout + r.diag())
+else:
+    tap.ok(False, "vfork-die builds")
+
 # The per-thread mapping, review of it: a signal handler that vforks and execs while this
 # thread's own exec is building its environment must neither wait for ever (pthread_once
 # on the exec's way) nor take the environment being built; a key destructor that spawns
