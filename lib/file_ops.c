@@ -44,6 +44,7 @@
 #include "fd_guard.h"
 #include "judge.h"
 #include "path_resolve.h"
+#include "thread_scratch.h"
 #include "raw_syscall.h"
 #include "real.h"
 #include "syscall_ops.h"
@@ -291,14 +292,16 @@ static int leave_judged(bool block, int saved)
 
 /*
  * The full judgement: resolution, trie, events. Apart from the hit path
- * below so that a hit pays for none of its frame (two PATH_MAX buffers).
+ * below so that a hit pays for none of its frame. The names resolved are
+ * in the thread's scratch (thread_scratch.h), not on its stack.
  */
 static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, const char *path,
 						     unsigned rights, int flags, int *ret_open,
 						     bool cacheable, size_t len, uint64_t base,
 						     uint64_t hash)
 {
-	struct resolved_path rp;
+	struct thread_scratch *sc;
+	struct resolved_path *rp;
 	struct policy_verdict v;
 	int saved = errno;
 	bool block = false;
@@ -306,9 +309,13 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 
 	if (!shim_enter())
 		return 0;
-	int r = (flags & REFUSING_LINKS)
-			? path_resolve_refusing_links(dirfd, path, flags & FOLLOW, &rp)
-			: path_resolve(dirfd, path, flags & FOLLOW, &rp);
+	/* The names in the thread's scratch: no memory for it is a path not resolved. */
+	sc = thread_scratch();
+	rp = sc ? &sc->judged : NULL;
+	int r = !rp ? -ENOMEM
+		: (flags & REFUSING_LINKS)
+			? path_resolve_refusing_links(dirfd, path, flags & FOLLOW, rp)
+			: path_resolve(dirfd, path, flags & FOLLOW, rp);
 	if (r < 0) {
 		/* Cannot say what it names: the call fails by itself or, in enforce, is refused. */
 		if (shim.action[POLICY_CAT_FILE] == POLICY_MODE_ENFORCE && r != -EINVAL &&
@@ -319,7 +326,7 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 		}
 		goto out;
 	}
-	if (rp.unresolved == -ELOOP) {
+	if (rp->unresolved == -ELOOP) {
 		/*
 		 * Links that lead to links without end (a loop): the kernel stops
 		 * at the same count and the call fails with ELOOP by itself. Failed
@@ -329,14 +336,14 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 		errno = ELOOP;
 		return -1;
 	}
-	if (rp.unresolved && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD) {
+	if (rp->unresolved && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD) {
 		/* Links on the way lead somewhere unknown: nothing allows it (path_resolve.h). */
 		struct policy_verdict none = {.allowed = false, .rule = -1};
-		block = act_on(op, rp.name, rp.name_len, rights, &none,
+		block = act_on(op, rp->name, rp->name_len, rights, &none,
 			       "links on the way could not be followed to where they lead");
 		goto out;
 	}
-	if (rp.held) {
+	if (rp->held) {
 		/*
 		 * A pipe or socket the process holds, reopened: as guard_fd. What
 		 * opens is looked at after (another thread may put a file at that
@@ -347,47 +354,47 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 		goto out;
 	}
 	if ((flags & MAYBE_CREATE) && (rights & C)) {
-		check_one(rp.name, rp.name_len, rights, &v);
+		check_one(rp->name, rp->name_len, rights, &v);
 		/* Opening an existing file with O_CREAT creates nothing: no 'c' needed. */
 		if ((shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD ||
 		     (!v.allowed && !v.by_deny && (v.missing & C))) &&
 		    exists(dirfd, path, flags & FOLLOW))
 			rights &= ~C;
 	}
-	check_one(rp.name, rp.name_len, rights, &v);
+	check_one(rp->name, rp->name_len, rights, &v);
 	/* Allowed as an ancestor only: never remembered (an open asks the same rights). */
 	bool seen_only = false;
 	if (!v.allowed && !v.by_deny && (flags & LOOK) && shim.policy &&
-	    policy_path_is_ancestor(shim.policy, rp.name, rp.name_len))
+	    policy_path_is_ancestor(shim.policy, rp->name, rp->name_len))
 		v.allowed = seen_only = true;
 	/*
 	 * Not allowed by its name where links were to be refused: judged the
 	 * long way instead, which logs it once (with where a link leads).
 	 */
-	if (!v.allowed && rp.links_refused && ret_open) {
+	if (!v.allowed && rp->links_refused && ret_open) {
 		*ret_open = OPEN_LONG_WAY;
 		goto out;
 	}
 	/* The common case costs nothing more: allowed, and not recording. */
 	if (!v.allowed || shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD)
-		block = act_on_noted(op, rp.name, rp.name_len, rights, &v, NULL);
-	else if (cacheable && !seen_only && (rp.lexical || rp.links_refused) && rights == asked &&
-		 keyed_exactly(path, len, base, &rp))
+		block = act_on_noted(op, rp->name, rp->name_len, rights, &v, NULL);
+	else if (cacheable && !seen_only && (rp->lexical || rp->links_refused) && rights == asked &&
+		 keyed_exactly(path, len, base, rp))
 		verdict_cache_store(&vcache, hash, path, len, base,
-				    rights | (rp.links_refused ? VERDICT_CACHE_NO_LINKS : 0));
-	if (ret_open && rp.links_refused)
+				    rights | (rp->links_refused ? VERDICT_CACHE_NO_LINKS : 0));
+	if (ret_open && rp->links_refused)
 		*ret_open = OPEN_NO_LINKS;
 	else if (ret_open && shim.policy && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD &&
-		 (rp.has_real || policy_path_may_hold_links(shim.policy, rp.name, rp.name_len)))
+		 (rp->has_real || policy_path_may_hold_links(shim.policy, rp->name, rp->name_len)))
 		*ret_open = OPEN_VERIFY;
-	if (!block && rp.has_real) {
+	if (!block && rp->has_real) {
 		/* A symlink is judged on where it leads as well as on its name. */
-		check_one(rp.real, rp.real_len, rights, &v);
+		check_one(rp->real, rp->real_len, rights, &v);
 		if (!v.allowed && !v.by_deny && (flags & LOOK) && shim.policy &&
-		    policy_path_is_ancestor(shim.policy, rp.real, rp.real_len))
+		    policy_path_is_ancestor(shim.policy, rp->real, rp->real_len))
 			v.allowed = true;
 		if (!v.allowed || shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD)
-			block = act_on_noted(op, rp.real, rp.real_len, rights, &v,
+			block = act_on_noted(op, rp->real, rp->real_len, rights, &v,
 					     "reached through a symlink");
 	}
 out:
@@ -495,7 +502,8 @@ EXPORT int posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *fa, int 
 /* The judgement of verify_fd_as, the descriptor left open: true when it is refused. */
 static bool fd_refused(const char *op, int fd, unsigned rights, bool look)
 {
-	char path[PATH_MAX];
+	struct thread_scratch *sc;
+	char *path;
 	size_t len;
 	struct policy_verdict v;
 	bool block = false;
@@ -503,7 +511,21 @@ static bool fd_refused(const char *op, int fd, unsigned rights, bool look)
 	if (fd < 0 || !shim.policy || !shim_enter())
 		return false;
 	int saved = errno;
-	if (path_of_fd(fd, path, sizeof(path), &len) == 0) {
+	/* The path in the thread's scratch: without it, nothing says which file it is. */
+	sc = thread_scratch();
+	if (!sc) {
+		struct policy_verdict none = {.allowed = false, .rule = -1};
+		char name[24];
+		int n = snprintf(name, sizeof(name), "fd:%d", fd);
+		if (shim.action[POLICY_CAT_FILE] == POLICY_MODE_ENFORCE)
+			block = act_on(op, name, (size_t)n, rights & ~C, &none,
+				       "no memory to tell which file the descriptor is");
+		shim_leave();
+		errno = saved;
+		return block;
+	}
+	path = sc->fd_path;
+	if (path_of_fd(fd, path, PATH_MAX, &len) == 0) {
 		check_one(path, len, rights & ~C, &v);
 		/* A look (stat, access) at an ancestor of allowed paths is allowed, as judged before. */
 		if (!v.allowed && !v.by_deny && look &&

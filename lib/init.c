@@ -44,6 +44,7 @@
 #include "record.h"
 #include "seccomp_layer.h"
 #include "shim.h"
+#include "thread_scratch.h"
 
 struct shim_state shim = {.log_fd = -1};
 atomic_bool shim_ready;
@@ -623,6 +624,7 @@ static void shim_init(void)
 	load_profile();
 	record_prepare();
 	exec_ops_init();
+	thread_scratch_init();
 	/* The first process looks for the CLI before its filter goes in; descendants inherit it. */
 	exec_ops_cli_start(shim.root);
 	/* Before the seccomp filter, which does not let the landlock calls through. */

@@ -215,14 +215,33 @@ static size_t escape_unit(const unsigned char *s, size_t n, unsigned flags, char
 	return seq;
 }
 
+/* A byte json_line_str_literal() writes '?': one a pattern cannot say. */
+static bool literal_odd(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f || c == '*' || c == '[' || c == ']' || c == '{' || c == '}' ||
+	       c == '\\';
+}
+
+/* escape_unit, or for a literal name '?' in place of a byte literal_odd() names. */
+static size_t put_unit(const unsigned char *s, size_t n, unsigned flags, bool literal, char *out,
+		       size_t *ret_take)
+{
+	if (literal && literal_odd(*s)) {
+		*out = '?';
+		*ret_take = 1;
+		return 1;
+	}
+	return escape_unit(s, n, flags, out, ret_take);
+}
+
 /* Whether the escaped form of s fits in max bytes; stops early. */
-static bool escaped_fits(const unsigned char *s, size_t n, unsigned flags, size_t max)
+static bool escaped_fits(const unsigned char *s, size_t n, unsigned flags, bool literal, size_t max)
 {
 	char unit[ESCAPED_UNIT_MAX];
 	size_t used = 0, take;
 
 	while (n > 0) {
-		used += escape_unit(s, n, flags, unit, &take);
+		used += put_unit(s, n, flags, literal, unit, &take);
 		if (used > max)
 			return false;
 		s += take;
@@ -237,7 +256,8 @@ static bool escaped_fits(const unsigned char *s, size_t n, unsigned flags, size_
  * be cut but not even "…" fits. A unit is escaped in place before it is known
  * to fit: the tail room (more than ESCAPED_UNIT_MAX bytes) absorbs it.
  */
-static int put_escaped(struct json_line *jl, const unsigned char *s, size_t n, size_t budget)
+static int put_escaped(struct json_line *jl, const unsigned char *s, size_t n, size_t budget,
+		       bool literal)
 {
 	char *out = jl->buf + jl->len;
 	size_t used = 0, take, ulen;
@@ -245,18 +265,18 @@ static int put_escaped(struct json_line *jl, const unsigned char *s, size_t n, s
 	while (n > 0) {
 		/* Fast path: printable ASCII needing no escape, far from the budget. */
 		if (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\' &&
-		    used + 1 + ELLIPSIS_LEN <= budget) {
+		    !(literal && literal_odd(*s)) && used + 1 + ELLIPSIS_LEN <= budget) {
 			out[used++] = (char)*s++;
 			n--;
 			continue;
 		}
-		ulen = escape_unit(s, n, jl->flags, out + used, &take);
+		ulen = put_unit(s, n, jl->flags, literal, out + used, &take);
 		/*
 		 * Past this point only "…" would still fit after the unit; go on
 		 * only if everything left fits without it.
 		 */
 		if (used + ulen + ELLIPSIS_LEN > budget &&
-		    !escaped_fits(s, n, jl->flags, budget - used)) {
+		    !escaped_fits(s, n, jl->flags, literal, budget - used)) {
 			if (budget < ELLIPSIS_LEN)
 				return -ENOSPC;
 			memcpy(out + used, ELLIPSIS, ELLIPSIS_LEN);
@@ -294,8 +314,8 @@ void json_line_reserve(struct json_line *jl, size_t bytes)
 	jl->reserve = bytes < avail ? bytes : avail;
 }
 
-int json_line_str_capped(struct json_line *jl, const char *key, const void *value, size_t len,
-			 size_t max_bytes)
+static int put_str(struct json_line *jl, const char *key, const void *value, size_t len,
+		   size_t max_bytes, bool literal)
 {
 	size_t pre, avail, budget, mark;
 	uint32_t saved_members;
@@ -320,7 +340,7 @@ int json_line_str_capped(struct json_line *jl, const char *key, const void *valu
 	saved_members = jl->member_mask;
 	put_prefix(jl, key);
 	jl->buf[jl->len++] = '"';
-	r = put_escaped(jl, value, len, budget);
+	r = put_escaped(jl, value, len, budget, literal);
 	if (r == -ENOSPC) {
 		jl->len = mark;
 		jl->member_mask = saved_members;
@@ -333,6 +353,12 @@ int json_line_str_capped(struct json_line *jl, const char *key, const void *valu
 	return r;
 }
 
+int json_line_str_capped(struct json_line *jl, const char *key, const void *value, size_t len,
+			 size_t max_bytes)
+{
+	return put_str(jl, key, value, len, max_bytes, false);
+}
+
 int json_line_str(struct json_line *jl, const char *key, const void *value, size_t len)
 {
 	return json_line_str_capped(jl, key, value, len, SIZE_MAX);
@@ -340,16 +366,8 @@ int json_line_str(struct json_line *jl, const char *key, const void *value, size
 
 int json_line_str_literal(struct json_line *jl, const char *key, const char *value, size_t len)
 {
-	char lit[4096];
-	if (len > sizeof(lit))
-		len = sizeof(lit); /* longer than any line: cut there anyway */
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)value[i];
-		bool odd = c < 0x20 || c == 0x7f || c == '*' || c == '[' || c == ']' || c == '{' ||
-			   c == '}' || c == '\\';
-		lit[i] = odd ? '?' : (char)c;
-	}
-	return json_line_str(jl, key, lit, len);
+	/* Written '?' as it is escaped: no copy of the name on the stack. */
+	return put_str(jl, key, value, len, SIZE_MAX, true);
 }
 
 int json_line_strz(struct json_line *jl, const char *key, const char *value)

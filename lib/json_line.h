@@ -130,7 +130,7 @@ int json_line_strz(struct json_line *jl, const char *key, const char *value);
  * violation's tip): bytes a pattern cannot say ('*', '[', ']', '{', '}',
  * '\\', control characters) are written '?', which matches them, so that a
  * name someone chose ("*") never becomes a wildcard in a rule pasted from a
- * tip or learned from a log. At most 4096 bytes (a stack copy).
+ * tip or learned from a log.
  */
 int json_line_str_literal(struct json_line *jl, const char *key, const char *value, size_t len);
 

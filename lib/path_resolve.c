@@ -15,6 +15,7 @@
 #include "record.h"
 #include "shim.h"
 #include "syscall_ops.h"
+#include "thread_scratch.h"
 
 /*
  * Rewrites a leading /proc/<our pid> as /proc/self, in place (buf holds
@@ -106,9 +107,10 @@ static bool std_stream_link(const char *s, size_t len)
 }
 
 /* One pass of resolve_links: realpath, or the parent's and the last name. */
-static int resolve_once(const char *joined, bool follow_last, struct resolved_path *out)
+static int resolve_once(const char *joined, bool follow_last, struct resolved_path *out,
+			struct path_resolve_work *w)
 {
-	char tmp[PATH_MAX];
+	char *tmp = w->tmp;
 	char *slash;
 
 	out->dangling = false;
@@ -117,11 +119,11 @@ static int resolve_once(const char *joined, bool follow_last, struct resolved_pa
 		memcpy(out->real, tmp, out->real_len + 1);
 	} else {
 		/* The last component does not exist (creation) or must not be followed. */
-		char parent[PATH_MAX];
+		char *parent = w->parent;
 		size_t len = strlen(joined);
 		while (len > 1 && joined[len - 1] == '/')
 			len--;
-		if (len >= sizeof(parent))
+		if (len >= PATH_MAX)
 			return -ENAMETOOLONG;
 		memcpy(parent, joined, len);
 		parent[len] = '\0';
@@ -149,10 +151,9 @@ static int resolve_once(const char *joined, bool follow_last, struct resolved_pa
  * joined's last component, when it is a link (realpath failed: it dangles),
  * replaced by where the link points, into next. False when it is no link.
  */
-static bool follow_dangling(const char *real, char next[PATH_MAX])
+static bool follow_dangling(const char *real, char next[PATH_MAX], char target[PATH_MAX])
 {
-	char target[PATH_MAX];
-	long n = raw_syscall(SYS_readlinkat, AT_FDCWD, real, target, sizeof(target) - 1);
+	long n = raw_syscall(SYS_readlinkat, AT_FDCWD, real, target, PATH_MAX - 1);
 	if (n <= 0)
 		return false;
 	target[n] = '\0';
@@ -192,14 +193,14 @@ static bool recorded_link(const char *name, size_t len)
 }
 
 /* real (a last name that did not resolve) is a held object (resolved_path.held). */
-static bool held_object(const char *real)
+static bool held_object(const char *real, char name[PATH_MAX])
 {
-	char name[PATH_MAX], target[16] = "";
+	char target[16] = "";
 	size_t len = strlen(real);
-	if (len >= sizeof(name))
+	if (len >= PATH_MAX)
 		return false;
 	memcpy(name, real, len + 1);
-	len = proc_self_alias(name, len, sizeof(name));
+	len = proc_self_alias(name, len, PATH_MAX);
 	const char *rest = NULL;
 	if (starts_with(name, len, "/proc/self/fd/")) {
 		rest = name + 14;
@@ -220,20 +221,22 @@ static bool held_object(const char *real)
  * that is a dangling link, followed, is where a creating open would create
  * its file: it is followed by hand, as the kernel does (up to 40 links).
  */
-static int resolve_links(const char *joined, bool follow_last, struct resolved_path *out)
+static int resolve_links(const char *joined, bool follow_last, struct resolved_path *out,
+			 struct path_resolve_work *w)
 {
-	char next[PATH_MAX];
+	char *next = w->next;
 	int r;
 
 	for (int hops = 0;; hops++) {
-		r = resolve_once(joined, follow_last, out);
+		r = resolve_once(joined, follow_last, out, w);
 		if (r < 0 || !follow_last || !out->dangling)
 			break;
-		if (held_object(out->real)) {
+		/* tmp and parent: resolve_once's, done with. */
+		if (held_object(out->real, w->tmp)) {
 			out->held = true;
 			break;
 		}
-		if (!follow_dangling(out->real, next))
+		if (!follow_dangling(out->real, next, w->tmp))
 			break;
 		if (hops == 40)
 			return -ELOOP;
@@ -257,16 +260,16 @@ static int resolve_links(const char *joined, bool follow_last, struct resolved_p
  * link, or the path stops existing before one is (the call then fails, or
  * creates its last component): the lexical name is what the kernel opens.
  * False when a link is there or the answer is unclear: resolve in full.
- * name has no "." or ".." (the caller checked).
+ * name (buf) has no "." or ".." (the caller checked); it is cut at each
+ * component while the kernel is asked, and put back.
  */
-static bool no_links_from(const char *name, size_t len, size_t root, bool follow_last)
+static bool no_links_from(char *buf, size_t len, size_t root, bool follow_last)
 {
-	char buf[PATH_MAX], one;
+	char one;
 	size_t end = root > 1 ? root : 0;
 
-	if (len >= sizeof(buf) || root > len)
+	if (len >= PATH_MAX || root > len)
 		return false;
-	memcpy(buf, name, len + 1);
 	if (end == 0) {
 		const char *slash = memchr(buf + 1, '/', len - 1);
 		end = slash ? (size_t)(slash - buf) : len;
@@ -309,8 +312,8 @@ bool path_names_a_directory(const char *path)
 static int resolve(int dirfd, const char *path, bool follow_last, bool refusing,
 		   struct resolved_path *out)
 {
-	char base[PATH_MAX];
-	char joined[PATH_MAX];
+	struct path_resolve_work *w;
+	char *base, *joined;
 	size_t blen = 0;
 	int r;
 
@@ -321,6 +324,12 @@ static int resolve(int dirfd, const char *path, bool follow_last, bool refusing,
 	out->unresolved = 0;
 	if (!path || !*path)
 		return -EINVAL;
+	struct thread_scratch *sc = thread_scratch();
+	if (!sc)
+		return -ENOMEM;
+	w = &sc->resolve;
+	base = w->base;
+	joined = w->joined;
 	follow_last = follow_last || path_names_a_directory(path);
 	if (path[0] != '/') {
 		if (dirfd == AT_FDCWD && has_dotdot(path)) {
@@ -329,15 +338,15 @@ static int resolve(int dirfd, const char *path, bool follow_last, bool refusing,
 			 * directory is now, and a rename of it or of a parent
 			 * (which no chdir announces) moves that.
 			 */
-			r = cwd_get_fresh(base, sizeof(base), &blen);
+			r = cwd_get_fresh(base, PATH_MAX, &blen);
 			if (r < 0)
 				return r;
 		} else if (dirfd == AT_FDCWD) {
-			r = cwd_get(base, sizeof(base), &blen);
+			r = cwd_get(base, PATH_MAX, &blen);
 			if (r < 0)
 				return r;
 		} else {
-			r = path_of_fd(dirfd, base, sizeof(base), &blen);
+			r = path_of_fd(dirfd, base, PATH_MAX, &blen);
 			/* No /proc to name the directory with: where the name leads is unknown. */
 			if (r == -ENOENT && !proc_fd_dir())
 				return -ENOSYS;
@@ -380,16 +389,16 @@ static int resolve(int dirfd, const char *path, bool follow_last, bool refusing,
 	if (!special && no_links_from(out->name, out->name_len, root, follow_last))
 		return 0;
 	if (blen) {
-		int n = snprintf(joined, sizeof(joined), "%s/%s", base, path);
-		if (n < 0 || (size_t)n >= sizeof(joined))
+		int n = snprintf(joined, PATH_MAX, "%s/%s", base, path);
+		if (n < 0 || (size_t)n >= PATH_MAX)
 			return -ENAMETOOLONG;
 	} else {
 		size_t n = strlen(path);
-		if (n >= sizeof(joined))
+		if (n >= PATH_MAX)
 			return -ENAMETOOLONG;
 		memcpy(joined, path, n + 1);
 	}
-	r = resolve_links(joined, follow_last, out);
+	r = resolve_links(joined, follow_last, out, w);
 	if (r < 0) {
 		/*
 		 * Nothing to follow (the path does not exist, or cannot be

@@ -46,7 +46,22 @@ struct resolved_path {
 };
 
 /*
- * Fills *out. follow_last=false leaves a final symlink unresolved (lstat,
+ * path_resolve's buffers (in the thread's scratch, thread_scratch.h): the
+ * directory a relative name is joined to, the name joined, the next name
+ * a dangling link leads to, realpath's answer, a name's parent.
+ */
+struct path_resolve_work {
+	char base[PATH_MAX];
+	char joined[PATH_MAX];
+	char next[PATH_MAX];
+	char tmp[PATH_MAX];
+	char parent[PATH_MAX];
+};
+
+/*
+ * Fills *out. Called between shim_enter() and shim_leave() only: its
+ * buffers are the thread's scratch (-ENOMEM when there is none).
+ * follow_last=false leaves a final symlink unresolved (lstat,
  * O_NOFOLLOW, unlink, rename source...). Returns 0, or a negative errno when
  * the path cannot be judged (EBADF dirfd, EINVAL empty path, ENAMETOOLONG):
  * the caller then lets the real call fail on its own, or blocks in enforce.

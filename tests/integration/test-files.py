@@ -603,5 +603,79 @@ int main(int argc, char **argv)
 else:
     tap.ok(False, "copies builds")
 
+# A thread with a small stack (32 KiB: threads of 16-64 KiB exist in C programs) judged
+# where links are resolved (a 'c' area, relative names, "..", a planted link): the
+# judgement's buffers are the thread's scratch, not its stack (thread_scratch.h), where
+# they took 30 KiB and the thread crashed.
+prog = os.path.join(W, "small-stack")
+if build_c(prog + ".c", prog, r"""#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+static const char *w;
+static void one(const char *what, int r)
+{
+	printf("%s %s\n", what, r < 0 ? strerror(errno) : "ok");
+}
+static void both(const char *name)
+{
+	struct stat st;
+	int fd = open(name, O_RDONLY);
+	one(name, fd);
+	if (fd >= 0)
+		close(fd);
+	one(name, stat(name, &st));
+}
+static void *body(void *arg)
+{
+	char abs[4096];
+	(void)arg;
+	snprintf(abs, sizeof(abs), "%s/rw/secret", w);
+	both(abs);
+	both("secret");
+	both("to-no");
+	both("to-ro");
+	both("sub/../to-ro");
+	both("../rw/f");
+	int fd = open("made", O_WRONLY | O_CREAT, 0600);
+	one("made", fd);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+int main(int argc, char **argv)
+{
+	pthread_attr_t a;
+	pthread_t t;
+	w = argv[1];
+	if (argc < 2 || chdir(argv[1]) || chdir("rw"))
+		return 3;
+	pthread_attr_init(&a);
+	if (pthread_attr_setstacksize(&a, 32768) || pthread_create(&t, &a, body, NULL))
+		return 4;
+	pthread_join(t, NULL);
+	return 0;
+}
+"""):
+    names = ["secret", "to-no", "to-ro", "sub/../to-ro", "../rw/f"]
+    for mode in ("enforce", "alert", "record"):
+        fresh()
+        os.symlink("../no/f", p("rw/to-no"))
+        os.symlink("../ro/f", p("rw/to-ro"))
+        r = run([prog, W], profile=PROFILE, mode=mode)
+        lines = r.stdout.splitlines()
+        denied = {p("rw/secret"), "secret", "to-no"}
+        want = [f"{n} {'Permission denied' if mode == 'enforce' and n in denied else 'ok'}"
+                for n in [p("rw/secret")] + names for _ in (0, 1)] + ["made ok"]
+        tap.ok(r.rc == 0 and lines == want,
+               f"a thread with a 32 KiB stack opens and stats through links and relative names "
+               f"in a 'c' area ({mode}), judged as with a large stack",
+               f"want={want!r} " + r.diag())
+else:
+    tap.ok(False, "small-stack builds")
+
 shutil.rmtree(W, ignore_errors=True)
 sys.exit(tap.done())
