@@ -160,6 +160,11 @@ const char *child_env_value(const char *name)
 	return NULL;
 }
 
+int child_env_image_pid(void)
+{
+	return atomic_load(&image_pid);
+}
+
 bool child_env_in_vfork_child(void)
 {
 	return (int)shim_syscall(SYS_getpid) != atomic_load(&image_pid);

@@ -90,6 +90,9 @@ int child_env_repair_environ(void);
  */
 bool child_env_in_vfork_child(void);
 
+/* The process whose memory this is (a vfork child has its parent's). */
+int child_env_image_pid(void);
+
 /* In a child with memory of its own (fork, clone without CLONE_VM): this is its image. */
 void child_env_after_fork_child(void);
 

@@ -101,7 +101,14 @@ static const char *env_lookup(const char *name)
  * on a pipe, a socket or a file the signal is guarded around the write
  * (sig_guard.h). A terminal raises none: no system call but the write.
  */
+static void write_line(const char *buf, size_t len, uint64_t sig_blocked);
+
 void event_write_line(const char *buf, size_t len)
+{
+	write_line(buf, len, 0);
+}
+
+static void write_line(const char *buf, size_t len, uint64_t sig_blocked)
 {
 	int fd = atomic_load_explicit(&shim.log_fd, memory_order_relaxed);
 	struct sig_guard g;
@@ -113,7 +120,7 @@ void event_write_line(const char *buf, size_t len)
 		return;
 	}
 	if (sig)
-		sig_guard_begin(&g, sig);
+		sig_guard_begin_blocked(&g, sig, sig_blocked);
 	int r = log_line_write(fd, buf, len, shim.log_shared);
 	/* EPIPE, EBADF, full disk, file size limit, non-blocking pipe: counted. */
 	if (r < 0)
@@ -160,7 +167,7 @@ static const char *exe_path(char *buf, size_t size)
 }
 
 /* function, version, requestId, traceId, pid, tid, exe, seq — the tail every line ends with. */
-static void tail(struct json_line *jl)
+static void tail(struct json_line *jl, int pid)
 {
 	const char *trace = env_lookup("_X_AMZN_TRACE_ID");
 	json_line_reserve(jl, 0);
@@ -171,7 +178,7 @@ static void tail(struct json_line *jl)
 	request_id_field(jl);
 	if (trace)
 		json_line_str_capped(jl, "traceId", trace, strlen(trace), 256);
-	json_line_i64(jl, "pid", (int64_t)shim_syscall(SYS_getpid));
+	json_line_i64(jl, "pid", pid ? pid : (int64_t)shim_syscall(SYS_getpid));
 	json_line_i64(jl, "tid", (int64_t)shim_syscall(SYS_gettid));
 	char own[513];
 	const char *exe = exe_path(own, sizeof(own));
@@ -184,11 +191,11 @@ static void tail(struct json_line *jl)
 	json_line_u64(jl, "seq", atomic_fetch_add(&shim.seq, 1) + 1);
 }
 
-static void finish(struct json_line *jl)
+static void finish(struct json_line *jl, uint64_t sig_blocked)
 {
 	size_t len;
 	if (json_line_finish(jl, &len) == 0)
-		event_write_line(jl->buf, len);
+		write_line(jl->buf, len, sig_blocked);
 	else
 		atomic_fetch_add(&shim.dropped, 1);
 }
@@ -207,7 +214,7 @@ static const char *action_name(enum event_action a)
 	}
 }
 
-static void emit_summary(const struct rate_limit_summary *s)
+static void emit_summary(const struct rate_limit_summary *s, uint64_t sig_blocked)
 {
 	struct json_line jl;
 	event_head(&jl, "suppressed", NULL);
@@ -217,8 +224,8 @@ static void emit_summary(const struct rate_limit_summary *s)
 	json_line_str(&jl, "target", s->target, s->target_copy_len);
 	json_line_u64(&jl, "suppressed", s->suppressed);
 	json_line_u64(&jl, "windowSeconds", limiter.window_ns / 1000000000ull);
-	tail(&jl);
-	finish(&jl);
+	tail(&jl, 0);
+	finish(&jl, sig_blocked);
 }
 
 void event_tip_file(struct json_line *jl, const struct shim_event *ev)
@@ -249,7 +256,7 @@ void event_emit(const struct shim_event *ev)
 		int r = rate_limit_check(&limiter, category, ev->op, ev->target, ev->target_len,
 					 variant, shim_now_mono(), &summary);
 		if (r & RATE_LIMIT_SUMMARY)
-			emit_summary(&summary);
+			emit_summary(&summary, ev->sig_blocked);
 		if (r & RATE_LIMIT_SUPPRESS)
 			return;
 	}
@@ -281,8 +288,8 @@ void event_emit(const struct shim_event *ev)
 		ev->tip(&jl, ev);
 		json_line_obj_end(&jl);
 	}
-	tail(&jl);
-	finish(&jl);
+	tail(&jl, ev->pid);
+	finish(&jl, ev->sig_blocked);
 }
 
 void event_error(const char *what, const char *detail, int error)
@@ -296,8 +303,8 @@ void event_error(const char *what, const char *detail, int error)
 		json_line_i64(&jl, "errno", error);
 	if (shim.profile_path[0])
 		json_line_strz(&jl, "profile", shim.profile_path);
-	tail(&jl);
-	finish(&jl);
+	tail(&jl, 0);
+	finish(&jl, 0);
 }
 
 /* The symbolic names the start event may need (strerrorname_np is glibc 2.32+). */
@@ -383,8 +390,8 @@ void event_start(void)
 	json_line_obj_end(&jl);
 	json_line_bool(&jl, "coldStart", true);
 	json_line_u64(&jl, "initMicros", shim.init_ns / 1000);
-	tail(&jl);
-	finish(&jl);
+	tail(&jl, 0);
+	finish(&jl, 0);
 }
 
 void event_flush_suppressed(void)
@@ -397,6 +404,6 @@ void event_flush_suppressed(void)
 	while ((r = rate_limit_drain_next(&limiter, &cursor, shim_now_mono(), RATE_LIMIT_DRAIN_ALL,
 					  &s)) != 0) {
 		if (r == 1)
-			emit_summary(&s);
+			emit_summary(&s, 0);
 	}
 }

@@ -37,6 +37,11 @@ struct shim_event {
 	event_tip_fn tip;     /* NULL: no tip */
 	const void *tip_data; /* for tip */
 	char *const *argv;    /* exec: the argument vector, or NULL */
+	/* SIGSYS handler only: the signals its sa_mask blocked that the interrupted
+	 * code had not (sig_guard.h); 0 everywhere else. */
+	uint64_t sig_blocked;
+	/* The process id when the caller has it already (the SIGSYS handler); 0: asked. */
+	int pid;
 };
 
 /*

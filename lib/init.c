@@ -58,6 +58,7 @@ bool shim_busy_left_behind(void)
 		return false;
 	shim_busy = 0;
 	shim_busy_child = 0;
+	seccomp_layer_forget_handler();
 	return true;
 }
 

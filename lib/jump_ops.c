@@ -5,6 +5,7 @@
 
 #include "jump_ops.h"
 #include "real.h"
+#include "seccomp_layer.h"
 #include "shim.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -25,6 +26,8 @@ static void jumping_out(void)
 	if (!real.longjmp || !real._longjmp || !real.siglongjmp || !real.__longjmp_chk)
 		abort(); /* no libc to jump with: nothing sane to return to */
 	shim_busy = 0;
+	shim_busy_child = 0;
+	seccomp_layer_forget_handler();
 	exec_ops_jumped_out();
 	errno = saved;
 }

@@ -28,6 +28,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "child_env.h"
 #include "event.h"
 #include "event_head.h"
 #include "handover.h"
@@ -224,7 +225,8 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 		errno = saved;
 		return;
 	}
-	if (in_handler) {
+	/* Nested (SA_NODEFER), unless left by a vfork child that died in here (shim.h). */
+	if (in_handler && !(shim_busy_child && shim_busy_left_behind())) {
 #if defined(__x86_64__)
 		uc->uc_mcontext.gregs[REG_RAX] = -EPERM;
 #elif defined(__aarch64__)
@@ -233,6 +235,17 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 		return;
 	}
 	in_handler++;
+	/*
+	 * The guard is held for the whole handler; in a vfork child, which
+	 * shares this thread's memory with its waiting parent, with the
+	 * child's id beside it, so that a child that dies in here leaves
+	 * nothing the parent takes for its own.
+	 */
+	int me = (int)raw_syscall(SYS_getpid);
+	int outer_child = shim_busy_child;
+	shim_busy++;
+	if (me != child_env_image_pid())
+		shim_busy_child = me;
 	name = nr < 0 || nr >= MAX_NR ? NULL
 	       : names_in_bundle      ? name_from_bundle(nr, fallback, sizeof(fallback))
 				      : syscall_names[nr];
@@ -280,6 +293,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 		.detail = "trapped by the seccomp filter",
 		.tip = why.need ? tip_syscalls : NULL,
 		.tip_data = &why,
+		.pid = me,
 	};
 	atomic_fetch_add(&shim.violations, 1);
 	atomic_fetch_add(&shim.blocked, 1);
@@ -288,11 +302,10 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 		blocked |= sig_guard_bit(SIGPIPE);
 	if (!sigismember(&uc->uc_sigmask, SIGXFSZ))
 		blocked |= sig_guard_bit(SIGXFSZ);
-	sig_guard_handler_blocked(blocked);
-	shim_busy++;
+	ev.sig_blocked = blocked;
 	event_emit(&ev);
+	shim_busy_child = outer_child;
 	shim_busy--;
-	sig_guard_handler_blocked(0);
 #if defined(__x86_64__)
 	g[REG_RAX] = -EPERM;
 #elif defined(__aarch64__)
@@ -357,8 +370,8 @@ static bool from_bundle_names(void)
  * Go's runtime (a cgo program, which LD_PRELOAD does reach) installs its own
  * SIGSYS handler, fails hard when that is refused, and dies on a trap it did
  * not expect. Its build-id note ("Go", type 4) in the program's PT_NOTE
- * segments (its name "Go" padded to 4) tells it apart: such a process gets an errno-only filter, and its
- * runtime keeps SIGSYS.
+ * segments (its name "Go" padded to 4) tells it apart: such a process gets
+ * an errno-only filter, and its runtime keeps SIGSYS.
  */
 static int find_go_note(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -596,6 +609,11 @@ int seccomp_layer_start(void)
 			     : "compiled at start, installed on every thread; denials trap, are "
 			       "logged and return EPERM");
 	return 0;
+}
+
+void seccomp_layer_forget_handler(void)
+{
+	in_handler = 0;
 }
 
 bool seccomp_layer_guards_sigsys(void)

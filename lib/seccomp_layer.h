@@ -60,6 +60,12 @@ bool seccomp_layer_go_runtime(void);
 bool seccomp_layer_guards_sigsys(void);
 
 /*
+ * The SIGSYS handler's own nesting mark cleared: it was left by a jump out
+ * of the handler, or by a vfork child that died in it (shim.h).
+ */
+void seccomp_layer_forget_handler(void);
+
+/*
  * Logs an attempt (by op) to replace or ignore fnguard's SIGSYS handler.
  * Returns false (and logs nothing) when no handler is guarded.
  */

@@ -64,10 +64,11 @@ extern struct shim_state shim;
 extern atomic_bool shim_ready;
 extern __thread int shim_busy __attribute__((tls_model("initial-exec")));
 /*
- * The process a vfork child's exec judgement runs in, while it runs (0 when
- * none): the child shares its parent thread's shim_busy, and one that dies
- * inside the judgement (a crash, a signal) leaves it entered, so that every
- * later call of the resumed thread would pass through unjudged.
+ * The process a vfork child's exec judgement or SIGSYS handler runs in,
+ * while it runs (0 when none): the child shares its parent thread's
+ * shim_busy, and one that dies inside (a crash, a signal) leaves it entered,
+ * so that every later call of the resumed thread would pass through
+ * unjudged. Set only while shim_busy is held.
  */
 extern __thread int shim_busy_child __attribute__((tls_model("initial-exec")));
 

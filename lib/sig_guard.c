@@ -7,24 +7,28 @@
 #include "raw_syscall.h"
 #include "sig_guard.h"
 
-static __thread uint64_t handler_blocked __attribute__((tls_model("initial-exec")));
-
-void sig_guard_handler_blocked(uint64_t bits)
+void sig_guard_begin(struct sig_guard *g, int sig)
 {
-	handler_blocked = bits;
+	sig_guard_begin_blocked(g, sig, 0);
 }
 
-void sig_guard_begin(struct sig_guard *g, int sig)
+void sig_guard_begin_blocked(struct sig_guard *g, int sig, uint64_t handler_blocked)
 {
 	uint64_t pending = 0;
 
 	g->bit = sig_guard_bit(sig);
 	g->old_mask = 0;
 	g->was_pending = false;
-	/* Blocked since the handler's entry, and not before it: none can be the program's. */
 	g->restore = !(handler_blocked & g->bit);
-	if (!g->restore)
+	if (!g->restore) {
+		/*
+		 * Blocked since the handler's entry: one pending now was sent to
+		 * the program meanwhile (another thread's kill), and stays its.
+		 */
+		raw_syscall(SYS_rt_sigpending, &pending, sizeof(pending));
+		g->was_pending = pending & g->bit;
 		return;
+	}
 	raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, &g->bit, &g->old_mask, sizeof(g->bit));
 	/* An unblocked signal is delivered before any code of this thread runs: none pending. */
 	if (g->old_mask & g->bit) {

@@ -11,9 +11,11 @@
  * async-signal-safe (the SIGSYS handler, record mode's SIGTERM handler).
  *
  * A handler whose sa_mask already blocks the signal, where the code it
- * interrupted did not, says so with sig_guard_handler_blocked(): begin and
- * end then make no system call unless a call failed (the kernel restores
- * the mask at sigreturn).
+ * interrupted did not, says so with sig_guard_begin_blocked(): begin then
+ * only asks what is pending, and end makes no system call unless a call
+ * failed (the kernel restores the mask at sigreturn). Standard signals do
+ * not queue: one the program is sent between that question and the write,
+ * if the write raises one too, is taken back with it.
  */
 #pragma once
 
@@ -36,10 +38,12 @@ void sig_guard_begin(struct sig_guard *g, int sig);
 void sig_guard_end(const struct sig_guard *g, bool raised);
 
 /*
- * The signals (a mask, bit sig - 1) a handler's sa_mask blocked on entry that
- * the interrupted code had not: set on entry, 0 before it returns.
+ * In a handler: handler_blocked holds the signals (bit sig - 1) its sa_mask
+ * blocked on entry that the interrupted code had not. Passed with the event
+ * (struct shim_event), not kept per thread: a handler left by a jump must
+ * leave nothing behind.
  */
-void sig_guard_handler_blocked(uint64_t bits);
+void sig_guard_begin_blocked(struct sig_guard *g, int sig, uint64_t handler_blocked);
 
 static inline uint64_t sig_guard_bit(int sig)
 {

@@ -19,7 +19,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnguard_test import BUILD, HELPERS, LIB, SOURCE, Run, Tap, workdir, write_profile  # noqa: E402
+from fnguard_test import (BUILD, HELPERS, LIB, SOURCE, Run, Tap, build_c, workdir,  # noqa: E402
+                         write_profile)
 
 tap = Tap()
 W = workdir("failsafe-")
@@ -321,6 +322,128 @@ with tempfile.TemporaryFile() as small:
 tap.ok(ran_normally(r, "EACCES") and r.stderr.count("trap: EPERM") == 12 and 0 < size <= 2048,
        "log file at the file size limit, enforce, trapped system calls' events: no SIGXFSZ, "
        "runs as it would", r.diag() + f"\nlog size {size}")
+
+
+# The SIGSYS handler's event write waits on a full log pipe, and then:
+#   jump:  the program's SIGALRM handler jumps out of it (siglongjmp). Nothing of the
+#          handler may stay behind: the thread's next event, on a pipe whose reader went
+#          away, must not kill it with SIGPIPE (the handler's mask was taken for the
+#          thread's: exit 141);
+#   vfork: the trapped call is a vfork child's, and SIGALRM kills the child in there. The
+#          parent thread shares its memory: its next calls must still be judged (they were
+#          not: the secret was read).
+STALL = os.path.join(W, "stall-in-handler")
+STALL_C = r"""#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "raw_syscall.h"
+
+static sigjmp_buf env;
+static void on_alrm(int s) { (void)s; siglongjmp(env, 1); }
+static const struct itimerval soon = {.it_value = {0, 200000}};
+
+int main(int argc, char **argv)
+{
+	char buf[4096], line[8];
+	int fl = fcntl(1, F_GETFL);
+	(void)argc;
+	memset(buf, 'x', sizeof(buf));
+	fcntl(1, F_SETFL, fl | O_NONBLOCK);
+	while (write(1, buf, sizeof(buf)) > 0)
+		;
+	while (write(1, buf, 1) > 0)
+		;
+	fcntl(1, F_SETFL, fl);
+	if (!strcmp(argv[1], "jump")) {
+		struct sigaction sa = {.sa_handler = on_alrm};
+		sigaction(SIGALRM, &sa, NULL);
+		if (sigsetjmp(env, 1) == 0) {
+			setitimer(ITIMER_REAL, &soon, NULL);
+			raw_syscall(SYS_msgget, 0, 0);
+			fprintf(stderr, "not stalled\n");
+		} else {
+			fprintf(stderr, "jumped\n");
+		}
+	} else {
+		pid_t pid = vfork();
+		if (pid == 0) {
+			setitimer(ITIMER_REAL, &soon, NULL); /* SIGALRM's default: the end */
+			raw_syscall(SYS_msgget, 0, 0);
+			_exit(0);
+		}
+		int st = 0;
+		waitpid(pid, &st, 0);
+		fprintf(stderr, "child %s\n", WIFSIGNALED(st) ? "killed" : "exited");
+	}
+	if (!fgets(line, sizeof(line), stdin))
+		return 3;
+	int fd = open(argv[2], O_RDONLY);
+	fprintf(stderr, "open: %s\n", fd < 0 ? strerrorname_np(errno) : "ok");
+	return 0;
+}
+"""
+
+
+def stall_run(how):
+    """stall-in-handler HOW SECRET under enforce; stdout (the log) is a pipe this test
+    closes (jump) or drains (vfork) once the program says where it is."""
+    e = {k: v for k, v in os.environ.items()
+         if not k.startswith("FNGUARD_") and k != "LD_PRELOAD"}
+    e.update(LD_PRELOAD=LIB, FNGUARD_PROFILE_PATH=os.path.join(SOURCE, "profiles"),
+             FNGUARD_PROFILE=PROFILE_SC, FNGUARD_MODE="enforce", PWD="/tmp")
+    p = subprocess.Popen([STALL, how, SECRET], env=e, cwd="/tmp", stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    said = p.stderr.readline().decode()
+    log = b""
+    if how == "jump":
+        p.stdout.close()
+    else:
+        os.set_blocking(p.stdout.fileno(), False)
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            select.select([p.stdout], [], [], 0.1)
+            try:
+                chunk = p.stdout.read()
+            except BlockingIOError:
+                chunk = None
+            if chunk:
+                log += chunk
+            elif log:
+                break
+    try:
+        p.stdin.write(b"go\n")
+        p.stdin.close()
+    except BrokenPipeError:
+        pass
+    rest = p.stderr.read().decode()
+    if how != "jump":
+        os.set_blocking(p.stdout.fileno(), True)
+        log += p.stdout.read()
+    rc = p.wait(timeout=30)
+    return rc, said + rest, log.decode("utf-8", "replace")
+
+
+if build_c(STALL + ".c", STALL, STALL_C, "-I" + os.path.join(SOURCE, "lib")):
+    rc, err, _ = stall_run("jump")
+    tap.ok(rc == 0 and "jumped" in err and "open: EACCES" in err,
+           "a jump out of the SIGSYS handler while its event waits on the log: the thread's "
+           f"next event on a broken pipe does not kill it (exit {rc})", err)
+    rc, err, log = stall_run("vfork")
+    tap.ok(rc == 0 and "child killed" in err and "open: EACCES" in err
+           and SECRET in log and '"op":"open"' in log,
+           "a vfork child killed in the SIGSYS handler: the parent thread's next open is "
+           f"judged, refused and logged (exit {rc})", err + log[-2000:].replace("x", ""))
+else:
+    tap.ok(False, "stall-in-handler builds")
 
 
 def full_pipe_run(mode):
