@@ -328,7 +328,8 @@ tap.ok(ran_normally(r, "EACCES") and r.stderr.count("trap: EPERM") == 12 and 0 <
 #   jump:  the program's SIGALRM handler jumps out of it (siglongjmp). Nothing of the
 #          handler may stay behind: the thread's next event, on a pipe whose reader went
 #          away, must not kill it with SIGPIPE (the handler's mask was taken for the
-#          thread's: exit 141);
+#          thread's: exit 141); with the pipe drained instead (jump-again), the thread's
+#          next trapped call is logged (the handler's nesting mark stayed: EPERM, no event);
 #   vfork: the trapped call is a vfork child's, and SIGALRM kills the child in there. The
 #          parent thread shares its memory: its next calls must still be judged (they were
 #          not: the secret was read).
@@ -363,7 +364,7 @@ int main(int argc, char **argv)
 	while (write(1, buf, 1) > 0)
 		;
 	fcntl(1, F_SETFL, fl);
-	if (!strcmp(argv[1], "jump")) {
+	if (!strncmp(argv[1], "jump", 4)) {
 		struct sigaction sa = {.sa_handler = on_alrm};
 		sigaction(SIGALRM, &sa, NULL);
 		if (sigsetjmp(env, 1) == 0) {
@@ -386,6 +387,10 @@ int main(int argc, char **argv)
 	}
 	if (!fgets(line, sizeof(line), stdin))
 		return 3;
+	if (!strcmp(argv[1], "jump-again")) {
+		long r = raw_syscall(SYS_msgget, 0, 0);
+		fprintf(stderr, "again: %s\n", r < 0 ? strerrorname_np(errno) : "ok");
+	}
 	int fd = open(argv[2], O_RDONLY);
 	fprintf(stderr, "open: %s\n", fd < 0 ? strerrorname_np(errno) : "ok");
 	return 0;
@@ -437,6 +442,11 @@ if build_c(STALL + ".c", STALL, STALL_C, "-I" + os.path.join(SOURCE, "lib")):
     tap.ok(rc == 0 and "jumped" in err and "open: EACCES" in err,
            "a jump out of the SIGSYS handler while its event waits on the log: the thread's "
            f"next event on a broken pipe does not kill it (exit {rc})", err)
+    rc, err, log = stall_run("jump-again")
+    traps = [line for line in log.splitlines() if '"op":"msgget"' in line]
+    tap.ok(rc == 0 and "jumped" in err and "again: EPERM" in err and traps,
+           "a jump out of the SIGSYS handler: the thread's next trapped call is logged "
+           f"({len(traps)} msgget events)", err + log[-2000:].replace("x", ""))
     rc, err, log = stall_run("vfork")
     tap.ok(rc == 0 and "child killed" in err and "open: EACCES" in err
            and SECRET in log and '"op":"open"' in log,
