@@ -885,8 +885,9 @@ static int guard_exec_as(const char *op, const struct exec_target *t, char *cons
 		return 0; /* EFAULT from the kernel */
 	if (!shim_enter())
 		return 0;
-	if (child_env_in_vfork_child())
-		shim_busy_child = (int)shim_syscall(SYS_getpid);
+	int me = (int)shim_syscall(SYS_getpid);
+	if (me != child_env_image_pid())
+		shim_busy_child = me;
 	bool enforce = shim.action[POLICY_CAT_EXEC] == POLICY_MODE_ENFORCE;
 	int cannot = runnable(t);
 	sc = exec_scratch_take();
