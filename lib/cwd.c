@@ -218,7 +218,7 @@ static void moving(int step)
 EXPORT int chdir(const char *path)
 {
 	moving(1);
-	int r = real.chdir(path);
+	int r = REAL(chdir)(path);
 	moving(-1);
 	return r;
 }
@@ -226,7 +226,7 @@ EXPORT int chdir(const char *path)
 EXPORT int fchdir(int fd)
 {
 	moving(1);
-	int r = real.fchdir(fd);
+	int r = REAL(fchdir)(fd);
 	moving(-1);
 	return r;
 }
@@ -276,15 +276,15 @@ EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	va_end(ap);
 	if ((flags & CLONE_VM) && !(flags & CLONE_FS))
 		cwd_unshared();
-	if (!real.clone) {
+	if (!REAL(clone)) {
 		errno = ENOSYS;
 		return -1;
 	}
 	if (!(flags & CLONE_VM) && fn) {
 		struct clone_start start = {.fn = fn, .arg = arg};
-		return real.clone(clone_child, stack, flags, &start, ptid, tls, ctid);
+		return REAL(clone)(clone_child, stack, flags, &start, ptid, tls, ctid);
 	}
-	return real.clone(fn, stack, flags, arg, ptid, tls, ctid);
+	return REAL(clone)(fn, stack, flags, arg, ptid, tls, ctid);
 }
 
 /*
@@ -315,7 +315,7 @@ EXPORT int unshare(int flags)
 {
 	if (flags & CLONE_NEWNS)
 		record_before_sandbox();
-	int r = real.unshare ? real.unshare(flags) : (errno = ENOSYS, -1);
+	int r = REAL(unshare) ? REAL(unshare)(flags) : (errno = ENOSYS, -1);
 	if (r == 0 && (flags & CLONE_FS))
 		cwd_unshared();
 	return r;

@@ -197,7 +197,20 @@ static int collect_next(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
-int dl_ops_resolve(void)
+/*
+ * Once per process, whoever asks first: the shim's init, or a wrapper that
+ * another library's constructor (or a thread it started) called before it.
+ * A second thread waits for the first (spinning: a system call the filter
+ * traps would come back here); a signal handler that interrupted the
+ * resolving thread, or a fork child of another thread's resolving, gets
+ * -EBUSY (its call fails with ENOSYS).
+ */
+/* 0: not yet; the thread id of the thread resolving; or one of these. */
+#define RESOLVE_DONE   (-1L)
+#define RESOLVE_FAILED (-2L)
+static long resolve_state;
+
+static int resolve_objects(void)
 {
 	struct elf_view v = {0};
 	bool after_us = false;
@@ -212,6 +225,39 @@ int dl_ops_resolve(void)
 	dl_ops_libc_dlopen = (void *(*)(const char *, int))elf_lookup(&v, "dlopen");
 	dl_iterate_phdr(find_self_and_libc, NULL);
 	return dl_ops_libc_dlsym && dl_ops_libc_dlvsym && dl_ops_libc_dlopen ? 0 : -ENOENT;
+}
+
+int dl_ops_resolve(void)
+{
+	long state = __atomic_load_n(&resolve_state, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(state == RESOLVE_DONE, 1))
+		return 0;
+	if (state == RESOLVE_FAILED)
+		return -ENOENT;
+	long tid = raw_syscall(SYS_gettid);
+	state = 0;
+	if (!__atomic_compare_exchange_n(&resolve_state, &state, tid, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_ACQUIRE)) {
+		/* Bounded: a fork child of another thread's resolving never sees it end. */
+		for (unsigned long spins = 0; state > 0;
+		     state = __atomic_load_n(&resolve_state, __ATOMIC_ACQUIRE)) {
+			if (state == tid || ++spins > (1UL << 24))
+				return -EBUSY;
+#if defined(__x86_64__) || defined(__i386__)
+			__builtin_ia32_pause();
+#endif
+		}
+		return state == RESOLVE_DONE ? 0 : -ENOENT;
+	}
+	int r = resolve_objects();
+	__atomic_store_n(&resolve_state, r == 0 ? RESOLVE_DONE : RESOLVE_FAILED, __ATOMIC_RELEASE);
+	return r;
+}
+
+bool dl_ops_next_mirrored(void)
+{
+	return n_next > 0;
 }
 
 /* The names of the mapped objects, one after another with their NULs. */
@@ -363,7 +409,7 @@ static void *wrapper_named(const char *name)
 /* The real entry for a wrapped name, to tell libc's definition from another library's. */
 #define REAL_ENTRY(ret, name, params) \
 	if (strcmp(#name, n) == 0)    \
-		return (void *)real.name;
+		return real_lookup(REAL_IDX_##name, #name);
 static void *real_named(const char *n)
 {
 	REAL_SYMBOLS(REAL_ENTRY)
@@ -419,14 +465,14 @@ HIDDEN void *dl_ops_dlvsym_handle(void *handle, const char *name, const char *ve
 
 void *dl_ops_dlsym_handle(void *handle, const char *name)
 {
-	if (!dl_ops_libc_dlsym && dl_ops_resolve() < 0)
+	if (!dl_ops_libc_dlsym && (dl_ops_resolve() < 0 || !dl_ops_libc_dlsym))
 		return NULL;
 	return answer(name, dl_ops_libc_dlsym(handle, name));
 }
 
 void *dl_ops_dlvsym_handle(void *handle, const char *name, const char *version)
 {
-	if (!dl_ops_libc_dlvsym && dl_ops_resolve() < 0)
+	if (!dl_ops_libc_dlvsym && (dl_ops_resolve() < 0 || !dl_ops_libc_dlvsym))
 		return NULL;
 	return answer(name, dl_ops_libc_dlvsym(handle, name, version));
 }

@@ -19,8 +19,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Finds libc's dlsym and dlvsym. Returns 0, or -ENOENT (no wrapper then). */
+/*
+ * Finds libc's dlsym and dlvsym and the objects after the shim, once.
+ * Returns 0, -ENOENT (no wrapper then), or -EBUSY in a signal handler that
+ * interrupted the thread doing it.
+ */
 int dl_ops_resolve(void);
+
+/* True when dl_ops_next() probes the objects itself (false: it asks dlsym). */
+bool dl_ops_next_mirrored(void);
 
 /* libc's own dlsym and dlopen, once dl_ops_resolve() found them (else NULL). */
 extern __attribute__((visibility("hidden"))) void *(*dl_ops_libc_dlsym)(void *, const char *);

@@ -1025,16 +1025,16 @@ static int call_exec(enum exec_call call, int dirfd, const char *path, char *con
 	fd_guard_inheritable();
 	switch (call) {
 	case CALL_EXECVE:
-		if (real.execve)
-			return real.execve(path, argv, env);
+		if (REAL(execve))
+			return REAL(execve)(path, argv, env);
 		break;
 	case CALL_EXECVEAT:
-		if (real.execveat)
-			return real.execveat(dirfd, path, argv, env, flags);
+		if (REAL(execveat))
+			return REAL(execveat)(dirfd, path, argv, env, flags);
 		break;
 	case CALL_FEXECVE:
-		if (real.fexecve)
-			return real.fexecve(dirfd, argv, env);
+		if (REAL(fexecve))
+			return REAL(fexecve)(dirfd, argv, env);
 		break;
 	}
 	errno = ENOSYS;
@@ -1366,9 +1366,9 @@ __attribute__((noinline)) static int spawn_supervised(const char *op, pid_t *pid
 	struct supervised sv;
 	const char *why = supervised_build(&sv, path, argv, envp);
 	int err = why ? E2BIG : ENOSYS;
-	if (!why && real.posix_spawn) {
+	if (!why && REAL(posix_spawn)) {
 		fd_guard_inheritable();
-		err = real.posix_spawn(pid, fnguard_cli, fa, attr, sv.argv, sv.env);
+		err = REAL(posix_spawn)(pid, fnguard_cli, fa, attr, sv.argv, sv.env);
 		if (err == 0)
 			return 0;
 	}
@@ -1676,7 +1676,7 @@ EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const
 
 /* ---- spawning ------------------------------------------------------------ */
 
-/* real.posix_spawn with the child's environment; returns its error number. */
+/* REAL(posix_spawn) with the child's environment; returns its error number. */
 __attribute__((noinline)) static int spawn_rebuilt(pid_t *pid, const char *path,
 						   const posix_spawn_file_actions_t *fa,
 						   const posix_spawnattr_t *attr,
@@ -1686,7 +1686,7 @@ __attribute__((noinline)) static int spawn_rebuilt(pid_t *pid, const char *path,
 	if (!e)
 		return errno;
 	fd_guard_inheritable();
-	int r = real.posix_spawn(pid, path, fa, attr, argv, e->fixed);
+	int r = REAL(posix_spawn)(pid, path, fa, attr, argv, e->fixed);
 	rebuilt_env_free(e);
 	return r;
 }
@@ -1694,11 +1694,11 @@ __attribute__((noinline)) static int spawn_rebuilt(pid_t *pid, const char *path,
 static int spawn_with_env(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 			  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	if (!real.posix_spawn)
+	if (!REAL(posix_spawn))
 		return ENOSYS;
 	if (env_intact(envp)) {
 		fd_guard_inheritable();
-		return real.posix_spawn(pid, path, fa, attr, argv, envp);
+		return REAL(posix_spawn)(pid, path, fa, attr, argv, envp);
 	}
 	return spawn_rebuilt(pid, path, fa, attr, argv, envp);
 }
@@ -1995,10 +1995,10 @@ static int run_system(const char *cmd)
  */
 static int system_judged(const char *cmd)
 {
-	if (guard_shell("system", cmd ? cmd : "exit 0", !shim_on() || !real.posix_spawn) < 0)
+	if (guard_shell("system", cmd ? cmd : "exit 0", !shim_on() || !REAL(posix_spawn)) < 0)
 		return cmd ? W_EXITCODE(127, 0) : 0;
-	if (!shim_on() || !real.posix_spawn)
-		return real.system(cmd);
+	if (!shim_on() || !REAL(posix_spawn))
+		return REAL(system)(cmd);
 	if (!cmd)
 		return run_system("exit 0") == 0;
 	return run_system(cmd);
@@ -2095,23 +2095,17 @@ void exec_ops_after_fork_child(void)
 	pthread_mutexattr_destroy(&a);
 }
 
-static void env_real(void)
-{
-	if (!real.setenv || !real.unsetenv || !real.putenv || !real.clearenv)
-		real_resolve(); /* another library's constructor, before the shim's */
-}
-
 /* libc's call, made under env_lock (its errno kept). */
-#define ENV_LOCKED(fn, ...)                                                     \
-	({                                                                      \
-		env_real();                                                     \
-		bool locked_ = env_lock_take();                                 \
-		int r_ = real.fn ? real.fn(__VA_ARGS__) : (errno = ENOSYS, -1); \
-		int saved_ = errno;                                             \
-		if (locked_)                                                    \
-			pthread_mutex_unlock(&env_lock);                        \
-		errno = saved_;                                                 \
-		r_;                                                             \
+#define ENV_LOCKED(fn, ...)                                             \
+	({                                                              \
+		__typeof__(real.fn) fn_ = REAL(fn);                     \
+		bool locked_ = env_lock_take();                         \
+		int r_ = fn_ ? fn_(__VA_ARGS__) : (errno = ENOSYS, -1); \
+		int saved_ = errno;                                     \
+		if (locked_)                                            \
+			pthread_mutex_unlock(&env_lock);                \
+		errno = saved_;                                         \
+		r_;                                                     \
 	})
 
 EXPORT int setenv(const char *name, const char *value, int overwrite)
@@ -2131,9 +2125,9 @@ EXPORT int putenv(char *string)
 
 EXPORT int clearenv(void)
 {
-	env_real();
+	int (*fn)(void) = REAL(clearenv);
 	bool locked = env_lock_take();
-	int r = real.clearenv ? real.clearenv() : (errno = ENOSYS, -1);
+	int r = fn ? fn() : (errno = ENOSYS, -1);
 	int saved = errno;
 	if (locked)
 		pthread_mutex_unlock(&env_lock);
@@ -2143,10 +2137,10 @@ EXPORT int clearenv(void)
 
 EXPORT int wordexp(const char *words, wordexp_t *we, int flags)
 {
-	if (!real.wordexp)
+	if (!REAL(wordexp))
 		return WRDE_NOSPACE;
 	if (!words || (flags & WRDE_NOCMD))
-		return real.wordexp(words, we, flags);
+		return REAL(wordexp)(words, we, flags);
 	/* What is judged is what runs: another thread may rewrite words meanwhile. */
 	char *copy = strdup(words);
 	if (!copy)
@@ -2154,14 +2148,14 @@ EXPORT int wordexp(const char *words, wordexp_t *we, int flags)
 	int r = WRDE_CMDSUB;
 	pthread_cleanup_push(free, copy);
 	if (!runs_commands(copy)) {
-		r = real.wordexp(copy, we, flags);
+		r = REAL(wordexp)(copy, we, flags);
 	} else {
 		pthread_mutex_lock(&env_lock);
 		env_held++;
 		pthread_cleanup_push(env_lock_give, NULL);
 		if (guard_shell("wordexp", copy, true) == 0) {
 			fd_guard_inheritable();
-			r = real.wordexp(copy, we, flags);
+			r = REAL(wordexp)(copy, we, flags);
 		}
 		pthread_cleanup_pop(1);
 	}
@@ -2171,7 +2165,7 @@ EXPORT int wordexp(const char *words, wordexp_t *we, int flags)
 
 EXPORT int system(const char *cmd)
 {
-	if (!real.system) {
+	if (!REAL(system)) {
 		errno = ENOSYS;
 		return -1;
 	}
@@ -2267,7 +2261,7 @@ static int popen_close(struct popen_child *c)
 	pid_t w;
 	pid_t pid = c->pid;
 
-	int closed = real.fclose(c->f);
+	int closed = REAL(fclose)(c->f);
 	int saved = errno;
 	free(c);
 	do
@@ -2308,7 +2302,7 @@ static FILE *popen_spawn(const char *cmd, const char *mode)
 			err = errno;
 			goto fail_pipe;
 		}
-		real.close(fds[child_end]);
+		REAL(close)(fds[child_end]);
 		fds[child_end] = moved;
 	}
 	c->f = fdopen(fds[parent_end], reading ? "r" : "w");
@@ -2333,9 +2327,9 @@ static FILE *popen_spawn(const char *cmd, const char *mode)
 	}
 	pthread_mutex_unlock(&popen_lock);
 	posix_spawn_file_actions_destroy(&fa);
-	real.close(fds[child_end]);
+	REAL(close)(fds[child_end]);
 	if (err) {
-		real.fclose(c->f);
+		REAL(fclose)(c->f);
 		free(c);
 		errno = err;
 		return NULL;
@@ -2346,8 +2340,8 @@ static FILE *popen_spawn(const char *cmd, const char *mode)
 	return c->f;
 
 fail_pipe:
-	real.close(fds[0]);
-	real.close(fds[1]);
+	REAL(close)(fds[0]);
+	REAL(close)(fds[1]);
 	free(c);
 	errno = err;
 	return NULL;
@@ -2355,7 +2349,7 @@ fail_pipe:
 
 EXPORT FILE *popen(const char *cmd, const char *mode)
 {
-	if (!real.popen) {
+	if (!REAL(popen)) {
 		errno = ENOSYS;
 		return NULL;
 	}
@@ -2373,16 +2367,16 @@ EXPORT FILE *popen(const char *cmd, const char *mode)
 		mode = own_mode;
 	}
 	if (!popen_mode_valid(mode))
-		return real.popen(cmd, mode);
+		return REAL(popen)(cmd, mode);
 	/* What is judged is what runs: another thread may rewrite cmd meanwhile. */
 	char *copy = cmd ? strdup(cmd) : NULL;
 	if (cmd && !copy)
 		return NULL;
 	FILE *f = NULL;
-	if (guard_shell("popen", copy, !shim_on() || !real.posix_spawn || !real.fclose) < 0)
+	if (guard_shell("popen", copy, !shim_on() || !REAL(posix_spawn) || !REAL(fclose)) < 0)
 		f = NULL;
-	else if (!shim_on() || !real.posix_spawn || !real.fclose)
-		f = real.popen(copy, mode);
+	else if (!shim_on() || !REAL(posix_spawn) || !REAL(fclose))
+		f = REAL(popen)(copy, mode);
 	else
 		f = popen_spawn(copy, mode);
 	int saved = errno;
@@ -2403,20 +2397,20 @@ EXPORT extern __typeof(popen) _IO_popen __attribute__((alias("popen")));
 #endif
 
 /* A stream that is not the shim's popen's: libc's pclose or fclose (fn) closes it. */
-static int libc_close_stream(int (*const *fn)(FILE *), FILE *f)
+static int libc_close_stream(int (*fn)(FILE *), FILE *f)
 {
 	shim_started();
-	if (!*fn) {
+	if (!fn) {
 		errno = ENOSYS;
 		return EOF;
 	}
-	return (*fn)(f);
+	return fn(f);
 }
 
 EXPORT int pclose(FILE *f)
 {
 	struct popen_child *c = popen_take(f);
-	return c ? popen_close(c) : libc_close_stream(&real.pclose, f);
+	return c ? popen_close(c) : libc_close_stream(REAL(pclose), f);
 }
 
 EXPORT int fclose(FILE *f)
@@ -2426,7 +2420,7 @@ EXPORT int fclose(FILE *f)
 		if (c)
 			return popen_close(c);
 	}
-	return libc_close_stream(&real.fclose, f);
+	return libc_close_stream(REAL(fclose), f);
 }
 
 /*

@@ -93,7 +93,7 @@ EXPORT int close(int fd)
 	if (fd >= 0 && is_guarded(fd))
 		return 0; /* the shim's, not the program's: pretend, as if it were already gone */
 	shim_started();
-	return real.close ? real.close(fd) : (errno = ENOSYS, -1);
+	return REAL(close) ? REAL(close)(fd) : (errno = ENOSYS, -1);
 }
 
 /* A stream on the shim's descriptor would close it with libc's own close. */
@@ -103,7 +103,7 @@ EXPORT FILE *fdopen(int fd, const char *mode)
 		errno = EBADF; /* not the program's: as if it were already gone */
 		return NULL;
 	}
-	return real.fdopen ? real.fdopen(fd, mode) : (errno = ENOSYS, NULL);
+	return REAL(fdopen) ? REAL(fdopen)(fd, mode) : (errno = ENOSYS, NULL);
 }
 
 /* libc's public alias of close. */
@@ -119,20 +119,20 @@ static int close_range_split(unsigned int first, unsigned int last, int flags)
 		unsigned int fd = (unsigned)g[i];
 		if (fd < cur || fd > last)
 			continue;
-		if (fd > cur && real.close_range(cur, fd - 1, flags) < 0)
+		if (fd > cur && REAL(close_range)(cur, fd - 1, flags) < 0)
 			r = -1;
 		if (fd == last)
 			return r;
 		cur = fd + 1;
 	}
-	if (real.close_range(cur, last, flags) < 0)
+	if (REAL(close_range)(cur, last, flags) < 0)
 		r = -1;
 	return r;
 }
 
 EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
-	if (!real.close_range) {
+	if (!REAL(close_range)) {
 		errno = ENOSYS;
 		return -1;
 	}
@@ -144,8 +144,8 @@ EXPORT void closefrom(int lowfd)
 	int g[GUARDED_MAX], n = guarded(g);
 	if (lowfd < 0)
 		lowfd = 0;
-	if (n == 0 || g[n - 1] < lowfd || !real.close_range) {
-		real.closefrom(lowfd);
+	if (n == 0 || g[n - 1] < lowfd || !REAL(close_range)) {
+		REAL(closefrom)(lowfd);
 		return;
 	}
 	close_range_split((unsigned)lowfd, ~0u, 0);
@@ -374,17 +374,17 @@ static void fa_forget(const posix_spawn_file_actions_t *fa)
 EXPORT int posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa)
 {
 	fa_forget(fa); /* the same memory, once other actions' (a reused stack frame) */
-	if (!real.posix_spawn_file_actions_init)
+	if (!REAL(posix_spawn_file_actions_init))
 		return ENOSYS;
-	return real.posix_spawn_file_actions_init(fa);
+	return REAL(posix_spawn_file_actions_init)(fa);
 }
 
 EXPORT int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *fa)
 {
 	fa_forget(fa);
-	if (!real.posix_spawn_file_actions_destroy)
+	if (!REAL(posix_spawn_file_actions_destroy))
 		return ENOSYS;
-	return real.posix_spawn_file_actions_destroy(fa);
+	return REAL(posix_spawn_file_actions_destroy)(fa);
 }
 
 int fd_guard_file_action_open(posix_spawn_file_actions_t *fa, int fd)
@@ -426,7 +426,7 @@ static void table_given_up(int wanted)
 static int dup_onto(int oldfd, int newfd, int flags, bool three)
 {
 	if (oldfd == newfd || child_env_in_vfork_child())
-		return three ? real.dup3(oldfd, newfd, flags) : real.dup2(oldfd, newfd);
+		return three ? REAL(dup3)(oldfd, newfd, flags) : REAL(dup2)(oldfd, newfd);
 	/*
 	 * A signal handler that interrupted this thread where it holds the
 	 * lock (dup2 is async-signal-safe, so a handler may call it) cannot
@@ -447,7 +447,7 @@ static int dup_onto(int oldfd, int newfd, int flags, bool three)
 		errno = EBUSY;
 		return -1;
 	}
-	int r = three ? real.dup3(oldfd, newfd, flags) : real.dup2(oldfd, newfd);
+	int r = three ? REAL(dup3)(oldfd, newfd, flags) : REAL(dup2)(oldfd, newfd);
 	if (locked) {
 		int saved = errno;
 		fa_lock_give();
@@ -468,14 +468,14 @@ EXPORT int dup2(int oldfd, int newfd)
  */
 EXPORT int posix_spawn_file_actions_addclose(posix_spawn_file_actions_t *fa, int fd)
 {
-	if (!real.posix_spawn_file_actions_addclose)
+	if (!REAL(posix_spawn_file_actions_addclose))
 		return ENOSYS;
 	/* The log is the shim's: not closed in the child, as close() pretends (closefrom splits). */
 	if (fd >= 0 && fd == log_fd_now())
 		return 0;
 	share_given_up(fd);
 	int err = fa_names(fa, fd, false);
-	return err ? err : real.posix_spawn_file_actions_addclose(fa, fd);
+	return err ? err : REAL(posix_spawn_file_actions_addclose)(fa, fd);
 }
 
 /*
@@ -501,7 +501,7 @@ static int add_close(posix_spawn_file_actions_t *fa, long fd, int lowfd, int top
 {
 	if (fd < lowfd || fd > top || fd >= limit || shims((int)fd, g, n))
 		return 0;
-	return real.posix_spawn_file_actions_addclose(fa, (int)fd);
+	return REAL(posix_spawn_file_actions_addclose)(fa, (int)fd);
 }
 
 static int add_closes_below(posix_spawn_file_actions_t *fa, int lowfd, int top, long limit,
@@ -550,23 +550,23 @@ EXPORT int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *
 			     ? (long)rl.rlim_cur
 			     : INT_MAX;
 
-	if (!real.posix_spawn_file_actions_addclosefrom_np ||
-	    !real.posix_spawn_file_actions_addclose)
+	if (!REAL(posix_spawn_file_actions_addclosefrom_np) ||
+	    !REAL(posix_spawn_file_actions_addclose))
 		return ENOSYS;
 	int err = fa_names(fa, lowfd, true);
 	if (err)
 		return err;
 	if (n == 0 || lowfd < 0 || g[n - 1] < lowfd)
-		return real.posix_spawn_file_actions_addclosefrom_np(fa, lowfd);
+		return REAL(posix_spawn_file_actions_addclosefrom_np)(fa, lowfd);
 	err = add_closes_below(fa, lowfd, g[n - 1], limit, g, n);
 	if (err || (long)g[n - 1] + 1 >= limit)
 		return err;
-	return real.posix_spawn_file_actions_addclosefrom_np(fa, g[n - 1] + 1);
+	return REAL(posix_spawn_file_actions_addclosefrom_np)(fa, g[n - 1] + 1);
 }
 
 EXPORT int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int oldfd, int newfd)
 {
-	if (!real.posix_spawn_file_actions_adddup2)
+	if (!REAL(posix_spawn_file_actions_adddup2))
 		return ENOSYS;
 	if (oldfd != newfd) {
 		share_given_up(newfd);
@@ -574,7 +574,7 @@ EXPORT int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int 
 		if (err)
 			return err;
 	}
-	return real.posix_spawn_file_actions_adddup2(fa, oldfd, newfd);
+	return REAL(posix_spawn_file_actions_adddup2)(fa, oldfd, newfd);
 }
 
 EXPORT int dup3(int oldfd, int newfd, int flags)

@@ -159,7 +159,7 @@ static void rights_text(unsigned rights, char buf[5])
 static bool exists(int dirfd, const char *path, bool follow)
 {
 	struct stat st;
-	return real.fstatat(dirfd, path, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0;
+	return REAL(fstatat)(dirfd, path, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 static void check_one(const char *path, size_t len, unsigned rights, struct policy_verdict *v)
@@ -480,7 +480,7 @@ EXPORT int posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *fa, int 
 	int g, saved = errno;
 	unsigned rights = policy_open_rights(flags, &g);
 
-	if (!real.posix_spawn_file_actions_addopen)
+	if (!REAL(posix_spawn_file_actions_addopen))
 		return ENOSYS;
 	if (path && guard_path("posix_spawn_file_actions_addopen", AT_FDCWD, path, rights, g) < 0) {
 		int err = errno;
@@ -491,7 +491,7 @@ EXPORT int posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *fa, int 
 	int err = fd_guard_file_action_open(fa, fd);
 	if (err)
 		return err;
-	return real.posix_spawn_file_actions_addopen(fa, fd, path, flags, mode);
+	return REAL(posix_spawn_file_actions_addopen)(fa, fd, path, flags, mode);
 }
 
 /*
@@ -547,7 +547,7 @@ static int verify_fd_as(const char *op, int fd, unsigned rights, bool look)
 {
 	if (!fd_refused(op, fd, rights, look))
 		return fd;
-	real.close(fd);
+	REAL(close)(fd);
 	errno = EACCES;
 	return -1;
 }
@@ -742,8 +742,8 @@ static int open_common(const char *op, int dirfd, const char *path, int flags, m
 	int g, how = OPEN_PLAIN, saved = errno;
 	unsigned rights = policy_open_rights(flags, &g);
 	uint64_t before = rel_epoch(dirfd, path);
-	bool refusing = try_refusing_links(path, call == call_open ? (const void *)real.open
-								   : (const void *)real.openat);
+	bool refusing = try_refusing_links(path, call == call_open ? (const void *)REAL(open)
+								   : (const void *)REAL(openat));
 	if (guard_path_verify(op, dirfd, path, rights, g | (refusing ? REFUSING_LINKS : 0), &how) <
 	    0)
 		return -1;
@@ -831,7 +831,7 @@ long file_ops_openat2(int dirfd, const char *path, const struct open_how *how, s
 				  "open, and this open would create or truncate first") < 0)
 			return -1;
 		return verify_fd("openat2",
-				 (int)real.syscall(SYS_openat2, dirfd, path, &copy, sizeof(copy)),
+				 (int)REAL(syscall)(SYS_openat2, dirfd, path, &copy, sizeof(copy)),
 				 rights);
 	}
 	uint64_t before = rel_epoch(dirfd, path);
@@ -844,7 +844,7 @@ long file_ops_openat2(int dirfd, const char *path, const struct open_how *how, s
 	bool late = truncates_late(verify, (int)copy.flags);
 	if (late)
 		copy.flags &= ~(uint64_t)O_TRUNC;
-	long fd = real.syscall(SYS_openat2, dirfd, path, &copy, sizeof(copy));
+	long fd = REAL(syscall)(SYS_openat2, dirfd, path, &copy, sizeof(copy));
 	if (verify != OPEN_VERIFY && !moved_under(before))
 		return fd;
 	int r = verify_fd("openat2", (int)fd, rights);
@@ -853,13 +853,13 @@ long file_ops_openat2(int dirfd, const char *path, const struct open_how *how, s
 
 static int call_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
-	return real.openat(dirfd, path, flags, mode);
+	return REAL(openat)(dirfd, path, flags, mode);
 }
 
 static int call_open(int dirfd, const char *path, int flags, mode_t mode)
 {
 	(void)dirfd;
-	return real.open(path, flags, mode);
+	return REAL(open)(path, flags, mode);
 }
 
 static mode_t mode_arg(int flags, va_list ap)
@@ -1008,7 +1008,7 @@ static FILE *fopen_by_open(const char *op, const char *path, const char *mode, i
 		return NULL;
 	if ((flags & O_APPEND) && (flags & O_ACCMODE) == O_WRONLY)
 		lseek(fd, 0, SEEK_END);
-	FILE *f = real.fdopen ? real.fdopen(fd, mode) : (errno = ENOSYS, NULL);
+	FILE *f = REAL(fdopen) ? REAL(fdopen)(fd, mode) : (errno = ENOSYS, NULL);
 	if (!f) {
 		int saved = errno;
 		raw_syscall(SYS_close, fd);
@@ -1058,13 +1058,13 @@ static FILE *fopen_common(const char *op, const char *path, const char *mode, FI
 static FILE *call_fopen(const char *path, const char *mode, FILE *stream)
 {
 	(void)stream;
-	return real.fopen(path, mode);
+	return REAL(fopen)(path, mode);
 }
 
 static FILE *call_fopen64(const char *path, const char *mode, FILE *stream)
 {
 	(void)stream;
-	return real.fopen64(path, mode);
+	return REAL(fopen64)(path, mode);
 }
 
 EXPORT FILE *fopen(const char *path, const char *mode)
@@ -1082,13 +1082,13 @@ EXPORT FILE *fopen64(const char *path, const char *mode)
 EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
 {
 	OWN_NAME(path);
-	return fopen_common("freopen", path, mode, stream, real.freopen);
+	return fopen_common("freopen", path, mode, stream, REAL(freopen));
 }
 
 EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
 {
 	OWN_NAME(path);
-	return fopen_common("freopen64", path, mode, stream, real.freopen64);
+	return fopen_common("freopen64", path, mode, stream, REAL(freopen64));
 }
 
 EXPORT DIR *opendir(const char *path)
@@ -1096,7 +1096,7 @@ EXPORT DIR *opendir(const char *path)
 	OWN_NAME(path);
 	if (guard_path("opendir", AT_FDCWD, path, R, FOLLOW) < 0)
 		return NULL;
-	return real.opendir(path);
+	return REAL(opendir)(path);
 }
 
 /*
@@ -1104,24 +1104,28 @@ EXPORT DIR *opendir(const char *path)
  * same name: WRAP(return type, value when blocked, name, (parameters),
  * (arguments), dirfd, path, rights, how).
  */
+// NOLINTBEGIN(bugprone-macro-parentheses): args is a parenthesized argument list
 #define WRAP(type, fail, sym, params, args, dirfd, path, rights, how) \
 	EXPORT type sym params                                        \
 	{                                                             \
 		OWN_NAME(path);                                       \
 		if (guard_path(#sym, dirfd, path, rights, how) < 0)   \
 			return fail;                                  \
-		return real.sym args;                                 \
+		return REAL(sym) args;                                \
 	}
+// NOLINTEND(bugprone-macro-parentheses)
 
 /* WRAP for functions that split their name themselves: copied whole (OWN_WHOLE_NAME). */
+// NOLINTBEGIN(bugprone-macro-parentheses): args is a parenthesized argument list
 #define WRAP_WHOLE(type, fail, sym, params, args, dirfd, path, rights, how) \
 	EXPORT type sym params                                              \
 	{                                                                   \
 		OWN_WHOLE_NAME(path, fail);                                 \
 		if (guard_path(#sym, dirfd, path, rights, how) < 0)         \
 			return fail;                                        \
-		return real.sym args;                                       \
+		return REAL(sym) args;                                      \
 	}
+// NOLINTEND(bugprone-macro-parentheses)
 
 /*
  * Functions that list or walk directories with glibc's internal opendir,
@@ -1236,7 +1240,7 @@ static size_t filter_glob(const char *op, char **pathv, size_t first, size_t end
 		size_t before = (g && (flags & GLOB_APPEND)) ? g->gl_pathc : 0;                  \
 		if (guard_glob(#sym, pattern) < 0)                                               \
 			return GLOB_ABORTED;                                                     \
-		int r = real.sym(pattern, flags, errfn, g);                                      \
+		int r = REAL(sym)(pattern, flags, errfn, g);                                     \
 		if (r != 0 || !g || !g->gl_pathv)                                                \
 			return r;                                                                \
 		size_t offs = (flags & GLOB_DOOFFS) ? g->gl_offs : 0;                            \
@@ -1262,6 +1266,7 @@ static void template_back(char *tmpl, const char *own)
 		memcpy(tmpl, own, n);
 }
 
+// NOLINTBEGIN(bugprone-macro-parentheses): args is a parenthesized argument list
 #define MKTEMP(sym, params, args)                                       \
 	EXPORT int sym params                                           \
 	{                                                               \
@@ -1269,10 +1274,11 @@ static void template_back(char *tmpl, const char *own)
 		OWN_WHOLE_NAME(tmpl, -1);                               \
 		if (guard_path(#sym, AT_FDCWD, tmpl, R | W | C, 0) < 0) \
 			return -1;                                      \
-		int fd = real.sym args;                                 \
+		int fd = REAL(sym) args;                                \
 		template_back(caller, tmpl);                            \
 		return fd;                                              \
 	}
+// NOLINTEND(bugprone-macro-parentheses)
 
 MKTEMP(mkstemp, (char *tmpl), (tmpl))
 MKTEMP(mkstemp64, (char *tmpl), (tmpl))
@@ -1296,7 +1302,7 @@ EXPORT char *mkdtemp(char *tmpl)
 	OWN_WHOLE_NAME(tmpl, NULL);
 	if (guard_path("mkdtemp", AT_FDCWD, tmpl, C, 0) < 0)
 		return NULL;
-	char *dir = real.mkdtemp(tmpl);
+	char *dir = REAL(mkdtemp)(tmpl);
 	template_back(caller, tmpl);
 	return dir ? caller : NULL;
 }
@@ -1378,82 +1384,82 @@ static int looked(int fd, int r)
 EXPORT int stat(const char *path, struct stat *st)
 {
 	OWN_NAME(path);
-	int fd = look_at("stat", AT_FDCWD, path, FOLLOW | LOOK, real.stat, true);
+	int fd = look_at("stat", AT_FDCWD, path, FOLLOW | LOOK, REAL(stat), true);
 	if (fd >= 0)
-		return looked(fd, real.fstatat(fd, "", st, AT_EMPTY_PATH));
-	return fd == LOOK_FAILED ? -1 : real.stat(path, st);
+		return looked(fd, REAL(fstatat)(fd, "", st, AT_EMPTY_PATH));
+	return fd == LOOK_FAILED ? -1 : REAL(stat)(path, st);
 }
 
 EXPORT int stat64(const char *path, struct stat64 *st)
 {
 	OWN_NAME(path);
-	int fd = look_at("stat64", AT_FDCWD, path, FOLLOW | LOOK, real.stat64, true);
+	int fd = look_at("stat64", AT_FDCWD, path, FOLLOW | LOOK, REAL(stat64), true);
 	if (fd >= 0)
-		return looked(fd, real.fstatat64(fd, "", st, AT_EMPTY_PATH));
-	return fd == LOOK_FAILED ? -1 : real.stat64(path, st);
+		return looked(fd, REAL(fstatat64)(fd, "", st, AT_EMPTY_PATH));
+	return fd == LOOK_FAILED ? -1 : REAL(stat64)(path, st);
 }
 
 EXPORT int lstat(const char *path, struct stat *st)
 {
 	OWN_NAME(path);
-	int fd = look_at("lstat", AT_FDCWD, path, LOOK, real.lstat, true);
+	int fd = look_at("lstat", AT_FDCWD, path, LOOK, REAL(lstat), true);
 	if (fd >= 0)
-		return looked(fd, real.fstatat(fd, "", st, AT_EMPTY_PATH));
-	return fd == LOOK_FAILED ? -1 : real.lstat(path, st);
+		return looked(fd, REAL(fstatat)(fd, "", st, AT_EMPTY_PATH));
+	return fd == LOOK_FAILED ? -1 : REAL(lstat)(path, st);
 }
 
 EXPORT int lstat64(const char *path, struct stat64 *st)
 {
 	OWN_NAME(path);
-	int fd = look_at("lstat64", AT_FDCWD, path, LOOK, real.lstat64, true);
+	int fd = look_at("lstat64", AT_FDCWD, path, LOOK, REAL(lstat64), true);
 	if (fd >= 0)
-		return looked(fd, real.fstatat64(fd, "", st, AT_EMPTY_PATH));
-	return fd == LOOK_FAILED ? -1 : real.lstat64(path, st);
+		return looked(fd, REAL(fstatat64)(fd, "", st, AT_EMPTY_PATH));
+	return fd == LOOK_FAILED ? -1 : REAL(lstat64)(path, st);
 }
 
 EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
 	OWN_NAME(path);
 	if (ON_FD_ONLY(path, flags))
-		return real.fstatat(dirfd, path, st, flags);
-	int fd = look_at("fstatat", dirfd, path, AT_FOLLOW(flags) | LOOK, real.fstatat,
+		return REAL(fstatat)(dirfd, path, st, flags);
+	int fd = look_at("fstatat", dirfd, path, AT_FOLLOW(flags) | LOOK, REAL(fstatat),
 			 !(flags & ~STAT_FLAGS));
 	if (fd >= 0)
 		return looked(fd,
-			      real.fstatat(fd, "", st, AT_EMPTY_PATH | (flags & AT_NO_AUTOMOUNT)));
-	return fd == LOOK_FAILED ? -1 : real.fstatat(dirfd, path, st, flags);
+			      REAL(fstatat)(fd, "", st, AT_EMPTY_PATH | (flags & AT_NO_AUTOMOUNT)));
+	return fd == LOOK_FAILED ? -1 : REAL(fstatat)(dirfd, path, st, flags);
 }
 
 EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
 {
 	OWN_NAME(path);
 	if (ON_FD_ONLY(path, flags))
-		return real.fstatat64(dirfd, path, st, flags);
-	int fd = look_at("fstatat64", dirfd, path, AT_FOLLOW(flags) | LOOK, real.fstatat64,
+		return REAL(fstatat64)(dirfd, path, st, flags);
+	int fd = look_at("fstatat64", dirfd, path, AT_FOLLOW(flags) | LOOK, REAL(fstatat64),
 			 !(flags & ~STAT_FLAGS));
 	if (fd >= 0)
 		return looked(
-			fd, real.fstatat64(fd, "", st, AT_EMPTY_PATH | (flags & AT_NO_AUTOMOUNT)));
-	return fd == LOOK_FAILED ? -1 : real.fstatat64(dirfd, path, st, flags);
+			fd, REAL(fstatat64)(fd, "", st, AT_EMPTY_PATH | (flags & AT_NO_AUTOMOUNT)));
+	return fd == LOOK_FAILED ? -1 : REAL(fstatat64)(dirfd, path, st, flags);
 }
 
 EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *stx)
 {
 	OWN_NAME(path);
-	if (!real.statx) {
+	if (!REAL(statx)) {
 		errno = ENOSYS;
 		return -1;
 	}
 	if (ON_FD_ONLY(path, flags))
-		return real.statx(dirfd, path, flags, mask, stx);
-	int fd = look_at("statx", dirfd, path, AT_FOLLOW(flags) | LOOK, real.statx,
+		return REAL(statx)(dirfd, path, flags, mask, stx);
+	int fd = look_at("statx", dirfd, path, AT_FOLLOW(flags) | LOOK, REAL(statx),
 			 !(flags & ~(STAT_FLAGS | AT_STATX_SYNC_TYPE)));
 	if (fd >= 0)
-		return looked(fd, real.statx(fd, "",
-					     AT_EMPTY_PATH | (flags & (AT_NO_AUTOMOUNT |
-								       AT_STATX_SYNC_TYPE)),
-					     mask, stx));
-	return fd == LOOK_FAILED ? -1 : real.statx(dirfd, path, flags, mask, stx);
+		return looked(fd, REAL(statx)(fd, "",
+					      AT_EMPTY_PATH | (flags & (AT_NO_AUTOMOUNT |
+									AT_STATX_SYNC_TYPE)),
+					      mask, stx));
+	return fd == LOOK_FAILED ? -1 : REAL(statx)(dirfd, path, flags, mask, stx);
 }
 
 /* The pre-2.33 glibc stat ABI, still called by programs built against it. */
@@ -1462,7 +1468,7 @@ EXPORT int __xstat(int ver, const char *path, struct stat *st)
 	OWN_NAME(path);
 	return guard_path("__xstat", AT_FDCWD, path, R, FOLLOW | LOOK) < 0
 		       ? -1
-		       : real.__xstat(ver, path, st);
+		       : REAL(__xstat)(ver, path, st);
 }
 
 EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
@@ -1470,14 +1476,14 @@ EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
 	OWN_NAME(path);
 	return guard_path("__xstat64", AT_FDCWD, path, R, FOLLOW | LOOK) < 0
 		       ? -1
-		       : real.__xstat64(ver, path, st);
+		       : REAL(__xstat64)(ver, path, st);
 }
 
 EXPORT int __lxstat(int ver, const char *path, struct stat *st)
 {
 	OWN_NAME(path);
 	return guard_path("__lxstat", AT_FDCWD, path, R, LOOK) < 0 ? -1
-								   : real.__lxstat(ver, path, st);
+								   : REAL(__lxstat)(ver, path, st);
 }
 
 EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
@@ -1485,7 +1491,7 @@ EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
 	OWN_NAME(path);
 	return guard_path("__lxstat64", AT_FDCWD, path, R, LOOK) < 0
 		       ? -1
-		       : real.__lxstat64(ver, path, st);
+		       : REAL(__lxstat64)(ver, path, st);
 }
 
 EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
@@ -1494,7 +1500,7 @@ EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int
 	if (!ON_FD_ONLY(path, flags) &&
 	    guard_path("__fxstatat", dirfd, path, R, AT_FOLLOW(flags) | LOOK) < 0)
 		return -1;
-	return real.__fxstatat(ver, dirfd, path, st, flags);
+	return REAL(__fxstatat)(ver, dirfd, path, st, flags);
 }
 
 EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags)
@@ -1503,7 +1509,7 @@ EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st,
 	if (!ON_FD_ONLY(path, flags) &&
 	    guard_path("__fxstatat64", dirfd, path, R, AT_FOLLOW(flags) | LOOK) < 0)
 		return -1;
-	return real.__fxstatat64(ver, dirfd, path, st, flags);
+	return REAL(__fxstatat64)(ver, dirfd, path, st, flags);
 }
 
 /* faccessat2 on a descriptor: 0 not known yet, 1 usable, -1 not (refused, or not listed). */
@@ -1554,24 +1560,24 @@ EXPORT int access(const char *path, int mode)
 {
 	OWN_NAME(path);
 	bool done = false;
-	int r = access_common("access", AT_FDCWD, path, mode, 0, real.access, &done);
-	return done ? r : real.access(path, mode);
+	int r = access_common("access", AT_FDCWD, path, mode, 0, REAL(access), &done);
+	return done ? r : REAL(access)(path, mode);
 }
 
 EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 {
 	OWN_NAME(path);
 	bool done = false;
-	int r = access_common("faccessat", dirfd, path, mode, flags, real.faccessat, &done);
-	return done ? r : real.faccessat(dirfd, path, mode, flags);
+	int r = access_common("faccessat", dirfd, path, mode, flags, REAL(faccessat), &done);
+	return done ? r : REAL(faccessat)(dirfd, path, mode, flags);
 }
 
 EXPORT int eaccess(const char *path, int mode)
 {
 	OWN_NAME(path);
 	bool done = false;
-	int r = access_common("eaccess", AT_FDCWD, path, mode, AT_EACCESS, real.eaccess, &done);
-	return done ? r : real.eaccess(path, mode);
+	int r = access_common("eaccess", AT_FDCWD, path, mode, AT_EACCESS, REAL(eaccess), &done);
+	return done ? r : REAL(eaccess)(path, mode);
 }
 
 EXPORT int euidaccess(const char *path, int mode)
@@ -1579,14 +1585,14 @@ EXPORT int euidaccess(const char *path, int mode)
 	OWN_NAME(path);
 	return guard_path("euidaccess", AT_FDCWD, path, R, FOLLOW | LOOK) < 0
 		       ? -1
-		       : real.euidaccess(path, mode);
+		       : REAL(euidaccess)(path, mode);
 }
 
 EXPORT ssize_t readlink(const char *path, char *buf, size_t size)
 {
 	OWN_NAME(path);
 	return guard_path("readlink", AT_FDCWD, path, R, 0) < 0 ? -1
-								: real.readlink(path, buf, size);
+								: REAL(readlink)(path, buf, size);
 }
 
 EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
@@ -1594,7 +1600,7 @@ EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
 	OWN_NAME(path);
 	return guard_path("readlinkat", dirfd, path, R, 0) < 0
 		       ? -1
-		       : real.readlinkat(dirfd, path, buf, size);
+		       : REAL(readlinkat)(dirfd, path, buf, size);
 }
 
 EXPORT ssize_t getxattr(const char *path, const char *name, void *value, size_t size)
@@ -1602,7 +1608,7 @@ EXPORT ssize_t getxattr(const char *path, const char *name, void *value, size_t 
 	OWN_NAME(path);
 	return guard_path("getxattr", AT_FDCWD, path, R, FOLLOW) < 0
 		       ? -1
-		       : real.getxattr(path, name, value, size);
+		       : REAL(getxattr)(path, name, value, size);
 }
 
 EXPORT ssize_t lgetxattr(const char *path, const char *name, void *value, size_t size)
@@ -1610,7 +1616,7 @@ EXPORT ssize_t lgetxattr(const char *path, const char *name, void *value, size_t
 	OWN_NAME(path);
 	return guard_path("lgetxattr", AT_FDCWD, path, R, 0) < 0
 		       ? -1
-		       : real.lgetxattr(path, name, value, size);
+		       : REAL(lgetxattr)(path, name, value, size);
 }
 
 EXPORT ssize_t listxattr(const char *path, char *list, size_t size)
@@ -1618,7 +1624,7 @@ EXPORT ssize_t listxattr(const char *path, char *list, size_t size)
 	OWN_NAME(path);
 	return guard_path("listxattr", AT_FDCWD, path, R, FOLLOW) < 0
 		       ? -1
-		       : real.listxattr(path, list, size);
+		       : REAL(listxattr)(path, list, size);
 }
 
 EXPORT ssize_t llistxattr(const char *path, char *list, size_t size)
@@ -1626,7 +1632,7 @@ EXPORT ssize_t llistxattr(const char *path, char *list, size_t size)
 	OWN_NAME(path);
 	return guard_path("llistxattr", AT_FDCWD, path, R, 0) < 0
 		       ? -1
-		       : real.llistxattr(path, list, size);
+		       : REAL(llistxattr)(path, list, size);
 }
 
 /* ---- modification: w -------------------------------------------------------- */
@@ -1874,7 +1880,7 @@ EXPORT int truncate(const char *path, off_t length)
 	struct pin pin;
 	if (pin_change("truncate", AT_FDCWD, path, &pin) < 0)
 		return -1;
-	return unpin(&pin, real.truncate(pinned(&pin, path), length));
+	return unpin(&pin, REAL(truncate)(pinned(&pin, path), length));
 }
 
 EXPORT int truncate64(const char *path, off64_t length)
@@ -1883,7 +1889,7 @@ EXPORT int truncate64(const char *path, off64_t length)
 	struct pin pin;
 	if (pin_change("truncate64", AT_FDCWD, path, &pin) < 0)
 		return -1;
-	return unpin(&pin, real.truncate64(pinned(&pin, path), length));
+	return unpin(&pin, REAL(truncate64)(pinned(&pin, path), length));
 }
 
 EXPORT int chmod(const char *path, mode_t mode)
@@ -1892,17 +1898,17 @@ EXPORT int chmod(const char *path, mode_t mode)
 	struct pin pin;
 	if (pin_change("chmod", AT_FDCWD, path, &pin) < 0)
 		return -1;
-	return unpin(&pin, real.chmod(pinned(&pin, path), mode));
+	return unpin(&pin, REAL(chmod)(pinned(&pin, path), mode));
 }
 
 EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 {
 	OWN_NAME(path);
 	struct pin pin;
-	if (pin_change_at("fchmodat", dirfd, path, flags, false, real.fchmodat, &pin) < 0)
+	if (pin_change_at("fchmodat", dirfd, path, flags, false, REAL(fchmodat), &pin) < 0)
 		return -1;
 	return unpin(&pin,
-		     real.fchmodat(pinned_dirfd(&pin, dirfd), pinned(&pin, path), mode, flags));
+		     REAL(fchmodat)(pinned_dirfd(&pin, dirfd), pinned(&pin, path), mode, flags));
 }
 
 EXPORT int chown(const char *path, uid_t uid, gid_t gid)
@@ -1911,44 +1917,44 @@ EXPORT int chown(const char *path, uid_t uid, gid_t gid)
 	struct pin pin;
 	if (pin_change("chown", AT_FDCWD, path, &pin) < 0)
 		return -1;
-	return unpin(&pin, real.chown(pinned(&pin, path), uid, gid));
+	return unpin(&pin, REAL(chown)(pinned(&pin, path), uid, gid));
 }
 
 EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
 {
 	OWN_NAME(path);
 	struct pin pin;
-	if (pin_change_at("lchown", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, real.lchown, &pin) <
-	    0)
+	if (pin_change_at("lchown", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, REAL(lchown),
+			  &pin) < 0)
 		return -1;
-	return unpin(&pin, pin.fd >= 0 ? real.fchownat(pinned_dirfd(&pin, AT_FDCWD), pin.name, uid,
-						       gid, AT_SYMLINK_NOFOLLOW)
-				       : real.lchown(path, uid, gid));
+	return unpin(&pin, pin.fd >= 0 ? REAL(fchownat)(pinned_dirfd(&pin, AT_FDCWD), pin.name, uid,
+							gid, AT_SYMLINK_NOFOLLOW)
+				       : REAL(lchown)(path, uid, gid));
 }
 
 EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
 {
 	OWN_NAME(path);
 	struct pin pin;
-	if (pin_change_at("fchownat", dirfd, path, flags, false, real.fchownat, &pin) < 0)
+	if (pin_change_at("fchownat", dirfd, path, flags, false, REAL(fchownat), &pin) < 0)
 		return -1;
-	return unpin(&pin,
-		     real.fchownat(pinned_dirfd(&pin, dirfd), pinned(&pin, path), uid, gid, flags));
+	return unpin(&pin, REAL(fchownat)(pinned_dirfd(&pin, dirfd), pinned(&pin, path), uid, gid,
+					  flags));
 }
 
 EXPORT int utimensat(int dirfd, const char *path, const struct timespec times[2], int flags)
 {
 	OWN_NAME(path);
 	struct pin pin;
-	if (pin_change_at("utimensat", dirfd, path, flags, true, real.utimensat, &pin) < 0)
+	if (pin_change_at("utimensat", dirfd, path, flags, true, REAL(utimensat), &pin) < 0)
 		return -1;
 	return unpin(&pin,
-		     real.utimensat(pinned_dirfd(&pin, dirfd), pinned(&pin, path), times, flags));
+		     REAL(utimensat)(pinned_dirfd(&pin, dirfd), pinned(&pin, path), times, flags));
 }
 
 EXPORT int fchmod(int fd, mode_t mode)
 {
-	return guard_fd_change("fchmod", fd) < 0 ? -1 : real.fchmod(fd, mode);
+	return guard_fd_change("fchmod", fd) < 0 ? -1 : REAL(fchmod)(fd, mode);
 }
 
 /*
@@ -1987,7 +1993,7 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 	va_start(ap, request);
 	void *arg = va_arg(ap, void *);
 	va_end(ap);
-	if (!real.ioctl) {
+	if (!REAL(ioctl)) {
 		errno = ENOSYS;
 		return -1;
 	}
@@ -1998,33 +2004,33 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 		errno = EPERM;
 		return -1;
 	}
-	return real.ioctl(fd, request, arg);
+	return REAL(ioctl)(fd, request, arg);
 }
 
 EXPORT int fchown(int fd, uid_t uid, gid_t gid)
 {
-	return guard_fd_change("fchown", fd) < 0 ? -1 : real.fchown(fd, uid, gid);
+	return guard_fd_change("fchown", fd) < 0 ? -1 : REAL(fchown)(fd, uid, gid);
 }
 
 EXPORT int futimens(int fd, const struct timespec times[2])
 {
-	return guard_fd_change("futimens", fd) < 0 ? -1 : real.futimens(fd, times);
+	return guard_fd_change("futimens", fd) < 0 ? -1 : REAL(futimens)(fd, times);
 }
 
 EXPORT int futimes(int fd, const struct timeval times[2])
 {
-	return guard_fd_change("futimes", fd) < 0 ? -1 : real.futimes(fd, times);
+	return guard_fd_change("futimes", fd) < 0 ? -1 : REAL(futimes)(fd, times);
 }
 
 EXPORT int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
 {
 	return guard_fd_change("fsetxattr", fd) < 0 ? -1
-						    : real.fsetxattr(fd, name, value, size, flags);
+						    : REAL(fsetxattr)(fd, name, value, size, flags);
 }
 
 EXPORT int fremovexattr(int fd, const char *name)
 {
-	return guard_fd_change("fremovexattr", fd) < 0 ? -1 : real.fremovexattr(fd, name);
+	return guard_fd_change("fremovexattr", fd) < 0 ? -1 : REAL(fremovexattr)(fd, name);
 }
 
 EXPORT int utimes(const char *path, const struct timeval times[2])
@@ -2033,18 +2039,18 @@ EXPORT int utimes(const char *path, const struct timeval times[2])
 	struct pin pin;
 	if (pin_change("utimes", AT_FDCWD, path, &pin) < 0)
 		return -1;
-	return unpin(&pin, real.utimes(pinned(&pin, path), times));
+	return unpin(&pin, REAL(utimes)(pinned(&pin, path), times));
 }
 
 EXPORT int lutimes(const char *path, const struct timeval times[2])
 {
 	OWN_NAME(path);
 	struct pin pin;
-	if (pin_change_at("lutimes", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, real.lutimes,
+	if (pin_change_at("lutimes", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, REAL(lutimes),
 			  &pin) < 0)
 		return -1;
 	if (pin.fd < 0)
-		return real.lutimes(path, times);
+		return REAL(lutimes)(path, times);
 	/* What glibc's lutimes makes of it, in the pinned directory. */
 	struct timespec ts[2];
 	for (int i = 0; times && i < 2; i++) {
@@ -2055,8 +2061,8 @@ EXPORT int lutimes(const char *path, const struct timeval times[2])
 		ts[i].tv_sec = times[i].tv_sec;
 		ts[i].tv_nsec = times[i].tv_usec * 1000;
 	}
-	return unpin(&pin, real.utimensat(pinned_dirfd(&pin, AT_FDCWD), pin.name, times ? ts : NULL,
-					  AT_SYMLINK_NOFOLLOW));
+	return unpin(&pin, REAL(utimensat)(pinned_dirfd(&pin, AT_FDCWD), pin.name,
+					   times ? ts : NULL, AT_SYMLINK_NOFOLLOW));
 }
 
 EXPORT int utime(const char *path, const struct utimbuf *times)
@@ -2065,7 +2071,7 @@ EXPORT int utime(const char *path, const struct utimbuf *times)
 	struct pin pin;
 	if (pin_change("utime", AT_FDCWD, path, &pin) < 0)
 		return -1;
-	return unpin(&pin, real.utime(pinned(&pin, path), times));
+	return unpin(&pin, REAL(utime)(pinned(&pin, path), times));
 }
 
 EXPORT int setxattr(const char *path, const char *name, const void *value, size_t size, int flags)
@@ -2074,7 +2080,7 @@ EXPORT int setxattr(const char *path, const char *name, const void *value, size_
 	struct pin pin;
 	if (pin_change("setxattr", AT_FDCWD, path, &pin) < 0)
 		return -1;
-	return unpin(&pin, real.setxattr(pinned(&pin, path), name, value, size, flags));
+	return unpin(&pin, REAL(setxattr)(pinned(&pin, path), name, value, size, flags));
 }
 
 /*
@@ -2096,11 +2102,11 @@ EXPORT int lsetxattr(const char *path, const char *name, const void *value, size
 	OWN_NAME(path);
 	struct pin pin;
 	char buf[64 + ENTRY_LAST_MAX];
-	if (pin_change_at("lsetxattr", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, real.lsetxattr,
+	if (pin_change_at("lsetxattr", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, REAL(lsetxattr),
 			  &pin) < 0)
 		return -1;
-	return unpin(&pin, real.lsetxattr(pinned_entry(&pin, path, buf, sizeof(buf)), name, value,
-					  size, flags));
+	return unpin(&pin, REAL(lsetxattr)(pinned_entry(&pin, path, buf, sizeof(buf)), name, value,
+					   size, flags));
 }
 
 EXPORT int removexattr(const char *path, const char *name)
@@ -2109,7 +2115,7 @@ EXPORT int removexattr(const char *path, const char *name)
 	struct pin pin;
 	if (pin_change("removexattr", AT_FDCWD, path, &pin) < 0)
 		return -1;
-	return unpin(&pin, real.removexattr(pinned(&pin, path), name));
+	return unpin(&pin, REAL(removexattr)(pinned(&pin, path), name));
 }
 
 EXPORT int lremovexattr(const char *path, const char *name)
@@ -2118,9 +2124,9 @@ EXPORT int lremovexattr(const char *path, const char *name)
 	struct pin pin;
 	char buf[64 + ENTRY_LAST_MAX];
 	if (pin_change_at("lremovexattr", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false,
-			  real.lremovexattr, &pin) < 0)
+			  REAL(lremovexattr), &pin) < 0)
 		return -1;
-	return unpin(&pin, real.lremovexattr(pinned_entry(&pin, path, buf, sizeof(buf)), name));
+	return unpin(&pin, REAL(lremovexattr)(pinned_entry(&pin, path, buf, sizeof(buf)), name));
 }
 
 /* ---- creation and deletion: c, d --------------------------------------------- */
@@ -2131,24 +2137,24 @@ EXPORT int lremovexattr(const char *path, const char *name)
  * MAKES_NAME(name, name-at, (parameters after the name), (arguments)).
  */
 #define UNPAREN(...) __VA_ARGS__
-#define MAKES_NAME(sym, symat, params, args)                                                \
-	EXPORT int sym(const char *path, UNPAREN params)                                    \
-	{                                                                                   \
-		OWN_NAME(path);                                                             \
-		struct entry e;                                                             \
-		if (entry_at(#sym, AT_FDCWD, path, C, real.sym, &e) < 0)                    \
-			return -1;                                                          \
-		return entry_done(&e, e.fd >= 0 ? real.symat(e.fd, e.name, UNPAREN args)    \
-						: real.sym(path, UNPAREN args));            \
-	}                                                                                   \
-	EXPORT int symat(int dirfd, const char *path, UNPAREN params)                       \
-	{                                                                                   \
-		OWN_NAME(path);                                                             \
-		struct entry e;                                                             \
-		if (entry_at(#symat, dirfd, path, C, real.symat, &e) < 0)                   \
-			return -1;                                                          \
-		return entry_done(&e, real.symat(e.fd >= 0 ? e.fd : dirfd,                  \
-						 e.fd >= 0 ? e.name : path, UNPAREN args)); \
+#define MAKES_NAME(sym, symat, params, args)                                                 \
+	EXPORT int sym(const char *path, UNPAREN params)                                     \
+	{                                                                                    \
+		OWN_NAME(path);                                                              \
+		struct entry e;                                                              \
+		if (entry_at(#sym, AT_FDCWD, path, C, REAL(sym), &e) < 0)                    \
+			return -1;                                                           \
+		return entry_done(&e, e.fd >= 0 ? REAL(symat)(e.fd, e.name, UNPAREN args)    \
+						: REAL(sym)(path, UNPAREN args));            \
+	}                                                                                    \
+	EXPORT int symat(int dirfd, const char *path, UNPAREN params)                        \
+	{                                                                                    \
+		OWN_NAME(path);                                                              \
+		struct entry e;                                                              \
+		if (entry_at(#symat, dirfd, path, C, REAL(symat), &e) < 0)                   \
+			return -1;                                                           \
+		return entry_done(&e, REAL(symat)(e.fd >= 0 ? e.fd : dirfd,                  \
+						  e.fd >= 0 ? e.name : path, UNPAREN args)); \
 	}
 
 MAKES_NAME(mkdir, mkdirat, (mode_t mode), (mode))
@@ -2162,41 +2168,41 @@ EXPORT int __xmknod(int ver, const char *path, mode_t mode, dev_t *dev)
 {
 	OWN_NAME(path);
 	struct entry e;
-	if (entry_at("__xmknod", AT_FDCWD, path, C, real.__xmknod, &e) < 0)
+	if (entry_at("__xmknod", AT_FDCWD, path, C, REAL(__xmknod), &e) < 0)
 		return -1;
-	return entry_done(&e, e.fd >= 0 ? real.__xmknodat(ver, e.fd, e.name, mode, dev)
-					: real.__xmknod(ver, path, mode, dev));
+	return entry_done(&e, e.fd >= 0 ? REAL(__xmknodat)(ver, e.fd, e.name, mode, dev)
+					: REAL(__xmknod)(ver, path, mode, dev));
 }
 
 EXPORT int __xmknodat(int ver, int dirfd, const char *path, mode_t mode, dev_t *dev)
 {
 	OWN_NAME(path);
 	struct entry e;
-	if (entry_at("__xmknodat", dirfd, path, C, real.__xmknodat, &e) < 0)
+	if (entry_at("__xmknodat", dirfd, path, C, REAL(__xmknodat), &e) < 0)
 		return -1;
-	return entry_done(&e, real.__xmknodat(ver, e.fd >= 0 ? e.fd : dirfd,
-					      e.fd >= 0 ? e.name : path, mode, dev));
+	return entry_done(&e, REAL(__xmknodat)(ver, e.fd >= 0 ? e.fd : dirfd,
+					       e.fd >= 0 ? e.name : path, mode, dev));
 }
 
 EXPORT int lchmod(const char *path, mode_t mode)
 {
 	OWN_NAME(path);
 	struct pin pin;
-	if (pin_change_at("lchmod", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, real.lchmod, &pin) <
-	    0)
+	if (pin_change_at("lchmod", AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, false, REAL(lchmod),
+			  &pin) < 0)
 		return -1;
-	return unpin(&pin, pin.fd >= 0 ? real.fchmodat(pinned_dirfd(&pin, AT_FDCWD), pin.name, mode,
-						       AT_SYMLINK_NOFOLLOW)
-				       : real.lchmod(path, mode));
+	return unpin(&pin, pin.fd >= 0 ? REAL(fchmodat)(pinned_dirfd(&pin, AT_FDCWD), pin.name,
+							mode, AT_SYMLINK_NOFOLLOW)
+				       : REAL(lchmod)(path, mode));
 }
 
 EXPORT int futimesat(int dirfd, const char *path, const struct timeval tv[2])
 {
 	OWN_NAME(path);
 	struct pin pin;
-	if (pin_change_at("futimesat", dirfd, path, 0, true, real.futimesat, &pin) < 0)
+	if (pin_change_at("futimesat", dirfd, path, 0, true, REAL(futimesat), &pin) < 0)
 		return -1;
-	return unpin(&pin, real.futimesat(pinned_dirfd(&pin, dirfd), pinned(&pin, path), tv));
+	return unpin(&pin, REAL(futimesat)(pinned_dirfd(&pin, dirfd), pinned(&pin, path), tv));
 }
 
 /*
@@ -2231,13 +2237,13 @@ static int guard_utmp_name(const char *op, const char *file)
 EXPORT int utmpname(const char *file)
 {
 	OWN_NAME(file);
-	return guard_utmp_name("utmpname", file) < 0 ? -1 : real.utmpname(file);
+	return guard_utmp_name("utmpname", file) < 0 ? -1 : REAL(utmpname)(file);
 }
 
 EXPORT int utmpxname(const char *file)
 {
 	OWN_NAME(file);
-	return guard_utmp_name("utmpxname", file) < 0 ? -1 : real.utmpxname(file);
+	return guard_utmp_name("utmpxname", file) < 0 ? -1 : REAL(utmpxname)(file);
 }
 
 /* glibc's setmntent is its own fopen with "ce" (no cancellation, close-on-exec). */
@@ -2263,14 +2269,14 @@ EXPORT void updwtmp(const char *file, const struct utmp *ut)
 {
 	OWN_NAME(file);
 	if (guard_path("updwtmp", AT_FDCWD, file, W, FOLLOW) == 0)
-		real.updwtmp(file, ut);
+		REAL(updwtmp)(file, ut);
 }
 
 EXPORT void updwtmpx(const char *file, const struct utmpx *ut)
 {
 	OWN_NAME(file);
 	if (guard_path("updwtmpx", AT_FDCWD, file, W, FOLLOW) == 0)
-		real.updwtmpx(file, ut);
+		REAL(updwtmpx)(file, ut);
 }
 
 /*
@@ -2306,26 +2312,26 @@ EXPORT int shm_open(const char *name, int oflag, mode_t mode)
 	OWN_NAME(name);
 	int g;
 	unsigned rights = policy_open_rights(oflag, &g);
-	if (!real.shm_open) {
+	if (!REAL(shm_open)) {
 		errno = ENOSYS;
 		return -1;
 	}
 	/* glibc opens it O_NOFOLLOW. */
 	return guard_shm("shm_open", name, "", rights, g & ~FOLLOW) < 0
 		       ? -1
-		       : real.shm_open(name, oflag, mode);
+		       : REAL(shm_open)(name, oflag, mode);
 }
 
 /* The unlink forms, by the prefix their files have in /dev/shm. */
-#define SHM_UNLINK(sym, prefix)                                                       \
-	EXPORT int sym(const char *name)                                              \
-	{                                                                             \
-		OWN_NAME(name);                                                       \
-		if (!real.sym) {                                                      \
-			errno = ENOSYS;                                               \
-			return -1;                                                    \
-		}                                                                     \
-		return guard_shm(#sym, name, prefix, D, 0) < 0 ? -1 : real.sym(name); \
+#define SHM_UNLINK(sym, prefix)                                                        \
+	EXPORT int sym(const char *name)                                               \
+	{                                                                              \
+		OWN_NAME(name);                                                        \
+		if (!REAL(sym)) {                                                      \
+			errno = ENOSYS;                                                \
+			return -1;                                                     \
+		}                                                                      \
+		return guard_shm(#sym, name, prefix, D, 0) < 0 ? -1 : REAL(sym)(name); \
 	}
 
 SHM_UNLINK(shm_unlink, "")
@@ -2343,7 +2349,7 @@ EXPORT sem_t *sem_open(const char *name, int oflag, ...)
 		value = va_arg(ap, unsigned int);
 		va_end(ap);
 	}
-	if (!real.sem_open) {
+	if (!REAL(sem_open)) {
 		errno = ENOSYS;
 		return SEM_FAILED;
 	}
@@ -2351,7 +2357,7 @@ EXPORT sem_t *sem_open(const char *name, int oflag, ...)
 	if (guard_shm("sem_open", name, "sem.", rights,
 		      FOLLOW | ((oflag & O_CREAT) && !(oflag & O_EXCL) ? MAYBE_CREATE : 0)) < 0)
 		return SEM_FAILED;
-	return real.sem_open(name, oflag, mode, value);
+	return REAL(sem_open)(name, oflag, mode, value);
 }
 
 /* fts lists every directory it is given, with glibc's internal opendir: each is judged. */
@@ -2398,18 +2404,18 @@ static char **own_fts_names(char *const *argv)
 	return own;
 }
 
-#define FTS_OPEN(sym, fts_t, ent_t)                                                              \
-	EXPORT fts_t *sym(char *const *argv, int options,                                        \
-			  int (*cmp)(const ent_t **, const ent_t **))                            \
-	{                                                                                        \
-		bool copy = argv && judging_names();                                             \
-		char **own __attribute__((cleanup(free_owned_list))) =                           \
-			copy ? own_fts_names(argv) : NULL;                                       \
-		if (copy && !own)                                                                \
-			return NULL;                                                             \
-		if (own)                                                                         \
-			argv = own;                                                              \
-		return guard_fts(#sym, argv, options) < 0 ? NULL : real.sym(argv, options, cmp); \
+#define FTS_OPEN(sym, fts_t, ent_t)                                                               \
+	EXPORT fts_t *sym(char *const *argv, int options,                                         \
+			  int (*cmp)(const ent_t **, const ent_t **))                             \
+	{                                                                                         \
+		bool copy = argv && judging_names();                                              \
+		char **own __attribute__((cleanup(free_owned_list))) =                            \
+			copy ? own_fts_names(argv) : NULL;                                        \
+		if (copy && !own)                                                                 \
+			return NULL;                                                              \
+		if (own)                                                                          \
+			argv = own;                                                               \
+		return guard_fts(#sym, argv, options) < 0 ? NULL : REAL(sym)(argv, options, cmp); \
 	}
 
 FTS_OPEN(fts_open, FTS, FTSENT)
@@ -2419,29 +2425,29 @@ EXPORT int rmdir(const char *path)
 {
 	OWN_NAME(path);
 	struct entry e;
-	if (entry_at("rmdir", AT_FDCWD, path, D, real.rmdir, &e) < 0)
+	if (entry_at("rmdir", AT_FDCWD, path, D, REAL(rmdir), &e) < 0)
 		return -1;
-	return entry_done(&e,
-			  e.fd >= 0 ? real.unlinkat(e.fd, e.name, AT_REMOVEDIR) : real.rmdir(path));
+	return entry_done(&e, e.fd >= 0 ? REAL(unlinkat)(e.fd, e.name, AT_REMOVEDIR)
+					: REAL(rmdir)(path));
 }
 
 EXPORT int unlink(const char *path)
 {
 	OWN_NAME(path);
 	struct entry e;
-	if (entry_at("unlink", AT_FDCWD, path, D, real.unlink, &e) < 0)
+	if (entry_at("unlink", AT_FDCWD, path, D, REAL(unlink), &e) < 0)
 		return -1;
-	return entry_done(&e, e.fd >= 0 ? real.unlinkat(e.fd, e.name, 0) : real.unlink(path));
+	return entry_done(&e, e.fd >= 0 ? REAL(unlinkat)(e.fd, e.name, 0) : REAL(unlink)(path));
 }
 
 EXPORT int unlinkat(int dirfd, const char *path, int flags)
 {
 	OWN_NAME(path);
 	struct entry e;
-	if (entry_at("unlinkat", dirfd, path, D, real.unlinkat, &e) < 0)
+	if (entry_at("unlinkat", dirfd, path, D, REAL(unlinkat), &e) < 0)
 		return -1;
 	return entry_done(
-		&e, real.unlinkat(e.fd >= 0 ? e.fd : dirfd, e.fd >= 0 ? e.name : path, flags));
+		&e, REAL(unlinkat)(e.fd >= 0 ? e.fd : dirfd, e.fd >= 0 ? e.name : path, flags));
 }
 
 /* rename: the source is deleted from its name, the target created (or replaced). */
@@ -2528,8 +2534,8 @@ static int renamed(const struct entry *o, int olddirfd, const char *oldpath, con
 {
 	int ofd = o->fd >= 0 ? o->fd : olddirfd, nfd = n->fd >= 0 ? n->fd : newdirfd;
 	const char *oname = o->fd >= 0 ? o->name : oldpath, *nname = n->fd >= 0 ? n->name : newpath;
-	int r = flags ? real.renameat2(ofd, oname, nfd, nname, flags)
-		      : real.renameat(ofd, oname, nfd, nname);
+	int r = flags ? REAL(renameat2)(ofd, oname, nfd, nname, flags)
+		      : REAL(renameat)(ofd, oname, nfd, nname);
 	entry_done(n, r);
 	return entry_done(o, r);
 }
@@ -2539,11 +2545,11 @@ EXPORT int rename(const char *oldpath, const char *newpath)
 	OWN_NAME(oldpath);
 	OWN_NAME(newpath);
 	struct entry o, n;
-	if (guard_rename("rename", AT_FDCWD, oldpath, AT_FDCWD, newpath, 0, real.rename, &o, &n) <
+	if (guard_rename("rename", AT_FDCWD, oldpath, AT_FDCWD, newpath, 0, REAL(rename), &o, &n) <
 	    0)
 		return -1;
 	if (o.fd < 0 && n.fd < 0)
-		return real.rename(oldpath, newpath);
+		return REAL(rename)(oldpath, newpath);
 	return renamed(&o, AT_FDCWD, oldpath, &n, AT_FDCWD, newpath, 0);
 }
 
@@ -2552,7 +2558,7 @@ EXPORT int renameat(int olddirfd, const char *oldpath, int newdirfd, const char 
 	OWN_NAME(oldpath);
 	OWN_NAME(newpath);
 	struct entry o, n;
-	if (guard_rename("renameat", olddirfd, oldpath, newdirfd, newpath, 0, real.renameat, &o,
+	if (guard_rename("renameat", olddirfd, oldpath, newdirfd, newpath, 0, REAL(renameat), &o,
 			 &n) < 0)
 		return -1;
 	return renamed(&o, olddirfd, oldpath, &n, newdirfd, newpath, 0);
@@ -2564,11 +2570,11 @@ EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char
 	OWN_NAME(oldpath);
 	OWN_NAME(newpath);
 	struct entry o, n;
-	if (!real.renameat2) {
+	if (!REAL(renameat2)) {
 		errno = ENOSYS;
 		return -1;
 	}
-	if (guard_rename("renameat2", olddirfd, oldpath, newdirfd, newpath, flags, real.renameat2,
+	if (guard_rename("renameat2", olddirfd, oldpath, newdirfd, newpath, flags, REAL(renameat2),
 			 &o, &n) < 0)
 		return -1;
 	return renamed(&o, olddirfd, oldpath, &n, newdirfd, newpath, flags);
@@ -2599,8 +2605,8 @@ static int linked(const char *op, int olddirfd, const char *oldpath, int newdirf
 		return -1;
 	if (entry_at(op, newdirfd, newpath, C, next, &n) < 0)
 		return entry_done(&o, -1);
-	int r = real.linkat(o.fd >= 0 ? o.fd : olddirfd, o.fd >= 0 ? o.name : oldpath,
-			    n.fd >= 0 ? n.fd : newdirfd, n.fd >= 0 ? n.name : newpath, flags);
+	int r = REAL(linkat)(o.fd >= 0 ? o.fd : olddirfd, o.fd >= 0 ? o.name : oldpath,
+			     n.fd >= 0 ? n.fd : newdirfd, n.fd >= 0 ? n.name : newpath, flags);
 	entry_done(&n, r);
 	return entry_done(&o, r);
 }
@@ -2609,14 +2615,14 @@ EXPORT int link(const char *oldpath, const char *newpath)
 {
 	OWN_NAME(oldpath);
 	OWN_NAME(newpath);
-	return linked("link", AT_FDCWD, oldpath, AT_FDCWD, newpath, 0, real.link);
+	return linked("link", AT_FDCWD, oldpath, AT_FDCWD, newpath, 0, REAL(link));
 }
 
 EXPORT int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
 {
 	OWN_NAME(oldpath);
 	OWN_NAME(newpath);
-	return linked("linkat", olddirfd, oldpath, newdirfd, newpath, flags, real.linkat);
+	return linked("linkat", olddirfd, oldpath, newdirfd, newpath, flags, REAL(linkat));
 }
 
 EXPORT int symlink(const char *target, const char *linkpath)
@@ -2624,10 +2630,10 @@ EXPORT int symlink(const char *target, const char *linkpath)
 	OWN_NAME(target);
 	OWN_NAME(linkpath);
 	struct entry e;
-	if (entry_at("symlink", AT_FDCWD, linkpath, C, real.symlink, &e) < 0)
+	if (entry_at("symlink", AT_FDCWD, linkpath, C, REAL(symlink), &e) < 0)
 		return -1;
-	return entry_done(&e, e.fd >= 0 ? real.symlinkat(target, e.fd, e.name)
-					: real.symlink(target, linkpath));
+	return entry_done(&e, e.fd >= 0 ? REAL(symlinkat)(target, e.fd, e.name)
+					: REAL(symlink)(target, linkpath));
 }
 
 EXPORT int symlinkat(const char *target, int newdirfd, const char *linkpath)
@@ -2635,8 +2641,8 @@ EXPORT int symlinkat(const char *target, int newdirfd, const char *linkpath)
 	OWN_NAME(target);
 	OWN_NAME(linkpath);
 	struct entry e;
-	if (entry_at("symlinkat", newdirfd, linkpath, C, real.symlinkat, &e) < 0)
+	if (entry_at("symlinkat", newdirfd, linkpath, C, REAL(symlinkat), &e) < 0)
 		return -1;
-	return entry_done(&e, real.symlinkat(target, e.fd >= 0 ? e.fd : newdirfd,
-					     e.fd >= 0 ? e.name : linkpath));
+	return entry_done(&e, REAL(symlinkat)(target, e.fd >= 0 ? e.fd : newdirfd,
+					      e.fd >= 0 ? e.name : linkpath));
 }

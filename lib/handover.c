@@ -86,7 +86,7 @@ static void set_disposition(int sig, void (*handler)(int))
 {
 	struct sigaction sa = {.sa_handler = handler};
 	sigemptyset(&sa.sa_mask);
-	real.sigaction(sig, &sa, NULL);
+	REAL(sigaction)(sig, &sa, NULL);
 }
 
 /* ---- the request ---------------------------------------------------------------- */

@@ -21,9 +21,9 @@
 static void jumping_out(void)
 {
 	int saved = errno;
-	if (!real.longjmp || !real._longjmp || !real.siglongjmp || !real.__longjmp_chk)
+	if (!REAL(longjmp) || !REAL(_longjmp) || !REAL(siglongjmp) || !REAL(__longjmp_chk))
 		real_resolve();
-	if (!real.longjmp || !real._longjmp || !real.siglongjmp || !real.__longjmp_chk)
+	if (!REAL(longjmp) || !REAL(_longjmp) || !REAL(siglongjmp) || !REAL(__longjmp_chk))
 		abort(); /* no libc to jump with: nothing sane to return to */
 	shim_busy = 0;
 	shim_busy_child = 0;
@@ -35,21 +35,21 @@ static void jumping_out(void)
 EXPORT void longjmp(jmp_buf env, int val)
 {
 	jumping_out();
-	real.longjmp(env, val);
+	REAL(longjmp)(env, val);
 	__builtin_unreachable();
 }
 
 EXPORT void _longjmp(jmp_buf env, int val)
 {
 	jumping_out();
-	real._longjmp(env, val);
+	REAL(_longjmp)(env, val);
 	__builtin_unreachable();
 }
 
 EXPORT void siglongjmp(sigjmp_buf env, int val)
 {
 	jumping_out();
-	real.siglongjmp(env, val);
+	REAL(siglongjmp)(env, val);
 	__builtin_unreachable();
 }
 
@@ -58,6 +58,6 @@ void __longjmp_chk(sigjmp_buf env, int val);
 EXPORT void __longjmp_chk(sigjmp_buf env, int val)
 {
 	jumping_out();
-	real.__longjmp_chk(env, val);
+	REAL(__longjmp_chk)(env, val);
 	__builtin_unreachable();
 }

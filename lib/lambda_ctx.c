@@ -708,7 +708,8 @@ static void on_skipped(int fd)
  */
 __attribute__((noinline)) static ssize_t read_tracked(int fd, void *buf, size_t count)
 {
-	ssize_t n = real.read ? real.read(fd, buf, count) : shim_syscall(SYS_read, fd, buf, count);
+	ssize_t n =
+		REAL(read) ? REAL(read)(fd, buf, count) : shim_syscall(SYS_read, fd, buf, count);
 	if (n > 0 && fd_tracked(fd))
 		on_data(fd, buf, (size_t)n);
 	return n;
@@ -716,16 +717,16 @@ __attribute__((noinline)) static ssize_t read_tracked(int fd, void *buf, size_t 
 
 EXPORT ssize_t read(int fd, void *buf, size_t count)
 {
-	if (__builtin_expect(!fd_tracked(fd) && real.read != NULL, 1))
-		return real.read(fd, buf, count);
+	if (__builtin_expect(!fd_tracked(fd) && REAL(read) != NULL, 1))
+		return REAL(read)(fd, buf, count);
 	return read_tracked(fd, buf, count);
 }
 
 __attribute__((noinline)) static ssize_t read_chk_tracked(int fd, void *buf, size_t count,
 							  size_t buflen)
 {
-	ssize_t n = real.__read_chk ? real.__read_chk(fd, buf, count, buflen)
-				    : shim_syscall(SYS_read, fd, buf, count);
+	ssize_t n = REAL(__read_chk) ? REAL(__read_chk)(fd, buf, count, buflen)
+				     : shim_syscall(SYS_read, fd, buf, count);
 	if (n > 0 && fd_tracked(fd))
 		on_data(fd, buf, (size_t)n);
 	return n;
@@ -733,8 +734,8 @@ __attribute__((noinline)) static ssize_t read_chk_tracked(int fd, void *buf, siz
 
 EXPORT ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
 {
-	if (__builtin_expect(!fd_tracked(fd) && real.__read_chk != NULL, 1))
-		return real.__read_chk(fd, buf, count, buflen);
+	if (__builtin_expect(!fd_tracked(fd) && REAL(__read_chk) != NULL, 1))
+		return REAL(__read_chk)(fd, buf, count, buflen);
 	return read_chk_tracked(fd, buf, count, buflen);
 }
 
@@ -752,23 +753,24 @@ __attribute__((noinline)) static ssize_t recvfrom_tracked(int fd, void *buf, siz
 							  struct sockaddr *addr,
 							  socklen_t *addr_len)
 {
-	ssize_t n = real.recvfrom ? real.recvfrom(fd, buf, len, flags, addr, addr_len)
-				  : shim_syscall(SYS_recvfrom, fd, buf, len, flags, addr, addr_len);
+	ssize_t n = REAL(recvfrom)
+			    ? REAL(recvfrom)(fd, buf, len, flags, addr, addr_len)
+			    : shim_syscall(SYS_recvfrom, fd, buf, len, flags, addr, addr_len);
 	after_recv(fd, buf, n, flags);
 	return n;
 }
 
 EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
-	if (__builtin_expect(!fd_tracked(fd) && real.recv != NULL, 1))
-		return real.recv(fd, buf, len, flags);
+	if (__builtin_expect(!fd_tracked(fd) && REAL(recv) != NULL, 1))
+		return REAL(recv)(fd, buf, len, flags);
 	return recvfrom_tracked(fd, buf, len, flags, NULL, NULL);
 }
 
 EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
 {
-	if (__builtin_expect(!fd_tracked(fd) && real.__recv_chk != NULL, 1))
-		return real.__recv_chk(fd, buf, len, buflen, flags);
+	if (__builtin_expect(!fd_tracked(fd) && REAL(__recv_chk) != NULL, 1))
+		return REAL(__recv_chk)(fd, buf, len, buflen, flags);
 	if (len > buflen)
 		__builtin_trap(); /* what glibc's __chk_fail does, without its message */
 	return recvfrom_tracked(fd, buf, len, flags, NULL, NULL);
@@ -777,16 +779,16 @@ EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flag
 EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, __SOCKADDR_ARG addr,
 			socklen_t *addr_len)
 {
-	if (__builtin_expect(!fd_tracked(fd) && real.recvfrom != NULL, 1))
-		return real.recvfrom(fd, buf, len, flags, SA(addr), addr_len);
+	if (__builtin_expect(!fd_tracked(fd) && REAL(recvfrom) != NULL, 1))
+		return REAL(recvfrom)(fd, buf, len, flags, SA(addr), addr_len);
 	return recvfrom_tracked(fd, buf, len, flags, SA(addr), addr_len);
 }
 
 EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
 			      __SOCKADDR_ARG addr, socklen_t *addr_len)
 {
-	if (__builtin_expect(!fd_tracked(fd) && real.__recvfrom_chk != NULL, 1))
-		return real.__recvfrom_chk(fd, buf, len, buflen, flags, SA(addr), addr_len);
+	if (__builtin_expect(!fd_tracked(fd) && REAL(__recvfrom_chk) != NULL, 1))
+		return REAL(__recvfrom_chk)(fd, buf, len, buflen, flags, SA(addr), addr_len);
 	if (len > buflen)
 		__builtin_trap();
 	return recvfrom_tracked(fd, buf, len, flags, SA(addr), addr_len);
@@ -794,8 +796,8 @@ EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int 
 
 __attribute__((noinline)) static ssize_t recvmsg_tracked(int fd, struct msghdr *msg, int flags)
 {
-	ssize_t n = real.recvmsg ? real.recvmsg(fd, msg, flags)
-				 : shim_syscall(SYS_recvmsg, fd, msg, flags);
+	ssize_t n = REAL(recvmsg) ? REAL(recvmsg)(fd, msg, flags)
+				  : shim_syscall(SYS_recvmsg, fd, msg, flags);
 	if (n > 0 && !(flags & MSG_PEEK) && fd_tracked(fd)) {
 		if (flags & MSG_TRUNC)
 			on_skipped(fd);
@@ -807,7 +809,7 @@ __attribute__((noinline)) static ssize_t recvmsg_tracked(int fd, struct msghdr *
 
 EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	if (__builtin_expect(!fd_tracked(fd) && real.recvmsg != NULL, 1))
-		return real.recvmsg(fd, msg, flags);
+	if (__builtin_expect(!fd_tracked(fd) && REAL(recvmsg) != NULL, 1))
+		return REAL(recvmsg)(fd, msg, flags);
 	return recvmsg_tracked(fd, msg, flags);
 }

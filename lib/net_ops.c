@@ -872,12 +872,12 @@ EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t le
 {
 	unsigned char copy[ROUTE_OPT_MAX];
 	shim_started();
-	if (!real.setsockopt) {
+	if (!REAL(setsockopt)) {
 		errno = ENOSYS;
 		return -1;
 	}
 	if (level != IPPROTO_IP && level != IPPROTO_IPV6)
-		return real.setsockopt(fd, level, name, val, len);
+		return REAL(setsockopt)(fd, level, name, val, len);
 	/* Judged on a copy another thread cannot change (IPv4 options are 40 bytes at most). */
 	if (val && len > 0 && len <= sizeof(copy)) {
 		memcpy(copy, val, len);
@@ -887,7 +887,7 @@ EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t le
 	    refuse_route("setsockopt", level == IPPROTO_IP ? "IP_OPTIONS (a source route)"
 							   : "IPV6_RTHDR (a routing header)") < 0)
 		return -1;
-	return real.setsockopt(fd, level, name, val, len);
+	return REAL(setsockopt)(fd, level, name, val, len);
 }
 
 /*
@@ -1011,14 +1011,14 @@ static ssize_t sendmsg_dns(const char *op, int fd, const struct msghdr *m, int f
 	if (r < 0)
 		return -1;
 	if (r > 0)
-		return real.sendmsg(fd, m, flags);
+		return REAL(sendmsg)(fd, m, flags);
 	/* The kernel would read the copy after this returns. */
 	flags &= ~MSG_ZEROCOPY;
 	struct iovec one = {.iov_base = copy, .iov_len = len};
 	struct msghdr c = *m;
 	c.msg_iov = &one;
 	c.msg_iovlen = 1;
-	return real.sendmsg(fd, &c, flags);
+	return REAL(sendmsg)(fd, &c, flags);
 }
 
 static ssize_t sendto_dns(const char *op, int fd, const void *buf, size_t n, int flags,
@@ -1055,11 +1055,11 @@ EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
 	ssize_t r;
 	shim_started();
-	if (!real.send) {
+	if (!REAL(send)) {
 		errno = ENOSYS;
 		return -1;
 	}
-	r = real.send(fd, buf, n, flags);
+	r = REAL(send)(fd, buf, n, flags);
 	dns_peer_send("send", fd, buf, n, flags, &r);
 	return r;
 }
@@ -1070,13 +1070,13 @@ EXPORT int getpeername(int fd, __SOCKADDR_ARG addr, socklen_t *len)
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	shim_started();
-	if (!real.getpeername) {
+	if (!REAL(getpeername)) {
 		errno = ENOSYS;
 		return -1;
 	}
 	struct sockaddr *sa = SA(addr);
 	/* The kernel first: only a socket it says is unconnected can be one the shim keeps. */
-	int r = real.getpeername(fd, sa, len);
+	int r = REAL(getpeername)(fd, sa, len);
 	int err = errno;
 	if (r == 0 || err != ENOTCONN || !len || !sa || !dns_peer_get(fd, &peer, &peer_len)) {
 		errno = err;
@@ -1092,7 +1092,7 @@ EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 	struct sockaddr_storage copy;
 	struct unix_pin pin = {.fd = -1};
 	const struct sockaddr *sa = own_copy(CONST_SA(addr), len, &copy);
-	if (!real.connect) {
+	if (!REAL(connect)) {
 		errno = ENOSYS;
 		return -1;
 	}
@@ -1107,7 +1107,7 @@ EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 		if (proto == NET_PROTO_UDP && dns_peer_set(fd, sa, len) == 0) {
 			struct sockaddr unspec = {.sa_family = AF_UNSPEC};
 			int saved = errno;
-			real.connect(fd, &unspec, sizeof(unspec));
+			REAL(connect)(fd, &unspec, sizeof(unspec));
 			errno = saved;
 			return 0;
 		}
@@ -1124,8 +1124,8 @@ EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 		 */
 		dns_peer_forget(fd);
 	}
-	int r = pin.fd >= 0 ? real.connect(fd, (const struct sockaddr *)&pin.sun, pin.len)
-			    : real.connect(fd, sa, len);
+	int r = pin.fd >= 0 ? REAL(connect)(fd, (const struct sockaddr *)&pin.sun, pin.len)
+			    : REAL(connect)(fd, sa, len);
 	unpin(&pin);
 	/*
 	 * Lambda: follow Runtime API connections for the request id
@@ -1145,14 +1145,14 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, __CONST_SOCK
 {
 	struct sockaddr_storage copy;
 	const struct sockaddr *sa = own_copy(CONST_SA(addr), len, &copy);
-	if (!real.sendto) {
+	if (!REAL(sendto)) {
 		errno = ENOSYS;
 		return -1;
 	}
 	struct unix_pin pin = {.fd = -1};
 	ssize_t sent;
 	if (!sa || !len) {
-		sent = real.sendto(fd, buf, n, flags, sa, len);
+		sent = REAL(sendto)(fd, buf, n, flags, sa, len);
 		dns_peer_send("sendto", fd, buf, n, flags, &sent);
 		return sent;
 	}
@@ -1169,8 +1169,8 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, __CONST_SOCK
 		}
 	}
 	if (pin.fd < 0)
-		return real.sendto(fd, buf, n, flags, sa, len);
-	ssize_t r = real.sendto(fd, buf, n, flags, (const struct sockaddr *)&pin.sun, pin.len);
+		return REAL(sendto)(fd, buf, n, flags, sa, len);
+	ssize_t r = REAL(sendto)(fd, buf, n, flags, (const struct sockaddr *)&pin.sun, pin.len);
 	unpin(&pin);
 	return r;
 }
@@ -1180,12 +1180,12 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	struct msghdr m;
 	struct sockaddr_storage copy;
 
-	if (!real.sendmsg) {
+	if (!REAL(sendmsg)) {
 		errno = ENOSYS;
 		return -1;
 	}
 	if (!msg)
-		return real.sendmsg(fd, msg, flags);
+		return REAL(sendmsg)(fd, msg, flags);
 	/* The header is read once: what is judged is what is sent. */
 	m = *msg;
 	_Alignas(struct cmsghdr) unsigned char control[ROUTE_CMSG_MAX];
@@ -1193,7 +1193,7 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		return -1;
 	if (!m.msg_name || !m.msg_namelen) {
 		socklen_t peer_len;
-		ssize_t r = real.sendmsg(fd, &m, flags);
+		ssize_t r = REAL(sendmsg)(fd, &m, flags);
 		int err = errno;
 		if (r >= 0 || err != EDESTADDRREQ || !dns_peer_get(fd, &copy, &peer_len)) {
 			errno = err;
@@ -1218,10 +1218,10 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		}
 	}
 	if (pin.fd < 0)
-		return real.sendmsg(fd, &m, flags);
+		return REAL(sendmsg)(fd, &m, flags);
 	m.msg_name = &pin.sun;
 	m.msg_namelen = pin.len;
-	ssize_t r = real.sendmsg(fd, &m, flags);
+	ssize_t r = REAL(sendmsg)(fd, &m, flags);
 	unpin(&pin);
 	return r;
 }
@@ -1281,12 +1281,12 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 	unsigned int limit = vlen < SENDMMSG_MAX ? vlen : SENDMMSG_MAX, sent = 0;
 	int saved = errno, refused = ECONNREFUSED;
 
-	if (!real.sendmmsg) {
+	if (!REAL(sendmmsg)) {
 		errno = ENOSYS;
 		return -1;
 	}
 	if (!vec || !vlen)
-		return real.sendmmsg(fd, vec, vlen, flags);
+		return REAL(sendmmsg)(fd, vec, vlen, flags);
 	while (sent < limit) {
 		unsigned int n = limit - sent < SENDMMSG_BATCH ? limit - sent : SENDMMSG_BATCH;
 		unsigned int ok = n;
@@ -1337,7 +1337,7 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 			return -1;
 		}
 		errno = saved;
-		int r = real.sendmmsg(fd, batch, ok, flags);
+		int r = REAL(sendmmsg)(fd, batch, ok, flags);
 		unpin_all(pins, n);
 		if (r < 0 && errno == EDESTADDRREQ && !sent) {
 			/* Unconnected: perhaps a DNS socket the shim keeps the peer of. */
@@ -1362,13 +1362,13 @@ EXPORT int bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
 	struct sockaddr_storage copy;
 	const struct sockaddr *sa = own_copy(CONST_SA(addr), len, &copy);
-	if (!real.bind) {
+	if (!REAL(bind)) {
 		errno = ENOSYS;
 		return -1;
 	}
 	if (guard_sockaddr("bind", fd, sa, len, NET_DIR_IN, EACCES) < 0)
 		return -1;
-	return real.bind(fd, sa, len);
+	return REAL(bind)(fd, sa, len);
 }
 
 EXPORT int listen(int fd, int backlog)
@@ -1376,7 +1376,7 @@ EXPORT int listen(int fd, int backlog)
 	int saved = errno;
 	bool block = false;
 
-	if (!real.listen) {
+	if (!REAL(listen)) {
 		errno = ENOSYS;
 		return -1;
 	}
@@ -1389,7 +1389,7 @@ EXPORT int listen(int fd, int backlog)
 		return -1;
 	}
 	errno = saved;
-	return real.listen(fd, backlog);
+	return REAL(listen)(fd, backlog);
 }
 
 /* Judges a connection just accepted on listener; closes it when blocked. */
@@ -1403,7 +1403,7 @@ static int after_accept(const char *op, int listener, int fd)
 	block = judge_local(op, listener);
 	shim_leave();
 	if (block) {
-		real.close(fd);
+		REAL(close)(fd);
 		errno = ECONNABORTED;
 		return -1;
 	}
@@ -1413,20 +1413,20 @@ static int after_accept(const char *op, int listener, int fd)
 
 EXPORT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *len)
 {
-	if (!real.accept) {
+	if (!REAL(accept)) {
 		errno = ENOSYS;
 		return -1;
 	}
-	return after_accept("accept", fd, real.accept(fd, SA(addr), len));
+	return after_accept("accept", fd, REAL(accept)(fd, SA(addr), len));
 }
 
 EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *len, int flags)
 {
-	if (!real.accept4) {
+	if (!REAL(accept4)) {
 		errno = ENOSYS;
 		return -1;
 	}
-	return after_accept("accept4", fd, real.accept4(fd, SA(addr), len, flags));
+	return after_accept("accept4", fd, REAL(accept4)(fd, SA(addr), len, flags));
 }
 
 /* ---- name resolution ---------------------------------------------------- */
@@ -1624,7 +1624,7 @@ static const char *own_name(const char *name, char buf[OWN_NAME_MAX])
 EXPORT int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 		       struct addrinfo **res)
 {
-	if (!real.getaddrinfo) {
+	if (!REAL(getaddrinfo)) {
 		errno = ENOSYS;
 		return EAI_SYSTEM;
 	}
@@ -1640,7 +1640,7 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 	}
 	node = own_name(node, name_copy);
 	if (hints && (hints->ai_flags & AI_NUMERICHOST))
-		return real.getaddrinfo(node, service, hints, res);
+		return REAL(getaddrinfo)(node, service, hints, res);
 	/*
 	 * Without a port the lookup says nothing of how the name will be used
 	 * (Node asks every name as SOCK_STREAM, then sends UDP to it): any
@@ -1652,7 +1652,7 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 				       NUMERIC_SCOPED);
 	if (g == NAME_BLOCKED)
 		return EAI_FAIL;
-	int r = real.getaddrinfo(node, service, hints, res);
+	int r = REAL(getaddrinfo)(node, service, hints, res);
 	if (g == NAME_RESOLVE && node) {
 		int saved = errno;
 		const struct sockaddr *prev = NULL;
@@ -1722,17 +1722,19 @@ static int guard_query(const char *op, const char *name, const char *domain)
  * built against glibc < 2.34 reference: RES_QUERY(name, (parameters),
  * (arguments), the domain appended to the name or NULL).
  */
-#define RES_QUERY(sym, params, args, domain)                          \
-	EXPORT int sym params                                         \
-	{                                                             \
-		char own_[OWN_NAME_MAX], own_domain_[OWN_NAME_MAX];   \
-		name = own_name(name, own_);                          \
-		OWN_DOMAIN_##domain(own_domain_);                     \
-		if (!real.sym || guard_query(#sym, name, domain) < 0) \
-			return -1;                                    \
-		return real.sym args;                                 \
-	}                                                             \
+// NOLINTBEGIN(bugprone-macro-parentheses): args is a parenthesized argument list
+#define RES_QUERY(sym, params, args, domain)                           \
+	EXPORT int sym params                                          \
+	{                                                              \
+		char own_[OWN_NAME_MAX], own_domain_[OWN_NAME_MAX];    \
+		name = own_name(name, own_);                           \
+		OWN_DOMAIN_##domain(own_domain_);                      \
+		if (!REAL(sym) || guard_query(#sym, name, domain) < 0) \
+			return -1;                                     \
+		return REAL(sym) args;                                 \
+	}                                                              \
 	EXPORT extern __typeof(sym) __##sym __attribute__((alias(#sym), copy(sym)));
+// NOLINTEND(bugprone-macro-parentheses)
 /* The domain, copied too where there is one. */
 #define OWN_DOMAIN_NULL(buf)   (void)(buf)
 #define OWN_DOMAIN_domain(buf) (domain = own_name(domain, buf))
@@ -1844,11 +1846,11 @@ EXPORT int res_send(const unsigned char *msg, int msglen, unsigned char *answer,
 {
 	unsigned char *copy = NULL;
 
-	if (!real.res_send || guard_send("res_send", msg, msglen, &copy) < 0) {
+	if (!REAL(res_send) || guard_send("res_send", msg, msglen, &copy) < 0) {
 		free(copy);
 		return -1;
 	}
-	int r = real.res_send(copy ? copy : msg, msglen, answer, anslen);
+	int r = REAL(res_send)(copy ? copy : msg, msglen, answer, anslen);
 	free(copy);
 	return r;
 }
@@ -1859,11 +1861,11 @@ EXPORT int res_nsend(res_state st, const unsigned char *msg, int msglen, unsigne
 {
 	unsigned char *copy = NULL;
 
-	if (!real.res_nsend || guard_send("res_nsend", msg, msglen, &copy) < 0) {
+	if (!REAL(res_nsend) || guard_send("res_nsend", msg, msglen, &copy) < 0) {
 		free(copy);
 		return -1;
 	}
-	int r = real.res_nsend(st, copy ? copy : msg, msglen, answer, anslen);
+	int r = REAL(res_nsend)(st, copy ? copy : msg, msglen, answer, anslen);
 	free(copy);
 	return r;
 }
@@ -1892,7 +1894,7 @@ __attribute__((constructor)) static void hostent_lock_setup(void)
 
 EXPORT struct hostent *gethostbyname(const char *name)
 {
-	if (!real.gethostbyname) {
+	if (!REAL(gethostbyname)) {
 		h_errno = NO_RECOVERY;
 		return NULL;
 	}
@@ -1905,7 +1907,7 @@ EXPORT struct hostent *gethostbyname(const char *name)
 		return NULL;
 	}
 	pthread_mutex_lock(&hostent_lock);
-	struct hostent *h = real.gethostbyname(name);
+	struct hostent *h = REAL(gethostbyname)(name);
 	if (g == NAME_RESOLVE)
 		bind_hostent(name, h);
 	pthread_mutex_unlock(&hostent_lock);
@@ -1914,7 +1916,7 @@ EXPORT struct hostent *gethostbyname(const char *name)
 
 EXPORT struct hostent *gethostbyname2(const char *name, int af)
 {
-	if (!real.gethostbyname2) {
+	if (!REAL(gethostbyname2)) {
 		h_errno = NO_RECOVERY;
 		return NULL;
 	}
@@ -1927,7 +1929,7 @@ EXPORT struct hostent *gethostbyname2(const char *name, int af)
 		return NULL;
 	}
 	pthread_mutex_lock(&hostent_lock);
-	struct hostent *h = real.gethostbyname2(name, af);
+	struct hostent *h = REAL(gethostbyname2)(name, af);
 	if (g == NAME_RESOLVE)
 		bind_hostent(name, h);
 	pthread_mutex_unlock(&hostent_lock);
@@ -2000,10 +2002,10 @@ EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, s
 		       char *serv, socklen_t servlen, int flags)
 {
 	int family = AF_UNSPEC;
-	if (!real.getnameinfo)
+	if (!REAL(getnameinfo))
 		return EAI_SYSTEM;
 	if (!host || !hostlen || (flags & NI_NUMERICHOST))
-		return real.getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
+		return REAL(getnameinfo)(sa, salen, host, hostlen, serv, servlen, flags);
 	/* The address judged is the one looked up. */
 	struct sockaddr_storage own;
 	if (sa) {
@@ -2020,7 +2022,7 @@ EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, s
 			return EAI_NONAME;
 		flags |= NI_NUMERICHOST;
 	}
-	int r = real.getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
+	int r = REAL(getnameinfo)(sa, salen, host, hostlen, serv, servlen, flags);
 	if (g == NAME_RESOLVE)
 		shim_leave();
 	return r;
@@ -2044,7 +2046,7 @@ static bool own_address(const void **addr, socklen_t *len, int type, unsigned ch
 
 EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
 {
-	if (!real.gethostbyaddr) {
+	if (!REAL(gethostbyaddr)) {
 		h_errno = NO_RECOVERY;
 		return NULL;
 	}
@@ -2055,7 +2057,7 @@ EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
 		h_errno = NO_RECOVERY;
 		return NULL;
 	}
-	struct hostent *h = real.gethostbyaddr(addr, len, type);
+	struct hostent *h = REAL(gethostbyaddr)(addr, len, type);
 	if (g == NAME_RESOLVE)
 		shim_leave();
 	return h;
@@ -2082,43 +2084,43 @@ static bool rexec_refused(const char *op, char **ahost)
 EXPORT int rexec(char **ahost, int rport, const char *name, const char *pass, const char *cmd,
 		 int *fd2p)
 {
-	if (!real.rexec || rexec_refused("rexec", ahost))
+	if (!REAL(rexec) || rexec_refused("rexec", ahost))
 		return -1;
-	return real.rexec(ahost, rport, name, pass, cmd, fd2p);
+	return REAL(rexec)(ahost, rport, name, pass, cmd, fd2p);
 }
 
 EXPORT int rexec_af(char **ahost, int rport, const char *name, const char *pass, const char *cmd,
 		    int *fd2p, sa_family_t af)
 {
-	if (!real.rexec_af || rexec_refused("rexec_af", ahost))
+	if (!REAL(rexec_af) || rexec_refused("rexec_af", ahost))
 		return -1;
-	return real.rexec_af(ahost, rport, name, pass, cmd, fd2p, af);
+	return REAL(rexec_af)(ahost, rport, name, pass, cmd, fd2p, af);
 }
 
 /* rcmd and ruserok resolve the host with libc's internal functions too. */
 EXPORT int rcmd(char **ahost, unsigned short port, const char *locuser, const char *remuser,
 		const char *cmd, int *fd2p)
 {
-	if (!real.rcmd || rexec_refused("rcmd", ahost))
+	if (!REAL(rcmd) || rexec_refused("rcmd", ahost))
 		return -1;
-	return real.rcmd(ahost, port, locuser, remuser, cmd, fd2p);
+	return REAL(rcmd)(ahost, port, locuser, remuser, cmd, fd2p);
 }
 
 EXPORT int rcmd_af(char **ahost, unsigned short port, const char *locuser, const char *remuser,
 		   const char *cmd, int *fd2p, sa_family_t af)
 {
-	if (!real.rcmd_af || rexec_refused("rcmd_af", ahost))
+	if (!REAL(rcmd_af) || rexec_refused("rcmd_af", ahost))
 		return -1;
-	return real.rcmd_af(ahost, port, locuser, remuser, cmd, fd2p, af);
+	return REAL(rcmd_af)(ahost, port, locuser, remuser, cmd, fd2p, af);
 }
 
 EXPORT int ruserok(const char *rhost, int superuser, const char *ruser, const char *luser)
 {
 	char *host = (char *)rhost;
 
-	if (!real.ruserok || rexec_refused("ruserok", &host))
+	if (!REAL(ruserok) || rexec_refused("ruserok", &host))
 		return -1;
-	return real.ruserok(rhost, superuser, ruser, luser);
+	return REAL(ruserok)(rhost, superuser, ruser, luser);
 }
 
 EXPORT int ruserok_af(const char *rhost, int superuser, const char *ruser, const char *luser,
@@ -2126,9 +2128,9 @@ EXPORT int ruserok_af(const char *rhost, int superuser, const char *ruser, const
 {
 	char *host = (char *)rhost;
 
-	if (!real.ruserok_af || rexec_refused("ruserok_af", &host))
+	if (!REAL(ruserok_af) || rexec_refused("ruserok_af", &host))
 		return -1;
-	return real.ruserok_af(rhost, superuser, ruser, luser, af);
+	return REAL(ruserok_af)(rhost, superuser, ruser, luser, af);
 }
 
 static int blocked_r(struct hostent **result, int *h_errnop)
@@ -2144,14 +2146,14 @@ static int blocked_r(struct hostent **result, int *h_errnop)
 EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hostent *ret,
 			   char *buf, size_t buflen, struct hostent **result, int *h_errnop)
 {
-	if (!real.gethostbyaddr_r)
+	if (!REAL(gethostbyaddr_r))
 		return blocked_r(result, h_errnop);
 	unsigned char own[16];
 	bool sized = own_address(&addr, &len, type, own);
 	enum name_guard g = guard_reverse("gethostbyaddr_r", type, sized ? addr : NULL);
 	if (g == NAME_BLOCKED)
 		return blocked_r(result, h_errnop);
-	int r = real.gethostbyaddr_r(addr, len, type, ret, buf, buflen, result, h_errnop);
+	int r = REAL(gethostbyaddr_r)(addr, len, type, ret, buf, buflen, result, h_errnop);
 	if (g == NAME_RESOLVE)
 		shim_leave();
 	return r;
@@ -2160,7 +2162,7 @@ EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hos
 EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen,
 			   struct hostent **result, int *h_errnop)
 {
-	if (!real.gethostbyname_r)
+	if (!REAL(gethostbyname_r))
 		return ENOSYS;
 	char copy[OWN_NAME_MAX];
 	name = own_name(name, copy);
@@ -2168,7 +2170,7 @@ EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf, siz
 		guard_name("gethostbyname_r", name, NET_PORT_ANY, NET_PROTO_ANY, NUMERIC_PLAIN);
 	if (g == NAME_BLOCKED)
 		return blocked_r(result, h_errnop);
-	int r = real.gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
+	int r = REAL(gethostbyname_r)(name, ret, buf, buflen, result, h_errnop);
 	if (g == NAME_RESOLVE)
 		bind_hostent(name, r == 0 && result ? *result : NULL);
 	return r;
@@ -2177,7 +2179,7 @@ EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf, siz
 EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
 			    struct hostent **result, int *h_errnop)
 {
-	if (!real.gethostbyname2_r)
+	if (!REAL(gethostbyname2_r))
 		return ENOSYS;
 	char copy[OWN_NAME_MAX];
 	name = own_name(name, copy);
@@ -2185,7 +2187,7 @@ EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret, char 
 		guard_name("gethostbyname2_r", name, NET_PORT_ANY, NET_PROTO_ANY, NUMERIC_PLAIN);
 	if (g == NAME_BLOCKED)
 		return blocked_r(result, h_errnop);
-	int r = real.gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
+	int r = REAL(gethostbyname2_r)(name, af, ret, buf, buflen, result, h_errnop);
 	if (g == NAME_RESOLVE)
 		bind_hostent(name, r == 0 && result ? *result : NULL);
 	return r;

@@ -34,28 +34,32 @@
 #define DB_SHADOW "/etc/shadow"
 
 /* Lookups returning a static entry: NULL with errno set when refused. */
+// NOLINTBEGIN(bugprone-macro-parentheses): args is a parenthesized argument list
 #define NSS_ENTRY(type, name, db, params, args)         \
 	EXPORT type *name params                        \
 	{                                               \
 		if (file_ops_guard_read(#name, db) < 0) \
 			return NULL;                    \
-		if (!real.name) {                       \
+		if (!REAL(name)) {                      \
 			errno = ENOSYS;                 \
 			return NULL;                    \
 		}                                       \
-		return real.name args;                  \
+		return REAL(name) args;                 \
 	}
+// NOLINTEND(bugprone-macro-parentheses)
 
 /* Reentrant lookups: the error number is the result, *result NULL. */
-#define NSS_REENTRANT(name, db, params, args, result)                           \
-	EXPORT int name params                                                  \
-	{                                                                       \
-		if (file_ops_guard_read(#name, db) < 0) {                       \
-			*(result) = NULL;                                       \
-			return errno;                                           \
-		}                                                               \
-		return real.name ? real.name args : (*(result) = NULL, ENOSYS); \
+// NOLINTBEGIN(bugprone-macro-parentheses): args is a parenthesized argument list
+#define NSS_REENTRANT(name, db, params, args, result)                             \
+	EXPORT int name params                                                    \
+	{                                                                         \
+		if (file_ops_guard_read(#name, db) < 0) {                         \
+			*(result) = NULL;                                         \
+			return errno;                                             \
+		}                                                                 \
+		return REAL(name) ? REAL(name) args : (*(result) = NULL, ENOSYS); \
 	}
+// NOLINTEND(bugprone-macro-parentheses)
 
 NSS_ENTRY(struct passwd, getpwnam, DB_PASSWD, (const char *n), (n))
 NSS_ENTRY(struct passwd, getpwuid, DB_PASSWD, (uid_t u), (u))

@@ -1,19 +1,32 @@
 // SPDX-License-Identifier: MIT
 #include <dlfcn.h>
+#include <stdbool.h>
 
 #include "dl_ops.h"
 #include "real.h"
 
 struct real_symbols real;
 
+/* Names no object defines: asked once (dlsym's answer was NULL too). */
+static bool absent[REAL_COUNT];
+
+void *real_lookup(enum real_index i, const char *name)
+{
+	if (__atomic_load_n(&absent[i], __ATOMIC_RELAXED) || dl_ops_resolve() < 0)
+		return NULL;
+	void *fn = dl_ops_next(name);
+	if (!fn)
+		__atomic_store_n(&absent[i], true, __ATOMIC_RELAXED);
+	return fn;
+}
+
 void real_resolve(void)
 {
-	/* libc's dlsym itself: the exported one is the shim's (dl_ops.h). */
-	if (dl_ops_resolve() < 0)
+	if (dl_ops_resolve() < 0 || dl_ops_next_mirrored())
 		return;
 		/* ret and params are a type and a parameter list: parentheses would break them. */
 		// NOLINTNEXTLINE(bugprone-macro-parentheses)
-#define REAL_LOOKUP(ret, name, params) real.name = (ret(*) params)dl_ops_next(#name);
+#define REAL_LOOKUP(ret, name, params) (void)REAL(name);
 	REAL_SYMBOLS(REAL_LOOKUP)
 #undef REAL_LOOKUP
 }

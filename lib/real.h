@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * real — the libc functions the shim wraps, resolved once with
- * dlsym(RTLD_NEXT) before anything else in the shim runs. Interposers call
- * through real.NAME; a NULL entry (a libc without that symbol) makes the
- * interposer fail with ENOSYS rather than guess.
+ * real — the libc functions the shim wraps: the next definition of each
+ * name after the shim's (what dlsym(RTLD_NEXT) gives), looked up the first
+ * time it is called. Interposers call through REAL(NAME); NULL (a libc
+ * without that symbol) makes the interposer fail with ENOSYS rather than
+ * guess. A process asks for the few it uses: looking up all of them at
+ * start cost every process ~15 us (over 200 hash probes in libc's tables).
+ * The lookup reads the loaded objects' tables only (dl_ops_next), so it is
+ * async-signal-safe; where the search order cannot be mirrored it would ask
+ * dlsym, and everything is looked up at start instead (real_resolve).
  */
 #pragma once
 
@@ -275,7 +280,31 @@ struct real_symbols {
 };
 #undef REAL_MEMBER
 
+#define REAL_INDEX(ret, name, params) REAL_IDX_##name,
+enum real_index {
+	REAL_SYMBOLS(REAL_INDEX) REAL_COUNT
+};
+#undef REAL_INDEX
+
 extern struct real_symbols real;
 
-/* Resolves every entry of real (idempotent; called from shim init). */
+/* Looks name up (index i): the function, or NULL where no object defines it. */
+void *real_lookup(enum real_index i, const char *name);
+
+/* The next definition of name after the shim's, looked up on first use. */
+#define REAL(name)                                                                             \
+	({                                                                                     \
+		__typeof__(real.name) real_f_ = __atomic_load_n(&real.name, __ATOMIC_RELAXED); \
+		if (__builtin_expect(!real_f_, 0)) {                                           \
+			real_f_ = (__typeof__(real.name))real_lookup(REAL_IDX_##name, #name);  \
+			__atomic_store_n(&real.name, real_f_, __ATOMIC_RELAXED);               \
+		}                                                                              \
+		real_f_;                                                                       \
+	})
+
+/*
+ * At shim init: finds the objects after the shim (dl_ops_resolve); where
+ * their search cannot be mirrored, looks every name up now (a lookup
+ * would otherwise ask dlsym, wherever the first call comes from).
+ */
 void real_resolve(void);

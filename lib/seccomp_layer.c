@@ -355,7 +355,7 @@ static int install_handler(bool bundle_names)
 		names_in_bundle = true;
 	else
 		fill_names(native_arch());
-	if (real.sigaction(SIGSYS, &sa, NULL) < 0)
+	if (REAL(sigaction)(SIGSYS, &sa, NULL) < 0)
 		return -1;
 	atomic_store(&handler_installed, true);
 	return 0;
@@ -654,14 +654,14 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 	if (sig == SIGSYS && act && !shim_busy && seccomp_layer_guards_sigsys()) {
 		if (!(act->sa_flags & SA_SIGINFO) && act->sa_handler == SIG_DFL) {
 			if (old)
-				real.sigaction(sig, NULL, old);
+				REAL(sigaction)(sig, NULL, old);
 			return 0;
 		}
 		seccomp_layer_refuse_sigsys("sigaction");
 		errno = EPERM;
 		return -1;
 	}
-	return real.sigaction(sig, act, old);
+	return REAL(sigaction)(sig, act, old);
 }
 
 /* libc's other name for sigaction (not declared by its headers). */
@@ -700,11 +700,11 @@ static bool sigsys_handler_call(const char *op, int sig, sighandler_t handler, s
 		sighandler_t ret;                                  \
 		if (sigsys_handler_call(#sym, sig, handler, &ret)) \
 			return ret;                                \
-		if (!real.sym) {                                   \
+		if (!REAL(sym)) {                                  \
 			errno = ENOSYS;                            \
 			return SIG_ERR;                            \
 		}                                                  \
-		return real.sym(sig, handler);                     \
+		return REAL(sym)(sig, handler);                    \
 	}
 
 SIGNAL_WRAP(signal)

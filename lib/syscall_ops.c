@@ -28,8 +28,8 @@
 
 static long pass(long nr, long a, long b, long c, long d, long e, long f)
 {
-	if (__builtin_expect(real.syscall != NULL, 1))
-		return real.syscall(nr, a, b, c, d, e, f);
+	if (__builtin_expect(REAL(syscall) != NULL, 1))
+		return REAL(syscall)(nr, a, b, c, d, e, f);
 	return raw_syscall6(nr, a, b, c, d, e, f);
 }
 
