@@ -3,14 +3,16 @@
 # (nothing of the policy engine, cJSON or libseccomp leaks), unversioned, and
 # defines every one of them. And, on x86-64, that the small state every process
 # touches at start stays on a few pages (lib/large_bss.h): no array of a page or
-# more left in .bss, where it would spread that state over more pages.
+# more left in .bss, where it would spread that state over more pages. And that
+# every function lib/start-order.ld names is in the start section it makes (a
+# renamed or inlined one would silently fall back among the rest of the code).
 set -u
 lib="$FNGUARD_BUILD_ROOT/lib/libfnguard.so"
 sym="$FNGUARD_SOURCE_ROOT/lib/libfnguard.sym"
 listed=$(sed -e 's|/\*.*\*/||g' "$sym" | tr ';' '\n' | sed -n '/global:/,/local:/p' |
 	grep -vE 'global:|local:' | tr -d ' \t' | grep -v '^$' | sort)
 exported=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TWiV]$/ {print $3}' | sort)
-echo "1..4"
+echo "1..5"
 if [ "$listed" = "$exported" ]; then
 	echo "ok 1 - exported symbols are exactly the version script's list ($(wc -l <<<"$listed"))"
 else
@@ -44,5 +46,24 @@ else
 	else
 		echo "not ok 4 - arrays of a page or more in .bss: mark them LARGE_BSS"
 		sed 's/^/# /' <<<"$big"
+	fi
+fi
+
+# Functions (readelf's section index) in .text.fnguard_start, clones under their names.
+order="$FNGUARD_SOURCE_ROOT/lib/start-order.ld"
+sections=$(readelf -SW "$lib")
+start=$(sed -n 's/^ *\[ *\([0-9]*\)\] \.text\.fnguard_start .*/\1/p' <<<"$sections")
+wanted=$(sed -nE 's/^[[:space:]]*\*\(\.text\.([A-Za-z_0-9]+) .*/\1/p' "$order" | sort -u)
+if [ -z "$start" ]; then
+	echo "not ok 5 - no .text.fnguard_start section (lib/start-order.ld not applied)"
+else
+	present=$(readelf -sW "$lib" | awk -v n="$start" '$7 == n && $4 == "FUNC" {print $8}' |
+		sed -E 's/\.(isra|part|constprop|cold)\..*//' | sort -u)
+	missing=$(comm -23 <(echo "$wanted") <(echo "$present"))
+	if [ -n "$wanted" ] && [ -z "$missing" ]; then
+		echo "ok 5 - the $(wc -l <<<"$wanted") functions of lib/start-order.ld are in its section"
+	else
+		echo "not ok 5 - functions of lib/start-order.ld not in its section: run tools/start-order.sh"
+		sed 's/^/# /' <<<"$missing"
 	fi
 fi
