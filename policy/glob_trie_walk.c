@@ -179,13 +179,16 @@ struct gt_prefix_cache {
 	struct gt_prefix slot[PREFIX_SLOTS];
 };
 
+/*
+ * Zeroed, slots clear (a clear atomic_flag is all zero bytes with GCC and
+ * Clang: ATOMIC_FLAG_INIT is { 0 }). Not written here: calloc's fresh memory
+ * is the kernel's zero pages until a slot is used, so a process that judges
+ * no path never faults the cache's ~4 KiB in (two pages in every process
+ * started under the shim, when the loop cleared each flag).
+ */
 struct gt_prefix_cache *gt_prefix_cache_new(void)
 {
-	struct gt_prefix_cache *c = calloc(1, sizeof(*c));
-
-	for (size_t i = 0; c && i < PREFIX_SLOTS; i++)
-		atomic_flag_clear(&c->slot[i].busy);
-	return c;
+	return calloc(1, sizeof(struct gt_prefix_cache));
 }
 
 /* The directory's hash: the segment key's, over the whole directory. */
