@@ -243,7 +243,6 @@ static bool already_alerted(const char *target, size_t len, unsigned rights)
  * The common path: returns 0 to let the call run, -1 when it is blocked
  * (errno = EACCES). errno is preserved otherwise.
  */
-static __thread struct verdict_cache vcache __attribute__((tls_model("initial-exec")));
 
 /* No empty, "." or ".." segment and no trailing '/': joined to the cwd it is normal. */
 static bool plain_relative(const char *p, size_t len)
@@ -380,7 +379,7 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 		block = act_on_noted(op, rp->name, rp->name_len, rights, &v, NULL);
 	else if (cacheable && !seen_only && (rp->lexical || rp->links_refused) && rights == asked &&
 		 keyed_exactly(path, len, base, rp))
-		verdict_cache_store(&vcache, hash, path, len, base,
+		verdict_cache_store(&sc->vcache, hash, path, len, base,
 				    rights | (rp->links_refused ? VERDICT_CACHE_NO_LINKS : 0));
 	if (ret_open && rp->links_refused)
 		*ret_open = OPEN_NO_LINKS;
@@ -411,6 +410,7 @@ static inline __attribute__((always_inline)) int guard_path_verify(const char *o
 								   unsigned rights, int flags,
 								   int *ret_open)
 {
+	struct thread_scratch *sc;
 	bool usable = false;
 	size_t len = 0;
 	uint64_t base = 0, hash = 0;
@@ -425,11 +425,12 @@ static inline __attribute__((always_inline)) int guard_path_verify(const char *o
 		/* Odd: a chdir under way, or threads with directories of their own. */
 		usable = !(base & 1);
 		hash = usable ? verdict_cache_hash(path, len, base, rights) : 0;
-		if (usable &&
+		/* No scratch yet: nothing judged on this thread, nothing cached. */
+		if (usable && (sc = thread_scratch_kept()) &&
 		    ((flags & REFUSING_LINKS)
-			     ? verdict_cache_lookup_refusing(&vcache, hash, path, len, base, rights,
-							     &no_links)
-			     : verdict_cache_lookup(&vcache, hash, path, len, base, rights))) {
+			     ? verdict_cache_lookup_refusing(&sc->vcache, hash, path, len, base,
+							     rights, &no_links)
+			     : verdict_cache_lookup(&sc->vcache, hash, path, len, base, rights))) {
 			if (ret_open)
 				*ret_open = no_links ? OPEN_NO_LINKS : OPEN_PLAIN;
 			return 0;

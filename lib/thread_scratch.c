@@ -7,7 +7,7 @@
 #include "syscall_ops.h"
 #include "thread_scratch.h"
 
-static __thread struct thread_scratch *kept __attribute__((tls_model("initial-exec")));
+__thread struct thread_scratch *thread_scratch_mine __attribute__((tls_model("initial-exec")));
 static pthread_key_t kept_key;
 /*
  * As exec_ops.c's kept_mem_key: made at the shim's start, never on a
@@ -20,7 +20,7 @@ static bool kept_keyed;
 static void kept_release(void *m)
 {
 	/* The thread's own, ending: a later key's destructor may still judge (mapped again). */
-	kept = NULL;
+	thread_scratch_mine = NULL;
 	shim_syscall(SYS_munmap, m, sizeof(struct thread_scratch));
 }
 
@@ -36,7 +36,7 @@ static __attribute__((noinline)) struct thread_scratch *scratch_map(void)
 				       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		return NULL;
-	kept = m;
+	thread_scratch_mine = m;
 	if (kept_keyed)
 		pthread_setspecific(kept_key, m);
 	return m;
@@ -44,6 +44,6 @@ static __attribute__((noinline)) struct thread_scratch *scratch_map(void)
 
 struct thread_scratch *thread_scratch(void)
 {
-	struct thread_scratch *s = kept;
+	struct thread_scratch *s = thread_scratch_mine;
 	return __builtin_expect(s != NULL, 1) ? s : scratch_map();
 }

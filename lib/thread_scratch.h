@@ -21,8 +21,16 @@
 #pragma once
 
 #include "path_resolve.h"
+#include "verdict_cache.h"
 
 struct thread_scratch {
+	/*
+	 * file_ops.c: the thread's allowed names (verdict_cache.h), here
+	 * rather than in thread-local storage, which the loader zeroes for
+	 * every process and thread (6.4 KiB: two pages touched in each, judging
+	 * a file or not). Looked up outside the guard; empty until mapped.
+	 */
+	struct verdict_cache vcache;
 	/* file_ops.c: the judged name (guard_path_full), or a descriptor's path (fd_refused). */
 	union {
 		struct resolved_path judged;
@@ -33,6 +41,15 @@ struct thread_scratch {
 
 /* The thread's scratch, mapped if need be; NULL when there is no memory for it. */
 struct thread_scratch *thread_scratch(void);
+
+extern __thread struct thread_scratch *thread_scratch_mine
+	__attribute__((tls_model("initial-exec"), visibility("hidden")));
+
+/* The thread's scratch if it is mapped, else NULL (never maps: a verdict cache lookup). */
+static inline struct thread_scratch *thread_scratch_kept(void)
+{
+	return thread_scratch_mine;
+}
 
 /* Makes the key that unmaps a thread's scratch when it ends (at the shim's start). */
 void thread_scratch_init(void);
