@@ -999,8 +999,8 @@ def findings(sec):
                 "loader, 10 % in libc and 15 % in the shim's own code. What would close the "
                 "rest is fewer pages touched: a profile image descendants use in place "
                 "instead of building tables on the heap, the code an exec check runs "
-                "grouped into fewer pages as the start's is, smaller stack frames on the exec path; the "
-                "loader's and libc's own pages are not fnguard's.")
+                "grouped into fewer pages as the start's is, smaller stack frames on the "
+                "exec path; the loader's and libc's own pages are not fnguard's.")
         fil = _missed(sec, lambda r: "file-heavy" in r["cols"].get("workload", "") and
                       r["other"] in ("alert", "enforce", "run"))
         if fil:
