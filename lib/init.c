@@ -435,6 +435,7 @@ static void load_profile(void)
 		/* What the process that read the JSON made of it (profile_share.h). */
 		struct policy_load_opts sealed = opts;
 		sealed.checksum_checked = true;
+		sealed.rules_checked = true;
 		r = bundle_load_policy_mem(shim.profile_path, shared, shared_len, &sealed,
 					   &shim.policy, &shim.bundle_view, &diags);
 		if (r == 0 && share_is_the_filters(shim.policy)) {

@@ -28,6 +28,18 @@
 #include "syscall_table.h"
 #include "util.h"
 
+/*
+ * A rule's literal root: the first len bytes of its glob (the profile owns
+ * the text; nothing is copied: a profile of 10 000 rules made 11 000 copies
+ * at every process's start). dir: the rule names things inside it (a
+ * wildcard follows), so the root is on their way (policy_path_is_ancestor).
+ */
+struct root {
+	const char *s;
+	uint32_t len;
+	bool dir;
+};
+
 struct policy {
 	struct profile *doc;	  /* the document as read */
 	struct profile *resolved; /* the document with everything it extends */
@@ -42,9 +54,13 @@ struct policy {
 	atomic_bool net_failed; /* a build when first asked failed for good: every check fails */
 	struct exec_rules *exec;
 	uint64_t hash;
-	char **create_roots; /* literal prefixes of rules granting 'c' */
+	/* Literal prefixes of rules granting 'c', the topmost of each tree (policy_path_link_root). */
+	struct root *create_roots;
 	size_t n_create_roots;
-	char **allow_roots; /* literal prefixes of rules granting anything */
+	uint32_t *create_slots; /* a hash of create_roots when they are many; 0: empty */
+	size_t create_mask;
+	/* Literal prefixes of rules granting anything (policy_path_is_ancestor). */
+	struct root *allow_roots;
 	size_t n_allow_roots;
 };
 
@@ -327,62 +343,106 @@ static int load_tree(const char *file, const char *text, size_t len,
 /* ---- compiling ------------------------------------------------------------ */
 
 /* The glob's leading literal segments: "/tmp/**" -> "/tmp", "/a/b*" -> "/a". */
-static char *literal_root(const char *glob)
+/* The length of glob's literal root: up to the last '/' before a wildcard, or all of it. */
+static size_t literal_root_len(const char *glob, bool *ret_wild)
 {
-	size_t end = 0;
-	for (size_t i = 0; glob[i]; i++) {
+	size_t end = 0, i;
+	for (i = 0; glob[i]; i++) {
 		if (glob[i] == '*' || glob[i] == '?')
 			break;
 		if (glob[i] == '/')
 			end = i;
 	}
-	size_t n = strlen(glob);
-	if (!strpbrk(glob, "*?"))
-		end = n;
-	return strndup(glob, end ? end : 1);
+	*ret_wild = glob[i] != '\0';
+	if (!*ret_wild)
+		end = i;
+	return end ? end : 1;
 }
 
-static bool under_root(const char *root, const char *path, size_t len)
+static bool under_root(const struct root *root, const char *path, size_t len)
 {
-	size_t rl = strlen(root);
+	size_t rl = root->len;
 	if (rl == 1)
 		return true; /* "/" */
-	return len >= rl && memcmp(root, path, rl) == 0 && (len == rl || path[rl] == '/');
+	return len >= rl && memcmp(root->s, path, rl) == 0 && (len == rl || path[rl] == '/');
+}
+
+static uint64_t root_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/*
+ * Many create roots (a profile with a cache directory per job, say) are
+ * looked up by the path's own prefixes in a hash, not one by one: a name
+ * is checked against as many roots as it has components.
+ */
+#define CREATE_ROOTS_SCANNED 8
+
+static uint32_t *create_slot(const struct policy *pol, const char *s, size_t n)
+{
+	for (size_t h = root_hash(s, n) & pol->create_mask;; h = (h + 1) & pol->create_mask) {
+		uint32_t *slot = &pol->create_slots[h];
+		const struct root *r = *slot ? &pol->create_roots[*slot - 1] : NULL;
+		if (!r || (r->len == n && memcmp(r->s, s, n) == 0))
+			return slot;
+	}
 }
 
 static int collect_create_roots(struct policy *pol)
 {
 	const struct profile *p = pol->resolved;
-	for (size_t i = 0; i < p->n_files; i++) {
-		if (!(p->files[i].allow & POLICY_RIGHT_CREATE))
-			continue;
-		char *root = literal_root(p->files[i].glob);
-		if (!root)
-			return -ENOMEM;
-		bool covered = false;
-		for (size_t k = 0; k < pol->n_create_roots && !covered; k++)
-			covered = under_root(pol->create_roots[k], root, strlen(root));
-		if (covered) {
-			free(root);
-			continue;
+	size_t n = 0;
+	bool wild;
+
+	for (size_t i = 0; i < p->n_files; i++)
+		n += (p->files[i].allow & POLICY_RIGHT_CREATE) != 0;
+	if (!n)
+		return 0;
+	pol->create_roots = calloc(n, sizeof(*pol->create_roots));
+	if (!pol->create_roots)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_files; i++)
+		if (p->files[i].allow & POLICY_RIGHT_CREATE) {
+			const char *g = p->files[i].glob;
+			pol->create_roots[pol->n_create_roots++] =
+				(struct root){g, (uint32_t)literal_root_len(g, &wild), false};
 		}
-		/* Drop roots the new one covers, then add it. */
+	if (pol->n_create_roots <= CREATE_ROOTS_SCANNED) {
+		/* Few: only the topmost of each tree is kept, for a scan. */
 		size_t w = 0;
 		for (size_t k = 0; k < pol->n_create_roots; k++) {
-			const char *old = pol->create_roots[k];
-			if (under_root(root, old, strlen(old)))
-				free(pol->create_roots[k]);
-			else
+			bool covered = false;
+			for (size_t m = 0; m < pol->n_create_roots && !covered; m++) {
+				const struct root *a = &pol->create_roots[m],
+						  *b = &pol->create_roots[k];
+				/* Under another (the first of equal ones stays). */
+				covered = m != k && under_root(a, b->s, b->len) &&
+					  (a->len != b->len || m < k);
+			}
+			if (!covered)
 				pol->create_roots[w++] = pol->create_roots[k];
 		}
 		pol->n_create_roots = w;
-		char **roots = realloc(pol->create_roots, (w + 1) * sizeof(*roots));
-		if (!roots) {
-			free(root);
-			return -ENOMEM;
-		}
-		pol->create_roots = roots;
-		pol->create_roots[pol->n_create_roots++] = root;
+		return 0;
+	}
+	size_t cap = 16;
+	while (cap < 2 * pol->n_create_roots)
+		cap *= 2;
+	pol->create_slots = calloc(cap, sizeof(*pol->create_slots));
+	if (!pol->create_slots)
+		return -ENOMEM;
+	pol->create_mask = cap - 1;
+	for (size_t k = 0; k < pol->n_create_roots; k++) {
+		const struct root *r = &pol->create_roots[k];
+		uint32_t *slot = create_slot(pol, r->s, r->len);
+		if (!*slot)
+			*slot = (uint32_t)k + 1;
 	}
 	return 0;
 }
@@ -390,33 +450,27 @@ static int collect_create_roots(struct policy *pol)
 static int collect_allow_roots(struct policy *pol)
 {
 	const struct profile *p = pol->resolved;
-	if (!p->n_files)
+	size_t n = 0;
+	bool wild;
+
+	for (size_t i = 0; i < p->n_files; i++)
+		n += p->files[i].allow != 0;
+	if (!n)
 		return 0;
-	pol->allow_roots = calloc(p->n_files, sizeof(*pol->allow_roots));
+	pol->allow_roots = malloc(n * sizeof(*pol->allow_roots));
 	if (!pol->allow_roots)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->n_files; i++) {
 		if (!p->files[i].allow)
 			continue;
-		char *root = literal_root(p->files[i].glob);
-		if (!root)
-			return -ENOMEM;
+		const char *g = p->files[i].glob;
+		size_t rl = literal_root_len(g, &wild);
 		/*
 		 * A rule with a wildcard names things inside its root: the root
-		 * itself is on their way ("/var/task/*.js" makes "/var/task" one),
-		 * which a trailing '/' says to policy_path_is_ancestor.
+		 * itself is on their way ("/var/task/*.js" makes "/var/task" one).
 		 */
-		size_t rl = strlen(root);
-		if (strpbrk(p->files[i].glob, "*?") && rl > 1) {
-			char *dir = realloc(root, rl + 2);
-			if (!dir) {
-				free(root);
-				return -ENOMEM;
-			}
-			root = dir;
-			memcpy(root + rl, "/", 2);
-		}
-		pol->allow_roots[pol->n_allow_roots++] = root;
+		pol->allow_roots[pol->n_allow_roots++] =
+			(struct root){g, (uint32_t)rl, wild && rl > 1};
 	}
 	return 0;
 }
@@ -426,11 +480,13 @@ bool policy_path_is_ancestor(const struct policy *pol, const char *path, size_t 
 	if (len == 0 || path[0] != '/')
 		return false;
 	for (size_t k = 0; k < pol->n_allow_roots; k++) {
-		const char *root = pol->allow_roots[k];
-		size_t rl = strlen(root);
+		const struct root *r = &pol->allow_roots[k];
+		/* The root with a '/' after it when it is a wildcard's (see struct root). */
+		size_t rl = r->len + r->dir;
 		/* "/" is every rooted rule's ancestor; otherwise path + '/' begins the root. */
 		if (len == 1 ? rl > 1
-			     : rl > len && memcmp(root, path, len) == 0 && root[len] == '/')
+			     : rl > len && memcmp(r->s, path, len) == 0 &&
+				       (len < r->len ? r->s[len] == '/' : r->dir))
 			return true;
 	}
 	return false;
@@ -453,9 +509,20 @@ bool policy_path_denies_below(const struct policy *pol, const char *path, size_t
 
 size_t policy_path_link_root(const struct policy *pol, const char *path, size_t len)
 {
-	for (size_t k = 0; k < pol->n_create_roots; k++)
-		if (under_root(pol->create_roots[k], path, len))
-			return strlen(pol->create_roots[k]);
+	if (!pol->create_slots) {
+		for (size_t k = 0; k < pol->n_create_roots; k++)
+			if (under_root(&pol->create_roots[k], path, len))
+				return pol->create_roots[k].len;
+		return 0;
+	}
+	/* The shortest of the path's prefixes (at a '/' or its end) that is a root: the topmost. */
+	if (len == 0 || path[0] != '/')
+		return 0;
+	if (*create_slot(pol, "/", 1))
+		return 1;
+	for (size_t i = 1; i <= len; i++)
+		if ((i == len || path[i] == '/') && *create_slot(pol, path, i))
+			return i;
 	return 0;
 }
 
@@ -546,7 +613,8 @@ static const struct net_rules *policy_net(const struct policy *pol)
 }
 
 static int compile(struct policy *pol, const uint64_t *known_hash, const void *matcher,
-		   size_t matcher_len, bool in_place, bool net_later, struct diag_list *diags)
+		   size_t matcher_len, bool in_place, bool net_later, bool net_checked,
+		   struct diag_list *diags)
 {
 	const struct profile *p = pol->resolved;
 	int r;
@@ -564,8 +632,11 @@ static int compile(struct policy *pol, const uint64_t *known_hash, const void *m
 
 	struct net_rules *net = NULL;
 	pol->net_later = net_later;
-	/* Left for the first check: checked now all the same, so a bad rule refuses the load. */
-	r = net_rules_of(p, net_later ? NULL : &net);
+	/*
+	 * Left for the first check: checked now all the same, so a bad rule
+	 * refuses the load (unless the process that handed the bytes down did).
+	 */
+	r = net_later && net_checked ? 0 : net_rules_of(p, net_later ? NULL : &net);
 	atomic_store_explicit(&pol->net, net, memory_order_release);
 	if (r == -E2BIG || r == -EINVAL) {
 		diag_add(diags, p->sources.n ? p->sources.items[0] : NULL, 0, 0, "network",
@@ -623,7 +694,7 @@ int policy_load_buffer(const char *name, const char *text, size_t len,
 		stack.real[stack.depth++] = real;
 	r = load_tree(name, text, len, opts, &stack, diags, &pol->doc, &pol->resolved);
 	if (r == 0)
-		r = compile(pol, NULL, NULL, 0, false, false, diags);
+		r = compile(pol, NULL, NULL, 0, false, false, false, diags);
 	if (r < 0) {
 		policy_free(pol);
 		return r;
@@ -644,7 +715,7 @@ int policy_new_empty(const char *name, enum policy_mode mode, struct policy **re
 	pol->resolved = profile_new();
 	if (pol->resolved && (pol->resolved->name = strdup(name))) {
 		pol->resolved->mode = (int)mode;
-		r = compile(pol, &hash, NULL, 0, false, false, &diags);
+		r = compile(pol, &hash, NULL, 0, false, false, false, &diags);
 		diag_list_clear(&diags);
 	}
 	if (r < 0) {
@@ -672,7 +743,7 @@ int policy_load_image(const char *name, const void *image, size_t len, const voi
 		diag_add(diags, name, 0, 0, NULL, "%s", msg);
 	if (r == 0)
 		r = compile(pol, &hash, matcher, matcher_len, opts && opts->matcher_in_place,
-			    opts && opts->net_when_asked, diags);
+			    opts && opts->net_when_asked, opts && opts->rules_checked, diags);
 	if (r < 0) {
 		policy_free(pol);
 		return r;
@@ -725,11 +796,8 @@ void policy_free(struct policy *pol)
 	if (net)
 		net_rules_free(net);
 	exec_rules_free(pol->exec);
-	for (size_t i = 0; i < pol->n_create_roots; i++)
-		free(pol->create_roots[i]);
 	free(pol->create_roots);
-	for (size_t i = 0; i < pol->n_allow_roots; i++)
-		free(pol->allow_roots[i]);
+	free(pol->create_slots);
 	free(pol->allow_roots);
 	free(pol);
 }

@@ -343,3 +343,93 @@ Test(policy, fifo_profile_or_extends_is_refused_without_hanging)
 	alarm(0);
 	diag_list_clear(&d);
 }
+
+/* The topmost create root above a path (links can be planted below it), few roots or many. */
+static void check_link_roots(struct policy *p)
+{
+	static const struct {
+		const char *path;
+		size_t root;
+	} cases[] = {
+		{"/tmp/a/b/c", 6}, {"/tmp/a", 6},
+		{"/tmp/ab", 0},	   {"/tmp", 0},
+		{"/srv/x", 6},	   {"/srv/x/y", 6},
+		{"/srv/xy", 0},	   {"/var/app/f.log", 8},
+		{"/var", 0},	   {"/var/application", 0},
+		{"relative/a", 0}, {"/", 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_eq(policy_path_link_root(p, cases[i].path, strlen(cases[i].path)),
+			     cases[i].root, "%s", cases[i].path);
+	cr_expect_eq(policy_path_may_hold_links(p, "/tmp/a/b", 8), true);
+	cr_expect_eq(policy_path_may_hold_links(p, "/usr/bin", 8), false);
+}
+
+Test(policy, link_roots_few_and_many)
+{
+	static const char rules[] = "{\"path\": \"/tmp/a/b/**\", \"allow\": \"rwc\"},"
+				    "{\"path\": \"/tmp/a/**\", \"allow\": \"rwc\"},"
+				    "{\"path\": \"/tmp/a/**\", \"allow\": \"rwcd\"},"
+				    "{\"path\": \"/srv/x\", \"allow\": \"rwc\"},"
+				    "{\"path\": \"/var/app/*.log\", \"allow\": \"c\"},"
+				    "{\"path\": \"/usr/**\", \"allow\": \"r\"}";
+	char text[4096];
+	int n = snprintf(text, sizeof(text), "{\"fnguard\": 1, \"files\": [%s]}", rules);
+	cr_assert(n > 0 && (size_t)n < sizeof(text));
+	write_file("few.json", text);
+	struct policy *p = load_ok("few.json");
+	check_link_roots(p);
+	policy_free(p);
+
+	/* Past the scan's few: looked up by the path's prefixes. */
+	n = snprintf(text, sizeof(text), "{\"fnguard\": 1, \"files\": [%s", rules);
+	for (int i = 0; i < 40; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      ",{\"path\": \"/data/cache-%d/**\", \"allow\": \"rwc\"}", i);
+	n += snprintf(text + n, sizeof(text) - (size_t)n, "]}");
+	cr_assert((size_t)n < sizeof(text));
+	write_file("many.json", text);
+	p = load_ok("many.json");
+	check_link_roots(p);
+	cr_expect_eq(policy_path_link_root(p, "/data/cache-7/q/r", 17), strlen("/data/cache-7"));
+	cr_expect_eq(policy_path_link_root(p, "/data/cache-39", 14), strlen("/data/cache-39"));
+	cr_expect_eq(policy_path_link_root(p, "/data/cache-77/q", 16), 0);
+	cr_expect_eq(policy_path_link_root(p, "/data", 5), 0);
+	policy_free(p);
+
+	/* A create rule on everything: every absolute path is under "/". */
+	write_file("all.json",
+		   "{\"fnguard\": 1, \"files\": [{\"path\": \"/**\", \"allow\": \"rwc\"}]}");
+	p = load_ok("all.json");
+	cr_expect_eq(policy_path_link_root(p, "/etc/passwd", 11), 1);
+	policy_free(p);
+}
+
+/* A path on the way to an allowed rule's root: a wildcard's root is, a file's own name is not. */
+Test(policy, path_is_ancestor)
+{
+	write_file("p.json", "{\"fnguard\": 1, \"files\": ["
+			     "{\"path\": \"/var/task/*.js\", \"allow\": \"r\"},"
+			     "{\"path\": \"/etc/passwd\", \"allow\": \"r\"},"
+			     "{\"path\": \"/opt/x/**\", \"deny\": \"r\"}]}");
+	struct policy *p = load_ok("p.json");
+	static const struct {
+		const char *path;
+		bool ancestor;
+	} cases[] = {
+		{"/", true},
+		{"/var", true},
+		{"/var/task", true},
+		{"/var/ta", false},
+		{"/var/task/a", false},
+		{"/etc", true},
+		{"/etc/passwd", false},
+		{"/opt", false},
+		{"/opt/x", false},
+		{"relative", false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_eq(policy_path_is_ancestor(p, cases[i].path, strlen(cases[i].path)),
+			     cases[i].ancestor, "%s", cases[i].path);
+	policy_free(p);
+}
