@@ -45,15 +45,20 @@ void profile_free(struct profile *p)
 	if (!p)
 		return;
 	free(p->name);
-	for (size_t i = 0; i < p->n_files; i++)
+	for (size_t i = 0; !p->arena && i < p->n_files; i++)
 		file_rule_clear(&p->files[i]);
 	free(p->files);
-	for (size_t i = 0; i < p->n_net; i++)
+	for (size_t i = 0; !p->arena && i < p->n_net; i++)
 		net_rule_def_clear(&p->net[i]);
 	free(p->net);
-	for (size_t i = 0; i < p->n_exec; i++)
+	for (size_t i = 0; !p->arena && i < p->n_exec; i++)
 		exec_rule_clear(&p->exec[i]);
 	free(p->exec);
+	while (p->arena) {
+		struct profile_arena *next = p->arena->next;
+		free(p->arena);
+		p->arena = next;
+	}
 	string_list_clear(&p->syscalls);
 	string_list_clear(&p->unsafe);
 	string_list_clear(&p->require);

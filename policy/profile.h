@@ -92,6 +92,19 @@ struct profile {
 	struct rule_origin *extends_at; /* where each extends[i] was written */
 
 	struct string_list sources; /* interned file names for rule_origin.file */
+	/*
+	 * A profile read from an image (profile_image.h): its rules' strings,
+	 * ports and argv arrays are in these blocks, freed with them and never
+	 * one by one (a rule's glob may be its path). NULL otherwise.
+	 */
+	struct profile_arena *arena;
+};
+
+/* Blocks of a profile's rule data (profile_image.c allocates them). */
+struct profile_arena {
+	struct profile_arena *next;
+	size_t used, cap;
+	_Alignas(16) char data[];
 };
 
 /* Allocates an empty profile (nothing set). Caller frees. */

@@ -144,9 +144,17 @@ void profile_image_write(const struct profile *p, uint64_t hash, struct strbuf *
 
 /* ---- reading --------------------------------------------------------------- */
 
+/* Variables asked while reading: each rule's ${VAR} asked the environment again. */
+#define VARS_KEPT 4
+
 struct cursor {
 	const unsigned char *at, *end;
 	const struct policy_load_opts *opts;
+	struct policy_load_opts memo_opts; /* opts asking memo_getvar */
+	struct {
+		const char *name, *value;
+	} vars[VARS_KEPT];
+	size_t n_vars;
 	struct profile *p;
 	char *msg;
 	size_t msg_size;
@@ -226,6 +234,57 @@ static bool get_str(struct cursor *c, char **ret)
 	return true;
 }
 
+/*
+ * A rule's data: in the profile's arena (one block for the whole image,
+ * more only if expansions outgrow it), not a malloc each (two a rule for
+ * every process's start: 20 000 for a profile of 10 000 rules).
+ */
+static void *arena_alloc(struct cursor *c, size_t n, size_t align)
+{
+	struct profile_arena *a = c->p->arena;
+	size_t at = a ? (a->used + align - 1) & ~(align - 1) : 0;
+
+	if (!a || at > a->cap || n > a->cap - at) {
+		/* What is left of the image holds every string still to read but expansions. */
+		size_t cap = (size_t)(c->end - c->at) + 256;
+		if (cap < n)
+			cap = n;
+		a = malloc(sizeof(*a) + cap);
+		if (!a)
+			return NULL;
+		a->next = c->p->arena;
+		a->used = 0;
+		a->cap = cap;
+		c->p->arena = a;
+		at = 0;
+	}
+	a->used = at + n;
+	return a->data + at;
+}
+
+/* A rule's string (never NULL), in the arena. */
+static bool get_rule_str(struct cursor *c, char **ret)
+{
+	uint32_t n = get_u32(c);
+	*ret = NULL;
+	if (c->why)
+		return false;
+	if (n == NONE)
+		return bad(c, "profile image: a required string is missing");
+	if (n > (size_t)(c->end - c->at))
+		return bad(c, "profile image string out of bounds");
+	if (memchr(c->at, '\0', n))
+		return bad(c, "profile image string holds a NUL byte");
+	char *s = arena_alloc(c, (size_t)n + 1, 1);
+	if (!s)
+		return bad(c, "out of memory");
+	memcpy(s, c->at, n);
+	s[n] = '\0';
+	*ret = s;
+	c->at += n;
+	return true;
+}
+
 static bool get_nonnull_str(struct cursor *c, char **ret)
 {
 	if (!get_str(c, ret))
@@ -286,21 +345,54 @@ static bool get_origin(struct cursor *c, struct rule_origin *o)
 	return true;
 }
 
+/* opts->getvar, asked once a name (3 000 rules under ${LAMBDA_TASK_ROOT}: 6 000 getenv). */
+static const char *memo_getvar(const char *name, void *userdata)
+{
+	struct cursor *c = userdata;
+	for (size_t i = 0; i < c->n_vars; i++)
+		if (strcmp(c->vars[i].name, name) == 0)
+			return c->vars[i].value;
+	const char *value = c->opts->getvar(name, c->opts->userdata);
+	if (c->n_vars < VARS_KEPT) {
+		c->vars[c->n_vars].name = name;
+		c->vars[c->n_vars++].value = value;
+	}
+	return value;
+}
+
 /* The matched pattern of a path written as text: ${VAR} expanded for this run. */
 static bool expand(struct cursor *c, const char *text, char **ret)
 {
 	long at;
-	int e = profile_expand_vars(text, c->opts, ret, c->msg, c->msg_size, &at);
+	const struct policy_load_opts *opts = c->opts;
+	if (opts && opts->getvar) {
+		c->memo_opts = *opts;
+		c->memo_opts.getvar = memo_getvar;
+		c->memo_opts.userdata = c;
+		opts = &c->memo_opts;
+	}
+	/* Nothing to expand: the text itself (both in the arena, freed together). */
+	if (strncmp(text, "${", 2) != 0) {
+		*ret = (char *)text;
+		return true;
+	}
+	char *out = NULL;
+	int e = profile_expand_vars(text, opts, &out, c->msg, c->msg_size, &at);
 	if (e == -ENOMEM)
 		return bad(c, "out of memory");
 	if (e < 0)
 		return bad(c, c->msg);
-	return true;
+	size_t n = strlen(out) + 1;
+	*ret = arena_alloc(c, n, 1);
+	if (*ret)
+		memcpy(*ret, out, n);
+	free(out);
+	return *ret ? true : bad(c, "out of memory");
 }
 
 static bool get_file_rule(struct cursor *c, struct file_rule *f)
 {
-	if (!get_nonnull_str(c, &f->path))
+	if (!get_rule_str(c, &f->path))
 		return false;
 	f->allow = get_u8(c);
 	f->deny = get_u8(c);
@@ -312,7 +404,7 @@ static bool get_file_rule(struct cursor *c, struct file_rule *f)
 static bool get_net_rule(struct cursor *c, struct net_rule_def *d)
 {
 	uint8_t kind = get_u8(c);
-	if (!get_nonnull_str(c, &d->text))
+	if (!get_rule_str(c, &d->text))
 		return false;
 	d->written_as_host = get_u8(c) != 0;
 	uint8_t proto = get_u8(c);
@@ -336,7 +428,7 @@ static bool get_net_rule(struct cursor *c, struct net_rule_def *d)
 	if (!get_count(c, 65536, 8, &n))
 		return false;
 	if (n) {
-		d->ports = calloc(n, sizeof(*d->ports));
+		d->ports = arena_alloc(c, n * sizeof(*d->ports), _Alignof(struct net_port_range));
 		if (!d->ports)
 			return bad(c, "out of memory");
 	}
@@ -352,9 +444,7 @@ static bool get_net_rule(struct cursor *c, struct net_rule_def *d)
 		return false;
 	/* The reader's forms: a host name as written, an abstract name as is, a path expanded. */
 	if (kind == NET_RULE_HOST || (kind == NET_RULE_UNIX && d->text[0] == '@')) {
-		d->glob = strdup(d->text);
-		if (!d->glob)
-			return bad(c, "out of memory");
+		d->glob = d->text;
 	} else if (kind == NET_RULE_UNIX && !expand(c, d->text, &d->glob)) {
 		return false;
 	}
@@ -364,7 +454,7 @@ static bool get_net_rule(struct cursor *c, struct net_rule_def *d)
 
 static bool get_exec_rule(struct cursor *c, struct exec_rule *e)
 {
-	if (!get_nonnull_str(c, &e->path))
+	if (!get_rule_str(c, &e->path))
 		return false;
 	uint32_t argc = get_u32(c);
 	if (c->why)
@@ -372,11 +462,12 @@ static bool get_exec_rule(struct cursor *c, struct exec_rule *e)
 	if (argc != NONE) {
 		if (argc > PROFILE_MAX_ARGV || (size_t)argc * 4 > (size_t)(c->end - c->at))
 			return bad(c, "profile image: argv out of range");
-		e->argv = calloc((size_t)argc + 1, sizeof(*e->argv));
+		e->argv = arena_alloc(c, ((size_t)argc + 1) * sizeof(*e->argv), _Alignof(char *));
 		if (!e->argv)
 			return bad(c, "out of memory");
+		memset(e->argv, 0, ((size_t)argc + 1) * sizeof(*e->argv));
 		for (; e->argc < argc; e->argc++)
-			if (!get_nonnull_str(c, &e->argv[e->argc]))
+			if (!get_rule_str(c, &e->argv[e->argc]))
 				return false;
 	}
 	if (!get_meta(c, &e->meta) || !get_origin(c, &e->origin))

@@ -579,7 +579,9 @@ for what, profile, mode, env in sweeps:
         outcomes[key] = outcomes.get(key, 0) + 1
         if key == "WRONG" and len(wrong) < 3:
             wrong.append(f"after {n}: " + r.diag())
-    tap.ok(total > 100 and not wrong,
+    # Enough allocations for the sweep to mean something (a bundle's start makes few:
+    # its rules' strings are read into one block).
+    tap.ok(total > 20 and not wrong,
            f"allocations failing inside the shim ({what}, {mode}; {total} allocations, "
            f"{sum(outcomes.values())} points): " +
            ("exit 126 or the deny holds" if mode == "enforce" else "the function always runs")
