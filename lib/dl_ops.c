@@ -205,10 +205,22 @@ static int collect_next(struct dl_phdr_info *info, size_t size, void *data)
  * resolving thread, or a fork child of another thread's resolving, gets
  * -EBUSY (its call fails with ENOSYS).
  */
-/* 0: not yet; the thread id of the thread resolving; or one of these. */
+/* 0: not yet; the thread resolving (resolve_self()); or one of these. */
 #define RESOLVE_DONE   (-1L)
 #define RESOLVE_FAILED (-2L)
 static long resolve_state;
+
+/*
+ * The calling thread, without a system call: an exec'd child runs this
+ * under the filter it inherited before its SIGSYS handler exists, and a
+ * profile need not list gettid (a trap would kill the child).
+ */
+static __thread char resolve_mark __attribute__((tls_model("initial-exec")));
+
+static long resolve_self(void)
+{
+	return (long)((uintptr_t)&resolve_mark >> 1);
+}
 
 static int resolve_objects(void)
 {
@@ -235,14 +247,14 @@ int dl_ops_resolve(void)
 		return 0;
 	if (state == RESOLVE_FAILED)
 		return -ENOENT;
-	long tid = raw_syscall(SYS_gettid);
+	long self = resolve_self();
 	state = 0;
-	if (!__atomic_compare_exchange_n(&resolve_state, &state, tid, false, __ATOMIC_ACQUIRE,
+	if (!__atomic_compare_exchange_n(&resolve_state, &state, self, false, __ATOMIC_ACQUIRE,
 					 __ATOMIC_ACQUIRE)) {
 		/* Bounded: a fork child of another thread's resolving never sees it end. */
 		for (unsigned long spins = 0; state > 0;
 		     state = __atomic_load_n(&resolve_state, __ATOMIC_ACQUIRE)) {
-			if (state == tid || ++spins > (1UL << 24))
+			if (state == self || ++spins > (1UL << 24))
 				return -EBUSY;
 #if defined(__x86_64__) || defined(__i386__)
 			__builtin_ia32_pause();

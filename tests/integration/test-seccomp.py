@@ -211,6 +211,21 @@ tap.ok(r.rc == 0 and "rc=0" in r.stdout and not r.find(type="violation"),
        "execve listed, prctl not: an exec'd child starts (its prctl(PR_GET_SECCOMP) is let "
        "through), no violation", r.diag())
 
+# A profile that lists execve but not gettid: a child the shell execs finds libc's functions
+# under the inherited filter, before its SIGSYS handler exists, without asking its thread id
+# (a trap there would kill it).
+NOGETTID = write_profile(W, {
+    "fnguard": 1, "extends": ["lambda-base"], "files": [{"path": HELPERS + "/**", "allow": "r"}],
+    "exec": [{"path": "/usr/bin/true"}, {"path": "/bin/sh"}, {"path": "/usr/bin/dash"}],
+    "syscalls": ["@basic-io", "@credentials", "@file-system", "@io-event", "@memory",
+                 "@network-io", "@resources", "@signal", "@sync", "@system-info", "@threads",
+                 "@time", "ioctl", "arch_prctl", "exit", "exit_group", "getpid", "prctl",
+                 "getppid", "clone", "wait4", "execve", "vfork", "fork"]}, "nogettid.json")
+r = run(["/bin/sh", "-c", "/usr/bin/true; echo rc=$?"], profile=NOGETTID, mode="enforce")
+tap.ok(r.rc == 0 and "rc=0" in r.stdout and "Bad system call" not in r.stderr,
+       "gettid not listed: an exec'd child starts (not killed by SIGSYS before its handler)",
+       r.diag())
+
 # Where nothing can be exec'd (neither execve nor execveat listed), the filter itself refuses it.
 NOEXEC = write_profile(W, {
     "fnguard": 1, "extends": ["lambda-base"], "files": [{"path": HELPERS + "/**", "allow": "r"}],
