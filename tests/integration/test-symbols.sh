@@ -50,16 +50,30 @@ else
 fi
 
 # Functions (readelf's section index) in .text.fnguard_start, clones under their names.
+# One the compiler inlined everywhere (another optimization level) is in its callers:
+# only a name no source defines any more (renamed) or one compiled apart from the
+# section fails. A linker that does not take the script (gold) is skipped.
 order="$FNGUARD_SOURCE_ROOT/lib/start-order.ld"
 sections=$(readelf -SW "$lib")
 start=$(sed -n 's/^ *\[ *\([0-9]*\)\] \.text\.fnguard_start .*/\1/p' <<<"$sections")
 wanted=$(sed -nE 's/^[[:space:]]*\*\(\.text\.([A-Za-z_0-9]+) .*/\1/p' "$order" | sort -u)
-if [ -z "$start" ]; then
+compiled=$(find "$FNGUARD_BUILD_ROOT/lib" "$FNGUARD_BUILD_ROOT/policy" -name '*.o' \
+	-exec readelf -SW {} + |
+	sed -nE 's/.* \.text\.([A-Za-z_][A-Za-z_0-9]*)(\.[a-z_]+\.[0-9]+)? +PROGBITS.*/\1/p' |
+	sort -u)
+if [ -z "$start" ] && [ "${FNGUARD_START_ORDER:-1}" = 0 ]; then
+	echo "ok 5 # SKIP the linker did not take lib/start-order.ld (lib/meson.build)"
+elif [ -z "$start" ]; then
 	echo "not ok 5 - no .text.fnguard_start section (lib/start-order.ld not applied)"
 else
 	present=$(readelf -sW "$lib" | awk -v n="$start" '$7 == n && $4 == "FUNC" {print $8}' |
 		sed -E 's/\.(isra|part|constprop|cold)\..*//' | sort -u)
-	missing=$(comm -23 <(echo "$wanted") <(echo "$present"))
+	missing=$(comm -23 <(echo "$wanted") <(echo "$present") | while read -r f; do
+		if grep -qw "$f" <<<"$compiled" ||
+			! grep -rqE "\\b$f\\(" "$FNGUARD_SOURCE_ROOT/lib" "$FNGUARD_SOURCE_ROOT/policy"; then
+			echo "$f"
+		fi
+	done)
 	if [ -n "$wanted" ] && [ -z "$missing" ]; then
 		echo "ok 5 - the $(wc -l <<<"$wanted") functions of lib/start-order.ld are in its section"
 	else
