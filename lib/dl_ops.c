@@ -340,9 +340,16 @@ void *dl_ops_next(const char *name)
 			continue;
 		/* An IFUNC's value is its resolver: dlsym knows how to call it. */
 		if (ELF64_ST_TYPE(sym->st_info) == STT_GNU_IFUNC)
-			break;
+			return dl_ops_libc_dlsym ? dl_ops_libc_dlsym(RTLD_NEXT, name) : NULL;
 		return (void *)(next_views[i].base + sym->st_value);
 	}
+	/*
+	 * Defined by none of the objects dlsym would search: absent (an older
+	 * libc), answered without dlsym, which takes the loader's lock and may
+	 * allocate (a first call can come from a signal handler).
+	 */
+	if (n_next)
+		return NULL;
 	return dl_ops_libc_dlsym ? dl_ops_libc_dlsym(RTLD_NEXT, name) : NULL;
 }
 

@@ -33,7 +33,11 @@ bool dl_ops_next_mirrored(void);
 extern __attribute__((visibility("hidden"))) void *(*dl_ops_libc_dlsym)(void *, const char *);
 extern __attribute__((visibility("hidden"))) void *(*dl_ops_libc_dlopen)(const char *, int);
 
-/* libc's dlsym(RTLD_NEXT, name), asked from inside the shim. */
+/*
+ * What libc's dlsym(RTLD_NEXT, name) answers, found by probing the objects
+ * after the shim (NULL when none defines it); dlsym itself only for an
+ * IFUNC or where the search cannot be mirrored.
+ */
 void *dl_ops_next(const char *name);
 
 /* True when fn lies in libc (and no other preload stands between the shim and it). */
