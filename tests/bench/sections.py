@@ -1017,7 +1017,16 @@ def findings(sec):
                 "column; the job's processes judge none); what remains is the profile "
                 "image every process reads at start (its size grows with the rules) and "
                 "a tenth of the rules under `/tmp`, where the job's paths are matched. "
-                "Carrying the image's rules without copying them out would close more.")
+                "Measured on 2026-11-25 (`/usr/bin/true` from a shimmed shell, these "
+                "10 000 path and 10 000 host rules against 10): a process's start "
+                "went from 33.6 M to 13.4 M instructions and from 9.5 to 7.7 ms (10 "
+                "rules: 0.77 ms) when the rules' literal roots stopped being copied "
+                "(11 000 strdup), many create roots were put in a hash, a descendant "
+                "stopped validating the network rules its tree's first process had, and "
+                "the image's strings went into one block; the rest is copying the "
+                "image's rules out (about 800 page faults a process for this profile). "
+                "Carrying them without copying (the image used in place, as the path "
+                "matcher is) would close more.")
     if sid == "peers":
         st = _missed(sec, lambda r: r["base"] == "record" and r["other"] == "strace")
         for r in st:
