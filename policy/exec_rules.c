@@ -25,7 +25,7 @@ int exec_rules_build(const struct exec_rule *rules, size_t n, struct exec_rules 
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = glob_trie_add(er->paths, rules[i].glob, (uint32_t)i);
 	if (r == 0)
-		r = glob_trie_freeze(er->paths);
+		r = glob_trie_freeze_uncached(er->paths); /* one match an exec */
 	if (r < 0) {
 		exec_rules_free(er);
 		return r;

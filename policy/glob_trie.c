@@ -543,7 +543,8 @@ int glob_trie_freeze(struct glob_trie *t)
 	if (size > UINT32_MAX)
 		return -E2BIG;
 	hdr.total_size = (uint32_t)size;
-	if (t->flavor == GLOB_TRIE_PATH && !(t->prefix = gt_prefix_cache_new()))
+	if (t->flavor == GLOB_TRIE_PATH && !t->no_prefix_cache &&
+	    !(t->prefix = gt_prefix_cache_new()))
 		return -ENOMEM;
 	base = aligned_alloc(64, size);
 	if (!base) {
@@ -557,6 +558,12 @@ int glob_trie_freeze(struct glob_trie *t)
 	free_build(t);
 	gt_attach(t, base);
 	return 0;
+}
+
+int glob_trie_freeze_uncached(struct glob_trie *t)
+{
+	t->no_prefix_cache = true;
+	return glob_trie_freeze(t);
 }
 
 void gt_attach(struct glob_trie *t, char *base)

@@ -59,6 +59,12 @@ int glob_trie_add(struct glob_trie *trie, const char *pattern, uint32_t value);
 int glob_trie_freeze(struct glob_trie *trie);
 
 /*
+ * glob_trie_freeze() without a path trie's cache of recent directories
+ * (4 KiB cleared): for a trie matched now and then (programs, at an exec).
+ */
+int glob_trie_freeze_uncached(struct glob_trie *trie);
+
+/*
  * Called once per matching pattern. Return 0 to go on, non-zero to stop the
  * walk (glob_trie_match then returns that value).
  */

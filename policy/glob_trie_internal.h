@@ -82,6 +82,7 @@ struct glob_trie {
 
 	/* PATH: the active sets after recently matched directories (glob_trie_walk.c). */
 	struct gt_prefix_cache *prefix;
+	bool no_prefix_cache; /* glob_trie_freeze_uncached() */
 
 	/* Frozen state: the image and views into it. */
 	struct gt_image *image;

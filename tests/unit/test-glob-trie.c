@@ -48,7 +48,9 @@ static int match(const struct glob_trie *t, const char *subject, struct seen *s)
 	return r;
 }
 
-static struct glob_trie *build(enum glob_trie_flavor flavor, const char *const *patterns, size_t n)
+/* uncached: frozen without a path trie's cache of recent directories (as exec rules are). */
+static struct glob_trie *build_as(enum glob_trie_flavor flavor, const char *const *patterns,
+				  size_t n, bool uncached)
 {
 	struct glob_trie *t = NULL;
 
@@ -56,8 +58,13 @@ static struct glob_trie *build(enum glob_trie_flavor flavor, const char *const *
 	for (size_t i = 0; i < n; i++)
 		cr_assert_eq(glob_trie_add(t, patterns[i], (uint32_t)i), 0, "adding %s",
 			     patterns[i]);
-	cr_assert_eq(glob_trie_freeze(t), 0);
+	cr_assert_eq(uncached ? glob_trie_freeze_uncached(t) : glob_trie_freeze(t), 0);
 	return t;
+}
+
+static struct glob_trie *build(enum glob_trie_flavor flavor, const char *const *patterns, size_t n)
+{
+	return build_as(flavor, patterns, n, false);
 }
 
 /* Values that matched, as a string of indices like "0,3,", for messages. */
@@ -77,10 +84,21 @@ struct match_case {
 	const char *expect; /* the pattern indices that match, "0,3," */
 };
 
+static void check_cases_as(enum glob_trie_flavor flavor, const char *const *patterns, size_t np,
+			   const struct match_case *cases, size_t nc, bool uncached);
+
+/* Each case with the trie frozen both ways. */
 static void check_cases(enum glob_trie_flavor flavor, const char *const *patterns, size_t np,
 			const struct match_case *cases, size_t nc)
 {
-	struct glob_trie *t = build(flavor, patterns, np);
+	for (int uncached = 0; uncached < 2; uncached++)
+		check_cases_as(flavor, patterns, np, cases, nc, uncached);
+}
+
+static void check_cases_as(enum glob_trie_flavor flavor, const char *const *patterns, size_t np,
+			   const struct match_case *cases, size_t nc, bool uncached)
+{
+	struct glob_trie *t = build_as(flavor, patterns, np, uncached);
 	struct seen s;
 	char buf[256];
 
@@ -88,8 +106,8 @@ static void check_cases(enum glob_trie_flavor flavor, const char *const *pattern
 		int r = match(t, cases[i].subject, &s);
 
 		cr_assert_eq(r, 0, "%s: %d", cases[i].subject, r);
-		cr_expect_str_eq(seen_str(&s, buf, sizeof(buf)), cases[i].expect, "subject %s",
-				 cases[i].subject);
+		cr_expect_str_eq(seen_str(&s, buf, sizeof(buf)), cases[i].expect, "subject %s%s",
+				 cases[i].subject, uncached ? " (uncached)" : "");
 		for (size_t v = 0; v < np; v++) {
 			bool one = glob_match_one(flavor, patterns[v], cases[i].subject,
 						  strlen(cases[i].subject));
