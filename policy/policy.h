@@ -83,7 +83,9 @@ struct policy_load_opts {
 	/*
 	 * Looks up ${VAR} in paths (LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR):
 	 * asked for POLICY_VAR_PIN_PREFIX + VAR first, then VAR. NULL, or a
-	 * NULL or empty answer, means the documented default is used.
+	 * NULL or empty answer, means the documented default is used. An
+	 * answer stays valid for the whole load (a profile image's reader
+	 * keeps it for the next rule that names the same variable).
 	 */
 	const char *(*getvar)(const char *name, void *userdata);
 	void *userdata;
