@@ -239,11 +239,6 @@ static bool already_alerted(const char *target, size_t len, unsigned rights)
 	       alerted.hash == alerted_hash(target, len);
 }
 
-/*
- * The common path: returns 0 to let the call run, -1 when it is blocked
- * (errno = EACCES). errno is preserved otherwise.
- */
-
 /* No empty, "." or ".." segment and no trailing '/': joined to the cwd it is normal. */
 static bool plain_relative(const char *p, size_t len)
 {
@@ -401,9 +396,11 @@ out:
 }
 
 /*
- * Allowed before, allowed now: the profile is fixed (verdict_cache.h). A
- * hit needs neither the guard nor errno: nothing here calls back into the
- * shim, and a busy or inactive shim would let the call run as well.
+ * The common path: returns 0 to let the call run, -1 when it is blocked
+ * (errno = EACCES); errno is preserved otherwise. Allowed before, allowed
+ * now: the profile is fixed (verdict_cache.h). A hit needs neither the
+ * guard nor errno: nothing here calls back into the shim, and a busy or
+ * inactive shim would let the call run as well.
  */
 static inline __attribute__((always_inline)) int guard_path_verify(const char *op, int dirfd,
 								   const char *path,
