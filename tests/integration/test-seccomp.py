@@ -196,16 +196,24 @@ tap.ok(c.returncode == 0 and r.rc == 0 and start and "compiled at start" in reas
        "a bundle from a profile without write: the start event still gets out (the filter is "
        "compiled at start with a rule for the log)", f"{c.stderr}\n{r.diag()}")
 
+
+def exec_profile_without(name, file):
+    """A profile that lets the shell exec /usr/bin/true, its syscalls without one name."""
+    calls = ["@basic-io", "@credentials", "@file-system", "@io-event", "@memory",
+             "@network-io", "@resources", "@signal", "@sync", "@system-info", "@threads",
+             "@time", "ioctl", "arch_prctl", "exit", "exit_group", "getpid", "gettid",
+             "prctl", "getppid", "clone", "wait4", "execve", "vfork", "fork"]
+    return write_profile(W, {
+        "fnguard": 1, "extends": ["lambda-base"],
+        "files": [{"path": HELPERS + "/**", "allow": "r"}],
+        "exec": [{"path": "/usr/bin/true"}, {"path": "/bin/sh"}, {"path": "/usr/bin/dash"}],
+        "syscalls": [c for c in calls if c != name]}, file)
+
+
 # A profile that lists execve but not prctl: a child the shell execs asks prctl(PR_GET_SECCOMP)
 # before its SIGSYS handler exists; the filter lets that question through (a trap would kill
 # the child before main).
-NOPRCTL = write_profile(W, {
-    "fnguard": 1, "extends": ["lambda-base"], "files": [{"path": HELPERS + "/**", "allow": "r"}],
-    "exec": [{"path": "/usr/bin/true"}, {"path": "/bin/sh"}, {"path": "/usr/bin/dash"}],
-    "syscalls": ["@basic-io", "@credentials", "@file-system", "@io-event", "@memory",
-                 "@network-io", "@resources", "@signal", "@sync", "@system-info", "@threads",
-                 "@time", "ioctl", "arch_prctl", "exit", "exit_group", "getpid", "gettid",
-                 "getppid", "clone", "wait4", "execve", "vfork", "fork"]}, "noprctl.json")
+NOPRCTL = exec_profile_without("prctl", "noprctl.json")
 r = run(["/bin/sh", "-c", "/usr/bin/true; echo rc=$?"], profile=NOPRCTL, mode="enforce")
 tap.ok(r.rc == 0 and "rc=0" in r.stdout and not r.find(type="violation"),
        "execve listed, prctl not: an exec'd child starts (its prctl(PR_GET_SECCOMP) is let "
@@ -214,13 +222,7 @@ tap.ok(r.rc == 0 and "rc=0" in r.stdout and not r.find(type="violation"),
 # A profile that lists execve but not gettid: a child the shell execs finds libc's functions
 # under the inherited filter, before its SIGSYS handler exists, without asking its thread id
 # (a trap there would kill it).
-NOGETTID = write_profile(W, {
-    "fnguard": 1, "extends": ["lambda-base"], "files": [{"path": HELPERS + "/**", "allow": "r"}],
-    "exec": [{"path": "/usr/bin/true"}, {"path": "/bin/sh"}, {"path": "/usr/bin/dash"}],
-    "syscalls": ["@basic-io", "@credentials", "@file-system", "@io-event", "@memory",
-                 "@network-io", "@resources", "@signal", "@sync", "@system-info", "@threads",
-                 "@time", "ioctl", "arch_prctl", "exit", "exit_group", "getpid", "prctl",
-                 "getppid", "clone", "wait4", "execve", "vfork", "fork"]}, "nogettid.json")
+NOGETTID = exec_profile_without("gettid", "nogettid.json")
 r = run(["/bin/sh", "-c", "/usr/bin/true; echo rc=$?"], profile=NOGETTID, mode="enforce")
 tap.ok(r.rc == 0 and "rc=0" in r.stdout and "Bad system call" not in r.stderr,
        "gettid not listed: an exec'd child starts (not killed by SIGSYS before its handler)",
