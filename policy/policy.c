@@ -367,7 +367,8 @@ static bool under_root(const struct root *root, const char *path, size_t len)
 	return len >= rl && memcmp(root->s, path, rl) == 0 && (len == rl || path[rl] == '/');
 }
 
-static uint64_t root_hash(const char *s, size_t n)
+/* FNV-1a over n bytes: create roots' hash, and the profile's (policy_hash). */
+static uint64_t fnv1a(const char *s, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 	for (size_t i = 0; i < n; i++) {
@@ -386,7 +387,7 @@ static uint64_t root_hash(const char *s, size_t n)
 
 static uint32_t *create_slot(const struct policy *pol, const char *s, size_t n)
 {
-	for (size_t h = root_hash(s, n) & pol->create_mask;; h = (h + 1) & pol->create_mask) {
+	for (size_t h = fnv1a(s, n) & pol->create_mask;; h = (h + 1) & pol->create_mask) {
 		uint32_t *slot = &pol->create_slots[h];
 		const struct root *r = *slot ? &pol->create_roots[*slot - 1] : NULL;
 		if (!r || (r->len == n && memcmp(r->s, s, n) == 0))
@@ -531,16 +532,6 @@ bool policy_path_may_hold_links(const struct policy *pol, const char *path, size
 	return policy_path_link_root(pol, path, len) != 0;
 }
 
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 /* The file rules' trie: a bundle's when it was built from these globs, else built here. */
 static int compile_files(struct policy *pol, const void *matcher, size_t matcher_len, bool in_place,
 			 struct diag_list *diags)
@@ -675,7 +666,7 @@ static int compile(struct policy *pol, const uint64_t *known_hash, const void *m
 	r = profile_write_json(p, false, &canonical);
 	if (r < 0)
 		return r;
-	pol->hash = fnv1a(canonical);
+	pol->hash = fnv1a(canonical, strlen(canonical));
 	return 0;
 }
 

@@ -215,23 +215,34 @@ static bool get_count(struct cursor *c, size_t limit, size_t min_bytes, size_t *
 }
 
 /* *ret = malloc'd string or NULL (written as NULL); false on failure. */
+/* A string's bytes, checked and taken: *n = NONE for a NULL one; false on failure. */
+static bool take_str(struct cursor *c, const char **at, uint32_t *n)
+{
+	*n = get_u32(c);
+	if (c->why)
+		return false;
+	if (*n == NONE)
+		return true;
+	if (*n > (size_t)(c->end - c->at))
+		return bad(c, "profile image string out of bounds");
+	if (memchr(c->at, '\0', *n))
+		return bad(c, "profile image string holds a NUL byte");
+	*at = (const char *)c->at;
+	c->at += *n;
+	return true;
+}
+
 static bool get_str(struct cursor *c, char **ret)
 {
-	uint32_t n = get_u32(c);
+	const char *at = NULL;
+	uint32_t n;
 	*ret = NULL;
-	if (c->why)
+	if (!take_str(c, &at, &n))
 		return false;
 	if (n == NONE)
 		return true;
-	if (n > (size_t)(c->end - c->at))
-		return bad(c, "profile image string out of bounds");
-	if (memchr(c->at, '\0', n))
-		return bad(c, "profile image string holds a NUL byte");
-	*ret = strndup((const char *)c->at, n);
-	if (!*ret)
-		return bad(c, "out of memory");
-	c->at += n;
-	return true;
+	*ret = strndup(at, n);
+	return *ret ? true : bad(c, "out of memory");
 }
 
 /*
@@ -265,23 +276,19 @@ static void *arena_alloc(struct cursor *c, size_t n, size_t align)
 /* A rule's string (never NULL), in the arena. */
 static bool get_rule_str(struct cursor *c, char **ret)
 {
-	uint32_t n = get_u32(c);
+	const char *at = NULL;
+	uint32_t n;
 	*ret = NULL;
-	if (c->why)
+	if (!take_str(c, &at, &n))
 		return false;
 	if (n == NONE)
 		return bad(c, "profile image: a required string is missing");
-	if (n > (size_t)(c->end - c->at))
-		return bad(c, "profile image string out of bounds");
-	if (memchr(c->at, '\0', n))
-		return bad(c, "profile image string holds a NUL byte");
 	char *s = arena_alloc(c, (size_t)n + 1, 1);
 	if (!s)
 		return bad(c, "out of memory");
-	memcpy(s, c->at, n);
+	memcpy(s, at, n);
 	s[n] = '\0';
 	*ret = s;
-	c->at += n;
 	return true;
 }
 
