@@ -16,6 +16,13 @@
  *   exec PATH ARGS       fork, execve(PATH, [PATH, ARGS split at spaces]), wait:
  *                        "ok <exit status>"
  *   threads PATH N       N threads open PATH at once: "ok <successes>"
+ *   fifo PATH            a second thread opens the FIFO at PATH for reading
+ *                        (which blocks until a writer opens it), the main
+ *                        thread opens it for writing 100 ms later and writes
+ *                        "fifo": "ok <what the reader read>"
+ *   fifo-writer-first PATH
+ *                        the same, the writer's open first (in the second
+ *                        thread), the reader's 100 ms later
  *   fork PATH            a forked child opens PATH: "ok <content>" from the child
  *   race LINK ALLOWED DENIED N
  *                        one thread flips the symlink LINK between ALLOWED
@@ -155,6 +162,51 @@ static void *thread_open(void *p)
 	if (read_file(a->path, buf, sizeof(buf)) == 0)
 		atomic_fetch_add(&a->ok, 1);
 	return NULL;
+}
+
+struct fifo_arg {
+	const char *path;
+	bool writer_first;
+	char buf[64];
+	int err;
+};
+
+static int fifo_write(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	int err = write(fd, "fifo", 4) == 4 ? 0 : errno ? errno : EIO;
+	close(fd);
+	return err;
+}
+
+static void *fifo_first(void *p)
+{
+	struct fifo_arg *a = p;
+	a->err =
+		a->writer_first ? fifo_write(a->path) : -read_file(a->path, a->buf, sizeof(a->buf));
+	return NULL;
+}
+
+/* One end's open in a second thread (it blocks until the other end's), the other 100 ms later. */
+static int fifo_pair(const char *path, bool writer_first, char *buf, size_t size)
+{
+	struct fifo_arg a = {.path = path, .writer_first = writer_first};
+	pthread_t t;
+	int err;
+
+	if (pthread_create(&t, NULL, fifo_first, &a) != 0)
+		return EAGAIN;
+	nanosleep(&(struct timespec){0, 100000000L}, NULL);
+	if (writer_first)
+		err = -read_file(path, buf, size);
+	else
+		err = fifo_write(path);
+	pthread_join(t, NULL);
+	if (!writer_first)
+		snprintf(buf, size, "%s", a.buf);
+	return err ? err : a.err;
 }
 
 struct race {
@@ -406,6 +458,10 @@ int main(int argc, char **argv)
 			snprintf(buf, sizeof(buf), "%d", atomic_load(&ta.ok));
 			result(cmd, a, 0, buf);
 			i += 2;
+		} else if (strcmp(cmd, "fifo") == 0 || strcmp(cmd, "fifo-writer-first") == 0) {
+			err = fifo_pair(a, strcmp(cmd, "fifo") != 0, buf, sizeof(buf));
+			result(cmd, a, err, err ? NULL : buf);
+			i++;
 		} else if (strcmp(cmd, "fork") == 0) {
 			pid_t pid = fork();
 			if (pid == 0) {

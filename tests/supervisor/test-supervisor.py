@@ -435,6 +435,26 @@ t.ok(not read_denied and refused,
      "[c] enforce, descriptors used up before the listener is made: the program never runs "
      f"unsupervised (refused with an error event for {len(refused)} of the fills tried): "
      f"{outcomes}", "")
+
+# An open of a FIFO waits for the other end's open, from another thread: the
+# worker serving the first hands the listener on, and the second is served
+# meanwhile. And the supervisor's own opens have no effect on the FIFO: a trial
+# open (O_NONBLOCK) of it completed the waiting end's open and closed again, so
+# that end read EOF (or met EPIPE) and the other end's open waited for ever.
+fifo = f"{wd}/rw/fifo"
+os.mkfifo(fifo)
+try:
+    for cmd, first in (("fifo", "reader"), ("fifo-writer-first", "writer")):
+        what = f"[c] enforce: a FIFO's {first} blocks in its open until the other end's, " \
+            "from another thread, is served; what is written is read"
+        try:
+            r = sv([PROBE, cmd, fifo, "open", ALLOWED], profile=ENFORCE, timeout=30)
+            t.ok(r.rc == 0 and r.out(cmd, fifo) == ("ok", "fifo") and
+                 r.out("open", ALLOWED)[0] == "ok", what, r.diag())
+        except subprocess.TimeoutExpired:
+            t.ok(False, what, "timed out: an open waited for ever")
+finally:
+    os.unlink(fifo)
 # ---- alert -----------------------------------------------------------------------
 
 for kind, probe in PROBES:

@@ -497,6 +497,8 @@ int sv_path_object(struct sv_req *req, const struct sv_path *p, unsigned flags, 
  * careful way (sv_path_object, then a reopen) must be taken.
  */
 int sv_path_open_direct(const struct sv_path *p, int flags);
+/* Whether sv_path_open_direct may open p (else it answers SV_CAREFUL at once). */
+bool sv_path_direct(const struct sv_path *p);
 
 /*
  * The directory entry p names: its parent directory (symlinks on the way

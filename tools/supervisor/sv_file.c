@@ -225,21 +225,51 @@ static int open_once(const struct sv_path *p, int dirfd, const char *path, int f
 }
 
 /*
- * An open that never holds up the leader worker: it is done with
- * O_NONBLOCK (unless the target asked for it), and a regular file or a
- * directory is kept, the flag cleared again. Anything else (a FIFO, a
- * device) and a file whose lease must first be broken (EWOULDBLOCK) are
- * opened again as the target asked, after handing the leader role on. The
- * FIFO case has one visible effect: a writer blocked in its own open sees
- * a reader come and go.
+ * Whether what the open would reach is there and is neither a regular file
+ * nor a directory (a FIFO, a device, a socket): an open of it may wait.
+ */
+static bool special_file(const struct sv_path *p, int dirfd, const char *path, int flags)
+{
+	struct stat st;
+
+	if (p) {
+		if (!sv_path_direct(p))
+			return false; /* open_once answers SV_CAREFUL without opening */
+		dirfd = p->base;
+		path = p->raw;
+	}
+	if (syscall(SYS_newfstatat, dirfd, path, &st,
+		    (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0))
+		return false;
+	return !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode);
+}
+
+/*
+ * An open that never holds up the leader worker: a regular file or a
+ * directory is opened with O_NONBLOCK (unless the target asked for it) and
+ * kept, the flag cleared again; one whose lease must first be broken
+ * (EWOULDBLOCK) is opened again as the target asked, after handing the
+ * leader role on. Anything else (a FIFO, a device) is opened only as the
+ * target asked, after the handoff: a trial open of a FIFO is not free of
+ * effects (it completes the open its peer is blocked in, and closing it
+ * leaves that peer with a reader or writer come and gone: EOF, EPIPE, or an
+ * open blocked for ever), so its type is asked first. Only a FIFO put in
+ * place of a file between that question and the open sees the effect.
  */
 static int open_nb(const struct sv_path *p, int dirfd, const char *path, int flags, mode_t mode)
 {
 	int extra = (flags & (O_NONBLOCK | O_PATH)) ? 0 : O_NONBLOCK;
-	int fd = open_once(p, dirfd, path, flags | extra, mode);
 	struct stat st;
+	int fd;
 
-	if (!extra || (fd < 0 && fd != -EWOULDBLOCK))
+	if (!extra)
+		return open_once(p, dirfd, path, flags, mode);
+	if (special_file(p, dirfd, path, flags)) {
+		sv_handoff();
+		return open_once(p, dirfd, path, flags, mode);
+	}
+	fd = open_once(p, dirfd, path, flags | extra, mode);
+	if (fd < 0 && fd != -EWOULDBLOCK)
 		return fd; /* SV_CAREFUL included */
 	if (fd >= 0) {
 		if (syscall(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH) == 0 &&

@@ -478,9 +478,14 @@ static bool fast_ok(const struct sv_path *p)
 	return sv.openat2 && !p->name_err && !under_proc(p->name);
 }
 
+bool sv_path_direct(const struct sv_path *p)
+{
+	return fast_ok(p) && !p->need_real;
+}
+
 int sv_path_open_direct(const struct sv_path *p, int flags)
 {
-	if (!fast_ok(p) || p->need_real)
+	if (!sv_path_direct(p))
 		return SV_CAREFUL;
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
