@@ -49,6 +49,9 @@
  *   perf                 perf_event_open(NULL, ...), of the dangerous set: the
  *                        kernel's own answer is EFAULT, a filter's EPERM
  *   getenv NAME          print "getenv NAME VALUE" (or "(unset)")
+ *   proc-scan NAME N     open /proc/<P>/NAME read-only for the N numbers P from
+ *                        the parent's process id up: one line each,
+ *                        "proc-scan <P> ok" or "proc-scan <P> err <ERRNO>"
  *   sleep SECONDS | exit CODE | kill SIG
  */
 #ifndef _GNU_SOURCE
@@ -537,6 +540,19 @@ int main(int argc, char **argv)
 			if (r >= 0)
 				close((int)r);
 			result(cmd, "NULL", r < 0 ? errno : 0, NULL);
+		} else if (strcmp(cmd, "proc-scan") == 0 && i + 1 < argc) {
+			pid_t first = getppid();
+			int n = atoi(argv[i + 1]);
+			for (int k = 0; k < n; k++) {
+				char path[64], pid[16];
+				snprintf(path, sizeof(path), "/proc/%d/%s", (int)(first + k), a);
+				snprintf(pid, sizeof(pid), "%d", (int)(first + k));
+				int fd = open(path, O_RDONLY | O_CLOEXEC);
+				result(cmd, pid, fd < 0 ? errno : 0, NULL);
+				if (fd >= 0)
+					close(fd);
+			}
+			i += 2;
 		} else if (strcmp(cmd, "sleep") == 0) {
 			printf("sleeping\n");
 			fflush(stdout);

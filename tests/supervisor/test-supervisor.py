@@ -561,6 +561,35 @@ for kind, probe in PROBES:
          f"[{kind}] SIGTERM and SIGINT are forwarded: the program dies of them (143, 130)",
          f"{a} {b}")
 
+# The supervisor's own entries in /proc (its process and each of its threads) are out
+# of the program's reach, whatever the profile allows there; every other process's are
+# judged by the profile (here: all of /proc readable).
+proc_doc = dict(enforce_doc, name="sv-proc",
+                files=enforce_doc["files"] + [{"path": "/proc/**", "allow": "r"}])
+PROC = write_profile(f"{wd}/proc.json", proc_doc)
+with tempfile.TemporaryFile(dir="/var/tmp") as log:
+    os.set_inheritable(log.fileno(), True)
+    p = subprocess.Popen([CLI, "exec", "--log", f"fd:{log.fileno()}", "--profile", PROC, "--",
+                          PROBE, "sleep", "1", "proc-scan", "status", "12"], env=base_env(),
+                         cwd="/tmp", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         pass_fds=(log.fileno(),))
+    first = p.stdout.readline().decode().strip()
+    sv_tids = {int(x) for x in os.listdir(f"/proc/{p.pid}/task")}
+    out, err = p.communicate(timeout=60)
+got = {}
+for line in out.decode().splitlines():
+    parts = line.split()
+    if len(parts) >= 3 and parts[0] == "proc-scan":
+        got[int(parts[1])] = parts[2] if parts[2] == "ok" else parts[3]
+refused = {pid for pid, v in got.items() if v == "EACCES"}
+scanned = set(range(p.pid, p.pid + 12))
+t.ok(first == "sleeping" and p.returncode == 0 and len(got) == 12 and len(sv_tids) >= 2 and
+     refused == sv_tids & scanned and (sv_tids - {p.pid}) & scanned and
+     all(v in ("ok", "ENOENT") for pid, v in got.items() if pid not in refused),
+     "[c] enforce: the supervisor's /proc entries (its process and its threads) are refused, "
+     f"other processes' are judged by the profile ({len(refused)} refused)",
+     f"supervisor {p.pid} threads {sorted(sv_tids)}, got {got}\n{err.decode()[-1500:]}")
+
 # ---- user notification unavailable ---------------------------------------------------
 
 r = sv([PROBE, "open", DENIED, "personality"], profile=ENFORCE, prefix=[NO_LISTENER])

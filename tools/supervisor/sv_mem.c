@@ -143,15 +143,36 @@ static long status_field(pid_t tid, const char *name, int base, long *ret)
 	return -ENOENT;
 }
 
+/* The process of the thread last found not to lead its own (a Go program's threads). */
+static _Atomic pid_t last_tgid;
+
 pid_t sv_req_tgid(struct sv_req *req)
 {
 	long v = 0;
+	pid_t guess;
+
 	if (req->tgid > 0)
 		return req->tgid;
+	/*
+	 * tgkill(tgid, tid, 0) succeeds only when the thread tid belongs to
+	 * tgid: one system call for the common answers (the thread leads its
+	 * process, as in every single-threaded program; or it belongs to the
+	 * process found last) instead of reading /proc/TID/status (~10 us).
+	 */
+	if (syscall(SYS_tgkill, req->tid, req->tid, 0) == 0) {
+		req->tgid = req->tid;
+		return req->tgid;
+	}
+	guess = atomic_load_explicit(&last_tgid, memory_order_relaxed);
+	if (guess > 0 && syscall(SYS_tgkill, guess, req->tid, 0) == 0) {
+		req->tgid = guess;
+		return req->tgid;
+	}
 	int r = (int)status_field(req->tid, "Tgid", 10, &v);
 	if (r < 0)
 		return r;
 	req->tgid = (pid_t)v;
+	atomic_store_explicit(&last_tgid, req->tgid, memory_order_relaxed);
 	return req->tgid;
 }
 
