@@ -223,11 +223,20 @@ def no_lib(d):
     os.unlink(os.path.join(d, "lib", "libfnguard.so"))
 
 
+SYSTEM_LIBSECCOMP = next(p for p in ("/lib/x86_64-linux-gnu/libseccomp.so.2",
+                                      "/usr/lib/x86_64-linux-gnu/libseccomp.so.2",
+                                      "/lib/aarch64-linux-gnu/libseccomp.so.2",
+                                      "/usr/lib/aarch64-linux-gnu/libseccomp.so.2",
+                                      "/usr/lib64/libseccomp.so.2")
+                         if os.path.exists(p))
+
+
 def bad_cjson(d):
     # A library that loads but lacks what fnguard needs: what a system with the
     # wrong libraries (or an older glibc) looks like to the dynamic loader. Only
     # a JSON profile needs libcjson (the case runs with the task root's one).
-    shutil.copy(os.path.join(d, "lib", "libseccomp.so.2"), os.path.join(d, "lib", "libcjson.so.1"))
+    # (The layer's own libraries are linked in or needed: the system's libseccomp stands in.)
+    shutil.copy(SYSTEM_LIBSECCOMP, os.path.join(d, "lib", "libcjson.so.1"))
 
 
 def bad_profile(d):
