@@ -4,13 +4,16 @@
  * libc's syscall(3) (which the shim wraps and judges). The shim uses it
  * before libc's syscall() is resolved; the integration tests' helpers use it
  * to act behind the shim's back (set up a listener it must not see) and to
- * test what only the seccomp layer can stop. Returns like syscall(3).
+ * test what only the seccomp layer can stop. Returns like syscall(3);
+ * raw_syscall_nr() returns the kernel's -errno and leaves errno alone (for
+ * a child that shares its parent's memory, errno included).
  */
 #pragma once
 
 #include <errno.h>
 
-static inline long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f)
+/* The kernel's own answer (-errno on failure); errno is left alone. */
+static inline long raw_syscall6_nr(long nr, long a, long b, long c, long d, long e, long f)
 {
 	long ret;
 #if defined(__x86_64__)
@@ -37,6 +40,12 @@ static inline long raw_syscall6(long nr, long a, long b, long c, long d, long e,
 #else
 #error "raw_syscall.h: add this architecture"
 #endif
+	return ret;
+}
+
+static inline long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	long ret = raw_syscall6_nr(nr, a, b, c, d, e, f);
 	if (ret < 0 && ret > -4096) {
 		errno = (int)-ret;
 		return -1;
@@ -47,3 +56,7 @@ static inline long raw_syscall6(long nr, long a, long b, long c, long d, long e,
 #define RAW_SYSCALL_ARGS(nr, a, b, c, d, e, f, ...) \
 	raw_syscall6((long)(nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 #define raw_syscall(...) RAW_SYSCALL_ARGS(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)
+#define RAW_SYSCALL_NR_ARGS(nr, a, b, c, d, e, f, ...)                                     \
+	raw_syscall6_nr((long)(nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), \
+			(long)(f))
+#define raw_syscall_nr(...) RAW_SYSCALL_NR_ARGS(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)

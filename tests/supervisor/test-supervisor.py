@@ -532,6 +532,23 @@ r2 = sv([PROBE, "kill", "9"], profile=ENFORCE)
 t.ok(r.rc == 7 and r2.rc == 137, "exit status: the program's, 128+N when killed by signal N",
      f"{r.rc} {r2.rc}\n{r2.diag()}")
 
+# An exec that fails: 127 for a program that is not there, 126 otherwise, and the reason
+# on stderr, from the supervisor (the child, in the supervisor's memory until its exec, only
+# hands it the errno; before 2026-11-25 it printed it itself, and under a filter that refused
+# its allocations the line was lost). A profile whose filter (installed alone: no listener)
+# refuses execve.
+noexec = write_profile(f"{wd}/noexec.json", {
+    "fnguard": 1, "name": "sv-noexec", "mode": "enforce",
+    "syscalls": ["read", "write", "exit_group", "rt_sigaction", "rt_sigprocmask"]})
+gone = f"{wd}/no-such-program"
+r = sv([gone], profile=ENFORCE)
+r2 = sv([PROBE, "exit", "0"], profile=noexec, env={"FNGUARD_NO_USER_NOTIF": "1"})
+t.ok(r.rc == 127 and f"fnguard exec: {gone}: No such file or directory" in r.stderr and
+     r2.rc == 126 and f"fnguard exec: {PROBE}: Operation not permitted (is execve in the "
+     "profile's \"syscalls\"?)" in r2.stderr,
+     "exec failures: 127 or 126 and the reason on stderr, also under a filter that refuses "
+     "execve", f"{r.rc} {r.stderr[-500:]}\n{r2.rc} {r2.stderr[-500:]}")
+
 
 def signal_forwarded(probe, sig):
     with tempfile.TemporaryFile(dir="/var/tmp") as log:

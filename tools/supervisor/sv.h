@@ -573,6 +573,18 @@ struct sv_child {
 	bool killable;	/* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV was accepted */
 	int report_fd, go_fd;
 	void *shared; /* the page the child reports in */
+	void *stack;  /* the child's, in the supervisor's memory until its exec */
+	const char *path;
+	struct launch {
+		const char *path;
+		char **argv, **envp;
+		const struct sv_filters *f;
+		void *shared;
+		int report_fd, go_fd;
+		const sigset_t *mask;
+		pid_t parent;
+		bool chld_ignored;
+	} launch; /* what the child reads, all written before the clone (sv_launch.c) */
 	sigset_t saved_mask;
 };
 
