@@ -7,7 +7,9 @@
 #include <stdio.h>
 
 #include "cjson_lazy.h"
+#ifndef CJSON_LAZY_CLI
 #include "dl_ops.h"
+#endif
 
 /*
  * X(return type, name, parameters, arguments, answer when not loaded) for
@@ -54,15 +56,26 @@ static int load_result = -ENOENT;
 static atomic_bool tried;
 static char load_error[256];
 
+#ifdef CJSON_LAZY_CLI
+/* The CLI: no wrapper in the way. */
+#define lazy_dlopen dlopen
+#define lazy_dlsym  dlsym
+#else
+#define lazy_dlopen dl_ops_libc_dlopen
+#define lazy_dlsym  dl_ops_libc_dlsym
+#endif
+
 static void load(void)
 {
+#ifndef CJSON_LAZY_CLI
 	/* libc's own dlopen: the exported one is the shim's wrapper, which judges. */
 	if ((!dl_ops_libc_dlopen || !dl_ops_libc_dlsym) &&
 	    (dl_ops_resolve() < 0 || !dl_ops_libc_dlopen || !dl_ops_libc_dlsym)) {
 		snprintf(load_error, sizeof(load_error), "libc's dlopen or dlsym was not found");
 		return;
 	}
-	void *h = dl_ops_libc_dlopen("libcjson.so.1", RTLD_NOW | RTLD_LOCAL);
+#endif
+	void *h = lazy_dlopen("libcjson.so.1", RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		const char *why = dlerror();
 		snprintf(load_error, sizeof(load_error), "%s",
@@ -72,7 +85,7 @@ static void load(void)
 	/* Never closed: cJSON objects may outlive any one caller. */
 #define CJSON_LOOKUP(ret, name, params, args, fail)                                            \
 	/* NOLINTNEXTLINE(bugprone-macro-parentheses) */                                       \
-	if (!(fn.name = (ret(*) params)dl_ops_libc_dlsym(h, "cJSON_" #name))) {                \
+	if (!(fn.name = (ret(*) params)lazy_dlsym(h, "cJSON_" #name))) {                       \
 		snprintf(load_error, sizeof(load_error), "libcjson.so.1 has no cJSON_" #name); \
 		load_result = -ENOSYS;                                                         \
 		return;                                                                        \

@@ -61,12 +61,18 @@ for name in python nodejs java; do
 done
 install -m 0755 examples/layer/fnguard-wrapper "$stage/"
 
-# Everything the library and the CLI link besides glibc itself: Amazon Linux
-# 2023 has neither libcjson nor (in the Lambda base images) libseccomp.
+# Everything the library and the CLI link besides glibc itself (libseccomp is
+# linked into both), and libcjson, which both load when they first read JSON:
+# Amazon Linux 2023 has no libcjson.
 glibc_libs='^(linux-vdso|libc|libm|libdl|libpthread|librt|ld-linux[^ ]*)\.so'
-for obj in "$build/lib/libfnguard.so" "$build/tools/fnguard"; do
-	ldd "$obj" | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}'
-done | sort -u | while read -r soname path; do
+cjson=$(pkg-config --variable=libdir libcjson)/libcjson.so.1
+[ -e "$cjson" ] || { echo "build-layer.sh: $cjson not found (libcjson-dev)" >&2; exit 1; }
+{
+	for obj in "$build/lib/libfnguard.so" "$build/tools/fnguard"; do
+		ldd "$obj" | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}'
+	done
+	echo "libcjson.so.1 $cjson"
+} | sort -u | while read -r soname path; do
 	if ! grep -Eq "$glibc_libs" <<<"$soname"; then
 		install -m 0644 "$(realpath "$path")" "$stage/lib/$soname"
 	fi

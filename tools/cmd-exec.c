@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "cjson_lazy.h"
 #include "cli.h"
 #include "learn-cli.h"
 #include "log_id.h"
@@ -224,9 +225,14 @@ static int load_profile(const char *profile, const char *mode)
 	}
 	int r = bundle_load_policy(sv.profile_path, &opts, &sv.policy, &bundle_bytes, &bundle,
 				   &diags);
-	for (size_t i = 0; i < diags.n; i++)
-		fprintf(stderr, "fnguard: %s\n", diags.lines[i]);
-	if (r < 0 && diags.n == 0)
+	/* A JSON profile (not a bundle) needs cJSON, loaded on first use. */
+	if (r < 0 && cjson_lazy_tried() && cjson_lazy_error()[0])
+		fprintf(stderr, "fnguard exec: cannot load libcjson.so.1 to read %s: %s\n",
+			sv.profile_path, cjson_lazy_error());
+	else
+		for (size_t i = 0; i < diags.n; i++)
+			fprintf(stderr, "fnguard: %s\n", diags.lines[i]);
+	if (r < 0 && diags.n == 0 && !cjson_lazy_error()[0])
 		fprintf(stderr, "fnguard: %s: %s\n", sv.profile_path, strerror(-r));
 	diag_list_clear(&diags);
 	if (r < 0)
@@ -566,6 +572,12 @@ int cmd_exec(int argc, char **argv)
 	sv.log_fd = -1;
 	if (load_profile(profile, mode) < 0)
 		return EXIT_USAGE;
+	/* Record mode writes JSON at the end: cJSON is loaded now, or the run does not start. */
+	if (sv.mode == POLICY_MODE_RECORD && cjson_lazy_load() < 0) {
+		fprintf(stderr, "fnguard exec: record mode needs libcjson.so.1: %s\n",
+			cjson_lazy_error());
+		return EXIT_USAGE;
+	}
 	if (out) {
 		if (sv.mode != POLICY_MODE_RECORD) {
 			fprintf(stderr, "fnguard exec: -o is for record mode (--mode record)\n");

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cjson_lazy.h"
 #include "cli.h"
 #include "config.h"
 
@@ -92,6 +93,17 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;
 		int status = commands[i].run(argc - 1, argv + 1);
+		/*
+		 * cJSON is loaded when first used (lib/cjson_lazy.h: fnguard exec of a
+		 * compiled bundle, each static program the shim hands over, does not
+		 * need it). Without it every JSON document read or written was none:
+		 * whatever the command concluded, it failed, and this is why.
+		 */
+		if (cjson_lazy_tried() && cjson_lazy_error()[0]) {
+			fprintf(stderr, "fnguard %s: libcjson.so.1 could not be loaded: %s\n",
+				argv[1], cjson_lazy_error());
+			status = 127;
+		}
 		/* Output that did not reach stdout (a full disk, a closed pipe) is a failure. */
 		errno = 0;
 		if (fflush(stdout) != 0 || ferror(stdout)) {
