@@ -455,6 +455,14 @@ try:
             t.ok(False, what, "timed out: an open waited for ever")
 finally:
     os.unlink(fifo)
+
+# readlink of what is not a link: EINVAL, as the kernel says it for the name (the supervisor
+# reads the link through its O_PATH descriptor, where the kernel's answer is ENOENT).
+r = sv([PROBE, "readlink", ALLOWED, "readlink", f"{wd}/rw/no-such-file"], profile=ENFORCE)
+t.ok(r.out("readlink", ALLOWED) == ("err", "EINVAL") and
+     r.out("readlink", f"{wd}/rw/no-such-file") == ("err", "ENOENT"),
+     "[c] enforce: readlink of a file that is not a link fails with EINVAL, of none with ENOENT",
+     r.diag())
 # ---- alert -----------------------------------------------------------------------
 
 for kind, probe in PROBES:

@@ -530,6 +530,13 @@ static int64_t do_readlink(struct sv_req *req, int dirfd, uint64_t addr, uint64_
 		r = sv_raw(
 			readlinkat(a.o.fd, "", target,
 				   (size_t)size < sizeof(target) ? (size_t)size : sizeof(target)));
+	if (r == -ENOENT && !a.on_dirfd) {
+		/* Not a link: readlinkat(fd, "") says ENOENT, a readlink of its name EINVAL. */
+		struct stat st;
+		if (syscall(SYS_newfstatat, a.o.fd, "", &st, AT_EMPTY_PATH) == 0 &&
+		    !S_ISLNK(st.st_mode))
+			r = -EINVAL;
+	}
 	if (r > 0) {
 		int w = sv_mem_write(req, buf, target, (size_t)r);
 		if (w < 0)
