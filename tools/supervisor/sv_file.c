@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -216,12 +217,33 @@ enum {
 	MAYBE_CREATE = POLICY_OPEN_MAYBE_CREATE, /* 'c' only if the file does not exist yet */
 };
 
-/* One open: through openat2 on the path p names (p != NULL), or openat(dirfd, path). */
-static int open_once(const struct sv_path *p, int dirfd, const char *path, int flags, mode_t mode)
+/*
+ * One open: through openat2 on the path p names (p != NULL), or of
+ * (dirfd, path). no_links: path is one entry whose links were resolved and
+ * judged already, and a link planted there since must not be followed:
+ * openat2's RESOLVE_NO_SYMLINKS where the kernel has it (the descriptor's
+ * flags stay the program's), else O_NOFOLLOW (which F_GETFL then shows).
+ */
+static int open_once(const struct sv_path *p, int dirfd, const char *path, int flags, mode_t mode,
+		     bool no_links)
 {
 	if (p)
 		return sv_path_open_direct(p, flags);
-	return (int)sv_raw(syscall(SYS_openat, dirfd, path, flags | O_CLOEXEC | O_NOCTTY, mode));
+	if (no_links && sv.openat2) {
+		struct open_how how = {
+			.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
+			/* openat takes the permission bits of any mode, openat2 refuses more. */
+			.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode & 07777 : 0,
+			.resolve = RESOLVE_NO_SYMLINKS,
+		};
+		int fd = (int)sv_raw(syscall(SYS_openat2, dirfd, path, &how, sizeof(how)));
+		if (fd != -EINVAL)
+			return fd;
+		/* Flags openat2 refuses and openat ignores: as openat takes them. */
+	}
+	return (int)sv_raw(syscall(SYS_openat, dirfd, path,
+				   flags | (no_links ? O_NOFOLLOW : 0) | O_CLOEXEC | O_NOCTTY,
+				   mode));
 }
 
 /*
@@ -256,19 +278,20 @@ static bool special_file(const struct sv_path *p, int dirfd, const char *path, i
  * open blocked for ever), so its type is asked first. Only a FIFO put in
  * place of a file between that question and the open sees the effect.
  */
-static int open_nb(const struct sv_path *p, int dirfd, const char *path, int flags, mode_t mode)
+static int open_nb(const struct sv_path *p, int dirfd, const char *path, int flags, mode_t mode,
+		   bool no_links)
 {
 	int extra = (flags & (O_NONBLOCK | O_PATH)) ? 0 : O_NONBLOCK;
 	struct stat st;
 	int fd;
 
 	if (!extra)
-		return open_once(p, dirfd, path, flags, mode);
-	if (special_file(p, dirfd, path, flags)) {
+		return open_once(p, dirfd, path, flags, mode, no_links);
+	if (special_file(p, dirfd, path, flags | (no_links ? O_NOFOLLOW : 0))) {
 		sv_handoff();
-		return open_once(p, dirfd, path, flags, mode);
+		return open_once(p, dirfd, path, flags, mode, no_links);
 	}
-	fd = open_once(p, dirfd, path, flags | extra, mode);
+	fd = open_once(p, dirfd, path, flags | extra, mode, no_links);
 	if (fd < 0 && fd != -EWOULDBLOCK)
 		return fd; /* SV_CAREFUL included */
 	if (fd >= 0) {
@@ -279,7 +302,7 @@ static int open_nb(const struct sv_path *p, int dirfd, const char *path, int fla
 		close(fd);
 	}
 	sv_handoff();
-	return open_once(p, dirfd, path, flags, mode);
+	return open_once(p, dirfd, path, flags, mode, no_links);
 }
 
 static int64_t open_tmpfile(struct sv_req *req, struct sv_file_arg *a, int flags, mode_t mode)
@@ -331,7 +354,7 @@ static int64_t do_open(struct sv_req *req, int dirfd, uint64_t addr, int flags, 
 			r = judge(req, &a, rights);
 			if (r < 0)
 				goto out;
-			fd = open_nb(&a.p, -1, NULL, flags, 0);
+			fd = open_nb(&a.p, -1, NULL, flags, 0, false);
 			if (fd != SV_CAREFUL) {
 				r = fd;
 				if (fd < 0)
@@ -358,7 +381,7 @@ static int64_t do_open(struct sv_req *req, int dirfd, uint64_t addr, int flags, 
 		r = target_umask(req);
 		if (r < 0)
 			goto out;
-		fd = open_nb(NULL, a.o.parent, a.o.last, flags | O_NOFOLLOW, mode);
+		fd = open_nb(NULL, a.o.parent, a.o.last, flags, mode, true);
 	} else if (flags & O_PATH) {
 		/*
 		 * SECCOMP_IOCTL_NOTIF_ADDFD refuses O_PATH descriptors. A read-only
@@ -381,7 +404,7 @@ static int64_t do_open(struct sv_req *req, int dirfd, uint64_t addr, int flags, 
 		}
 		sv_fd_path(a.o.fd, self);
 		fd = open_nb(NULL, AT_FDCWD, self,
-			     O_RDONLY | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0), 0);
+			     O_RDONLY | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0), 0, false);
 	} else {
 		struct stat st;
 		char self[32];
@@ -396,7 +419,8 @@ static int64_t do_open(struct sv_req *req, int dirfd, uint64_t addr, int flags, 
 			goto out;
 		}
 		sv_fd_path(a.o.fd, self);
-		fd = open_nb(NULL, AT_FDCWD, self, flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW), 0);
+		fd = open_nb(NULL, AT_FDCWD, self, flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW), 0,
+			     false);
 	}
 	if (fd < 0) {
 		r = fd;
