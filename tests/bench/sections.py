@@ -923,10 +923,14 @@ def findings(sec):
         rows = _missed(sec, lambda r: "under `fnguard exec`" in r["cols"].get("workload", ""))
         if rows:
             out.append(
-                "`fnguard exec`: the supervisor is a second process (fork, notify filter, "
-                "listener, profile load) and its CPU time counts; with a JSON profile it also "
-                "compiles the profile's filter with libseccomp at start. A static binary's "
-                "start-up is about a millisecond, so every millisecond of it shows as 2x.")
+                "`fnguard exec`: the supervisor is a second process and its CPU time counts: "
+                "its own start (an exec of the CLI, about 0.4 ms here with its exit), the "
+                "profile, the kernel's check and JIT compilation of the merged filter (~750 "
+                "instructions, about 0.2 ms), the clone of the child, a worker thread, and a "
+                "round trip for each of the program's notified calls; with a JSON profile it "
+                "also compiles the profile's filter with libseccomp. A static binary's start-up "
+                "is about a millisecond, so every millisecond of it shows as 2x. On 2026-11-25 "
+                "about 0.5 ms a run came off (docs/supervisor.md, Cost).")
         rows = _missed(sec, lambda r: r["other"] == "enforce-bundle" and
                        "fnguard exec" not in r["cols"].get("workload", ""))
         if rows:
