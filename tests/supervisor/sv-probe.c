@@ -23,6 +23,11 @@
  *   fifo-writer-first PATH
  *                        the same, the writer's open first (in the second
  *                        thread), the reader's 100 ms later
+ *   fifo-exhausted PATH  "fifo" after the program has used up its threads: a
+ *                        reader thread waits, then threads are started until
+ *                        pthread_create fails (RLIMIT_NPROC), then the
+ *                        reader opens PATH and the main thread writes
+ *                        "fifo" to it: "ok <read> threads=<n started>"
  *   fork PATH            a forked child opens PATH: "ok <content>" from the child
  *   race LINK ALLOWED DENIED N
  *                        one thread flips the symlink LINK between ALLOWED
@@ -62,6 +67,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -190,6 +196,53 @@ static void *fifo_first(void *p)
 	a->err =
 		a->writer_first ? fifo_write(a->path) : -read_file(a->path, a->buf, sizeof(a->buf));
 	return NULL;
+}
+
+static void *sleeper(void *p)
+{
+	(void)p;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+struct exhausted_arg {
+	const char *path;
+	sem_t go;
+	char buf[64];
+	int err;
+};
+
+static void *exhausted_reader(void *p)
+{
+	struct exhausted_arg *a = p;
+	while (sem_wait(&a->go) < 0 && errno == EINTR)
+		;
+	a->err = -read_file(a->path, a->buf, sizeof(a->buf));
+	return NULL;
+}
+
+/* The FIFO's two ends once no thread can be started any more. */
+static int fifo_exhausted(const char *path, char *buf, size_t size)
+{
+	struct exhausted_arg a = {.path = path};
+	pthread_attr_t attr;
+	pthread_t t, s;
+	int n = 0;
+
+	sem_init(&a.go, 0, 0);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	if (pthread_create(&t, &attr, exhausted_reader, &a) != 0)
+		return EAGAIN;
+	while (n < 100000 && pthread_create(&s, &attr, sleeper, NULL) == 0)
+		n++;
+	sem_post(&a.go);
+	nanosleep(&(struct timespec){0, 200000000L}, NULL);
+	int err = fifo_write(path);
+	pthread_join(t, NULL);
+	snprintf(buf, size, "%s threads=%d", a.buf, n);
+	return err ? err : a.err;
 }
 
 /* One end's open in a second thread (it blocks until the other end's), the other 100 ms later. */
@@ -461,6 +514,10 @@ int main(int argc, char **argv)
 			snprintf(buf, sizeof(buf), "%d", atomic_load(&ta.ok));
 			result(cmd, a, 0, buf);
 			i += 2;
+		} else if (strcmp(cmd, "fifo-exhausted") == 0) {
+			err = fifo_exhausted(a, buf, sizeof(buf));
+			result(cmd, a, err, err ? NULL : buf);
+			i++;
 		} else if (strcmp(cmd, "fifo") == 0 || strcmp(cmd, "fifo-writer-first") == 0) {
 			err = fifo_pair(a, strcmp(cmd, "fifo") != 0, buf, sizeof(buf));
 			result(cmd, a, err, err ? NULL : buf);

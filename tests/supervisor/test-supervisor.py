@@ -11,6 +11,7 @@ import fnmatch
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -455,6 +456,39 @@ try:
             t.ok(False, what, "timed out: an open waited for ever")
 finally:
     os.unlink(fifo)
+
+# The same once the program has used up its threads (RLIMIT_NPROC of an unprivileged user):
+# the follower the supervisor starts with the program takes the listener when the first
+# open blocks, so the second is served (found by review, 2026-11-25: a follower started only
+# at the first handoff could not be started then, and both opens waited for ever).
+nobody = os.path.join(wd, "nproc")
+os.mkdir(nobody)
+os.chmod(nobody, 0o777)
+os.chmod(wd, 0o755)
+fifo = os.path.join(nobody, "fifo")
+os.mkfifo(fifo)
+os.chmod(fifo, 0o666)
+nproc_profile = write_profile(os.path.join(nobody, "p.json"), dict(
+    enforce_doc, name="sv-nproc", files=enforce_doc["files"] + [
+        {"path": nobody + "/**", "allow": "rwcd"}]))
+os.chmod(nproc_profile, 0o644)
+what = "[c] enforce: a FIFO's two ends after the program used up its threads (RLIMIT_NPROC)"
+if not shutil.which("setpriv") or not shutil.which("prlimit"):
+    skip(what, "setpriv or prlimit is not installed")
+else:
+    try:
+        r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "prlimit",
+                 "--nproc=40:40", "--", CLI, "exec", "--profile", nproc_profile, "--log", "{LOG}",
+                 "--", PROBE, "fifo-exhausted", fifo], timeout=30)
+        got = r.out("fifo-exhausted", fifo)
+        # The second open's handoff found no thread to start: an error event says so.
+        told = [e for e in r.find(type="error")
+                if "could not start a worker" in e.get("message", "")]
+        t.ok(r.rc == 0 and got[0] == "ok" and got[1].startswith("fifo threads=") and
+             len(told) == 1, what + "; an error event says no worker could be started",
+             r.diag())
+    except subprocess.TimeoutExpired:
+        t.ok(False, what, "timed out: the two opens waited for each other")
 
 # readlink of what is not a link: EINVAL, as the kernel says it for the name (the supervisor
 # reads the link through its O_PATH descriptor, where the kernel's answer is ENOENT).
