@@ -246,6 +246,12 @@ static int open_once(const struct sv_path *p, int dirfd, const char *path, int f
 				   mode));
 }
 
+/* Neither a regular file nor a directory (nor a link, which the open refuses or follows). */
+static bool special_type(mode_t type)
+{
+	return !S_ISREG(type) && !S_ISDIR(type) && !S_ISLNK(type);
+}
+
 /*
  * Whether what the open would reach is there and is neither a regular file
  * nor a directory (a FIFO, a device, a socket): an open of it may wait.
@@ -263,7 +269,7 @@ static bool special_file(const struct sv_path *p, int dirfd, const char *path, i
 	if (syscall(SYS_newfstatat, dirfd, path, &st,
 		    (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0))
 		return false;
-	return !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode);
+	return special_type(st.st_mode);
 }
 
 /*
@@ -277,9 +283,11 @@ static bool special_file(const struct sv_path *p, int dirfd, const char *path, i
  * leaves that peer with a reader or writer come and gone: EOF, EPIPE, or an
  * open blocked for ever), so its type is asked first. Only a FIFO put in
  * place of a file between that question and the open sees the effect.
+ * type: what the open reaches, where the caller knows it (the stat of its
+ * O_PATH descriptor), else 0 and it is asked.
  */
 static int open_nb(const struct sv_path *p, int dirfd, const char *path, int flags, mode_t mode,
-		   bool no_links)
+		   bool no_links, mode_t type)
 {
 	int extra = (flags & (O_NONBLOCK | O_PATH)) ? 0 : O_NONBLOCK;
 	struct stat st;
@@ -287,7 +295,8 @@ static int open_nb(const struct sv_path *p, int dirfd, const char *path, int fla
 
 	if (!extra)
 		return open_once(p, dirfd, path, flags, mode, no_links);
-	if (special_file(p, dirfd, path, flags | (no_links ? O_NOFOLLOW : 0))) {
+	if (type ? special_type(type)
+		 : special_file(p, dirfd, path, flags | (no_links ? O_NOFOLLOW : 0))) {
 		sv_handoff();
 		return open_once(p, dirfd, path, flags, mode, no_links);
 	}
@@ -354,7 +363,7 @@ static int64_t do_open(struct sv_req *req, int dirfd, uint64_t addr, int flags, 
 			r = judge(req, &a, rights);
 			if (r < 0)
 				goto out;
-			fd = open_nb(&a.p, -1, NULL, flags, 0, false);
+			fd = open_nb(&a.p, -1, NULL, flags, 0, false, 0);
 			if (fd != SV_CAREFUL) {
 				r = fd;
 				if (fd < 0)
@@ -381,7 +390,7 @@ static int64_t do_open(struct sv_req *req, int dirfd, uint64_t addr, int flags, 
 		r = target_umask(req);
 		if (r < 0)
 			goto out;
-		fd = open_nb(NULL, a.o.parent, a.o.last, flags, mode, true);
+		fd = open_nb(NULL, a.o.parent, a.o.last, flags, mode, true, 0);
 	} else if (flags & O_PATH) {
 		/*
 		 * SECCOMP_IOCTL_NOTIF_ADDFD refuses O_PATH descriptors. A read-only
@@ -404,13 +413,15 @@ static int64_t do_open(struct sv_req *req, int dirfd, uint64_t addr, int flags, 
 		}
 		sv_fd_path(a.o.fd, self);
 		fd = open_nb(NULL, AT_FDCWD, self,
-			     O_RDONLY | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0), 0, false);
+			     O_RDONLY | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0), 0, false,
+			     st.st_mode);
 	} else {
 		struct stat st;
 		char self[32];
-		if ((flags & O_NOFOLLOW) &&
-		    syscall(SYS_newfstatat, a.o.fd, "", &st, AT_EMPTY_PATH) == 0 &&
-		    S_ISLNK(st.st_mode)) {
+		/* What the open reaches: for O_NOFOLLOW, and for open_nb (no second look). */
+		if (syscall(SYS_newfstatat, a.o.fd, "", &st, AT_EMPTY_PATH) < 0)
+			st.st_mode = 0;
+		if ((flags & O_NOFOLLOW) && S_ISLNK(st.st_mode)) {
 			r = -ELOOP; /* O_NOFOLLOW on a symlink */
 			goto out;
 		}
@@ -420,7 +431,7 @@ static int64_t do_open(struct sv_req *req, int dirfd, uint64_t addr, int flags, 
 		}
 		sv_fd_path(a.o.fd, self);
 		fd = open_nb(NULL, AT_FDCWD, self, flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW), 0,
-			     false);
+			     false, st.st_mode);
 	}
 	if (fd < 0) {
 		r = fd;
