@@ -186,8 +186,10 @@ int sv_mem_write(const struct sv_req *req, uint64_t addr, const void *buf, size_
 /* req->big with room for size bytes. Returns it, or NULL (ENOMEM). */
 void *sv_req_big(struct sv_req *req, size_t size);
 
-/* The calling thread's process (Tgid in /proc/TID/status). Returns > 0 or -errno. */
+/* The calling thread's process (tgkill's answer, else sv_tid_tgid). Returns > 0 or -errno. */
 pid_t sv_req_tgid(struct sv_req *req);
+/* The process of thread tid, read from /proc/TID/status; -errno. */
+pid_t sv_tid_tgid(pid_t tid);
 
 /* The target's umask (Umask in /proc/TID/status), or -errno. */
 int sv_req_umask(const struct sv_req *req);

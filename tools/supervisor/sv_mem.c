@@ -146,9 +146,15 @@ static long status_field(pid_t tid, const char *name, int base, long *ret)
 /* The process of the thread last found not to lead its own (a Go program's threads). */
 static _Atomic pid_t last_tgid;
 
-pid_t sv_req_tgid(struct sv_req *req)
+pid_t sv_tid_tgid(pid_t tid)
 {
 	long v = 0;
+	int r = (int)status_field(tid, "Tgid", 10, &v);
+	return r < 0 ? r : (pid_t)v;
+}
+
+pid_t sv_req_tgid(struct sv_req *req)
+{
 	pid_t guess;
 
 	if (req->tgid > 0)
@@ -168,10 +174,10 @@ pid_t sv_req_tgid(struct sv_req *req)
 		req->tgid = guess;
 		return req->tgid;
 	}
-	int r = (int)status_field(req->tid, "Tgid", 10, &v);
-	if (r < 0)
-		return r;
-	req->tgid = (pid_t)v;
+	pid_t tgid = sv_tid_tgid(req->tid);
+	if (tgid < 0)
+		return tgid;
+	req->tgid = tgid;
 	atomic_store_explicit(&last_tgid, req->tgid, memory_order_relaxed);
 	return req->tgid;
 }

@@ -262,8 +262,6 @@ static bool all_digits(const char *s)
 /* True when /proc/<comp> is the supervisor itself or one of its threads. */
 static bool is_supervisor(const char *comp)
 {
-	char path[NAME_MAX + 16], text[512];
-
 	/* Succeeds only for a thread of the supervisor's: no /proc read (~10 us). */
 	errno = 0;
 	long tid = strtol(comp, NULL, 10);
@@ -273,19 +271,7 @@ static bool is_supervisor(const char *comp)
 		return true;
 	if (errno == ESRCH)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%s/status", comp);
-	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	text[n] = '\0';
-	const char *t = strstr(text, "\nTgid:");
-	char *end;
-	long tgid = t ? strtol(t + 6, &end, 10) : -1;
-	return t && end != t + 6 && tgid == (long)sv.self;
+	return sv_tid_tgid((pid_t)tid) == sv.self;
 }
 
 /* fs.protected_symlinks: a link in a sticky world-writable directory is followed only by its owner. */
