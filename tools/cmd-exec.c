@@ -225,15 +225,16 @@ static int load_profile(const char *profile, const char *mode)
 	}
 	int r = bundle_load_policy(sv.profile_path, &opts, &sv.policy, &bundle_bytes, &bundle,
 				   &diags);
-	/* A JSON profile (not a bundle) needs cJSON, loaded on first use. */
-	if (r < 0 && cjson_lazy_tried() && cjson_lazy_error()[0])
-		fprintf(stderr, "fnguard exec: cannot load libcjson.so.1 to read %s: %s\n",
-			sv.profile_path, cjson_lazy_error());
-	else
+	/*
+	 * A JSON profile needs cJSON, loaded on first use: without it the
+	 * diagnostics say nothing true, and main() says why (tools/fnguard.c).
+	 */
+	if (!cjson_lazy_error()[0]) {
 		for (size_t i = 0; i < diags.n; i++)
 			fprintf(stderr, "fnguard: %s\n", diags.lines[i]);
-	if (r < 0 && diags.n == 0 && !cjson_lazy_error()[0])
-		fprintf(stderr, "fnguard: %s: %s\n", sv.profile_path, strerror(-r));
+		if (r < 0 && diags.n == 0)
+			fprintf(stderr, "fnguard: %s: %s\n", sv.profile_path, strerror(-r));
+	}
 	diag_list_clear(&diags);
 	if (r < 0)
 		return r;
