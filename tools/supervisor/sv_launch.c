@@ -93,20 +93,12 @@ CHILD_CODE static long install(const struct sock_fprog *prog, unsigned long flag
 	return raw_syscall_nr(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
 }
 
-CHILD_CODE static long child_write(int fd, const void *buf, size_t len)
+/* A read or a write (nr) of the child's, again when a signal interrupted it. */
+CHILD_CODE static long child_io(long nr, int fd, const void *buf, size_t len)
 {
 	long n;
 	do
-		n = raw_syscall_nr(SYS_write, fd, buf, len);
-	while (n == -EINTR);
-	return n;
-}
-
-CHILD_CODE static long child_read(int fd, void *buf, size_t len)
-{
-	long n;
-	do
-		n = raw_syscall_nr(SYS_read, fd, buf, len);
+		n = raw_syscall_nr(nr, fd, buf, len);
 	while (n == -EINTR);
 	return n;
 }
@@ -167,8 +159,8 @@ report:
 	 * serves, the supervisor has the page already and may have closed the
 	 * pipe (EPIPE; SIGPIPE is still ignored, as in the supervisor).
 	 */
-	(void)child_write(l->report_fd, "r", 1);
-	if (child_read(l->go_fd, &go, 1) != 1 || !go)
+	(void)child_io(SYS_write, l->report_fd, "r", 1);
+	if (child_io(SYS_read, l->go_fd, &go, 1) != 1 || !go)
 		child_exit(127);
 	/* The program starts with the signal state the supervisor was started with. */
 	struct k_sigaction dfl = {.handler = (unsigned long)SIG_DFL};
