@@ -6,6 +6,7 @@
 #include <link.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -13,9 +14,12 @@
 #include "dl_ops.h"
 #include "raw_syscall.h"
 #include "real.h"
+#include "shim.h"
 #include "syscall_ops.h"
+#include "thread_scratch.h"
 
 #define HIDDEN __attribute__((visibility("hidden")))
+#define EXPORT __attribute__((visibility("default")))
 
 /* Read by the trampolines below: hidden, so they are reached PC-relative. */
 HIDDEN void *(*dl_ops_libc_dlsym)(void *, const char *);
@@ -476,7 +480,45 @@ int dl_ops_judge_dlopen(const char *path, int flags)
 		return -1;
 	if (!path || !strchr(path, '/') || (flags & RTLD_NOLOAD))
 		return 0;
-	return file_ops_guard_read("dlopen", path);
+	struct thread_scratch *sc = thread_scratch_kept();
+	int r = file_ops_guard_read("dlopen", path);
+	if (r == 0) {
+		if (sc)
+			sc->dl_error_pending = false;
+		return 0;
+	}
+	/*
+	 * Failed without the loader: dlerror() says why as the loader would
+	 * (Python's import and ctypes, node's process.dlopen report it),
+	 * not NULL, nor an older failure of the loader's.
+	 */
+	int e = errno;
+	if (shim_enter()) {
+		if ((sc = thread_scratch())) {
+			const char *why = strerrordesc_np(e);
+			size_t n = strnlen(path, PATH_MAX);
+			snprintf(sc->dl_error, sizeof(sc->dl_error),
+				 "%.*s: cannot open shared object file: %s", (int)n, path,
+				 why ? why : "Permission denied");
+			if (REAL(dlerror))
+				REAL(dlerror)();
+			sc->dl_error_pending = true;
+		}
+		shim_leave();
+	}
+	errno = e;
+	return -1;
+}
+
+EXPORT char *dlerror(void)
+{
+	struct thread_scratch *sc = thread_scratch_kept();
+
+	if (sc && sc->dl_error_pending) {
+		sc->dl_error_pending = false;
+		return sc->dl_error;
+	}
+	return REAL(dlerror) ? REAL(dlerror)() : NULL;
 }
 
 HIDDEN void *dl_ops_dlsym_handle(void *handle, const char *name);

@@ -303,6 +303,16 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 
 	if (!shim_enter())
 		return 0;
+	if (path && strnlen(path, PATH_MAX) == PATH_MAX) {
+		/*
+		 * A name of PATH_MAX bytes or more (a copy cut there, OWN_NAME):
+		 * the kernel refuses it before looking at any directory. Failed
+		 * here with its answer, unmade: nothing reached, nothing to report.
+		 */
+		shim_leave();
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	/* The names in the thread's scratch: no memory for it is a path not resolved. */
 	sc = thread_scratch();
 	rp = sc ? &sc->judged : NULL;

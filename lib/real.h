@@ -270,7 +270,8 @@ struct mmsghdr;
 	X(ssize_t, __recvfrom_chk,                                                                 \
 	  (int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *))                      \
 	X(ssize_t, recvmsg, (int, struct msghdr *, int))                                           \
-	X(long, syscall, (long, ...))
+	X(long, syscall, (long, ...))                                                              \
+	X(char *, dlerror, (void))
 
 /* ret and params are a type and a parameter list: parentheses would break them. */
 // NOLINTNEXTLINE(bugprone-macro-parentheses)

@@ -37,6 +37,12 @@ struct thread_scratch {
 		char fd_path[PATH_MAX];
 	};
 	struct path_resolve_work resolve; /* path_resolve.c's */
+	/*
+	 * dl_ops.c: why the shim failed the thread's last dlopen, in the
+	 * loader's words, until dlerror() says it (a page touched only then).
+	 */
+	bool dl_error_pending;
+	char dl_error[PATH_MAX + 64];
 };
 
 /* The thread's scratch, mapped if need be; NULL when there is no memory for it. */

@@ -97,7 +97,9 @@ hostile = {
     "newline": b"new\nline\r\tand\x01\x1f\x7f",
     "utf8-bad": b"bad\xff\xfe\xc0\xafutf8",
     "utf8-good": "h\u00e9llo-\u6f22\u5b57-\U0001f600".encode(),
-    "long": b"L" * 10000,
+    # Longer than an event, shorter than PATH_MAX (a longer name is the kernel's ENAMETOOLONG,
+    # nothing to report) and in components the kernel takes (NAME_MAX).
+    "long": (b"L" * 199 + b"/") * 19 + b"L" * 150,
 }
 for name, raw in hostile.items():
     path = os.fsencode(W) + b"/no/" + raw

@@ -13,6 +13,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <linux/fs.h>
 #include <stdio.h>
@@ -222,6 +223,53 @@ static void entries(void)
 	mode_of("stat nowhere2", at("nowhere2"), false);
 }
 
+/*
+ * Names of PATH_MAX bytes and more, under DIR: the kernel refuses them before
+ * it looks at a directory (ENAMETOOLONG), allowed or not; nothing to report.
+ */
+static void too_long(void)
+{
+	static char big[PATH_MAX + 600], other[PATH_MAX + 600];
+	struct stat st;
+	char buf[64];
+	int n = snprintf(big, sizeof(big), "%s/", dir);
+
+	for (size_t i = (size_t)n; i < sizeof(big) - 1; i++)
+		big[i] = i % 100 ? 'c' : '/';
+	big[sizeof(big) - 1] = '\0';
+	memcpy(other, big, sizeof(other));
+	other[sizeof(other) - 2] = 'd';
+	for (size_t len = PATH_MAX; len < sizeof(big); len += 500) {
+		char what[64];
+		char keep = big[len], keep2 = other[len];
+		big[len] = other[len] = '\0';
+#define TOO_LONG(op, call)                                                 \
+	do {                                                               \
+		snprintf(what, sizeof(what), "%s %zu-byte name", op, len); \
+		result(what, call);                                        \
+	} while (0)
+		TOO_LONG("open", open(big, O_RDONLY));
+		TOO_LONG("open CREAT", open(big, O_CREAT | O_WRONLY, 0644));
+		TOO_LONG("stat", stat(big, &st));
+		TOO_LONG("lstat", lstat(big, &st));
+		TOO_LONG("access", access(big, F_OK));
+		TOO_LONG("mkdir", mkdir(big, 0755));
+		TOO_LONG("rmdir", rmdir(big));
+		TOO_LONG("unlink", unlink(big));
+		TOO_LONG("rename from", rename(big, at("f")));
+		TOO_LONG("rename to", rename(at("f"), big));
+		TOO_LONG("link to", link(at("f"), big));
+		TOO_LONG("symlink at", symlink("f", big));
+		TOO_LONG("chmod", chmod(big, 0600));
+		TOO_LONG("truncate", truncate(big, 0));
+		TOO_LONG("readlink", readlink(big, buf, sizeof(buf)));
+		TOO_LONG("rename both", rename(big, other));
+#undef TOO_LONG
+		big[len] = keep;
+		other[len] = keep2;
+	}
+}
+
 static void long_names(void)
 {
 	char name[300], path[4200];
@@ -237,6 +285,10 @@ static void long_names(void)
 	path[4000] = '\0';
 	result("chdir DIR", chdir(dir));
 	opened("open 4000-byte relative name", open(path, O_RDONLY));
+	path[4000] = '/';
+	path[PATH_MAX] = '\0';
+	opened("open PATH_MAX-byte relative name", open(path, O_RDONLY));
+	too_long();
 }
 
 static void relative_and_umask(void)
