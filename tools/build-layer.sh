@@ -81,10 +81,19 @@ done
 # Debug information stays in the build tree; the layer is what cold starts load.
 strip --strip-debug "$stage"/lib/*.so* "$stage/bin/fnguard"
 
-# The newest glibc symbol version anything in the layer needs.
+# The newest glibc anything in the layer needs: every version it references,
+# symbol versions and ABI markers alike (a library linked with packed relative
+# relocations references GLIBC_ABI_DT_RELR, which glibc defines since 2.36;
+# the loader of an older one refuses the library though no symbol names it).
 need=$(for f in "$stage"/lib/*.so* "$stage/bin/fnguard"; do
-	objdump -T "$f" | grep -o 'GLIBC_[0-9][0-9.]*' || true
-done | sed 's/GLIBC_//' | sort -uV | tail -n 1)
+	objdump -p "$f" | sed -n '/^Version References:/,/^$/p' | grep -oE 'GLIBC_[0-9A-Z_.]+' || true
+done | while read -r v; do
+	case $v in
+	GLIBC_[0-9]*) echo "${v#GLIBC_}" ;;
+	GLIBC_ABI_DT_RELR) echo 2.36 ;;
+	*) echo "build-layer.sh: unknown glibc version reference $v" >&2; echo 99 ;;
+	esac
+done | sort -uV | tail -n 1)
 built=$(getconf GNU_LIBC_VERSION | awk '{print $2}')
 {
 	echo "fnguard $(meson introspect --projectinfo "$build" |

@@ -72,6 +72,29 @@ need = tuple(int(x) for x in info.get("needs-glibc", "99").split("."))
 tap.ok(need <= (2, 34), f"the layer needs glibc {info.get('needs-glibc')}, which Amazon Linux "
        "2023 (2.34) has", info)
 
+
+def version_references(path):
+    """The glibc versions an ELF object references: symbol versions and ABI markers."""
+    out = subprocess.run(["objdump", "-p", path], capture_output=True, text=True).stdout
+    refs = out.split("Version References:", 1)[1].split("\n\n", 1)[0] if \
+        "Version References:" in out else ""
+    return set(re.findall(r"GLIBC_[0-9A-Z_.]+", refs))
+
+
+# Read from the objects themselves, not BUILD-INFO: GLIBC_ABI_DT_RELR (glibc 2.36, what a
+# library linked with packed relative relocations references) names no symbol, and the
+# layer's figure missed it: Amazon Linux 2023's loader refused the library (2026-11-25).
+too_new = {}
+for name in sorted(infos):
+    path = os.path.join(PREFIX, name)
+    if name.startswith(("lib/", "bin/")):
+        for v in version_references(path):
+            m = re.fullmatch(r"GLIBC_([0-9]+)\.([0-9]+)(?:\.[0-9]+)?", v)
+            if not m or (int(m.group(1)), int(m.group(2))) > (2, 34):
+                too_new.setdefault(name, []).append(v)
+tap.ok(not too_new, "no object in the layer references a glibc version newer than 2.34 "
+       "(symbol versions and ABI markers such as GLIBC_ABI_DT_RELR)", too_new)
+
 WRAPPER = os.path.join(PREFIX, "fnguard-wrapper")
 TASK = os.path.join(W, "task")
 os.makedirs(TASK)
