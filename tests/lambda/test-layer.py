@@ -277,6 +277,19 @@ def bad_bundle(d):
         f.write(b"\xff\x00\xff\x00")
 
 
+def newer_glibc(d):
+    # What Amazon Linux 2023 (glibc 2.34) made of a library linked with packed relative
+    # relocations (GLIBC_ABI_DT_RELR, 2.36): a version reference its glibc lacks. The CLI
+    # loads; the loader skips the preload with a line on stderr and the function ran
+    # unguarded, past the wrapper's check (2026-11-25). Same length, so nothing moves.
+    path = os.path.join(d, "lib", "libfnguard.so")
+    with open(path, "rb") as f:
+        data = f.read()
+    assert b"GLIBC_2.34\0" in data
+    with open(path, "wb") as f:
+        f.write(data.replace(b"GLIBC_2.34\0", b"GLIBC_2.99\0"))
+
+
 TASK_JSON = os.path.join(W, "task-json")
 os.makedirs(TASK_JSON, exist_ok=True)
 with open(os.path.join(TASK_JSON, "fnguard.json"), "w") as f:
@@ -285,7 +298,9 @@ CASES = [("the library is missing", no_lib, {}),
          ("a library it needs cannot be loaded (JSON profile, libcjson)", bad_cjson,
           {"LAMBDA_TASK_ROOT": TASK_JSON}),
          ("the profile does not check", bad_profile, {}),
-         ("the compiled profile is damaged", bad_bundle, {})]
+         ("the compiled profile is damaged", bad_bundle, {}),
+         ("the library needs a newer glibc than the system's (the CLI does not)", newer_glibc,
+          {})]
 for what, damage, extra in CASES:
     wrapper = broken_layer(damage.__name__, damage)
     env = {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "FNGUARD_MODE": None,
