@@ -359,9 +359,13 @@ void *dl_ops_next(const char *name)
 
 /* ---- the answer a lookup gets ---------------------------------------------- */
 
-/* libc's other names for functions the shim wraps (public weak aliases and GLIBC_PRIVATE). */
+/*
+ * libc's other names for functions the shim wraps (public weak aliases and
+ * GLIBC_PRIVATE). The names in place, not pointers: no relocation to apply
+ * at every load.
+ */
 static const struct {
-	const char *alias, *wrapper;
+	char alias[24], wrapper[24];
 } aliases[] = {
 	{"__open", "open"},
 	{"__open64", "open64"},
@@ -408,25 +412,14 @@ static const struct {
 };
 
 /*
- * The shim's wrappers, by name: each bound by its symbol (the exported
- * definition, first in the lookup scope) without restating libc's prototype.
+ * The shim's wrapper of a wrapped name: its own export, found in its dynamic
+ * symbol table (a table of names and addresses here cost 410 relocations at
+ * every load). NULL only if that table could not be read: the caller then
+ * answers NULL rather than libc's function.
  */
-#define WRAPPER_DECL(ret, name, params) extern void dl_ops_w_##name(void) __asm__(#name);
-REAL_SYMBOLS(WRAPPER_DECL)
-#undef WRAPPER_DECL
-#define WRAPPER_ENTRY(ret, name, params) {#name, (void *)&dl_ops_w_##name},
-static const struct {
-	const char *name;
-	void *fn;
-} wrappers[] = {REAL_SYMBOLS(WRAPPER_ENTRY)};
-#undef WRAPPER_ENTRY
-
 static void *wrapper_named(const char *name)
 {
-	for (size_t i = 0; i < sizeof(wrappers) / sizeof(wrappers[0]); i++)
-		if (strcmp(wrappers[i].name, name) == 0)
-			return wrappers[i].fn;
-	return NULL;
+	return self_view.gnu_hash ? elf_lookup(&self_view, name) : NULL;
 }
 
 /* The real entry for a wrapped name, to tell libc's definition from another library's. */
@@ -445,15 +438,11 @@ static void *answer(const char *name, void *found)
 	if (!found || !name)
 		return found;
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (strcmp(aliases[i].alias, name) == 0) {
-			void *w = wrapper_named(aliases[i].wrapper);
-			return w ? w : found;
-		}
+		if (strcmp(aliases[i].alias, name) == 0)
+			return wrapper_named(aliases[i].wrapper);
 	/* Only libc's definition is replaced: another library's own "open" is its business. */
-	if (found == real_named(name)) {
-		void *w = wrapper_named(name);
-		return w ? w : found;
-	}
+	if (found == real_named(name))
+		return wrapper_named(name);
 	/*
 	 * Any other definition in libc of a name the shim exports (execv and
 	 * its kin, an older version of posix_spawn, dlsym itself): the shim's.

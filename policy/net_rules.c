@@ -60,8 +60,11 @@ struct net_query {
 		HOST_BITS_MSG(t##4), HOST_BITS_MSG(t##5), HOST_BITS_MSG(t##6),              \
 		HOST_BITS_MSG(t##7), HOST_BITS_MSG(t##8), HOST_BITS_MSG(t##9)
 
-/* The message names the prefix, and ret_msg must stay static: one string per length. */
-static const char *const host_bits_msgs[130] = {
+/*
+ * The message names the prefix, and ret_msg must stay static: one string per
+ * length, in place (not pointers: no relocation to apply at every load).
+ */
+static const char host_bits_msgs[130][32] = {
 	HOST_BITS_MSG10(),   HOST_BITS_MSG10(1), HOST_BITS_MSG10(2),  HOST_BITS_MSG10(3),
 	HOST_BITS_MSG10(4),  HOST_BITS_MSG10(5), HOST_BITS_MSG10(6),  HOST_BITS_MSG10(7),
 	HOST_BITS_MSG10(8),  HOST_BITS_MSG10(9), HOST_BITS_MSG10(10), HOST_BITS_MSG10(11),
