@@ -25,6 +25,7 @@
 HIDDEN void *(*dl_ops_libc_dlsym)(void *, const char *);
 HIDDEN void *(*dl_ops_libc_dlvsym)(void *, const char *, const char *);
 HIDDEN void *(*dl_ops_libc_dlopen)(const char *, int);
+HIDDEN void *(*dl_ops_libc_dlmopen)(Lmid_t, const char *, int);
 
 /* ---- libc's own dlsym, from its dynamic symbol table --------------------- */
 
@@ -239,6 +240,7 @@ static int resolve_objects(void)
 	dl_ops_libc_dlvsym =
 		(void *(*)(void *, const char *, const char *))elf_lookup(&v, "dlvsym");
 	dl_ops_libc_dlopen = (void *(*)(const char *, int))elf_lookup(&v, "dlopen");
+	dl_ops_libc_dlmopen = (void *(*)(Lmid_t, const char *, int))elf_lookup(&v, "dlmopen");
 	dl_iterate_phdr(find_self_and_libc, NULL);
 	return dl_ops_libc_dlsym && dl_ops_libc_dlvsym && dl_ops_libc_dlopen ? 0 : -ENOENT;
 }
@@ -458,24 +460,56 @@ static void *answer(const char *name, void *found)
 HIDDEN int dl_ops_judge_dlopen(const char *path, int flags);
 
 /*
+ * Whether the loader expands something in name before it opens it: a
+ * dynamic string token ($ORIGIN, $PLATFORM, $LIB, braced or not; glibc's
+ * own test is narrower: "$LIBX" is literal there, refused here).
+ */
+static bool has_dst(const char *name)
+{
+	static const char tokens[][9] = {"ORIGIN", "PLATFORM", "LIB"};
+
+	for (const char *d = strchr(name, '$'); d; d = strchr(d + 1, '$')) {
+		const char *t = d + 1 + (d[1] == '{');
+		for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++)
+			if (strncmp(t, tokens[i], strlen(tokens[i])) == 0)
+				return true;
+	}
+	return false;
+}
+
+/*
  * dlopen of a path runs the library's constructors: it is judged as reading
  * and executing that file (a bare name is found by the loader in the system
- * directories and the caller's run path, which the profile cannot name).
+ * directories and the caller's run path, which the profile cannot name). A
+ * name with a dynamic string token is not judged: the loader puts the
+ * calling object's directory, the platform or its library directory there,
+ * and judged as spelled "$ORIGIN/../denied/x.so" read as an allowed name
+ * (found by review, 2026-11-25); it is refused in enforce, logged in alert.
  * Returns 0 to go on, -1 to fail the dlopen.
  */
-int dl_ops_judge_dlopen(const char *path, int flags)
+static int judge_load(const char *op, const char *path, int flags)
 {
-	if (!dl_ops_libc_dlopen && dl_ops_resolve() < 0)
-		return -1;
-	if (!path || !strchr(path, '/') || (flags & RTLD_NOLOAD))
-		return 0;
 	struct thread_scratch *sc = thread_scratch_kept();
-	int r = file_ops_guard_read("dlopen", path);
-	if (r == 0) {
-		if (sc)
-			sc->dl_error_pending = false;
+	if (sc)
+		sc->dl_error_pending = false; /* each dl* call resets dlerror, as in glibc */
+	if (!path || (flags & RTLD_NOLOAD))
 		return 0;
+	int r;
+	if (has_dst(path)) {
+		r = file_ops_refuse_unjudged(op, path,
+					     "a dynamic string token ($ORIGIN, $LIB, $PLATFORM) in "
+					     "the name: where the loader takes it is not judged");
+	} else if (!strchr(path, '/')) {
+		return 0;
+	} else if (strnlen(path, PATH_MAX) == PATH_MAX && shim.active) {
+		/* The loader opens it whole and the kernel refuses it: nothing reached. */
+		errno = ENAMETOOLONG;
+		r = -1;
+	} else {
+		r = file_ops_guard_read(op, path);
 	}
+	if (r == 0)
+		return 0;
 	/*
 	 * Failed without the loader: dlerror() says why as the loader would
 	 * (Python's import and ctypes, node's process.dlopen report it),
@@ -499,15 +533,36 @@ int dl_ops_judge_dlopen(const char *path, int flags)
 	return -1;
 }
 
+int dl_ops_judge_dlopen(const char *path, int flags)
+{
+	if (!dl_ops_libc_dlopen && dl_ops_resolve() < 0)
+		return -1;
+	return judge_load("dlopen", path, flags);
+}
+
+HIDDEN int dl_ops_judge_dlmopen(const char *path, int flags);
+
+/* dlmopen, into a namespace of its own or not: judged as dlopen. */
+int dl_ops_judge_dlmopen(const char *path, int flags)
+{
+	if (!dl_ops_libc_dlmopen && (dl_ops_resolve() < 0 || !dl_ops_libc_dlmopen)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return judge_load("dlmopen", path, flags);
+}
+
 EXPORT char *dlerror(void)
 {
 	struct thread_scratch *sc = thread_scratch_kept();
 
+	char *loader = REAL(dlerror) ? REAL(dlerror)() : NULL;
 	if (sc && sc->dl_error_pending) {
 		sc->dl_error_pending = false;
-		return sc->dl_error;
+		if (!loader) /* the loader's, if any, came after the refusal (which cleared it) */
+			return sc->dl_error;
 	}
-	return REAL(dlerror) ? REAL(dlerror)() : NULL;
+	return loader;
 }
 
 HIDDEN void *dl_ops_dlsym_handle(void *handle, const char *name);
@@ -515,6 +570,9 @@ HIDDEN void *dl_ops_dlvsym_handle(void *handle, const char *name, const char *ve
 
 void *dl_ops_dlsym_handle(void *handle, const char *name)
 {
+	struct thread_scratch *sc = thread_scratch_kept();
+	if (sc)
+		sc->dl_error_pending = false;
 	if (!dl_ops_libc_dlsym && (dl_ops_resolve() < 0 || !dl_ops_libc_dlsym))
 		return NULL;
 	return answer(name, dl_ops_libc_dlsym(handle, name));
@@ -522,6 +580,9 @@ void *dl_ops_dlsym_handle(void *handle, const char *name)
 
 void *dl_ops_dlvsym_handle(void *handle, const char *name, const char *version)
 {
+	struct thread_scratch *sc = thread_scratch_kept();
+	if (sc)
+		sc->dl_error_pending = false;
 	if (!dl_ops_libc_dlvsym && (dl_ops_resolve() < 0 || !dl_ops_libc_dlvsym))
 		return NULL;
 	return answer(name, dl_ops_libc_dlvsym(handle, name, version));
@@ -570,6 +631,25 @@ __asm__(".text\n"
 	"2:	xorl %eax, %eax\n"
 	"	ret\n"
 	".size dlopen, .-dlopen\n"
+	/* dlmopen(lmid, file, mode): the same, file and mode judged. */
+	".globl dlmopen\n"
+	".type dlmopen, @function\n"
+	"dlmopen:\n"
+	"	pushq %rdi\n"
+	"	pushq %rsi\n"
+	"	pushq %rdx\n"
+	"	movq %rsi, %rdi\n"
+	"	movl %edx, %esi\n"
+	"	call dl_ops_judge_dlmopen\n"
+	"	popq %rdx\n"
+	"	popq %rsi\n"
+	"	popq %rdi\n"
+	"	testl %eax, %eax\n"
+	"	jne 2f\n"
+	"	jmp *dl_ops_libc_dlmopen(%rip)\n"
+	"2:	xorl %eax, %eax\n"
+	"	ret\n"
+	".size dlmopen, .-dlmopen\n"
 	".globl dlvsym\n"
 	".type dlvsym, @function\n"
 	"dlvsym:\n"
@@ -621,6 +701,26 @@ __asm__(".text\n"
 	"2:	mov x0, #0\n"
 	"	ret\n"
 	".size dlopen, .-dlopen\n"
+	".globl dlmopen\n"
+	".type dlmopen, %function\n"
+	"dlmopen:\n"
+	"	stp x29, x30, [sp, #-48]!\n"
+	"	stp x0, x1, [sp, #16]\n"
+	"	str x2, [sp, #32]\n"
+	"	mov x0, x1\n"
+	"	mov w1, w2\n"
+	"	bl dl_ops_judge_dlmopen\n"
+	"	mov w9, w0\n"
+	"	ldp x0, x1, [sp, #16]\n"
+	"	ldr x2, [sp, #32]\n"
+	"	ldp x29, x30, [sp], #48\n"
+	"	cbnz w9, 2f\n"
+	"	adrp x16, dl_ops_libc_dlmopen\n"
+	"	ldr x16, [x16, :lo12:dl_ops_libc_dlmopen]\n"
+	"	br x16\n"
+	"2:	mov x0, #0\n"
+	"	ret\n"
+	".size dlmopen, .-dlmopen\n"
 	".globl dlvsym\n"
 	".type dlvsym, %function\n"
 	"dlvsym:\n"

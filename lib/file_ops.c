@@ -303,11 +303,14 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 
 	if (!shim_enter())
 		return 0;
-	if (path && strnlen(path, PATH_MAX) == PATH_MAX) {
+	if (path && strnlen(path, PATH_MAX + 1) == PATH_MAX) {
 		/*
-		 * A name of PATH_MAX bytes or more (a copy cut there, OWN_NAME):
-		 * the kernel refuses it before looking at any directory. Failed
-		 * here with its answer, unmade: nothing reached, nothing to report.
+		 * A name of PATH_MAX bytes or more, cut there (OWN_NAME) for a
+		 * call that hands it to the kernel whole: the kernel refuses it
+		 * before it looks at any directory. Failed here with its answer,
+		 * unmade: nothing reached, nothing to report. A longer name is a
+		 * whole copy (OWN_WHOLE_NAME) that libc splits itself (nftw with
+		 * FTW_CHDIR, fts, glob) or hands on later: judged as any other.
 		 */
 		shim_leave();
 		errno = ENAMETOOLONG;
@@ -490,7 +493,12 @@ EXPORT int posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *fa, int 
 
 	if (!REAL(posix_spawn_file_actions_addopen))
 		return ENOSYS;
-	if (path && guard_path("posix_spawn_file_actions_addopen", AT_FDCWD, path, rights, g) < 0) {
+	/*
+	 * A name of PATH_MAX bytes or more is added as it is (its copy, cut
+	 * there): the child's open fails with ENAMETOOLONG, as it would bare.
+	 */
+	if (path && guard_path("posix_spawn_file_actions_addopen", AT_FDCWD, path, rights, g) < 0 &&
+	    errno != ENAMETOOLONG) {
 		int err = errno;
 		errno = saved;
 		return err;
@@ -795,6 +803,19 @@ static int open_common(const char *op, int dirfd, const char *path, int flags, m
 int file_ops_guard_read(const char *op, const char *path)
 {
 	return guard_path(op, AT_FDCWD, path, R, FOLLOW);
+}
+
+int file_ops_refuse_unjudged(const char *op, const char *path, const char *why)
+{
+	struct policy_verdict none = {.allowed = false, .rule = -1};
+	int saved = errno;
+	bool block = false;
+
+	if (!shim_enter())
+		return 0;
+	if (shim.policy && shim.action[POLICY_CAT_FILE] != POLICY_MODE_RECORD)
+		block = act_on(op, path, strlen(path), R, &none, why);
+	return leave_judged(block, saved);
 }
 
 /*

@@ -29,6 +29,12 @@ long shim_syscall(long nr, ...);
  * Returns 0, or -1 with errno = EACCES when it is blocked (file_ops.c).
  */
 int file_ops_guard_read(const char *op, const char *path);
+/*
+ * A name that cannot be judged (a dlopen name with a dynamic string token):
+ * logged as a violation with why, and refused in enforce (-1, EACCES);
+ * 0 in alert and record mode, or with the shim inactive or busy.
+ */
+int file_ops_refuse_unjudged(const char *op, const char *path, const char *why);
 
 /* openat2 with the open_how copied before it is judged (file_ops.c). */
 long file_ops_openat2(int dirfd, const char *path, const struct open_how *how, size_t size);

@@ -48,19 +48,36 @@ want = {
     "after-both": "null (none)",
     "missing-over-denied": f"null {MISSING}{NO_FILE}No such file or directory",
     "too-long": "null File name too long",
+    "found-after-denied": "handle (none)",
+    "absent-after-denied": "null libfnguard-test-absent.so.9" + NO_FILE + "No such file or directory",
+    "after-absent": "null (none)",
+    "origin": f"null $ORIGIN/../libz.so.1{NO_FILE}Permission denied",
+    "origin-braced": f"null ${{ORIGIN}}/libz.so.1{NO_FILE}Permission denied",
+    "dollar-literal": "null No such file",
+    "dlmopen-denied": f"null {DENIED}{NO_FILE}Permission denied",
     "via-libc-handle": f"{DENIED}{NO_FILE}Permission denied",
 }
 bad = [f"{k}: want {v!r}, got {got.get(k)!r}" for k, v in want.items() if got.get(k) != v]
 tap.ok(r.rc == 0 and not bad, "enforce: a refused dlopen is NULL and dlerror() says why, once",
        "\n".join(bad) + "\n" + r.diag())
 refused = [e for e in r.events if e.get("type") == "violation" and e.get("op") == "dlopen"]
-tap.ok(len(refused) >= 1 and all(e.get("target") == DENIED for e in refused),
+dst = [e for e in refused if "$" in e.get("target", "")]
+refused += [e for e in r.events if e.get("type") == "violation" and e.get("op") == "dlmopen"]
+tap.ok(len(refused) >= 1 and all(e.get("target") == DENIED for e in refused if e not in dst),
        "enforce: the refused dlopen is a violation, the too-long name is none",
        "\n".join(str(e) for e in r.events if e.get("type") == "violation"))
+tap.ok(any(e.get("op") == "dlmopen" and e.get("target") == DENIED for e in refused),
+       "enforce: a refused dlmopen is a violation of its own (op dlmopen)",
+       "\n".join(str(e) for e in refused))
+tap.ok(sorted(e.get("target") for e in dst) == ["$ORIGIN/../libz.so.1", "${ORIGIN}/libz.so.1"]
+       and all("dynamic string token" in e.get("detail", "") for e in dst),
+       "enforce: a name with $ORIGIN is refused as not judged (it was judged as spelled)",
+       "\n".join(str(e) for e in dst))
 
 r = run([DL, DENIED, MISSING], profile=PROFILE, mode="alert", cwd=W)
 got = lines(r.stdout)
-tap.ok(r.rc == 0 and got.get("denied") == "handle (none)" and got.get("after") == "null (none)",
+tap.ok(r.rc == 0 and got.get("denied") == "handle (none)" and got.get("after") == "null (none)"
+       and got.get("dlmopen-denied") == "handle (none)",
        "alert: the library loads and dlerror() has nothing to say", r.stdout + r.diag())
 
 # The runtimes that load native code: their error is the loader's, not a crash.

@@ -13,7 +13,10 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <fts.h>
+#include <ftw.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <linux/fs.h>
 #include <stdio.h>
@@ -270,6 +273,54 @@ static void too_long(void)
 	}
 }
 
+static int walked;
+
+static int count_entry(const char *p, const struct stat *st, int type, struct FTW *f)
+{
+	(void)p;
+	(void)st;
+	(void)type;
+	(void)f;
+	walked++;
+	return 0;
+}
+
+/*
+ * A name over PATH_MAX whose directory part is under it (DIR/./././.../w):
+ * nftw with FTW_CHDIR and fts split it themselves and walk it; a spawn's
+ * open action takes it, and the child's open fails.
+ */
+static void split_long(void)
+{
+	static char name[PATH_MAX + 600];
+	char leaf[201];
+	memset(leaf, 'w', 200);
+	leaf[200] = '\0';
+	result("mkdir w", mkdir(at(leaf), 0755));
+	size_t n = (size_t)snprintf(name, sizeof(name), "%s", dir);
+	while (n < PATH_MAX - 200)
+		n += (size_t)snprintf(name + n, sizeof(name) - n, "/.");
+	snprintf(name + n, sizeof(name) - n, "/%s", leaf);
+	walked = 0;
+	int r = nftw(name, count_entry, 8, FTW_PHYS | FTW_CHDIR);
+	printf("%-44s %s %d entries\n", "nftw FTW_CHDIR over PATH_MAX", r ? "err" : "ok", walked);
+	result("chdir DIR (after nftw)", chdir(dir));
+	char *roots[] = {name, NULL};
+	FTS *fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
+	int k = 0, ns = 0;
+	if (fts) {
+		for (FTSENT *e; (e = fts_read(fts));)
+			k++, ns += e->fts_info == FTS_NS;
+		fts_close(fts);
+	}
+	printf("%-44s %s %d entries %d FTS_NS\n", "fts over PATH_MAX", fts ? "ok" : "err", k, ns);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	r = posix_spawn_file_actions_addopen(&fa, 1, name, O_WRONLY | O_CREAT, 0644);
+	printf("%-44s %s\n", "spawn addopen over PATH_MAX", r ? strerrorname_np(r) : "ok");
+	posix_spawn_file_actions_destroy(&fa);
+}
+
 static void long_names(void)
 {
 	char name[300], path[4200];
@@ -289,6 +340,7 @@ static void long_names(void)
 	path[PATH_MAX] = '\0';
 	opened("open PATH_MAX-byte relative name", open(path, O_RDONLY));
 	too_long();
+	split_long();
 }
 
 static void relative_and_umask(void)

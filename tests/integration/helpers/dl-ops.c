@@ -37,6 +37,32 @@ int main(int argc, char **argv)
 	/* The shim's, left unread, then the loader's: the loader's, the later one. */
 	(void)dlopen(argv[1], RTLD_NOW);
 	report("missing-over-denied", dlopen(argv[2], RTLD_NOW));
+	/*
+	 * Every later dl* call resets it, as glibc's own: a bare name the loader
+	 * finds (not judged), then a lookup in it, leave nothing to tell; a bare
+	 * name it cannot find is told, once.
+	 */
+	(void)dlopen(argv[1], RTLD_NOW);
+	void *z = dlopen("libz.so.1", RTLD_NOW);
+	void *sym = z ? dlsym(z, "zlibVersion") : NULL;
+	report("found-after-denied", sym ? z : NULL);
+	(void)dlopen(argv[1], RTLD_NOW);
+	report("absent-after-denied", dlopen("libfnguard-test-absent.so.9", RTLD_NOW));
+	report("after-absent", NULL);
+	/* dlmopen, into a new namespace (where a second libc would run unwrapped): judged too. */
+	report("dlmopen-denied", dlmopen(LM_ID_NEWLM, argv[1], RTLD_NOW));
+	/* Names the loader expands ($ORIGIN: the caller's directory) are not judged. */
+	report("origin", dlopen("$ORIGIN/../libz.so.1", RTLD_NOW));
+	report("origin-braced", dlopen("${ORIGIN}/libz.so.1", RTLD_NOW));
+	/* A '$' that starts no token is part of the name: judged as any. */
+	char literal[PATH_MAX];
+	snprintf(literal, sizeof(literal), "%s$HOME.so", argv[2]);
+	void *l = dlopen(literal, RTLD_NOW);
+	const char *le = dlerror();
+	printf("dollar-literal %s %s\n", l ? "handle" : "null",
+	       le && strstr(le, "No such file") ? "No such file"
+	       : le				? le
+						: "(none)");
 	/* A name the kernel refuses as too long: as bare, and nothing to report. */
 	too_long[0] = '/';
 	for (size_t i = 1; i < sizeof(too_long) - 1; i++)
