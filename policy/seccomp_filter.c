@@ -25,10 +25,12 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bpf_sim.h"
@@ -794,7 +797,24 @@ static int export_fd(const scmp_filter_ctx ctx, bool bpf, int *ret_read_fd, size
 	int fd = memfd_create("fnguard-seccomp", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/*
+	 * A memfd is a file: under RLIMIT_FSIZE a write past the limit raises
+	 * SIGXFSZ, which kills. Blocked for the export, the write fails with
+	 * EFBIG instead, and the signal it left is taken back unless one was
+	 * already pending; it is how the cut is known (libseccomp's text goes
+	 * through stdio and comes back 0 with the text cut at the limit).
+	 */
+	sigset_t xfsz, old, pending;
+	sigemptyset(&xfsz);
+	sigaddset(&xfsz, SIGXFSZ);
+	pthread_sigmask(SIG_BLOCK, &xfsz, &old);
+	bool was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGXFSZ);
 	int r = bpf ? seccomp_export_bpf(ctx, fd) : seccomp_export_pfc(ctx, fd);
+	if (!was_pending && sigpending(&pending) == 0 && sigismember(&pending, SIGXFSZ)) {
+		sigtimedwait(&xfsz, NULL, &(struct timespec){0});
+		r = -EFBIG;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	off_t size = r == 0 ? lseek(fd, 0, SEEK_END) : 0;
 	if (r == 0 && (size < 0 || lseek(fd, 0, SEEK_SET) < 0))
 		r = -errno;

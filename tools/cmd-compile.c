@@ -248,8 +248,12 @@ int cmd_compile(int argc, char **argv)
 	size_t len = 0;
 	r = render(f, format, &data, &len);
 	seccomp_filter_free(f);
-	if (r >= 0)
-		r = output ? cli_write_atomically(output, data, len) : write_stdout(data, len);
+	if (r < 0) {
+		/* EFBIG: the text went past RLIMIT_FSIZE on its way out of libseccomp. */
+		fprintf(stderr, "fnguard compile: cannot render the filter: %s\n", strerror(-r));
+		return EXIT_VIOLATION;
+	}
+	r = output ? cli_write_atomically(output, data, len) : write_stdout(data, len);
 	if (r < 0) {
 		fprintf(stderr, "fnguard compile: cannot write %s: %s\n",
 			output ? output : "stdout", strerror(-r));
