@@ -58,6 +58,7 @@
 
 /* glibc entry points that its headers do not declare. */
 int __open_2(const char *path, int flags);
+char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen);
 int __open64_2(const char *path, int flags);
 int __openat_2(int dirfd, const char *path, int flags);
 int __openat64_2(int dirfd, const char *path, int flags);
@@ -1129,6 +1130,36 @@ EXPORT DIR *opendir(const char *path)
 }
 
 /*
+ * realpath(3) walks the name with libc's own lstat and readlink, unseen by
+ * the wrappers: judged as a stat of it (every component looked at, links
+ * followed). It told whether names in a directory the program may not look
+ * into exist and where their links lead (node's fs.realpathSync.native and
+ * fs.promises.realpath; found by a refusal sweep, 2026-11-25). The shim's
+ * own calls (its path resolution, its start) pass straight through.
+ */
+// NOLINTBEGIN(bugprone-macro-parentheses): args is a parenthesized argument list
+#define REALPATH(sym, params, args)                                                 \
+	EXPORT char *sym params                                                     \
+	{                                                                           \
+		if (!REAL(sym)) {                                                   \
+			errno = ENOSYS;                                             \
+			return NULL;                                                \
+		}                                                                   \
+		if (shim_called_from_self(__builtin_return_address(0)))             \
+			return REAL(sym) args;                                      \
+		OWN_NAME(path);                                                     \
+		if (path && guard_path(#sym, AT_FDCWD, path, R, FOLLOW | LOOK) < 0) \
+			return NULL;                                                \
+		return REAL(sym) args;                                              \
+	}
+// NOLINTEND(bugprone-macro-parentheses)
+
+REALPATH(realpath, (const char *path, char *resolved), (path, resolved))
+REALPATH(canonicalize_file_name, (const char *path), (path))
+REALPATH(__realpath_chk, (const char *path, char *resolved, size_t resolvedlen),
+	 (path, resolved, resolvedlen))
+
+/*
  * An entry point that judges one path operand, then calls libc under the
  * same name: WRAP(return type, value when blocked, name, (parameters),
  * (arguments), dirfd, path, rights, how).
@@ -1192,14 +1223,17 @@ WALK_FTW(ftw64, __ftw64_func_t)
 WRAP(int, -1, inotify_add_watch, (int fd, const char *path, uint32_t mask), (fd, path, mask),
      AT_FDCWD, path, R, (mask & IN_DONT_FOLLOW) ? 0 : FOLLOW)
 
-/* The directory a glob pattern lists first: its segments before the first wildcard. */
-static int guard_glob(const char *op, const char *pattern)
+/*
+ * The directory a glob pattern lists first: its segments before the first
+ * wildcard, into dir. Returns false for none to judge (an empty pattern, a
+ * directory part of PATH_MAX or more).
+ */
+static bool glob_dir(const char *pattern, char dir[PATH_MAX])
 {
-	char dir[PATH_MAX];
 	size_t end = 0;
 
 	if (!pattern || !*pattern)
-		return 0;
+		return false;
 	for (size_t i = 0; pattern[i] && !strchr("*?[\\{", pattern[i]); i++)
 		if (pattern[i] == '/')
 			end = i;
@@ -1208,12 +1242,58 @@ static int guard_glob(const char *op, const char *pattern)
 		end = n; /* no wildcard: glob only stats the name itself */
 	if (end == 0)
 		end = pattern[0] == '/' ? 1 : 0;
-	if (end >= sizeof(dir))
-		return 0;
+	if (end >= PATH_MAX)
+		return false;
 	memcpy(dir, end ? pattern : ".", end ? end : 1);
 	dir[end ? end : 1] = '\0';
+	return true;
+}
+
+static int guard_glob(const char *op, const char *pattern)
+{
+	char dir[PATH_MAX];
+
 	/* Listed as opendir lists it: an ancestor of allowed paths is not listable for that. */
-	return guard_path(op, AT_FDCWD, dir, R, FOLLOW);
+	return glob_dir(pattern, dir) ? guard_path(op, AT_FDCWD, dir, R, FOLLOW) : 0;
+}
+
+/*
+ * A listing refused, answered as glibc answers a directory it cannot open:
+ * errfn told (the directory, EACCES), GLOB_ABORTED with GLOB_ERR or when
+ * errfn says so, else no match (GLOB_NOCHECK: the pattern itself), and the
+ * glob_t left as glob leaves it, so that globfree is safe. The refusal
+ * returned GLOB_ABORTED with the glob_t untouched: a caller's globfree of
+ * it crashed (found by a refusal sweep, 2026-11-25).
+ */
+static int glob_refused(const char *pattern, int flags, int (*errfn)(const char *, int),
+			size_t *pathc, char ***pathv, size_t offs)
+{
+	char dir[PATH_MAX];
+	int e = errno;
+
+	if (!(flags & GLOB_DOOFFS))
+		offs = 0;
+	if (!(flags & GLOB_APPEND)) {
+		*pathc = 0;
+		*pathv = offs ? calloc(offs + 1, sizeof(char *)) : NULL;
+		if (offs && !*pathv)
+			return GLOB_NOSPACE;
+	}
+	if ((errfn && glob_dir(pattern, dir) && errfn(dir, e)) || (flags & GLOB_ERR))
+		return GLOB_ABORTED;
+	if (!(flags & GLOB_NOCHECK))
+		return GLOB_NOMATCH;
+	char *copy = strdup(pattern);
+	char **v = copy ? realloc(*pathv, (offs + *pathc + 2) * sizeof(char *)) : NULL;
+	if (!v) {
+		free(copy);
+		return GLOB_NOSPACE;
+	}
+	v[offs + *pathc] = copy;
+	v[offs + *pathc + 1] = NULL;
+	*pathv = v;
+	(*pathc)++;
+	return 0;
 }
 
 /*
@@ -1262,20 +1342,22 @@ static size_t filter_glob(const char *op, char **pathv, size_t first, size_t end
 
 /* type is a type name: it cannot be parenthesized. */
 // NOLINTBEGIN(bugprone-macro-parentheses)
-#define GLOB_WRAP(sym, type)                                                                     \
-	EXPORT int sym(const char *pattern, int flags, int (*errfn)(const char *, int), type *g) \
-	{                                                                                        \
-		OWN_WHOLE_NAME(pattern, GLOB_NOSPACE);                                           \
-		size_t before = (g && (flags & GLOB_APPEND)) ? g->gl_pathc : 0;                  \
-		if (guard_glob(#sym, pattern) < 0)                                               \
-			return GLOB_ABORTED;                                                     \
-		int r = REAL(sym)(pattern, flags, errfn, g);                                     \
-		if (r != 0 || !g || !g->gl_pathv)                                                \
-			return r;                                                                \
-		size_t offs = (flags & GLOB_DOOFFS) ? g->gl_offs : 0;                            \
-		size_t end = filter_glob(#sym, g->gl_pathv, offs + before, offs + g->gl_pathc);  \
-		g->gl_pathc = end - offs;                                                        \
-		return g->gl_pathc > before ? 0 : GLOB_NOMATCH;                                  \
+#define GLOB_WRAP(sym, type)                                                                       \
+	EXPORT int sym(const char *pattern, int flags, int (*errfn)(const char *, int), type *g)   \
+	{                                                                                          \
+		OWN_WHOLE_NAME(pattern, GLOB_NOSPACE);                                             \
+		size_t before = (g && (flags & GLOB_APPEND)) ? g->gl_pathc : 0;                    \
+		if (guard_glob(#sym, pattern) < 0)                                                 \
+			return g ? glob_refused(pattern, flags, errfn, &g->gl_pathc, &g->gl_pathv, \
+						g->gl_offs)                                        \
+				 : GLOB_ABORTED;                                                   \
+		int r = REAL(sym)(pattern, flags, errfn, g);                                       \
+		if (r != 0 || !g || !g->gl_pathv)                                                  \
+			return r;                                                                  \
+		size_t offs = (flags & GLOB_DOOFFS) ? g->gl_offs : 0;                              \
+		size_t end = filter_glob(#sym, g->gl_pathv, offs + before, offs + g->gl_pathc);    \
+		g->gl_pathc = end - offs;                                                          \
+		return g->gl_pathc > before ? 0 : GLOB_NOMATCH;                                    \
 	}
 // NOLINTEND(bugprone-macro-parentheses)
 

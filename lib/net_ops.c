@@ -2139,6 +2139,12 @@ static int blocked_r(struct hostent **result, int *h_errnop)
 		*result = NULL;
 	if (h_errnop)
 		*h_errnop = NO_RECOVERY;
+	/*
+	 * The thread's h_errno too, as glibc's own _r functions leave it:
+	 * CPython's gethostbyaddr reads h_errno, not the one it passed (it
+	 * raised herror 0, "no error", found by a refusal sweep).
+	 */
+	h_errno = NO_RECOVERY;
 	errno = EACCES;
 	return EACCES;
 }

@@ -101,6 +101,9 @@ struct mmsghdr;
 	X(int, eaccess, (const char *, int))                                                       \
 	X(int, euidaccess, (const char *, int))                                                    \
 	X(ssize_t, readlink, (const char *, char *, size_t))                                       \
+	X(char *, realpath, (const char *, char *))                                                \
+	X(char *, canonicalize_file_name, (const char *))                                          \
+	X(char *, __realpath_chk, (const char *, char *, size_t))                                  \
 	X(ssize_t, readlinkat, (int, const char *, char *, size_t))                                \
 	X(int, truncate, (const char *, off_t))                                                    \
 	X(int, truncate64, (const char *, off64_t))                                                \

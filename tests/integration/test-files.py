@@ -603,6 +603,94 @@ int main(int argc, char **argv)
 else:
     tap.ok(False, "copies builds")
 
+# A glob whose directory the profile does not let the program list answers as glibc
+# answers a directory it cannot open: errfn told, GLOB_ABORTED only with GLOB_ERR or when
+# errfn says so, else GLOB_NOMATCH (GLOB_NOCHECK: the pattern), and the glob_t set as glob
+# sets it. The refusal returned GLOB_ABORTED with the glob_t untouched, and the caller's
+# globfree crashed (refusal sweep, 2026-11-25). In alert mode the listing happens.
+prog = os.path.join(W, "glob-refused")
+if build_c(prog + ".c", prog, r"""#define _GNU_SOURCE
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <string.h>
+static int calls, say;
+static char told[4096];
+static int errfn(const char *dir, int e)
+{
+	calls++;
+	snprintf(told, sizeof(told), "%s %s", dir, strerrorname_np(e));
+	return say;
+}
+static void one(const char *what, const char *pat, int flags, glob_t *g)
+{
+	calls = 0;
+	told[0] = '\0';
+	int r = glob(pat, flags, (flags & GLOB_MARK) ? errfn : NULL, g);
+	printf("%s r=%d pathc=%zu", what, r, g->gl_pathc);
+	size_t offs = (flags & GLOB_DOOFFS) ? g->gl_offs : 0;
+	if (!g->gl_pathv)
+		printf(" pathv=NULL");
+	else
+		for (size_t i = 0; i < offs + g->gl_pathc; i++)
+			printf(" [%s]", g->gl_pathv[i] ? strrchr(g->gl_pathv[i], '/') + 1 : "NULL");
+	printf(" errfn=%d %s\n", calls, calls ? strrchr(told, '/') + 1 : "");
+}
+int main(int argc, char **argv)
+{
+	char no[4096], rw[4096];
+	snprintf(no, sizeof(no), "%s/no/*", argv[1]);
+	snprintf(rw, sizeof(rw), "%s/rw/f*", argv[1]);
+	glob_t g;
+	one("plain", no, 0, &g);
+	globfree(&g);
+	one("err", no, GLOB_ERR, &g);
+	globfree(&g);
+	say = 0;
+	one("errfn-0", no, GLOB_MARK, &g); /* GLOB_MARK: errfn set (see one) */
+	globfree(&g);
+	say = 1;
+	one("errfn-1", no, GLOB_MARK, &g);
+	globfree(&g);
+	one("nocheck", no, GLOB_NOCHECK, &g);
+	globfree(&g);
+	g.gl_offs = 2;
+	one("dooffs", no, GLOB_DOOFFS, &g);
+	globfree(&g);
+	one("first", rw, 0, &g);
+	one("append", no, GLOB_APPEND, &g);
+	one("append-nocheck", no, GLOB_APPEND | GLOB_NOCHECK, &g);
+	globfree(&g);
+	printf("done\n");
+	return 0;
+}
+"""):
+    fresh()
+    r = run([prog, W], profile=PROFILE, mode="enforce")
+    got = dict(line.split(" ", 1) for line in r.stdout.splitlines() if " " in line)
+    want = {
+        "plain": "r=3 pathc=0 pathv=NULL errfn=0 ",
+        "err": "r=2 pathc=0 pathv=NULL errfn=0 ",
+        "errfn-0": "r=3 pathc=0 pathv=NULL errfn=1 no EACCES",
+        "errfn-1": "r=2 pathc=0 pathv=NULL errfn=1 no EACCES",
+        "nocheck": "r=0 pathc=1 [*] errfn=0 ",
+        "dooffs": "r=3 pathc=0 [NULL] [NULL] errfn=0 ",
+        "first": "r=0 pathc=1 [f] errfn=0 ",
+        "append": "r=3 pathc=1 [f] errfn=0 ",
+        "append-nocheck": "r=0 pathc=2 [f] [*] errfn=0 ",
+    }
+    bad = [f"{k}: want {v!r}, got {got.get(k)!r}" for k, v in want.items() if got.get(k) != v]
+    tap.ok(r.rc == 0 and "done" in r.stdout and not bad,
+           "a refused glob answers as glibc does for a directory it cannot open, and globfree "
+           "of it is safe (GLOB_ERR, errfn, GLOB_NOCHECK, GLOB_DOOFFS, GLOB_APPEND)",
+           "\n".join(bad) + "\n" + r.diag())
+    r = run([prog, W], profile=PROFILE, mode="alert")
+    tap.ok(r.rc == 0 and "plain r=0 pathc=4" in r.stdout,
+           "alert: the refused glob is logged and lists", r.stdout + r.diag())
+else:
+    tap.ok(False, "glob-refused builds")
+    tap.ok(False, "glob-refused builds (alert)")
+
 # A thread with a small stack (32 KiB: threads of 16-64 KiB exist in C programs) judged
 # where links are resolved (a 'c' area, relative names, "..", a planted link): the
 # judgement's buffers are the thread's scratch, not its stack (thread_scratch.h), where

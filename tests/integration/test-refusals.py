@@ -263,8 +263,7 @@ PY_SPEC = {
               "file", ["{D}/libdenied.so"], {"dlopen"}, LIBZ_LOADED),
     "ext-import": S(lambda d: d.get("exc") == "ImportError" and "Permission denied" in d.get("msg", ""),
                     "file", ["{D}/_bisect*"], {"dlopen"} | STAT | OPEN, value("_bisect")),
-    "dlerror-stale": S(value(True), "file", ["{D}/libdenied.so"], {"dlopen"}, value(True),
-                       todo=BUG_DLERROR),
+    "dlerror-stale": S(value(True), "file", ["{D}/libdenied.so"], {"dlopen"}, value(True)),
     "subprocess": S(exc("PermissionError", 13), "exec", ["/usr/bin/id"], EXEC, RSPAWN),
     "subprocess-posix-spawn": S(EACCES, "exec", ["/usr/bin/id"], EXEC, RSPAWN),
     "posix-spawn": S(EACCES, "exec", ["/usr/bin/id"], EXEC, value(0)),
@@ -283,7 +282,7 @@ PY_SPEC = {
     "gethostbyname": S(exc("gaierror", -4), "network", ["denied.test"], {"getaddrinfo"},
                        learned=False),
     "gethostbyaddr": S(exc("herror", 3), "network", ["1.2.0.192.in-addr.arpa"],
-                       {"gethostbyaddr_r", "gethostbyaddr"}, exc("herror", 1), todo=BUG_HERRNO,
+                       {"gethostbyaddr_r", "gethostbyaddr"}, exc("herror", 1),
                        learned=False),
     "create-connection-name": S(exc("gaierror", -4), "network", ["denied.test:{tcp_allowed}"],
                                 {"getaddrinfo"}),
@@ -312,10 +311,10 @@ PY_SPEC = {
     "planted-link": S(EACCES, "file", ["{SECRET}"], OPEN, value("secret\n"), detail="symlink"),
     # glibc answers a directory it may not read with GLOB_NOMATCH (GLOB_ABORTED only with
     # GLOB_ERR), gl_pathc 0 and gl_pathv NULL: globfree() is always safe.
-    "glob-libc": S(value([3, True]), "file", ["{D}"], {"glob"}, lambda d: d.get("value", [1])[0] == 0,
-                   todo=BUG_GLOB),
+    "glob-libc": S(value([3, True]), "file", ["{D}"], {"glob"},
+                   lambda d: d.get("value", [1])[0] == 0),
     "dlmopen": S(lambda d: d.get("exc") == "OSError" and "Permission denied" in d.get("msg", ""),
-                 "file", ["{D}/libdenied.so"], {"dlopen", "dlmopen"}, value(True), todo=BUG_DLMOPEN),
+                 "file", ["{D}/libdenied.so"], {"dlopen", "dlmopen"}, value(True)),
     # /dev/shm is not in lambda-base (Lambda has none): a multiprocessing lock is refused.
     "mp-lock": S(EACCES, "file", ["/dev/shm/*"], {"sem_open", "sem_unlink", "shm_open"} | OPEN),
 }
@@ -353,9 +352,9 @@ NODE_SPEC = {
     "symlink": S(NEACCES, "file", ["{SECRET}"], OPEN, value("secret\n"), detail="symlink"),
     "realpath-js": S(NEACCES, "file", ["{D}", "{D}/*"], STAT | {"readlink"}, value("{SECRET}")),
     "realpath-native": S(NEACCES, "file", ["{D}/link", "{SECRET}", "{D}"],
-                         STAT | {"readlink", "realpath"}, value("{SECRET}"), todo=BUG_REALPATH),
+                         STAT | {"readlink", "realpath"}, value("{SECRET}")),
     "promises-realpath": S(NEACCES, "file", ["{D}/link", "{SECRET}", "{D}"],
-                           STAT | {"readlink", "realpath"}, value("{SECRET}"), todo=BUG_REALPATH),
+                           STAT | {"readlink", "realpath"}, value("{SECRET}")),
     # A package not found is searched for on node's global paths too (node_modules above
     # the script, $HOME/.node_modules, ...): looks outside the profile, refused as well.
     "require-path": S(code("MODULE_NOT_FOUND"), "file", ["{D}/*", "{D}"], STAT | OPEN,
