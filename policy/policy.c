@@ -20,6 +20,7 @@
 #include "config.h"
 #include "exec_rules.h"
 #include "file_matcher.h"
+#include "glob_pattern.h"
 #include "glob_trie.h"
 #include "learn_diff.h"
 #include "policy.h"
@@ -476,6 +477,45 @@ static int collect_allow_roots(struct policy *pol)
 	return 0;
 }
 
+/*
+ * Below the literal root of a rule with wildcards: whether path, segment by
+ * segment, matches the rule's segments after the root with one left over,
+ * so that what the rule names can be inside it ("/srv/*" + "/app/**": the
+ * directories "/srv/x" and "/srv/x/app"). A "**" segment stops it: every
+ * name below would be on the way ("/**" + "/package.json"), metadata of the
+ * whole tree, where a segment pattern keeps to the directories it matches
+ * (found missing by a refusal sweep: node's require() lstats each directory
+ * of an allowed file's path, and "/S/app" under "/S/" + "*" + "/allowed/**"
+ * was refused).
+ */
+static bool wild_ancestor(const struct root *r, const char *path, size_t len)
+{
+	size_t rl = r->len;
+	const char *pend = path + len;
+	const char *p, *g;
+
+	/* Rules rooted at "/" have no dir root (struct root): not walked. */
+	if (rl < 2 || len <= rl || memcmp(r->s, path, rl) != 0 || path[rl] != '/' ||
+	    r->s[rl] != '/')
+		return false;
+	p = path + rl + 1;
+	g = r->s + rl + 1;
+	while (p < pend) {
+		const char *pe = memchr(p, '/', (size_t)(pend - p));
+		const char *ge = strchr(g, '/');
+		if (!pe)
+			pe = pend;
+		if (!ge)
+			ge = g + strlen(g);
+		if (ge == g || (ge - g == 2 && g[0] == '*' && g[1] == '*') ||
+		    !glob_seg_match(g, (size_t)(ge - g), p, (size_t)(pe - p), false))
+			return false;
+		p = pe < pend ? pe + 1 : pe;
+		g = *ge ? ge + 1 : ge;
+	}
+	return *g != '\0';
+}
+
 bool policy_path_is_ancestor(const struct policy *pol, const char *path, size_t len)
 {
 	if (len == 0 || path[0] != '/')
@@ -488,6 +528,8 @@ bool policy_path_is_ancestor(const struct policy *pol, const char *path, size_t 
 		if (len == 1 ? rl > 1
 			     : rl > len && memcmp(r->s, path, len) == 0 &&
 				       (len < r->len ? r->s[len] == '/' : r->dir))
+			return true;
+		if (r->dir && len > 1 && wild_ancestor(r, path, len))
 			return true;
 	}
 	return false;

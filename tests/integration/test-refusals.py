@@ -22,8 +22,8 @@ and are learned (learn events, no violation).
 Each check runs in a process of its own (a crash takes one check down, not the sweep),
 inside a mount namespace whose /etc/hosts names allowed.test and denied.test (127.0.0.1)
 and whose /etc/resolv.conf points at a fake name server on 127.0.0.1:53 run here: nothing
-leaves the machine. Checks for behaviour that is wrong today are TAP TODO, each with a
-reproducer under tests/integration/refusals/ (run with the build directory as argument).
+leaves the machine. A check for behaviour known wrong is TAP TODO (S(..., todo=WHY));
+the seven bugs this sweep found on 2026-11-25 are fixed (docs/security.md).
 REFUSAL_EXPLORE=word,word (a runtime, mode or check name) runs only the matching checks
 and prints what each did instead of TAP."""
 import concurrent.futures
@@ -187,7 +187,7 @@ if subprocess.run(WRAP + ["true"], capture_output=True).returncode != 0:
 # err: what the refused operation raises in enforce mode; val: what it gives in alert and
 # record mode (None: anything but an exception); ev: (category, target patterns (fnmatch,
 # formatted with the fixture's names), ops); need: the patterns that must each be met
-# (default: the first); todo: a bug, with its reproducer under refusals/; modes: where it runs.
+# (default: the first); todo: a known bug (TAP TODO); modes: where it runs.
 OPEN = {"open", "open64", "openat", "openat64", "fopen", "fopen64", "creat", "creat64"}
 STAT = {"stat", "stat64", "lstat", "lstat64", "fstatat", "fstatat64", "statx", "access",
         "faccessat"}
@@ -226,7 +226,6 @@ EACCES = exc("PermissionError", 13)
 NEACCES = code("EACCES")
 LIBZ_LOADED = lambda d: d.get("value") is True  # noqa: E731
 RSPAWN = lambda d: "exc" not in d and d["value"][0] == 0  # noqa: E731
-BUG_WILD = "ancestors of a rule with a wildcard segment are not lookable (refusals/wildcard-ancestor.sh)"
 
 PY_SPEC = {
     "open-read": S(EACCES, "file", ["{SECRET}"], OPEN),
@@ -394,7 +393,7 @@ NODE_SPEC = {
     "unix-connect": S(code("ECONNREFUSED"), "network", ["{D}/srv.sock"], CONNECT, value(True)),
     # Not refusals: an allowed file under a rule with a wildcard segment; what the shipped
     # profile lets a name lookup do. Enforce only; no violation at all is expected.
-    "require-wildcard": S(value(42), None, [], set(), modes=("enforce",), todo=BUG_WILD),
+    "require-wildcard": S(value(42), None, [], set(), modes=("enforce",)),
     "shipped-dns": S(value("127.0.0.1"), None, [], set(), modes=("enforce",)),
 }
 

@@ -433,3 +433,40 @@ Test(policy, path_is_ancestor)
 			     cases[i].ancestor, "%s", cases[i].path);
 	policy_free(p);
 }
+
+/*
+ * Below a wildcard rule's root, the directories its segments match, with a
+ * segment left over (refusal sweep, 2026-11-25); "**" walks no further.
+ */
+Test(policy, path_is_ancestor_through_wildcards)
+{
+	write_file("w.json", "{\"fnguard\": 1, \"files\": ["
+			     "{\"path\": \"/srv/*/allowed/**\", \"allow\": \"r\"},"
+			     "{\"path\": \"/home/*/.local/lib/python3*/site-packages\", "
+			     "\"allow\": \"r\"},"
+			     "{\"path\": \"/data/**/x.json\", \"allow\": \"r\"}]}");
+	struct policy *p = load_ok("w.json");
+	static const struct {
+		const char *path;
+		bool ancestor;
+	} cases[] = {
+		{"/srv", true},
+		{"/srv/app", true},
+		{"/srv/app/allowed", true},
+		{"/srv/app/other", false},
+		{"/srv/app/allowed/x/y", false}, /* what the rule names, not on its way */
+		{"/srvx/app", false},
+		{"/home/u", true},
+		{"/home/u/.local", true},
+		{"/home/u/.local/lib/python3.12", true},
+		{"/home/u/.local/lib/python2.7", false},
+		{"/home/u/.local/lib/python3.12/site-packages", false}, /* the rule's own name */
+		{"/home/u/.cache", false},
+		{"/data", true},
+		{"/data/a", false}, /* "**": no walk */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_eq(policy_path_is_ancestor(p, cases[i].path, strlen(cases[i].path)),
+			     cases[i].ancestor, "%s", cases[i].path);
+	policy_free(p);
+}
