@@ -692,7 +692,8 @@ static void find_cli(void)
 	if (env && *env) {
 		/* Absolute: a relative name would find another program from another cwd. */
 		char abs[PATH_MAX];
-		if (realpath(env, abs) && strlen(abs) < sizeof(fnguard_cli) && executable_file(abs))
+		if (real_realpath(env, abs) && strlen(abs) < sizeof(fnguard_cli) &&
+		    executable_file(abs))
 			strcpy(fnguard_cli, abs);
 		return;
 	}
@@ -706,7 +707,7 @@ static void find_cli(void)
 		int n = snprintf(cand, sizeof(cand), "%.*s/%s", (int)(slash - info.dli_fname),
 				 info.dli_fname, next_to_lib[i]);
 		if (n > 0 && (size_t)n < sizeof(cand) && executable_file(cand) &&
-		    realpath(cand, fnguard_cli))
+		    real_realpath(cand, fnguard_cli))
 			return;
 	}
 	fnguard_cli[0] = '\0';

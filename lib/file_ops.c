@@ -157,6 +157,21 @@ static void rights_text(unsigned rights, char buf[5])
 	buf[n] = '\0';
 }
 
+/*
+ * A look at a directory on the way to allowed files: above a rule's literal
+ * part, or below it where a wildcard rule's segments match, if a directory
+ * (not a link) is there (policy_path_is_dir_ancestor: a file a wildcard
+ * matches is on no way, and its metadata is not the program's to see).
+ */
+static bool on_the_way(const char *path, size_t len)
+{
+	struct stat st;
+	return policy_path_is_ancestor(shim.policy, path, len) ||
+	       (policy_path_is_dir_ancestor(shim.policy, path, len) &&
+		REAL(fstatat)(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		S_ISDIR(st.st_mode));
+}
+
 static bool exists(int dirfd, const char *path, bool follow)
 {
 	struct stat st;
@@ -373,7 +388,7 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 	/* Allowed as an ancestor only: never remembered (an open asks the same rights). */
 	bool seen_only = false;
 	if (!v.allowed && !v.by_deny && (flags & LOOK) && shim.policy &&
-	    policy_path_is_ancestor(shim.policy, rp->name, rp->name_len))
+	    on_the_way(rp->name, rp->name_len))
 		v.allowed = seen_only = true;
 	/*
 	 * Not allowed by its name where links were to be refused: judged the
@@ -399,7 +414,7 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 		/* A symlink is judged on where it leads as well as on its name. */
 		check_one(rp->real, rp->real_len, rights, &v);
 		if (!v.allowed && !v.by_deny && (flags & LOOK) && shim.policy &&
-		    policy_path_is_ancestor(shim.policy, rp->real, rp->real_len))
+		    on_the_way(rp->real, rp->real_len))
 			v.allowed = true;
 		if (!v.allowed || shim.action[POLICY_CAT_FILE] == POLICY_MODE_RECORD)
 			block = act_on_noted(op, rp->real, rp->real_len, rights, &v,
@@ -545,8 +560,7 @@ static bool fd_refused(const char *op, int fd, unsigned rights, bool look)
 	if (path_of_fd(fd, path, PATH_MAX, &len) == 0) {
 		check_one(path, len, rights & ~C, &v);
 		/* A look (stat, access) at an ancestor of allowed paths is allowed, as judged before. */
-		if (!v.allowed && !v.by_deny && look &&
-		    policy_path_is_ancestor(shim.policy, path, len))
+		if (!v.allowed && !v.by_deny && look && on_the_way(path, len))
 			v.allowed = true;
 		if (!v.allowed && already_alerted(path, len, rights & ~C))
 			block = false; /* logged when judged by its name, and let run (alert) */
@@ -1135,7 +1149,11 @@ EXPORT DIR *opendir(const char *path)
  * followed). It told whether names in a directory the program may not look
  * into exist and where their links lead (node's fs.realpathSync.native and
  * fs.promises.realpath; found by a refusal sweep, 2026-11-25). The shim's
- * own calls (its path resolution, its start) pass straight through.
+ * own code calls libc's (real_realpath); a call made inside the shim (its
+ * policy code's, cJSON's) passes through, as every call does there. Not by
+ * return address: a program's callback the shim calls (glob's errfn) would
+ * have passed for the shim's own (found by review). Copied whole: libc walks
+ * a name of PATH_MAX or more itself ("/./././...").
  */
 // NOLINTBEGIN(bugprone-macro-parentheses): args is a parenthesized argument list
 #define REALPATH(sym, params, args)                                                 \
@@ -1145,9 +1163,9 @@ EXPORT DIR *opendir(const char *path)
 			errno = ENOSYS;                                             \
 			return NULL;                                                \
 		}                                                                   \
-		if (shim_called_from_self(__builtin_return_address(0)))             \
+		if (shim_busy)                                                      \
 			return REAL(sym) args;                                      \
-		OWN_NAME(path);                                                     \
+		OWN_WHOLE_NAME(path, NULL);                                         \
 		if (path && guard_path(#sym, AT_FDCWD, path, R, FOLLOW | LOOK) < 0) \
 			return NULL;                                                \
 		return REAL(sym) args;                                              \
@@ -1266,13 +1284,16 @@ static int guard_glob(const char *op, const char *pattern)
  * it crashed (found by a refusal sweep, 2026-11-25).
  */
 static int glob_refused(const char *pattern, int flags, int (*errfn)(const char *, int),
-			size_t *pathc, char ***pathv, size_t offs)
+			size_t *pathc, char ***pathv, size_t *gl_offs, int *gl_flags)
 {
 	char dir[PATH_MAX];
 	int e = errno;
 
+	/* As glob: an offset only with GLOB_DOOFFS (globfree reads it), the flags kept. */
 	if (!(flags & GLOB_DOOFFS))
-		offs = 0;
+		*gl_offs = 0;
+	size_t offs = *gl_offs;
+	*gl_flags = flags;
 	if (!(flags & GLOB_APPEND)) {
 		*pathc = 0;
 		*pathv = offs ? calloc(offs + 1, sizeof(char *)) : NULL;
@@ -1349,7 +1370,7 @@ static size_t filter_glob(const char *op, char **pathv, size_t first, size_t end
 		size_t before = (g && (flags & GLOB_APPEND)) ? g->gl_pathc : 0;                    \
 		if (guard_glob(#sym, pattern) < 0)                                                 \
 			return g ? glob_refused(pattern, flags, errfn, &g->gl_pathc, &g->gl_pathv, \
-						g->gl_offs)                                        \
+						&g->gl_offs, &g->gl_flags)                         \
 				 : GLOB_ABORTED;                                                   \
 		int r = REAL(sym)(pattern, flags, errfn, g);                                       \
 		if (r != 0 || !g || !g->gl_pathv)                                                  \
@@ -1702,14 +1723,15 @@ EXPORT int euidaccess(const char *path, int mode)
 EXPORT ssize_t readlink(const char *path, char *buf, size_t size)
 {
 	OWN_NAME(path);
-	return guard_path("readlink", AT_FDCWD, path, R, 0) < 0 ? -1
-								: REAL(readlink)(path, buf, size);
+	return guard_path("readlink", AT_FDCWD, path, R, LOOK) < 0
+		       ? -1
+		       : REAL(readlink)(path, buf, size);
 }
 
 EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
 {
 	OWN_NAME(path);
-	return guard_path("readlinkat", dirfd, path, R, 0) < 0
+	return guard_path("readlinkat", dirfd, path, R, LOOK) < 0
 		       ? -1
 		       : REAL(readlinkat)(dirfd, path, buf, size);
 }

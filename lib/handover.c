@@ -225,7 +225,7 @@ static const char *judge(const struct request *rq)
 	if (policy_check_exec(shim.policy, name, len, rq->argv, &v) < 0 ||
 	    (!v.allowed && not_allowed(name, len, rq->argv)))
 		return "the profile does not allow this program";
-	if (!realpath(name, real_name))
+	if (!real_realpath(name, real_name))
 		return "the program cannot be resolved";
 	len = strlen(real_name);
 	if (policy_check_exec(shim.policy, real_name, len, rq->argv, &v) < 0 ||
@@ -680,7 +680,7 @@ void handover_launcher_start(void)
 		return unavailable(0,
 				   "fnguard exec was not found (set FNGUARD_CLI): static programs "
 				   "run under the syscall filter only");
-	if (!realpath(shim.profile_path, profile))
+	if (!real_realpath(shim.profile_path, profile))
 		return unavailable(errno, "the profile's path cannot be resolved");
 	if (getrandom(&nonce, sizeof(nonce), GRND_NONBLOCK) != (ssize_t)sizeof(nonce))
 		nonce = shim_now_mono();

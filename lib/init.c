@@ -235,7 +235,7 @@ static void absolute_profile_path(void)
 {
 	char abs[PATH_MAX];
 	if (!shim.profile_path[0] || shim.profile_path[0] == '/' ||
-	    !realpath(shim.profile_path, abs) || strlen(abs) >= sizeof(shim.profile_path))
+	    !real_realpath(shim.profile_path, abs) || strlen(abs) >= sizeof(shim.profile_path))
 		return;
 	copy_str(shim.profile_path, sizeof(shim.profile_path), abs);
 	setenv("FNGUARD_PROFILE", abs, 1);
@@ -288,7 +288,7 @@ static void absolute_list(const char *var, const char *seps,
  */
 static bool preload_absolute(const char *one, char *abs)
 {
-	return one[0] != '/' && strchr(one, '/') && realpath(one, abs);
+	return one[0] != '/' && strchr(one, '/') && real_realpath(one, abs);
 }
 
 /*

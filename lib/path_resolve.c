@@ -114,7 +114,7 @@ static int resolve_once(const char *joined, bool follow_last, struct resolved_pa
 	char *slash;
 
 	out->dangling = false;
-	if (follow_last && realpath(joined, tmp)) {
+	if (follow_last && real_realpath(joined, tmp)) {
 		out->real_len = strlen(tmp);
 		memcpy(out->real, tmp, out->real_len + 1);
 	} else {
@@ -134,7 +134,7 @@ static int resolve_once(const char *joined, bool follow_last, struct resolved_pa
 		if (strcmp(last, "..") == 0 || strcmp(last, ".") == 0)
 			return -ENOENT; /* realpath failed on a path ending in a dot entry */
 		*slash = '\0';
-		if (!realpath(parent[0] ? parent : "/", tmp))
+		if (!real_realpath(parent[0] ? parent : "/", tmp))
 			return -errno;
 		size_t tl = strlen(tmp);
 		int n = snprintf(out->real, sizeof(out->real), "%s%s%s", tmp, tl > 1 ? "/" : "",

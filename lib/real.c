@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdbool.h>
 
 #include "dl_ops.h"
 #include "real.h"
+#include "shim.h"
 
 struct real_symbols real;
 
@@ -29,4 +31,14 @@ void real_resolve(void)
 #define REAL_LOOKUP(ret, name, params) (void)REAL(name);
 	REAL_SYMBOLS(REAL_LOOKUP)
 #undef REAL_LOOKUP
+}
+
+char *real_realpath(const char *path, char *resolved)
+{
+	char *(*f)(const char *, char *) = REAL(realpath);
+	if (!f) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	return f(path, resolved);
 }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <errno.h>
 #include <fts.h>
 #include <ftw.h>
 #include <glob.h>

@@ -121,16 +121,11 @@ static inline void shim_leave(void)
 }
 
 /*
- * Whether a return address is in the shim's own code: a wrapper of a libc
- * function the shim itself calls by name (realpath) lets its own calls
- * through unjudged, as -Bsymbolic-functions binds them to the wrapper.
+ * libc's realpath, for the shim's own calls (real.c): the shim exports a
+ * realpath of its own, which its calls by name would reach
+ * (-Bsymbolic-functions), judged as the program's.
  */
-extern const char __ehdr_start[] __attribute__((visibility("hidden")));
-extern const char __etext[] __attribute__((visibility("hidden")));
-static inline bool shim_called_from_self(const void *ret)
-{
-	return (const char *)ret >= __ehdr_start && (const char *)ret < __etext;
-}
+char *real_realpath(const char *path, char *resolved);
 
 /* Monotonic and wall clocks in ns (vDSO, async-signal-safe). */
 uint64_t shim_now_mono(void);

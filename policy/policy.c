@@ -529,9 +529,17 @@ bool policy_path_is_ancestor(const struct policy *pol, const char *path, size_t 
 			     : rl > len && memcmp(r->s, path, len) == 0 &&
 				       (len < r->len ? r->s[len] == '/' : r->dir))
 			return true;
-		if (r->dir && len > 1 && wild_ancestor(r, path, len))
-			return true;
 	}
+	return false;
+}
+
+bool policy_path_is_dir_ancestor(const struct policy *pol, const char *path, size_t len)
+{
+	if (len < 2 || path[0] != '/')
+		return false;
+	for (size_t k = 0; k < pol->n_allow_roots; k++)
+		if (pol->allow_roots[k].dir && wild_ancestor(&pol->allow_roots[k], path, len))
+			return true;
 	return false;
 }
 

@@ -277,6 +277,16 @@ bool policy_path_denies_below(const struct policy *policy, const char *path, siz
 bool policy_path_is_ancestor(const struct policy *policy, const char *path, size_t len);
 
 /*
+ * Below a wildcard rule's literal part: whether path, segment by segment,
+ * matches the rule's segments with one left over ("/srv/app" for
+ * "/srv/" "*" "/allowed/**"), so that a directory there is on the way to what
+ * the rule names. Lexical: the caller allows a look only at a directory
+ * (anything else the wildcard matches is not on any way). A "**" segment
+ * stops the walk. Allocation-free.
+ */
+bool policy_path_is_dir_ancestor(const struct policy *policy, const char *path, size_t len);
+
+/*
  * Judges a system call by name against "syscalls" (groups expanded) and the
  * dangerous set ("unsafe"). rule is the index in "syscalls" that allows it;
  * a dangerous call not listed under "unsafe" is denied with by_deny set.

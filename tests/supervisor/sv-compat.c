@@ -314,6 +314,13 @@ static void split_long(void)
 		fts_close(fts);
 	}
 	printf("%-44s %s %d entries %d FTS_NS\n", "fts over PATH_MAX", fts ? "ok" : "err", k, ns);
+	char *real = realpath(name, NULL);
+	printf("%-44s %s\n", "realpath over PATH_MAX", real ? "ok" : strerrorname_np(errno));
+	free(real);
+	/* glibc's realpath readlinks each directory on the way, ours included. */
+	real = realpath(at(leaf), NULL);
+	printf("%-44s %s\n", "realpath DIR/w", real ? "ok" : strerrorname_np(errno));
+	free(real);
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	r = posix_spawn_file_actions_addopen(&fa, 1, name, O_WRONLY | O_CREAT, 0644);

@@ -83,13 +83,19 @@ static bool act_on(struct sv_req *req, const char *target, size_t len, unsigned 
  * (o may be NULL when the lookup failed). Returns 0 or -EACCES.
  */
 /*
- * A look at a directory above the literal part of an allow rule passes, as
- * in the shim (policy_path_is_ancestor): the way to an allowed file.
+ * A look at a directory on the way to an allowed file passes, as in the shim:
+ * above the literal part of an allow rule (policy_path_is_ancestor), or below
+ * it where a wildcard rule's segments match, if a directory is there
+ * (policy_path_is_dir_ancestor).
  */
 static void allow_look(bool look, const char *path, size_t len, struct policy_verdict *v)
 {
+	struct stat st;
+
 	if (look && !v->allowed && !v->by_deny && sv.policy &&
-	    policy_path_is_ancestor(sv.policy, path, len))
+	    (policy_path_is_ancestor(sv.policy, path, len) ||
+	     (policy_path_is_dir_ancestor(sv.policy, path, len) &&
+	      fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))))
 		v->allowed = true;
 }
 
@@ -560,7 +566,8 @@ static int64_t do_readlink(struct sv_req *req, int dirfd, uint64_t addr, uint64_
 
 	if (size <= 0)
 		return -EINVAL;
-	int64_t r = sv_file_prepare(req, dirfd, addr, OBJ_NOFOLLOW | OBJ_EMPTY, R, &a);
+	/* A look, as in the shim: realpath() readlinks each directory on the way. */
+	int64_t r = sv_file_prepare(req, dirfd, addr, OBJ_NOFOLLOW | OBJ_EMPTY | OBJ_LOOK, R, &a);
 	if (r == 0)
 		r = sv_raw(
 			readlinkat(a.o.fd, "", target,
