@@ -38,6 +38,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -818,6 +819,15 @@ static int export_fd(const scmp_filter_ctx ctx, bool bpf, int *ret_read_fd, size
 	off_t size = r == 0 ? lseek(fd, 0, SEEK_END) : 0;
 	if (r == 0 && (size < 0 || lseek(fd, 0, SEEK_SET) < 0))
 		r = -errno;
+	/*
+	 * A single write that crosses the limit is cut short without a signal,
+	 * and libseccomp takes a short write of the binary program for done:
+	 * text or program, what reaches the limit was cut (review).
+	 */
+	struct rlimit fsz;
+	if (r == 0 && getrlimit(RLIMIT_FSIZE, &fsz) == 0 && fsz.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)size >= fsz.rlim_cur)
+		r = -EFBIG;
 	if (r < 0) {
 		close(fd);
 		return r;
