@@ -1163,7 +1163,7 @@ EXPORT DIR *opendir(const char *path)
 			errno = ENOSYS;                                             \
 			return NULL;                                                \
 		}                                                                   \
-		if (shim_busy)                                                      \
+		if (shim_inside())                                                  \
 			return REAL(sym) args;                                      \
 		OWN_WHOLE_NAME(path, NULL);                                         \
 		if (path && guard_path(#sym, AT_FDCWD, path, R, FOLLOW | LOOK) < 0) \

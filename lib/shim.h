@@ -102,12 +102,21 @@ static inline void shim_started(void)
  * active and this thread is not inside the shim already). Pair every true
  * with shim_leave().
  */
+/*
+ * This thread is inside the shim: its calls pass through unjudged. Not a
+ * guard a vfork child left entered when it died (shim_busy_left_behind).
+ */
+static inline bool shim_inside(void)
+{
+	return shim_busy && !(__builtin_expect(shim_busy_child != 0, 0) && shim_busy_left_behind());
+}
+
 static inline bool shim_enter(void)
 {
 	shim_started();
 	if (!shim.active)
 		return false;
-	if (shim_busy && !(__builtin_expect(shim_busy_child != 0, 0) && shim_busy_left_behind()))
+	if (shim_inside())
 		return false;
 	shim_busy++;
 	return true;
