@@ -319,7 +319,8 @@ static __attribute__((noinline)) int guard_path_full(const char *op, int dirfd, 
 
 	if (!shim_enter())
 		return 0;
-	if (path && strnlen(path, PATH_MAX + 1) == PATH_MAX) {
+	/* len: the name's length when guard_path_verify measured it, else 0. */
+	if (path && (len ? len : strnlen(path, PATH_MAX + 1)) == PATH_MAX) {
 		/*
 		 * A name of PATH_MAX bytes or more, cut there (OWN_NAME) for a
 		 * call that hands it to the kernel whole: the kernel refuses it
