@@ -34,8 +34,12 @@ static void check_usage(FILE *out)
 		"cannot load.\n");
 }
 
-/* Whether the loader here (or of glibc VERSION) can satisfy lib's version references. */
-static int check_library(const char *lib, const char *glibc)
+/*
+ * Whether the loader here (or of glibc VERSION) can satisfy lib's version
+ * references. The answer goes to out (stderr under --print, whose stdout is
+ * the profile's JSON).
+ */
+static int check_library(const char *lib, const char *glibc, FILE *out)
 {
 	struct glibc_version have, need;
 	char what[64];
@@ -70,8 +74,8 @@ static int check_library(const char *lib, const char *glibc)
 			glibc ? "checked against" : "this system has", have_text);
 		return -ENOEXEC;
 	}
-	printf("%s: ok (needs glibc %u.%u; %s %s)\n", lib, need.major, need.minor,
-	       glibc ? "checked against" : "this system has", have_text);
+	fprintf(out, "%s: ok (needs glibc %u.%u; %s %s)\n", lib, need.major, need.minor,
+		glibc ? "checked against" : "this system has", have_text);
 	return 0;
 }
 
@@ -117,7 +121,7 @@ int cmd_check(int argc, char **argv)
 		check_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (library && check_library(library, glibc) < 0)
+	if (library && check_library(library, glibc, print ? stderr : stdout) < 0)
 		status = EXIT_USAGE;
 	for (int i = optind; i < argc; i++) {
 		struct policy *pol = NULL;

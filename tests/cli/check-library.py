@@ -7,6 +7,7 @@ wrapper runs before it preloads the library (a preload the loader refuses is ski
 with a line on stderr, and the function would run unguarded). Libraries are built
 here: a plain one, one linked with packed relative relocations (GLIBC_ABI_DT_RELR,
 glibc 2.36), and copies with a version name patched; damaged files never crash it."""
+import json
 import os
 import random
 import shutil
@@ -87,6 +88,20 @@ odd = patched("odd.so", b"GLIBC_2.2.5\0", b"GLIBC_X.2.5\0")
 rc, out = check("--library", odd)
 ok(rc == 2 and "GLIBC_X.2.5" in out and "does not know" in out,
    "a glibc version it does not know (a new ABI marker): exit 2, not passed", out)
+
+# --print's stdout is the profile's JSON: the library's line goes to stderr there.
+prof = os.path.join(W, "p.json")
+with open(prof, "w") as f:
+    f.write('{"fnguard": 1, "files": [{"path": "/tmp/**", "allow": "r"}]}\n')
+p = subprocess.run([FNGUARD, "check", "--print", "--library", plain, prof], capture_output=True,
+                   text=True, timeout=30)
+try:
+    printed = json.loads(p.stdout)
+except ValueError:
+    printed = None
+ok(p.returncode == 0 and isinstance(printed, dict) and "ok (needs glibc" in p.stderr,
+   "--print with --library: stdout is the profile's JSON, the library's answer on stderr",
+   p.stdout[:300] + p.stderr[:300])
 
 text = os.path.join(W, "text.so")
 with open(text, "w") as f:
